@@ -1,0 +1,82 @@
+// Which legs a run measures and which pairs it compares (design notes, "Legs").
+import type { Direction, LegSpec, PayloadKind, Scheme } from './types.js';
+
+export function legId(scheme: Scheme, port: number, direction: Direction, payload: PayloadKind): string {
+  return `${scheme}-${port}-${direction}-${payload}`;
+}
+
+function leg(scheme: Scheme, port: number, direction: Direction, payload: PayloadKind): LegSpec {
+  return { id: legId(scheme, port, direction, payload), scheme, port, direction, payload };
+}
+
+export interface PairSpec {
+  id: ComparisonId;
+  suspect: LegSpec;
+  reference: LegSpec;
+}
+
+export type ComparisonId =
+  | 'screen'
+  | 'protocol-on-plain-port'
+  | 'port-for-plaintext'
+  | 'entropy'
+  | 'tls-vs-low-entropy'
+  | 'upload';
+
+export interface Plan {
+  screening: PairSpec[];
+  diagnosis: PairSpec[];
+}
+
+/** Screening: HTTPS on the TLS port against HTTP on the plain port, random payload, downloads. */
+export function endpointPlan(tlsPort: number, plainPort: number): Plan {
+  const tls = leg('https', tlsPort, 'down', 'random');
+  const plain = leg('http', plainPort, 'down', 'random');
+  const plainText = leg('http', plainPort, 'down', 'text');
+  const screening: PairSpec[] = [{ id: 'screen', suspect: tls, reference: plain }];
+  const diagnosis: PairSpec[] = [];
+  if (tlsPort !== plainPort) {
+    // Glasnost's port swap: the same protocols on each other's ports tell port from protocol.
+    diagnosis.push(
+      { id: 'protocol-on-plain-port', suspect: leg('https', plainPort, 'down', 'random'), reference: plain },
+      { id: 'port-for-plaintext', suspect: leg('http', tlsPort, 'down', 'random'), reference: plain },
+    );
+  }
+  // An entropy classifier slows random-looking plaintext as well as TLS, so the screening pair
+  // alone can look equal: compare both with a low-entropy plaintext body.
+  diagnosis.push(
+    { id: 'entropy', suspect: plain, reference: plainText },
+    { id: 'tls-vs-low-entropy', suspect: tls, reference: plainText },
+    // Rogers capped uploads of encrypted and P2P flows.
+    { id: 'upload', suspect: leg('https', tlsPort, 'up', 'random'), reference: leg('http', plainPort, 'up', 'random') },
+  );
+  return { screening, diagnosis };
+}
+
+/** Generic mode: any file served over both schemes; downloads of that file only. */
+export function filePlan(tlsPort: number, plainPort: number): Plan {
+  return {
+    screening: [
+      { id: 'screen', suspect: leg('https', tlsPort, 'down', 'random'), reference: leg('http', plainPort, 'down', 'random') },
+    ],
+    diagnosis: [],
+  };
+}
+
+/** The distinct legs of some pairs, in a stable order. */
+export function legsOf(pairs: PairSpec[]): LegSpec[] {
+  const seen = new Map<string, LegSpec>();
+  for (const p of pairs) {
+    if (!seen.has(p.suspect.id)) seen.set(p.suspect.id, p.suspect);
+    if (!seen.has(p.reference.id)) seen.set(p.reference.id, p.reference);
+  }
+  return [...seen.values()];
+}
+
+/**
+ * ABBA: each round runs every leg once, odd rounds in reverse, so a drift of the line's speed
+ * during a round favours neither leg of a pair.
+ */
+export function roundOrder<T>(legs: T[], round: number): T[] {
+  return round % 2 === 0 ? [...legs] : [...legs].reverse();
+}

@@ -1,0 +1,387 @@
+// A whole measurement: resolve the endpoint, ramp each leg, run ABBA rounds until the verdict is
+// clear or the budget is spent, check the plaintext legs' integrity, and decide.
+//
+// Looking at the data after every round from MIN_ROUNDS on is a sequential design; it stays
+// honest because a finding needs the whole 95% interval beyond a 25% margin, which noise
+// around equal speeds almost never reaches (the lab's false-positive runs measure that).
+import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from './compare.js';
+import { describeError, MeasureError } from './errors.js';
+import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
+import { parseReprDigest } from './digest.js';
+import { endpointPlan, filePlan, legsOf, roundOrder, type PairSpec, type Plan } from './plan.js';
+import { makePayload } from './payload.js';
+import { estimateShaping } from './shaping.js';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, type SizerOptions } from './sizer.js';
+import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from './transfer.js';
+import type { Comparison, LegResult, LegSpec, Progress, Result } from './types.js';
+import { decide } from './verdict.js';
+import { median } from 'simple-statistics';
+
+export interface RunOptions {
+  url: string;
+  httpPort?: number;
+  httpsPort?: number;
+  /** 'auto': diagnosis legs only when screening sees a difference. */
+  diagnose: 'auto' | 'always' | 'never';
+  budgetBytes: number;
+  maxDurationMs: number;
+  minRounds?: number;
+  maxRounds?: number;
+  marginRatio?: number;
+  targetTransferMs?: number;
+  seed?: number;
+}
+
+export interface RunDeps extends TransferDeps {
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  random: () => number;
+}
+
+interface LegState {
+  spec: LegSpec;
+  sizer: SizerOptions;
+  nextBytes: number;
+  ramped: boolean;
+  samples: Map<number, TransferSample>;
+}
+
+class Interference extends Error {}
+
+const DEFAULT_MAX_ROUNDS = 24;
+
+export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<Result> {
+  const startedAt = deps.clock.now();
+  const state = {
+    bytesUsed: 0,
+    warnings: [] as string[],
+    rounds: 0,
+    legs: new Map<string, LegState>(),
+    comparisons: [] as Comparison[],
+  };
+  const base = (): Result => ({
+    verdict: 'failed',
+    ratio: NaN,
+    ci95: [NaN, NaN],
+    pValue: NaN,
+    rounds: state.rounds,
+    bytesUsed: state.bytesUsed,
+    durationMs: Math.round(deps.clock.now() - startedAt),
+    endpoint: opts.url,
+    legs: legResults(state.legs),
+    comparisons: state.comparisons,
+    warnings: state.warnings,
+  });
+
+  let target: Target;
+  try {
+    deps.onProgress?.({ phase: 'info', round: 0, budgetShare: 0 });
+    target = await resolveTarget(deps.fetch, opts.url, opts);
+  } catch (err) {
+    return { ...base(), error: describeError(err) };
+  }
+  const runner = new Runner(deps, opts, target, state, startedAt);
+  try {
+    await runner.run();
+  } catch (err) {
+    if (err instanceof Interference) return { ...base(), verdict: 'interfered', error: err.message };
+    return { ...base(), error: describeError(err) };
+  }
+  const decision = decide(state.comparisons);
+  const result: Result = { ...base(), verdict: decision.verdict, warnings: [...state.warnings, ...decision.warnings] };
+  if (decision.cause) result.cause = decision.cause;
+  if (decision.basis) {
+    result.ratio = decision.basis.ratio;
+    result.ci95 = decision.basis.ci95;
+    result.pValue = decision.basis.pValue;
+  }
+  runner.explainUnclear(decision.verdict);
+  if (decision.basis && (result.verdict === 'tls-throttled' || result.verdict === 'plaintext-throttled')) {
+    const slowLeg = result.verdict === 'tls-throttled' ? decision.basis.suspectLeg : decision.basis.referenceLeg;
+    const leg = state.legs.get(slowLeg);
+    if (leg && leg.spec.direction === 'down') {
+      const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
+      if (shaping) result.shaping = shaping;
+    }
+    runner.checkEndpointBound(result, slowLeg);
+  }
+  deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
+  return result;
+}
+
+function legResults(legs: Map<string, LegState>): LegResult[] {
+  return [...legs.values()].map((l) => {
+    const samples = [...l.samples.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    return {
+      ...l.spec,
+      transfers: samples.map((s) => ({ bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) })),
+      medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
+    };
+  });
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+class Runner {
+  private nonce = 0;
+  private readonly seed: number;
+  private readonly trustedDigests = new Map<string, string>();
+  private readonly plan: Plan;
+  private active: PairSpec[];
+  private lastProgressAt = -Infinity;
+
+  constructor(
+    private readonly deps: RunDeps,
+    private readonly opts: RunOptions,
+    private readonly target: Target,
+    private readonly state: {
+      bytesUsed: number;
+      warnings: string[];
+      rounds: number;
+      legs: Map<string, LegState>;
+      comparisons: Comparison[];
+    },
+    private readonly startedAt: number,
+  ) {
+    this.seed = opts.seed ?? Math.floor(deps.random() * 2 ** 31);
+    this.plan =
+      target.mode === 'file' ? filePlan(target.tlsPort, target.plainPort) : endpointPlan(target.tlsPort, target.plainPort);
+    this.active = [...this.plan.screening];
+    if (opts.diagnose === 'always') this.active.push(...this.plan.diagnosis);
+    if (target.mode === 'file' && opts.diagnose === 'always') {
+      state.warnings.push('a plain file URL allows only the screening pair: diagnosis needs an endpoint of ours');
+    }
+    if (target.tlsPort === target.plainPort && target.mode === 'endpoint') {
+      state.warnings.push(`the endpoint serves one port (${target.tlsPort}): port and protocol cannot be told apart`);
+    }
+  }
+
+  budgetShare(): number {
+    const elapsed = this.deps.clock.now() - this.startedAt;
+    return Math.min(1, Math.max(this.state.bytesUsed / this.opts.budgetBytes, elapsed / this.opts.maxDurationMs));
+  }
+
+  private sizerFor(spec: LegSpec): SizerOptions {
+    const s = spec.direction === 'up' ? UPLOAD_SIZER : DOWNLOAD_SIZER;
+    const maxBytes = this.target.mode === 'endpoint' ? Math.min(s.maxBytes, this.target.info.limits.maxBytes) : s.maxBytes;
+    return { ...s, maxBytes, targetMs: this.opts.targetTransferMs ?? s.targetMs };
+  }
+
+  private legState(spec: LegSpec): LegState {
+    let l = this.state.legs.get(spec.id);
+    if (!l) {
+      const sizer = this.sizerFor(spec);
+      l = { spec, sizer, nextBytes: sizer.startBytes, ramped: false, samples: new Map() };
+      this.state.legs.set(spec.id, l);
+    }
+    return l;
+  }
+
+  async run(): Promise<void> {
+    if (this.target.mode === 'file') await this.sizeFile();
+    const maxRounds = this.opts.maxRounds ?? DEFAULT_MAX_ROUNDS;
+    let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
+    for (let round = 0; round < maxRounds; round++) {
+      const legs = legsOf(this.active).map((s) => this.legState(s));
+      for (const leg of legs) if (!leg.ramped) await this.ramp(leg);
+      if (!this.affordRound(legs)) {
+        this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
+        break;
+      }
+      for (const leg of roundOrder(legs, round)) {
+        const sample = await this.transfer(leg, round);
+        leg.samples.set(round, sample);
+        leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+      }
+      this.state.rounds = round + 1;
+      this.state.comparisons = this.active.map((p) => this.compare(p));
+      const screen = this.state.comparisons.find((c) => c.id === 'screen');
+      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
+      if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.plan.diagnosis.length) {
+        diagnosisFrom = round + 1;
+        this.active.push(...this.plan.diagnosis);
+        continue;
+      }
+      if (this.state.comparisons.every((c) => c.outcome !== 'unclear')) break;
+      // The screening answer is what the user asked for; diagnosis pairs that stay unclear
+      // once it is clear may run on only while they can still reach MIN_ROUNDS.
+      if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+    }
+  }
+
+  private compare(pair: PairSpec): Comparison {
+    const suspect = this.legState(pair.suspect);
+    const reference = this.legState(pair.reference);
+    const rounds: PairedRound[] = [];
+    for (const [round, s] of suspect.samples) {
+      const r = reference.samples.get(round);
+      if (r) rounds.push({ suspectMbps: s.mbps, referenceMbps: r.mbps });
+    }
+    return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, {
+      marginRatio: this.opts.marginRatio ?? DEFAULT_MARGIN_RATIO,
+    });
+  }
+
+  /** Would one more round of these legs, at their current sizes and speeds, fit the budget? */
+  private affordRound(legs: LegState[]): boolean {
+    const bytes = legs.reduce((s, l) => s + l.nextBytes, 0);
+    const ms = legs.reduce((s, l) => s + l.sizer.targetMs * 1.5 + 50, 0);
+    const elapsed = this.deps.clock.now() - this.startedAt;
+    return this.state.bytesUsed + bytes <= this.opts.budgetBytes && elapsed + ms <= this.opts.maxDurationMs;
+  }
+
+  private async ramp(leg: LegState): Promise<void> {
+    while (!leg.ramped) {
+      if (this.state.bytesUsed + leg.nextBytes > this.opts.budgetBytes) {
+        throw new MeasureError('timeout', `the byte budget (${this.opts.budgetBytes} bytes) ran out while sizing ${leg.spec.id}`);
+      }
+      const sample = await this.transfer(leg, -1);
+      leg.ramped = rampDone(sample.durationMs, sample.bytes, leg.sizer) || this.target.mode === 'file';
+      leg.nextBytes = this.target.mode === 'file' ? sample.bytes : nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+    }
+  }
+
+  private async sizeFile(): Promise<void> {
+    const url = digestUrl(this.target, 'random', 0, 0);
+    const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: this.deps.signal });
+    const length = Number(res.headers.get('content-length'));
+    if (res.status !== 200 || !Number.isFinite(length) || length <= 0) {
+      throw new MeasureError('bad-endpoint', `${url} answered HTTP ${res.status} with no usable Content-Length`);
+    }
+    if (length < 1_000_000) {
+      this.state.warnings.push(`the file is only ${length} bytes: transfers this short measure latency more than goodput`);
+    }
+    for (const spec of legsOf([...this.plan.screening])) {
+      const l = this.legState(spec);
+      l.nextBytes = length;
+      l.sizer = { ...l.sizer, minBytes: length, maxBytes: length, startBytes: length };
+    }
+  }
+
+  private async transfer(leg: LegState, round: number): Promise<TransferSample> {
+    const { spec } = leg;
+    const bytes = leg.nextBytes;
+    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce);
+    const report = (got: number, mbps: number) => {
+      const t = this.deps.clock.now();
+      if (t - this.lastProgressAt < 100 && got < bytes) return;
+      this.lastProgressAt = t;
+      this.deps.onProgress?.({
+        phase: round < 0 ? 'ramp' : 'rounds',
+        leg: spec.id,
+        bytes: got,
+        mbps,
+        round: Math.max(round + 1, 0),
+        budgetShare: this.budgetShare(),
+      });
+    };
+    let sample: TransferSample;
+    try {
+      if (spec.direction === 'up') {
+        sample = await timedUpload(this.deps, {
+          url,
+          body: makePayload(spec.payload, this.seed, bytes),
+          scheme: spec.scheme,
+          signal: this.deps.signal,
+        });
+      } else {
+        sample = await timedDownload(this.deps, {
+          url,
+          expectBytes: bytes,
+          scheme: spec.scheme,
+          signal: this.deps.signal,
+          onBytes: (got, ms) => report(got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
+        });
+      }
+    } catch (err) {
+      this.state.bytesUsed += bytes;
+      if (spec.scheme === 'http' && err instanceof MeasureError && (err.kind === 'redirect' || err.kind === 'http-status')) {
+        throw new Interference(`the plaintext leg was interfered with: ${err.message}`);
+      }
+      throw err;
+    }
+    this.state.bytesUsed += sample.bytes;
+    report(sample.bytes, sample.mbps);
+    await this.checkIntegrity(spec, bytes, sample);
+    return sample;
+  }
+
+  /** The plaintext leg must carry the very bytes the endpoint vouches for over TLS. */
+  private async checkIntegrity(spec: LegSpec, bytes: number, sample: TransferSample): Promise<void> {
+    if (spec.direction === 'up') {
+      if (spec.scheme === 'http' && sample.middleboxHeaders.length) {
+        throw new Interference(`a middlebox answered the plaintext upload (${sample.middleboxHeaders.join('; ')})`);
+      }
+      return;
+    }
+    const key = `${spec.payload}/${bytes}`;
+    if (spec.scheme === 'https') {
+      if (!this.trustedDigests.has(key) && sample.digest) {
+        if (this.target.mode === 'endpoint' && sample.announcedDigest && sample.announcedDigest !== sample.digest) {
+          throw new MeasureError('bad-endpoint', `the endpoint's TLS body does not match its own digest (${key})`);
+        }
+        this.trustedDigests.set(key, sample.digest);
+      }
+      return;
+    }
+    if (sample.middleboxHeaders.length) {
+      throw new Interference(`a middlebox handled the plaintext leg (${sample.middleboxHeaders.join('; ')})`);
+    }
+    const trusted = await this.trustedDigest(spec, bytes, key);
+    if (trusted !== sample.digest) {
+      throw new Interference(
+        `the plaintext body of ${bytes} bytes differs from what the endpoint sent over TLS (digest ${sample.digest} instead of ${trusted})`,
+      );
+    }
+  }
+
+  private async trustedDigest(spec: LegSpec, bytes: number, key: string): Promise<string> {
+    const known = this.trustedDigests.get(key);
+    if (known) return known;
+    const url = digestUrl(this.target, spec.payload, bytes, this.seed);
+    if (this.target.mode === 'file') {
+      // Any server's file: only its TLS body can vouch for the plaintext one.
+      const sample = await timedDownload(this.deps, { url, expectBytes: bytes, scheme: 'https', signal: this.deps.signal });
+      this.state.bytesUsed += sample.bytes;
+      this.trustedDigests.set(key, sample.digest!);
+      return sample.digest!;
+    }
+    const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: this.deps.signal });
+    const digest = parseReprDigest(res.headers.get('repr-digest'));
+    if (res.status !== 200 || !digest) {
+      throw new MeasureError('bad-endpoint', `${url} gave no Repr-Digest (HTTP ${res.status}): the plaintext leg cannot be verified`);
+    }
+    this.trustedDigests.set(key, digest);
+    return digest;
+  }
+
+  /** Why an unclear answer is unclear, in numbers. */
+  explainUnclear(verdict: string): void {
+    if (verdict !== 'inconclusive') return;
+    const screen = this.state.comparisons.find((c) => c.id === 'screen');
+    if (!screen) return;
+    if (screen.rounds < MIN_ROUNDS) {
+      this.state.warnings.push(`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`);
+    } else {
+      this.state.warnings.push(
+        `after ${screen.rounds} rounds the 95% interval (${screen.ci95[0].toFixed(2)}-${screen.ci95[1].toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
+      );
+    }
+  }
+
+  /** An HTTPS leg at the endpoint's own TLS capacity may be slow because of the endpoint, not the line. */
+  checkEndpointBound(result: Result, slowLeg: string): void {
+    if (this.target.mode !== 'endpoint' || result.verdict !== 'tls-throttled') return;
+    const capacity = this.target.info.tlsCapacityMbps;
+    const leg = result.legs.find((l) => l.id === slowLeg);
+    if (!leg || !(capacity > 0) || leg.medianMbps < 0.6 * capacity) return;
+    result.verdict = 'inconclusive';
+    delete result.cause;
+    delete result.shaping;
+    result.warnings.push(
+      `HTTPS ran at ${leg.medianMbps.toFixed(0)} Mbit/s, near the endpoint's own TLS capacity of ${capacity.toFixed(0)} Mbit/s: the endpoint, not the network, may be what limits it`,
+    );
+  }
+}

@@ -1,0 +1,86 @@
+// Shaping signature: a token-bucket shaper lets a burst through at line rate, then holds the
+// flow to a flat lower rate. On the binned bytes-over-time series of a transfer that is a
+// single level shift down; its after-level is the shaper's rate and the excess bytes before
+// it are the bucket (as Wehe and Glasnost read their traces: Kakhki et al., IMC 2015).
+import { median } from 'simple-statistics';
+import type { ShapingEstimate } from './types.js';
+
+export interface BinnedTransfer {
+  bins: number[];
+  binMs: number;
+}
+
+export interface LevelShift {
+  /** Bins before the shift. */
+  splitBin: number;
+  beforeBytesPerBin: number;
+  afterBytesPerBin: number;
+  /** Bytes sent above the after-rate before the shift. */
+  burstBytes: number;
+}
+
+const MIN_AFTER_BINS = 3;
+/** A burst must be at least this much faster than what follows to count as one. */
+const MIN_SHIFT_RATIO = 1.5;
+/** The after-level must be flat: coefficient of variation under this. */
+const MAX_AFTER_CV = 0.3;
+
+function mean(xs: number[]): number {
+  return xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+function sse(xs: number[], m: number): number {
+  return xs.reduce((s, x) => s + (x - m) ** 2, 0);
+}
+
+/** The complete bins: the last one is cut short by the end of the body. */
+function fullBins(t: BinnedTransfer): number[] {
+  return t.bins.slice(0, -1);
+}
+
+export function findLevelShift(t: BinnedTransfer): LevelShift | undefined {
+  const b = fullBins(t);
+  if (b.length < MIN_AFTER_BINS + 1) return undefined;
+  const total = sse(b, mean(b));
+  let best: { k: number; cost: number } | undefined;
+  for (let k = 1; k <= b.length - MIN_AFTER_BINS; k++) {
+    const before = b.slice(0, k);
+    const after = b.slice(k);
+    const cost = sse(before, mean(before)) + sse(after, mean(after));
+    if (!best || cost < best.cost) best = { k, cost };
+  }
+  if (!best) return undefined;
+  const before = b.slice(0, best.k);
+  const after = b.slice(best.k);
+  const rb = mean(before);
+  const ra = mean(after);
+  if (ra <= 0 || rb < MIN_SHIFT_RATIO * ra) return undefined;
+  const cv = Math.sqrt(sse(after, ra) / after.length) / ra;
+  if (cv > MAX_AFTER_CV) return undefined;
+  // The split must explain most of the variation, or it is noise around one level.
+  if (total > 0 && best.cost > 0.5 * total) return undefined;
+  const burstBytes = before.reduce((s, x) => s + x, 0) - ra * best.k;
+  return { splitBin: best.k, beforeBytesPerBin: rb, afterBytesPerBin: ra, burstBytes };
+}
+
+function toMbps(bytesPerBin: number, binMs: number): number {
+  return (bytesPerBin * 8) / (binMs * 1000);
+}
+
+/**
+ * The shaped rate and bucket of a throttled leg. Only called for a leg the statistics found
+ * slower; returns undefined when its transfers are too short to say anything.
+ */
+export function estimateShaping(legId: string, transfers: BinnedTransfer[]): ShapingEstimate | undefined {
+  const usable = transfers.filter((t) => fullBins(t).length >= MIN_AFTER_BINS + 1);
+  if (usable.length === 0) return undefined;
+  const shifts = usable.map((t) => ({ t, shift: findLevelShift(t) }));
+  const steadyMbps = shifts.map(({ t, shift }) =>
+    toMbps(shift ? shift.afterBytesPerBin : median(fullBins(t).slice(1).length ? fullBins(t).slice(1) : fullBins(t)), t.binMs),
+  );
+  const withShift = shifts.filter((s) => s.shift !== undefined);
+  // A bucket is reported only when most transfers show it: one burst may be slow start.
+  const burstBytes =
+    withShift.length * 2 > shifts.length ? Math.round(median(withShift.map((s) => s.shift!.burstBytes))) : 0;
+  return { leg: legId, rateMbps: median(steadyMbps), burstBytes };
+}

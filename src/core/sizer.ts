@@ -1,0 +1,44 @@
+// Transfer sizes: start small, grow until a transfer lasts about the target time (ramp sizes
+// as Cloudflare's speed test does), then keep each leg near the target as its rate changes.
+
+export interface SizerOptions {
+  startBytes: number;
+  minBytes: number;
+  maxBytes: number;
+  targetMs: number;
+  /** A ramp transfer at least this long ends the ramp for its leg. */
+  rampDoneMs: number;
+}
+
+export const DOWNLOAD_SIZER: SizerOptions = {
+  startBytes: 128 * 1024,
+  minBytes: 16 * 1024,
+  maxBytes: 64 * 1024 * 1024,
+  targetMs: 700,
+  rampDoneMs: 250,
+};
+
+// Uploads start smaller: a Rogers-style 80 kbit/s cap moves 10 kB a second.
+export const UPLOAD_SIZER: SizerOptions = { ...DOWNLOAD_SIZER, startBytes: 32 * 1024, minBytes: 8 * 1024 };
+
+/**
+ * Sizes snap to a grid of 2^(k/4) x 16 KiB, so a run asks for few distinct sizes and the
+ * endpoint can reuse each size's digest.
+ */
+export function snapBytes(bytes: number, opts: SizerOptions): number {
+  const unit = 16 * 1024;
+  const k = Math.round(4 * Math.log2(Math.max(bytes, unit) / unit));
+  const snapped = Math.round((unit * 2 ** (k / 4)) / 1024) * 1024;
+  return Math.min(opts.maxBytes, Math.max(opts.minBytes, snapped));
+}
+
+/** The next size for a leg, given the last transfer's size and duration. */
+export function nextBytes(lastBytes: number, lastDurationMs: number, opts: SizerOptions): number {
+  // A transfer that took (almost) no measurable time says only "much bigger".
+  const factor = lastDurationMs < 20 ? 8 : Math.min(8, Math.max(0.25, opts.targetMs / lastDurationMs));
+  return snapBytes(lastBytes * factor, opts);
+}
+
+export function rampDone(lastDurationMs: number, lastBytes: number, opts: SizerOptions): boolean {
+  return lastDurationMs >= opts.rampDoneMs || lastBytes >= opts.maxBytes;
+}

@@ -1,0 +1,280 @@
+// One timed transfer. Goodput is timed from the first body byte to the last, so connection
+// set-up and time-to-first-byte never count as throughput (design notes, "Measurement method").
+import { MeasureError, kB } from './errors.js';
+import type { Clock, FetchLike, HasherFactory, ResponseInspector, ResponseLike } from './io.js';
+import { parseReprDigest } from './digest.js';
+
+export interface TransferLimits {
+  /** Abort when no byte arrives for this long. */
+  stallMs: number;
+  /** Abort when the whole transfer takes longer than this. */
+  maxMs: number;
+  /** Width of the bytes-over-time bins kept for the shaping signature. */
+  binMs: number;
+}
+
+export const DEFAULT_LIMITS: TransferLimits = { stallMs: 10_000, maxMs: 30_000, binMs: 100 };
+
+export interface TransferSample {
+  bytes: number;
+  /** First byte to last byte. */
+  durationMs: number;
+  mbps: number;
+  ttfbMs: number;
+  /** Bytes received in each binMs-wide bin after the first byte. */
+  bins: number[];
+  binMs: number;
+  /** Base64 SHA-256 of the body as received (downloads only). */
+  digest?: string;
+  /** The digest the server announced in Repr-Digest, if any. */
+  announcedDigest?: string;
+  /** Headers that betray a middlebox (Via, X-Cache, ...), as seen. */
+  middleboxHeaders: string[];
+}
+
+export interface DownloadRequest {
+  url: string;
+  expectBytes: number;
+  scheme: 'http' | 'https';
+  signal?: AbortSignal;
+  onBytes?: (bytes: number, elapsedMs: number) => void;
+}
+
+export interface TransferDeps {
+  fetch: FetchLike;
+  clock: Clock;
+  hasher: HasherFactory;
+  inspect?: ResponseInspector;
+  limits?: Partial<TransferLimits>;
+}
+
+const MIDDLEBOX_HEADERS = ['via', 'x-cache', 'x-squid-error', 'x-bluecoat-via', 'x-proxy-id'];
+
+export function mbpsOf(bytes: number, durationMs: number): number {
+  return durationMs > 0 ? (bytes * 8) / (durationMs * 1000) : 0;
+}
+
+function middleboxHeaders(res: ResponseLike): string[] {
+  const seen: string[] = [];
+  for (const name of MIDDLEBOX_HEADERS) {
+    const v = res.headers.get(name);
+    if (v) seen.push(`${name}: ${v}`);
+  }
+  return seen;
+}
+
+/** Fails loudly on anything but a direct 200 over the scheme we asked for. */
+async function checkResponse(
+  res: ResponseLike,
+  req: { url: string; scheme: 'http' | 'https' },
+  inspect: ResponseInspector | undefined,
+): Promise<void> {
+  if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400) || res.redirected) {
+    const to = res.headers.get('location') ?? (res.redirected ? res.url : 'an undisclosed location');
+    throw new MeasureError('redirect', `${req.url} redirected (HTTP ${res.status}) to ${to}`);
+  }
+  if (res.status !== 200) {
+    throw new MeasureError('http-status', `${req.url} answered HTTP ${res.status}`);
+  }
+  if (res.url && !res.url.startsWith(`${req.scheme}:`)) {
+    throw new MeasureError('not-plaintext', `${req.url} was fetched as ${res.url}: the browser changed the scheme`);
+  }
+  const problem = await inspect?.(res, req.scheme);
+  if (problem) throw new MeasureError('not-plaintext', problem);
+}
+
+/** Runs `work` with a stall watchdog and an overall cap; aborts the fetch on either. */
+function watchdog(limits: TransferLimits, clock: Clock, outer?: AbortSignal) {
+  const controller = new AbortController();
+  let lastProgressAt = clock.now();
+  const startedAt = lastProgressAt;
+  let reason: 'stalled' | 'timeout' | 'aborted' | undefined;
+  const onOuterAbort = () => {
+    reason = 'aborted';
+    controller.abort(outer?.reason);
+  };
+  if (outer?.aborted) onOuterAbort();
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  const tick = Math.max(50, Math.min(500, limits.stallMs / 4));
+  let timer: unknown;
+  const check = () => {
+    const t = clock.now();
+    if (t - lastProgressAt >= limits.stallMs) {
+      reason = 'stalled';
+      controller.abort(new Error('stalled'));
+    } else if (t - startedAt >= limits.maxMs) {
+      reason = 'timeout';
+      controller.abort(new Error('timeout'));
+    } else {
+      timer = setTimeout(check, tick);
+    }
+  };
+  timer = setTimeout(check, tick);
+  return {
+    signal: controller.signal,
+    progress() {
+      lastProgressAt = clock.now();
+    },
+    get reason() {
+      return reason;
+    },
+    dispose() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuterAbort);
+    },
+  };
+}
+
+function abortError(
+  reason: 'stalled' | 'timeout' | 'aborted' | undefined,
+  what: string,
+  elapsedMs: number,
+  bytes: number,
+  limits: TransferLimits,
+  cause: unknown,
+): Error {
+  const ms = Math.round(elapsedMs);
+  if (reason === 'stalled')
+    return new MeasureError('stalled', `${what} stalled: no byte for ${limits.stallMs} ms, after ${ms} ms at ${kB(bytes)}`);
+  if (reason === 'timeout')
+    return new MeasureError('timeout', `${what} took longer than ${limits.maxMs} ms (at ${kB(bytes)})`);
+  if (reason === 'aborted') return new MeasureError('aborted', `${what} was cancelled after ${ms} ms at ${kB(bytes)}`);
+  if (cause instanceof MeasureError) return cause;
+  const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+  return new MeasureError('unreachable', `${what} failed after ${ms} ms at ${kB(bytes)}: ${detail}`);
+}
+
+export async function timedDownload(deps: TransferDeps, req: DownloadRequest): Promise<TransferSample> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const { clock } = deps;
+  const what = `download of ${req.expectBytes} bytes from ${req.url}`;
+  const dog = watchdog(limits, clock, req.signal);
+  const requestedAt = clock.now();
+  let bytes = 0;
+  let reader: ReturnType<NonNullable<ResponseLike['body']>['getReader']> | undefined;
+  try {
+    const res = await deps.fetch(req.url, { method: 'GET', signal: dog.signal, redirect: 'manual', cache: 'no-store' });
+    await checkResponse(res, req, deps.inspect);
+    if (!res.body) throw new MeasureError('short-body', `${what}: the response had no body`);
+    const hasher = deps.hasher();
+    reader = res.body.getReader();
+    const bins: number[] = [];
+    let firstAt = -1;
+    let firstChunkBytes = 0;
+    let lastAt = -1;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (!value || value.length === 0) continue;
+      const t = clock.now();
+      dog.progress();
+      if (firstAt < 0) {
+        firstAt = t;
+        firstChunkBytes = value.length;
+      }
+      lastAt = t;
+      bytes += value.length;
+      hasher.update(value);
+      const bin = Math.floor((t - firstAt) / limits.binMs);
+      while (bins.length <= bin) bins.push(0);
+      bins[bin]! += value.length;
+      req.onBytes?.(bytes, t - firstAt);
+      if (bytes > req.expectBytes) break;
+    }
+    if (bytes !== req.expectBytes) {
+      throw new MeasureError('short-body', `${what}: received ${bytes} bytes instead of ${req.expectBytes}`);
+    }
+    // The first chunk arrived at t=0 of the timed window, so its bytes took no measured time:
+    // leaving them out keeps small transfers from looking faster than large ones.
+    const durationMs = Math.max(lastAt - firstAt, 0);
+    const timedBytes = bytes - firstChunkBytes;
+    return {
+      bytes,
+      durationMs,
+      mbps: timedBytes > 0 ? mbpsOf(timedBytes, durationMs) : 0,
+      ttfbMs: firstAt - requestedAt,
+      bins,
+      binMs: limits.binMs,
+      digest: hasher.digestBase64(),
+      announcedDigest: parseReprDigest(res.headers.get('repr-digest')),
+      middleboxHeaders: middleboxHeaders(res),
+    };
+  } catch (err) {
+    void reader?.cancel().catch(() => undefined);
+    throw abortError(dog.reason, what, clock.now() - requestedAt, bytes, limits, err);
+  } finally {
+    dog.dispose();
+  }
+}
+
+export interface UploadRequest {
+  url: string;
+  body: Uint8Array;
+  scheme: 'http' | 'https';
+  signal?: AbortSignal;
+}
+
+/** What POST /upload answers: the server's own clock for the first and last body byte. */
+interface UploadReceipt {
+  /** Bytes in the first chunk the server read: they took no measured time. */
+  firstChunkBytes?: number;
+  bytes: number;
+  firstByteMs: number;
+  lastByteMs: number;
+}
+
+function parseReceipt(text: string, what: string): UploadReceipt {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new MeasureError('bad-endpoint', `${what}: the endpoint's answer is not JSON (${text.slice(0, 80)})`);
+  }
+  const r = v as Partial<UploadReceipt>;
+  if (typeof r.bytes !== 'number' || typeof r.firstByteMs !== 'number' || typeof r.lastByteMs !== 'number') {
+    throw new MeasureError('bad-endpoint', `${what}: the endpoint's receipt lacks bytes/firstByteMs/lastByteMs`);
+  }
+  return r as UploadReceipt;
+}
+
+/**
+ * Uploads are timed by the server (its first and last body byte), since a client only knows
+ * when its bytes left the socket buffer, not when they crossed the line.
+ */
+export async function timedUpload(deps: TransferDeps, req: UploadRequest): Promise<TransferSample> {
+  const limits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const what = `upload of ${req.body.length} bytes to ${req.url}`;
+  // A whole-body POST makes no progress events, so only the overall cap can fire.
+  const dog = watchdog({ ...limits, stallMs: limits.maxMs }, deps.clock, req.signal);
+  const startedAt = deps.clock.now();
+  try {
+    const res = await deps.fetch(req.url, {
+      method: 'POST',
+      body: req.body,
+      headers: { 'content-type': 'application/octet-stream' },
+      signal: dog.signal,
+      redirect: 'manual',
+      cache: 'no-store',
+    });
+    await checkResponse(res, req, deps.inspect);
+    const receipt = parseReceipt(await res.text(), what);
+    if (receipt.bytes !== req.body.length) {
+      throw new MeasureError('short-body', `${what}: the endpoint received ${receipt.bytes} bytes`);
+    }
+    const durationMs = Math.max(receipt.lastByteMs - receipt.firstByteMs, 0);
+    const timedBytes = receipt.bytes - (receipt.firstChunkBytes ?? 0);
+    return {
+      bytes: receipt.bytes,
+      durationMs,
+      mbps: timedBytes > 0 ? mbpsOf(timedBytes, durationMs) : 0,
+      ttfbMs: 0,
+      bins: [],
+      binMs: limits.binMs,
+      middleboxHeaders: middleboxHeaders(res),
+    };
+  } catch (err) {
+    throw abortError(dog.reason, what, deps.clock.now() - startedAt, 0, limits, err);
+  } finally {
+    dog.dispose();
+  }
+}

@@ -1,0 +1,91 @@
+// The contracts of ../../shared/design.md ("Contracts"): names here are relied on by the CLI's
+// JSON, reports, the popup and users' scripts. Change them only on purpose.
+
+export const VERDICTS = [
+  'tls-throttled',
+  'plaintext-throttled',
+  'no-difference',
+  'inconclusive',
+  'interfered',
+  'failed',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+export const CAUSES = ['protocol', 'port', 'entropy', 'unknown'] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export type Scheme = 'http' | 'https';
+export type Direction = 'down' | 'up';
+export type PayloadKind = 'random' | 'text';
+
+/** A leg: one (scheme, port, direction, payload) combination, measured once per round. */
+export interface LegSpec {
+  id: string;
+  scheme: Scheme;
+  port: number;
+  direction: Direction;
+  payload: PayloadKind;
+}
+
+export interface TransferRecord {
+  bytes: number;
+  ms: number;
+  mbps: number;
+}
+
+export interface LegResult extends LegSpec {
+  transfers: TransferRecord[];
+  medianMbps: number;
+}
+
+/** One paired comparison of a plaintext leg against an encrypted (or high-entropy) leg. */
+export interface Comparison {
+  id: string;
+  /** The leg expected to be slowed if the suspected shaping exists (e.g. HTTPS). */
+  suspectLeg: string;
+  /** The leg it is compared with (e.g. HTTP on the plain port). */
+  referenceLeg: string;
+  /** reference goodput over suspect goodput (2.0 = suspect at half speed). */
+  ratio: number;
+  ci95: [number, number];
+  pValue: number;
+  rounds: number;
+  outcome: 'slower' | 'faster' | 'same' | 'unclear';
+}
+
+export interface ShapingEstimate {
+  leg: string;
+  rateMbps: number;
+  burstBytes: number;
+}
+
+/** The Result of a run: printed by `tls-throttle run --json`, stored in history, reported. */
+export interface Result {
+  verdict: Verdict;
+  cause?: Cause;
+  /** plaintext goodput over TLS goodput (2.0 = TLS at half speed). */
+  ratio: number;
+  ci95: [number, number];
+  pValue: number;
+  rounds: number;
+  bytesUsed: number;
+  durationMs: number;
+  endpoint: string;
+  legs: LegResult[];
+  comparisons: Comparison[];
+  shaping?: ShapingEstimate;
+  warnings: string[];
+  /** Why the run failed or was interfered with, in plain words with numbers. */
+  error?: string;
+}
+
+/** Live progress, broadcast by the runner to the CLI's stderr line or the popup. */
+export interface Progress {
+  phase: 'info' | 'ramp' | 'rounds' | 'done';
+  leg?: string;
+  bytes?: number;
+  mbps?: number;
+  round: number;
+  /** Share of the byte or time budget spent, whichever is larger, 0..1. */
+  budgetShare: number;
+}
