@@ -33,6 +33,11 @@ export interface RunOptions {
 }
 
 export interface RunDeps extends TransferDeps {
+  /**
+   * TLS goodput this client reaches through the same fetch path with no network in between
+   * (the CLI measures it against a loopback server); undefined where it cannot be measured.
+   */
+  clientTlsCapacityMbps?: () => Promise<number>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   random: () => number;
@@ -103,7 +108,7 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
       const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
       if (shaping) result.shaping = shaping;
     }
-    runner.checkEndpointBound(result, slowLeg);
+    await runner.checkCpuBound(result, slowLeg);
   }
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
@@ -185,7 +190,9 @@ class Runner {
     let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
     for (let round = 0; round < maxRounds; round++) {
       const legs = legsOf(this.active).map((s) => this.legState(s));
-      for (const leg of legs) if (!leg.ramped) await this.ramp(leg);
+      const unramped = legs.filter((l) => !l.ramped);
+      if (unramped.length) this.capSizes(unramped, legs.length);
+      for (const leg of unramped) await this.ramp(leg);
       if (!this.affordRound(legs)) {
         this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
         break;
@@ -232,6 +239,21 @@ class Runner {
     return this.state.bytesUsed + bytes <= this.opts.budgetBytes && elapsed + ms <= this.opts.maxDurationMs;
   }
 
+  /**
+   * On a line faster than the budget can follow, transfers shorter than the target are the
+   * price of a verdict within budget: each leg may use a fair share of what is left for
+   * MIN_ROUNDS rounds plus its ramp.
+   */
+  private capSizes(legs: LegState[], activeLegs: number): void {
+    const remaining = this.opts.budgetBytes - this.state.bytesUsed;
+    const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
+    for (const leg of legs) {
+      if (this.target.mode === 'file') continue;
+      leg.sizer = { ...leg.sizer, maxBytes: Math.max(leg.sizer.minBytes, Math.min(leg.sizer.maxBytes, cap)) };
+      leg.nextBytes = Math.min(leg.nextBytes, leg.sizer.maxBytes);
+    }
+  }
+
   private async ramp(leg: LegState): Promise<void> {
     while (!leg.ramped) {
       if (this.state.bytesUsed + leg.nextBytes > this.opts.budgetBytes) {
@@ -264,9 +286,9 @@ class Runner {
     const { spec } = leg;
     const bytes = leg.nextBytes;
     const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce);
-    const report = (got: number, mbps: number) => {
+    const report = (got: number, mbps: number, transferDone = false) => {
       const t = this.deps.clock.now();
-      if (t - this.lastProgressAt < 100 && got < bytes) return;
+      if (t - this.lastProgressAt < 100 && !transferDone) return;
       this.lastProgressAt = t;
       this.deps.onProgress?.({
         phase: round < 0 ? 'ramp' : 'rounds',
@@ -274,6 +296,7 @@ class Runner {
         bytes: got,
         mbps,
         round: Math.max(round + 1, 0),
+        transferDone,
         budgetShare: this.budgetShare(),
       });
     };
@@ -303,7 +326,7 @@ class Runner {
       throw err;
     }
     this.state.bytesUsed += sample.bytes;
-    report(sample.bytes, sample.mbps);
+    report(sample.bytes, sample.mbps, true);
     await this.checkIntegrity(spec, bytes, sample);
     return sample;
   }
@@ -371,17 +394,31 @@ class Runner {
     }
   }
 
-  /** An HTTPS leg at the endpoint's own TLS capacity may be slow because of the endpoint, not the line. */
-  checkEndpointBound(result: Result, slowLeg: string): void {
-    if (this.target.mode !== 'endpoint' || result.verdict !== 'tls-throttled') return;
-    const capacity = this.target.info.tlsCapacityMbps;
+  /**
+   * An HTTPS leg near the TLS capacity of either computer may be slow because of its CPU, not
+   * the line: then no finding, only a warning (loopback tests meet this; real lines rarely).
+   */
+  async checkCpuBound(result: Result, slowLeg: string): Promise<void> {
+    if (result.verdict !== 'tls-throttled') return;
     const leg = result.legs.find((l) => l.id === slowLeg);
-    if (!leg || !(capacity > 0) || leg.medianMbps < 0.6 * capacity) return;
+    if (!leg || leg.scheme !== 'https') return;
+    const near = (capacity: number) => capacity > 0 && leg.medianMbps >= 0.6 * capacity;
+    const endpointCapacity = this.target.mode === 'endpoint' ? this.target.info.tlsCapacityMbps : 0;
+    let which: string | undefined;
+    let capacity = 0;
+    if (near(endpointCapacity)) {
+      which = "the endpoint's";
+      capacity = endpointCapacity;
+    } else if (this.deps.clientTlsCapacityMbps) {
+      capacity = await this.deps.clientTlsCapacityMbps().catch(() => 0);
+      if (near(capacity)) which = "this computer's";
+    }
+    if (!which) return;
     result.verdict = 'inconclusive';
     delete result.cause;
     delete result.shaping;
     result.warnings.push(
-      `HTTPS ran at ${leg.medianMbps.toFixed(0)} Mbit/s, near the endpoint's own TLS capacity of ${capacity.toFixed(0)} Mbit/s: the endpoint, not the network, may be what limits it`,
+      `HTTPS ran at ${leg.medianMbps.toFixed(0)} Mbit/s, near ${which} own TLS capacity of ${capacity.toFixed(0)} Mbit/s: a processor, not the network, may be what limits it`,
     );
   }
 }

@@ -36,7 +36,7 @@ export function snapBytes(bytes: number, opts: SizerOptions): number {
 export function nextBytes(lastBytes: number, lastDurationMs: number, opts: SizerOptions): number {
   // A transfer that took (almost) no measurable time says only "much bigger".
   const factor = lastDurationMs < 20 ? 8 : Math.min(8, Math.max(0.25, opts.targetMs / lastDurationMs));
-  return snapBytes(lastBytes * factor, opts);
+  return Math.min(opts.maxBytes, snapBytes(lastBytes * factor, opts));
 }
 
 export function rampDone(lastDurationMs: number, lastBytes: number, opts: SizerOptions): boolean {

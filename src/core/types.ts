@@ -86,6 +86,8 @@ export interface Progress {
   bytes?: number;
   mbps?: number;
   round: number;
+  /** True on the update that ends a transfer (its mbps is then the transfer's goodput). */
+  transferDone?: boolean;
   /** Share of the byte or time budget spent, whichever is larger, 0..1. */
   budgetShare: number;
 }

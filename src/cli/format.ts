@@ -1,0 +1,50 @@
+// The verdict in plain words for people at a terminal.
+import type { Result } from '../core/types.js';
+
+const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
+
+export function headline(r: Result): string {
+  const ci = `95% CI ${x(r.ci95[0])}-${x(r.ci95[1])}`;
+  switch (r.verdict) {
+    case 'tls-throttled':
+      return `TLS THROTTLED: encrypted traffic was ${x(r.ratio)} slower than plain traffic (${ci})`;
+    case 'plaintext-throttled':
+      return `PLAINTEXT THROTTLED: plain traffic was ${x(1 / r.ratio)} slower than encrypted traffic (${ci})`;
+    case 'no-difference':
+      return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
+    case 'inconclusive':
+      return `INCONCLUSIVE: the measurements do not allow a verdict (ratio ${x(r.ratio)}, ${ci})`;
+    case 'interfered':
+      return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
+    case 'failed':
+      return `FAILED: ${r.error ?? 'the measurement did not complete'}`;
+  }
+}
+
+const CAUSES: Record<string, string> = {
+  protocol: 'the slowdown follows the TLS protocol, whatever the port',
+  port: 'the slowdown follows the port, whatever the protocol',
+  entropy: 'the slowdown follows how random the payload looks, encrypted or not',
+  unknown: 'the diagnosis legs could not tell what triggers it',
+};
+
+export function formatHuman(r: Result): string {
+  const lines = [headline(r)];
+  if (r.cause) lines.push(`Cause: ${CAUSES[r.cause]}.`);
+  if (r.shaping) {
+    const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
+    lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${r.shaping.leg}${burst}.`);
+  }
+  if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${r.error}`);
+  for (const leg of r.legs) {
+    if (leg.transfers.length) lines.push(`  ${leg.id.padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
+  }
+  lines.push(
+    `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
+  );
+  for (const w of r.warnings) lines.push(`Note: ${w}`);
+  if (r.verdict === 'tls-throttled' || r.verdict === 'no-difference') {
+    lines.push('One test is one moment on one path: repeat it at other times before drawing conclusions.');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { devCertificate } from '../server/dev-ca.js';
+import { startEndpointServer } from '../server/endpoint-server.js';
+import type { RouteHandler } from '../server/http-util.js';
+import type { ServeArgs } from './args.js';
+
+declare const __VERSION__: string;
+
+export function defaultDataDir(): string {
+  return process.env.TTD_DATA_DIR ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'tls-throttle');
+}
+
+export interface Served {
+  ports: number[];
+  caPath?: string;
+  close(): Promise<void>;
+}
+
+export async function serveCommand(args: ServeArgs, log: (line: string) => void = console.log): Promise<Served> {
+  const dataDir = args.dataDir ?? defaultDataDir();
+  let certPem: string;
+  let keyPem: string;
+  let caPath: string | undefined;
+  if (args.cert && args.key) {
+    certPem = await readFile(args.cert, 'utf8');
+    keyPem = await readFile(args.key, 'utf8');
+  } else {
+    const dev = await devCertificate(dataDir, [args.host]);
+    ({ certPem, keyPem, caPath } = dev);
+  }
+  const routes: RouteHandler[] = [];
+  let closeCollector = async () => undefined as void;
+  if (args.collector) {
+    const { startCollector } = await import('../server/collector/index.js');
+    const collector = await startCollector({ dataDir, log });
+    routes.push(collector.route);
+    closeCollector = () => collector.close();
+  }
+  const server = await startEndpointServer({
+    host: args.host,
+    ports: args.ports,
+    certPem,
+    keyPem,
+    version: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
+    limits: args.maxMb ? { maxBytes: Math.round(args.maxMb * 1024 * 1024) } : undefined,
+    routes,
+  });
+  const hostForUrl = args.host.includes(':') ? `[${args.host}]` : args.host === '0.0.0.0' ? '127.0.0.1' : args.host;
+  log(`TLS Throttle Detector endpoint on ${args.host}, ports ${server.ports.join(', ')} (TLS and plain HTTP on each)`);
+  log(`TLS capacity of this endpoint: ${Math.round(server.tlsCapacityMbps)} Mbit/s`);
+  if (caPath) log(`Development CA: ${caPath}`);
+  if (args.collector) log(`Collector: /v1/reports, /v1/aggregates, /v1/export on the same ports`);
+  const tlsPort = server.ports.find((p) => p === 443 || p === 8443) ?? server.ports[0];
+  log(`Try: tls-throttle run https://${hostForUrl}:${tlsPort}${caPath ? ` --ca ${caPath}` : ''}`);
+  return {
+    ports: server.ports,
+    caPath,
+    close: async () => {
+      await server.close();
+      await closeCollector();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+// Limits that keep one endpoint usable by many: bytes per request, transfers at once, and
+// requests per client per minute. Clients are told with 413/429 and a JSON error.
+
+export interface EndpointLimits {
+  maxBytes: number;
+  maxConcurrent: number;
+  requestsPerMinute: number;
+}
+
+export const DEFAULT_LIMITS: EndpointLimits = {
+  maxBytes: 256 * 1024 * 1024,
+  maxConcurrent: 32,
+  requestsPerMinute: 600,
+};
+
+/**
+ * A token bucket per client key, in memory only. The key is the caller's choice: the endpoint
+ * uses the remote address, which it never writes anywhere.
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  take(key: string): boolean {
+    const t = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: t };
+    b.tokens = Math.min(this.perMinute, b.tokens + ((t - b.at) / 60_000) * this.perMinute);
+    b.at = t;
+    if (this.buckets.size > 10_000) this.sweep(t);
+    if (b.tokens < 1) {
+      this.buckets.set(key, b);
+      return false;
+    }
+    b.tokens -= 1;
+    this.buckets.set(key, b);
+    return true;
+  }
+
+  /** Full buckets carry no information: drop them. */
+  private sweep(t: number): void {
+    for (const [k, b] of this.buckets) {
+      if (b.tokens + ((t - b.at) / 60_000) * this.perMinute >= this.perMinute) this.buckets.delete(k);
+    }
+  }
+}

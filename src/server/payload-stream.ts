@@ -1,0 +1,58 @@
+// The endpoint's payload bytes, streamed in 64 KiB chunks without ever holding a whole body.
+// 'random' is an AES-128-CTR keystream keyed by the seed: incompressible and several GB/s.
+// 'text' repeats a seeded 1 MiB block of word-like text (src/core/payload.ts).
+import { createCipheriv, createHash } from 'node:crypto';
+import { textBytes } from '../core/payload.js';
+import type { PayloadKind } from '../core/types.js';
+
+export const CHUNK_BYTES = 64 * 1024;
+const TEXT_BLOCK_BYTES = 1024 * 1024;
+const ZEROS = Buffer.alloc(CHUNK_BYTES);
+
+const textBlocks = new Map<number, Buffer>();
+
+function textBlock(seed: number): Buffer {
+  let b = textBlocks.get(seed);
+  if (!b) {
+    b = Buffer.from(textBytes(seed, TEXT_BLOCK_BYTES));
+    if (textBlocks.size > 32) textBlocks.clear();
+    textBlocks.set(seed, b);
+  }
+  return b;
+}
+
+export function* payloadChunks(kind: PayloadKind, seed: number, bytes: number): Generator<Buffer> {
+  if (kind === 'text') {
+    const block = textBlock(seed);
+    let off = 0;
+    while (off < bytes) {
+      const start = off % TEXT_BLOCK_BYTES;
+      const n = Math.min(CHUNK_BYTES, bytes - off, TEXT_BLOCK_BYTES - start);
+      yield block.subarray(start, start + n);
+      off += n;
+    }
+    return;
+  }
+  const key = createHash('sha256').update(`tls-throttle-payload:${seed}`).digest().subarray(0, 16);
+  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
+  for (let off = 0; off < bytes; off += CHUNK_BYTES) {
+    const n = Math.min(CHUNK_BYTES, bytes - off);
+    yield cipher.update(n === CHUNK_BYTES ? ZEROS : ZEROS.subarray(0, n));
+  }
+}
+
+const digests = new Map<string, string>();
+const DIGEST_CACHE_ENTRIES = 512;
+
+/** Base64 SHA-256 of a payload, cached: a run asks for few distinct sizes (core/sizer.ts). */
+export function payloadDigest(kind: PayloadKind, seed: number, bytes: number): string {
+  const key = `${kind}/${seed}/${bytes}`;
+  const cached = digests.get(key);
+  if (cached) return cached;
+  const h = createHash('sha256');
+  for (const chunk of payloadChunks(kind, seed, bytes)) h.update(chunk);
+  const d = h.digest('base64');
+  if (digests.size >= DIGEST_CACHE_ENTRIES) digests.delete(digests.keys().next().value!);
+  digests.set(key, d);
+  return d;
+}
