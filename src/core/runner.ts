@@ -192,15 +192,18 @@ class Runner {
       const legs = legsOf(this.active).map((s) => this.legState(s));
       const unramped = legs.filter((l) => !l.ramped);
       if (unramped.length) this.capSizes(unramped, legs.length);
-      for (const leg of unramped) await this.ramp(leg);
+      for (const leg of unramped) await this.guardDiagnosis(leg, () => this.ramp(leg));
       if (!this.affordRound(legs)) {
         this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
         break;
       }
       for (const leg of roundOrder(legs, round)) {
-        const sample = await this.transfer(leg, round);
-        leg.samples.set(round, sample);
-        leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+        if (!this.isActive(leg)) continue;
+        await this.guardDiagnosis(leg, async () => {
+          const sample = await this.transfer(leg, round);
+          leg.samples.set(round, sample);
+          leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+        });
       }
       this.state.rounds = round + 1;
       this.state.comparisons = this.active.map((p) => this.compare(p));
@@ -215,6 +218,27 @@ class Runner {
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach MIN_ROUNDS.
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+    }
+  }
+
+  private isActive(leg: LegState): boolean {
+    return this.active.some((p) => p.suspect.id === leg.spec.id || p.reference.id === leg.spec.id);
+  }
+
+  /**
+   * A diagnosis leg that fails (a middlebox refusing HTTP on 443, say) must not cost the
+   * screening answer: its pairs are dropped with a warning, and the cause stays unknown.
+   */
+  private async guardDiagnosis(leg: LegState, work: () => Promise<void>): Promise<void> {
+    const screening = legsOf(this.plan.screening).some((s) => s.id === leg.spec.id);
+    if (screening) return work();
+    try {
+      await work();
+    } catch (err) {
+      if (err instanceof MeasureError && err.kind === 'aborted') throw err;
+      this.active = this.active.filter((p) => p.suspect.id !== leg.spec.id && p.reference.id !== leg.spec.id);
+      this.state.legs.delete(leg.spec.id);
+      this.state.warnings.push(`diagnosis leg ${leg.spec.id} failed, so its comparisons were dropped: ${describeError(err)}`);
     }
   }
 

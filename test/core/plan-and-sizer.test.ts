@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { endpointPlan, legsOf, roundOrder } from '../../src/core/plan.js';
+import { DOWNLOAD_SIZER, nextBytes, rampDone, snapBytes } from '../../src/core/sizer.js';
+
+describe('plan', () => {
+  it('screens HTTPS on the TLS port against HTTP on the plain port', () => {
+    const { screening } = endpointPlan(443, 80);
+    expect(screening.map((p) => [p.suspect.id, p.reference.id])).toEqual([['https-443-down-random', 'http-80-down-random']]);
+  });
+
+  it('swaps ports, compares entropies and uploads when diagnosing', () => {
+    const ids = legsOf(endpointPlan(443, 80).diagnosis).map((l) => l.id);
+    expect(ids).toEqual(
+      expect.arrayContaining(['https-80-down-random', 'http-443-down-random', 'http-80-down-text', 'https-443-up-random', 'http-80-up-random']),
+    );
+  });
+
+  it('cannot swap ports on a one-port endpoint', () => {
+    const ids = endpointPlan(8443, 8443).diagnosis.map((p) => p.id);
+    expect(ids).not.toContain('protocol-on-plain-port');
+    expect(ids).not.toContain('port-for-plaintext');
+  });
+
+  it('alternates the order of legs every round (ABBA)', () => {
+    expect([0, 1, 2, 3].map((r) => roundOrder(['A', 'B'], r).join('')).join('')).toBe('ABBAABBA');
+  });
+});
+
+describe('sizer', () => {
+  it('grows a quick transfer towards the target duration, by at most 8x', () => {
+    expect(nextBytes(128 * 1024, 10, DOWNLOAD_SIZER)).toBe(1024 * 1024);
+    expect(nextBytes(1024 * 1024, 350, DOWNLOAD_SIZER)).toBeGreaterThan(1.8 * 1024 * 1024);
+  });
+
+  it('shrinks a slow transfer, by at most 4x', () => {
+    expect(nextBytes(4 * 1024 * 1024, 10_000, DOWNLOAD_SIZER)).toBe(1024 * 1024);
+  });
+
+  it('snaps sizes to a coarse grid so that sizes repeat', () => {
+    expect(snapBytes(1_000_000, DOWNLOAD_SIZER)).toBe(snapBytes(1_010_000, DOWNLOAD_SIZER));
+    expect(snapBytes(1, DOWNLOAD_SIZER)).toBe(DOWNLOAD_SIZER.minBytes);
+    expect(snapBytes(1e12, DOWNLOAD_SIZER)).toBe(DOWNLOAD_SIZER.maxBytes);
+  });
+
+  it('ends the ramp once a transfer lasts long enough, or at the size cap', () => {
+    expect(rampDone(100, 1e6, DOWNLOAD_SIZER)).toBe(false);
+    expect(rampDone(300, 1e6, DOWNLOAD_SIZER)).toBe(true);
+    expect(rampDone(10, DOWNLOAD_SIZER.maxBytes, DOWNLOAD_SIZER)).toBe(true);
+  });
+});

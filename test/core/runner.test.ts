@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
+import { xoshiro128 } from '../../src/core/payload.js';
+import { simNetwork, sumHasher, type SimOptions } from '../support/sim-network.js';
+
+const OPTS: RunOptions = {
+  url: 'https://endpoint.test/',
+  diagnose: 'auto',
+  budgetBytes: 200e6,
+  maxDurationMs: 120_000,
+  seed: 42,
+};
+
+async function run(sim: SimOptions, opts: Partial<RunOptions> = {}) {
+  const net = simNetwork(sim);
+  const rnd = xoshiro128(7);
+  const result = await runMeasurement(
+    { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32 },
+    { ...OPTS, ...opts },
+  );
+  return { result, net };
+}
+
+describe('runMeasurement on a simulated line', () => {
+  it('finds no difference when both schemes run at the same speed', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    expect(result.verdict).toBe('no-difference');
+    expect(result.ci95[0]).toBeGreaterThan(0.8);
+    expect(result.ci95[1]).toBeLessThan(1.25);
+    expect(result.rounds).toBeGreaterThanOrEqual(6);
+  });
+
+  it('finds TLS throttled at a fifth, with the ratio near 5 and the shaped rate', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 10, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.ratio).toBeGreaterThan(4);
+    expect(result.ratio).toBeLessThan(6);
+    expect(result.ci95[0]).toBeGreaterThan(1.25);
+    expect(result.shaping?.rateMbps).toBeGreaterThan(9);
+    expect(result.shaping?.rateMbps).toBeLessThan(11);
+  });
+
+  it('finds plaintext throttled when HTTP is the slow one', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 40 }, 'http-80': { mbps: 10 } } });
+    expect(result.verdict).toBe('plaintext-throttled');
+    expect(result.warnings.join(' ')).toMatch(/diagnosis leg .* failed/);
+    expect(result.ratio).toBeCloseTo(0.25, 1);
+  });
+
+  it('blames the protocol when TLS is slow on the plain port too', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 10 }, 'https-80': { mbps: 10 }, 'http-443': { mbps: 50 }, 'http-80': { mbps: 50 } } });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('protocol');
+  });
+
+  it('blames the port when plaintext on 443 is slow as well', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 10 }, 'http-443': { mbps: 10 }, 'http-80': { mbps: 50 }, 'https-80': { mbps: 50 } } }, { diagnose: 'always' });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('port');
+  });
+
+  it('says inconclusive, with the reason, when a 1.3x difference straddles the margin within the budget', async () => {
+    const { result } = await run(
+      { legs: { 'https-443': { mbps: 38, noise: 0.25 }, 'http-80': { mbps: 50, noise: 0.25 } } },
+      { budgetBytes: 40e6 },
+    );
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.warnings.join(' ')).toMatch(/interval|rounds/);
+  });
+
+  it('reports interference, never throttling, when the plaintext body is altered', async () => {
+    const { result } = await run({ plaintext: 'alter', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
+    expect(result.verdict).toBe('interfered');
+    expect(result.error).toMatch(/differs from what the endpoint sent over TLS/);
+  });
+
+  it('reports interference when the plaintext leg is redirected to https', async () => {
+    const { result } = await run({ plaintext: 'redirect', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
+    expect(result.verdict).toBe('interfered');
+    expect(result.error).toMatch(/redirected \(HTTP 301\) to https:/);
+  });
+
+  it('reports interference when a captive portal answers the plaintext leg', async () => {
+    const { result } = await run({ plaintext: 'captive-portal', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
+    expect(result.verdict).toBe('interfered');
+    expect(result.error).toMatch(/HTTP 511/);
+  });
+
+  it('reports interference when a proxy announces itself with Via', async () => {
+    const { result } = await run({ plaintext: 'via', legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } });
+    expect(result.verdict).toBe('interfered');
+    expect(result.error).toMatch(/via: 1.1 squid/);
+  });
+
+  it('fails with the endpoint named when nothing answers', async () => {
+    const { result } = await run({ legs: {} });
+    expect(result.verdict).toBe('failed');
+    expect(result.error).toMatch(/cannot reach https:\/\/endpoint.test\/info/);
+  });
+
+  it('stops within the byte budget, counting every byte', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.4 }, 'http-80': { mbps: 50, noise: 0.4 } } }, { budgetBytes: 30e6 });
+    expect(result.bytesUsed).toBeLessThanOrEqual(30e6);
+    const counted = result.legs.flatMap((l) => l.transfers).reduce((s, t) => s + t.bytes, 0);
+    expect(counted).toBeLessThanOrEqual(result.bytesUsed);
+  });
+
+  it('stops early once the answer is clear', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { diagnose: 'never' });
+    expect(result.verdict).toBe('no-difference');
+    expect(result.rounds).toBe(6);
+  });
+
+  it('runs ABBA: the first leg of a round alternates', async () => {
+    const { net } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { diagnose: 'never' });
+    const measured = net.requests.filter((r) => r.startsWith('GET') && r.includes('/payload'));
+    // Skip the ramp transfers; then pairs alternate: https,http / http,https / ...
+    const rounds = measured.slice(-12).map((r) => (r.includes('https://') ? 'A' : 'B'));
+    expect(rounds.join('')).toBe('ABBAABBAABBA');
+  });
+
+  it('finds entropy shaping that the screening pair cannot see', async () => {
+    const { result } = await run(
+      { textMbps: 50, legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 10 }, 'https-80': { mbps: 10 }, 'http-443': { mbps: 10 } } },
+      { diagnose: 'always' },
+    );
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('entropy');
+    expect(result.ratio).toBeGreaterThan(4);
+  });
+
+  it('finds an upload-only cap, Rogers-style, with diagnosis', async () => {
+    const { result } = await run(
+      { legs: { 'https-443': { mbps: 50, upMbps: 0.08 }, 'http-80': { mbps: 50, upMbps: 5 }, 'https-80': { mbps: 50 }, 'http-443': { mbps: 50 } } },
+      { diagnose: 'always', maxDurationMs: 600_000 },
+    );
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.warnings.join(' ')).toMatch(/uploads only/);
+  });
+
+  it('reads a token bucket: a burst, then the shaped rate', async () => {
+    const { result } = await run({
+      legs: { 'https-443': { mbps: 5, burstBytes: 2_000_000, burstMbps: 50 }, 'http-80': { mbps: 50 } },
+    });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.shaping?.rateMbps).toBeCloseTo(5, 0);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { estimateShaping, findLevelShift } from '../../src/core/shaping.js';
+
+const BIN_MS = 100;
+/** Bytes per 100 ms bin at a rate in Mbit/s. */
+const perBin = (mbps: number) => (mbps * 1e6 * 0.1) / 8;
+
+describe('findLevelShift', () => {
+  it('finds a burst at 50 Mbit/s followed by a flat 5 Mbit/s, and the bucket size', () => {
+    const bins = [...Array(4).fill(perBin(50)), ...Array(10).fill(perBin(5)), 1000];
+    const shift = findLevelShift({ bins, binMs: BIN_MS });
+    expect(shift?.splitBin).toBe(4);
+    expect(shift?.afterBytesPerBin).toBeCloseTo(perBin(5), 0);
+    // 4 bins at 50 minus what 5 Mbit/s would have sent in them.
+    expect(shift?.burstBytes).toBeCloseTo(4 * (perBin(50) - perBin(5)), 0);
+  });
+
+  it('finds nothing in a flat transfer', () => {
+    expect(findLevelShift({ bins: [...Array(12).fill(perBin(5)), 10], binMs: BIN_MS })).toBeUndefined();
+  });
+
+  it('finds nothing in noise around one level', () => {
+    const bins = [620, 580, 700, 540, 610, 660, 590, 630, 570, 640, 20].map((x) => x * 100);
+    expect(findLevelShift({ bins, binMs: BIN_MS })).toBeUndefined();
+  });
+
+  it('finds nothing when the rate after the drop is not flat', () => {
+    const bins = [perBin(50), perBin(50), perBin(5), perBin(20), perBin(2), perBin(15), perBin(3), 5];
+    expect(findLevelShift({ bins, binMs: BIN_MS })).toBeUndefined();
+  });
+
+  it('needs a few bins: a short transfer says nothing', () => {
+    expect(findLevelShift({ bins: [perBin(50), perBin(5), 100], binMs: BIN_MS })).toBeUndefined();
+  });
+});
+
+describe('estimateShaping', () => {
+  it('reports the flat rate and no bucket for a plain rate limit', () => {
+    const t = { bins: [perBin(3), ...Array(8).fill(perBin(5)), 100], binMs: BIN_MS };
+    const s = estimateShaping('https-443-down-random', [t, t, t]);
+    expect(s?.rateMbps).toBeCloseTo(5, 5);
+    expect(s?.burstBytes).toBe(0);
+  });
+
+  it('reports the bucket only when most transfers show it', () => {
+    const burst = { bins: [...Array(3).fill(perBin(40)), ...Array(6).fill(perBin(4)), 1], binMs: BIN_MS };
+    const flat = { bins: [...Array(9).fill(perBin(4)), 1], binMs: BIN_MS };
+    expect(estimateShaping('x', [burst, burst, flat])?.burstBytes).toBeGreaterThan(1e6);
+    expect(estimateShaping('x', [burst, flat, flat])?.burstBytes).toBe(0);
+  });
+
+  it('is undefined when every transfer is too short to read', () => {
+    expect(estimateShaping('x', [{ bins: [1000, 10], binMs: BIN_MS }])).toBeUndefined();
+  });
+});

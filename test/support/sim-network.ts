@@ -1,0 +1,165 @@
+// A simulated line for the runner's unit tests: a virtual clock, and a fetch that answers like
+// our endpoint, streaming each leg at the rate the test sets. Deterministic and fast, so the
+// rules of the method can be tested one by one; the real network is the lab's job.
+import type { Clock, FetchLike, Hasher, ResponseLike } from '../../src/core/io.js';
+import { xoshiro128 } from '../../src/core/payload.js';
+
+export interface SimLeg {
+  /** Goodput in Mbit/s for a leg key such as "https-443" or "http-80" (download). */
+  mbps: number;
+  /** Upload goodput; defaults to mbps. */
+  upMbps?: number;
+  /** Per-transfer multiplicative noise, as a fraction (0.1 = +-10% uniform). */
+  noise?: number;
+  /** Serve this many bytes at burstMbps before settling to mbps (a token bucket). */
+  burstBytes?: number;
+  burstMbps?: number;
+}
+
+export interface SimOptions {
+  legs: Record<string, SimLeg>;
+  ports?: number[];
+  ttfbMs?: number;
+  seed?: number;
+  /** Plaintext tampering, to test the integrity checks. */
+  plaintext?: 'redirect' | 'alter' | 'via' | 'captive-portal';
+  /** A leg key whose transfers stop sending after this many bytes. */
+  stallLeg?: string;
+  stallAfterBytes?: number;
+  /** Low-entropy ('text') payloads of plaintext legs get this rate instead (entropy shaper). */
+  textMbps?: number;
+}
+
+const CHUNK = 64 * 1024;
+const ZEROS = new Uint8Array(CHUNK);
+
+/** A checksum hasher: fast enough for tens of MB per test, and sensitive to any changed byte. */
+export function sumHasher(): Hasher {
+  let sum = 0;
+  let n = 0;
+  return {
+    update(chunk) {
+      for (let i = 0; i < chunk.length; i++) sum = (sum + chunk[i]! * ((n + i) % 251 + 1)) % 2147483647;
+      n += chunk.length;
+    },
+    digestBase64: () => `${n.toString(36)}x${sum.toString(36)}`,
+  };
+}
+
+function expectedDigest(bytes: number): string {
+  return `${bytes.toString(36)}x0`;
+}
+
+export interface Sim {
+  fetch: FetchLike;
+  clock: Clock;
+  /** Virtual seconds elapsed. */
+  elapsedMs(): number;
+  requests: string[];
+}
+
+export function simNetwork(opts: SimOptions): Sim {
+  let now = 0;
+  const rnd = xoshiro128(opts.seed ?? 1);
+  const uniform = () => rnd() / 2 ** 32;
+  const ports = opts.ports ?? [80, 443];
+  const requests: string[] = [];
+  const ttfb = opts.ttfbMs ?? 20;
+
+  const headers = (h: Record<string, string>) => ({ get: (k: string) => h[k.toLowerCase()] ?? null });
+
+  const textResponse = (url: string, status: number, body: string, h: Record<string, string> = {}): ResponseLike => ({
+    status,
+    url,
+    redirected: false,
+    type: 'basic',
+    headers: headers(h),
+    body: null,
+    text: async () => body,
+  });
+
+  const legFor = (u: URL): SimLeg => {
+    const key = `${u.protocol.replace(':', '')}-${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+    const leg = opts.legs[key];
+    if (!leg) throw new TypeError(`fetch failed: connection refused (${key})`);
+    return leg;
+  };
+
+  const fetch: FetchLike = async (url, init) => {
+    requests.push(`${init.method ?? 'GET'} ${url}`);
+    const u = new URL(url);
+    const leg = legFor(u);
+    const plain = u.protocol === 'http:';
+    now += ttfb;
+    if (u.pathname === '/info') {
+      return textResponse(
+        url,
+        200,
+        JSON.stringify({
+          service: 'tls-throttle-endpoint',
+          version: 'sim',
+          ports,
+          arrivedScheme: plain ? 'http' : 'https',
+          arrivedPort: Number(u.port),
+          limits: { maxBytes: 256 * 1024 * 1024, maxConcurrent: 32, requestsPerMinute: 600 },
+          tlsCapacityMbps: 0,
+        }),
+      );
+    }
+    if (plain && opts.plaintext === 'redirect') {
+      return textResponse(url, 301, '', { location: url.replace('http:', 'https:') });
+    }
+    if (plain && opts.plaintext === 'captive-portal') {
+      return textResponse(url, 511, '<html>Log in to the hotel Wi-Fi</html>');
+    }
+    const factor = 1 + (leg.noise ? (uniform() * 2 - 1) * leg.noise : 0);
+    if (u.pathname === '/upload') {
+      const bytes = init.body?.length ?? 0;
+      const ms = (bytes * 8) / ((leg.upMbps ?? leg.mbps) * factor * 1000);
+      const first = now;
+      now += ms;
+      return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: now }));
+    }
+    const bytes = Number(u.searchParams.get('bytes'));
+    const kind = u.searchParams.get('kind');
+    const h: Record<string, string> = { 'repr-digest': `sha-256=:${expectedDigest(bytes)}:`, 'content-length': String(bytes) };
+    if (plain && opts.plaintext === 'via') h['via'] = '1.1 squid';
+    if (init.method === 'HEAD') return textResponse(url, 200, '', h);
+    const rateMbps = (plain && kind === 'text' && opts.textMbps ? opts.textMbps : leg.mbps) * factor;
+    const key = `${u.protocol.replace(':', '')}-${u.port || 443}`;
+    let sent = 0;
+    const reader = {
+      async read() {
+        if (sent >= bytes) return { done: true };
+        if (opts.stallLeg === key && sent >= (opts.stallAfterBytes ?? 0)) {
+          // Never resolves until aborted: a stalled transfer.
+          return new Promise<never>((_, reject) => {
+            init.signal?.addEventListener('abort', () => reject(init.signal?.reason ?? new Error('aborted')), { once: true });
+          });
+        }
+        const n = Math.min(CHUNK, bytes - sent);
+        const inBurst = leg.burstBytes !== undefined && sent < leg.burstBytes;
+        const r = inBurst ? (leg.burstMbps ?? rateMbps * 4) : rateMbps;
+        now += (n * 8) / (r * 1000);
+        let chunk = ZEROS.subarray(0, n);
+        if (plain && opts.plaintext === 'alter' && sent === 0) {
+          chunk = new Uint8Array(n);
+          chunk[n >> 1] = 1;
+        }
+        sent += n;
+        return { done: false, value: chunk };
+      },
+      async cancel() {},
+    };
+    return {
+      status: 200,
+      url,
+      redirected: false,
+      type: 'basic',
+      headers: headers(h),
+      body: { getReader: () => reader },
+      text: async () => '',
+    };
+  };
+  return { fetch, clock: { now: () => now }, elapsedMs: () => now, requests };
+}
