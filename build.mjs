@@ -54,9 +54,10 @@ async function buildManifest() {
   return endpoints;
 }
 
-export async function build({ only } = {}) {
+export async function build({ only, clean = false } = {}) {
   const entries = ENTRIES.filter((e) => existsSync(e.in) && (!only || e.out.startsWith(only)));
-  await rm('dist', { recursive: true, force: true });
+  // Only a release build starts from nothing: tests rebuild in place while other runs read dist/.
+  if (clean) await rm('dist', { recursive: true, force: true });
   await mkdir('dist/extension', { recursive: true });
   const endpoints = existsSync(endpointsFile) ? JSON.parse(await readFile(endpointsFile, 'utf8')) : { endpoints: [] };
   for (const { in: entry, out, ...options } of entries) {
@@ -82,7 +83,7 @@ export async function build({ only } = {}) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await build().catch((err) => {
+  await build({ clean: process.argv.includes('--clean') }).catch((err) => {
     console.error(err.message);
     process.exit(1);
   });

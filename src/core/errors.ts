@@ -7,6 +7,7 @@ export type MeasureErrorKind =
   | 'http-status'
   | 'redirect'
   | 'short-body'
+  | 'dropped'
   | 'not-plaintext'
   | 'unreachable'
   | 'aborted'

@@ -132,6 +132,7 @@ function abortError(
   bytes: number,
   limits: TransferLimits,
   cause: unknown,
+  bodyStarted = false,
 ): Error {
   const ms = Math.round(elapsedMs);
   if (reason === 'stalled')
@@ -141,7 +142,8 @@ function abortError(
   if (reason === 'aborted') return new MeasureError('aborted', `${what} was cancelled after ${ms} ms at ${kB(bytes)}`);
   if (cause instanceof MeasureError) return cause;
   const detail = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
-  return new MeasureError('unreachable', `${what} failed after ${ms} ms at ${kB(bytes)}: ${detail}`);
+  if (bodyStarted) return new MeasureError('dropped', `${what} was cut off after ${ms} ms at ${kB(bytes)}: ${detail}`);
+  return new MeasureError('unreachable', `${what} failed after ${ms} ms: ${detail}`);
 }
 
 export async function timedDownload(deps: TransferDeps, req: DownloadRequest): Promise<TransferSample> {
@@ -151,6 +153,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
   const dog = watchdog(limits, clock, req.signal);
   const requestedAt = clock.now();
   let bytes = 0;
+  let bodyStarted = false;
   let reader: ReturnType<NonNullable<ResponseLike['body']>['getReader']> | undefined;
   try {
     const res = await deps.fetch(req.url, { method: 'GET', signal: dog.signal, redirect: 'manual', cache: 'no-store' });
@@ -158,6 +161,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
     if (!res.body) throw new MeasureError('short-body', `${what}: the response had no body`);
     const hasher = deps.hasher();
     reader = res.body.getReader();
+    bodyStarted = true;
     const bins: number[] = [];
     let firstAt = -1;
     let firstChunkBytes = 0;
@@ -201,7 +205,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
     };
   } catch (err) {
     void reader?.cancel().catch(() => undefined);
-    throw abortError(dog.reason, what, clock.now() - requestedAt, bytes, limits, err);
+    throw abortError(dog.reason, what, clock.now() - requestedAt, bytes, limits, err, bodyStarted);
   } finally {
     dog.dispose();
   }

@@ -16,6 +16,8 @@ export interface EndpointServerOptions {
   limits?: Partial<EndpointLimits>;
   /** Extra routes tried before the endpoint's own (the collector's /v1/...). */
   routes?: RouteHandler[];
+  /** Sockets that send nothing for this long are closed (default 30 s). */
+  idleMs?: number;
   /** Skip the start-up TLS capacity measurement (reported as 0: unknown). */
   skipCapacityCheck?: boolean;
 }
@@ -50,7 +52,14 @@ export async function startEndpointServer(opts: EndpointServerOptions): Promise<
   if (!opts.skipCapacityCheck) {
     capacity = await measureTlsCapacityMbps({ cert: opts.certPem, key: opts.keyPem });
   }
-  const listener = await listenDual({ host: opts.host, ports: opts.ports, certPem: opts.certPem, keyPem: opts.keyPem, onRequest });
+  const listener = await listenDual({
+    host: opts.host,
+    ports: opts.ports,
+    certPem: opts.certPem,
+    keyPem: opts.keyPem,
+    idleMs: opts.idleMs,
+    onRequest,
+  });
   boundPorts = listener.ports;
   return { ports: listener.ports, tlsCapacityMbps: capacity, close: (g) => listener.close(g) };
 }

@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeFetch } from '../../src/cli/node-io.js';
+import { startTestEndpoint } from '../support/endpoint.js';
+
+let ep: Awaited<ReturnType<typeof startTestEndpoint>>;
+let io: ReturnType<typeof nodeFetch>;
+
+beforeAll(async () => {
+  ep = await startTestEndpoint({ limits: { maxBytes: 8 * 1024 * 1024, maxConcurrent: 2, requestsPerMinute: 1000 } });
+  io = nodeFetch({ caFile: ep.caPath });
+});
+afterAll(async () => {
+  await io.close();
+  await ep.close(0);
+});
+
+const get = (url: string, method: 'GET' | 'HEAD' | 'POST' = 'GET', body?: Uint8Array) => io.fetch(url, { method, body });
+const bodyOf = async (url: string) => new Uint8Array(await (await get(url) as unknown as Response).arrayBuffer());
+
+describe('endpoint server', () => {
+  it('answers TLS and plain HTTP on the same port, and says which it saw', async () => {
+    for (const port of ep.ports) {
+      const viaTls = JSON.parse(await (await get(`https://127.0.0.1:${port}/info`)).text());
+      const viaPlain = JSON.parse(await (await get(`http://127.0.0.1:${port}/info`)).text());
+      expect([viaTls.arrivedScheme, viaPlain.arrivedScheme]).toEqual(['https', 'http']);
+      expect(viaTls.arrivedPort).toBe(port);
+      expect(viaTls.ports).toEqual(ep.ports);
+    }
+  });
+
+  it('verifies against its development CA (real TLS, no insecure flag)', async () => {
+    const strict = nodeFetch({});
+    await expect(strict.fetch(`https://127.0.0.1:${ep.tlsPort}/info`, {})).rejects.toThrow();
+    await strict.close();
+  });
+
+  it('serves the same seeded bytes over both schemes, with their SHA-256 in Repr-Digest', async () => {
+    const q = '/payload?bytes=300000&seed=9&kind=random';
+    const tls = await bodyOf(`https://127.0.0.1:${ep.tlsPort}${q}`);
+    const plain = await bodyOf(`http://127.0.0.1:${ep.plainPort}${q}`);
+    expect(tls.length).toBe(300000);
+    expect(Buffer.compare(tls, plain)).toBe(0);
+    const head = await get(`https://127.0.0.1:${ep.tlsPort}${q}`, 'HEAD');
+    const digest = createHash('sha256').update(tls).digest('base64');
+    expect(head.headers.get('repr-digest')).toBe(`sha-256=:${digest}:`);
+  });
+
+  it('makes random payloads incompressible and text payloads low-entropy', async () => {
+    const entropy = (b: Uint8Array) => {
+      const counts = new Array(256).fill(0);
+      for (const x of b) counts[x]++;
+      return -counts.filter((c) => c).reduce((s, c) => s + (c / b.length) * Math.log2(c / b.length), 0);
+    };
+    const random = await bodyOf(`http://127.0.0.1:${ep.plainPort}/payload?bytes=200000&seed=1&kind=random`);
+    const text = await bodyOf(`http://127.0.0.1:${ep.plainPort}/payload?bytes=200000&seed=1&kind=text`);
+    expect(entropy(random)).toBeGreaterThan(7.99);
+    expect(entropy(text)).toBeLessThan(4.5);
+    expect(/^[a-z .]+$/.test(Buffer.from(text).toString('latin1'))).toBe(true);
+  });
+
+  it('gives different bytes for different seeds', async () => {
+    const a = await bodyOf(`http://127.0.0.1:${ep.plainPort}/payload?bytes=1000&seed=1`);
+    const b = await bodyOf(`http://127.0.0.1:${ep.plainPort}/payload?bytes=1000&seed=2`);
+    expect(Buffer.compare(a, b)).not.toBe(0);
+  });
+
+  it('forbids caching and compression, and allows timing from any origin', async () => {
+    const res = await get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=10`);
+    expect(res.headers.get('cache-control')).toMatch(/no-store/);
+    expect(res.headers.get('content-encoding')).toBe('identity');
+    expect(res.headers.get('timing-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('times uploads on its own clock and counts every byte', async () => {
+    const res = await get(`https://127.0.0.1:${ep.tlsPort}/upload`, 'POST', new Uint8Array(500_000));
+    const receipt = JSON.parse(await res.text());
+    expect(receipt.bytes).toBe(500_000);
+    expect(receipt.lastByteMs).toBeGreaterThanOrEqual(receipt.firstByteMs);
+  });
+
+  it('refuses a payload over the size limit with 413 and a JSON error', async () => {
+    const res = await get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=${9 * 1024 * 1024}`);
+    expect(res.status).toBe(413);
+    expect(JSON.parse(await res.text()).error).toMatch(/at most 8388608 bytes/);
+  });
+
+  it('rejects malformed parameters with 400', async () => {
+    for (const q of ['bytes=-1', 'bytes=abc', 'bytes=10&kind=video', 'bytes=10&seed=99999999999']) {
+      expect((await get(`http://127.0.0.1:${ep.plainPort}/payload?${q}`)).status).toBe(400);
+    }
+  });
+
+  it('answers 404 for unknown paths and 405 for wrong methods', async () => {
+    expect((await get(`http://127.0.0.1:${ep.plainPort}/nope`)).status).toBe(404);
+    expect((await get(`http://127.0.0.1:${ep.plainPort}/upload`)).status).toBe(405);
+  });
+
+  it('refuses transfers past the concurrency limit with 429', async () => {
+    const slow = [1, 2].map(() => get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=${8 * 1024 * 1024}`));
+    const started = await Promise.all(slow);
+    const third = await get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=1000`);
+    expect(third.status).toBe(429);
+    await Promise.all(started.map((r) => (r as unknown as Response).arrayBuffer()));
+  });
+
+});
+
+describe('endpoint connection hygiene', () => {
+  it('closes connections that never send a byte (slowloris)', async () => {
+    const quick = await startTestEndpoint({ idleMs: 200 });
+    const sock = connect(quick.plainPort, '127.0.0.1');
+    const closedAfterMs = await new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      sock.once('close', () => resolve(Date.now() - t0));
+    });
+    expect(closedAfterMs).toBeGreaterThanOrEqual(150);
+    expect(closedAfterMs).toBeLessThan(5000);
+    await quick.close(0);
+  });
+});
+
+describe('endpoint rate limit', () => {
+  it('answers 429 once a client passes its requests per minute', async () => {
+    const small = await startTestEndpoint({ limits: { requestsPerMinute: 5 } });
+    const f = nodeFetch({ caFile: small.caPath });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) statuses.push((await f.fetch(`http://127.0.0.1:${small.plainPort}/info`, {})).status);
+    expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+    expect(statuses[6]).toBe(429);
+    await f.close();
+    await small.close(0);
+  });
+});
