@@ -32,6 +32,7 @@ export const ENTRIES = [
 const STATIC = [
   ['src/extension/popup/popup.html', 'dist/extension/popup.html'],
   ['src/extension/popup/popup.css', 'dist/extension/popup.css'],
+  ['node_modules/uplot/dist/uPlot.min.css', 'dist/extension/uplot.css'],
   ['src/extension/options/options.html', 'dist/extension/options.html'],
   ['src/extension/options/options.css', 'dist/extension/options.css'],
   ['src/extension/_locales', 'dist/extension/_locales'],

@@ -1,0 +1,59 @@
+// Scheduled checks through the alarms API (never setInterval: a stopped service worker keeps
+// no timers; alarms wake it). One one-shot alarm at a time, re-armed with fresh jitter when it
+// fires, so the period never drifts into lockstep with other users.
+import type { AlarmInfo, AlarmsPort, NetworkState } from '../platform/ports.js';
+import { chooseEndpoint, type EndpointRef } from '../shared/endpoints.js';
+import type { Settings } from '../shared/storage-schema.js';
+import type { Store } from '../shared/store.js';
+import type { RunController } from './run-controller.js';
+import { ALARM_NAME, nextCheckAt, skipReason } from './schedule.js';
+
+export interface SchedulerDeps {
+  alarms: AlarmsPort;
+  store: Store;
+  controller: RunController;
+  network: () => NetworkState;
+  endpoints: (settings: Settings) => EndpointRef[];
+  now: () => number;
+  random: () => number;
+}
+
+export class Scheduler {
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** Arms the alarm for the settings' schedule; keeps an armed alarm unless `force`. */
+  async arm(settings: Settings, force = false): Promise<void> {
+    const { alarms } = this.deps;
+    const when = nextCheckAt(settings.schedule, this.deps.now(), this.deps.random);
+    if (when === undefined) {
+      await alarms.clear(ALARM_NAME);
+      return;
+    }
+    if (!force && (await alarms.get(ALARM_NAME))) return;
+    await alarms.create(ALARM_NAME, when);
+  }
+
+  /** The alarm fired: re-arm first (a crash in the run must not end the schedule), then check. */
+  async onAlarm(alarm: AlarmInfo): Promise<void> {
+    if (alarm.name !== ALARM_NAME) return;
+    const { store, controller } = this.deps;
+    const settings = await store.settings();
+    await this.arm(settings, true);
+    if (settings.schedule === 'off') return;
+    const at = this.deps.now();
+    const reason = skipReason({
+      settings,
+      network: this.deps.network(),
+      usage: await store.usage(at),
+      running: controller.state().status === 'running',
+    });
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
+    if (reason || !endpoint) {
+      await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? 'no endpoint is configured' });
+      return;
+    }
+    await store.appendScheduleLog({ at, outcome: 'started' });
+    await controller.start(endpoint, 'scheduled', settings);
+    await controller.settled();
+  }
+}

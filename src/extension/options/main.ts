@@ -1,0 +1,28 @@
+// The options page: one module a section (see section.ts).
+import { DEFAULT_ENDPOINTS } from '../build-config.js';
+import { permissions, storageLocal, translate } from '../platform/browser.js';
+import { extensionFetch } from '../platform/extension-io.js';
+import { byId, localizePage } from '../shared/dom.js';
+import { Store } from '../shared/store.js';
+import { budgetSection } from './budget-section.js';
+import { endpointsSection } from './endpoints-section.js';
+import { scheduleSection } from './schedule-section.js';
+import type { OptionsContext, OptionsSection } from './section.js';
+
+const SECTIONS: OptionsSection[] = [endpointsSection, scheduleSection, budgetSection];
+
+const ctx: OptionsContext = {
+  store: new Store(storageLocal),
+  t: translate,
+  permissions,
+  defaults: DEFAULT_ENDPOINTS,
+  fetch: extensionFetch(),
+  now: () => Date.now(),
+  onStored: (listener) => storageLocal.onChanged((changes) => listener(Object.keys(changes))),
+};
+
+localizePage(document, translate);
+void (async () => {
+  for (const section of SECTIONS) await section.mount(byId(section.id), ctx);
+  document.body.dataset.ready = 'true';
+})();

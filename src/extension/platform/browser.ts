@@ -1,0 +1,72 @@
+// The one file that imports webextension-polyfill (design notes, convention 1; eslint enforces
+// it). Everything else gets these adapters, so the same code runs in Chrome's service worker,
+// in Firefox's background page, and in unit tests against fakes.
+import browser from 'webextension-polyfill';
+import type { AlarmsPort, MessagingPort, PermissionsPort, StoragePort, Translate } from './ports.js';
+
+export const storageLocal: StoragePort = {
+  get: (keys) => browser.storage.local.get(keys),
+  set: (items) => browser.storage.local.set(items),
+  remove: (keys) => browser.storage.local.remove(keys),
+  onChanged(listener) {
+    browser.storage.onChanged.addListener((changes, area) => {
+      if (area === 'local') listener(changes);
+    });
+  },
+};
+
+export const alarms: AlarmsPort = {
+  create: (name, when) => browser.alarms.create(name, { when }) as unknown as Promise<void>,
+  clear: (name) => browser.alarms.clear(name),
+  get: async (name) => {
+    const a = await browser.alarms.get(name);
+    return a ? { name: a.name, scheduledTime: a.scheduledTime } : undefined;
+  },
+  onAlarm(listener) {
+    browser.alarms.onAlarm.addListener((a) => listener({ name: a.name, scheduledTime: a.scheduledTime }));
+  },
+};
+
+export const permissions: PermissionsPort = {
+  request: (origins) => browser.permissions.request({ origins }),
+  contains: (origins) => browser.permissions.contains({ origins }),
+  remove: (origins) => browser.permissions.remove({ origins }),
+};
+
+export const messaging: MessagingPort = {
+  async send(message) {
+    try {
+      return await browser.runtime.sendMessage(message);
+    } catch {
+      // "Receiving end does not exist": no popup or options page is open. Nothing to tell.
+      return undefined;
+    }
+  },
+  onMessage(listener) {
+    // The polyfill turns a returned promise into the answer on both browsers; returning
+    // undefined leaves the message to other listeners.
+    browser.runtime.onMessage.addListener((message: unknown) => listener(message));
+  },
+};
+
+export const translate: Translate = (key, substitutions) => browser.i18n.getMessage(key, substitutions);
+
+/** Runs `listener` when the browser starts with this profile or installs/updates the extension. */
+export function onStartupOrInstall(listener: () => void): void {
+  browser.runtime.onStartup.addListener(listener);
+  browser.runtime.onInstalled.addListener(() => listener());
+}
+
+/**
+ * Chrome stops an idle extension service worker after 30 s; since Chrome 110 any extension API
+ * call resets that timer (developer.chrome.com, "The extension service worker lifecycle",
+ * "Idle and shutdown"), so a cheap call every 20 s keeps a run alive. Firefox's background
+ * page ignores it harmlessly.
+ */
+export function keepAliveTick(): Promise<unknown> {
+  return browser.runtime.getPlatformInfo();
+}
+
+export function openOptionsPage(): Promise<void> {
+  return browser.runtime.openOptionsPage();
+}

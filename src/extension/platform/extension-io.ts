@@ -1,0 +1,117 @@
+// The browser's side effects for the measurement core: fetch, a monotonic clock, SHA-256, and
+// the plaintext guard.
+//
+// Why a guard: Firefox's default extension CSP carries `upgrade-insecure-requests`, which
+// silently fetches http:// URLs over TLS (MDN, "content_security_policy", default policy in
+// Manifest V3). Our manifest declares a CSP without it, and every run checks at run time that
+// a plaintext leg stayed plaintext: by the response URL before the body is read (the core's
+// `inspect` hook), and by the Resource Timing entry once the body has ended, since browsers add
+// that entry only then (W3C Resource Timing, "mark resource timing" at response end).
+import { MeasureError } from '../../core/errors.js';
+import type { Clock, FetchLike, ReaderLike, ResponseInspector, ResponseLike } from '../../core/io.js';
+
+/** The Resource Timing fields the guard reads. */
+export interface TimingEntryLike {
+  name: string;
+  nextHopProtocol?: string;
+  secureConnectionStart: number;
+}
+
+export interface TimingSource {
+  getEntriesByName(name: string, type?: string): readonly object[];
+  clearResourceTimings?(): void;
+  setResourceTimingBufferSize?(size: number): void;
+}
+
+export const browserClock: Clock = { now: () => performance.now() };
+
+/** What a plaintext transfer's Resource Timing entry says was wrong with it, if anything. */
+export function timingProblem(url: string, entry: TimingEntryLike): string | undefined {
+  if (entry.name.startsWith('https:')) {
+    return `${url} was fetched as ${entry.name} (Resource Timing): the browser upgraded the plaintext leg to TLS`;
+  }
+  // secureConnectionStart is 0 exactly when no TLS was used (W3C Resource Timing Level 2).
+  if (entry.secureConnectionStart > 0) {
+    return `${url} went over a TLS connection (Resource Timing secureConnectionStart ${Math.round(entry.secureConnectionStart)} ms): the plaintext leg was not plaintext`;
+  }
+  return undefined;
+}
+
+/** The core's per-response check: the URL the browser actually fetched. */
+export const responseUrlInspector: ResponseInspector = (res, expectedScheme) => {
+  if (expectedScheme === 'http' && res.url.startsWith('https:')) {
+    return `${res.url} answered a plaintext request: the browser upgraded the plaintext leg to TLS`;
+  }
+  return undefined;
+};
+
+const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Looks for the entry a few times: it is queued as a task right after the body ends. */
+async function entryFor(timing: TimingSource, url: string, attempts: number): Promise<TimingEntryLike | undefined> {
+  for (let i = 0; i < attempts; i++) {
+    const entry = timing.getEntriesByName(url, 'resource').at(-1) as TimingEntryLike | undefined;
+    if (entry) return entry;
+    await wait(i === 0 ? 0 : 10);
+  }
+  return undefined;
+}
+
+/** Throws when the ended plaintext transfer turns out to have gone over TLS. */
+async function checkEnded(url: string, timing: TimingSource): Promise<void> {
+  const entry = await entryFor(timing, url, 5);
+  const problem = entry && timingProblem(url, entry);
+  // Each URL carries a nonce, so entries are never looked up again: keep the buffer (250
+  // entries by default) from filling up and dropping later ones.
+  timing.clearResourceTimings?.();
+  if (problem) throw new MeasureError('not-plaintext', problem);
+}
+
+function guardedReader(inner: ReaderLike, url: string, timing: TimingSource): ReaderLike {
+  return {
+    async read() {
+      const r = await inner.read();
+      if (r.done) await checkEnded(url, timing);
+      return r;
+    },
+    cancel: (reason) => inner.cancel(reason),
+  };
+}
+
+function guarded(res: ResponseLike, url: string, timing: TimingSource): ResponseLike {
+  const body = res.body;
+  return {
+    status: res.status,
+    url: res.url,
+    redirected: res.redirected,
+    type: res.type,
+    headers: res.headers,
+    body: body && { getReader: () => guardedReader(body.getReader(), url, timing) },
+    async text() {
+      const text = await res.text();
+      await checkEnded(url, timing);
+      return text;
+    },
+  };
+}
+
+/**
+ * fetch as the core wants it: never from cache, never following redirects, no cookies; the
+ * bodies of plaintext requests are checked against Resource Timing when they end.
+ */
+export function extensionFetch(fetchImpl: typeof fetch = fetch, timing: TimingSource = performance): FetchLike {
+  timing.setResourceTimingBufferSize?.(1000);
+  return async (url, init) => {
+    const res = await fetchImpl(url, {
+      method: init.method ?? 'GET',
+      body: init.body as BodyInit | undefined,
+      headers: init.headers,
+      signal: init.signal,
+      redirect: 'manual',
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    const like = res as unknown as ResponseLike;
+    return url.startsWith('http:') ? guarded(like, url, timing) : like;
+  };
+}

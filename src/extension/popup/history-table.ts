@@ -1,0 +1,29 @@
+// The history as a table, newest first.
+import type { Translate } from '../platform/ports.js';
+import { el } from '../shared/dom.js';
+import { screenMedian } from '../shared/history-export.js';
+import type { HistoryEntry } from '../shared/storage-schema.js';
+import { formatMbps, formatRatio } from '../shared/verdict-text.js';
+import { verdictLabel } from './verdict-card.js';
+
+export function renderHistoryTable(tbody: HTMLElement, entries: readonly HistoryEntry[], t: Translate): void {
+  const rows: HTMLTableRowElement[] = [];
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    const https = screenMedian(e, 'https');
+    const http = screenMedian(e, 'http');
+    const when = new Date(e.finishedAt);
+    rows.push(
+      el(
+        'tr',
+        { 'data-history-verdict': e.result.verdict },
+        el('td', {}, el('time', { datetime: when.toISOString() }, when.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }))),
+        el('td', { title: e.result.error }, verdictLabel(e.result.verdict, t), e.trigger === 'scheduled' ? ` (${t('scheduledShort')})` : ''),
+        el('td', {}, formatRatio(e.result.ratio)),
+        el('td', {}, https === undefined ? '–' : formatMbps(https)),
+        el('td', {}, http === undefined ? '–' : formatMbps(http)),
+      ),
+    );
+  }
+  tbody.replaceChildren(...rows);
+}

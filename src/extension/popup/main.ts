@@ -1,0 +1,96 @@
+// The toolbar popup: "Run test", live progress, the newest verdict, the history. It reads
+// results from storage and re-renders on storage.onChanged (design notes, convention 3); the
+// background tells it about a running test by broadcast.
+import { DEFAULT_ENDPOINTS } from '../build-config.js';
+import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
+import { byId, localizePage } from '../shared/dom.js';
+import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
+import { historyCsv, historyJson } from '../shared/history-export.js';
+import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
+import type { HistoryEntry } from '../shared/storage-schema.js';
+import { Store } from '../shared/store.js';
+import { exportFileName, saveFile } from './export-buttons.js';
+import { HistoryChart } from './history-chart.js';
+import { renderHistoryTable } from './history-table.js';
+import { renderProgress } from './progress-view.js';
+import { renderVerdictCard } from './verdict-card.js';
+
+const store = new Store(storageLocal);
+const runButton = byId<HTMLButtonElement>('run');
+const cancelButton = byId<HTMLButtonElement>('cancel');
+const runError = byId('run-error');
+const endpointLine = byId('endpoint-line');
+const latest = byId('latest');
+const tbody = byId('history-table').querySelector('tbody')!;
+const progress = {
+  box: byId('progress'),
+  label: byId('progress-label'),
+  bar: byId<HTMLProgressElement>('progress-bar'),
+  legs: byId('leg-speeds'),
+};
+const chart = new HistoryChart(byId('chart'), t);
+let history: HistoryEntry[] = [];
+
+function showError(message: string | undefined): void {
+  runError.hidden = !message;
+  runError.textContent = message ?? '';
+}
+
+function renderState(state: RunState): void {
+  const running = state.status === 'running';
+  runButton.disabled = running;
+  runButton.setAttribute('aria-busy', String(running));
+  cancelButton.hidden = !running;
+  renderProgress(progress, state, t);
+  if (state.status === 'idle') showError(state.error);
+}
+
+function renderHistory(): void {
+  renderVerdictCard(latest, history.at(-1), t);
+  renderHistoryTable(tbody, history, t);
+  chart.render(history);
+}
+
+async function renderEndpoint(): Promise<void> {
+  const settings = await store.settings();
+  const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
+  endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : t('noEndpoint');
+  runButton.disabled = runButton.disabled || !endpoint;
+}
+
+async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {
+  try {
+    renderState(await sendCommand(messaging.send, name, {}));
+  } catch (err) {
+    showError(t('backgroundUnavailable', [err instanceof Error ? err.message : String(err)]));
+  }
+}
+
+runButton.addEventListener('click', () => {
+  showError(undefined);
+  void command('runTest');
+});
+cancelButton.addEventListener('click', () => void command('cancelTest'));
+byId('open-options').addEventListener('click', () => void openOptionsPage());
+byId('export-json').addEventListener('click', () =>
+  saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(history)),
+);
+byId('export-csv').addEventListener('click', () => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(history)));
+
+messaging.onMessage((message) => {
+  if (isBackgroundEvent(message) && message.event === 'state') renderState(message.state);
+  return undefined;
+});
+storageLocal.onChanged((changes) => {
+  if (changes.history) void store.history().then((h) => ((history = h), renderHistory()));
+  if (changes.settings) void renderEndpoint();
+});
+
+localizePage(document, t);
+void (async () => {
+  history = await store.history();
+  renderHistory();
+  await renderEndpoint();
+  await command('getState');
+  document.body.dataset.ready = 'true';
+})();

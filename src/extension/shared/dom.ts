@@ -1,0 +1,49 @@
+// Building DOM from data without innerHTML: text goes in as textContent, attributes one by
+// one, so nothing measured or typed can become markup.
+import type { Translate } from '../platform/ports.js';
+
+type Attrs = Record<string, string | number | boolean | undefined>;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: (Node | string | undefined)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    node.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children) {
+    if (child === undefined) continue;
+    node.append(typeof child === 'string' ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+export function byId<T extends HTMLElement = HTMLElement>(id: string, root: Document = document): T {
+  const node = root.getElementById(id);
+  if (!node) throw new Error(`the page has no element #${id}`);
+  return node as T;
+}
+
+/**
+ * Puts translated text into elements marked data-i18n (text) and data-i18n-label
+ * (aria-label); the English in the HTML stays when a key has no translation.
+ */
+export function localizePage(root: Document, t: Translate): void {
+  const uiLanguage = t('@@ui_locale');
+  if (uiLanguage) root.documentElement.lang = uiLanguage.replace('_', '-');
+  for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
+    const text = t(node.dataset.i18n!);
+    if (text) node.textContent = text;
+  }
+  for (const node of root.querySelectorAll<HTMLElement>('[data-i18n-label]')) {
+    const text = t(node.dataset.i18nLabel!);
+    if (text) node.setAttribute('aria-label', text);
+  }
+  for (const node of root.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]')) {
+    const text = t(node.dataset.i18nPlaceholder!);
+    if (text) node.placeholder = text;
+  }
+}

@@ -1,0 +1,152 @@
+// What storage.local holds, validated on every read (design notes, convention 4): a value that
+// does not fit falls back to its default, and a history entry that does not fit is dropped
+// alone, so one bad write never takes the rest of the history with it.
+import * as v from 'valibot';
+import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
+import type { EndpointRef } from './endpoints.js';
+import type { Trigger } from './messages.js';
+
+export const SCHEMA_VERSION = 1;
+export const HISTORY_CAP = 500;
+export const SCHEDULE_LOG_CAP = 50;
+
+export const SCHEDULES = ['off', 'hourly', 'every-6-hours', 'daily'] as const;
+export type Schedule = (typeof SCHEDULES)[number];
+
+/** Chrome's storage serialises as JSON, so NaN (a failed run's ratio) comes back as null. */
+const num = v.pipe(
+  v.nullable(v.number()),
+  v.transform((x) => (x === null ? NaN : x)),
+);
+
+const endpointRef = v.object({ id: v.string(), name: v.string(), url: v.string() });
+
+const transfer = v.looseObject({ bytes: num, ms: num, mbps: num });
+const leg = v.looseObject({
+  id: v.string(),
+  scheme: v.picklist(['http', 'https']),
+  port: v.number(),
+  direction: v.picklist(['down', 'up']),
+  payload: v.picklist(['random', 'text']),
+  transfers: v.array(transfer),
+  medianMbps: num,
+});
+const comparison = v.looseObject({
+  id: v.string(),
+  suspectLeg: v.string(),
+  referenceLeg: v.string(),
+  ratio: num,
+  ci95: v.tuple([num, num]),
+  pValue: num,
+  rounds: v.number(),
+  outcome: v.picklist(['slower', 'faster', 'same', 'unclear']),
+});
+
+export const resultSchema = v.looseObject({
+  verdict: v.picklist(VERDICTS),
+  cause: v.optional(v.picklist(CAUSES)),
+  ratio: num,
+  ci95: v.tuple([num, num]),
+  pValue: num,
+  rounds: v.number(),
+  bytesUsed: v.number(),
+  durationMs: v.number(),
+  endpoint: v.string(),
+  legs: v.array(leg),
+  comparisons: v.array(comparison),
+  shaping: v.optional(v.looseObject({ leg: v.string(), rateMbps: num, burstBytes: num })),
+  warnings: v.array(v.string()),
+  error: v.optional(v.string()),
+});
+
+export const historyEntrySchema = v.object({
+  id: v.string(),
+  /** Epoch milliseconds. */
+  startedAt: v.number(),
+  finishedAt: v.number(),
+  endpoint: endpointRef,
+  trigger: v.picklist(['manual', 'scheduled']),
+  result: resultSchema,
+});
+
+export interface HistoryEntry {
+  id: string;
+  startedAt: number;
+  finishedAt: number;
+  endpoint: EndpointRef;
+  trigger: Trigger;
+  result: Result;
+}
+
+export const settingsSchema = v.object({
+  customEndpoints: v.fallback(v.array(endpointRef), []),
+  selectedEndpointId: v.fallback(v.optional(v.string()), undefined),
+  schedule: v.fallback(v.picklist(SCHEDULES), 'off'),
+  /** Scheduled checks on a metered or Save-Data connection only when the user allows it. */
+  allowMetered: v.fallback(v.boolean(), false),
+  monthlyBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 2000),
+  runBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 60),
+  maxRunSeconds: v.fallback(v.pipe(v.number(), v.minValue(5)), 60),
+});
+export type Settings = v.InferOutput<typeof settingsSchema>;
+
+export const DEFAULT_SETTINGS: Settings = v.parse(settingsSchema, {});
+
+export const usageSchema = v.object({ month: v.string(), bytes: v.number() });
+export type Usage = v.InferOutput<typeof usageSchema>;
+
+export const scheduleLogSchema = v.object({
+  at: v.number(),
+  outcome: v.picklist(['started', 'skipped']),
+  reason: v.optional(v.string()),
+});
+export type ScheduleLogEntry = v.InferOutput<typeof scheduleLogSchema>;
+
+/** A run in progress, written when it starts and removed when it ends. */
+export const activeRunSchema = v.object({
+  runId: v.string(),
+  startedAt: v.number(),
+  endpoint: endpointRef,
+  trigger: v.picklist(['manual', 'scheduled']),
+  lastProgressAt: v.number(),
+  bytesUsed: v.number(),
+});
+export type ActiveRun = v.InferOutput<typeof activeRunSchema>;
+
+export function readSettings(raw: unknown): Settings {
+  const r = v.safeParse(settingsSchema, raw ?? {});
+  return r.success ? r.output : DEFAULT_SETTINGS;
+}
+
+export function readHistory(raw: unknown): HistoryEntry[] {
+  if (!Array.isArray(raw)) return [];
+  const out: HistoryEntry[] = [];
+  for (const item of raw) {
+    const r = v.safeParse(historyEntrySchema, item);
+    if (r.success) out.push(r.output as HistoryEntry);
+  }
+  return out.slice(-HISTORY_CAP);
+}
+
+export function readUsage(raw: unknown, month: string): Usage {
+  const r = v.safeParse(usageSchema, raw);
+  return r.success && r.output.month === month ? r.output : { month, bytes: 0 };
+}
+
+export function readScheduleLog(raw: unknown): ScheduleLogEntry[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((item) => {
+    const r = v.safeParse(scheduleLogSchema, item);
+    return r.success ? [r.output] : [];
+  });
+}
+
+export function readActiveRun(raw: unknown): ActiveRun | undefined {
+  const r = v.safeParse(activeRunSchema, raw);
+  return r.success ? r.output : undefined;
+}
+
+/** Calendar month in UTC, the unit of the data budget. */
+export function monthOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 7);
+}

@@ -1,0 +1,72 @@
+// A result in plain words: one sentence, what it means, and what one test cannot prove. The
+// words come from _locales through `t`, so the popup speaks the user's language.
+import type { Result } from '../../core/types.js';
+import type { Translate } from '../platform/ports.js';
+
+/** 4.8x, 1.25x, 12x: as many decimals as a reader can use. */
+export function formatRatio(ratio: number): string {
+  if (!Number.isFinite(ratio)) return '–';
+  const digits = ratio >= 10 ? 0 : ratio >= 2 ? 1 : 2;
+  return `${ratio.toFixed(digits)}x`;
+}
+
+export function formatMbps(mbps: number): string {
+  if (!Number.isFinite(mbps)) return '–';
+  return mbps >= 100 ? mbps.toFixed(0) : mbps.toFixed(1);
+}
+
+export interface VerdictText {
+  headline: string;
+  meaning: string;
+  caveat: string;
+}
+
+const CAUSE_KEYS: Record<string, string> = {
+  protocol: 'causeProtocol',
+  port: 'causePort',
+  entropy: 'causeEntropy',
+  unknown: 'causeUnknown',
+};
+
+export function verdictText(r: Result, t: Translate): VerdictText {
+  const lo = r.ci95[0];
+  const hi = r.ci95[1];
+  let headline: string;
+  switch (r.verdict) {
+    case 'tls-throttled':
+      headline = t('headlineTlsThrottled', [formatRatio(r.ratio), formatRatio(lo), formatRatio(hi)]);
+      break;
+    case 'plaintext-throttled':
+      // ratio is plain over TLS goodput; below 1 the plain leg is the slow one.
+      headline = t('headlinePlaintextThrottled', [formatRatio(1 / r.ratio), formatRatio(1 / hi), formatRatio(1 / lo)]);
+      break;
+    case 'no-difference':
+      headline = t('headlineNoDifference', [formatRatio(r.ratio), formatRatio(lo), formatRatio(hi)]);
+      break;
+    case 'inconclusive':
+      headline = t('headlineInconclusive', [formatRatio(r.ratio)]);
+      break;
+    case 'interfered':
+      headline = t('headlineInterfered');
+      break;
+    case 'failed':
+      headline = t('headlineFailed', [r.error ?? t('unknownError')]);
+      break;
+  }
+  const causeKey = r.cause && CAUSE_KEYS[r.cause];
+  if (causeKey) headline = `${headline}; ${t(causeKey)}`;
+  return {
+    headline,
+    meaning: t(MEANING_KEYS[r.verdict]),
+    caveat: t(r.verdict === 'failed' ? 'caveatFailed' : 'caveatOneTest'),
+  };
+}
+
+const MEANING_KEYS: Record<Result['verdict'], string> = {
+  'tls-throttled': 'meaningTlsThrottled',
+  'plaintext-throttled': 'meaningPlaintextThrottled',
+  'no-difference': 'meaningNoDifference',
+  inconclusive: 'meaningInconclusive',
+  interfered: 'meaningInterfered',
+  failed: 'meaningFailed',
+};
