@@ -1,0 +1,206 @@
+// The lab's hosts and line: network namespaces, a veth "access line", and htb on both ends of
+// it (design notes, "The throttle lab"). Needs root. Only addresses in 10.77.0.0/24, inside
+// namespaces this file makes, are ever used.
+//
+//   lab-srv (10.77.0.1)  == the line ==  lab-home (bridge br-home) -- lab-cli (10.77.0.2)
+//   endpoint, shapers      veth-lsrv /                             \-- lab-x   (10.77.0.3)
+//                          veth-hsrv                                   cross traffic
+//
+// The line is the pair veth-lsrv/veth-hsrv. Downloads to both home hosts leave lab-srv through
+// veth-lsrv, so its htb root is the downstream line; uploads leave the home through veth-hsrv.
+// The cross-traffic host sits behind the same line, as another device of the same household.
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const NS = { srv: 'lab-srv', home: 'lab-home', cli: 'lab-cli', cross: 'lab-x' } as const;
+export const ADDR = { srv: '10.77.0.1', cli: '10.77.0.2', cross: '10.77.0.3' } as const;
+/** The line's interface on the server side (downstream shaping) and on the home side (upstream). */
+export const LINE_DOWN_DEV = 'veth-lsrv';
+export const LINE_UP_DEV = 'veth-hsrv';
+const PREFIX = 'lab-';
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** Runs a command; its stderr is in the error, with the command line. */
+export async function sh(cmd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await run(cmd, args, { timeout: 15_000 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr || e.message).trim()}`);
+  }
+}
+
+export function tc(ns: string, args: string): Promise<string> {
+  return sh('ip', ['netns', 'exec', ns, 'tc', ...args.split(/\s+/).filter(Boolean)]);
+}
+
+function ipn(ns: string, args: string): Promise<string> {
+  return sh('ip', ['-n', ns, ...args.split(/\s+/).filter(Boolean)]);
+}
+
+/** Pids of the processes inside one of our namespaces (all of them started by the lab). */
+export async function namespacePids(ns: string): Promise<number[]> {
+  const out = await sh('ip', ['netns', 'pids', ns]).catch(() => '');
+  return out
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 1);
+}
+
+async function labNamespaces(): Promise<string[]> {
+  const out = await sh('ip', ['netns', 'list']).catch(() => '');
+  return out
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter((n) => n.startsWith(PREFIX));
+}
+
+/**
+ * Removes the lab's namespaces and ends the processes left in them (a run that crashed before
+ * its `finally`). Only namespaces named lab-*, which only this lab makes, are touched.
+ */
+export async function destroyLab(): Promise<void> {
+  for (const ns of await labNamespaces()) {
+    for (const pid of await namespacePids(ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
+  }
+}
+
+export interface LineOptions {
+  /** Downstream line rate. */
+  downMbps: number;
+  /** Upstream line rate (default: the downstream rate). */
+  upMbps?: number;
+}
+
+/**
+ * Builds the hosts and an htb tree on each end of the line:
+ *   1: htb default 10 -> 1:1 the line -> 1:10 everything; scenarios add 1:20 and filters.
+ * quantum 1514 keeps htb's per-round deficit at one packet, as the design notes' recipe does.
+ */
+export async function createLab(line: LineOptions): Promise<void> {
+  await destroyLab();
+  for (const ns of Object.values(NS)) await sh('ip', ['netns', 'add', ns]);
+  await ipn(NS.home, 'link add br-home type bridge');
+  const links: [string, string, string, string][] = [
+    // [namespace, its interface, home-side peer, address]
+    [NS.srv, LINE_DOWN_DEV, LINE_UP_DEV, ADDR.srv],
+    [NS.cli, 'veth-lcli', 'veth-hcli', ADDR.cli],
+    [NS.cross, 'veth-lx', 'veth-hx', ADDR.cross],
+  ];
+  for (const [ns, dev, peer, addr] of links) {
+    await ipn(NS.home, `link add ${peer} type veth peer name ${dev}`);
+    await ipn(NS.home, `link set ${dev} netns ${ns}`);
+    await ipn(NS.home, `link set ${peer} master br-home`);
+    await ipn(NS.home, `link set ${peer} up`);
+    // One MTU-sized packet per skb, as on a real access line: with veth's 64 kB GSO packets an
+    // 80 kbit/s class lets 6 s worth of bytes through at once and then owes them.
+    await ipn(NS.home, `link set dev ${peer} gso_max_segs 1`);
+    await ipn(ns, `link set dev ${dev} gso_max_segs 1`);
+    await ipn(ns, `addr add ${addr}/24 dev ${dev}`);
+    await ipn(ns, `link set ${dev} up`);
+    await ipn(ns, 'link set lo up');
+  }
+  await ipn(NS.home, 'link set br-home up');
+  await ipn(NS.home, 'link set lo up');
+  await shapeLine(NS.srv, LINE_DOWN_DEV, line.downMbps);
+  await shapeLine(NS.home, LINE_UP_DEV, line.upMbps ?? line.downMbps);
+}
+
+async function shapeLine(ns: string, dev: string, mbps: number): Promise<void> {
+  await tc(ns, `qdisc add dev ${dev} root handle 1: htb default 10`);
+  await tc(ns, `class add dev ${dev} parent 1: classid 1:1 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
+  await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
+}
+
+/** Changes the line's rate (noise: the line's speed drifts over time). */
+export async function setLineRate(ns: string, dev: string, mbps: number): Promise<void> {
+  const r = `${mbps.toFixed(2)}mbit`;
+  await tc(ns, `class change dev ${dev} parent 1: classid 1:1 htb rate ${r} ceil ${r} quantum 1514`);
+  await tc(ns, `class change dev ${dev} parent 1:1 classid 1:10 htb rate ${r} ceil ${r} quantum 1514`);
+}
+
+export interface ClassOptions {
+  ns: string;
+  dev: string;
+  mbps: number;
+  /** u32 match, e.g. "ip sport 443 0xffff". */
+  match: string;
+  /** With a tbf leaf: a bucket of this many bytes that refills while the class is idle. */
+  tbfBurstBytes?: number;
+  /** The line's rate: the tbf leaf's class may use it all, tbf does the limiting. */
+  lineMbps?: number;
+  /** Leave packets under 128 bytes (pure ACKs) in the line's class. */
+  exemptAcks?: boolean;
+}
+
+/** Adds the scenario's class 1:20 and the filter that sends matching packets to it. */
+export async function addShapedClass(c: ClassOptions): Promise<void> {
+  if (c.tbfBurstBytes !== undefined) {
+    // A tbf leaf under a class at line rate: the first burst goes at line rate, then tbf's rate.
+    const line = c.lineMbps ?? c.mbps;
+    await tc(c.ns, `class add dev ${c.dev} parent 1:1 classid 1:20 htb rate ${line}mbit ceil ${line}mbit quantum 1514`);
+    // latency bounds tbf's queue; 200 ms at the shaped rate keeps TCP's queue realistic.
+    await tc(c.ns, `qdisc add dev ${c.dev} parent 1:20 handle 20: tbf rate ${c.mbps}mbit burst ${c.tbfBurstBytes} latency 200ms`);
+  } else {
+    await tc(c.ns, `class add dev ${c.dev} parent 1:1 classid 1:20 htb rate ${c.mbps}mbit ceil ${c.mbps}mbit quantum 1514`);
+  }
+  if (c.exemptAcks) {
+    // IPv4 total length (offset 2) under 128: the top nine bits of the 16-bit field are zero.
+    await tc(c.ns, `filter add dev ${c.dev} parent 1: protocol ip prio 1 u32 match u16 0x0000 0xff80 at 2 flowid 1:10`);
+  }
+  await tc(c.ns, `filter add dev ${c.dev} parent 1: protocol ip prio 2 u32 match ${c.match} flowid 1:20`);
+}
+
+const LOCK_DIR = '/tmp/ttd-lab.lock';
+
+/**
+ * One lab at a time on this machine (the names are fixed): a lock directory holding the
+ * owner's pid; a lock whose owner is gone is taken over.
+ */
+export async function acquireLabLock(timeoutMs = 600_000): Promise<() => void> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(LOCK_DIR);
+      writeFileSync(`${LOCK_DIR}/pid`, String(process.pid));
+      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+    } catch {
+      let owner = NaN;
+      try {
+        owner = Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8'));
+      } catch {
+        // being written
+      }
+      let alive = false;
+      if (Number.isInteger(owner) && owner > 0) {
+        try {
+          process.kill(owner, 0);
+          alive = true;
+        } catch {
+          alive = false;
+        }
+      }
+      if (!alive && Number.isInteger(owner)) {
+        rmSync(LOCK_DIR, { recursive: true, force: true });
+        continue;
+      }
+      if (Date.now() - started > timeoutMs) throw new Error(`the lab is in use by pid ${owner} for over ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

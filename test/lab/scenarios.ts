@@ -1,0 +1,160 @@
+// The lab's scenarios (issue 4, (a)-(i)): each is a shaper with a known truth, so a verdict can
+// be scored right or wrong. Rates are chosen as an ISP would set them on a home line:
+// the line at 20, 50 or 100 Mbit/s and the throttled class well below it.
+import type { Cause, Verdict } from '../../src/core/types.js';
+import type { Front } from './lab-server.js';
+import { addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
+
+export interface Truth {
+  verdict: Verdict;
+  /** The cause a diagnosing run must find (undefined: any cause is accepted). */
+  cause?: Cause;
+  /** The throttled leg's rate and bucket, where the shaper has one. */
+  rateMbps?: number;
+  burstBytes?: number;
+  /** Line rate over throttled rate on an idle line (how strong the throttling is). */
+  factor?: number;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  lineMbps: number;
+  /** Run the CLI with --diagnose (port/protocol/entropy/upload legs from the start). */
+  diagnose: boolean;
+  truth: Truth;
+  /** Userland fronts on the public ports (DPI proxies, transparent HTTP proxies). */
+  fronts: Record<string, Front>;
+  /** Kernel shaping beyond the plain line (htb classes, tbf leaves). */
+  shape?: () => Promise<void>;
+}
+
+const port443 = 'ip sport 443 0xffff';
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'a-port',
+    title: '(a) htb class on source port 443: 10 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: true,
+    truth: { verdict: 'tls-throttled', cause: 'port', rateMbps: 10, factor: 5 },
+    fronts: {},
+    shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 10, match: port443 }),
+  },
+  {
+    id: 'a-port-2x',
+    title: '(a) htb class on source port 443 at half the line: 25 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 25, factor: 2 },
+    fronts: {},
+    shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 25, match: port443 }),
+  },
+  {
+    id: 'b-dpi',
+    title: '(b) DPI proxy pacing TLS on any port: 10 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: true,
+    truth: { verdict: 'tls-throttled', cause: 'protocol', rateMbps: 10, factor: 5 },
+    fronts: { '80': { kind: 'pacing', options: { tlsMbps: 10 } }, '443': { kind: 'pacing', options: { tlsMbps: 10 } } },
+  },
+  {
+    id: 'c-delayed',
+    title: '(c) delayed throttling: 20 Mbit/s line, TLS flows drop to 1.5 Mbit/s after 7 MB',
+    lineMbps: 20,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 1.5, factor: 20 / 1.5 },
+    fronts: {
+      '80': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 7_000_000 } },
+      '443': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 7_000_000 } },
+    },
+  },
+  {
+    id: 'd-bucket',
+    title: '(d) tbf on port 443: 10 Mbit/s with a 2 MB bucket that refills when idle, 50 Mbit/s line',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 10, burstBytes: 2_000_000, factor: 5 },
+    fronts: {},
+    shape: () =>
+      addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 10, match: port443, tbfBurstBytes: 2_000_000, lineMbps: 50 }),
+  },
+  {
+    id: 'e-entropy',
+    title: '(e) entropy DPI: TLS and random-looking plaintext at 10 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: true,
+    truth: { verdict: 'tls-throttled', cause: 'entropy', rateMbps: 10, factor: 5 },
+    fronts: {
+      '80': { kind: 'pacing', options: { tlsMbps: 10, highEntropyMbps: 10 } },
+      '443': { kind: 'pacing', options: { tlsMbps: 10, highEntropyMbps: 10 } },
+    },
+  },
+  {
+    id: 'f-upload',
+    title: '(f) uploads to port 443 capped at 80 kbit/s (Rogers), 50 Mbit/s line',
+    lineMbps: 50,
+    diagnose: true,
+    truth: { verdict: 'tls-throttled', rateMbps: 0.08 },
+    fronts: {},
+    // Only packets that carry data: the pure ACKs of downloads from port 443 stay at line rate,
+    // or the cap would throttle those downloads too and it would not be an upload-only cap.
+    shape: () =>
+      addShapedClass({ ns: NS.home, dev: LINE_UP_DEV, mbps: 0.08, match: 'ip dport 443 0xffff', exemptAcks: true }),
+  },
+  {
+    id: 'g-plaintext',
+    title: '(g) plaintext throttled: htb class on source port 80, 10 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'plaintext-throttled', rateMbps: 10, factor: 5 },
+    fronts: {},
+    shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 10, match: 'ip sport 80 0xffff' }),
+  },
+  {
+    id: 'h-alter',
+    title: '(h) transparent HTTP proxy on port 80 that alters bodies',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'interfered' },
+    fronts: { '80': { kind: 'http-proxy', mode: 'alter' } },
+  },
+  {
+    id: 'h-via',
+    title: '(h) transparent caching HTTP proxy on port 80 (Via, X-Cache)',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'interfered' },
+    fronts: { '80': { kind: 'http-proxy', mode: 'via' } },
+  },
+  {
+    id: 'i-none-20',
+    title: '(i) no shaping, 20 Mbit/s line',
+    lineMbps: 20,
+    diagnose: false,
+    truth: { verdict: 'no-difference' },
+    fronts: {},
+  },
+  {
+    id: 'i-none-50',
+    title: '(i) no shaping, 50 Mbit/s line',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'no-difference' },
+    fronts: {},
+  },
+  {
+    id: 'i-none-100',
+    title: '(i) no shaping, 100 Mbit/s line',
+    lineMbps: 100,
+    diagnose: false,
+    truth: { verdict: 'no-difference' },
+    fronts: {},
+  },
+];
+
+export function scenarioById(id: string): Scenario {
+  const s = SCENARIOS.find((x) => x.id === id);
+  if (!s) throw new Error(`no lab scenario "${id}"; known: ${SCENARIOS.map((x) => x.id).join(', ')}`);
+  return s;
+}
