@@ -4,6 +4,7 @@ import type { RunArgs } from './args.js';
 import { formatHuman } from './format.js';
 import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { submitRunReport } from './report-submit.js';
 
 /** A live progress line on stderr: rewritten in place on a terminal, one line per transfer elsewhere. */
 function progressPrinter(stream: NodeJS.WriteStream): (p: Progress) => void {
@@ -47,6 +48,8 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
     );
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${formatHuman(result)}\n`);
+    // After the output, and whatever it gives, the exit code below stays the run's.
+    if (args.report) await submitRunReport(result, args.report, { caFile: args.ca, insecure: args.insecure }, process.stderr);
     return { result, exitCode: result.verdict === 'failed' ? 3 : 0 };
   } finally {
     await io.close();
