@@ -81,7 +81,7 @@ export class RunController {
     const active = await store.activeRun();
     if (!active) return;
     const stoppedAfterMs = Math.max(0, active.lastProgressAt - active.startedAt);
-    const error = `the background worker was stopped ${Math.round(stoppedAfterMs / 1000)} s into the run, after ${Math.round(active.bytesUsed / 1000)} kB; the run was abandoned`;
+    const error = `the background worker was stopped during the run (its last sign of life was ${Math.round(stoppedAfterMs / 1000)} s after the start, at ${Math.round(active.bytesUsed / 1000)} kB); the run was abandoned`;
     await store.appendHistory({
       id: active.runId,
       startedAt: active.startedAt,

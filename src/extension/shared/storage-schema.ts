@@ -13,10 +13,13 @@ export const SCHEDULE_LOG_CAP = 50;
 export const SCHEDULES = ['off', 'hourly', 'every-6-hours', 'daily'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
-/** Chrome's storage serialises as JSON, so NaN (a failed run's ratio) comes back as null. */
+/**
+ * Chrome's storage cannot hold NaN (a failed run's ratio): it comes back as null inside an
+ * array and as a missing key in an object. Both read back as NaN.
+ */
 const num = v.pipe(
-  v.nullable(v.number()),
-  v.transform((x) => (x === null ? NaN : x)),
+  v.optional(v.nullable(v.number())),
+  v.transform((x) => x ?? NaN),
 );
 
 const endpointRef = v.object({ id: v.string(), name: v.string(), url: v.string() });

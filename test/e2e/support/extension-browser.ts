@@ -62,11 +62,13 @@ export function trustingHome(caPath: string | undefined, home = mkdtempSync(join
   return home;
 }
 
-function prepareExtension(source: string, grantHosts: string[]): string {
+/** Copies the extension to `dir`: an unpacked extension's id follows its path, so a profile
+ * reopened later must find it at the same place to keep its storage. */
+function prepareExtension(source: string, dir: string, grantHosts: string[]): string {
   if (!existsSync(join(source, 'manifest.json'))) {
     throw new Error(`${source} has no manifest.json: run \`node build.mjs\` first`);
   }
-  const dir = mkdtempSync(join(tmpdir(), 'ttd-ext-'));
+  rmSync(dir, { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
   if (grantHosts.length) {
     const manifestPath = join(dir, 'manifest.json');
@@ -89,10 +91,9 @@ export class ExtensionBrowser {
 
   static async launch(opts: ExtensionBrowserOptions = {}): Promise<ExtensionBrowser> {
     const cleanup: string[] = [];
-    const extensionDir = prepareExtension(resolve(opts.extensionDir ?? 'dist/extension'), opts.grantHosts ?? []);
-    cleanup.push(extensionDir);
     const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'ttd-profile-'));
     if (!opts.userDataDir) cleanup.push(userDataDir);
+    const extensionDir = prepareExtension(resolve(opts.extensionDir ?? 'dist/extension'), join(userDataDir, 'extension'), opts.grantHosts ?? []);
     const home = trustingHome(opts.caPath, join(userDataDir, 'home'));
     const lang = opts.lang ?? 'en-US';
     const context = await chromium.launchPersistentContext(userDataDir, {
