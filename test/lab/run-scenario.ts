@@ -2,7 +2,7 @@
 // the endpoint (and its fronts) in lab-srv, the noise, and the CLI in lab-cli as many times as
 // asked. Everything it started is ended in `finally`, whatever fails.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Result } from '../../src/core/types.js';
@@ -32,12 +32,15 @@ export interface RunRecord {
   result?: Result;
   /** Why there is no Result (exit code, stderr). */
   error?: string;
-  /** Wall time of the CLI process. */
+  /** Wall time of the CLI process (or the browser session). */
   wallMs: number;
+  client: 'cli' | 'extension';
 }
 
 export interface ScenarioOptions {
   runs: number;
+  /** 'extension': the MV3 extension in headless Chromium, started inside lab-cli. */
+  client?: 'cli' | 'extension';
   noise: Noise;
   seed?: number;
   /** Extra CLI flags (e.g. --budget-mb). */
@@ -105,6 +108,32 @@ export function runCli(caPath: string, diagnose: boolean, extra: string[] = [], 
   });
 }
 
+/**
+ * One test through the extension: Chromium runs inside lab-cli (a wrapper puts it there;
+ * Playwright talks to it over a pipe, which crosses namespaces), the popup's "Run test".
+ * The extension has no --diagnose switch: it diagnoses when screening sees a difference.
+ */
+async function runExtension(caPath: string, workDir: string): Promise<{ result?: Result; error?: string; wallMs: number }> {
+  const { runExtensionTest, CHROMIUM_PATH } = await import('../e2e/support/extension-browser.js');
+  const wrapper = join(workDir, 'chromium-in-lab-cli.sh');
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${NS.cli} ${CHROMIUM_PATH} "$@"\n`);
+  await chmod(wrapper, 0o755);
+  const started = Date.now();
+  try {
+    const outcome = await runExtensionTest({
+      endpointUrl: `https://${ADDR.srv}`,
+      caPath,
+      grantHosts: [ADDR.srv],
+      executablePath: wrapper,
+      extensionDir: join(REPO, 'dist', 'extension'),
+      runTimeoutMs: 150_000,
+    });
+    return { result: outcome.result, wallMs: Date.now() - started };
+  } catch (err) {
+    return { error: `the extension run failed: ${err instanceof Error ? err.message : String(err)}`, wallMs: Date.now() - started };
+  }
+}
+
 export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Promise<RunRecord[]> {
   const log = opts.log ?? (() => undefined);
   const random = (() => {
@@ -143,9 +172,13 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
       };
       drift = setTimeout(step, 2000 + 3000 * random());
     }
+    const client = opts.client ?? 'cli';
     for (let run = 0; run < opts.runs; run++) {
-      const r = await runCli(ready.caPath, scenario.diagnose, opts.cliArgs);
-      const record: RunRecord = { scenario: scenario.id, run, ...r };
+      const r =
+        client === 'cli'
+          ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs)
+          : await runExtension(ready.caPath, dataDir);
+      const record: RunRecord = { scenario: scenario.id, run, client, ...r };
       records.push(record);
       log(`${scenario.id} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
       opts.onRun?.(record);

@@ -1,0 +1,93 @@
+// The accuracy benchmark of issue 4: every lab scenario, several runs each, through the CLI
+// (and, with --extension, a subset through the extension in Chromium), scored against the
+// scenario's truth. Needs root (network namespaces and tc).
+//   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
+//                             [--no-noise] [--extension] [--json-out FILE] [--deadline HH:MM]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { isRoot } from '../test/lab/lab-net.js';
+import { DEFAULT_NOISE, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
+import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
+import { formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'unshaped-runs': { type: 'string' },
+    scenarios: { type: 'string' },
+    'no-noise': { type: 'boolean', default: false },
+    extension: { type: 'boolean', default: false },
+    'json-out': { type: 'string' },
+    /** Stop starting scenarios after this UTC time (HH:MM): a bounded run. */
+    deadline: { type: 'string' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+
+function deadlineMs(hhmm: string | undefined): number {
+  if (!hhmm) return Infinity;
+  const m = /^(\d\d):(\d\d)$/.exec(hhmm);
+  if (!m) throw new Error(`--deadline wants HH:MM (UTC), got ${hhmm}`);
+  const d = new Date();
+  d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  return d.getTime();
+}
+
+async function main(): Promise<void> {
+  if (!isRoot()) {
+    console.error('bench:accuracy needs root: it builds network namespaces and shapes them with tc');
+    process.exit(2);
+  }
+  const runs = Number(values.runs);
+  const unshapedRuns = Number(values['unshaped-runs'] ?? runs * 2);
+  const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => scenarioById(id.trim())) : SCENARIOS;
+  const noise = values['no-noise'] ? NO_NOISE : DEFAULT_NOISE;
+  const stopAt = deadlineMs(values.deadline);
+  const started = new Date();
+  const all = new Map<string, RunRecord[]>();
+  const scored: Scenario[] = [];
+  let seed = Number(values.seed);
+  const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+  for (const s of chosen) {
+    if (Date.now() > stopAt) {
+      log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
+      break;
+    }
+    const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
+    all.set(s.id, await runScenario(s, { runs: n, noise, seed: seed++, log }));
+    scored.push(s);
+  }
+  const rows = scored.map((s) => scoreScenario(s, all.get(s.id)!));
+
+  // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
+  // session per run is slower than the CLI).
+  const extScenarios = values.extension ? ['a-port', 'i-none-50'].map(scenarioById) : [];
+  const extRows = [];
+  for (const s of extScenarios) {
+    if (Date.now() > stopAt) break;
+    const recs = await runScenario(s, { runs: Math.max(1, Math.ceil(runs / 2)), noise, seed: seed++, client: 'extension', log });
+    all.set(`${s.id} (extension)`, recs);
+    extRows.push({ ...scoreScenario(s, recs), scenario: `${s.id} (extension)` });
+  }
+
+  const out = [
+    `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
+    }; CLI \`tls-throttle run https://10.77.0.1 --json\` (with --diagnose where the scenario needs the cause).`,
+    '',
+    formatTable([...rows, ...extRows]),
+    '',
+    'Goals (issue 4):',
+    formatGoals(goals(scored, all)),
+  ].join('\n');
+  console.log(out);
+  if (values['json-out']) {
+    writeFileSync(values['json-out'], JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all) }, null, 1));
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});

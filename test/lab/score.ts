@@ -1,0 +1,168 @@
+// Scoring lab runs against their scenario's truth, and the accuracy table of issue 4.
+import type { Result } from '../../src/core/types.js';
+import type { RunRecord } from './run-scenario.js';
+import type { Scenario } from './scenarios.js';
+
+export type Outcome = 'correct' | 'wrong' | 'inconclusive';
+
+export function outcomeOf(s: Scenario, r: RunRecord): Outcome {
+  const v = r.result?.verdict;
+  if (v === s.truth.verdict) return 'correct';
+  if (v === 'inconclusive') return 'inconclusive';
+  return 'wrong';
+}
+
+/** The measured rate of the throttled leg: the shaping estimate, or that leg's median. */
+export function estimatedRateMbps(result: Result): number | undefined {
+  if (result.shaping) return result.shaping.rateMbps;
+  if (result.verdict !== 'tls-throttled' && result.verdict !== 'plaintext-throttled') return undefined;
+  // The comparison the verdict rests on is the one whose ratio the Result reports.
+  const basis = result.comparisons.find((c) => c.ratio === result.ratio);
+  if (!basis) return undefined;
+  const slow = result.verdict === 'tls-throttled' ? basis.suspectLeg : basis.referenceLeg;
+  return result.legs.find((l) => l.id === slow)?.medianMbps;
+}
+
+export function median(xs: number[]): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export interface Row {
+  scenario: string;
+  runs: number;
+  correct: number;
+  wrong: number;
+  inconclusive: number;
+  /** Runs whose cause matched, of the runs with the right verdict; undefined when no cause is expected. */
+  causeRight?: number;
+  medianSeconds: number;
+  medianMB: number;
+  trueRateMbps?: number;
+  medianRateMbps?: number;
+  /** Runs whose rate estimate was within 10% of the truth, of the runs with an estimate. */
+  rateWithin10: number;
+  rateEstimates: number;
+  trueBurstBytes?: number;
+  medianBurstBytes?: number;
+  /** Verdicts seen, for the wrong ones: "no-difference x2". */
+  seen: string;
+}
+
+export function scoreScenario(s: Scenario, records: RunRecord[]): Row {
+  const outcomes = records.map((r) => outcomeOf(s, r));
+  const results = records.map((r) => r.result).filter((r): r is Result => !!r);
+  const correct = records.filter((_, i) => outcomes[i] === 'correct');
+  const rates = correct.map((r) => estimatedRateMbps(r.result!)).filter((x): x is number => typeof x === 'number');
+  const truthRate = s.truth.rateMbps;
+  const bursts = correct.map((r) => r.result!.shaping?.burstBytes).filter((x): x is number => typeof x === 'number');
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const k = r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''}` : 'no result';
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  return {
+    scenario: s.id,
+    runs: records.length,
+    correct: correct.length,
+    wrong: outcomes.filter((o) => o === 'wrong').length,
+    inconclusive: outcomes.filter((o) => o === 'inconclusive').length,
+    causeRight: s.truth.cause ? correct.filter((r) => r.result!.cause === s.truth.cause).length : undefined,
+    medianSeconds: median(results.map((r) => r.durationMs / 1000)),
+    medianMB: median(results.map((r) => r.bytesUsed / 1e6)),
+    trueRateMbps: truthRate,
+    medianRateMbps: rates.length ? median(rates) : undefined,
+    rateWithin10: truthRate ? rates.filter((x) => Math.abs(x / truthRate - 1) <= 0.1).length : 0,
+    rateEstimates: rates.length,
+    trueBurstBytes: s.truth.burstBytes,
+    medianBurstBytes: s.truth.burstBytes !== undefined && bursts.length ? median(bursts) : undefined,
+    seen: [...counts.entries()].map(([k, n]) => `${k} x${n}`).join(', '),
+  };
+}
+
+const fmt = (x: number | undefined, digits = 1) => (x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits));
+
+export function formatTable(rows: Row[]): string {
+  const head =
+    '| scenario | runs | correct | wrong | inconclusive | cause right | median s | median MB | rate est./true Mbit/s | within 10% | burst est./true MB | verdicts seen |';
+  const sep = '|' + '---|'.repeat(12);
+  const lines = rows.map((r) =>
+    [
+      r.scenario,
+      r.runs,
+      r.correct,
+      r.wrong,
+      r.inconclusive,
+      r.causeRight === undefined ? '-' : `${r.causeRight}/${r.correct}`,
+      fmt(r.medianSeconds),
+      fmt(r.medianMB),
+      r.trueRateMbps === undefined ? '-' : `${fmt(r.medianRateMbps, 2)} / ${r.trueRateMbps}`,
+      r.trueRateMbps === undefined ? '-' : `${r.rateWithin10}/${r.rateEstimates}`,
+      r.trueBurstBytes === undefined ? '-' : `${fmt(r.medianBurstBytes === undefined ? undefined : r.medianBurstBytes / 1e6, 2)} / ${fmt(r.trueBurstBytes / 1e6, 2)}`,
+      r.seen,
+    ].join(' | '),
+  );
+  return [head, sep, ...lines.map((l) => `| ${l} |`)].join('\n');
+}
+
+export interface Goal {
+  goal: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+/** The goals of issue 4, each measured over the runs it speaks about. */
+export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goal[] {
+  const out: Goal[] = [];
+  const runsWhere = (pred: (s: Scenario) => boolean) =>
+    scenarios.filter(pred).flatMap((s) => (all.get(s.id) ?? []).map((r) => ({ s, r })));
+
+  const detect = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) >= 2 && !s.id.startsWith('c-'));
+  const hit = detect.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+  out.push({
+    goal: 'TLS throttled 2x or more (all but delayed): tls-throttled in >= 95% of runs',
+    measured: `${hit}/${detect.length} (${pct(hit, detect.length)})`,
+    met: detect.length ? hit / detect.length >= 0.95 : undefined,
+  });
+  const unshaped = runsWhere((s) => s.truth.verdict === 'no-difference');
+  const fp = unshaped.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+  out.push({
+    goal: 'unshaped with noise: tls-throttled in no run (< 1%)',
+    measured: `${fp}/${unshaped.length} false positives (${pct(fp, unshaped.length)})`,
+    met: unshaped.length ? fp === 0 : undefined,
+  });
+  const withCause = runsWhere((s) => s.truth.cause === 'port' || s.truth.cause === 'protocol');
+  const causeRight = withCause.filter(({ s, r }) => r.result?.cause === s.truth.cause).length;
+  out.push({
+    goal: 'port vs protocol cause right',
+    measured: `${causeRight}/${withCause.length} (${pct(causeRight, withCause.length)})`,
+    met: withCause.length ? causeRight === withCause.length : undefined,
+  });
+  const rated = runsWhere((s) => s.truth.rateMbps !== undefined).filter(({ s, r }) => r.result?.verdict === s.truth.verdict);
+  const est = rated.map(({ s, r }) => ({ s, x: estimatedRateMbps(r.result!) })).filter((e) => e.x !== undefined);
+  const within = est.filter(({ s, x }) => Math.abs(x! / s.truth.rateMbps! - 1) <= 0.1).length;
+  out.push({
+    goal: 'shaped-rate estimate within 10%',
+    measured: `${within}/${est.length} estimates (${pct(within, est.length)})`,
+    met: est.length ? within === est.length : undefined,
+  });
+  const fifty = runsWhere((s) => s.lineMbps === 50).map(({ r }) => r.result).filter((r): r is Result => !!r);
+  const secs = median(fifty.map((r) => r.durationMs / 1000));
+  const mb = median(fifty.map((r) => r.bytesUsed / 1e6));
+  out.push({
+    goal: 'median time to verdict <= 20 s and <= 30 MB on a 50 Mbit/s line',
+    measured: `${fmt(secs)} s, ${fmt(mb)} MB over ${fifty.length} runs`,
+    met: fifty.length ? secs <= 20 && mb <= 30 : undefined,
+  });
+  return out;
+}
+
+function pct(n: number, d: number): string {
+  return d ? `${((100 * n) / d).toFixed(1)}%` : 'no runs';
+}
+
+export function formatGoals(gs: Goal[]): string {
+  return gs.map((g) => `- ${g.met === undefined ? 'n/a ' : g.met ? 'MET ' : 'MISSED'} ${g.goal}: ${g.measured}`).join('\n');
+}
