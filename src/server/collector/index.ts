@@ -15,7 +15,7 @@ import type { ReportStore, StoredReport } from './store.js';
 export interface CollectorOptions {
   dataDir: string;
   log: (line: string) => void;
-  /** PostgreSQL connection URL; default process.env.DATABASE_URL; SQLite when neither is set. */
+  /** PostgreSQL connection URL; default process.env.DATABASE_URL; SQLite when neither is set (or it is ""). */
   databaseUrl?: string;
   /** false turns the per-client limit off (load tests from one address). */
   rateLimit?: RateLimitOptions | false;
