@@ -7,37 +7,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
 import { startTestEndpoint } from '../support/endpoint.js';
-import { startPacingProxy, type PacingProxy } from '../support/pacing-proxy.js';
+import { startPacedLine } from './support/paced-line.js';
 import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the extension e2e: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
 
 type Endpoint = Awaited<ReturnType<typeof startTestEndpoint>>;
-
-/**
- * An endpoint whose two ports are paced by the userland shaper. The endpoint listens on
- * 127.0.0.2 and each proxy on 127.0.0.1 with the same port number, so the ports the endpoint
- * lists in /info lead a client to the proxies (the extension, unlike the CLI, takes no port
- * overrides).
- */
-async function pacedEndpoint(rates: { plainMbps: number; tlsMbps: number }) {
-  const endpoint = await startTestEndpoint({ host: '127.0.0.2' });
-  const proxies: PacingProxy[] = [];
-  for (const port of endpoint.ports) {
-    proxies.push(
-      await startPacingProxy({ targetHost: '127.0.0.2', targetPort: port, listenHost: '127.0.0.1', listenPort: port, ...rates }),
-    );
-  }
-  return {
-    endpoint,
-    url: `https://127.0.0.1:${endpoint.tlsPort}/`,
-    async close() {
-      for (const p of proxies) await p.close();
-      await endpoint.close(0);
-    },
-  };
-}
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const until = Date.now() + timeoutMs;
@@ -228,7 +204,7 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
 
 describe.skipIf(!haveBrowser)('the extension behind a line-pacing shaper', () => {
   it('says no-difference when both schemes get the same 20 Mbit/s line', async () => {
-    const line = await pacedEndpoint({ plainMbps: 20, tlsMbps: 20 });
+    const line = await startPacedLine({ plainMbps: 20, tlsMbps: 20 });
     const browser = await ExtensionBrowser.launch({ caPath: line.endpoint.caPath });
     try {
       await browser.addEndpoint(line.url);
@@ -243,7 +219,7 @@ describe.skipIf(!haveBrowser)('the extension behind a line-pacing shaper', () =>
   }, 180_000);
 
   it('says tls-throttled when TLS is paced to 5 Mbit/s and plaintext to 20', async () => {
-    const line = await pacedEndpoint({ plainMbps: 20, tlsMbps: 5 });
+    const line = await startPacedLine({ plainMbps: 20, tlsMbps: 5 });
     const browser = await ExtensionBrowser.launch({ caPath: line.endpoint.caPath });
     try {
       await browser.addEndpoint(line.url);

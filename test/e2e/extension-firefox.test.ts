@@ -1,0 +1,40 @@
+// The extension in Debian's firefox-esr, headless, installed through WebDriver BiDi. Firefox is
+// where the plaintext leg is at risk: its default extension CSP carries
+// upgrade-insecure-requests, which would quietly send "plain" transfers over TLS.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { FirefoxExtension, haveFirefox } from './support/firefox-browser.js';
+import { startPacedLine } from './support/paced-line.js';
+
+const ready = haveFirefox && existsSync('dist/extension/manifest.json');
+if (!ready) console.warn('skipping the Firefox e2e: needs /usr/bin/firefox-esr (apt-get install firefox-esr) and a build');
+
+describe.skipIf(!ready)('the extension in headless Firefox', () => {
+  let line: Awaited<ReturnType<typeof startPacedLine>>;
+  beforeAll(async () => {
+    line = await startPacedLine({ plainMbps: 20, tlsMbps: 20 });
+  });
+  afterAll(async () => {
+    await line?.close();
+  });
+
+  it('keeps the plaintext leg plaintext on the wire and says no-difference on an even line', async () => {
+    const ff = await FirefoxExtension.launch({
+      caPath: line.endpoint.caPath,
+      launchPageUrl: `http://127.0.0.1:${line.endpoint.plainPort}/info`,
+    });
+    try {
+      await ff.addEndpoint(line.url);
+      const plainBefore = line.plainProxy.stats.plainConnections;
+      const { verdict, entry } = await ff.runTest(150_000);
+      expect(verdict, JSON.stringify(entry.result.warnings) + (entry.result.error ?? '')).toBe('no-difference');
+      expect(entry.result.legs.find((l) => l.scheme === 'http')!.transfers.length).toBeGreaterThanOrEqual(6);
+      // The shaper reads each connection's first byte: the plain port saw plaintext HTTP, and
+      // no TLS handshake at all.
+      expect(line.plainProxy.stats.plainConnections).toBeGreaterThan(plainBefore);
+      expect(line.plainProxy.stats.tlsConnections).toBe(0);
+    } finally {
+      await ff.close();
+    }
+  }, 200_000);
+});
