@@ -64,7 +64,8 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
     }
     let text: string;
     try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(body.body);
+      // A byte order mark stays in, so JSON.parse refuses it (RFC 8259 section 8.1: a sender MUST NOT add one).
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body.body);
     } catch {
       return sendError(res, 400, 'body is not valid UTF-8');
     }
