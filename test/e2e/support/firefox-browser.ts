@@ -101,7 +101,10 @@ export class FirefoxExtension {
       { timeout: timeoutMs, polling: 250 },
       before,
     );
-    const [verdict, runId] = await page.$eval('#latest', (e) => [e.getAttribute('data-verdict')!, e.getAttribute('data-run-id')!]);
+    const { verdict, runId } = await page.$eval('#latest', (e) => ({
+      verdict: e.getAttribute('data-verdict')!,
+      runId: e.getAttribute('data-run-id')!,
+    }));
     const history = (await page.evaluate(async () => {
       const api = (globalThis as unknown as { browser: typeof chrome }).browser;
       return (await api.storage.local.get('history')).history;
