@@ -1,0 +1,76 @@
+// `tls-throttle run ... --report URL` as a user runs it (dist/cli.js): the report reaches the
+// collector, and a collector that fails changes neither the exit code nor stdout.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEndpoint } from '../../support/endpoint.js';
+import { startTestCollector, type TestCollector } from './harness.js';
+
+const exec = promisify(execFile);
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await exec('node', ['dist/cli.js', ...args], { timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  s.close();
+  await once(s, 'close');
+  return port;
+}
+
+let ep: Awaited<ReturnType<typeof startTestEndpoint>>;
+let c: TestCollector;
+beforeAll(async () => {
+  ep = await startTestEndpoint();
+  c = await startTestCollector('sqlite');
+});
+afterAll(async () => {
+  await ep.close(0);
+  await c.close();
+});
+
+const runArgs = () => ['run', `https://127.0.0.1:${ep.tlsPort}`, '--http-port', String(ep.plainPort), '--ca', ep.caPath, '--json', '--budget-mb', '30', '--max-seconds', '15'];
+
+describe('run --report', () => {
+  it('sends the run report after printing the result, as a CLI report for a custom endpoint', async () => {
+    const r = await cli([...runArgs(), '--report', `http://127.0.0.1:${c.port}/v1/reports`]);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(r.stderr).toMatch(/Report sent to http:\/\/127\.0\.0\.1:\d+\/v1\/reports \(201\)/);
+    const exported = (await c.get('/v1/export')).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(exported).toHaveLength(1);
+    expect(exported[0]).toMatchObject({ verdict: result.verdict, rounds: result.rounds, endpoint: 'custom', trigger: 'manual', client: { kind: 'cli', browser: null } });
+  });
+
+  it('keeps exit code 0 and a clean stdout when the collector cannot be reached', async () => {
+    const r = await cli([...runArgs(), '--report', `http://127.0.0.1:${await closedPort()}/v1/reports`]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).verdict).toBeDefined();
+    expect(r.stderr).toMatch(/Report not sent to .*ECONNREFUSED/);
+  });
+
+  it('keeps exit code 3 for an unreachable endpoint, and reports the failed run', async () => {
+    const before = (await c.collector.store.reportIds()).length;
+    const r = await cli(['run', `https://127.0.0.1:${await closedPort()}`, '--json', '--report', `http://127.0.0.1:${c.port}/v1/reports`]);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).verdict).toBe('failed');
+    expect(await c.collector.store.reportIds()).toHaveLength(before + 1);
+  });
+
+  it('says why when the collector refuses the report, and still exits 0', async () => {
+    const r = await cli([...runArgs(), '--report', `http://127.0.0.1:${c.port}/v1/nowhere`]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/Report not sent to .*answered 404/);
+  });
+});
