@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 
 export interface DualListenerOptions {
@@ -15,6 +16,8 @@ export interface DualListenerOptions {
   /** Sockets that send nothing for this long are closed (slowloris). */
   idleMs?: number;
   onRequest: (req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https', localPort: number) => void;
+  /** WebSocket upgrades (the ndt7 server's ws:// and wss://); without it they are refused. */
+  onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https', localPort: number) => void;
 }
 
 const TLS_HANDSHAKE = 0x16;
@@ -37,6 +40,11 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
     (req, res) => opts.onRequest(req, res, 'https', (req.socket as TLSSocket).localPort ?? 0),
   );
   https.on('tlsClientError', () => undefined);
+  if (opts.onUpgrade) {
+    const onUpgrade = opts.onUpgrade;
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, 'http', localPort(req)));
+    https.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, 'https', localPort(req)));
+  }
   const sockets = new Set<Socket>();
 
   const onConnection = (socket: Socket) => {

@@ -1,0 +1,23 @@
+// Node's WebSocket for the ndt7 core: the `ws` package (Node 20 has no global WebSocket),
+// with our CA or none, and no permessage-deflate (ws offers it by default; ndt7 payloads are
+// random, so it would cost CPU and measure nothing).
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import type { WebSocketFactory, WebSocketLike } from '../core/ndt7/websocket.js';
+import type { TlsTrust } from './node-io.js';
+
+export function nodeWebSocketFactory(trust: TlsTrust = {}): WebSocketFactory {
+  const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
+  return (url, protocol) => {
+    const ws = new WebSocket(url, protocol, {
+      perMessageDeflate: false,
+      ca,
+      rejectUnauthorized: !trust.insecure,
+      handshakeTimeout: 10_000,
+      headers: { 'user-agent': 'tls-throttle-detector' },
+    });
+    // ws's own events carry the HTTP status of a refused upgrade ("Unexpected server response:
+    // 503") in the error's message, which is what errorDetail() reads.
+    return ws as unknown as WebSocketLike;
+  };
+}

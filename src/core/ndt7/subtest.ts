@@ -1,0 +1,400 @@
+// One ndt7 test (a download or an upload) over one WebSocket, cut short by the client when its
+// time or byte allowance is spent (the spec lets either side close early with a Close frame).
+//
+// Downloads are timed from the client's own counting: each binary message's bytes at the time
+// it arrived, binned as transfer.ts bins HTTP bodies, from the first message to the last one
+// before the client started closing. Uploads are timed by the server when it reports its
+// received bytes (AppInfo or TCPInfo measurements), as the HTTP runner times uploads by the
+// endpoint's receipt: the client only knows when bytes left its send buffer.
+import type { Clock } from '../io.js';
+import { MeasureError, kB } from '../errors.js';
+import { mbpsOf } from '../transfer.js';
+import {
+  NDT7_INITIAL_MESSAGE_BYTES,
+  NDT7_MAX_RUNTIME_MS,
+  NDT7_MAX_UPLOAD_MESSAGE_BYTES,
+  NDT7_MIN_MEASUREMENT_INTERVAL_MS,
+  NDT7_SUBPROTOCOL,
+  parseMeasurement,
+  scaledMessageBytes,
+  type Ndt7Measurement,
+} from './protocol.js';
+import { errorDetail, messageBytes, type WebSocketFactory, type WebSocketLike } from './websocket.js';
+
+export interface SubtestRequest {
+  url: string;
+  direction: 'down' | 'up';
+  /** ws (false) or wss (true): a ws leg whose socket ends up on wss: is not plaintext. */
+  tls: boolean;
+  /** The client closes this long after the socket opened (never beyond the spec's 15 s). */
+  durationMs: number;
+  /** ... or once this many payload bytes have been received (download) or sent (upload). */
+  maxBytes: number;
+  /** Random filler for uploads: messages are slices of it (at least 1 MiB). */
+  uploadPayload?: Uint8Array;
+  signal?: AbortSignal;
+  onBytes?: (bytes: number, elapsedMs: number) => void;
+}
+
+export interface SubtestLimits {
+  connectTimeoutMs: number;
+  /** No message for this long once open: the test stalled. */
+  stallMs: number;
+  /** Narrowest bin of the bytes-over-time series. */
+  minBinMs: number;
+  /**
+   * How long to wait for the server's Close after ours. The spec asks the client to let the
+   * server close first, but the server's answer queues behind every byte already buffered on
+   * the path, which on a throttled line can take seconds of data we no longer count; where the
+   * platform can (Node), the connection is dropped after this grace instead.
+   */
+  closeGraceMs: number;
+}
+
+export const DEFAULT_SUBTEST_LIMITS: SubtestLimits = { connectTimeoutMs: 10_000, stallMs: 10_000, minBinMs: 100, closeGraceMs: 500 };
+
+export interface SubtestDeps {
+  webSocket: WebSocketFactory;
+  clock: Clock;
+  limits?: Partial<SubtestLimits>;
+}
+
+export interface SubtestSample {
+  /** Payload bytes counted in the timed window. */
+  bytes: number;
+  durationMs: number;
+  mbps: number;
+  /** From socket creation to open (TCP, TLS and WebSocket handshakes). */
+  connectMs: number;
+  /** Wall time not spent in the test: connecting, and the closing handshake. */
+  overheadMs: number;
+  bins: number[];
+  binMs: number;
+  /** Every byte moved, text messages included. */
+  wireBytes: number;
+  /** Payload bytes that arrived after the client's Close (downloads). */
+  afterCloseBytes: number;
+  /** Where the goodput came from; 'untimed' (mbps 0) when an upload ended too soon to tell. */
+  timedBy: 'client' | 'server' | 'untimed';
+  serverMeasurements: number;
+  uuid?: string;
+}
+
+/** Why a test failed: before it started (a refusal: try elsewhere) or during it. */
+export class Ndt7Error extends MeasureError {
+  constructor(
+    kind: MeasureError['kind'],
+    message: string,
+    readonly phase: 'connect' | 'test',
+  ) {
+    super(kind, message);
+    this.name = 'Ndt7Error';
+  }
+}
+
+/** Client-side timing of an upload is used only for tests at least this long. */
+const MIN_CLIENT_TIMED_UPLOAD_MS = 1_000;
+
+interface Arrival {
+  atMs: number;
+  bytes: number;
+}
+
+/**
+ * Bytes over time from message arrivals. A WebSocket message is seen only once it has arrived
+ * whole, and ndt7 messages grow to hundreds of kB, so counting each at its arrival would make
+ * 100 ms bins on a slow line alternate between empty and full: each message's bytes are spread
+ * evenly over the time since the previous one, which is when they crossed the line.
+ */
+export function binArrivals(arrivals: Arrival[], binMs: number): { bins: number[]; binMs: number } {
+  if (arrivals.length === 0) return { bins: [], binMs };
+  const first = arrivals[0]!.atMs;
+  const bins: number[] = [arrivals[0]!.bytes];
+  const add = (bin: number, bytes: number) => {
+    while (bins.length <= bin) bins.push(0);
+    bins[bin]! += bytes;
+  };
+  for (let i = 1; i < arrivals.length; i++) {
+    const from = arrivals[i - 1]!.atMs - first;
+    const to = arrivals[i]!.atMs - first;
+    const bytes = arrivals[i]!.bytes;
+    if (to <= from) {
+      add(Math.floor(to / binMs), bytes);
+      continue;
+    }
+    // Walk the bins the interval covers, giving each its share of the message.
+    let t = from;
+    while (t < to) {
+      const bin = Math.floor(t / binMs);
+      const end = Math.min(to, (bin + 1) * binMs);
+      add(bin, (bytes * (end - t)) / (to - from));
+      t = end;
+    }
+  }
+  return { bins, binMs };
+}
+
+/** The server's received-bytes counts over its own clock: AppInfo, else TCP_INFO. */
+function serverPoints(ms: Ndt7Measurement[]): { us: number; bytes: number }[] {
+  return ms
+    .map((m) =>
+      m.AppInfo
+        ? { us: m.AppInfo.ElapsedTime, bytes: m.AppInfo.NumBytes }
+        : m.TCPInfo?.ElapsedTime !== undefined && m.TCPInfo.BytesReceived !== undefined
+          ? { us: m.TCPInfo.ElapsedTime, bytes: m.TCPInfo.BytesReceived }
+          : undefined,
+    )
+    .filter((p): p is { us: number; bytes: number } => p !== undefined);
+}
+
+/**
+ * Goodput from the server's own counts, first measurement to last. When the client stopped
+ * sending early (its byte allowance was spent), the interval in which the count reached its
+ * final value was partly idle, so it is left out; with fewer than two full-rate measurements
+ * the upload cannot be timed (the server measures every 250 ms).
+ */
+export function serverGoodput(ms: Ndt7Measurement[], stoppedEarly: boolean): { bytes: number; durationMs: number } | undefined {
+  let points = serverPoints(ms);
+  if (stoppedEarly) {
+    const top = points.reduce((m, p) => Math.max(m, p.bytes), 0);
+    points = points.slice(0, points.findIndex((p) => p.bytes >= top));
+  }
+  if (points.length < 2) return undefined;
+  const first = points[0]!;
+  const last = points[points.length - 1]!;
+  const durationMs = (last.us - first.us) / 1000;
+  const bytes = last.bytes - first.bytes;
+  if (durationMs <= 0 || bytes <= 0) return undefined;
+  return { bytes, durationMs };
+}
+
+export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<SubtestSample> {
+  const limits = { ...DEFAULT_SUBTEST_LIMITS, ...deps.limits };
+  const { clock } = deps;
+  const what = `ndt7 ${req.direction === 'down' ? 'download' : 'upload'} from ${req.url.replace(/\?.*$/, '')}`;
+  const runMs = Math.min(req.durationMs, NDT7_MAX_RUNTIME_MS);
+  return new Promise<SubtestSample>((resolve, reject) => {
+    const createdAt = clock.now();
+    let openedAt = -1;
+    let closingAt = -1;
+    let lastMessageAt = createdAt;
+    let settled = false;
+    let timer: unknown;
+    let uploadTimer: unknown;
+    const arrivals: Arrival[] = [];
+    const measurements: Ndt7Measurement[] = [];
+    let countedBytes = 0;
+    let afterCloseBytes = 0;
+    let wireBytes = 0;
+    let sentBytes = 0;
+    let messageSize = NDT7_INITIAL_MESSAGE_BYTES;
+    let lastProgressAt = -Infinity;
+    let ws: WebSocketLike;
+
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(uploadTimer);
+      req.signal?.removeEventListener('abort', onAbort);
+      if (err) {
+        ws.onmessage = null;
+        try {
+          ws.close();
+        } catch {
+          // Closing a socket that never opened may throw; it is gone either way.
+        }
+        return reject(err);
+      }
+      resolve(sample());
+    };
+
+    const sample = (): SubtestSample => {
+      const uuid = measurements.find((m) => m.ConnectionInfo?.UUID)?.ConnectionInfo?.UUID;
+      const connectMs = openedAt >= 0 ? openedAt - createdAt : 0;
+      const endedAt = clock.now();
+      const testMs = openedAt >= 0 ? (closingAt >= 0 ? closingAt : endedAt) - openedAt : 0;
+      const base = {
+        connectMs,
+        afterCloseBytes,
+        overheadMs: Math.max(0, endedAt - createdAt - testMs), wireBytes: req.direction === 'down' ? wireBytes : sentBytes, serverMeasurements: measurements.length };
+      if (req.direction === 'up') {
+        const server = serverGoodput(measurements, sentBytes >= req.maxBytes);
+        const endAt = closingAt >= 0 ? closingAt : clock.now();
+        // Without the server's counts only the client's remain, and they are worth something
+        // only over a long test: on a short one the send buffer swallows everything at once.
+        const clientUsable = measurements.length === 0 && endAt - openedAt >= MIN_CLIENT_TIMED_UPLOAD_MS;
+        const bytes = server?.bytes ?? (clientUsable ? Math.max(0, sentBytes - ws.bufferedAmount) : 0);
+        const durationMs = server?.durationMs ?? (clientUsable ? Math.max(0, endAt - openedAt) : 0);
+        const s: SubtestSample = {
+          ...base,
+          bytes,
+          durationMs,
+          mbps: mbpsOf(bytes, durationMs),
+          bins: [],
+          binMs: limits.minBinMs,
+          timedBy: server ? 'server' : clientUsable ? 'client' : 'untimed',
+        };
+        if (uuid) s.uuid = uuid;
+        return s;
+      }
+      // As transfer.ts: the first message arrived at t = 0 of the window, so its bytes took no
+      // measured time and are left out of the goodput.
+      const first = arrivals[0];
+      const last = arrivals[arrivals.length - 1];
+      const durationMs = first && last ? last.atMs - first.atMs : 0;
+      const timedBytes = first ? countedBytes - first.bytes : 0;
+      const { bins, binMs } = binArrivals(arrivals, limits.minBinMs);
+      const s: SubtestSample = {
+        ...base,
+        bytes: countedBytes,
+        durationMs,
+        mbps: timedBytes > 0 ? mbpsOf(timedBytes, durationMs) : 0,
+        bins,
+        binMs,
+        timedBy: 'client',
+      };
+      if (uuid) s.uuid = uuid;
+      return s;
+    };
+
+    /** The client's early end: a Close frame, then wait for the server's (spec: let it close first). */
+    const startClosing = () => {
+      if (closingAt >= 0 || settled) return;
+      closingAt = clock.now();
+      try {
+        ws.close(1000, 'client time or byte allowance spent');
+      } catch {
+        finish();
+      }
+    };
+
+    const onAbort = () => finish(new Ndt7Error('aborted', `${what} was cancelled after ${Math.round(clock.now() - createdAt)} ms at ${kB(countedBytes)}`, 'test'));
+
+    const tick = () => {
+      const t = clock.now();
+      if (openedAt < 0) {
+        if (t - createdAt >= limits.connectTimeoutMs) {
+          return finish(new Ndt7Error('unreachable', `${what}: the WebSocket did not open within ${limits.connectTimeoutMs} ms`, 'connect'));
+        }
+      } else if (closingAt < 0) {
+        if (t - openedAt >= runMs) startClosing();
+        else if (t - lastMessageAt >= limits.stallMs && req.direction === 'down') {
+          return finish(new Ndt7Error('stalled', `${what} stalled: no message for ${limits.stallMs} ms, after ${Math.round(t - openedAt)} ms at ${kB(countedBytes)}`, 'test'));
+        }
+      } else if (ws.terminate && t - closingAt >= limits.closeGraceMs) {
+        ws.terminate();
+        return finish();
+      } else if (t - closingAt >= limits.stallMs) {
+        // The server never answered our Close: what was measured stands.
+        return finish();
+      }
+      timer = setTimeout(tick, 50);
+    };
+
+    const progress = (bytes: number) => {
+      const t = clock.now();
+      if (t - lastProgressAt < NDT7_MIN_MEASUREMENT_INTERVAL_MS / 2.5) return;
+      lastProgressAt = t;
+      req.onBytes?.(bytes, t - openedAt);
+    };
+
+    const pumpUpload = () => {
+      if (settled || closingAt >= 0) return;
+      const payload = req.uploadPayload!;
+      const max = Math.min(NDT7_MAX_UPLOAD_MESSAGE_BYTES, payload.length);
+      // As M-Lab's own clients do: keep about seven messages queued, no more, so the send
+      // buffer does not hide the line's speed and the event loop stays responsive.
+      while (ws.bufferedAmount < 7 * messageSize && sentBytes < req.maxBytes) {
+        const size = Math.min(messageSize, req.maxBytes - sentBytes);
+        ws.send(payload.subarray(0, size));
+        sentBytes += size;
+        messageSize = scaledMessageBytes(messageSize, sentBytes, max);
+      }
+      progress(Math.max(0, sentBytes - ws.bufferedAmount));
+      // The allowance is spent once sent, but the test ends when the server has it all (or
+      // the time is up): the send buffer would otherwise close the test before the line
+      // carried the bytes, and before the server could time them.
+      if (sentBytes >= req.maxBytes) {
+        const received = serverPoints(measurements).reduce((m, p) => Math.max(m, p.bytes), 0);
+        if (received >= sentBytes) return startClosing();
+      }
+      uploadTimer = setTimeout(pumpUpload, sentBytes >= req.maxBytes ? 20 : 1);
+    };
+
+    try {
+      ws = deps.webSocket(req.url, NDT7_SUBPROTOCOL);
+    } catch (err) {
+      return reject(new Ndt7Error('unreachable', `${what}: ${err instanceof Error ? err.message : String(err)}`, 'connect'));
+    }
+    ws.binaryType = 'arraybuffer';
+    if (req.signal?.aborted) return onAbort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+
+    ws.onopen = () => {
+      openedAt = clock.now();
+      lastMessageAt = openedAt;
+      if (!req.tls && ws.url?.startsWith('wss:')) {
+        return finish(new Ndt7Error('not-plaintext', `${what} was opened as ${ws.url.replace(/\?.*$/, '')}: the browser upgraded ws: to wss:`, 'connect'));
+      }
+      if (ws.protocol !== NDT7_SUBPROTOCOL) {
+        return finish(
+          new Ndt7Error('bad-endpoint', `${what}: the server did not select the ${NDT7_SUBPROTOCOL} subprotocol (got "${ws.protocol}")`, 'connect'),
+        );
+      }
+      if (req.direction === 'up') pumpUpload();
+    };
+
+    ws.onmessage = (ev) => {
+      const t = clock.now();
+      lastMessageAt = t;
+      const bytes = messageBytes(ev.data);
+      wireBytes += bytes;
+      if (typeof ev.data === 'string') {
+        const m = parseMeasurement(ev.data);
+        if (m) measurements.push(m);
+        return;
+      }
+      if (req.direction === 'up') {
+        // Half duplex: a binary message during an upload breaks the protocol.
+        return finish(new Ndt7Error('bad-endpoint', `${what}: the server sent binary data during an upload`, 'test'));
+      }
+      // Bytes still arriving after our Close were already on the way and cross the line at
+      // its rate, so they stay in the timed window rather than being paid for and ignored.
+      countedBytes += bytes;
+      if (closingAt >= 0) afterCloseBytes += bytes;
+      arrivals.push({ atMs: t, bytes });
+      progress(countedBytes);
+      if (countedBytes >= req.maxBytes) startClosing();
+    };
+
+    let errorText: string | undefined;
+    ws.onerror = (ev) => {
+      errorText = errorDetail(ev) ?? errorText;
+    };
+
+    ws.onclose = (ev) => {
+      const t = clock.now();
+      if (settled) return;
+      const why = [errorText, ev.code ? `close code ${ev.code}` : '', ev.reason].filter(Boolean).join(', ');
+      if (openedAt < 0) {
+        return finish(new Ndt7Error('unreachable', `${what}: the server refused the test before it started (${why || 'no reason given'})`, 'connect'));
+      }
+      if (closingAt >= 0) return finish();
+      const gotAny = req.direction === 'down' ? arrivals.length >= 2 : sentBytes > 0;
+      if (!gotAny) {
+        // Closing right after the upgrade is how a busy ndt7 server says no.
+        return finish(new Ndt7Error('unreachable', `${what}: the server closed the test after ${Math.round(t - openedAt)} ms without data (${why || 'no reason given'})`, 'connect'));
+      }
+      // A clean close by the server is its early end of the test (the spec allows it, e.g.
+      // with BBR); anything else cut the test off.
+      if (ev.code === 1000) {
+        closingAt = t;
+        return finish();
+      }
+      finish(new Ndt7Error('dropped', `${what} was cut off after ${Math.round(t - openedAt)} ms at ${kB(req.direction === 'down' ? countedBytes : sentBytes)} (${why})`, 'test'));
+    };
+
+    timer = setTimeout(tick, 50);
+  });
+}
