@@ -102,7 +102,7 @@ function pageScript(): void {
     for (const g of groups) totals.set(label(g), (totals.get(label(g)) ?? 0) + g.reports);
     const top = [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([name]) => name);
     const colours = ['#c0392b', '#2874a6', '#1e8449', '#b9770e', '#7d3c98', '#566573'];
-    const W = 720, H = 260, L = 44, B = 28, T = 10, R = 170;
+    const W = 760, H = 260, L = 44, B = 28, T = 10, R = 210;
     const ns = 'http://www.w3.org/2000/svg';
     const svg = document.createElementNS(ns, 'svg');
     svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
@@ -139,7 +139,7 @@ function pageScript(): void {
         add('circle', { cx: cx!, cy: cy!, r: 3, fill: colour });
       }
       add('rect', { x: W - R + 12, y: T + n * 18, width: 10, height: 10, fill: colour });
-      add('text', { x: W - R + 28, y: T + n * 18 + 9 }, name.length > 24 ? `${name.slice(0, 23)}…` : name);
+      add('text', { x: W - R + 28, y: T + n * 18 + 9 }, name.length > 26 ? `${name.slice(0, 25)}…` : name);
     });
     box.append(svg);
   };
@@ -156,4 +156,9 @@ function pageScript(): void {
   );
 }
 
-export const PAGE_SCRIPT = `(${pageScript.toString()})();\n`;
+/**
+ * The script as served. esbuild's keepNames (on in tsx and the test runner, off in the build)
+ * wraps functions in a module-level __name() helper that a function's source text does not
+ * carry, so the served text defines a harmless one of its own.
+ */
+export const PAGE_SCRIPT = `(function () {\n  var __name = function (f) { return f; };\n  (${pageScript.toString()})();\n})();\n`;
