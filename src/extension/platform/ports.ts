@@ -7,7 +7,8 @@ export interface StorageChange {
 }
 
 export interface StoragePort {
-  get(keys: string[]): Promise<Record<string, unknown>>;
+  /** null reads every key. */
+  get(keys: string[] | null): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
   remove(keys: string[]): Promise<void>;
   onChanged(listener: (changes: Record<string, StorageChange>) => void): void;

@@ -3,20 +3,8 @@
 // textContent; about 50 kB minified, the smallest chart library that does time axes well.
 import uPlot from 'uplot';
 import type { Translate } from '../platform/ports.js';
-import { screenMedian } from '../shared/history-export.js';
+import { chartColumns } from '../shared/chart-columns.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
-
-/** uPlot's aligned columns: x in seconds, then one array a series, null for a gap. */
-export function chartColumns(entries: readonly HistoryEntry[]): [number[], (number | null)[], (number | null)[], (number | null)[]] {
-  const sorted = [...entries].sort((a, b) => a.finishedAt - b.finishedAt);
-  const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
-  return [
-    sorted.map((e) => e.finishedAt / 1000),
-    sorted.map((e) => finite(e.result.verdict === 'failed' || e.result.verdict === 'interfered' ? undefined : e.result.ratio)),
-    sorted.map((e) => finite(screenMedian(e, 'https'))),
-    sorted.map((e) => finite(screenMedian(e, 'http'))),
-  ];
-}
 
 function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || 'currentColor';

@@ -18,7 +18,8 @@ export type Schedule = (typeof SCHEDULES)[number];
  * array and as a missing key in an object. Both read back as NaN.
  */
 const num = v.pipe(
-  v.optional(v.nullable(v.number())),
+  // The default makes a missing key pass through the transform too.
+  v.optional(v.nullable(v.number()), null),
   v.transform((x) => x ?? NaN),
 );
 

@@ -1,7 +1,7 @@
 // Typed access to storage.local: versioned, migrated once, validated on every read, history
 // capped. Writes from one context go through a queue so that two appends never lose one.
 import type { StoragePort } from '../platform/ports.js';
-import { migrate, MIGRATIONS, STORED_KEYS, type Migration } from './migrations.js';
+import { migrate, MIGRATIONS, type Migration } from './migrations.js';
 import {
   DEFAULT_SETTINGS,
   HISTORY_CAP,
@@ -48,7 +48,7 @@ export class Store {
   migrate(): Promise<{ fromVersion: number; toVersion: number }> {
     return this.serial(async () => {
       const target = this.opts.schemaVersion ?? SCHEMA_VERSION;
-      const raw = await this.port.get(['schemaVersion', ...STORED_KEYS]);
+      const raw = await this.port.get(null);
       const fromVersion = typeof raw.schemaVersion === 'number' ? raw.schemaVersion : 0;
       const { schemaVersion: _ignored, ...data } = raw;
       const outcome = migrate(data, fromVersion, target, this.opts.migrations ?? MIGRATIONS);

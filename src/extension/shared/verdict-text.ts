@@ -10,6 +10,11 @@ export function formatRatio(ratio: number): string {
   return `${ratio.toFixed(digits)}x`;
 }
 
+/** A ratio without its "x", for the lower end of a range ("4.1-5.6x"). */
+function bare(ratio: number): string {
+  return formatRatio(ratio).replace(/x$/, '');
+}
+
 export function formatMbps(mbps: number): string {
   if (!Number.isFinite(mbps)) return '–';
   return mbps >= 100 ? mbps.toFixed(0) : mbps.toFixed(1);
@@ -34,14 +39,14 @@ export function verdictText(r: Result, t: Translate): VerdictText {
   let headline: string;
   switch (r.verdict) {
     case 'tls-throttled':
-      headline = t('headlineTlsThrottled', [formatRatio(r.ratio), formatRatio(lo), formatRatio(hi)]);
+      headline = t('headlineTlsThrottled', [formatRatio(r.ratio), bare(lo), formatRatio(hi)]);
       break;
     case 'plaintext-throttled':
       // ratio is plain over TLS goodput; below 1 the plain leg is the slow one.
-      headline = t('headlinePlaintextThrottled', [formatRatio(1 / r.ratio), formatRatio(1 / hi), formatRatio(1 / lo)]);
+      headline = t('headlinePlaintextThrottled', [formatRatio(1 / r.ratio), bare(1 / hi), formatRatio(1 / lo)]);
       break;
     case 'no-difference':
-      headline = t('headlineNoDifference', [formatRatio(r.ratio), formatRatio(lo), formatRatio(hi)]);
+      headline = t('headlineNoDifference', [formatRatio(r.ratio), bare(lo), formatRatio(hi)]);
       break;
     case 'inconclusive':
       headline = t('headlineInconclusive', [formatRatio(r.ratio)]);

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { RunDeps } from '../../src/core/runner.js';
+import { handleCommand } from '../../src/extension/background/commands.js';
+import { RunController } from '../../src/extension/background/run-controller.js';
+import { isCommandMessage } from '../../src/extension/shared/messages.js';
+import { Store } from '../../src/extension/shared/store.js';
+import { FakeStorage } from './fakes.js';
+
+const ENDPOINT = { id: 'default', name: 'Endpoint', url: 'https://endpoint.test/' };
+
+function setup(endpoints = [ENDPOINT]) {
+  const store = new Store(new FakeStorage());
+  const controller = new RunController({
+    measure: () => new Promise(() => undefined),
+    store,
+    runDeps: () => ({}) as RunDeps,
+    broadcast: () => undefined,
+    keepAlive: () => () => undefined,
+    now: () => 0,
+    newId: () => 'run-1',
+  });
+  return { deps: { controller, store, endpoints: () => endpoints }, controller };
+}
+
+describe('handleCommand', () => {
+  it('leaves messages that are not commands to other listeners', () => {
+    const { deps } = setup();
+    expect(handleCommand({ event: 'state' }, deps)).toBeUndefined();
+    expect(handleCommand('runTest', deps)).toBeUndefined();
+  });
+
+  it('starts a run on runTest and reports it on getState', async () => {
+    const { deps } = setup();
+    const started = await handleCommand({ command: 'runTest' }, deps);
+    expect(started).toMatchObject({ status: 'running', runId: 'run-1', endpoint: ENDPOINT, trigger: 'manual' });
+    expect(await handleCommand({ command: 'getState' }, deps)).toMatchObject({ status: 'running', runId: 'run-1' });
+  });
+
+  it('answers runTest with the reason when no endpoint is configured', async () => {
+    const { deps } = setup([]);
+    expect(await handleCommand({ command: 'runTest' }, deps)).toEqual({
+      status: 'idle',
+      error: 'no endpoint is configured: add one on the options page',
+    });
+  });
+
+  it('refuses an endpoint id it does not know instead of measuring another', async () => {
+    const { deps } = setup();
+    expect(await handleCommand({ command: 'runTest', endpointId: 'nope' }, deps)).toEqual({
+      status: 'idle',
+      error: 'no endpoint has the id nope',
+    });
+  });
+});
+
+describe('isCommandMessage', () => {
+  it('accepts the three commands only', () => {
+    expect(isCommandMessage({ command: 'cancelTest' })).toBe(true);
+    expect(isCommandMessage({ command: 'deleteHistory' })).toBe(false);
+    expect(isCommandMessage(null)).toBe(false);
+  });
+
+  it('rejects a runTest whose endpoint id is not a string', () => {
+    expect(isCommandMessage({ command: 'runTest', endpointId: 3 })).toBe(false);
+  });
+});
+

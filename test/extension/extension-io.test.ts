@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { MeasureError } from '../../src/core/errors.js';
+import { extensionFetch, responseUrlInspector, timingProblem, type TimingSource } from '../../src/extension/platform/extension-io.js';
+import type { ResponseLike } from '../../src/core/io.js';
+
+const URL_HTTP = 'http://e.test:8080/payload?bytes=3&n=1';
+
+function fakeResponse(url: string, chunks: Uint8Array[]): Response {
+  let i = 0;
+  return {
+    status: 200,
+    url,
+    redirected: false,
+    type: 'basic',
+    headers: new Headers(),
+    body: {
+      getReader: () => ({
+        read: async () => (i < chunks.length ? { done: false, value: chunks[i++] } : { done: true }),
+        cancel: async () => undefined,
+      }),
+    },
+    text: async () => 'ok',
+  } as unknown as Response;
+}
+
+function timing(entries: Record<string, { name: string; secureConnectionStart: number }>): TimingSource & { cleared: number } {
+  return {
+    cleared: 0,
+    getEntriesByName: (name) => (entries[name] ? [entries[name]!] : []),
+    clearResourceTimings() {
+      this.cleared++;
+    },
+  };
+}
+
+async function drain(res: ResponseLike): Promise<number> {
+  const reader = res.body!.getReader();
+  let bytes = 0;
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) return bytes;
+    bytes += r.value!.length;
+  }
+}
+
+describe('timingProblem', () => {
+  it('flags a plaintext URL the browser fetched as https', () => {
+    expect(timingProblem(URL_HTTP, { name: 'https://e.test:8080/payload?bytes=3&n=1', secureConnectionStart: 0 })).toMatch(
+      /upgraded the plaintext leg to TLS/,
+    );
+  });
+
+  it('flags a TLS handshake on a plaintext leg', () => {
+    expect(timingProblem(URL_HTTP, { name: URL_HTTP, secureConnectionStart: 12.4 })).toMatch(/secureConnectionStart 12 ms/);
+  });
+
+  it('passes a plaintext leg without TLS', () => {
+    expect(timingProblem(URL_HTTP, { name: URL_HTTP, secureConnectionStart: 0 })).toBeUndefined();
+  });
+});
+
+describe('extensionFetch', () => {
+  it('asks for no cache, no redirects and no cookies', async () => {
+    let seen: RequestInit | undefined;
+    const f = extensionFetch(async (_u, init) => ((seen = init), fakeResponse(URL_HTTP, [])), timing({}));
+    await f(URL_HTTP, { method: 'GET' });
+    expect(seen).toMatchObject({ cache: 'no-store', redirect: 'manual', credentials: 'omit' });
+  });
+
+  it('fails a plaintext body at its end when Resource Timing shows TLS', async () => {
+    const t = timing({ [URL_HTTP]: { name: URL_HTTP, secureConnectionStart: 3 } });
+    const f = extensionFetch(async () => fakeResponse(URL_HTTP, [new Uint8Array(3)]), t);
+    const err = await drain(await f(URL_HTTP, {})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MeasureError);
+    expect((err as MeasureError).kind).toBe('not-plaintext');
+  });
+
+  it('lets a clean plaintext body through and clears the timing buffer', async () => {
+    const t = timing({ [URL_HTTP]: { name: URL_HTTP, secureConnectionStart: 0 } });
+    const f = extensionFetch(async () => fakeResponse(URL_HTTP, [new Uint8Array(3)]), t);
+    expect(await drain(await f(URL_HTTP, {}))).toBe(3);
+    expect(t.cleared).toBe(1);
+  });
+
+  it('checks an upload answer too, when its text is read', async () => {
+    const t = timing({ [URL_HTTP]: { name: 'https://e.test:8080/upload', secureConnectionStart: 0 } });
+    const f = extensionFetch(async () => fakeResponse(URL_HTTP, []), t);
+    await expect((await f(URL_HTTP, { method: 'POST', body: new Uint8Array(3) })).text()).rejects.toThrow(/upgraded/);
+  });
+
+  it('leaves https responses as they are', async () => {
+    const res = fakeResponse('https://e.test/x', []);
+    const f = extensionFetch(async () => res, timing({}));
+    expect(await f('https://e.test/x', {})).toBe(res);
+  });
+});
+
+describe('responseUrlInspector', () => {
+  it('flags a plaintext request answered from an https URL', () => {
+    expect(responseUrlInspector({ url: 'https://e.test/p' } as ResponseLike, 'http')).toMatch(/upgraded/);
+  });
+
+  it('passes a TLS leg', () => {
+    expect(responseUrlInspector({ url: 'https://e.test/p' } as ResponseLike, 'https')).toBeUndefined();
+  });
+});

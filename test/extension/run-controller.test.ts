@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import type { RunDeps, RunOptions } from '../../src/core/runner.js';
+import type { Result } from '../../src/core/types.js';
+import { RunController, nextProgress, type Measure } from '../../src/extension/background/run-controller.js';
+import type { BackgroundEvent } from '../../src/extension/shared/messages.js';
+import { DEFAULT_SETTINGS } from '../../src/extension/shared/storage-schema.js';
+import { Store } from '../../src/extension/shared/store.js';
+import { FakeStorage } from './fakes.js';
+import { sampleResult } from './sample-result.js';
+
+const ENDPOINT = { id: 'default', name: 'Endpoint', url: 'https://endpoint.test/' };
+
+/** A measurement the test finishes by hand, seeing what the controller passed to it. */
+function manualMeasure() {
+  const calls: { deps: RunDeps; opts: RunOptions; finish: (r: Result) => void; fail: (e: unknown) => void }[] = [];
+  const measure: Measure = (deps, opts) =>
+    new Promise<Result>((resolve, reject) => {
+      calls.push({ deps, opts, finish: resolve, fail: reject });
+    });
+  return { measure, calls };
+}
+
+function setup(storage = new FakeStorage()) {
+  const { measure, calls } = manualMeasure();
+  const events: BackgroundEvent[] = [];
+  let keepAlives = 0;
+  let stopped = 0;
+  let now = 1_790_000_000_000;
+  let ids = 0;
+  const store = new Store(storage);
+  const controller = new RunController({
+    measure,
+    store,
+    runDeps: (signal, onProgress) => ({ signal, onProgress }) as unknown as RunDeps,
+    broadcast: (e) => events.push(e),
+    keepAlive: () => {
+      keepAlives++;
+      return () => void stopped++;
+    },
+    now: () => now,
+    newId: () => `run-${++ids}`,
+  });
+  const until = async (cond: () => boolean) => {
+    for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 0));
+  };
+  return {
+    controller,
+    store,
+    storage,
+    calls,
+    events,
+    until,
+    advance: (ms: number) => (now += ms),
+    keepAlive: () => ({ started: keepAlives, stopped }),
+  };
+}
+
+describe('RunController', () => {
+  it('answers a second request while a test runs with the same run, measuring once', async () => {
+    const t = setup();
+    const first = await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    const second = await t.controller.start(ENDPOINT, 'scheduled', DEFAULT_SETTINGS);
+    expect(second.status === 'running' && first.status === 'running' && second.runId === first.runId).toBe(true);
+    await t.until(() => t.calls.length > 0);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('files the result in history with its endpoint, trigger and times, and becomes idle', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'scheduled', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.advance(20_000);
+    t.calls[0]!.finish(sampleResult());
+    await t.controller.settled();
+    const [e] = await t.store.history();
+    expect(e).toMatchObject({ id: 'run-1', trigger: 'scheduled', endpoint: ENDPOINT, result: { verdict: 'tls-throttled' } });
+    expect(e!.finishedAt - e!.startedAt).toBe(20_000);
+    expect(t.controller.state()).toEqual({ status: 'idle' });
+    expect(await t.store.activeRun()).toBeUndefined();
+    expect(t.events).toContainEqual({ event: 'finished', runId: 'run-1', verdict: 'tls-throttled' });
+  });
+
+  it('passes the settings budget and time limit to the measurement', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', { ...DEFAULT_SETTINGS, runBudgetMb: 25, maxRunSeconds: 40 });
+    await t.until(() => t.calls.length > 0);
+    expect(t.calls[0]!.opts).toMatchObject({ url: ENDPOINT.url, budgetBytes: 25e6, maxDurationMs: 40_000, diagnose: 'auto' });
+  });
+
+  it('counts the bytes a run used against the month', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.calls[0]!.finish(sampleResult({ bytesUsed: 42e6 }));
+    await t.controller.settled();
+    expect((await t.store.usage(1_790_000_000_000)).bytes).toBe(42e6);
+  });
+
+  it('keeps the worker alive exactly while the run lasts', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    expect(t.keepAlive()).toEqual({ started: 1, stopped: 0 });
+    t.calls[0]!.finish(sampleResult());
+    await t.controller.settled();
+    expect(t.keepAlive()).toEqual({ started: 1, stopped: 1 });
+  });
+
+  it('aborts the measurement on cancel', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const signal = t.calls[0]!.deps.signal!;
+    t.controller.cancel();
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('files a run whose measurement threw as failed, never leaving it running', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.calls[0]!.fail(new TypeError('x is undefined'));
+    await t.controller.settled();
+    const [e] = await t.store.history();
+    expect(e!.result.verdict).toBe('failed');
+    expect(e!.result.error).toBe('the run stopped on an internal error: x is undefined');
+    expect(t.controller.state().status).toBe('idle');
+  });
+
+  it('broadcasts progress folded into per-leg speeds', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const onProgress = t.calls[0]!.deps.onProgress!;
+    onProgress({ phase: 'rounds', leg: 'https-443-down-random', bytes: 1e6, mbps: 5, round: 1, budgetShare: 0.1 });
+    onProgress({ phase: 'rounds', leg: 'http-80-down-random', bytes: 2e6, mbps: 24, round: 1, budgetShare: 0.2 });
+    const last = t.events.filter((e) => e.event === 'state').at(-1);
+    expect(last?.event === 'state' && last.state.status === 'running' && last.state.progress).toMatchObject({
+      round: 1,
+      budgetShare: 0.2,
+      leg: 'http-80-down-random',
+      legs: { 'https-443-down-random': { mbps: 5 }, 'http-80-down-random': { mbps: 24 } },
+    });
+  });
+
+  it('records the running test in storage, with its last sign of life', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.advance(3000);
+    t.calls[0]!.deps.onProgress!({ phase: 'rounds', leg: 'l', bytes: 3e6, mbps: 8, round: 1, transferDone: true, budgetShare: 0.1 });
+    await t.until(() => false);
+    expect(await t.store.activeRun()).toMatchObject({ runId: 'run-1', lastProgressAt: 1_790_000_003_000, bytesUsed: 3e6 });
+  });
+
+  it('files a run left active by a stopped worker as failed, with how far it got', async () => {
+    const storage = new FakeStorage({
+      schemaVersion: 1,
+      activeRun: { runId: 'lost', startedAt: 1_000_000, endpoint: ENDPOINT, trigger: 'scheduled', lastProgressAt: 1_012_000, bytesUsed: 9_000_000 },
+    });
+    const t = setup(storage);
+    await t.controller.settled();
+    const [e] = await t.store.history();
+    expect(e).toMatchObject({ id: 'lost', trigger: 'scheduled', result: { verdict: 'failed', bytesUsed: 9_000_000, durationMs: 12_000 } });
+    expect(e!.result.error).toContain('the background worker was stopped during the run');
+    expect(e!.result.error).toContain('12 s after the start, at 9000 kB');
+    expect(await t.store.activeRun()).toBeUndefined();
+  });
+});
+
+describe('nextProgress', () => {
+  it('keeps the current leg between updates that name none', () => {
+    const v = nextProgress({ phase: 'rounds', round: 2, budgetShare: 0.3, leg: 'a', legs: {} }, { phase: 'done', round: 2, budgetShare: 0.4 });
+    expect(v.leg).toBe('a');
+    expect(v.phase).toBe('done');
+  });
+});

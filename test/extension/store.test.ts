@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/extension/shared/store.js';
+import { FakeStorage } from './fakes.js';
+import { entry } from './sample-result.js';
+
+describe('Store', () => {
+  it('stamps the schema version on first start and does not write again on the next', async () => {
+    const storage = new FakeStorage({ history: [], leftover: 1 });
+    await new Store(storage).migrate();
+    expect(storage.raw('schemaVersion')).toBe(1);
+    expect(storage.raw('leftover')).toBeUndefined();
+    const writes = storage.writes;
+    expect(await new Store(storage).migrate()).toEqual({ fromVersion: 1, toVersion: 1 });
+    expect(storage.writes).toBe(writes);
+  });
+
+  it('loses no entry when two appends race', async () => {
+    const store = new Store(new FakeStorage());
+    await Promise.all([store.appendHistory(entry(1)), store.appendHistory(entry(2)), store.appendHistory(entry(3))]);
+    expect((await store.history()).map((e) => e.id)).toEqual(['run-1', 'run-2', 'run-3']);
+  });
+
+  it('caps the history, dropping the oldest', async () => {
+    const store = new Store(new FakeStorage(), { historyCap: 2 });
+    for (let i = 0; i < 4; i++) await store.appendHistory(entry(i));
+    expect((await store.history()).map((e) => e.id)).toEqual(['run-2', 'run-3']);
+  });
+
+  it('adds data use within a month and starts over in the next', async () => {
+    const store = new Store(new FakeStorage());
+    await store.addUsage(40e6, Date.UTC(2026, 10, 2));
+    expect((await store.addUsage(20e6, Date.UTC(2026, 10, 20))).bytes).toBe(60e6);
+    expect((await store.addUsage(5e6, Date.UTC(2026, 11, 1))).bytes).toBe(5e6);
+  });
+
+  it('saves a settings patch over the stored settings', async () => {
+    const store = new Store(new FakeStorage({ settings: { schedule: 'daily' } }));
+    const s = await store.saveSettings({ monthlyBudgetMb: 300 });
+    expect(s.schedule).toBe('daily');
+    expect((await store.settings()).monthlyBudgetMb).toBe(300);
+  });
+
+  it('keeps the last 50 scheduled checks', async () => {
+    const store = new Store(new FakeStorage());
+    for (let i = 0; i < 53; i++) await store.appendScheduleLog({ at: i, outcome: 'skipped', reason: 'offline' });
+    const log = await store.scheduleLog();
+    expect(log).toHaveLength(50);
+    expect(log[0]!.at).toBe(3);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { formatMbps, formatRatio, verdictText } from '../../src/extension/shared/verdict-text.js';
+import { failedResult, sampleResult } from './sample-result.js';
+
+/** chrome.i18n.getMessage over the real English messages, $1..$9 substituted. */
+const en = JSON.parse(readFileSync('src/extension/_locales/en/messages.json', 'utf8')) as Record<string, { message: string }>;
+const t = (key: string, subs: string[] = []) => (en[key]?.message ?? '').replace(/\$(\d)/g, (_, n: string) => subs[Number(n) - 1] ?? '');
+
+describe('verdictText', () => {
+  it('says how much slower TLS was, with the interval and the cause, in one sentence', () => {
+    expect(verdictText(sampleResult(), t).headline).toBe(
+      'Encrypted traffic was 4.8x slower than plain traffic (95% CI 4.1-5.6x); the slowdown follows the TLS protocol, not the port',
+    );
+  });
+
+  it('turns the ratio round when plain traffic is the slow one', () => {
+    const r = sampleResult({ verdict: 'plaintext-throttled', cause: undefined, ratio: 0.5, ci95: [0.4, 0.625] });
+    expect(verdictText(r, t).headline).toBe('Plain traffic was 2.0x slower than encrypted traffic (95% CI 1.60-2.5x)');
+  });
+
+  it('gives the reason of a failed run, and says it proves nothing', () => {
+    const text = verdictText(failedResult('cannot reach https://e.test/info: refused'), t);
+    expect(text.headline).toBe('The test did not complete: cannot reach https://e.test/info: refused');
+    expect(text.caveat).toBe('A failed test says nothing about throttling.');
+  });
+
+  it('reminds that one test is one moment on one path', () => {
+    expect(verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.95, 1.1] }), t).caveat).toMatch(
+      /^One test is one moment on one path/,
+    );
+  });
+});
+
+describe('formatRatio', () => {
+  it('shows two decimals near 1, one from 2, none from 10', () => {
+    expect([formatRatio(1.234), formatRatio(4.84), formatRatio(12.4)]).toEqual(['1.23x', '4.8x', '12x']);
+  });
+
+  it('shows a dash for a missing ratio', () => {
+    expect(formatRatio(NaN)).toBe('–');
+  });
+});
+
+describe('formatMbps', () => {
+  it('drops decimals from 100 Mbit/s up', () => {
+    expect([formatMbps(4.84), formatMbps(940.2)]).toEqual(['4.8', '940']);
+  });
+});
