@@ -111,6 +111,8 @@ export async function openPgStore(databaseUrl: string): Promise<ReportStore> {
       const res = await pool.query<{ report_id: string }>('SELECT report_id FROM reports');
       return res.rows.map((r) => r.report_id);
     },
-    close: () => pool.end(),
+    close: async () => {
+      if (!pool.ended) await pool.end();
+    },
   };
 }

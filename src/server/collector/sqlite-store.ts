@@ -87,7 +87,7 @@ export function openSqliteStore(dataDir: string): ReportStore {
       ),
     reportIds: async () => ids.all() as string[],
     close: async () => {
-      db.close();
+      if (db.open) db.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointIdFor } from '../../../src/cli/report-submit.js';
 import { startTestEndpoint } from '../../support/endpoint.js';
 import { startTestCollector, type TestCollector } from './harness.js';
 
@@ -41,6 +42,23 @@ afterAll(async () => {
 });
 
 const runArgs = () => ['run', `https://127.0.0.1:${ep.tlsPort}`, '--http-port', String(ep.plainPort), '--ca', ep.caPath, '--json', '--budget-mb', '30', '--max-seconds', '15'];
+
+describe('endpoint id in a CLI report', () => {
+  const listed = [{ id: 'local-dev', url: 'https://127.0.0.1:8443/' }];
+
+  it('is the listed id when the run measured a shipped endpoint', () => {
+    expect(endpointIdFor('https://127.0.0.1:8443', listed)).toBe('local-dev');
+  });
+
+  it('is "custom" for any other host, so a private hostname never leaves the machine', () => {
+    expect(endpointIdFor('https://nas.home.arpa:8443/', listed)).toBe('custom');
+    expect(endpointIdFor('not a url', listed)).toBe('custom');
+  });
+
+  it('is "mlab" for a run against M-Lab', () => {
+    expect(endpointIdFor('mlab:ndt-mlab1-lga01', listed)).toBe('mlab');
+  });
+});
 
 describe('run --report', () => {
   it('sends the run report after printing the result, as a CLI report for a custom endpoint', async () => {

@@ -50,6 +50,14 @@ describe.each(STORE_KINDS)('collector over %s', (kind) => {
     expect(await c.collector.store.reportIds()).toEqual([]);
   });
 
+  it('answers 503 with Retry-After when the database fails, and keeps serving', async () => {
+    await c.collector.store.close();
+    const res = await c.post(sampleReport());
+    expect([res.status, res.headers['retry-after']]).toEqual([503, '60']);
+    expect(c.logLines.some((l) => l.startsWith('collector: storing a report failed (1 so far)'))).toBe(true);
+    expect((await c.get('/v1/')).status).toBe(200);
+  });
+
   it('answers a CORS preflight for the extension', async () => {
     const res = await httpRequest(c.port, '/v1/reports', { method: 'OPTIONS' });
     expect(res.status).toBe(204);
