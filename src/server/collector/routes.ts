@@ -113,13 +113,23 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
       'content-type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/x-ndjson; charset=utf-8',
       'content-disposition': `inline; filename="tls-throttle-reports.${format}"`,
     });
+    // The threshold of the aggregates holds here too: a report from a network (and country)
+    // with fewer than MIN_GROUP_REPORTS reports in all is exported without its network, since
+    // the network of a small organisation could point at the few people in it.
+    const totals = new Map<string, number>();
+    for (const c of await deps.store.countsByDay('')) {
+      const key = `${c.asn ?? ''}|${c.country ?? ''}`;
+      totals.set(key, (totals.get(key) ?? 0) + c.count);
+    }
+    const publishable = (row: StoredReport): StoredReport =>
+      (totals.get(`${row.asn ?? ''}|${row.country ?? ''}`) ?? 0) >= MIN_GROUP_REPORTS ? row : { ...row, asn: null, network: null, country: null };
     if (format === 'csv') res.write(csvHeader());
     // Paged by position, so a large export never sits in memory and a slow reader slows only itself.
     let after = 0;
     for (;;) {
       const rows = await deps.store.exportPage(after, EXPORT_PAGE_ROWS);
       if (!rows.length) break;
-      const chunk = rows.map(format === 'csv' ? csvLine : ndjsonLine).join('');
+      const chunk = rows.map((r) => (format === 'csv' ? csvLine : ndjsonLine)(publishable(r))).join('');
       if (!res.write(chunk)) await new Promise<void>((r) => res.once('drain', () => r()));
       if (res.destroyed) return;
       after = rows[rows.length - 1]!.seq;

@@ -105,18 +105,24 @@ describe.each(STORE_KINDS)('collector over %s', (kind) => {
   });
 
   it('exports every report as NDJSON with its network and without its reportId', async () => {
-    const reports = [sampleReport('tls-throttled'), sampleReport('no-difference')];
+    const reports = [sampleReport('tls-throttled'), sampleReport('no-difference'), sampleReport(), sampleReport(), sampleReport()];
     for (const r of reports) await c.post(r, { localAddress: A });
     const res = await c.get('/v1/export?format=ndjson');
     expect(res.headers['content-type']).toContain('application/x-ndjson');
     const lines = res.text.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.verdict)).toEqual(['tls-throttled', 'no-difference']);
+    expect(lines.map((l) => l.verdict)).toEqual(['tls-throttled', 'no-difference', 'tls-throttled', 'tls-throttled', 'tls-throttled']);
     expect(lines[0]).toMatchObject({ asn: 64501, network: 'Example Net A', country: 'CA', ratio: reports[0]!.ratio, legs: reports[0]!.legs });
     expect(res.text).not.toContain(reports[0]!.reportId);
   });
 
+  it('exports a report from a network with fewer than 5 reports without its network', async () => {
+    for (let i = 0; i < 4; i++) await c.post(sampleReport(), { localAddress: A });
+    const lines = (await c.get('/v1/export')).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.asn, l.network, l.country])).toEqual(Array(4).fill([null, null, null]));
+  });
+
   it('exports CSV with a header and quotes a network name that could run as a formula', async () => {
-    await c.post(sampleReport(), { localAddress: B });
+    for (let i = 0; i < 5; i++) await c.post(sampleReport(), { localAddress: B });
     const res = await c.get('/v1/export?format=csv');
     const [header, row] = res.text.split('\r\n');
     expect(header).toBe(CSV_COLUMNS.join(','));
