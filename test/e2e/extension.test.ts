@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
 import { startTestEndpoint } from '../support/endpoint.js';
 import { startPacedLine } from './support/paced-line.js';
-import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
+import { CHROMIUM_PATH, ExtensionBrowser, runExtensionTest, type StoredEntry } from './support/extension-browser.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the extension e2e: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -55,6 +55,13 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
     } finally {
       await browser.close();
     }
+  }, 150_000);
+
+  it('measures an endpoint on a host outside the defaults, granted as the lab helper does', async () => {
+    const run = await runExtensionTest({ caPath: endpoint.caPath, endpointUrl: `https://localhost:${endpoint.tlsPort}/`, runTimeoutMs: 90_000 });
+    expect(run.verdict).not.toBe('failed');
+    expect(run.result.legs.every((l) => l.id.includes(String(l.port)))).toBe(true);
+    expect(run.entry.endpoint.url).toBe(`https://localhost:${endpoint.tlsPort}/`);
   }, 150_000);
 
   it('keeps the history across a browser restart', async () => {

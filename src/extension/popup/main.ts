@@ -30,15 +30,21 @@ const progress = {
 };
 const chart = new HistoryChart(byId('chart'), t);
 let history: HistoryEntry[] = [];
+let running = false;
+let haveEndpoint = true;
 
 function showError(message: string | undefined): void {
   runError.hidden = !message;
   runError.textContent = message ?? '';
 }
 
+function renderRunButton(): void {
+  runButton.disabled = running || !haveEndpoint;
+}
+
 function renderState(state: RunState): void {
-  const running = state.status === 'running';
-  runButton.disabled = running;
+  running = state.status === 'running';
+  renderRunButton();
   runButton.setAttribute('aria-busy', String(running));
   cancelButton.hidden = !running;
   renderProgress(progress, state, t);
@@ -55,7 +61,8 @@ async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
   const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
   endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : t('noEndpoint');
-  runButton.disabled = runButton.disabled || !endpoint;
+  haveEndpoint = !!endpoint;
+  renderRunButton();
 }
 
 async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {

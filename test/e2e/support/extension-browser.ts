@@ -23,7 +23,11 @@ export interface ExtensionBrowserOptions {
   caPath?: string;
   /** Keep the profile here (to restart the browser on the same profile); a temp dir otherwise. */
   userDataDir?: string;
-  /** Hosts added to the copy's host_permissions, so adding them asks no permission prompt. */
+  /**
+   * Hosts added to the copy's host_permissions, so adding them asks no permission prompt: a
+   * headless browser cannot answer one, and the options page would wait for it forever.
+   * The default endpoints' hosts (127.0.0.1 in config/endpoints.json) need none.
+   */
   grantHosts?: string[];
   executablePath?: string;
   /** Extra environment for the browser process (e.g. in a network namespace). */
@@ -255,9 +259,12 @@ export interface ExtensionRunOptions extends ExtensionBrowserOptions {
   runTimeoutMs?: number;
 }
 
-/** One whole user session: launch, add the endpoint, run a test, close. For the throttle lab. */
+/**
+ * One whole user session: launch, add the endpoint, run a test, close. For the throttle lab:
+ * the endpoint's host is granted up front unless `grantHosts` says otherwise.
+ */
 export async function runExtensionTest(opts: ExtensionRunOptions): Promise<RunOutcome> {
-  const browser = await ExtensionBrowser.launch(opts);
+  const browser = await ExtensionBrowser.launch({ ...opts, grantHosts: opts.grantHosts ?? [new URL(opts.endpointUrl).hostname] });
   try {
     await browser.addEndpoint(opts.endpointUrl, opts.addEndpointTimeoutMs);
     if (opts.runBudgetMb !== undefined) await browser.setBudgets({ runBudgetMb: opts.runBudgetMb });
