@@ -7,6 +7,8 @@ export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
                    [--http-port P] [--https-port P] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--report URL]
+  tls-throttle run mlab --accept-mlab-policy [--json] [--diagnose]
+                   [--budget-mb N] [--max-seconds N] [--locate-url URL]
   tls-throttle serve [--ports 8080,8443] [--host H] [--cert F --key F]
                      [--data-dir DIR] [--collector] [--max-mb N]
 
@@ -24,6 +26,8 @@ export interface RunArgs {
   budgetMb: number;
   maxSeconds: number;
   report?: string;
+  /** `run mlab`: the locate API to ask (tests point it at a local stub). */
+  locateUrl?: string;
 }
 
 export interface ServeArgs {
@@ -36,6 +40,11 @@ export interface ServeArgs {
   collector: boolean;
   maxMb?: number;
 }
+
+/** M-Lab's data policy in plain words: nothing runs against M-Lab until the user accepts it. */
+export const MLAB_CONSENT = `run mlab measures against Measurement Lab (M-Lab) servers. M-Lab publishes the data of
+every test it serves, including your IP address, as open data (https://www.measurementlab.net/privacy/).
+Add --accept-mlab-policy to run the test on these terms.`;
 
 function port(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -70,6 +79,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
         'budget-mb': { type: 'string' },
         'max-seconds': { type: 'string' },
         report: { type: 'string' },
+        'locate-url': { type: 'string' },
+        'accept-mlab-policy': { type: 'boolean', default: false },
         ports: { type: 'string' },
         host: { type: 'string' },
         cert: { type: 'string' },
@@ -86,6 +97,9 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
   if (command === 'run') {
     if (parsed.positionals.length !== 1) throw new UsageError('run takes exactly one URL');
     if (v.ca && v.insecure) throw new UsageError('--ca and --insecure exclude each other');
+    const mlab = parsed.positionals[0] === 'mlab';
+    if (!mlab && v['locate-url']) throw new UsageError('--locate-url goes with run mlab');
+    if (mlab && !v['accept-mlab-policy']) throw new UsageError(MLAB_CONSENT);
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -98,6 +112,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
       budgetMb: positive('budget-mb', v['budget-mb'], 60),
       maxSeconds: positive('max-seconds', v['max-seconds'], 60),
       report: v.report,
+      locateUrl: mlab ? v['locate-url'] : undefined,
     };
   }
   if (command === 'serve') {

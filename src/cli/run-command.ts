@@ -1,10 +1,15 @@
+import { runNdt7Measurement } from '../core/ndt7/run.js';
 import { runMeasurement } from '../core/runner.js';
 import type { Progress, Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
 import { formatHuman } from './format.js';
 import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { nodeWebSocketFactory } from './node-websocket.js';
 import { submitRunReport } from './report-submit.js';
+
+/** Set by build.mjs from package.json. */
+declare const __VERSION__: string;
 
 /** A live progress line on stderr: rewritten in place on a terminal, one line per transfer elsewhere. */
 function progressPrinter(stream: NodeJS.WriteStream): (p: Progress) => void {
@@ -24,10 +29,33 @@ export interface RunOutcome {
   exitCode: number;
 }
 
+/** `run mlab`: the same verdict from M-Lab's ndt7 servers (ws:// against wss://). */
+function runMlab(args: RunArgs, fetch: ReturnType<typeof nodeFetch>['fetch'], signal?: AbortSignal): Promise<Result> {
+  process.stderr.write('M-Lab publishes the data of this test, your IP address included (accepted with --accept-mlab-policy).\n');
+  return runNdt7Measurement(
+    {
+      fetch,
+      webSocket: nodeWebSocketFactory({ caFile: args.ca, insecure: args.insecure }),
+      clock: nodeClock,
+      random: Math.random,
+      clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
+      signal,
+      onProgress: args.json ? undefined : progressPrinter(process.stderr),
+    },
+    {
+      locateUrl: args.locateUrl,
+      clientVersion: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
+      diagnose: args.diagnose ? 'always' : 'auto',
+      budgetBytes: args.budgetMb * 1e6,
+      maxDurationMs: args.maxSeconds * 1000,
+    },
+  );
+}
+
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
   const io = nodeFetch({ caFile: args.ca, insecure: args.insecure });
   try {
-    const result = await runMeasurement(
+    const result = args.url === 'mlab' ? await runMlab(args, io.fetch, signal) : await runMeasurement(
       {
         fetch: io.fetch,
         clock: nodeClock,

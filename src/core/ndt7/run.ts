@@ -478,7 +478,9 @@ class Ndt7Runner {
     this.state.bytesUsed += sample.wireBytes;
     if (sample.uuid && !this.mlab.testIds.includes(sample.uuid)) this.mlab.testIds.push(sample.uuid);
     const note =
-      sample.timedBy === 'client' && round >= 0
+      leg.spec.direction !== 'up'
+        ? undefined
+        : sample.timedBy === 'client' && round >= 0
         ? 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate'
         : sample.timedBy === 'untimed' && round >= 0
           ? 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure'

@@ -3,15 +3,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nodeClock, nodeFetch } from '../../src/cli/node-io.js';
-import { nodeWebSocketFactory } from '../../src/cli/node-websocket.js';
-import { runNdt7Measurement, type Ndt7Deps, type Ndt7Options } from '../../src/core/ndt7/run.js';
-import { devCertificate } from '../../src/server/dev-ca.js';
-import { startLocateStub, type LocalMachine } from '../../src/server/ndt7/locate-stub.js';
-import { startNdt7Server, type Ndt7Server, type Ndt7ServerOptions } from '../../src/server/ndt7/ndt7-server.js';
-import { TokenStore } from '../../src/server/ndt7/tokens.js';
-import { startPacingProxy, type PacingProxy } from './pacing-proxy.js';
-import type { Shaping } from './paced-endpoint.js';
+import { nodeClock, nodeFetch } from '../../../src/cli/node-io.js';
+import { nodeWebSocketFactory } from '../../../src/cli/node-websocket.js';
+import { runNdt7Measurement, type Ndt7Deps, type Ndt7Options } from '../../../src/core/ndt7/run.js';
+import { devCertificate } from '../../../src/server/dev-ca.js';
+import { startLocateStub, type LocalMachine } from '../../../src/server/ndt7/locate-stub.js';
+import { startNdt7Server, type Ndt7Server, type Ndt7ServerOptions } from '../../../src/server/ndt7/ndt7-server.js';
+import { TokenStore } from '../../../src/server/ndt7/tokens.js';
+import { startPacingProxy, type PacingProxy, type PacingProxyOptions } from '../../support/pacing-proxy.js';
+
+export type Shaping = Omit<PacingProxyOptions, 'targetHost' | 'targetPort' | 'listenHost' | 'listenPort'>;
 
 export interface LabMachine {
   name: string;
