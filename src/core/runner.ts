@@ -11,7 +11,7 @@ import { parseReprDigest } from './digest.js';
 import { endpointPlan, filePlan, legsOf, roundOrder, type PairSpec, type Plan } from './plan.js';
 import { makePayload } from './payload.js';
 import { estimateShaping } from './shaping.js';
-import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, type SizerOptions } from './sizer.js';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, type SizerOptions } from './sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from './transfer.js';
 import type { Comparison, LegResult, LegSpec, Progress, Result } from './types.js';
 import { decide } from './verdict.js';
@@ -112,6 +112,18 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
   }
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
+}
+
+/**
+ * After the ramp a leg's size follows the median rate of its rounds, not the last transfer: a
+ * token bucket that refills while the other leg runs would otherwise make sizes see-saw
+ * between "fits in the bucket" and "does not", and the rounds would measure different things.
+ */
+function steadyBytes(leg: LegState): number {
+  const rates = [...leg.samples.values()].map((s) => s.mbps).filter((m) => m > 0);
+  if (!rates.length) return leg.nextBytes;
+  const bytes = (median(rates) * 1000 * leg.sizer.targetMs) / 8;
+  return Math.min(leg.sizer.maxBytes, snapBytes(bytes, leg.sizer));
 }
 
 function legResults(legs: Map<string, LegState>): LegResult[] {
@@ -216,7 +228,7 @@ class Runner {
         await this.guardDiagnosis(leg, async () => {
           const sample = await this.transfer(leg, round);
           leg.samples.set(round, sample);
-          leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+          leg.nextBytes = steadyBytes(leg);
         });
       }
       this.state.rounds = round + 1;

@@ -12,12 +12,14 @@ interface AbortSignal {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
+// eslint-disable-next-line no-var -- a global declaration must be a var
 declare var AbortSignal: { prototype: AbortSignal };
 
 interface AbortController {
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
 }
+// eslint-disable-next-line no-var -- a global declaration must be a var
 declare var AbortController: { prototype: AbortController; new (): AbortController };
 
 declare class TextEncoder {

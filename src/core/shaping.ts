@@ -75,9 +75,13 @@ export function estimateShaping(legId: string, transfers: BinnedTransfer[]): Sha
   const usable = transfers.filter((t) => fullBins(t).length >= MIN_AFTER_BINS + 1);
   if (usable.length === 0) return undefined;
   const shifts = usable.map((t) => ({ t, shift: findLevelShift(t) }));
-  const steadyMbps = shifts.map(({ t, shift }) =>
-    toMbps(shift ? shift.afterBytesPerBin : median(fullBins(t).slice(1).length ? fullBins(t).slice(1) : fullBins(t)), t.binMs),
-  );
+  // The mean, not the median, of the bins: at low rates data arrives in a few large reads, and
+  // the median of bins that alternate full/empty says nothing about the rate.
+  const steadyMbps = shifts.map(({ t, shift }) => {
+    if (shift) return toMbps(shift.afterBytesPerBin, t.binMs);
+    const bins = fullBins(t);
+    return toMbps(mean(bins.length > 1 ? bins.slice(1) : bins), t.binMs);
+  });
   const withShift = shifts.filter((s) => s.shift !== undefined);
   // A bucket is reported only when most transfers show it: one burst may be slow start.
   const burstBytes =

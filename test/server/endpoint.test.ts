@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeFetch } from '../../src/cli/node-io.js';
+import type { ResponseLike } from '../../src/core/io.js';
 import { startTestEndpoint } from '../support/endpoint.js';
 
 let ep: Awaited<ReturnType<typeof startTestEndpoint>>;
@@ -17,7 +18,17 @@ afterAll(async () => {
 });
 
 const get = (url: string, method: 'GET' | 'HEAD' | 'POST' = 'GET', body?: Uint8Array) => io.fetch(url, { method, body });
-const bodyOf = async (url: string) => new Uint8Array(await (await get(url) as unknown as Response).arrayBuffer());
+async function readAll(res: ResponseLike): Promise<Uint8Array> {
+  const reader = res.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value!);
+  }
+  return Buffer.concat(chunks);
+}
+const bodyOf = async (url: string) => readAll(await get(url));
 
 describe('endpoint server', () => {
   it('answers TLS and plain HTTP on the same port, and says which it saw', async () => {
@@ -103,7 +114,7 @@ describe('endpoint server', () => {
     const started = await Promise.all(slow);
     const third = await get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=1000`);
     expect(third.status).toBe(429);
-    await Promise.all(started.map((r) => (r as unknown as Response).arrayBuffer()));
+    await Promise.all(started.map(readAll));
   });
 
 });

@@ -85,6 +85,27 @@ export function simNetwork(opts: SimOptions): Sim {
     return leg;
   };
 
+  // A token bucket per leg, refilled at the shaped rate over virtual time (a tbf qdisc): a
+  // chunk goes at the burst rate while tokens last.
+  const buckets = new Map<SimLeg, { tokens: number; at: number }>();
+  /** Milliseconds that sending n bytes takes now. */
+  const sendMs = (leg: SimLeg, n: number, rateMbps: number): number => {
+    if (leg.burstBytes === undefined) return (n * 8) / (rateMbps * 1000);
+    const b = buckets.get(leg) ?? { tokens: leg.burstBytes, at: now };
+    b.tokens = Math.min(leg.burstBytes, b.tokens + ((now - b.at) * rateMbps * 1000) / 8);
+    buckets.set(leg, b);
+    const lineMs = (n * 8) / ((leg.burstMbps ?? rateMbps * 4) * 1000);
+    let ms = lineMs;
+    if (b.tokens >= n) b.tokens -= n;
+    else {
+      // Wait for the missing tokens, which the wait itself earns at the shaped rate.
+      ms = Math.max(lineMs, ((n - b.tokens) * 8) / (rateMbps * 1000));
+      b.tokens = 0;
+    }
+    b.at = now + ms;
+    return ms;
+  };
+
   const fetch: FetchLike = async (url, init) => {
     requests.push(`${init.method ?? 'GET'} ${url}`);
     const u = new URL(url);
@@ -137,10 +158,10 @@ export function simNetwork(opts: SimOptions): Sim {
             init.signal?.addEventListener('abort', () => reject(init.signal?.reason ?? new Error('aborted')), { once: true });
           });
         }
-        const n = Math.min(CHUNK, bytes - sent);
-        const inBurst = leg.burstBytes !== undefined && sent < leg.burstBytes;
-        const r = inBurst ? (leg.burstMbps ?? rateMbps * 4) : rateMbps;
-        now += (n * 8) / (r * 1000);
+        // Reads as a socket gives them: about 5 ms of data at the current rate, 1460 to 64 KiB.
+        const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((rateMbps * 1000 * 5) / 8)));
+        const n = Math.min(chunkBytes, bytes - sent);
+        now += sendMs(leg, n, rateMbps);
         let chunk = ZEROS.subarray(0, n);
         if (plain && opts.plaintext === 'alter' && sent === 0) {
           chunk = new Uint8Array(n);

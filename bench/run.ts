@@ -1,0 +1,58 @@
+// `npm run bench`: figures, and ratios against references measured in the same run.
+//  1. goodput of the CLI's transfer path vs curl on loopback, HTTP and HTTPS (goal >= 0.8x);
+//  2. time and bytes a verdict takes on a paced 50 Mbit/s line, unshaped and with TLS at a fifth;
+//  3. the other parts' benchmarks (collector, popup), when present.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { goodputVsCurl } from './goodput.js';
+import { verdictCost } from './verdict-cost.js';
+import { startTestEndpoint } from '../test/support/endpoint.js';
+
+function table(rows: Array<Record<string, string | number>>): string {
+  const keys = Object.keys(rows[0] ?? {});
+  const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v);
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => fmt(r[k]!).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
+  return [line(keys), ...rows.map((r) => line(keys.map((k) => fmt(r[k]!))))].join('\n');
+}
+
+async function runScript(path: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path], { stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path} exited ${code}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  console.log(`TLS Throttle Detector benchmark, ${new Date().toISOString()}, node ${process.version}\n`);
+  const ep = await startTestEndpoint({ skipCapacityCheck: true });
+  try {
+    console.log('1. Goodput on loopback, first byte to last byte, median of 5 (256 MiB each)');
+    const rows = await goodputVsCurl({
+      host: '127.0.0.1',
+      httpPort: ep.plainPort,
+      httpsPort: ep.tlsPort,
+      caPath: ep.caPath,
+      bytes: 256 * 1024 * 1024,
+      repeats: 5,
+    });
+    console.log(
+      table(rows.map((r) => ({ scheme: r.scheme, 'curl Mbit/s': r.curlMbps, 'cli Mbit/s': r.cliMbps, 'cli/curl': r.ratio, goal: '>= 0.80' }))),
+    );
+    console.log();
+    console.log('2. Cost of a verdict on a 50 Mbit/s paced line (median of 3)');
+    console.log(table(await verdictCost(ep)));
+    console.log();
+  } finally {
+    await ep.close(0);
+  }
+  for (const extra of ['bench/collector.mjs', 'bench/collector.ts', 'bench/popup.ts', 'bench/popup.mjs']) {
+    if (existsSync(extra)) {
+      console.log(`3. ${extra}`);
+      await runScript(extra);
+      console.log();
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,26 @@
+// Before `npm test`: the system packages the tests drive for real (Chromium, PostgreSQL,
+// iproute2, curl). As root on Debian they are installed when missing; otherwise the exact
+// command is printed and the tests do not start.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const NEEDED = [
+  { pkg: 'chromium', present: () => existsSync('/usr/lib/chromium/chromium') },
+  { pkg: 'libnss3-tools', present: () => existsSync('/usr/bin/certutil') },
+  { pkg: 'postgresql', present: () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 },
+  { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') },
+  { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
+];
+
+const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);
+if (missing.length === 0) process.exit(0);
+const command = `apt-get install -y ${missing.join(' ')}`;
+if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+  console.error(`Installing the system packages the tests use: ${missing.join(', ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+} else {
+  console.error(`The tests need these system packages: ${missing.join(', ')}.\nInstall them with: sudo ${command}`);
+  process.exit(1);
+}
