@@ -1,0 +1,91 @@
+// The throttle lab's fast subset for CI: a few scenarios, one CLI run each, against real Linux
+// shaping in network namespaces. Each asserts what the scenario's truth says the user must be
+// told. The full accuracy table is `npm run bench:accuracy`.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRoot } from './lab-net.js';
+import { DEFAULT_NOISE, NO_NOISE, REPO, runScenario, type Noise, type RunRecord } from './run-scenario.js';
+import { scenarioById } from './scenarios.js';
+import { estimatedRateMbps } from './score.js';
+
+const root = isRoot();
+const built = existsSync(join(REPO, 'dist', 'cli.js'));
+const skipReason = !root
+  ? ' (skipped: needs root for network namespaces and tc)'
+  : !built
+    ? ' (skipped: dist/cli.js missing, run `node build.mjs`)'
+    : '';
+if (skipReason) console.warn(`throttle lab tests${skipReason}`);
+
+async function once(id: string, noise: Noise): Promise<RunRecord> {
+  const [record] = await runScenario(scenarioById(id), { runs: 1, noise });
+  if (!record?.result) throw new Error(`${id}: no result: ${record?.error}`);
+  return record;
+}
+
+const LAB_TIMEOUT_MS = 150_000;
+
+describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
+  it(
+    'finds TLS throttled by an htb class on port 443, with port as the cause and the class rate within 10%',
+    async () => {
+      const { result } = await once('a-port', NO_NOISE);
+      expect(result!.verdict).toBe('tls-throttled');
+      expect(result!.cause).toBe('port');
+      expect(Math.abs(estimatedRateMbps(result!)! / 10 - 1)).toBeLessThan(0.1);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'finds TLS throttled by a first-byte DPI proxy on every port, with protocol as the cause',
+    async () => {
+      const { result } = await once('b-dpi', NO_NOISE);
+      expect(result!.verdict).toBe('tls-throttled');
+      expect(result!.cause).toBe('protocol');
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'finds TLS uploads capped at 80 kbit/s while downloads are equal',
+    async () => {
+      const { result } = await once('f-upload', NO_NOISE);
+      expect(result!.verdict).toBe('tls-throttled');
+      const upload = result!.comparisons.find((c) => c.id === 'upload')!;
+      expect(upload.outcome).toBe('slower');
+      expect(result!.comparisons.find((c) => c.id === 'screen')!.outcome).toBe('same');
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'finds plaintext throttled when an htb class holds port 80',
+    async () => {
+      const { result } = await once('g-plaintext', NO_NOISE);
+      expect(result!.verdict).toBe('plaintext-throttled');
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'says interfered, not throttled, behind a caching HTTP proxy that adds Via',
+    async () => {
+      const { result } = await once('h-via', NO_NOISE);
+      expect(result!.verdict).toBe('interfered');
+      expect(result!.error).toMatch(/via/i);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'finds no difference on an unshaped 50 Mbit/s line with cross traffic and a drifting line rate',
+    async () => {
+      const { result } = await once('i-none-50', DEFAULT_NOISE);
+      expect(result!.verdict).not.toBe('tls-throttled');
+      expect(result!.verdict).toBe('no-difference');
+    },
+    LAB_TIMEOUT_MS,
+  );
+});
