@@ -4,6 +4,7 @@
 // against a guessed address even by someone who reads the process's memory later. The limit
 // itself is a token bucket: `burst` reports at once, refilled at `perHour`.
 import { createHmac, randomBytes } from 'node:crypto';
+import { parseIp } from './ip-address.js';
 
 export interface RateLimitOptions {
   burst: number;
@@ -26,6 +27,17 @@ export interface RateLimiter {
   size(): number;
 }
 
+/**
+ * Who counts as one client: an IPv4 address, or an IPv6 /64. One subscriber line gets a whole
+ * /64 (RFC 6177, RIPE-690) and can take a new address in it at will, so a per-address limit
+ * on IPv6 would be no limit.
+ */
+export function clientKey(address: string): string {
+  const ip = parseIp(address);
+  if (!ip) return address;
+  return ip.version === 4 ? `4:${ip.value}` : `6:${ip.hi.toString(16)}`;
+}
+
 export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   const now = opts.nowMs ?? Date.now;
   const lifetimeMs = opts.keyLifetimeMs ?? 24 * 3600_000;
@@ -43,7 +55,7 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
         keyBornMs = t;
         buckets = new Map();
       }
-      const id = createHmac('sha256', key).update(address).digest('base64url').slice(0, 22);
+      const id = createHmac('sha256', key).update(clientKey(address)).digest('base64url').slice(0, 22);
       const bucket = buckets.get(id) ?? { tokens: opts.burst, atMs: t };
       bucket.tokens = Math.min(opts.burst, bucket.tokens + (t - bucket.atMs) * refillPerMs);
       bucket.atMs = t;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../../src/server/collector/rate-limit.js';
+import { clientKey, createRateLimiter } from '../../../src/server/collector/rate-limit.js';
 
 function clocked(opts: { burst: number; perHour: number; maxClients?: number }) {
   let now = 0;
@@ -27,6 +27,15 @@ describe('rate limiter', () => {
     const { limiter } = clocked({ burst: 1, perHour: 1 });
     limiter.take('a');
     expect(limiter.take('b').allowed).toBe(true);
+  });
+
+  it('counts a whole IPv6 /64 as one client, and an IPv4 address the same however it is written', () => {
+    expect(clientKey('2001:db8:1:2::1')).toBe(clientKey('2001:db8:1:2:ffff::9'));
+    expect(clientKey('2001:db8:1:2::1')).not.toBe(clientKey('2001:db8:1:3::1'));
+    expect(clientKey('::ffff:192.0.2.1')).toBe(clientKey('192.0.2.1'));
+    const { limiter } = clocked({ burst: 1, perHour: 1 });
+    limiter.take('2001:db8:1:2::1');
+    expect(limiter.take('2001:db8:1:2::2').allowed).toBe(false);
   });
 
   it('forgets every client when the daily key is replaced', () => {
