@@ -44,6 +44,21 @@ export type SendOutcome =
   | { kind: 'retry'; error: string; retryAfterMs?: number }
   | { kind: 'rejected'; error: string };
 
+/**
+ * What a collector's answer means for the queue: 2xx sent (200 for a report it already had);
+ * 408, 429 and 5xx worth another try, after Retry-After when it gives seconds; any other 4xx
+ * final (the report is malformed or too old, and will stay so).
+ */
+export function outcomeForStatus(status: number, retryAfter: string | null): SendOutcome {
+  if (status >= 200 && status < 300) return { kind: 'sent' };
+  const error = `the collector answered ${status}`;
+  if (status === 408 || status === 429 || status >= 500 || status < 200) {
+    const seconds = retryAfter !== null && /^\d{1,6}$/.test(retryAfter.trim()) ? Number(retryAfter) : undefined;
+    return seconds === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs: seconds * 1000 };
+  }
+  return { kind: 'rejected', error };
+}
+
 export function emptyQueue(): QueueState {
   return { schemaVersion: QUEUE_SCHEMA_VERSION, pending: [], sent: [] };
 }

@@ -7,6 +7,7 @@ import {
   MAX_BACKOFF_MS,
   MAX_PENDING,
   MAX_QUEUE_AGE_MS,
+  outcomeForStatus,
   parseQueueState,
   recordOutcome,
   retryDelayMs,
@@ -62,6 +63,25 @@ describe('retry schedule', () => {
   it('spreads clients by +-10% so an outage does not end in one wave', () => {
     expect(retryDelayMs(3, () => 0)).toBe(0.9 * FIRST_BACKOFF_MS);
     expect(retryDelayMs(3, () => 0.999999) / FIRST_BACKOFF_MS).toBeCloseTo(1.1, 4);
+  });
+});
+
+describe('outcomeForStatus', () => {
+  it('counts 201 and a duplicate 200 as sent', () => {
+    expect([outcomeForStatus(201, null), outcomeForStatus(200, null)]).toEqual([{ kind: 'sent' }, { kind: 'sent' }]);
+  });
+
+  it('retries after 429 and 503, as long as Retry-After says', () => {
+    expect(outcomeForStatus(429, '120')).toEqual({ kind: 'retry', error: 'the collector answered 429', retryAfterMs: 120_000 });
+    expect(outcomeForStatus(503, null)).toEqual({ kind: 'retry', error: 'the collector answered 503' });
+  });
+
+  it('ignores a Retry-After that is not a number of seconds', () => {
+    expect(outcomeForStatus(503, 'Wed, 21 Oct 2026 07:28:00 GMT')).toEqual({ kind: 'retry', error: 'the collector answered 503' });
+  });
+
+  it('gives up on 413 and 422: the report will not change', () => {
+    expect([outcomeForStatus(413, null).kind, outcomeForStatus(422, null).kind]).toEqual(['rejected', 'rejected']);
   });
 });
 
