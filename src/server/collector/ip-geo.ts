@@ -3,8 +3,11 @@
 // ASN Lite, CC BY 4.0) and @ip-location-db/geo-whois-asn-country (RIR whois country, CC0).
 // Each ships sorted, non-overlapping, inclusive ranges as CSV ("start,end,value"); the "-num"
 // files give the bounds as decimal integers. We keep each table as parallel typed arrays and
-// find an address by binary search: about 40 MB of CSV load into about 12 MB of arrays in
-// about a second, and a look-up is some twenty comparisons.
+// find an address by binary search: about 60 MB of CSV load into about 12 MB of arrays in
+// under two seconds, and a look-up is some twenty comparisons (0.4 us for IPv4, 2.4 us for IPv6).
+// The packages' README (2026-06) says npm releases will stop and newer data will be published
+// on the project's release page in the same format: TTD_IPDB_DIR points the loader at a
+// directory holding the four "-num" files, so fresher data needs no code change.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -250,11 +253,15 @@ const packageDir = (name: string) => dirname(require.resolve(`${name}/package.js
 
 let shared: Promise<IpLookup> | undefined;
 
-/** The shipped database, loaded once per process (a collector restart in tests reuses it). */
+/**
+ * The shipped database (or the one in TTD_IPDB_DIR), loaded once per process: a collector
+ * restarted in the same process reuses it.
+ */
 export function loadIpDatabase(): Promise<IpLookup> {
   shared ??= (async () => {
-    const asnDir = packageDir('@ip-location-db/asn');
-    const countryDir = packageDir('@ip-location-db/geo-whois-asn-country');
+    const override = process.env.TTD_IPDB_DIR;
+    const asnDir = override ?? packageDir('@ip-location-db/asn');
+    const countryDir = override ?? packageDir('@ip-location-db/geo-whois-asn-country');
     const [asnV4, asnV6, countryV4, countryV6] = await Promise.all([
       readFile(join(asnDir, 'asn-ipv4-num.csv'), 'utf8'),
       readFile(join(asnDir, 'asn-ipv6-num.csv'), 'utf8'),
