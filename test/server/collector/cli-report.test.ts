@@ -1,12 +1,17 @@
 // `tls-throttle run ... --report URL` as a user runs it (dist/cli.js): the report reaches the
 // collector, and a collector that fails changes neither the exit code nor stdout.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointIdFor } from '../../../src/cli/report-submit.js';
 import { startTestEndpoint } from '../../support/endpoint.js';
+import { sampleReport } from '../../support/report-fixtures.js';
 import { startTestCollector, type TestCollector } from './harness.js';
 
 const exec = promisify(execFile);
@@ -90,5 +95,51 @@ describe('run --report', () => {
     const r = await cli([...runArgs(), '--report', `http://127.0.0.1:${c.port}/v1/nowhere`]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/Report not sent to .*answered 404/);
+  });
+});
+
+describe('serve --collector', () => {
+  it('takes reports over TLS and plain HTTP on every port, then answers aggregates, and stops on SIGTERM', async () => {
+    const ports = [await closedPort(), await closedPort()];
+    const dataDir = mkdtempSync(join(tmpdir(), 'ttd-serve-collector-'));
+    const child = spawn('node', ['dist/cli.js', 'serve', '--collector', '--host', '127.0.0.1', '--ports', ports.join(','), '--data-dir', dataDir], {
+      env: { ...process.env, DATABASE_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', () => out.includes('Try: ') && resolve());
+        child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+      });
+      expect(out).toMatch(/Collector storage: SQLite at .*reports\.sqlite; rate limit 30 reports, then 60\/hour per client/);
+      const ca = readFileSync(/Development CA: (\S+)/.exec(out)![1]!, 'utf8');
+      const agent = new Agent({ connect: { ca } });
+      const statuses: number[] = [];
+      for (const port of ports) {
+        for (const scheme of ['https', 'http']) {
+          const res = await request(`${scheme}://127.0.0.1:${port}/v1/reports`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(sampleReport('no-difference')),
+            dispatcher: agent,
+          });
+          await res.body.dump();
+          statuses.push(res.statusCode);
+        }
+      }
+      // A fifth, so the group reaches the threshold of the aggregates.
+      await request(`http://127.0.0.1:${ports[0]}/v1/reports`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sampleReport('no-difference')) }).then((r) => r.body.dump());
+      expect(statuses).toEqual([201, 201, 201, 201]);
+      const agg = (await (await request(`http://127.0.0.1:${ports[1]}/v1/aggregates?window=all&days=1`)).body.json()) as { groups: Array<{ asn: number | null; reports: number }> };
+      expect(agg.groups).toEqual([expect.objectContaining({ asn: null, reports: 5 })]);
+      await agent.close();
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    expect(child.exitCode).toBe(0);
   });
 });
