@@ -7,6 +7,19 @@
 // that all failed during one collector outage do not come back in one wave. A report older
 // than a week is dropped: the collector refuses stale hours anyway, and a queue that only
 // grows would be a record of the user's activity on their own machine.
+//
+// Wiring in the extension (a sketch; the adapters live in src/extension/platform):
+//   const queue = createReportQueue({
+//     load: async () => (await storage.local.get('reportQueue')).reportQueue,
+//     save: (state) => storage.local.set({ reportQueue: state }),
+//     send: async (report) => {
+//       const res = await fetch(collectorUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) });
+//       return outcomeForStatus(res.status, res.headers.get('retry-after'));
+//     },
+//     nowMs: Date.now, random: Math.random, hasConsent: async () => (await settings()).reportConsent,
+//   });
+//   after a run: await queue.add(buildReport(result, meta)); then flush() and set an alarm at
+//   summary.nextWakeMs; on that alarm and on start-up, flush() again; on withdrawal, clear().
 import { validateReport, type Report } from './report.js';
 
 export const QUEUE_SCHEMA_VERSION = 1;
