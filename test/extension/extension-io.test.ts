@@ -88,6 +88,13 @@ describe('extensionFetch', () => {
     await expect((await f(URL_HTTP, { method: 'POST', body: new Uint8Array(3) })).text()).rejects.toThrow(/upgraded/);
   });
 
+  it('refuses a plaintext request the browser answered from https, before the core sees it', async () => {
+    const f = extensionFetch(async () => fakeResponse('https://e.test:8080/payload?bytes=3&n=1', []), timing({}));
+    const err = await f(URL_HTTP, {}).catch((e: unknown) => e);
+    expect((err as MeasureError).kind).toBe('not-plaintext');
+    expect((err as MeasureError).message).toMatch(/the browser upgraded the plaintext leg to TLS/);
+  });
+
   it('leaves https responses as they are', async () => {
     const res = fakeResponse('https://e.test/x', []);
     const f = extensionFetch(async () => res, timing({}));

@@ -50,6 +50,12 @@ describe('readHistory', () => {
     expect(e!.result.ci95[0]).toBeNaN();
   });
 
+  it('reads a failed run back from Firefox storage, which keeps NaN as it is', () => {
+    const [e] = readHistory(structuredClone([entry(1, failedResult())]));
+    expect(e!.result.verdict).toBe('failed');
+    expect(e!.result.pValue).toBeNaN();
+  });
+
   it(`keeps only the newest ${HISTORY_CAP} entries`, () => {
     const history = readHistory(Array.from({ length: HISTORY_CAP + 3 }, (_, i) => entry(i)));
     expect(history).toHaveLength(HISTORY_CAP);

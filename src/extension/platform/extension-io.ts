@@ -112,6 +112,13 @@ export function extensionFetch(fetchImpl: typeof fetch = fetch, timing: TimingSo
       credentials: 'omit',
     });
     const like = res as unknown as ResponseLike;
-    return url.startsWith('http:') ? guarded(like, url, timing) : like;
+    if (!url.startsWith('http:')) return like;
+    // With redirect: 'manual' a server's redirect never yields an https response; one that
+    // does was upgraded inside the browser (upgrade-insecure-requests, HSTS), which Firefox
+    // reports as an internal redirect. The browser, not the network, changed the leg.
+    if (res.url.startsWith('https:')) {
+      throw new MeasureError('not-plaintext', `${url} was fetched as ${res.url}: the browser upgraded the plaintext leg to TLS (upgrade-insecure-requests or HSTS)`);
+    }
+    return guarded(like, url, timing);
   };
 }

@@ -31,6 +31,8 @@ const progress = {
 const chart = new HistoryChart(byId('chart'), t);
 let history: HistoryEntry[] = [];
 let running = false;
+/** Runs the background said have ended: an answer sent before that must not show them running. */
+const finishedRuns = new Set<string>();
 let haveEndpoint = true;
 
 function showError(message: string | undefined): void {
@@ -43,6 +45,8 @@ function renderRunButton(): void {
 }
 
 function renderState(state: RunState): void {
+  // Messages can overtake each other: a short run may end before runTest's answer arrives.
+  if (state.status === 'running' && finishedRuns.has(state.runId)) return;
   running = state.status === 'running';
   renderRunButton();
   runButton.setAttribute('aria-busy', String(running));
@@ -85,7 +89,9 @@ byId('export-json').addEventListener('click', () =>
 byId('export-csv').addEventListener('click', () => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(history)));
 
 messaging.onMessage((message) => {
-  if (isBackgroundEvent(message) && message.event === 'state') renderState(message.state);
+  if (!isBackgroundEvent(message)) return undefined;
+  if (message.event === 'finished') finishedRuns.add(message.runId);
+  else renderState(message.state);
   return undefined;
 });
 storageLocal.onChanged((changes) => {

@@ -14,12 +14,13 @@ export const SCHEDULES = ['off', 'hourly', 'every-6-hours', 'daily'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
 
 /**
- * Chrome's storage cannot hold NaN (a failed run's ratio): it comes back as null inside an
- * array and as a missing key in an object. Both read back as NaN.
+ * A failed run's ratio is NaN. Firefox's storage keeps NaN (structured clone); Chrome's cannot
+ * hold it: it comes back as null inside an array and as a missing key in an object. All three
+ * read back as NaN.
  */
 const num = v.pipe(
   // The default makes a missing key pass through the transform too.
-  v.optional(v.nullable(v.number()), null),
+  v.optional(v.union([v.number(), v.nan(), v.null_()]), null),
   v.transform((x) => x ?? NaN),
 );
 

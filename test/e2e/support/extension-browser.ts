@@ -29,6 +29,8 @@ export interface ExtensionBrowserOptions {
    * The default endpoints' hosts (127.0.0.1 in config/endpoints.json) need none.
    */
   grantHosts?: string[];
+  /** Replaces the extension pages' CSP in the copy (to check the plaintext guard). */
+  csp?: string;
   executablePath?: string;
   /** Extra environment for the browser process (e.g. in a network namespace). */
   env?: Record<string, string>;
@@ -68,19 +70,21 @@ export function trustingHome(caPath: string | undefined, home = mkdtempSync(join
 
 /** Copies the extension to `dir`: an unpacked extension's id follows its path, so a profile
  * reopened later must find it at the same place to keep its storage. */
-function prepareExtension(source: string, dir: string, grantHosts: string[]): string {
+function prepareExtension(source: string, dir: string, grantHosts: string[], csp?: string): string {
   if (!existsSync(join(source, 'manifest.json'))) {
     throw new Error(`${source} has no manifest.json: run \`node build.mjs\` first`);
   }
   rmSync(dir, { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
-  if (grantHosts.length) {
-    const manifestPath = join(dir, 'manifest.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { host_permissions?: string[] };
-    const extra = grantHosts.flatMap((h) => [`http://${h}/*`, `https://${h}/*`]);
-    manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), ...extra])];
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-  }
+  const manifestPath = join(dir, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    host_permissions?: string[];
+    content_security_policy?: { extension_pages: string };
+  };
+  const extra = grantHosts.flatMap((h) => [`http://${h}/*`, `https://${h}/*`]);
+  manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), ...extra])];
+  if (csp) manifest.content_security_policy = { extension_pages: csp };
+  writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
   return dir;
 }
 
@@ -97,7 +101,7 @@ export class ExtensionBrowser {
     const cleanup: string[] = [];
     const userDataDir = opts.userDataDir ?? mkdtempSync(join(tmpdir(), 'ttd-profile-'));
     if (!opts.userDataDir) cleanup.push(userDataDir);
-    const extensionDir = prepareExtension(resolve(opts.extensionDir ?? 'dist/extension'), join(userDataDir, 'extension'), opts.grantHosts ?? []);
+    const extensionDir = prepareExtension(resolve(opts.extensionDir ?? 'dist/extension'), join(userDataDir, 'extension'), opts.grantHosts ?? [], opts.csp);
     const home = trustingHome(opts.caPath, join(userDataDir, 'home'));
     const lang = opts.lang ?? 'en-US';
     const context = await chromium.launchPersistentContext(userDataDir, {

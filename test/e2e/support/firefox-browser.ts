@@ -45,6 +45,8 @@ export class FirefoxExtension {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
     delete manifest.background.service_worker;
     const host = new URL(opts.launchPageUrl).hostname;
+    // The endpoint's host is granted up front: a headless browser cannot answer a prompt.
+    manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), `http://${host}/*`, `https://${host}/*`])];
     manifest.web_accessible_resources = [{ resources: ['popup.html', 'options.html'], matches: [`http://${host}/*`] }];
     if (opts.csp) manifest.content_security_policy = { extension_pages: opts.csp };
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
