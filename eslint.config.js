@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.lab-tmp/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.lab-tmp/', '.scratch/', '*.tmp.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
