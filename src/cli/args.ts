@@ -1,5 +1,6 @@
 // Command-line parsing for `tls-throttle run` and `tls-throttle serve` (design notes, Contracts).
 import { parseArgs } from 'node:util';
+import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 
 export class UsageError extends Error {}
 
@@ -43,7 +44,7 @@ export interface ServeArgs {
 
 /** M-Lab's data policy in plain words: nothing runs against M-Lab until the user accepts it. */
 export const MLAB_CONSENT = `run mlab measures against Measurement Lab (M-Lab) servers. M-Lab publishes the data of
-every test it serves, including your IP address, as open data (https://www.measurementlab.net/privacy/).
+every test it serves, including your IP address, as open data (${MLAB_PRIVACY_URL}).
 Add --accept-mlab-policy to run the test on these terms.`;
 
 function port(name: string, v: string | undefined): number | undefined {

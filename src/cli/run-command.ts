@@ -12,10 +12,10 @@ import { submitRunReport } from './report-submit.js';
 declare const __VERSION__: string;
 
 /** A live progress line on stderr: rewritten in place on a terminal, one line per transfer elsewhere. */
-function progressPrinter(stream: NodeJS.WriteStream): (p: Progress) => void {
+function progressPrinter(stream: NodeJS.WriteStream, infoLine = 'Asking the endpoint what it offers...'): (p: Progress) => void {
   const tty = stream.isTTY;
   return (p) => {
-    if (p.phase === 'info') return void stream.write('Asking the endpoint what it offers...\n');
+    if (p.phase === 'info') return void stream.write(`${infoLine}\n`);
     if (p.phase === 'done') return void (tty && stream.write('\n'));
     if (!p.leg) return;
     const line = `${p.phase === 'ramp' ? 'sizing' : `round ${p.round}`} ${p.leg}: ${((p.bytes ?? 0) / 1e6).toFixed(1)} MB at ${(p.mbps ?? 0).toFixed(1)} Mbit/s, budget ${Math.round(p.budgetShare * 100)}%`;
@@ -40,7 +40,7 @@ function runMlab(args: RunArgs, fetch: ReturnType<typeof nodeFetch>['fetch'], si
       random: Math.random,
       clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
       signal,
-      onProgress: args.json ? undefined : progressPrinter(process.stderr),
+      onProgress: args.json ? undefined : progressPrinter(process.stderr, "Asking M-Lab's locate service for nearby servers..."),
     },
     {
       locateUrl: args.locateUrl,

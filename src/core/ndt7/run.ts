@@ -86,8 +86,6 @@ interface LegState {
   probeMbps: number;
 }
 
-class Interference extends Error {}
-
 /** A refusal before the test on a server we have not measured on yet: try the next one. */
 class TryNextServer extends Error {
   constructor(
@@ -156,7 +154,6 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
         continue;
       }
       mlab.serversTried.push({ machine: target.machine, error: describeError(err) });
-      if (err instanceof Interference) return { ...base(), verdict: 'interfered', error: err.message };
       return { ...base(), error: describeError(err) };
     }
   }
@@ -309,7 +306,7 @@ class Ndt7Runner {
     for (let round = 0; round < maxRounds; round++) {
       const legs = legsOf(this.active).map((s) => this.legState(s));
       const elapsedMs = this.deps.clock.now() - this.startedAt;
-      if (!affordRound(legs.map((l) => l.allowance), this.overheadMs, { elapsedMs, bytes: this.state.bytesUsed }, this.opts)) {
+      if (!affordRound(legs.map((l) => this.expected(l)), this.overheadMs, { elapsedMs, bytes: this.state.bytesUsed }, this.opts)) {
         this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
         break;
       }
@@ -317,10 +314,12 @@ class Ndt7Runner {
         for (const leg of roundOrder(legs, round)) {
           const sample = await this.test(leg, round, leg.allowance);
           leg.samples.set(round, sample);
+          // What arrives after our Close grows with the line's speed: keep the budget honest.
+          leg.allowance.overheadBytes = Math.max(leg.allowance.overheadBytes, sample.afterCloseBytes);
         }
       } catch (err) {
         // After complete rounds, a server that stops cooperating ends the run, not the answer.
-        if (round === 0 || err instanceof Interference || (err instanceof MeasureError && err.kind === 'aborted')) throw err;
+        if (round === 0 || (err instanceof MeasureError && (err.kind === 'aborted' || err.kind === 'not-plaintext'))) throw err;
         this.state.warnings.push(`stopped after ${round} rounds: ${describeError(err)}`);
         for (const l of legs) l.samples.delete(round);
         break;
@@ -348,6 +347,13 @@ class Ndt7Runner {
       if (this.state.comparisons.every((c) => c.outcome !== 'unclear')) break;
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
+  }
+
+  /** A leg's next test as it will likely run: a byte allowance ends it early on a fast line. */
+  private expected(l: LegState): TestAllowance {
+    if (!(l.probeMbps > 0)) return l.allowance;
+    const byBytesMs = (l.allowance.maxBytes * 8) / (l.probeMbps * 1000);
+    return { ...l.allowance, durationMs: Math.min(l.allowance.durationMs, byBytesMs) };
   }
 
   /** Shares what is left among the active legs for the rounds still wanted. */
@@ -454,37 +460,29 @@ class Ndt7Runner {
         budgetShare: this.budgetShare(),
       });
     };
-    let sample: SubtestSample;
-    try {
-      sample = await runSubtest(
-        { webSocket: this.deps.webSocket, clock: this.deps.clock, limits: this.deps.limits },
-        {
-          url: withClientMetadata(url, this.opts.clientName ?? CLIENT_NAME, this.opts.clientVersion ?? '0'),
-          direction: leg.spec.direction,
-          tls: leg.spec.scheme === 'https',
-          durationMs: allowance.durationMs,
-          maxBytes: allowance.maxBytes,
-          uploadPayload: leg.spec.direction === 'up' ? this.uploadPayload : undefined,
-          signal: this.deps.signal,
-          onBytes: (bytes, ms) => report(bytes, ms > 0 ? (bytes * 8) / (ms * 1000) : 0),
-        },
-      );
-    } catch (err) {
-      if (leg.spec.scheme === 'http' && err instanceof Ndt7Error && err.kind === 'not-plaintext') {
-        throw new Interference(`the plaintext leg was not plaintext: ${err.message}`);
-      }
-      throw err;
-    }
+    // A ws:// leg the browser turned into wss:// fails the run as the HTTP runner's scheme
+    // check does (transfer.ts): that is this computer's doing, not the path's.
+    const sample = await runSubtest(
+      { webSocket: this.deps.webSocket, clock: this.deps.clock, limits: this.deps.limits },
+      {
+        url: withClientMetadata(url, this.opts.clientName ?? CLIENT_NAME, this.opts.clientVersion ?? '0'),
+        direction: leg.spec.direction,
+        tls: leg.spec.scheme === 'https',
+        durationMs: allowance.durationMs,
+        maxBytes: allowance.maxBytes,
+        uploadPayload: leg.spec.direction === 'up' ? this.uploadPayload : undefined,
+        signal: this.deps.signal,
+        onBytes: (bytes, ms) => report(bytes, ms > 0 ? (bytes * 8) / (ms * 1000) : 0),
+      },
+    );
     this.state.bytesUsed += sample.wireBytes;
     if (sample.uuid && !this.mlab.testIds.includes(sample.uuid)) this.mlab.testIds.push(sample.uuid);
-    const note =
-      leg.spec.direction !== 'up'
-        ? undefined
-        : sample.timedBy === 'client' && round >= 0
-        ? 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate'
-        : sample.timedBy === 'untimed' && round >= 0
-          ? 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure'
-          : undefined;
+    let note: string | undefined;
+    if (leg.spec.direction === 'up' && round >= 0 && sample.timedBy === 'client') {
+      note = 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate';
+    } else if (leg.spec.direction === 'up' && round >= 0 && sample.timedBy === 'untimed') {
+      note = 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure';
+    }
     if (note && !this.state.warnings.includes(note)) this.state.warnings.push(note);
     report(sample.bytes, sample.mbps, true);
     return sample;
