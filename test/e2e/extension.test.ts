@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERDICTS } from '../../src/core/types.js';
 import { startTestEndpoint } from '../support/endpoint.js';
 import { startPacedLine } from './support/paced-line.js';
+import { seedHistory } from './support/seed-history.js';
 import { CHROMIUM_PATH, ExtensionBrowser, runExtensionTest, type StoredEntry } from './support/extension-browser.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
@@ -172,25 +173,7 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
     const browser = await ExtensionBrowser.launch({});
     try {
       const page = await browser.openPage('options.html');
-      await page.evaluate(() => {
-        const legs = [
-          { id: 'https-443-down-random', scheme: 'https', port: 443, direction: 'down', payload: 'random', medianMbps: 48, transfers: Array.from({ length: 12 }, () => ({ bytes: 4_000_000, ms: 700, mbps: 48 })) },
-          { id: 'http-80-down-random', scheme: 'http', port: 80, direction: 'down', payload: 'random', medianMbps: 50, transfers: Array.from({ length: 12 }, () => ({ bytes: 4_000_000, ms: 700, mbps: 50 })) },
-        ];
-        const history = Array.from({ length: 500 }, (_, i) => ({
-          id: `seed-${i}`,
-          startedAt: Date.UTC(2026, 0, 1) + i * 3_600_000,
-          finishedAt: Date.UTC(2026, 0, 1) + i * 3_600_000 + 20_000,
-          endpoint: { id: 'seed', name: 'Seed', url: 'https://127.0.0.1/' },
-          trigger: i % 2 ? 'scheduled' : 'manual',
-          result: {
-            verdict: 'no-difference', ratio: 1.04, ci95: [0.98, 1.1], pValue: 0.2, rounds: 12, bytesUsed: 96_000_000, durationMs: 20_000,
-            endpoint: 'https://127.0.0.1/', legs, comparisons: [{ id: 'screen', suspectLeg: legs[0]!.id, referenceLeg: legs[1]!.id, ratio: 1.04, ci95: [0.98, 1.1], pValue: 0.2, rounds: 12, outcome: 'same' }],
-            warnings: [],
-          },
-        }));
-        return chrome.storage.local.set({ history });
-      });
+      await seedHistory(page, 500);
       const timings: number[] = [];
       for (let i = 0; i < 3; i++) {
         const started = Date.now();
