@@ -65,6 +65,19 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
     expect(run.entry.endpoint.url).toBe(`https://localhost:${endpoint.tlsPort}/`);
   }, 150_000);
 
+  it('speaks French when the browser does', async () => {
+    const browser = await ExtensionBrowser.launch({ lang: 'fr' });
+    try {
+      const popup = await browser.openPage('popup.html');
+      await expect.poll(() => popup.getByRole('button', { name: 'Lancer le test' }).count()).toBe(1);
+      expect(await popup.evaluate(() => document.documentElement.lang)).toMatch(/^fr/);
+      const options = await browser.openPage('options.html');
+      expect(await options.getByLabel('URL du serveur de test').count()).toBe(1);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it('keeps the history across a browser restart', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'ttd-restart-'));
     try {

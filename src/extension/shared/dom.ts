@@ -32,8 +32,10 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string, root: Docu
  * (aria-label); the English in the HTML stays when a key has no translation.
  */
 export function localizePage(root: Document, t: Translate): void {
-  const uiLanguage = t('@@ui_locale');
-  if (uiLanguage) root.documentElement.lang = uiLanguage.replace('_', '-');
+  // The language of the messages actually served (the best _locales match), which is what a
+  // screen reader must read them in; @@ui_locale can differ from it.
+  const language = t('htmlLang');
+  if (language) root.documentElement.lang = language;
   for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const text = t(node.dataset.i18n!);
     if (text) node.textContent = text;
