@@ -11,6 +11,7 @@ import { estimatedRateMbps } from './score.js';
 
 const root = isRoot();
 const built = existsSync(join(REPO, 'dist', 'cli.js'));
+const hasChromium = existsSync('/usr/lib/chromium/chromium') && existsSync(join(REPO, 'dist', 'extension', 'manifest.json'));
 const skipReason = !root
   ? ' (skipped: needs root for network namespaces and tc)'
   : !built
@@ -95,6 +96,18 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
       // budget (the bench counts how often); what must never happen is a false finding.
       const { result } = await once('i-none-50', DEFAULT_NOISE);
       expect(['no-difference', 'inconclusive']).toContain(result!.verdict);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it.skipIf(!hasChromium)(
+    `the extension in Chromium, inside the client namespace, finds port 443 throttled${hasChromium ? '' : ' (skipped: no Chromium or no dist/extension)'}`,
+    async () => {
+      const [record] = await runScenario(scenarioById('a-port'), { runs: 1, noise: NO_NOISE, client: 'extension' });
+      expect(record?.error).toBeUndefined();
+      expect(record!.result!.verdict).toBe('tls-throttled');
+      // The extension diagnoses on its own once screening sees a difference.
+      expect(record!.result!.cause).toBe('port');
     },
     LAB_TIMEOUT_MS,
   );
