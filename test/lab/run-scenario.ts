@@ -140,6 +140,7 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
     const next = xoshiro128(opts.seed ?? 1);
     return () => next() / 2 ** 32;
   })();
+  const noise = scenario.noise ?? opts.noise;
   const release = await acquireLabLock();
   const children: ChildProcess[] = [];
   let drift: NodeJS.Timeout | undefined;
@@ -159,12 +160,12 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
     const server = inNamespace(NS.srv, [process.execPath, '--import', 'tsx', 'test/lab/lab-server.ts', JSON.stringify(config)]);
     children.push(server);
     const ready = JSON.parse(await firstLine(server, 'the lab server', 30_000)) as { caPath: string };
-    if (opts.noise.crossTraffic) {
+    if (noise.crossTraffic) {
       const seed = String(Math.floor(random() * 2 ** 31));
       children.push(inNamespace(NS.cross, [process.execPath, '--import', 'tsx', 'test/lab/cross-traffic.ts', ADDR.srv, String(BLASTER_PORT), seed]));
     }
-    if (opts.noise.lineDriftLo > 0) {
-      const lo = opts.noise.lineDriftLo;
+    if (noise.lineDriftLo > 0) {
+      const lo = noise.lineDriftLo;
       const step = () => {
         const mbps = scenario.lineMbps * (lo + (1 - lo) * random());
         void setLineRate(NS.srv, LINE_DOWN_DEV, mbps).catch(() => undefined);

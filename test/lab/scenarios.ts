@@ -3,6 +3,7 @@
 // the line at 20, 50 or 100 Mbit/s and the throttled class well below it.
 import type { Cause, Verdict } from '../../src/core/types.js';
 import type { Front } from './lab-server.js';
+import type { Noise } from './run-scenario.js';
 import { addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
 
 export interface Truth {
@@ -27,6 +28,8 @@ export interface Scenario {
   fronts: Record<string, Front>;
   /** Kernel shaping beyond the plain line (htb classes, tbf leaves). */
   shape?: () => Promise<void>;
+  /** Noise for this scenario whatever the run asks (a quiet-line control). */
+  noise?: Noise;
 }
 
 const port443 = 'ip sport 443 0xffff';
@@ -51,6 +54,16 @@ export const SCENARIOS: Scenario[] = [
     shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 25, match: port443 }),
   },
   {
+    id: 'a-port-2x-quiet',
+    title: '(a) the same 2x class on a line without cross traffic or drift (control for the noisy run)',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 25, factor: 2 },
+    fronts: {},
+    shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 25, match: port443 }),
+    noise: { crossTraffic: false, lineDriftLo: 0 },
+  },
+  {
     id: 'b-dpi',
     title: '(b) DPI proxy pacing TLS on any port: 10 of 50 Mbit/s',
     lineMbps: 50,
@@ -67,6 +80,17 @@ export const SCENARIOS: Scenario[] = [
     fronts: {
       '80': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 7_000_000 } },
       '443': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 7_000_000 } },
+    },
+  },
+  {
+    id: 'c-delayed-2mb',
+    title: '(c) delayed throttling after only 2 MB per flow (20 Mbit/s line, then 1.5 Mbit/s)',
+    lineMbps: 20,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 1.5, factor: 20 / 1.5 },
+    fronts: {
+      '80': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 2_000_000 } },
+      '443': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: 2_000_000 } },
     },
   },
   {
