@@ -70,6 +70,9 @@ export async function build({ only, clean = false } = {}) {
       define: {
         __VERSION__: JSON.stringify(pkg.version),
         __DEFAULT_ENDPOINTS__: JSON.stringify(endpoints.endpoints),
+        // Where the extension sends anonymous reports once the user opts in (issue 5); "" when
+        // the config names no collector, and the options page then asks for one.
+        __REPORT_COLLECTOR_URL__: JSON.stringify(endpoints.collector ?? ''),
       },
       ...options,
     });
