@@ -4,7 +4,7 @@
 // decide with the HTTP runner's statistics (compare.ts, verdict.ts, shaping.ts), so that an
 // M-Lab verdict means what an endpoint verdict means.
 //
-// Usage (the extension and the CLI):
+// Usage (the extension and the CLI; index.ts gathers the public API):
 //   const result = await runNdt7Measurement(
 //     { fetch, webSocket: (url, protocol) => new WebSocket(url, protocol), clock, random, signal, onProgress },
 //     { diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 },
@@ -139,6 +139,8 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
   let plainRefusals = 0;
   for (const target of targets) {
     mlab.machine = target.machine;
+    delete mlab.city;
+    delete mlab.country;
     if (target.city) mlab.city = target.city;
     if (target.country) mlab.country = target.country;
     const runner = new Ndt7Runner(deps, opts, target, state, startedAt, locate, mlab);
