@@ -4,6 +4,7 @@
 // on paced lines, on ratios rather than absolute speeds.
 import { afterEach, describe, expect, it } from 'vitest';
 import { measureClientTlsCapacityMbps } from '../../../src/cli/client-capacity.js';
+import { nodeWebSocketFactory } from '../../../src/cli/node-websocket.js';
 import { startNdt7Lab } from './ndt7-lab.js';
 
 let lab: Awaited<ReturnType<typeof startNdt7Lab>> | undefined;
@@ -13,9 +14,11 @@ afterEach(async () => {
 });
 
 describe('run mlab against a local M-Lab', () => {
-  it('finds no difference on an even 50 Mbit/s line, within budget', async () => {
+  it('finds no difference on an even 50 Mbit/s line, within budget, in ABBA order', async () => {
     lab = await startNdt7Lab([{ name: 'mlab1-lo01', shaping: { plainMbps: 50, tlsMbps: 50 } }]);
-    const r = await lab.run();
+    const order: string[] = [];
+    const r = await lab.run({}, { onProgress: (p) => void (p.phase === 'rounds' && p.transferDone && order.push(p.leg!.split('-')[0]!)) });
+    expect(order.slice(0, 8)).toEqual(['wss', 'ws', 'ws', 'wss', 'wss', 'ws', 'ws', 'wss']);
     expect(r.verdict).toBe('no-difference');
     expect(r.ci95[0]).toBeGreaterThan(0.8);
     expect(r.ci95[1]).toBeLessThan(1.25);
@@ -115,6 +118,15 @@ describe('run mlab against a local M-Lab', () => {
     expect(current.servers[0]!.stats.refused.token).toBe(1);
     expect(r.warnings.join('\n')).toMatch(/mlab1-lo01 refused a test mid-run .*; it was retried with fresh access tokens/);
     expect(r.verdict).toBe('no-difference');
+  });
+
+  it('fails, naming it, when the client turns ws:// into wss:// (as an upgrade-insecure-requests CSP would)', async () => {
+    lab = await startNdt7Lab([{ name: 'mlab1-lo01', shaping: { plainMbps: 50, tlsMbps: 50 } }]);
+    const webSocket = nodeWebSocketFactory({ caFile: lab.caPath });
+    const r = await lab.run({}, { webSocket: (url, protocol) => webSocket(url.replace(/^ws:/, 'wss:'), protocol) });
+    expect(r.verdict).toBe('failed');
+    expect(r.error).toMatch(/^ndt7 download from ws:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was opened as wss:\/\/.*: the browser upgraded ws: to wss:$/);
+    expect(r.mlab.serversTried).toHaveLength(1);
   });
 
   it('reports a server that cuts every test off, with where it stopped', async () => {
