@@ -13,7 +13,7 @@ describe('migrate', () => {
     const steps: Migration[] = [
       { to: 3, why: 'b', up: (d) => ({ ...d, trail: `${d.trail as string}3` }) },
       { to: 2, why: 'a', up: (d) => ({ ...d, trail: `${d.trail as string}2` }) },
-      ...MIGRATIONS,
+      ...MIGRATIONS.filter((m) => m.to < 2),
     ];
     expect(migrate({ trail: '' }, 1, 3, steps).data.trail).toBe('23');
   });

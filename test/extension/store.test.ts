@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../src/extension/shared/storage-schema.js';
 import { Store } from '../../src/extension/shared/store.js';
 import { FakeStorage } from './fakes.js';
 import { entry } from './sample-result.js';
@@ -7,10 +8,10 @@ describe('Store', () => {
   it('stamps the schema version on first start and does not write again on the next', async () => {
     const storage = new FakeStorage({ history: [], leftover: 1 });
     await new Store(storage).migrate();
-    expect(storage.raw('schemaVersion')).toBe(1);
+    expect(storage.raw('schemaVersion')).toBe(SCHEMA_VERSION);
     expect(storage.raw('leftover')).toBeUndefined();
     const writes = storage.writes;
-    expect(await new Store(storage).migrate()).toEqual({ fromVersion: 1, toVersion: 1 });
+    expect(await new Store(storage).migrate()).toEqual({ fromVersion: SCHEMA_VERSION, toVersion: SCHEMA_VERSION });
     expect(storage.writes).toBe(writes);
   });
 

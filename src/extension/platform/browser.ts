@@ -67,6 +67,11 @@ export function keepAliveTick(): Promise<unknown> {
   return browser.runtime.getPlatformInfo();
 }
 
+/** The OS as the browser names it (runtime.getPlatformInfo().os), for a report's OS family. */
+export async function platformOs(): Promise<string> {
+  return (await browser.runtime.getPlatformInfo()).os;
+}
+
 export function openOptionsPage(): Promise<void> {
   return browser.runtime.openOptionsPage();
 }

@@ -23,6 +23,18 @@ export const MIGRATIONS: readonly Migration[] = [
       return out;
     },
   },
+  {
+    to: 2,
+    why: 'anonymous reporting (issue 5): consent under `reporting`, written explicitly off, and an empty outgoing queue under `reportQueue`; whatever a development build left under those keys is replaced, so no older data can turn reporting on or send a report nobody agreed to',
+    up(data) {
+      // Literal values, not today's defaults: a step must do the same thing in every later build.
+      return {
+        ...data,
+        reporting: { consent: false, decidedAt: null, collectorUrl: null },
+        reportQueue: { schemaVersion: 1, pending: [], sent: [] },
+      };
+    },
+  },
 ];
 
 export interface MigrationOutcome {

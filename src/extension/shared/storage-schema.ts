@@ -6,7 +6,8 @@ import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
 
-export const SCHEMA_VERSION = 1;
+/** 2: anonymous reporting's `reporting` and `reportQueue` (shared/reporting-state.ts). */
+export const SCHEMA_VERSION = 2;
 export const HISTORY_CAP = 500;
 export const SCHEDULE_LOG_CAP = 50;
 
