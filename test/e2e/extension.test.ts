@@ -212,6 +212,8 @@ describe.skipIf(!haveBrowser)('the extension behind a line-pacing shaper', () =>
     try {
       await browser.addEndpoint(line.url);
       const run = await browser.runTest({ timeoutMs: 120_000 });
+      const r = run.result;
+      console.log(`Chromium, 20/20 Mbit/s: ${r.verdict}, ratio ${r.ratio.toFixed(2)} (${r.ci95.map((x) => x.toFixed(2)).join('-')}), ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms`);
       expect(run.verdict, JSON.stringify(run.result.warnings)).toBe('no-difference');
       expect(run.result.ratio).toBeGreaterThan(0.8);
       expect(run.result.ratio).toBeLessThan(1.25);
@@ -227,6 +229,8 @@ describe.skipIf(!haveBrowser)('the extension behind a line-pacing shaper', () =>
     try {
       await browser.addEndpoint(line.url);
       const run = await browser.runTest({ timeoutMs: 150_000 });
+      const r = run.result;
+      console.log(`Chromium, TLS 5 / plain 20 Mbit/s: ${r.verdict} (${r.cause}), ratio ${r.ratio.toFixed(2)} (${r.ci95.map((x) => x.toFixed(2)).join('-')}), ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms`);
       expect(run.verdict, JSON.stringify(run.result.warnings)).toBe('tls-throttled');
       expect(run.result.ratio).toBeGreaterThan(3);
       const popup = await browser.openPage('popup.html');

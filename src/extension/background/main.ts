@@ -13,7 +13,7 @@ import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
 import { RunController } from './run-controller.js';
 import { Scheduler } from './scheduler.js';
-import { readSettings } from '../shared/storage-schema.js';
+import { readSettings, type Settings } from '../shared/storage-schema.js';
 import { startKeepAlive } from './keep-alive.js';
 
 const store = new Store(storageLocal);
@@ -37,8 +37,7 @@ const controller = new RunController({
   newId: () => crypto.randomUUID(),
 });
 
-const endpoints = (settings: { customEndpoints: { id: string; name: string; url: string }[] }) =>
-  allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
+const endpoints = (settings: Settings) => allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
 
 const scheduler = new Scheduler({
   alarms,

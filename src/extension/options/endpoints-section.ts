@@ -86,6 +86,7 @@ export const endpointsSection: OptionsSection = {
       // permissions.request must be called while the click's user activation lasts: before
       // any await (MDN, "permissions.request()": "only from inside a user action handler").
       const granted = ctx.permissions.request(originPatterns(rootUrl));
+      setStatus(status, 'busy', ctx.t('checkingEndpoint', [rootUrl]));
       void addEndpoint(rootUrl, granted, ctx, status);
     });
     ctx.onStored((keys) => {
