@@ -144,9 +144,11 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       const cdp = await browser.context.newCDPSession(popup);
       await cdp.send('ServiceWorker.enable');
       await cdp.send('ServiceWorker.stopAllWorkers');
-      // Reopening the popup wakes the background, which files the abandoned run.
-      await popup.reload();
+      // A message wakes the background, which then files the abandoned run; the popup still
+      // open shows it and stops showing progress.
+      await popup.evaluate(() => chrome.runtime.sendMessage({ command: 'getState' }));
       await popup.waitForSelector('#latest[data-verdict]', { timeout: 15_000 });
+      await popup.waitForSelector('#progress[hidden]', { state: 'attached', timeout: 5000 });
       expect(await popup.locator('#latest').getAttribute('data-verdict')).toBe('failed');
       expect(await popup.locator('#latest .headline').textContent()).toContain('the background worker was stopped during the run');
       const [entry] = await browser.history();

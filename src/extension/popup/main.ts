@@ -95,7 +95,12 @@ messaging.onMessage((message) => {
   return undefined;
 });
 storageLocal.onChanged((changes) => {
-  if (changes.history) void store.history().then((h) => ((history = h), renderHistory()));
+  if (changes.history) {
+    void store.history().then((h) => ((history = h), renderHistory()));
+    // A new entry may be a run the background filed after it was restarted: the run this
+    // popup saw progressing is over, whatever broadcast it missed.
+    void command('getState');
+  }
   if (changes.settings) void renderEndpoint();
 });
 
