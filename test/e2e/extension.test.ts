@@ -65,6 +65,42 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
     expect(run.entry.endpoint.url).toBe(`https://localhost:${endpoint.tlsPort}/`);
   }, 150_000);
 
+  it('runs and cancels from the keyboard alone, and files the cancelled run as failed', async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: endpoint.caPath });
+    try {
+      await browser.addEndpoint(url);
+      await browser.setBudgets({ runBudgetMb: 5000 });
+      const popup = await browser.openPage('popup.html');
+      // Tab order: "Options" in the header, then "Run test".
+      await popup.keyboard.press('Tab');
+      await popup.keyboard.press('Tab');
+      expect(await popup.evaluate(() => document.activeElement?.textContent)).toBe('Run test');
+      await popup.keyboard.press('Enter');
+      await popup.waitForSelector('#cancel:not([hidden])');
+      await popup.keyboard.press('Tab');
+      expect(await popup.evaluate(() => document.activeElement?.id)).toBe('cancel');
+      await popup.keyboard.press('Enter');
+      await popup.waitForSelector('#latest[data-verdict="failed"]', { timeout: 15_000 });
+      expect(await popup.locator('#latest .headline').textContent()).toMatch(/was cancelled after \d+ ms/);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it('follows the dark colour scheme', async () => {
+    const browser = await ExtensionBrowser.launch({});
+    try {
+      const popup = await browser.openPage('popup.html');
+      const background = () => popup.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      await popup.emulateMedia({ colorScheme: 'light' });
+      expect(await background()).toBe('rgb(255, 255, 255)');
+      await popup.emulateMedia({ colorScheme: 'dark' });
+      expect(await background()).toBe('rgb(21, 23, 27)');
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it('speaks French when the browser does', async () => {
     const browser = await ExtensionBrowser.launch({ lang: 'fr' });
     try {
