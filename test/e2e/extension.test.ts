@@ -1,7 +1,7 @@
 // The extension end to end in real headless Chromium (Debian's chromium, playwright-core):
 // the built dist/extension, a real endpoint on loopback whose CA is trusted through an NSS db,
 // and the user's path through the options page and the popup.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +53,16 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       expect(legs.map((l) => l.scheme).sort()).toEqual(['http', 'https']);
       expect(run.entry.trigger).toBe('manual');
       expect(run.entry.endpoint.url).toBe(url);
+      // The history leaves as files: CSV with one row for the run, JSON with its full Result.
+      const popup = await browser.openPage('popup.html');
+      const [csv] = await Promise.all([popup.waitForEvent('download'), popup.getByRole('button', { name: 'Export CSV' }).click()]);
+      const csvLines = readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
+      expect(csvLines).toHaveLength(2);
+      expect(csvLines[1]).toContain(`,manual,${url},${run.verdict},`);
+      const [json] = await Promise.all([popup.waitForEvent('download'), popup.getByRole('button', { name: 'Export JSON' }).click()]);
+      expect(json.suggestedFilename()).toMatch(/^tls-throttle-history-\d{4}-\d\d-\d\d\.json$/);
+      const exported = JSON.parse(readFileSync((await json.path())!, 'utf8'));
+      expect(exported[0].result.legs).toEqual(JSON.parse(JSON.stringify(run.result.legs)));
     } finally {
       await browser.close();
     }
