@@ -174,6 +174,25 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
     }
   }, 150_000);
 
+  it('skips a scheduled check when the monthly budget cannot fit another test, and says why', async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: endpoint.caPath });
+    try {
+      await browser.addEndpoint(url);
+      await browser.setBudgets({ monthlyBudgetMb: 50, runBudgetMb: 60 });
+      const options = await browser.openPage('options.html');
+      await options.getByLabel('Run a check').selectOption('daily');
+      const worker = await browser.worker();
+      await waitFor('the daily alarm', 5000, () => worker.evaluate(async () => (await chrome.alarms.get('scheduled-check'))?.scheduledTime));
+      await worker.evaluate(() => chrome.alarms.create('scheduled-check', { when: Date.now() + 200 }));
+      const skipped = options.locator('#schedule-log li[data-outcome="skipped"]');
+      await skipped.waitFor({ timeout: 15_000 });
+      expect(await skipped.textContent()).toContain('the monthly data budget is spent: 0 of 50 MB used');
+      expect(await browser.history()).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
   it('ends a run whose service worker is stopped mid-way as failed, with the reason', async () => {
     const browser = await ExtensionBrowser.launch({ caPath: endpoint.caPath });
     try {
