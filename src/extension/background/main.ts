@@ -4,13 +4,16 @@
 // worker", "Register listeners synchronously").
 import { runMeasurement } from '../../core/runner.js';
 import { sha256Hasher } from '../../core/digest.js';
-import { DEFAULT_ENDPOINTS } from '../build-config.js';
-import { alarms, keepAliveTick, messaging, onStartupOrInstall, storageLocal } from '../platform/browser.js';
+import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
+import { alarms, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
+import { clientInfo } from '../platform/client-info.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
 import { networkState } from '../platform/network-state.js';
 import { allEndpoints } from '../shared/endpoints.js';
+import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
+import { Reporting } from './reporting.js';
 import { RunController } from './run-controller.js';
 import { Scheduler } from './scheduler.js';
 import { readSettings, type Settings } from '../shared/storage-schema.js';
@@ -18,6 +21,21 @@ import { startKeepAlive } from './keep-alive.js';
 
 const store = new Store(storageLocal);
 const fetchImpl = extensionFetch();
+
+// Anonymous reports (issue 5): queued after a run is filed, only with consent, sent apart from it.
+const reporting = new Reporting({
+  storage: storageLocal,
+  alarms,
+  store,
+  post: (url, init) => fetch(url, init),
+  client: async () => ({ version: VERSION, ...(await clientInfo(navigator, platformOs)) }),
+  defaults: DEFAULT_ENDPOINTS,
+  collectorDefault: REPORT_COLLECTOR_URL,
+  now: () => Date.now(),
+  random: Math.random,
+  newReportId,
+  warn: (message) => console.warn(message),
+});
 
 const controller = new RunController({
   measure: runMeasurement,
@@ -31,7 +49,11 @@ const controller = new RunController({
     signal,
     onProgress,
   }),
-  broadcast: (event) => void messaging.send(event),
+  broadcast: (event) => {
+    void messaging.send(event);
+    // "finished" comes after the run is in history; the report never holds the run up.
+    if (event.event === 'finished') void reporting.runFinished(event.runId);
+  },
   keepAlive: () => startKeepAlive(keepAliveTick),
   now: () => Date.now(),
   newId: () => crypto.randomUUID(),
@@ -51,6 +73,9 @@ const scheduler = new Scheduler({
 
 messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints }));
 alarms.onAlarm((alarm) => void scheduler.onAlarm(alarm));
+alarms.onAlarm((alarm) => void reporting.onAlarm(alarm));
+onStartupOrInstall(() => void reporting.flush());
+storageLocal.onChanged((changes) => void reporting.onStorageChanged(changes));
 onStartupOrInstall(() => void store.settings().then((s) => scheduler.arm(s)));
 storageLocal.onChanged((changes) => {
   const change = changes.settings;

@@ -1,15 +1,26 @@
 // The options page: one module a section (see section.ts).
-import { DEFAULT_ENDPOINTS } from '../build-config.js';
-import { permissions, storageLocal, translate } from '../platform/browser.js';
+import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
+import { permissions, platformOs, storageLocal, translate } from '../platform/browser.js';
+import { clientInfo } from '../platform/client-info.js';
 import { extensionFetch } from '../platform/extension-io.js';
 import { byId, localizePage } from '../shared/dom.js';
 import { Store } from '../shared/store.js';
 import { budgetSection } from './budget-section.js';
 import { endpointsSection } from './endpoints-section.js';
+import { reportingSection } from './reporting-section.js';
 import { scheduleSection } from './schedule-section.js';
 import type { OptionsContext, OptionsSection } from './section.js';
 
-const SECTIONS: OptionsSection[] = [endpointsSection, scheduleSection, budgetSection];
+const SECTIONS: OptionsSection[] = [
+  endpointsSection,
+  scheduleSection,
+  budgetSection,
+  reportingSection({
+    storage: storageLocal,
+    client: async () => ({ version: VERSION, ...(await clientInfo(navigator, platformOs)) }),
+    collectorDefault: REPORT_COLLECTOR_URL,
+  }),
+];
 
 const ctx: OptionsContext = {
   store: new Store(storageLocal),

@@ -2,17 +2,20 @@
 // results from storage and re-renders on storage.onChanged (design notes, convention 3); the
 // background tells it about a running test by broadcast.
 import { DEFAULT_ENDPOINTS } from '../build-config.js';
+import { parseQueueState } from '../../core/report-queue.js';
 import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
 import { byId, localizePage } from '../shared/dom.js';
 import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
+import { readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { Store } from '../shared/store.js';
 import { exportFileName, saveFile } from './export-buttons.js';
 import { HistoryChart } from './history-chart.js';
 import { renderHistoryTable } from './history-table.js';
 import { renderProgress } from './progress-view.js';
+import { renderReportStatus } from './report-status.js';
 import { renderVerdictCard } from './verdict-card.js';
 
 const store = new Store(storageLocal);
@@ -29,6 +32,7 @@ const progress = {
   legs: byId('leg-speeds'),
 };
 const chart = new HistoryChart(byId('chart'), t);
+const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
 let history: HistoryEntry[] = [];
 let running = false;
 /** Runs the background said have ended: an answer sent before that must not show them running. */
@@ -69,6 +73,11 @@ async function renderEndpoint(): Promise<void> {
   renderRunButton();
 }
 
+async function renderReports(): Promise<void> {
+  const stored = await storageLocal.get([REPORTING_KEY, REPORT_QUEUE_KEY]);
+  renderReportStatus(reportView, readReporting(stored[REPORTING_KEY]), parseQueueState(stored[REPORT_QUEUE_KEY]), t);
+}
+
 async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {
   try {
     renderState(await sendCommand(messaging.send, name, {}));
@@ -102,6 +111,7 @@ storageLocal.onChanged((changes) => {
     void command('getState');
   }
   if (changes.settings) void renderEndpoint();
+  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports();
 });
 
 localizePage(document, t);
@@ -112,6 +122,7 @@ void (async () => {
   renderHistory();
   performance.mark('ttd:history-rendered');
   await renderEndpoint();
+  await renderReports();
   await command('getState');
   performance.mark('ttd:ready');
   document.body.dataset.ready = 'true';

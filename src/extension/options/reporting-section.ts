@@ -1,0 +1,101 @@
+// Anonymous reports (issue 5): a plain explanation, the exact JSON a report would carry (built
+// by the same function the background uses, from the newest result or an example), the
+// consent switch, and the collector it goes to. Off until the user turns it on; turning it off
+// makes the background empty the queue (background/reporting.ts).
+import type { StoragePort } from '../platform/ports.js';
+import type { EndpointRef } from '../shared/endpoints.js';
+import { exampleEntry, newReportId, reportForEntry, type ReportClient } from '../shared/report-meta.js';
+import { collectorUrl, effectiveCollectorUrl, readReporting, REPORTING_KEY, type ReportingState } from '../shared/reporting-state.js';
+import type { OptionsSection } from './section.js';
+
+export interface ReportingSectionDeps {
+  storage: StoragePort;
+  client: () => Promise<ReportClient>;
+  collectorDefault: string;
+}
+
+/** Stands in for a listed endpoint in the example when the build ships none. */
+const EXAMPLE_ENDPOINT: EndpointRef = { id: 'custom:https://endpoint.example/', name: 'endpoint.example', url: 'https://endpoint.example/' };
+
+export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
+  const read = async (): Promise<ReportingState> => readReporting((await deps.storage.get([REPORTING_KEY]))[REPORTING_KEY]);
+  const save = async (patch: Partial<ReportingState>): Promise<ReportingState> => {
+    const next = readReporting({ ...(await read()), ...patch });
+    await deps.storage.set({ [REPORTING_KEY]: next });
+    return next;
+  };
+
+  return {
+    id: 'reporting-section',
+    async mount(root, ctx) {
+      const consent = root.querySelector<HTMLInputElement>('#report-consent')!;
+      const preview = root.querySelector<HTMLElement>('#report-preview')!;
+      const previewSource = root.querySelector<HTMLElement>('#report-preview-source')!;
+      const form = root.querySelector<HTMLFormElement>('#collector-form')!;
+      const urlInput = root.querySelector<HTMLInputElement>('#collector-url')!;
+      const status = root.querySelector<HTMLElement>('#reporting-status')!;
+      const client = await deps.client();
+
+      const renderPreview = async (): Promise<void> => {
+        const newest = (await ctx.store.history()).at(-1);
+        const entry = newest ?? exampleEntry(ctx.now(), ctx.defaults[0] ?? EXAMPLE_ENDPOINT);
+        try {
+          const report = reportForEntry(entry, client, ctx.defaults, newReportId());
+          preview.textContent = JSON.stringify(report, null, 2);
+          previewSource.textContent = newest
+            ? ctx.t('reportPreviewFromNewest', [new Date(newest.finishedAt).toLocaleString()])
+            : ctx.t('reportPreviewExample');
+        } catch (err) {
+          preview.textContent = '';
+          previewSource.textContent = ctx.t('reportPreviewUnavailable', [(err as Error).message]);
+        }
+      };
+
+      const renderState = (state: ReportingState, error?: string): void => {
+        const url = effectiveCollectorUrl(state, deps.collectorDefault);
+        consent.checked = state.consent;
+        if (document.activeElement !== urlInput) urlInput.value = state.collectorUrl ?? '';
+        urlInput.placeholder = deps.collectorDefault || 'https://collector.example/v1/reports';
+        status.dataset.state = error ? 'error' : state.consent ? 'on' : 'off';
+        status.textContent = error ?? (state.consent ? ctx.t('reportingOn', [url]) : ctx.t('reportingOff'));
+      };
+
+      consent.addEventListener('change', () => {
+        void (async () => {
+          const state = await read();
+          if (consent.checked && !effectiveCollectorUrl(state, deps.collectorDefault)) {
+            consent.checked = false;
+            renderState(state, ctx.t('reportingNeedsCollector'));
+            return;
+          }
+          renderState(await save({ consent: consent.checked, decidedAt: ctx.now() }));
+        })();
+      });
+
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        void (async () => {
+          const typed = urlInput.value.trim();
+          let chosen: string | null = null;
+          try {
+            if (typed) chosen = collectorUrl(typed);
+          } catch (err) {
+            urlInput.setAttribute('aria-invalid', 'true');
+            renderState(await read(), (err as Error).message);
+            return;
+          }
+          urlInput.setAttribute('aria-invalid', 'false');
+          urlInput.value = chosen ?? '';
+          renderState(await save({ collectorUrl: chosen }));
+        })();
+      });
+
+      ctx.onStored((keys) => {
+        if (keys.includes('history')) void renderPreview();
+        if (keys.includes(REPORTING_KEY)) void read().then((s) => renderState(s));
+      });
+      await renderPreview();
+      renderState(await read());
+    },
+  };
+}
