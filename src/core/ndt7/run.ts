@@ -334,13 +334,20 @@ class Ndt7Runner {
         diagnosisFrom = round + 1;
         this.active.push(...this.plan.diagnosis);
         const uploads = legsOf(this.plan.diagnosis).map((s) => this.legState(s));
+        let failure: string | undefined;
         try {
           await this.probe(uploads);
+          const untimed = uploads.find((l) => !(l.probeMbps > 0));
+          if (untimed) failure = `${untimed.spec.id} could not be timed within the budget that was left`;
         } catch (err) {
           if (err instanceof MeasureError && err.kind === 'aborted') throw err;
+          failure = describeError(err);
+        }
+        if (failure) {
           this.active = [...this.plan.screening];
           for (const l of uploads) this.state.legs.delete(l.spec.id);
-          this.state.warnings.push(`the upload legs failed, so uploads were not compared: ${describeError(err)}`);
+          this.state.comparisons = this.active.map((p) => this.compare(p));
+          this.state.warnings.push(`uploads were not compared: ${failure}`);
           break;
         }
         this.allot(legsOf(this.active).map((s) => this.legState(s)));
