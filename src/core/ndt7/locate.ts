@@ -135,10 +135,18 @@ export interface LocateRequest {
   signal?: AbortSignal;
 }
 
-/** Adds the client's name and version to a URL: the ndt7 spec asks clients to identify themselves. */
+/**
+ * Adds the client's name and version to a URL: the ndt7 spec asks clients to identify
+ * themselves and forbids duplicate keys, so a key the URL already has (a locate service may
+ * pass them on into the server URLs) is left as it is.
+ */
 export function withClientMetadata(url: string, clientName: string, clientVersion: string): string {
-  const sep = url.includes('?') ? '&' : '?';
-  return `${url}${sep}client_name=${encodeURIComponent(clientName)}&client_version=${encodeURIComponent(clientVersion)}`;
+  let out = url;
+  for (const [key, value] of [['client_name', clientName], ['client_version', clientVersion]] as const) {
+    if (new RegExp(`[?&]${key}=`).test(out)) continue;
+    out += `${out.includes('?') ? '&' : '?'}${key}=${encodeURIComponent(value)}`;
+  }
+  return out;
 }
 
 /** Asks the locate service for servers. Redirects are followed (the spec requires it). */

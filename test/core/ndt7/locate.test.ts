@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { locateServers, parseLocateResponse, URL_KEYS } from '../../../src/core/ndt7/locate.js';
+import { locateServers, parseLocateResponse, URL_KEYS, withClientMetadata } from '../../../src/core/ndt7/locate.js';
 import type { FetchLike, ResponseLike } from '../../../src/core/io.js';
 
 /** A result shaped as m-lab/locate's USAGE.md shows it. */
@@ -87,6 +87,18 @@ describe('parseLocateResponse', () => {
   it('reports results none of which is usable as an error listing why', () => {
     const out = ok({ results: [{ machine: 'm', urls: {} }] });
     expect(out).toEqual({ kind: 'error', detail: 'none of the 1 servers offered both ws and wss ndt7 URLs: m: no ws:///ndt/v7/download URL' });
+  });
+});
+
+describe('withClientMetadata', () => {
+  it('adds client_name and client_version after the access token', () => {
+    expect(withClientMetadata('wss://h/ndt/v7/download?access_token=T', 'tls throttle', '1.0')).toBe(
+      'wss://h/ndt/v7/download?access_token=T&client_name=tls%20throttle&client_version=1.0',
+    );
+  });
+
+  it('never sends a key twice (ndt7 spec: no duplicate keys)', () => {
+    expect(withClientMetadata('wss://h/x?access_token=T&client_name=other', 'me', '2')).toBe('wss://h/x?access_token=T&client_name=other&client_version=2');
   });
 });
 
