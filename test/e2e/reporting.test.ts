@@ -16,6 +16,7 @@ import { startTestEndpoint } from '../support/endpoint.js';
 import { sampleReport } from '../support/report-fixtures.js';
 import { httpRequest } from '../server/collector/harness.js';
 import { CHROMIUM_PATH, ExtensionBrowser } from './support/extension-browser.js';
+import { FirefoxExtension, haveFirefox } from './support/firefox-browser.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the reporting e2e: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -36,7 +37,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   }
 }
 
-describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless Chromium', () => {
+describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless Chromium and Firefox', () => {
   let collector: Collector;
   let endpoint: Awaited<ReturnType<typeof startTestEndpoint>>;
   let dataDir: string;
@@ -195,6 +196,48 @@ describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless 
     } finally {
       outageStatus = undefined;
       rmSync(profile, { recursive: true, force: true });
+    }
+  }, 300_000);
+  // Firefox asks for its own data-transmission permission when reporting is turned on. A
+  // headless Firefox cannot show that prompt; extensions.webextOptionalPermissionPrompts=false
+  // grants optional permission requests as a click on "Allow" would.
+  it.skipIf(!haveFirefox)('in Firefox, asks for its data-collection permission with consent, reports, and gives it back on withdrawal', async () => {
+    const ff = await FirefoxExtension.launch({
+      caPath: endpoint.caPath,
+      launchPageUrl: `http://127.0.0.1:${endpoint.plainPort}/info`,
+      prefs: { 'extensions.webextOptionalPermissionPrompts': false },
+    });
+    const granted = () =>
+      ff.page.evaluate(async () => {
+        const api = (globalThis as unknown as { browser: typeof chrome }).browser;
+        return ((await api.permissions.getAll()) as { data_collection?: string[] }).data_collection ?? [];
+      });
+    try {
+      await ff.addEndpoint(`https://127.0.0.1:${endpoint.tlsPort}/`);
+      const page = await ff.open('options.html');
+      await page.$eval('#run-budget', (input) => {
+        (input as HTMLInputElement).value = '20';
+        input.dispatchEvent(new Event('change'));
+      });
+      await page.type('#collector-url', `https://127.0.0.1:${endpoint.tlsPort}/v1/reports`);
+      await page.click('#save-collector');
+      expect(await granted()).toEqual([]);
+      await page.click('#report-consent');
+      await page.waitForSelector('#reporting-status[data-state="on"]', { timeout: 10_000 });
+      expect(await granted()).toEqual(['technicalAndInteraction']);
+
+      const { verdict } = await ff.runTest(120_000);
+      const row = await waitFor('the Firefox report in the export', 30_000, async () =>
+        (await fromExtension()).find((r) => r.client.browser?.family === 'firefox'),
+      );
+      expect(row).toMatchObject({ verdict, endpoint: 'custom', client: { kind: 'extension', os: 'linux', browser: { family: 'firefox' } } });
+
+      const options = await ff.open('options.html');
+      await options.click('#report-consent');
+      await options.waitForSelector('#reporting-status[data-state="off"]', { timeout: 10_000 });
+      await expect.poll(granted, { timeout: 5000 }).toEqual([]);
+    } finally {
+      await ff.close();
     }
   }, 300_000);
 });

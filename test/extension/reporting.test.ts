@@ -22,7 +22,7 @@ interface Posted {
   report: Report;
 }
 
-function setup(opts: { consent?: boolean; collectorUrl?: string | null; storage?: FakeStorage } = {}) {
+function setup(opts: { consent?: boolean; collectorUrl?: string | null; storage?: FakeStorage; permitted?: () => Promise<boolean> } = {}) {
   const storage =
     opts.storage ??
     new FakeStorage({
@@ -53,6 +53,7 @@ function setup(opts: { consent?: boolean; collectorUrl?: string | null; storage?
     now: () => clock.now,
     random: () => 0.5,
     newReportId: () => (++ids).toString(16).padStart(32, '0'),
+    permitted: opts.permitted,
   });
   const finishRun = async (e: HistoryEntry) => {
     await store.appendHistory(e);
@@ -71,6 +72,20 @@ describe('anonymous reporting in the background', () => {
     expect(t.posted).toEqual([]);
     expect(t.queue().pending).toEqual([]);
     expect(t.alarms.alarms.size).toBe(0);
+  });
+
+  it('sends nothing when the browser withholds its own permission (Firefox data collection), and empties the queue', async () => {
+    let permitted = true;
+    const t = setup({ permitted: async () => permitted });
+    t.answers.push(new TypeError('Failed to fetch'));
+    await t.finishRun(run(1));
+    expect(t.queue().pending).toHaveLength(1);
+    permitted = false;
+    t.clock.now += 60_000;
+    await t.reporting.flush();
+    await t.finishRun(run(2));
+    expect(t.posted).toHaveLength(1);
+    expect(t.queue().pending).toEqual([]);
   });
 
   it('with consent, posts the finished run to the build collector and records it as sent', async () => {

@@ -5,7 +5,7 @@
 import { runMeasurement } from '../../core/runner.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
-import { alarms, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
+import { alarms, dataCollection, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
 import { networkState } from '../platform/network-state.js';
@@ -34,6 +34,7 @@ const reporting = new Reporting({
   now: () => Date.now(),
   random: Math.random,
   newReportId,
+  permitted: () => (dataCollection.supported ? dataCollection.contains() : Promise.resolve(true)),
   warn: (message) => console.warn(message),
 });
 

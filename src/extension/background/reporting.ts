@@ -44,6 +44,11 @@ export interface ReportingDeps {
   random: () => number;
   newReportId: () => string;
   sendTimeoutMs?: number;
+  /**
+   * Whether the browser itself allows sending (Firefox's data-collection permission, which the
+   * user can revoke in about:addons); always true where there is no such permission.
+   */
+  permitted?: () => Promise<boolean>;
   /** Where a report that cannot be built or queued is told about (the worker's console). */
   warn?: (message: string) => void;
 }
@@ -79,8 +84,13 @@ export class Reporting {
       },
       nowMs: deps.now,
       random: deps.random,
-      hasConsent: async () => (await this.state()).consent,
+      hasConsent: () => this.consented(),
     });
+  }
+
+  private async consented(): Promise<boolean> {
+    if (!(await this.state()).consent) return false;
+    return (await this.deps.permitted?.().catch(() => false)) ?? true;
   }
 
   async state(): Promise<ReportingState> {
@@ -93,7 +103,7 @@ export class Reporting {
    */
   async runFinished(runId: string): Promise<void> {
     try {
-      if (!(await this.state()).consent) return;
+      if (!(await this.consented())) return;
       const entry = (await this.deps.store.history()).find((e) => e.id === runId);
       if (!entry) return;
       const report = reportForEntry(entry, await this.deps.client(), this.deps.defaults, this.deps.newReportId());

@@ -1,6 +1,6 @@
 // The options page: one module a section (see section.ts).
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
-import { permissions, platformOs, storageLocal, translate } from '../platform/browser.js';
+import { dataCollection, permissions, platformOs, storageLocal, translate } from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
 import { extensionFetch } from '../platform/extension-io.js';
 import { byId, localizePage } from '../shared/dom.js';
@@ -19,6 +19,7 @@ const SECTIONS: OptionsSection[] = [
     storage: storageLocal,
     client: async () => ({ version: VERSION, ...(await clientInfo(navigator, platformOs)) }),
     collectorDefault: REPORT_COLLECTOR_URL,
+    dataCollection,
   }),
 ];
 

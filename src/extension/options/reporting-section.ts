@@ -2,7 +2,7 @@
 // by the same function the background uses, from the newest result or an example), the
 // consent switch, and the collector it goes to. Off until the user turns it on; turning it off
 // makes the background empty the queue (background/reporting.ts).
-import type { StoragePort } from '../platform/ports.js';
+import type { DataCollectionPort, StoragePort } from '../platform/ports.js';
 import type { EndpointRef } from '../shared/endpoints.js';
 import { exampleEntry, newReportId, reportForEntry, type ReportClient } from '../shared/report-meta.js';
 import { collectorUrl, effectiveCollectorUrl, readReporting, REPORTING_KEY, type ReportingState } from '../shared/reporting-state.js';
@@ -12,6 +12,7 @@ export interface ReportingSectionDeps {
   storage: StoragePort;
   client: () => Promise<ReportClient>;
   collectorDefault: string;
+  dataCollection: DataCollectionPort;
 }
 
 /** Stands in for a listed endpoint in the example when the build ships none. */
@@ -61,14 +62,26 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
       };
 
       consent.addEventListener('change', () => {
+        const wanted = consent.checked;
+        const { dataCollection } = deps;
+        // Firefox's own prompt: requested first thing, while the click still counts as a user gesture.
+        const permitted = wanted && dataCollection.supported ? dataCollection.request() : Promise.resolve(true);
         void (async () => {
           const state = await read();
-          if (consent.checked && !effectiveCollectorUrl(state, deps.collectorDefault)) {
+          let refused: string | undefined;
+          try {
+            if (!(await permitted)) refused = ctx.t('reportingNotPermitted');
+          } catch (err) {
+            refused = ctx.t('reportingNotPermitted') + ` (${(err as Error).message})`;
+          }
+          if (wanted && !refused && !effectiveCollectorUrl(state, deps.collectorDefault)) refused = ctx.t('reportingNeedsCollector');
+          if (wanted && refused) {
             consent.checked = false;
-            renderState(state, ctx.t('reportingNeedsCollector'));
+            renderState(state, refused);
             return;
           }
-          renderState(await save({ consent: consent.checked, decidedAt: ctx.now() }));
+          renderState(await save({ consent: wanted, decidedAt: ctx.now() }));
+          if (!wanted && dataCollection.supported) await dataCollection.remove().catch(() => false);
         })();
       });
 

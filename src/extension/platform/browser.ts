@@ -2,7 +2,7 @@
 // it). Everything else gets these adapters, so the same code runs in Chrome's service worker,
 // in Firefox's background page, and in unit tests against fakes.
 import browser from 'webextension-polyfill';
-import type { AlarmsPort, MessagingPort, PermissionsPort, StoragePort, Translate } from './ports.js';
+import type { AlarmsPort, DataCollectionPort, MessagingPort, PermissionsPort, StoragePort, Translate } from './ports.js';
 
 export const storageLocal: StoragePort = {
   get: (keys) => browser.storage.local.get(keys),
@@ -31,6 +31,16 @@ export const permissions: PermissionsPort = {
   request: (origins) => browser.permissions.request({ origins }),
   contains: (origins) => browser.permissions.contains({ origins }),
   remove: (origins) => browser.permissions.remove({ origins }),
+};
+
+const REPORT_DATA = { data_collection: ['technicalAndInteraction' as const] };
+
+/** Firefox alone has runtime.getBrowserInfo, and from 140 (our minimum) data_collection permissions. */
+export const dataCollection: DataCollectionPort = {
+  supported: typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function',
+  request: () => browser.permissions.request(REPORT_DATA),
+  contains: () => browser.permissions.contains(REPORT_DATA),
+  remove: () => browser.permissions.remove(REPORT_DATA),
 };
 
 export const messaging: MessagingPort = {

@@ -49,4 +49,17 @@ export interface MessagingPort {
   onMessage(listener: (message: unknown) => Promise<unknown> | undefined): void;
 }
 
+/**
+ * Firefox's own consent to send data (Firefox 140+, "Firefox built-in consent for data collection
+ * and transmission"): anonymous reports are "technicalAndInteraction" data. Chrome has no such
+ * permission, and there `supported` is false and the options page's consent is all there is.
+ */
+export interface DataCollectionPort {
+  supported: boolean;
+  /** Must run inside a user gesture, like PermissionsPort.request. */
+  request(): Promise<boolean>;
+  contains(): Promise<boolean>;
+  remove(): Promise<boolean>;
+}
+
 export type Translate = (key: string, substitutions?: string[]) => string;
