@@ -39,4 +39,29 @@ describe.skipIf(!ready)('the extension in headless Firefox', () => {
       await ff.close();
     }
   }, 200_000);
+
+  it('finishes a run after the popup is closed, with the event page idle timeout cut to 8 s', async () => {
+    const slow = await startPacedLine({ plainMbps: 20, tlsMbps: 5 });
+    const ff = await FirefoxExtension.launch({
+      caPath: slow.endpoint.caPath,
+      launchPageUrl: `http://127.0.0.1:${slow.endpoint.plainPort}/info`,
+      prefs: { 'extensions.background.idle.timeout': 8000 },
+    });
+    try {
+      await ff.addEndpoint(slow.url);
+      const popup = await ff.open('popup.html');
+      await popup.click('#run');
+      await popup.waitForSelector('#progress:not([hidden])');
+      // Leave the extension alone (any page of it would keep the background awake) for longer
+      // than the run takes on this line (about 20 s), then look.
+      await popup.goto(`http://127.0.0.1:${slow.endpoint.plainPort}/info`);
+      await new Promise((r) => setTimeout(r, 32_000));
+      const again = await ff.open('popup.html');
+      await again.waitForSelector('#latest[data-verdict]', { timeout: 30_000 });
+      expect(await again.$eval('#latest', (e) => e.getAttribute('data-verdict'))).toBe('tls-throttled');
+    } finally {
+      await ff.close();
+      await slow.close();
+    }
+  }, 150_000);
 });

@@ -25,6 +25,8 @@ export interface FirefoxOptions {
   extensionDir?: string;
   /** Replaces the extension pages' CSP in the test copy (to check the run-time guard). */
   csp?: string;
+  /** More Firefox preferences (e.g. a shorter background idle timeout). */
+  prefs?: Record<string, unknown>;
 }
 
 export class FirefoxExtension {
@@ -55,7 +57,7 @@ export class FirefoxExtension {
       executablePath: FIREFOX_PATH,
       headless: true,
       userDataDir: profile,
-      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [ADDON_ID]: UUID }) },
+      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [ADDON_ID]: UUID }), ...opts.prefs },
     });
     try {
       await browser.installExtension(ext);
