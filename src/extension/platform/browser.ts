@@ -68,10 +68,8 @@ export function onStartupOrInstall(listener: () => void): void {
 }
 
 /**
- * Chrome stops an idle extension service worker after 30 s; since Chrome 110 any extension API
- * call resets that timer (developer.chrome.com, "The extension service worker lifecycle",
- * "Idle and shutdown"), so a cheap call every 20 s keeps a run alive. Firefox's background
- * page ignores it harmlessly.
+ * A cheap extension API call that resets the background's idle timer, in Chrome's service
+ * worker and in Firefox's event page alike (background/keep-alive.ts has the measurements).
  */
 export function keepAliveTick(): Promise<unknown> {
   return browser.runtime.getPlatformInfo();
