@@ -51,6 +51,8 @@ export interface Ndt7Options {
   marginRatio?: number;
   /** Servers to try before giving up (locate returns up to four). */
   maxServers?: number;
+  /** Ask for fresh access tokens once the current ones are this old (default 50 s). */
+  tokenRefreshMs?: number;
 }
 
 export interface MlabInfo {
@@ -74,6 +76,8 @@ export const MLAB_PORT_WARNING =
   "M-Lab serves ws:// on port 80 and wss:// on port 443 only: a difference cannot be traced to the port or to the protocol";
 
 const DEFAULT_MAX_ROUNDS = 24;
+/** M-Lab's access tokens expire a minute after the locate request: refresh a little before. */
+const TOKEN_REFRESH_MS = 50_000;
 const CLIENT_NAME = 'tls-throttle-detector';
 
 interface LegState {
@@ -128,6 +132,7 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
 
   deps.onProgress?.({ phase: 'info', round: 0, budgetShare: 0 });
   const located = await locate();
+  const locatedAt = deps.clock.now();
   if (located.kind === 'no-capacity') {
     mlab.noCapacity = true;
     return { ...base(), error: `M-Lab has no capacity for a test now: ${located.detail}` };
@@ -143,7 +148,7 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
     delete mlab.country;
     if (target.city) mlab.city = target.city;
     if (target.country) mlab.country = target.country;
-    const runner = new Ndt7Runner(deps, opts, target, state, startedAt, locate, mlab);
+    const runner = new Ndt7Runner(deps, opts, target, state, startedAt, locate, mlab, locatedAt);
     try {
       await runner.run();
       mlab.serversTried.push({ machine: target.machine });
@@ -258,7 +263,8 @@ class Ndt7Runner {
   private active: PairSpec[];
   private readonly uploadPayload: Uint8Array;
   private overheadMs = 300;
-  private relocated = false;
+  private retriedRefusal = false;
+  private locatedAt: number;
   private lastProgressAt = -Infinity;
 
   constructor(
@@ -269,7 +275,9 @@ class Ndt7Runner {
     private readonly startedAt: number,
     private readonly locate: () => Promise<LocateOutcome>,
     private readonly mlab: MlabInfo,
+    locatedAt: number,
   ) {
+    this.locatedAt = locatedAt;
     this.plan = ndt7Plan(target);
     this.active = [...this.plan.screening];
     if (opts.diagnose === 'always') {
@@ -430,21 +438,31 @@ class Ndt7Runner {
     });
   }
 
-  /** One ndt7 test; a refused connection is retried once with fresh tokens, a dropped one once. */
+  /** Fresh URLs for this machine from the locate service; false if it no longer lists it. */
+  private async refreshTokens(): Promise<boolean> {
+    const again = await this.locate();
+    this.locatedAt = this.deps.clock.now();
+    const same = again.kind === 'ok' ? again.targets.find((t) => t.machine === this.target.machine) : undefined;
+    if (!same) return false;
+    this.target = same;
+    for (const [id, url] of ndt7Plan(same).urls) this.plan.urls.set(id, url);
+    return true;
+  }
+
+  /**
+   * One ndt7 test. Access tokens last a minute (m-lab/locate handler.go), so a run that goes
+   * on longer asks for fresh ones before they run out; a refused connection is still retried
+   * once with fresh tokens, and a dropped test once.
+   */
   private async test(leg: LegState, round: number, allowance: TestAllowance): Promise<SubtestSample> {
+    if (this.deps.clock.now() - this.locatedAt > (this.opts.tokenRefreshMs ?? TOKEN_REFRESH_MS)) await this.refreshTokens();
     try {
       return await this.testOnce(leg, round, allowance);
     } catch (err) {
       if (!(err instanceof Ndt7Error) || err.kind === 'aborted' || this.state.rounds === 0) throw err;
-      if (err.phase === 'connect' && !this.relocated) {
-        // Access tokens expire: ask the locate service again for this machine's URLs.
-        this.relocated = true;
-        const again = await this.locate();
-        const same = again.kind === 'ok' ? again.targets.find((t) => t.machine === this.target.machine) : undefined;
-        if (!same) throw err;
-        this.target = same;
-        const fresh = ndt7Plan(same);
-        for (const [id, url] of fresh.urls) this.plan.urls.set(id, url);
+      if (err.phase === 'connect' && !this.retriedRefusal) {
+        this.retriedRefusal = true;
+        if (!(await this.refreshTokens())) throw err;
         this.state.warnings.push(`${this.target.machine} refused a test mid-run (${err.message}); it was retried with fresh access tokens`);
         return this.testOnce(leg, round, allowance);
       }

@@ -129,6 +129,15 @@ describe('run mlab against a local M-Lab', () => {
     expect(r.mlab.serversTried).toHaveLength(1);
   });
 
+  it('renews the access tokens before they expire on a long run, so no test is refused', async () => {
+    lab = await startNdt7Lab([{ name: 'mlab1-lo01', shaping: { plainMbps: 50, tlsMbps: 50 } }], 4_000);
+    const r = await lab.run({ tokenRefreshMs: 3_000 });
+    expect(r.verdict).toBe('no-difference');
+    expect(r.durationMs).toBeGreaterThan(6_000);
+    expect(lab.servers[0]!.stats.refused.token).toBe(0);
+    expect(lab.locate.requests.length).toBeGreaterThanOrEqual(Math.floor(r.durationMs / 4_000));
+  });
+
   it('reports a server that cuts every test off, with where it stopped', async () => {
     lab = await startNdt7Lab([{ name: 'mlab1-lo01', server: { faults: { dropAfterBytes: 200_000 } }, shaping: { plainMbps: 50, tlsMbps: 50 } }]);
     const r = await lab.run();
