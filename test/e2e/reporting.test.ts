@@ -198,6 +198,31 @@ describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless 
       rmSync(profile, { recursive: true, force: true });
     }
   }, 300_000);
+  it('forgets a waiting report when consent is withdrawn: it never arrives after the outage ends', async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: endpoint.caPath });
+    const before = (await fromExtension()).length;
+    try {
+      await browser.addEndpoint(`https://127.0.0.1:${endpoint.tlsPort}/`);
+      await browser.setBudgets({ runBudgetMb: 20 });
+      await giveConsent(browser);
+      outageStatus = 503;
+      const popup = await browser.openPage('popup.html');
+      await browser.runTest({ timeoutMs: 90_000, popup });
+      await popup.waitForSelector('#report-status[data-pending="1"]', { timeout: 10_000 });
+      const options = await browser.openPage('options.html');
+      await options.getByLabel('Send an anonymous report after each test').uncheck();
+      await popup.waitForSelector('#report-status[data-pending="0"][data-consent="false"]', { timeout: 10_000 });
+      outageStatus = undefined;
+      // Past both quick retries (2 s and 10 s after the first try), had the report still waited.
+      await new Promise((r) => setTimeout(r, 13_000));
+      expect(await fromExtension()).toHaveLength(before);
+      expect(await popup.locator('#report-status').textContent()).toBe('Anonymous reports are off.');
+    } finally {
+      outageStatus = undefined;
+      await browser.close();
+    }
+  }, 120_000);
+
   // Firefox asks for its own data-transmission permission when reporting is turned on. A
   // headless Firefox cannot show that prompt; extensions.webextOptionalPermissionPrompts=false
   // grants optional permission requests as a click on "Allow" would.
