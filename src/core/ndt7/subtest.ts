@@ -217,7 +217,11 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       const base = {
         connectMs,
         afterCloseBytes,
-        overheadMs: Math.max(0, endedAt - createdAt - testMs), wireBytes: req.direction === 'down' ? wireBytes : sentBytes, serverMeasurements: measurements.length };
+        overheadMs: Math.max(0, endedAt - createdAt - testMs),
+        // An upload's cost is what the client sent; a download's, what it received.
+        wireBytes: req.direction === 'down' ? wireBytes : sentBytes,
+        serverMeasurements: measurements.length,
+      };
       if (req.direction === 'up') {
         const server = serverGoodput(measurements, sentBytes >= req.maxBytes);
         const endAt = closingAt >= 0 ? closingAt : clock.now();
