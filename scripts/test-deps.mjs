@@ -1,4 +1,4 @@
-// Before `npm test`: the system packages the tests drive for real (Chromium, PostgreSQL,
+// Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
 // iproute2, curl). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 
 const NEEDED = [
   { pkg: 'chromium', present: () => existsSync('/usr/lib/chromium/chromium') },
+  { pkg: 'firefox-esr', present: () => existsSync('/usr/lib/firefox-esr/firefox-esr') },
   { pkg: 'libnss3-tools', present: () => existsSync('/usr/bin/certutil') },
   { pkg: 'postgresql', present: () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') },
