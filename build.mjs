@@ -44,8 +44,11 @@ async function buildManifest() {
   manifest.version = pkg.version;
   const endpoints = JSON.parse(await readFile(endpointsFile, 'utf8'));
   // Least privilege: host permissions only for the default endpoints, over both schemes.
+  // An M-Lab entry ("kind": "mlab", its url the locate API) gets none at install: its locate
+  // host is an optional permission asked for when the user accepts M-Lab's terms (issue 6).
   const hosts = new Set();
   for (const e of endpoints.endpoints) {
+    if (e.kind === 'mlab') continue;
     const u = new URL(e.url);
     hosts.add(`http://${u.hostname}/*`);
     hosts.add(`https://${u.hostname}/*`);

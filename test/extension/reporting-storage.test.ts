@@ -2,6 +2,7 @@
 // writes it off, and a collector URL the user types is checked before it is kept.
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../../src/extension/shared/migrations.js';
+import { SCHEMA_VERSION } from '../../src/extension/shared/storage-schema.js';
 import { collectorUrl, effectiveCollectorUrl, readReporting } from '../../src/extension/shared/reporting-state.js';
 import { Store } from '../../src/extension/shared/store.js';
 import { FakeStorage } from './fakes.js';
@@ -33,7 +34,7 @@ describe('storage layout 2', () => {
   it('turns off a consent left by an unversioned development build', async () => {
     const storage = new FakeStorage({ reporting: { consent: true, decidedAt: 1, collectorUrl: null } });
     await new Store(storage).migrate();
-    expect(storage.raw('schemaVersion')).toBe(2);
+    expect(storage.raw('schemaVersion')).toBe(SCHEMA_VERSION);
     expect(readReporting(storage.raw('reporting')).consent).toBe(false);
   });
 });

@@ -2,17 +2,22 @@
 // registered synchronously at the top level: a worker woken by an event gets it only if the
 // listener exists by the end of the first turn (developer.chrome.com, "Migrate to a service
 // worker", "Register listeners synchronously").
+import { runNdt7Measurement } from '../../core/ndt7/index.js';
 import { runMeasurement } from '../../core/runner.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import { alarms, dataCollection, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
+import { browserWebSocketFactory } from '../platform/browser-websocket.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
+import { locateFetch } from '../platform/locate-fetch.js';
 import { networkState } from '../platform/network-state.js';
 import { allEndpoints } from '../shared/endpoints.js';
 import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
+import { providerMeasure } from './measure-provider.js';
+import { MlabPolicy } from './mlab-retry.js';
 import { Reporting } from './reporting.js';
 import { RunController } from './run-controller.js';
 import { Scheduler } from './scheduler.js';
@@ -38,8 +43,19 @@ const reporting = new Reporting({
   warn: (message) => console.warn(message),
 });
 
+// M-Lab (issue 6): consent, its scheduling rules and retries; runs go over the browser's WebSocket.
+const mlab = new MlabPolicy({ storage: storageLocal, alarms, now: () => Date.now(), random: Math.random });
+
 const controller = new RunController({
-  measure: runMeasurement,
+  measure: providerMeasure({
+    http: runMeasurement,
+    mlab: runNdt7Measurement,
+    webSocket: browserWebSocketFactory(),
+    locateFetch: locateFetch(),
+    mlabState: () => mlab.state(),
+    clientVersion: VERSION,
+  }),
+  refuse: (endpoint) => mlab.refuse(endpoint),
   store,
   runDeps: (signal, onProgress) => ({
     fetch: fetchImpl,
@@ -70,6 +86,7 @@ const scheduler = new Scheduler({
   endpoints,
   now: () => Date.now(),
   random: Math.random,
+  mlab,
 });
 
 messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints }));
@@ -83,5 +100,6 @@ storageLocal.onChanged((changes) => {
   if (!change) return;
   const before = readSettings(change.oldValue);
   const after = readSettings(change.newValue);
-  if (before.schedule !== after.schedule) void scheduler.arm(after, true);
+  // The endpoint decides the interval too (M-Lab has its own rules).
+  if (before.schedule !== after.schedule || before.selectedEndpointId !== after.selectedEndpointId) void scheduler.arm(after, true);
 });

@@ -8,12 +8,17 @@ import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared
 import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 
-/** The measurement itself: the core's runMeasurement, or another provider with its contract. */
-export type Measure = (deps: RunDeps, opts: RunOptions) => Promise<Result>;
+/**
+ * The measurement itself: the core's runMeasurement, or another provider with its contract;
+ * the endpoint says which (background/measure-provider.ts).
+ */
+export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef) => Promise<Result>;
 
 export interface RunControllerDeps {
   measure: Measure;
   store: Store;
+  /** Why a run on this endpoint must not start (M-Lab without consent); undefined when it may. */
+  refuse?: (endpoint: EndpointRef) => Promise<string | undefined>;
   /** The platform's side effects for one run (fetch, clock, hasher, plaintext guard). */
   runDeps: (signal: AbortSignal, onProgress: (p: Progress) => void) => RunDeps;
   broadcast: (event: BackgroundEvent) => void;
@@ -98,6 +103,10 @@ export class RunController {
   async start(endpoint: EndpointRef, trigger: Trigger, settings: Settings): Promise<RunState> {
     await this.ready;
     if (this.running) return this.running.state;
+    const refusal = await this.deps.refuse?.(endpoint);
+    // Another start may have begun while the refusal was read: join it.
+    if (this.running) return (this.running as Running).state;
+    if (refusal) return { status: 'idle', error: refusal };
     this.lastError = undefined;
     const controller = new AbortController();
     const startedAt = this.deps.now();
@@ -139,12 +148,13 @@ export class RunController {
     try {
       await store.setActiveRun(activeRecord(state, state.startedAt, 0));
       this.deps.broadcast({ event: 'state', state });
-      result = await this.deps.measure(this.deps.runDeps(running.controller.signal, onProgress), {
+      const opts = {
         url: state.endpoint.url,
-        diagnose: 'auto',
+        diagnose: 'auto' as const,
         budgetBytes: settings.runBudgetMb * 1e6,
         maxDurationMs: settings.maxRunSeconds * 1000,
-      });
+      };
+      result = await this.deps.measure(this.deps.runDeps(running.controller.signal, onProgress), opts, state.endpoint);
     } catch (err) {
       // The core reports failures as a Result; anything thrown is a bug on our side, and it
       // still ends as a failed run, never as a run that stays "running".

@@ -3,6 +3,8 @@
 // fires, so the period never drifts into lockstep with other users.
 import type { AlarmInfo, AlarmsPort, NetworkState } from '../platform/ports.js';
 import { chooseEndpoint, type EndpointRef } from '../shared/endpoints.js';
+import type { MlabPolicy } from './mlab-retry.js';
+import { MLAB_RETRY_ALARM } from './mlab-schedule.js';
 import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 import type { RunController } from './run-controller.js';
@@ -16,6 +18,8 @@ export interface SchedulerDeps {
   endpoints: (settings: Settings) => EndpointRef[];
   now: () => number;
   random: () => number;
+  /** M-Lab's consent, intervals and no-capacity retries (issue 6); absent: plain schedule only. */
+  mlab?: MlabPolicy;
 }
 
 export class Scheduler {
@@ -24,7 +28,10 @@ export class Scheduler {
   /** Arms the alarm for the settings' schedule; keeps an armed alarm unless `force`. */
   async arm(settings: Settings, force = false): Promise<void> {
     const { alarms } = this.deps;
-    const when = nextCheckAt(settings.schedule, this.deps.now(), this.deps.random);
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
+    const when = this.deps.mlab
+      ? this.deps.mlab.nextCheckAt(settings.schedule, endpoint, this.deps.now())
+      : nextCheckAt(settings.schedule, this.deps.now(), this.deps.random);
     if (when === undefined) {
       await alarms.clear(ALARM_NAME);
       return;
@@ -35,10 +42,11 @@ export class Scheduler {
 
   /** The alarm fired: re-arm first (a crash in the run must not end the schedule), then check. */
   async onAlarm(alarm: AlarmInfo): Promise<void> {
-    if (alarm.name !== ALARM_NAME) return;
+    if (alarm.name !== ALARM_NAME && alarm.name !== MLAB_RETRY_ALARM) return;
     const { store, controller } = this.deps;
     const settings = await store.settings();
-    await this.arm(settings, true);
+    // A retry after M-Lab had no capacity leaves the regular schedule as it is.
+    if (alarm.name === ALARM_NAME) await this.arm(settings, true);
     if (settings.schedule === 'off') return;
     const at = this.deps.now();
     const reason = skipReason({
@@ -48,12 +56,16 @@ export class Scheduler {
       running: controller.state().status === 'running',
     });
     const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
-    if (reason || !endpoint) {
-      await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? 'no endpoint is configured' });
+    const refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
+    if (reason || refusal || !endpoint) {
+      await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? refusal ?? 'no endpoint is configured' });
       return;
     }
     await store.appendScheduleLog({ at, outcome: 'started' });
-    await controller.start(endpoint, 'scheduled', settings);
+    const started = await controller.start(endpoint, 'scheduled', settings);
     await controller.settled();
+    if (!this.deps.mlab || started.status !== 'running') return;
+    const entry = (await store.history()).find((e) => e.id === started.runId);
+    if (entry) await this.deps.mlab.afterScheduledRun(endpoint, entry.result);
   }
 }

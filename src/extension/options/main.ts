@@ -7,12 +7,14 @@ import { byId, localizePage } from '../shared/dom.js';
 import { Store } from '../shared/store.js';
 import { budgetSection } from './budget-section.js';
 import { endpointsSection } from './endpoints-section.js';
+import { mlabSection } from './mlab-section.js';
 import { reportingSection } from './reporting-section.js';
 import { scheduleSection } from './schedule-section.js';
 import type { OptionsContext, OptionsSection } from './section.js';
 
 const SECTIONS: OptionsSection[] = [
   endpointsSection,
+  mlabSection(storageLocal),
   scheduleSection,
   budgetSection,
   reportingSection({

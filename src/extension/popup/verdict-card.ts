@@ -5,6 +5,7 @@ import { el } from '../shared/dom.js';
 import { screenMedian } from '../shared/history-export.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { formatMbps, verdictText } from '../shared/verdict-text.js';
+import { mlabScope } from './mlab-scope.js';
 
 const LABEL_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',
@@ -55,6 +56,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry | undef
       t(entry.trigger === 'scheduled' ? 'ranScheduled' : 'ranManual', [new Date(entry.finishedAt).toLocaleString(), entry.endpoint.name]),
     ),
     details,
+    mlabScope(entry, t),
   ];
   card.replaceChildren(...parts.filter((p): p is Node => p !== undefined));
 }

@@ -1,10 +1,21 @@
 // Endpoints: the defaults shipped in the build (config/endpoints.json, read by build.mjs) and
 // the custom ones the user adds on the options page.
 
+/**
+ * Which measurement a run makes: "http" (the default) measures one of our endpoints with the
+ * HTTP runner; "mlab" measures M-Lab's ndt7 servers, and its `url` is M-Lab's locate API.
+ */
+export type EndpointKind = 'http' | 'mlab';
+
 export interface EndpointRef {
   id: string;
   name: string;
   url: string;
+  kind?: EndpointKind;
+}
+
+export function isMlabEndpoint(e: EndpointRef | undefined): boolean {
+  return e?.kind === 'mlab';
 }
 
 export function allEndpoints(defaults: readonly EndpointRef[], custom: readonly EndpointRef[]): EndpointRef[] {

@@ -35,6 +35,13 @@ export const MIGRATIONS: readonly Migration[] = [
       };
     },
   },
+  {
+    to: 3,
+    why: 'the M-Lab provider (issue 6): consent under `mlab`, written explicitly off, so that no older data can start tests whose data M-Lab publishes with the IP address; no locate override and no pending retry',
+    up(data) {
+      return { ...data, mlab: { consent: false, decidedAt: null, locateUrl: null, retryAttempt: 0 } };
+    },
+  },
 ];
 
 export interface MigrationOutcome {

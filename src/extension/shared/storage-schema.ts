@@ -6,8 +6,11 @@ import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
 
-/** 2: anonymous reporting's `reporting` and `reportQueue` (shared/reporting-state.ts). */
-export const SCHEMA_VERSION = 2;
+/**
+ * 2: anonymous reporting's `reporting` and `reportQueue` (shared/reporting-state.ts).
+ * 3: the M-Lab provider's consent and retry state under `mlab` (shared/mlab-state.ts).
+ */
+export const SCHEMA_VERSION = 3;
 export const HISTORY_CAP = 500;
 export const SCHEDULE_LOG_CAP = 50;
 
@@ -25,7 +28,7 @@ const num = v.pipe(
   v.transform((x) => x ?? NaN),
 );
 
-const endpointRef = v.object({ id: v.string(), name: v.string(), url: v.string() });
+const endpointRef = v.object({ id: v.string(), name: v.string(), url: v.string(), kind: v.optional(v.picklist(['http', 'mlab'])) });
 
 const transfer = v.looseObject({ bytes: num, ms: num, mbps: num });
 const leg = v.looseObject({

@@ -1,0 +1,60 @@
+// The run path picks the provider by the endpoint's kind: our HTTP endpoints are measured by
+// the core's runMeasurement, M-Lab (issue 6) by runNdt7Measurement over the browser's
+// WebSocket. Both return the same Result, so history, the popup and reports need not care.
+// An M-Lab run checks the user's consent here too, right before anything reaches M-Lab: the
+// controller refuses to start without it, and this covers consent withdrawn in between.
+import type { FetchLike } from '../../core/io.js';
+import type { Ndt7Deps, Ndt7Options, Ndt7Result } from '../../core/ndt7/index.js';
+import type { WebSocketFactory } from '../../core/ndt7/websocket.js';
+import type { RunDeps, RunOptions } from '../../core/runner.js';
+import type { Result } from '../../core/types.js';
+import { isMlabEndpoint } from '../shared/endpoints.js';
+import { locateUrlFor, mlabRefusal, type MlabState } from '../shared/mlab-state.js';
+import { failedResult, type Measure } from './run-controller.js';
+
+/** How M-Lab's servers and locate service see this client (ndt7 spec: clients name themselves). */
+export const MLAB_CLIENT_NAME = 'tls-throttle-detector-extension';
+
+export interface ProviderDeps {
+  http: (deps: RunDeps, opts: RunOptions) => Promise<Result>;
+  mlab: (deps: Ndt7Deps, opts: Ndt7Options) => Promise<Ndt7Result>;
+  webSocket: WebSocketFactory;
+  /**
+   * fetch for the locate API. Not the measurement fetch: that one never follows redirects
+   * (a redirected plaintext leg is interference), while the ndt7 spec asks clients to follow
+   * the locate service's.
+   */
+  locateFetch: FetchLike;
+  mlabState: () => Promise<MlabState>;
+  clientVersion: string;
+}
+
+export function providerMeasure(p: ProviderDeps): Measure {
+  return async (deps, opts, endpoint) => {
+    if (!isMlabEndpoint(endpoint)) return p.http(deps, opts);
+    const state = await p.mlabState();
+    const refusal = mlabRefusal(state);
+    if (refusal) return failedResult('mlab', refusal, 0, 0);
+    return p.mlab(
+      {
+        fetch: p.locateFetch,
+        webSocket: p.webSocket,
+        clock: deps.clock,
+        random: deps.random,
+        signal: deps.signal,
+        onProgress: deps.onProgress,
+        clientTlsCapacityMbps: deps.clientTlsCapacityMbps,
+      },
+      {
+        locateUrl: locateUrlFor(endpoint, state),
+        clientName: MLAB_CLIENT_NAME,
+        clientVersion: p.clientVersion,
+        diagnose: opts.diagnose,
+        budgetBytes: opts.budgetBytes,
+        maxDurationMs: opts.maxDurationMs,
+        maxRounds: opts.maxRounds,
+        marginRatio: opts.marginRatio,
+      },
+    );
+  };
+}
