@@ -1,0 +1,154 @@
+// M-Lab as a default endpoint, end to end in real headless Chromium: the built extension, a
+// local locate stub standing in for locate.measurementlab.net, and a local ndt7 server
+// speaking ws:// and wss:// on one port, its development CA trusted through an NSS db.
+// The locate stub listens on 127.0.0.1 (a default endpoint's host, so the consent's permission
+// request needs no prompt a headless browser could not answer); the ndt7 server on 127.0.0.2,
+// a host the extension holds no permission for: the WebSockets must work without one, as they
+// do towards M-Lab's own servers.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MLAB_CANNOT_SHOW, MLAB_CONSENT_TEXT } from '../../src/core/ndt7/disclosure.js';
+import { VERDICTS } from '../../src/core/types.js';
+import { devCertificate, type DevCertificate } from '../../src/server/dev-ca.js';
+import { startLocateStub, type LocalMachine, type LocateStub } from '../../src/server/ndt7/locate-stub.js';
+import { startNdt7Server, type Ndt7Server } from '../../src/server/ndt7/ndt7-server.js';
+import { TokenStore } from '../../src/server/ndt7/tokens.js';
+import { startPacingProxy, type PacingProxy } from '../support/pacing-proxy.js';
+import { CHROMIUM_PATH, ExtensionBrowser } from './support/extension-browser.js';
+
+const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
+if (!haveBrowser) console.warn(`skipping the M-Lab e2e: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
+
+const NDT7_HOST = '127.0.0.2';
+/** A stored NaN comes back from Chrome's storage as null. */
+const fixed = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
+const MACHINE = 'mlab1-lo01';
+
+describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromium', () => {
+  let dir: string;
+  let dev: DevCertificate;
+  let ndt7: Ndt7Server;
+  let locate: LocateStub;
+  let proxy: PacingProxy | undefined;
+  /** What the locate stub lists: the ndt7 server itself, or the pacing proxy in front of it. */
+  let listed: LocalMachine[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ttd-e2e-mlab-'));
+    dev = await devCertificate(dir, [NDT7_HOST]);
+    const tokens = new TokenStore();
+    ndt7 = await startNdt7Server({ host: NDT7_HOST, ports: [0], certPem: dev.certPem, keyPem: dev.keyPem, tokens });
+    const port = ndt7.ports[0]!;
+    listed = [{ machine: MACHINE, host: NDT7_HOST, wsPort: port, wssPort: port }];
+    locate = await startLocateStub({ host: '127.0.0.1', tokens, machines: () => listed });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await locate?.close();
+    await ndt7?.close(0);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Points the extension at the local locate stub and caps a run, as a developer would in storage. */
+  async function useLocalMlab(browser: ExtensionBrowser, maxRunSeconds: number): Promise<void> {
+    const page = await browser.openPage('options.html');
+    try {
+      await page.evaluate(
+        async ({ locateUrl, maxRunSeconds }) => {
+          const { mlab, settings } = (await chrome.storage.local.get(['mlab', 'settings'])) as Record<string, object | undefined>;
+          await chrome.storage.local.set({ mlab: { ...mlab, locateUrl }, settings: { ...settings, maxRunSeconds } });
+        },
+        { locateUrl: locate.url, maxRunSeconds },
+      );
+    } finally {
+      await page.close();
+    }
+  }
+
+  /** Ticks the consent box on the options page after checking what it says. */
+  async function acceptMlab(browser: ExtensionBrowser): Promise<Page> {
+    const options = await browser.openPage('options.html');
+    expect(await options.locator('#mlab-consent-text').textContent()).toBe(MLAB_CONSENT_TEXT);
+    expect(await options.locator('#mlab-status').getAttribute('data-state')).toBe('off');
+    await options.getByLabel('Run tests against M-Lab servers').check();
+    await options.waitForSelector('#mlab-status[data-state="on"]', { timeout: 5000 });
+    return options;
+  }
+
+  it('refuses an M-Lab test before consent and reaches no M-Lab server', async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: dev.caPath });
+    try {
+      await useLocalMlab(browser, 30);
+      const options = await browser.openPage('options.html');
+      await options.getByLabel('Measurement Lab (M-Lab), nearest server').check();
+      await options.close();
+      const requestsBefore = locate.requests.length;
+      const popup = await browser.openPage('popup.html');
+      await popup.getByRole('button', { name: 'Run test' }).click();
+      await popup.waitForSelector('#run-error:not([hidden])', { timeout: 5000 });
+      expect(await popup.locator('#run-error').textContent()).toMatch(/^M-Lab tests are off: M-Lab publishes every test with your IP address/);
+      expect(locate.requests.length).toBe(requestsBefore);
+      expect(await browser.history()).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('runs a test against the local M-Lab once consent is given, files it as mlab:<machine>, and explains its scope', async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: dev.caPath });
+    try {
+      await useLocalMlab(browser, 30);
+      const options = await acceptMlab(browser);
+      // Consent makes M-Lab the endpoint tests use.
+      expect(await options.getByLabel('Measurement Lab (M-Lab), nearest server').isChecked()).toBe(true);
+      await options.close();
+      const started = { ...ndt7.stats.started };
+      const run = await browser.runTest({ timeoutMs: 90_000 });
+      const r = run.result;
+      console.log(`Chromium, M-Lab on raw loopback: ${r.verdict}, ratio ${fixed(r.ratio)}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms, legs ${r.legs.map((l) => `${l.id} ${fixed(l.medianMbps)} Mbit/s`).join(', ')}${r.error ? `, error: ${r.error}` : ''}`);
+      expect(VERDICTS).toContain(run.verdict);
+      // Raw loopback is CPU-bound (TLS costs more): any measured verdict is right, a failure is not.
+      expect(run.verdict, r.error).not.toBe('failed');
+      expect(r.endpoint).toBe(`mlab:${MACHINE}`);
+      expect(run.entry.endpoint).toMatchObject({ id: 'mlab', kind: 'mlab' });
+      expect(r.legs.filter((l) => l.transfers.length).map((l) => l.id.split('-')[0]).sort()).toEqual(['ws', 'wss']);
+      expect(ndt7.stats.started['ws-down']).toBeGreaterThan(started['ws-down']);
+      expect(ndt7.stats.started['wss-down']).toBeGreaterThan(started['wss-down']);
+      expect(locate.requests.at(-1)!.get('client_name')).toBe('tls-throttle-detector-extension');
+
+      const popup = await browser.openPage('popup.html');
+      const scope = popup.locator('#latest details.mlab-scope');
+      await scope.locator('summary').click();
+      const text = (await scope.textContent()) ?? '';
+      expect(text).toContain('What a test on M-Lab can and cannot show');
+      for (const line of MLAB_CANNOT_SHOW) expect(text).toContain(line);
+    } finally {
+      await browser.close();
+    }
+  }, 150_000);
+
+  it('says tls-throttled when the line in front of the ndt7 server paces TLS to 10 Mbit/s and plaintext to 50', async () => {
+    proxy = await startPacingProxy({ targetHost: NDT7_HOST, targetPort: ndt7.ports[0]!, listenHost: NDT7_HOST, plainMbps: 50, tlsMbps: 10 });
+    listed = [{ machine: MACHINE, host: NDT7_HOST, wsPort: proxy.port, wssPort: proxy.port }];
+    const browser = await ExtensionBrowser.launch({ caPath: dev.caPath });
+    try {
+      await useLocalMlab(browser, 90);
+      await (await acceptMlab(browser)).close();
+      const run = await browser.runTest({ timeoutMs: 150_000 });
+      const r = run.result;
+      console.log(`Chromium, M-Lab, TLS 10 / plain 50 Mbit/s: ${r.verdict}, ratio ${fixed(r.ratio)} (${r.ci95.map(fixed).join('-')}), ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms, shaping ${JSON.stringify(r.shaping)}, legs ${r.legs.map((l) => `${l.id} ${fixed(l.medianMbps)} Mbit/s`).join(', ')}${r.error ? `, error: ${r.error}` : ''}`);
+      expect(run.verdict, r.error ?? JSON.stringify(r.warnings)).toBe('tls-throttled');
+      expect(r.ratio).toBeGreaterThan(4);
+      expect(r.ratio).toBeLessThan(6);
+      expect(r.endpoint).toBe(`mlab:${MACHINE}`);
+    } finally {
+      await browser.close();
+      await proxy.close();
+      proxy = undefined;
+      listed = [{ machine: MACHINE, host: NDT7_HOST, wsPort: ndt7.ports[0]!, wssPort: ndt7.ports[0]! }];
+    }
+  }, 240_000);
+});
