@@ -12,7 +12,8 @@ import { acquireLabLock, ADDR, createLab, destroyLab, LINE_DOWN_DEV, NS, setLine
 import type { Scenario } from './scenarios.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
-const CLI = join(REPO, 'dist', 'cli.js');
+// TTD_LAB_CLI points the lab at another build (a method change tried against the same shaping).
+const CLI = process.env.TTD_LAB_CLI ?? join(REPO, 'dist', 'cli.js');
 const BLASTER_PORT = 9000;
 
 export interface Noise {
