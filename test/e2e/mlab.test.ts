@@ -1,11 +1,13 @@
-// M-Lab as a default endpoint, end to end in real headless Chromium: the built extension, a
+// M-Lab as a default endpoint, end to end in real headless Chromium (and Firefox): the built extension, a
 // local locate stub standing in for locate.measurementlab.net, and a local ndt7 server
 // speaking ws:// and wss:// on one port, its development CA trusted through an NSS db.
 // The locate stub listens on 127.0.0.1 (a default endpoint's host, so the consent's permission
 // request needs no prompt a headless browser could not answer); the ndt7 server on 127.0.0.2,
 // a host the extension holds no permission for: the WebSockets must work without one, as they
 // do towards M-Lab's own servers.
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -18,6 +20,7 @@ import { startNdt7Server, type Ndt7Server } from '../../src/server/ndt7/ndt7-ser
 import { TokenStore } from '../../src/server/ndt7/tokens.js';
 import { startPacingProxy, type PacingProxy } from '../support/pacing-proxy.js';
 import { CHROMIUM_PATH, ExtensionBrowser } from './support/extension-browser.js';
+import { FirefoxExtension, haveFirefox } from './support/firefox-browser.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the M-Lab e2e: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -27,7 +30,7 @@ const NDT7_HOST = '127.0.0.2';
 const fixed = (x: number | null) => (typeof x === 'number' ? x.toFixed(2) : '–');
 const MACHINE = 'mlab1-lo01';
 
-describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromium', () => {
+describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromium (and Firefox)', () => {
   let dir: string;
   let dev: DevCertificate;
   let ndt7: Ndt7Server;
@@ -151,4 +154,40 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       listed = [{ machine: MACHINE, host: NDT7_HOST, wsPort: ndt7.ports[0]!, wssPort: ndt7.ports[0]! }];
     }
   }, 240_000);
+
+  // Firefox's default extension CSP would upgrade ws:// to wss:// (upgrade-insecure-requests);
+  // ours leaves it out, and the core refuses a ws leg whose socket shows wss:. The server's
+  // own count of ws:// tests is the proof that the plain leg crossed the wire in the clear.
+  it.skipIf(!haveFirefox)('runs the same test in Firefox with the ws:// leg kept plaintext', async () => {
+    // Firefox's automation reaches extension pages only from a web page (support/firefox-browser.ts).
+    const launchPage: Server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>launch</title>'));
+    launchPage.listen(0, '127.0.0.1');
+    await once(launchPage, 'listening');
+    const ff = await FirefoxExtension.launch({
+      caPath: dev.caPath,
+      launchPageUrl: `http://127.0.0.1:${(launchPage.address() as { port: number }).port}/`,
+    });
+    try {
+      const options = await ff.open('options.html');
+      await options.evaluate(async (locateUrl) => {
+        const api = (globalThis as unknown as { browser: typeof chrome }).browser;
+        const { mlab, settings } = (await api.storage.local.get(['mlab', 'settings'])) as Record<string, object | undefined>;
+        await api.storage.local.set({ mlab: { ...mlab, locateUrl }, settings: { ...settings, maxRunSeconds: 30 } });
+      }, locate.url);
+      expect(await options.$eval('#mlab-consent-text', (e) => e.textContent)).toBe(MLAB_CONSENT_TEXT);
+      await options.click('#mlab-consent');
+      await options.waitForSelector('#mlab-status[data-state="on"]', { timeout: 10_000 });
+      const started = { ...ndt7.stats.started };
+      const { verdict, entry } = await ff.runTest(90_000);
+      const r = entry.result;
+      console.log(`Firefox, M-Lab on raw loopback: ${verdict}, ratio ${fixed(r.ratio)}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB${r.error ? `, error: ${r.error}` : ''}`);
+      expect(verdict, r.error).not.toBe('failed');
+      expect(r.endpoint).toBe(`mlab:${MACHINE}`);
+      expect(ndt7.stats.started['ws-down']).toBeGreaterThan(started['ws-down']);
+      expect(ndt7.stats.started['wss-down']).toBeGreaterThan(started['wss-down']);
+    } finally {
+      await ff.close();
+      launchPage.close();
+    }
+  }, 150_000);
 });
