@@ -4,6 +4,7 @@
 // Looking at the data after every round from MIN_ROUNDS on is a sequential design; it stays
 // honest because a finding needs the whole 95% interval beyond a 25% margin, which noise
 // around equal speeds almost never reaches (the lab's false-positive runs measure that).
+import { cpuBoundWarning, cpuMayLimitTls } from './cpu-bound.js';
 import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from './compare.js';
 import { describeError, MeasureError } from './errors.js';
 import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
@@ -108,7 +109,8 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
       const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
       if (shaping) result.shaping = shaping;
     }
-    await runner.checkCpuBound(result, slowLeg);
+    const fastLeg = result.verdict === 'tls-throttled' ? decision.basis.referenceLeg : decision.basis.suspectLeg;
+    await runner.checkCpuBound(result, slowLeg, fastLeg);
   }
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
@@ -450,11 +452,12 @@ class Runner {
    * An HTTPS leg near the TLS capacity of either computer may be slow because of its CPU, not
    * the line: then no finding, only a warning (loopback tests meet this; real lines rarely).
    */
-  async checkCpuBound(result: Result, slowLeg: string): Promise<void> {
+  async checkCpuBound(result: Result, slowLeg: string, fastLeg: string): Promise<void> {
     if (result.verdict !== 'tls-throttled') return;
     const leg = result.legs.find((l) => l.id === slowLeg);
+    const reference = result.legs.find((l) => l.id === fastLeg);
     if (!leg || leg.scheme !== 'https') return;
-    const near = (capacity: number) => capacity > 0 && leg.medianMbps >= 0.6 * capacity;
+    const near = (capacity: number) => cpuMayLimitTls(leg.medianMbps, reference?.medianMbps ?? 0, capacity);
     const endpointCapacity = this.target.mode === 'endpoint' ? this.target.info.tlsCapacityMbps : 0;
     let which: string | undefined;
     let capacity = 0;
@@ -470,7 +473,7 @@ class Runner {
     delete result.cause;
     delete result.shaping;
     result.warnings.push(
-      `HTTPS ran at ${leg.medianMbps.toFixed(0)} Mbit/s, near ${which} own TLS capacity of ${capacity.toFixed(0)} Mbit/s: a processor, not the network, may be what limits it`,
+      cpuBoundWarning('HTTPS', leg.medianMbps, 'HTTP', reference?.medianMbps ?? 0, which, capacity),
     );
   }
 }

@@ -11,11 +11,12 @@ const OPTS: RunOptions = {
   seed: 42,
 };
 
-async function run(sim: SimOptions, opts: Partial<RunOptions> = {}) {
+async function run(sim: SimOptions, opts: Partial<RunOptions> = {}, clientTlsCapacityMbps?: number) {
   const net = simNetwork(sim);
   const rnd = xoshiro128(7);
+  const capacity = clientTlsCapacityMbps === undefined ? {} : { clientTlsCapacityMbps: async () => clientTlsCapacityMbps };
   const result = await runMeasurement(
-    { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32 },
+    { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, ...capacity },
     { ...OPTS, ...opts },
   );
   return { result, net };
@@ -136,6 +137,19 @@ describe('runMeasurement on a simulated line', () => {
     );
     expect(result.verdict).toBe('tls-throttled');
     expect(result.warnings.join(' ')).toMatch(/uploads only/);
+  });
+
+  it('does not blame the network when plaintext runs past this computer\'s TLS capacity', async () => {
+    const legs = { 'https-443': { mbps: 2500 }, 'http-80': { mbps: 6000 } };
+    const { result } = await run({ legs }, { diagnose: 'never', budgetBytes: 2e9 }, 4000);
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.warnings.join(' ')).toMatch(/HTTPS ran at 2500 Mbit\/s and HTTP at 6000 Mbit\/s, against this computer's own TLS capacity of 4000/);
+  });
+
+  it('keeps the finding when TLS is slow far below what the processors allow', async () => {
+    const legs = { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } };
+    const { result } = await run({ legs }, { diagnose: 'never' }, 4000);
+    expect(result.verdict).toBe('tls-throttled');
   });
 
   it('reads a token bucket: a burst, then the shaped rate', async () => {

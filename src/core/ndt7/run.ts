@@ -10,6 +10,7 @@
 //     { diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 },
 //   );
 // result.mlab.noCapacity tells a scheduler to back off (schedule.ts, mlabBackoffDelayMs).
+import { cpuBoundWarning, cpuMayLimitTls } from '../cpu-bound.js';
 import { median } from 'simple-statistics';
 import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from '../compare.js';
 import { describeError, MeasureError } from '../errors.js';
@@ -207,7 +208,8 @@ async function finish(deps: Ndt7Deps, state: RunState, result: Ndt7Result, runne
       const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
       if (shaping) result.shaping = shaping;
     }
-    await checkCpuBound(deps, result, slowLeg);
+    const fastLeg = result.verdict === 'tls-throttled' ? decision.basis.referenceLeg : decision.basis.suspectLeg;
+    await checkCpuBound(deps, result, slowLeg, fastLeg);
   }
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
@@ -225,22 +227,20 @@ function explainUnclear(comparisons: Comparison[]): string[] {
 }
 
 /**
- * As runner.ts: a TLS leg near this computer's own TLS capacity may be slow because of its
- * processor, not the line, so it is no finding (M-Lab's servers are never the bottleneck we
- * could measure, so only the client's capacity is checked).
+ * As runner.ts (cpu-bound.ts): only the client's capacity is checked, since M-Lab's servers
+ * publish none.
  */
-async function checkCpuBound(deps: Ndt7Deps, result: Result, slowLeg: string): Promise<void> {
+async function checkCpuBound(deps: Ndt7Deps, result: Result, slowLeg: string, fastLeg: string): Promise<void> {
   if (result.verdict !== 'tls-throttled' || !deps.clientTlsCapacityMbps) return;
   const leg = result.legs.find((l) => l.id === slowLeg);
+  const plainMbps = result.legs.find((l) => l.id === fastLeg)?.medianMbps ?? 0;
   if (!leg || leg.scheme !== 'https') return;
   const capacity = await deps.clientTlsCapacityMbps().catch(() => 0);
-  if (!(capacity > 0 && leg.medianMbps >= 0.6 * capacity)) return;
+  if (!cpuMayLimitTls(leg.medianMbps, plainMbps, capacity)) return;
   result.verdict = 'inconclusive';
   delete result.cause;
   delete result.shaping;
-  result.warnings.push(
-    `wss ran at ${leg.medianMbps.toFixed(0)} Mbit/s, near this computer's own TLS capacity of ${capacity.toFixed(0)} Mbit/s: a processor, not the network, may be what limits it`,
-  );
+  result.warnings.push(cpuBoundWarning('wss', leg.medianMbps, 'ws', plainMbps, "this computer's", capacity));
 }
 
 function round3(x: number): number {
