@@ -123,7 +123,8 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       expect(locate.requests.at(-1)!.get('client_name')).toBe('tls-throttle-detector-extension');
 
       const popup = await browser.openPage('popup.html');
-      const scope = popup.locator('#latest details.mlab-scope');
+      expect(await popup.locator('#latest .mlab-scope > p').textContent()).toBe(`M-Lab server ${MACHINE} (Loopback, ZZ)`);
+      const scope = popup.locator('#latest .mlab-scope details');
       await scope.locator('summary').click();
       const text = (await scope.textContent()) ?? '';
       expect(text).toContain('What a test on M-Lab can and cannot show');

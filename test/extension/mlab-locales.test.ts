@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MLAB_CAN_SHOW, MLAB_CANNOT_SHOW, MLAB_CONSENT_TEXT, MLAB_PRIVACY_URL } from '../../src/core/ndt7/disclosure.js';
-import { isMlabEntry, MLAB_CAN_SHOW_KEYS, MLAB_CANNOT_SHOW_KEYS } from '../../src/extension/popup/mlab-scope.js';
+import { isMlabEntry, MLAB_CAN_SHOW_KEYS, MLAB_CANNOT_SHOW_KEYS, mlabServer } from '../../src/extension/popup/mlab-scope.js';
 import { entry, sampleResult } from './sample-result.js';
 
 type Messages = Record<string, { message: string }>;
@@ -32,6 +32,18 @@ describe('M-Lab wording', () => {
     const cannot = MLAB_CANNOT_SHOW_KEYS.map((k) => en[k]!.message).join('\n');
     expect(cannot).toMatch(/SNI\) is M-Lab's own hostname/);
     expect(cannot).toMatch(/WebSocket on port 80 may be classified differently/);
+  });
+});
+
+describe('mlabServer', () => {
+  it('names the machine and where it is', () => {
+    const r = { ...sampleResult({ endpoint: 'mlab:mlab1-lga03' }), mlab: { machine: 'mlab1-lga03', city: 'New York', country: 'US', noCapacity: false } };
+    expect(mlabServer(entry(1, r))).toBe('mlab1-lga03 (New York, US)');
+  });
+
+  it('names the machine alone when the locate service gave no place, and nothing for a run that reached none', () => {
+    expect(mlabServer(entry(1, { ...sampleResult(), mlab: { machine: 'mlab2-x', noCapacity: false } } as never))).toBe('mlab2-x');
+    expect(mlabServer(entry(1, { ...sampleResult(), mlab: { noCapacity: true } } as never))).toBeUndefined();
   });
 });
 

@@ -15,17 +15,31 @@ export function isMlabEntry(entry: HistoryEntry): boolean {
   return entry.endpoint.kind === 'mlab' || entry.result.endpoint === 'mlab' || entry.result.endpoint.startsWith('mlab:');
 }
 
-/** The explanation for an M-Lab result; undefined for any other. */
+/** "mlab1-lga03 (New York, US)": the server a result came from, as runNdt7Measurement names it. */
+export function mlabServer(entry: HistoryEntry): string | undefined {
+  const m = (entry.result as { mlab?: { machine?: unknown; city?: unknown; country?: unknown } }).mlab;
+  if (!m || typeof m.machine !== 'string') return undefined;
+  const place = [m.city, m.country].filter((x): x is string => typeof x === 'string' && x !== '').join(', ');
+  return place ? `${m.machine} (${place})` : m.machine;
+}
+
+/** The explanation for an M-Lab result (and the server it came from); undefined for any other. */
 export function mlabScope(entry: HistoryEntry, t: Translate): HTMLElement | undefined {
   if (!isMlabEntry(entry)) return undefined;
   const list = (keys: string[]) => el('ul', {}, ...keys.map((k) => el('li', {}, t(k))));
+  const server = mlabServer(entry);
   return el(
-    'details',
+    'div',
     { class: 'mlab-scope' },
-    el('summary', {}, t('mlabScopeSummary')),
-    el('p', {}, t('mlabCanShowHeading')),
-    list(MLAB_CAN_SHOW_KEYS),
-    el('p', {}, t('mlabCannotShowHeading')),
-    list(MLAB_CANNOT_SHOW_KEYS),
+    server ? el('p', { class: 'muted' }, t('mlabServerLine', [server])) : undefined,
+    el(
+      'details',
+      {},
+      el('summary', {}, t('mlabScopeSummary')),
+      el('p', {}, t('mlabCanShowHeading')),
+      list(MLAB_CAN_SHOW_KEYS),
+      el('p', {}, t('mlabCannotShowHeading')),
+      list(MLAB_CANNOT_SHOW_KEYS),
+    ),
   );
 }

@@ -5,7 +5,7 @@ import { el } from '../shared/dom.js';
 import { screenMedian } from '../shared/history-export.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { formatMbps, verdictText } from '../shared/verdict-text.js';
-import { mlabScope } from './mlab-scope.js';
+import { isMlabEntry, mlabScope } from './mlab-scope.js';
 
 const LABEL_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',
@@ -46,7 +46,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry | undef
     el('h3', {}, verdictLabel(r.verdict, t)),
     el('p', { class: 'headline' }, text.headline),
     https !== undefined && http !== undefined
-      ? el('p', { class: 'muted' }, t('screenSpeeds', [formatMbps(https), formatMbps(http)]))
+      ? el('p', { class: 'muted' }, t(isMlabEntry(entry) ? 'mlabScreenSpeeds' : 'screenSpeeds', [formatMbps(https), formatMbps(http)]))
       : undefined,
     el('p', {}, text.meaning),
     el('p', { class: 'muted' }, text.caveat),
