@@ -156,6 +156,46 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
     }
   }, 240_000);
 
+  it("schedules M-Lab checks at M-Lab's random intervals and retries one M-Lab had no room for", async () => {
+    const browser = await ExtensionBrowser.launch({ caPath: dev.caPath });
+    try {
+      await useLocalMlab(browser, 20);
+      const options = await acceptMlab(browser);
+      await options.getByLabel('Run a check').selectOption('hourly');
+      const worker = await browser.worker();
+      const alarmAt = (name: string) => worker.evaluate(async (n) => (await chrome.alarms.get(n))?.scheduledTime, name);
+      await expect.poll(() => alarmAt('scheduled-check'), { timeout: 5000 }).toBeDefined();
+      // Hourly becomes M-Lab's exponential wait, clamped to 36 min..15 h.
+      const waitMs = (await alarmAt('scheduled-check'))! - Date.now();
+      expect(waitMs).toBeGreaterThan(35 * 60_000);
+      expect(waitMs).toBeLessThan(15 * 3_600_000);
+
+      locate.faults.noCapacity = '503';
+      await worker.evaluate(() => chrome.alarms.create('scheduled-check', { when: Date.now() + 200 }));
+      await expect.poll(async () => (await browser.history()).length, { timeout: 30_000 }).toBe(1);
+      const [refused] = await browser.history();
+      expect(refused!.trigger).toBe('scheduled');
+      expect(refused!.result.error).toMatch(/^M-Lab has no capacity for a test now: the locate service answered HTTP 503/);
+      // The first retry: about a minute, and not before the locate service's next_request time.
+      await expect.poll(() => alarmAt('mlab-retry'), { timeout: 5000 }).toBeDefined();
+      const retryInMs = (await alarmAt('mlab-retry'))! - refused!.finishedAt;
+      expect(retryInMs).toBeGreaterThan(50_000);
+      expect(retryInMs).toBeLessThan(75_000);
+
+      locate.faults.noCapacity = undefined;
+      await worker.evaluate(() => chrome.alarms.create('mlab-retry', { when: Date.now() + 200 }));
+      await expect.poll(async () => (await browser.history()).length, { timeout: 60_000 }).toBe(2);
+      const retried = (await browser.history())[1]!;
+      expect(retried.trigger).toBe('scheduled');
+      expect(retried.result.verdict, retried.result.error).not.toBe('failed');
+      await expect.poll(() => alarmAt('mlab-retry'), { timeout: 5000 }).toBeUndefined();
+      expect(((await browser.storage()).mlab as { retryAttempt: number }).retryAttempt).toBe(0);
+    } finally {
+      locate.faults.noCapacity = undefined;
+      await browser.close();
+    }
+  }, 150_000);
+
   // Firefox's default extension CSP would upgrade ws:// to wss:// (upgrade-insecure-requests);
   // ours leaves it out, and the core refuses a ws leg whose socket shows wss:. The server's
   // own count of ws:// tests is the proof that the plain leg crossed the wire in the clear.
