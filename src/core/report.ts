@@ -85,7 +85,8 @@ export const ReportSchema = v.strictObject({
   comparisons: v.pipe(v.array(ComparisonSchema), v.maxLength(MAX_COMPARISONS)),
   shaping: v.nullable(
     v.strictObject({
-      leg: v.pipe(v.string(), v.regex(/^https?-\d{1,5}-(down|up)-(random|text)$/)),
+      // HTTP legs are https-443-..., M-Lab ndt7 legs wss-443-... (src/core/ndt7/legs.ts).
+      leg: v.pipe(v.string(), v.regex(/^(https?|wss?)-\d{1,5}-(down|up)-(random|text)$/)),
       rateMbps: finite(0, MAX_MBPS),
       burstBytes: count(MAX_BYTES),
     }),

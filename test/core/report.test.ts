@@ -27,6 +27,13 @@ describe('buildReport', () => {
     ]);
   });
 
+  it('reports an M-Lab run, whose shaped leg is a WebSocket leg', () => {
+    const mlab = sampleResult({ shaping: { leg: 'wss-443-down-random', rateMbps: 10, burstBytes: 0 } });
+    const report = buildReport(mlab, sampleMeta({ endpointId: 'mlab' }));
+    expect(report.shaping?.leg).toBe('wss-443-down-random');
+    expect(validateReport(JSON.parse(JSON.stringify(report))).ok).toBe(true);
+  });
+
   it('keeps a tiny p-value tiny instead of rounding it to zero or up', () => {
     expect(buildReport(sampleResult(), sampleMeta()).pValue).toBe(0.00012);
   });
