@@ -5,17 +5,16 @@
 // honest because a finding needs the whole 95% interval beyond a 25% margin, which noise
 // around equal speeds almost never reaches (the lab's false-positive runs measure that).
 import { cpuBoundWarning, cpuMayLimitTls } from './cpu-bound.js';
-import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from './compare.js';
+import { MIN_ROUNDS } from './compare.js';
+import { applyDecision, compareLegs, legResults } from './finish.js';
 import { describeError, MeasureError } from './errors.js';
 import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
 import { parseReprDigest } from './digest.js';
 import { endpointPlan, filePlan, legsOf, roundOrder, type PairSpec, type Plan } from './plan.js';
 import { makePayload } from './payload.js';
-import { estimateShaping } from './shaping.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, type SizerOptions } from './sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from './transfer.js';
-import type { Comparison, LegResult, LegSpec, Progress, Result } from './types.js';
-import { decide } from './verdict.js';
+import type { Comparison, LegSpec, Progress, Result } from './types.js';
 import { median } from 'simple-statistics';
 
 export interface RunOptions {
@@ -74,7 +73,7 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
     bytesUsed: state.bytesUsed,
     durationMs: Math.round(deps.clock.now() - startedAt),
     endpoint: opts.url,
-    legs: legResults(state.legs),
+    legs: legResults(state.legs.values()),
     comparisons: state.comparisons,
     warnings: state.warnings,
   });
@@ -93,25 +92,9 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
     if (err instanceof Interference) return { ...base(), verdict: 'interfered', error: err.message };
     return { ...base(), error: describeError(err) };
   }
-  const decision = decide(state.comparisons);
-  const result: Result = { ...base(), verdict: decision.verdict, warnings: [...state.warnings, ...decision.warnings] };
-  if (decision.cause) result.cause = decision.cause;
-  if (decision.basis) {
-    result.ratio = decision.basis.ratio;
-    result.ci95 = decision.basis.ci95;
-    result.pValue = decision.basis.pValue;
-  }
-  runner.explainUnclear(decision.verdict);
-  if (decision.basis && (result.verdict === 'tls-throttled' || result.verdict === 'plaintext-throttled')) {
-    const slowLeg = result.verdict === 'tls-throttled' ? decision.basis.suspectLeg : decision.basis.referenceLeg;
-    const leg = state.legs.get(slowLeg);
-    if (leg && leg.spec.direction === 'down') {
-      const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
-      if (shaping) result.shaping = shaping;
-    }
-    const fastLeg = result.verdict === 'tls-throttled' ? decision.basis.referenceLeg : decision.basis.suspectLeg;
-    await runner.checkCpuBound(result, slowLeg, fastLeg);
-  }
+  const result = await applyDecision({ ...base(), warnings: [...state.warnings] }, state.legs, (r, slow, fast) =>
+    runner.checkCpuBound(r, slow, fast),
+  );
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
 }
@@ -126,21 +109,6 @@ function steadyBytes(leg: LegState): number {
   if (!rates.length) return leg.nextBytes;
   const bytes = (median(rates) * 1000 * leg.sizer.targetMs) / 8;
   return Math.min(leg.sizer.maxBytes, snapBytes(bytes, leg.sizer));
-}
-
-function legResults(legs: Map<string, LegState>): LegResult[] {
-  return [...legs.values()].map((l) => {
-    const samples = [...l.samples.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-    return {
-      ...l.spec,
-      transfers: samples.map((s) => ({ bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) })),
-      medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
-    };
-  });
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /**
@@ -271,16 +239,7 @@ class Runner {
   }
 
   private compare(pair: PairSpec): Comparison {
-    const suspect = this.legState(pair.suspect);
-    const reference = this.legState(pair.reference);
-    const rounds: PairedRound[] = [];
-    for (const [round, s] of suspect.samples) {
-      const r = reference.samples.get(round);
-      if (r) rounds.push({ suspectMbps: s.mbps, referenceMbps: r.mbps });
-    }
-    return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, {
-      marginRatio: this.opts.marginRatio ?? DEFAULT_MARGIN_RATIO,
-    });
+    return compareLegs(pair, this.legState(pair.suspect), this.legState(pair.reference), this.opts.marginRatio);
   }
 
   /** Would one more round of these legs, at their current sizes and speeds, fit the budget? */
@@ -432,20 +391,6 @@ class Runner {
     }
     this.trustedDigests.set(key, digest);
     return digest;
-  }
-
-  /** Why an unclear answer is unclear, in numbers. */
-  explainUnclear(verdict: string): void {
-    if (verdict !== 'inconclusive') return;
-    const screen = this.state.comparisons.find((c) => c.id === 'screen');
-    if (!screen) return;
-    if (screen.rounds < MIN_ROUNDS) {
-      this.state.warnings.push(`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`);
-    } else {
-      this.state.warnings.push(
-        `after ${screen.rounds} rounds the 95% interval (${screen.ci95[0].toFixed(2)}-${screen.ci95[1].toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
-      );
-    }
   }
 
   /**

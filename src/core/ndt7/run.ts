@@ -10,16 +10,15 @@
 //     { diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 },
 //   );
 // result.mlab.noCapacity tells a scheduler to back off (schedule.ts, mlabBackoffDelayMs).
+import { applyDecision, compareLegs, legResults } from '../finish.js';
 import { cpuBoundWarning, cpuMayLimitTls } from '../cpu-bound.js';
 import { median } from 'simple-statistics';
-import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from '../compare.js';
+import { MIN_ROUNDS } from '../compare.js';
 import { describeError, MeasureError } from '../errors.js';
 import type { Clock, FetchLike } from '../io.js';
 import { randomBytes } from '../payload.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
-import { estimateShaping } from '../shaping.js';
-import type { Comparison, LegResult, LegSpec, Progress, Result } from '../types.js';
-import { decide } from '../verdict.js';
+import type { Comparison, LegSpec, Progress, Result } from '../types.js';
 import { affordRound, MIN_TEST_MS, PROBE_TEST_MS, TARGET_ROUNDS, testAllowance, type TestAllowance } from './budget.js';
 import { ndt7Plan, type Ndt7Plan } from './legs.js';
 import { DEFAULT_LOCATE_URL, locateServers, withClientMetadata, type LocateOutcome, type MlabTarget } from './locate.js';
@@ -115,7 +114,7 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
     bytesUsed: state.bytesUsed,
     durationMs: Math.round(deps.clock.now() - startedAt),
     endpoint: mlab.machine ? `mlab:${mlab.machine}` : 'mlab',
-    legs: legResults(state.legs),
+    legs: legResults(state.legs.values()),
     comparisons: state.comparisons,
     warnings: state.warnings,
     mlab,
@@ -191,39 +190,10 @@ interface RunState {
 }
 
 async function finish(deps: Ndt7Deps, state: RunState, result: Ndt7Result, runner: Ndt7Runner): Promise<Ndt7Result> {
-  const decision = decide(state.comparisons);
-  result.verdict = decision.verdict;
-  result.warnings = [MLAB_PORT_WARNING, ...state.warnings, ...decision.warnings];
-  if (decision.cause) result.cause = decision.cause;
-  if (decision.basis) {
-    result.ratio = decision.basis.ratio;
-    result.ci95 = decision.basis.ci95;
-    result.pValue = decision.basis.pValue;
-  }
-  if (decision.verdict === 'inconclusive') result.warnings.push(...explainUnclear(state.comparisons));
-  if (decision.basis && (result.verdict === 'tls-throttled' || result.verdict === 'plaintext-throttled')) {
-    const slowLeg = result.verdict === 'tls-throttled' ? decision.basis.suspectLeg : decision.basis.referenceLeg;
-    const leg = state.legs.get(slowLeg);
-    if (leg && leg.spec.direction === 'down') {
-      const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
-      if (shaping) result.shaping = shaping;
-    }
-    const fastLeg = result.verdict === 'tls-throttled' ? decision.basis.referenceLeg : decision.basis.suspectLeg;
-    await checkCpuBound(deps, result, slowLeg, fastLeg);
-  }
+  result.warnings = [MLAB_PORT_WARNING, ...state.warnings];
+  await applyDecision(result, state.legs, (r, slow, fast) => checkCpuBound(deps, r, slow, fast));
   deps.onProgress?.({ phase: 'done', round: state.rounds, budgetShare: runner.budgetShare() });
   return result;
-}
-
-function explainUnclear(comparisons: Comparison[]): string[] {
-  const screen = comparisons.find((c) => c.id === 'screen');
-  if (!screen) return [];
-  if (screen.rounds < MIN_ROUNDS) {
-    return [`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`];
-  }
-  return [
-    `after ${screen.rounds} rounds the 95% interval (${screen.ci95[0].toFixed(2)}-${screen.ci95[1].toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
-  ];
 }
 
 /**
@@ -241,21 +211,6 @@ async function checkCpuBound(deps: Ndt7Deps, result: Result, slowLeg: string, fa
   delete result.cause;
   delete result.shaping;
   result.warnings.push(cpuBoundWarning('wss', leg.medianMbps, 'ws', plainMbps, "this computer's", capacity));
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-function legResults(legs: Map<string, LegState>): LegResult[] {
-  return [...legs.values()].map((l) => {
-    const samples = [...l.samples.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
-    return {
-      ...l.spec,
-      transfers: samples.map((s) => ({ bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) })),
-      medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
-    };
-  });
 }
 
 class Ndt7Runner {
@@ -426,16 +381,7 @@ class Ndt7Runner {
   }
 
   private compare(pair: PairSpec): Comparison {
-    const suspect = this.legState(pair.suspect);
-    const reference = this.legState(pair.reference);
-    const rounds: PairedRound[] = [];
-    for (const [round, s] of suspect.samples) {
-      const r = reference.samples.get(round);
-      if (r) rounds.push({ suspectMbps: s.mbps, referenceMbps: r.mbps });
-    }
-    return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, {
-      marginRatio: this.opts.marginRatio ?? DEFAULT_MARGIN_RATIO,
-    });
+    return compareLegs(pair, this.legState(pair.suspect), this.legState(pair.reference), this.opts.marginRatio);
   }
 
   /** Fresh URLs for this machine from the locate service; false if it no longer lists it. */

@@ -1,0 +1,85 @@
+// What both runners (HTTP legs in runner.ts, M-Lab's ndt7 legs in ndt7/run.ts) do with their
+// rounds: pair them, summarise each leg, and turn the comparisons into the Result's verdict,
+// ratio, interval, shaping estimate and reasons.
+import { median } from 'simple-statistics';
+import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from './compare.js';
+import type { PairSpec } from './plan.js';
+import { estimateShaping, type BinnedTransfer } from './shaping.js';
+import type { Comparison, LegResult, LegSpec, Result } from './types.js';
+import { decide } from './verdict.js';
+
+export interface MeasuredLeg {
+  spec: LegSpec;
+  /** Samples by round number. */
+  samples: Map<number, BinnedTransfer & { bytes: number; durationMs: number; mbps: number }>;
+}
+
+/** Pairs the two legs' samples of the same rounds and compares them. */
+export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, marginRatio = DEFAULT_MARGIN_RATIO): Comparison {
+  const rounds: PairedRound[] = [];
+  for (const [round, s] of suspect.samples) {
+    const r = reference.samples.get(round);
+    if (r) rounds.push({ suspectMbps: s.mbps, referenceMbps: r.mbps });
+  }
+  return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, { marginRatio });
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function legResults(legs: Iterable<MeasuredLeg>): LegResult[] {
+  return [...legs].map((l) => {
+    const samples = [...l.samples.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
+    return {
+      ...l.spec,
+      transfers: samples.map((s) => ({ bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) })),
+      medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
+    };
+  });
+}
+
+/** Why an unclear answer is unclear, in numbers. */
+export function explainUnclear(comparisons: Comparison[]): string[] {
+  const screen = comparisons.find((c) => c.id === 'screen');
+  if (!screen) return [];
+  if (screen.rounds < MIN_ROUNDS) {
+    return [`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`];
+  }
+  return [
+    `after ${screen.rounds} rounds the 95% interval (${screen.ci95[0].toFixed(2)}-${screen.ci95[1].toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
+  ];
+}
+
+/**
+ * Applies the decision to a Result whose measurements are filled in. `checkCpu` may turn a
+ * throttling verdict into `inconclusive` when a processor could explain it (cpu-bound.ts).
+ */
+export async function applyDecision(
+  result: Result,
+  legs: Map<string, MeasuredLeg>,
+  checkCpu: (result: Result, slowLeg: string, fastLeg: string) => Promise<void>,
+): Promise<Result> {
+  const decision = decide(result.comparisons);
+  result.verdict = decision.verdict;
+  result.warnings = [...result.warnings, ...decision.warnings];
+  if (decision.cause) result.cause = decision.cause;
+  if (decision.basis) {
+    result.ratio = decision.basis.ratio;
+    result.ci95 = decision.basis.ci95;
+    result.pValue = decision.basis.pValue;
+  }
+  if (decision.verdict === 'inconclusive') result.warnings.push(...explainUnclear(result.comparisons));
+  if (decision.basis && (decision.verdict === 'tls-throttled' || decision.verdict === 'plaintext-throttled')) {
+    const tlsSlow = decision.verdict === 'tls-throttled';
+    const slowLeg = tlsSlow ? decision.basis.suspectLeg : decision.basis.referenceLeg;
+    const fastLeg = tlsSlow ? decision.basis.referenceLeg : decision.basis.suspectLeg;
+    const leg = legs.get(slowLeg);
+    if (leg && leg.spec.direction === 'down') {
+      const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
+      if (shaping) result.shaping = shaping;
+    }
+    await checkCpu(result, slowLeg, fastLeg);
+  }
+  return result;
+}
