@@ -5,7 +5,7 @@
 //                             [--no-noise] [--extension] [--json-out FILE] [--deadline HH:MM]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { isRoot } from '../test/lab/lab-net.js';
+import { destroyLab, isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
@@ -31,6 +31,15 @@ function deadlineMs(hhmm: string | undefined): number {
   const d = new Date();
   d.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
   return d.getTime();
+}
+
+// Interrupted (Ctrl-C, a CI timeout): `finally` blocks do not run on a signal, so remove the
+// lab and what runs in it here.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    console.error(`${signal}: removing the lab's namespaces and processes`);
+    void destroyLab().finally(() => process.exit(130));
+  });
 }
 
 async function main(): Promise<void> {
