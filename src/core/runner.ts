@@ -25,7 +25,6 @@ export interface RunOptions {
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
   maxDurationMs: number;
-  minRounds?: number;
   maxRounds?: number;
   marginRatio?: number;
   targetTransferMs?: number;
