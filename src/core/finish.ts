@@ -39,6 +39,32 @@ export function legResults(legs: Iterable<MeasuredLeg>): LegResult[] {
   });
 }
 
+/** What a run has measured so far; the state both runners keep. */
+export interface RunProgressState {
+  bytesUsed: number;
+  warnings: string[];
+  rounds: number;
+  legs: Map<string, MeasuredLeg>;
+  comparisons: Comparison[];
+}
+
+/** The Result of a run stopped now: `failed` until applyDecision says otherwise. */
+export function resultSoFar(state: RunProgressState, endpoint: string, durationMs: number): Result {
+  return {
+    verdict: 'failed',
+    ratio: NaN,
+    ci95: [NaN, NaN],
+    pValue: NaN,
+    rounds: state.rounds,
+    bytesUsed: state.bytesUsed,
+    durationMs: Math.round(durationMs),
+    endpoint,
+    legs: legResults(state.legs.values()),
+    comparisons: state.comparisons,
+    warnings: state.warnings,
+  };
+}
+
 /** Why an unclear answer is unclear, in numbers. */
 export function explainUnclear(comparisons: Comparison[]): string[] {
   const screen = comparisons.find((c) => c.id === 'screen');

@@ -6,7 +6,7 @@
 // around equal speeds almost never reaches (the lab's false-positive runs measure that).
 import { cpuBoundWarning, cpuMayLimitTls } from './cpu-bound.js';
 import { MIN_ROUNDS } from './compare.js';
-import { applyDecision, compareLegs, legResults } from './finish.js';
+import { applyDecision, compareLegs, resultSoFar } from './finish.js';
 import { describeError, MeasureError } from './errors.js';
 import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
 import { parseReprDigest } from './digest.js';
@@ -63,19 +63,7 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
     legs: new Map<string, LegState>(),
     comparisons: [] as Comparison[],
   };
-  const base = (): Result => ({
-    verdict: 'failed',
-    ratio: NaN,
-    ci95: [NaN, NaN],
-    pValue: NaN,
-    rounds: state.rounds,
-    bytesUsed: state.bytesUsed,
-    durationMs: Math.round(deps.clock.now() - startedAt),
-    endpoint: opts.url,
-    legs: legResults(state.legs.values()),
-    comparisons: state.comparisons,
-    warnings: state.warnings,
-  });
+  const base = (): Result => resultSoFar(state, opts.url, deps.clock.now() - startedAt);
 
   let target: Target;
   try {

@@ -10,7 +10,7 @@
 //     { diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 },
 //   );
 // result.mlab.noCapacity tells a scheduler to back off (schedule.ts, mlabBackoffDelayMs).
-import { applyDecision, compareLegs, legResults } from '../finish.js';
+import { applyDecision, compareLegs, resultSoFar } from '../finish.js';
 import { cpuBoundWarning, cpuMayLimitTls } from '../cpu-bound.js';
 import { median } from 'simple-statistics';
 import { MIN_ROUNDS } from '../compare.js';
@@ -106,17 +106,7 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
   const mlab: MlabInfo = { noCapacity: false, serversTried: [], testIds: [] };
   const state: RunState = { bytesUsed: 0, warnings: [], rounds: 0, legs: new Map(), comparisons: [] };
   const base = (): Ndt7Result => ({
-    verdict: 'failed',
-    ratio: NaN,
-    ci95: [NaN, NaN],
-    pValue: NaN,
-    rounds: state.rounds,
-    bytesUsed: state.bytesUsed,
-    durationMs: Math.round(deps.clock.now() - startedAt),
-    endpoint: mlab.machine ? `mlab:${mlab.machine}` : 'mlab',
-    legs: legResults(state.legs.values()),
-    comparisons: state.comparisons,
-    warnings: state.warnings,
+    ...resultSoFar(state, mlab.machine ? `mlab:${mlab.machine}` : 'mlab', deps.clock.now() - startedAt),
     mlab,
   });
   const locate = async (): Promise<LocateOutcome> => {
