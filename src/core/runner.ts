@@ -98,19 +98,6 @@ function steadyBytes(leg: LegState): number {
   return Math.min(leg.sizer.maxBytes, snapBytes(bytes, leg.sizer));
 }
 
-/**
- * The server times an upload from its first to its last body chunk, leaving the first chunk
- * out. Over TLS a chunk is a whole record of up to 16 KiB (RFC 8446 sec. 5.1), so a small
- * upload (a few records: what the sizer asks for at 80 kbit/s) leaves the server almost no
- * timed bytes and its goodput is noise; the lab measured 16 kB uploads through an 80 kbit/s
- * class at 40-50 Mbit/s. When under half the body was timed, the client's wall time from
- * request to receipt (one round trip more than the transfer) is the honest measure.
- */
-export function withWallClockIfUntimed(sample: TransferSample, wallMs: number): TransferSample {
-  const timedBytes = (sample.mbps * sample.durationMs * 1000) / 8;
-  if (timedBytes >= sample.bytes / 2 || !(wallMs > 0)) return sample;
-  return { ...sample, durationMs: wallMs, mbps: (sample.bytes * 8) / (wallMs * 1000) };
-}
 
 class Runner {
   private nonce = 0;
@@ -301,14 +288,12 @@ class Runner {
     let sample: TransferSample;
     try {
       if (spec.direction === 'up') {
-        const sentAt = this.deps.clock.now();
         sample = await timedUpload(this.deps, {
           url,
           body: makePayload(spec.payload, this.seed, bytes),
           scheme: spec.scheme,
           signal: this.deps.signal,
         });
-        sample = withWallClockIfUntimed(sample, this.deps.clock.now() - sentAt);
       } else {
         sample = await timedDownload(this.deps, {
           url,

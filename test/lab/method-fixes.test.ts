@@ -1,7 +1,7 @@
 // Rules of the method that the lab's real shaping showed wrong, pinned as unit tests next to
 // the lab (the numbers are from the runs that showed them; see scenarios.ts).
 import { describe, expect, it } from 'vitest';
-import { withWallClockIfUntimed } from '../../src/core/runner.js';
+import { withWallClockIfUntimed } from '../../src/core/transfer.js';
 import type { TransferSample } from '../../src/core/transfer.js';
 import type { Comparison } from '../../src/core/types.js';
 import { diagnoseCause } from '../../src/core/verdict.js';
