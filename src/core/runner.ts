@@ -1,5 +1,5 @@
-// A whole measurement: resolve the endpoint, ramp each leg, run ABBA rounds until the verdict is
-// clear or the budget is spent, check the plaintext legs' integrity, and decide.
+// A whole measurement: resolve the endpoint, ramp each leg, run interleaved rounds until the
+// verdict is clear or the budget is spent, check the plaintext legs' integrity, and decide.
 //
 // Looking at the data after every round from MIN_ROUNDS on is a sequential design; it stays
 // honest because a finding needs the whole 95% interval beyond a 25% margin, which noise
@@ -21,7 +21,7 @@ export interface RunOptions {
   url: string;
   httpPort?: number;
   httpsPort?: number;
-  /** 'auto': diagnosis legs only when screening sees a difference. */
+  /** 'auto': the port swap (plan.followUp) only when screening sees a difference. */
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
   maxDurationMs: number;
@@ -167,7 +167,7 @@ class Runner {
         this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
         break;
       }
-      for (const leg of roundOrder(legs, round)) {
+      for (const leg of roundOrder(legs)) {
         if (!this.isActive(leg)) continue;
         await this.guardDiagnosis(leg, async () => {
           const sample = await this.transfer(leg, round);
@@ -179,9 +179,9 @@ class Runner {
       this.state.comparisons = this.active.map((p) => this.compare(p));
       const screen = this.state.comparisons.find((c) => c.id === 'screen');
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
-      if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.plan.diagnosis.length) {
+      if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.plan.followUp.length) {
         diagnosisFrom = round + 1;
-        this.active.push(...this.plan.diagnosis);
+        this.active.push(...this.plan.followUp);
         continue;
       }
       if (this.state.comparisons.every((c) => c.outcome !== 'unclear')) break;

@@ -54,6 +54,15 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.cause).toBe('protocol');
   });
 
+  it('diagnoses automatically with the port swap only, once screening sees a difference', async () => {
+    const legs = { 'https-443': { mbps: 10 }, 'https-80': { mbps: 50 }, 'http-443': { mbps: 10 }, 'http-80': { mbps: 50 } };
+    const { result, net } = await run({ legs });
+    expect(result.cause).toBe('port');
+    expect(result.comparisons.map((c) => c.id)).toEqual(['screen', 'protocol-on-plain-port', 'port-for-plaintext']);
+    // Every leg the run measured is one a comparison needs: no text or upload leg spent bytes.
+    expect(net.requests.some((r) => r.includes('kind=text') || r.startsWith('POST'))).toBe(false);
+  });
+
   it('blames the port when plaintext on 443 is slow as well', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 10 }, 'http-443': { mbps: 10 }, 'http-80': { mbps: 50 }, 'https-80': { mbps: 50 } } }, { diagnose: 'always' });
     expect(result.verdict).toBe('tls-throttled');
@@ -112,12 +121,12 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.rounds).toBe(6);
   });
 
-  it('runs ABBA: the first leg of a round alternates', async () => {
+  it('interleaves the legs in the same order every round, so each leg waits alike', async () => {
     const { net } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { diagnose: 'never' });
     const measured = net.requests.filter((r) => r.startsWith('GET') && r.includes('/payload'));
-    // Skip the ramp transfers; then pairs alternate: https,http / http,https / ...
+    // Skip the ramp transfers; then https, http in every round.
     const rounds = measured.slice(-12).map((r) => (r.includes('https://') ? 'A' : 'B'));
-    expect(rounds.join('')).toBe('ABBAABBAABBA');
+    expect(rounds.join('')).toBe('ABABABABABAB');
   });
 
   it('finds entropy shaping that the screening pair cannot see', async () => {

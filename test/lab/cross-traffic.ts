@@ -2,7 +2,8 @@
 //   node --import tsx test/lab/cross-traffic.ts <host> <port> <seed>
 // Bulk downloads in random on/off periods (on 0.5-3 s, off 0.5-4 s, one or two flows), so the
 // measured legs share the line with a competitor that comes and goes, as on a real home line.
-// Without netem this is the lab's noise; the runner's ABBA rounds are meant to cancel it.
+// Without netem this is the lab's noise; the runner's interleaved, repeated rounds are meant to
+// average it out.
 import { connect } from 'node:net';
 import { xoshiro128 } from '../../src/core/payload.js';
 

@@ -1,7 +1,7 @@
 // A whole measurement against Measurement Lab's ndt7 servers: locate nearby servers, pick the
 // first that accepts both a wss:// and a ws:// test (falling back to the next on a refusal),
-// then run ndt7 downloads (and uploads) over both schemes, interleaved ABBA and repeated, and
-// decide with the HTTP runner's statistics (compare.ts, verdict.ts, shaping.ts), so that an
+// then run ndt7 downloads (and uploads) over both schemes, interleaved and repeated, and decide
+// with the HTTP runner's statistics (compare.ts, verdict.ts, shaping.ts), so that an
 // M-Lab verdict means what an endpoint verdict means.
 //
 // Usage (the extension and the CLI; index.ts gathers the public API):
@@ -266,7 +266,7 @@ class Ndt7Runner {
         break;
       }
       try {
-        for (const leg of roundOrder(legs, round)) {
+        for (const leg of roundOrder(legs)) {
           const sample = await this.test(leg, round, leg.allowance);
           leg.samples.set(round, sample);
           // What arrives after our Close grows with the line's speed: keep the budget honest.
