@@ -4,8 +4,8 @@
 import { median } from 'simple-statistics';
 import { compareRounds, DEFAULT_MARGIN_RATIO, MIN_ROUNDS, type PairedRound } from './compare.js';
 import type { PairSpec } from './plan.js';
-import { estimateShaping, type BinnedTransfer } from './shaping.js';
-import type { Comparison, LegResult, LegSpec, Result } from './types.js';
+import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.js';
+import type { Comparison, LegResult, LegSpec, Result, TransferRecord } from './types.js';
 import { decide } from './verdict.js';
 
 export interface MeasuredLeg {
@@ -19,7 +19,7 @@ export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: Mea
   const rounds: PairedRound[] = [];
   for (const [round, s] of suspect.samples) {
     const r = reference.samples.get(round);
-    if (r) rounds.push({ suspectMbps: s.mbps, referenceMbps: r.mbps });
+    if (r) rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
   }
   return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, { marginRatio });
 }
@@ -33,7 +33,12 @@ export function legResults(legs: Iterable<MeasuredLeg>): LegResult[] {
     const samples = [...l.samples.entries()].sort((a, b) => a[0] - b[0]).map(([, s]) => s);
     return {
       ...l.spec,
-      transfers: samples.map((s) => ({ bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) })),
+      transfers: samples.map((s) => {
+        const steady = sustainedMbps(s);
+        const record: TransferRecord = { bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) };
+        if (steady.burstBytes > 0) record.steadyMbps = round3(steady.mbps);
+        return record;
+      }),
       medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
     };
   });

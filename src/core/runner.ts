@@ -12,6 +12,7 @@ import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js
 import { parseReprDigest } from './digest.js';
 import { endpointPlan, filePlan, legsOf, roundOrder, type PairSpec, type Plan } from './plan.js';
 import { makePayload } from './payload.js';
+import { sustainedMbps } from './shaping.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, type SizerOptions } from './sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from './transfer.js';
 import type { Comparison, LegSpec, Progress, Result } from './types.js';
@@ -87,15 +88,21 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
 }
 
 /**
- * After the ramp a leg's size follows the median rate of its rounds, not the last transfer: a
- * token bucket that refills while the other leg runs would otherwise make sizes see-saw
- * between "fits in the bucket" and "does not", and the rounds would measure different things.
+ * After the ramp a leg's size follows the median of its rounds, not the last transfer: a
+ * token bucket that refills while the other legs run would otherwise make sizes see-saw
+ * between "fits in the bucket" and "does not". A transfer that began with a burst asks for
+ * the burst plus the target time at the rate that followed, so the sustained rate, which the
+ * comparisons use, always gets about the target time to show.
  */
 function steadyBytes(leg: LegState): number {
-  const rates = [...leg.samples.values()].map((s) => s.mbps).filter((m) => m > 0);
-  if (!rates.length) return leg.nextBytes;
-  const bytes = (median(rates) * 1000 * leg.sizer.targetMs) / 8;
-  return Math.min(leg.sizer.maxBytes, snapBytes(bytes, leg.sizer));
+  const wanted = [...leg.samples.values()]
+    .map((s) => {
+      const steady = sustainedMbps(s);
+      return steady.burstBytes + (steady.mbps * 1000 * leg.sizer.targetMs) / 8;
+    })
+    .filter((b) => b > 0);
+  if (!wanted.length) return leg.nextBytes;
+  return Math.min(leg.sizer.maxBytes, snapBytes(median(wanted), leg.sizer));
 }
 
 

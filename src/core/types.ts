@@ -31,6 +31,8 @@ export interface TransferRecord {
   bytes: number;
   ms: number;
   mbps: number;
+  /** Present when the transfer began with a burst: the rate after it, which comparisons use. */
+  steadyMbps?: number;
 }
 
 export interface LegResult extends LegSpec {

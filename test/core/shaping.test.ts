@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateShaping, findLevelShift } from '../../src/core/shaping.js';
+import { estimateShaping, findLevelShift, sustainedMbps } from '../../src/core/shaping.js';
 
 const BIN_MS = 100;
 /** Bytes per 100 ms bin at a rate in Mbit/s. */
@@ -13,6 +13,15 @@ describe('findLevelShift', () => {
     expect(shift?.afterBytesPerBin).toBeCloseTo(perBin(5), 0);
     // 4 bins at 50 minus what 5 Mbit/s would have sent in them.
     expect(shift?.burstBytes).toBeCloseTo(4 * (perBin(50) - perBin(5)), 0);
+  });
+
+  it('lets the bin in which the bucket ran dry sit between the levels (lab tbf, kB per 50 ms)', () => {
+    const kB = [311, 164, 66, 49, 66, 66, 49, 66, 66, 49, 66, 49, 66, 66, 49, 66, 66, 49, 57];
+    const shift = findLevelShift({ bins: kB.map((x) => x * 1000), binMs: 50 });
+    expect(shift?.splitBin).toBe(1);
+    // About 9.4 Mbit/s after the burst (tbf at 10), and the burst is the first two bins' excess.
+    expect((shift!.afterBytesPerBin * 8) / 50_000).toBeCloseTo(9.4, 0);
+    expect(shift!.burstBytes / 1000).toBeCloseTo(311 + 164 - 2 * 59, -1);
   });
 
   it('finds nothing in a flat transfer', () => {
@@ -31,6 +40,21 @@ describe('findLevelShift', () => {
 
   it('needs a few bins: a short transfer says nothing', () => {
     expect(findLevelShift({ bins: [perBin(50), perBin(5), 100], binMs: BIN_MS })).toBeUndefined();
+  });
+});
+
+describe('sustainedMbps', () => {
+  it('reads a transfer that began in a refilled bucket at the rate that followed the burst', () => {
+    // 1.1 s in all: 2 bins at 50 Mbit/s, then 9 at 10; the goodput says 17 Mbit/s.
+    const bins = [perBin(50), perBin(50), ...Array(8).fill(perBin(10)), perBin(10)];
+    const t = { bins, binMs: BIN_MS, mbps: 17.3 };
+    expect(sustainedMbps(t).mbps).toBeCloseTo(10, 5);
+    expect(sustainedMbps(t).burstBytes).toBeCloseTo(2 * (perBin(50) - perBin(10)), 0);
+  });
+
+  it('keeps the goodput of a transfer without a burst', () => {
+    const t = { bins: [perBin(38), ...Array(6).fill(perBin(40)), 500], binMs: BIN_MS, mbps: 39.7 };
+    expect(sustainedMbps(t)).toEqual({ mbps: 39.7, burstBytes: 0 });
   });
 });
 
