@@ -29,7 +29,8 @@ describe('plan', () => {
 describe('sizer', () => {
   it('grows a quick transfer towards the target duration, by at most 8x', () => {
     expect(nextBytes(128 * 1024, 10, DOWNLOAD_SIZER)).toBe(1024 * 1024);
-    expect(nextBytes(1024 * 1024, 150, DOWNLOAD_SIZER)).toBeGreaterThan(1.8 * 1024 * 1024);
+    // Half the target time: about twice the size.
+    expect(nextBytes(1024 * 1024, DOWNLOAD_SIZER.targetMs / 2, DOWNLOAD_SIZER)).toBeGreaterThan(1.8 * 1024 * 1024);
   });
 
   it('shrinks a slow transfer, by at most 4x', () => {
@@ -43,8 +44,8 @@ describe('sizer', () => {
   });
 
   it('ends the ramp once a transfer lasts long enough, or at the size cap', () => {
-    expect(rampDone(100, 1e6, DOWNLOAD_SIZER)).toBe(false);
-    expect(rampDone(300, 1e6, DOWNLOAD_SIZER)).toBe(true);
+    expect(rampDone(DOWNLOAD_SIZER.rampDoneMs - 20, 1e6, DOWNLOAD_SIZER)).toBe(false);
+    expect(rampDone(DOWNLOAD_SIZER.rampDoneMs, 1e6, DOWNLOAD_SIZER)).toBe(true);
     expect(rampDone(10, DOWNLOAD_SIZER.maxBytes, DOWNLOAD_SIZER)).toBe(true);
   });
 });
