@@ -5,7 +5,7 @@
 // honest because a finding needs the whole 95% interval beyond a 25% margin, which noise
 // around equal speeds almost never reaches (the lab's false-positive runs measure that).
 import { cpuBoundWarning, cpuMayLimitTls } from './cpu-bound.js';
-import { MIN_ROUNDS } from './compare.js';
+import { DEFAULT_MARGIN_RATIO, MIN_ROUNDS } from './compare.js';
 import { applyDecision, compareLegs, resultSoFar } from './finish.js';
 import { describeError, MeasureError } from './errors.js';
 import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
@@ -49,7 +49,17 @@ interface LegState {
   nextBytes: number;
   ramped: boolean;
   samples: Map<number, TransferSample>;
+  /** Bytes of all this leg's transfers, ramp included: what its connection has carried. */
+  carriedBytes: number;
 }
+
+/**
+ * "No difference" needs each screening leg to have carried this much: some ISPs throttle a
+ * flow only after its first megabytes (Wehe saw T-Mobile's drop from 20 to 1.5 Mbit/s after
+ * about 7 MB), and a leg's transfers share one kept-alive connection, so short rounds on a
+ * slow line would otherwise answer before the throttling begins.
+ */
+export const MIN_FLOW_BYTES = 8_000_000;
 
 class Interference extends Error {}
 
@@ -92,19 +102,22 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
  * token bucket that refills while the other legs run would otherwise make sizes see-saw
  * between "fits in the bucket" and "does not". A transfer that began with a burst asks for
  * the burst plus the target time at the rate that followed, so the sustained rate, which the
- * comparisons use, always gets about the target time to show.
+ * comparisons use, gets about the target time to show. When bursts are common on a leg (a
+ * bucket, not cross traffic starting mid-transfer), the largest burst seen sets the size: the
+ * bucket refills more while the other legs run slowly, and a transfer that fits the refill
+ * whole shows only the line's rate (the lab's tbf scenario read 48 Mbit/s in those rounds).
  */
 function steadyBytes(leg: LegState): number {
-  const wanted = [...leg.samples.values()]
-    .map((s) => {
-      const steady = sustainedMbps(s);
-      return steady.burstBytes + (steady.mbps * 1000 * leg.sizer.targetMs) / 8;
-    })
-    .filter((b) => b > 0);
-  if (!wanted.length) return leg.nextBytes;
-  return Math.min(leg.sizer.maxBytes, snapBytes(median(wanted), leg.sizer));
+  const bytesAt = (mbps: number) => (mbps * 1000 * leg.sizer.targetMs) / 8;
+  const steady = [...leg.samples.values()].map((s) => sustainedMbps(s)).filter((s) => s.mbps > 0);
+  if (!steady.length) return leg.nextBytes;
+  const bursts = steady.filter((s) => s.burstBytes > 0);
+  const wanted =
+    bursts.length >= 2 && bursts.length * 3 >= steady.length
+      ? Math.max(...bursts.map((s) => s.burstBytes)) + bytesAt(median(bursts.map((s) => s.mbps)))
+      : median(steady.map((s) => s.burstBytes + bytesAt(s.mbps)));
+  return Math.min(leg.sizer.maxBytes, snapBytes(wanted, leg.sizer));
 }
-
 
 class Runner {
   private nonce = 0;
@@ -155,7 +168,7 @@ class Runner {
     let l = this.state.legs.get(spec.id);
     if (!l) {
       const sizer = this.sizerFor(spec);
-      l = { spec, sizer, nextBytes: sizer.startBytes, ramped: false, samples: new Map() };
+      l = { spec, sizer, nextBytes: sizer.startBytes, ramped: false, samples: new Map(), carriedBytes: 0 };
       this.state.legs.set(spec.id, l);
     }
     return l;
@@ -166,7 +179,7 @@ class Runner {
     const maxRounds = this.opts.maxRounds ?? DEFAULT_MAX_ROUNDS;
     let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
     for (let round = 0; round < maxRounds; round++) {
-      const legs = legsOf(this.active).map((s) => this.legState(s));
+      const legs = legsOf(this.undecided()).map((s) => this.legState(s));
       const unramped = legs.filter((l) => !l.ramped);
       if (unramped.length) this.capSizes(unramped, legs.length);
       for (const leg of unramped) await this.guardDiagnosis(leg, () => this.ramp(leg));
@@ -191,11 +204,65 @@ class Runner {
         this.active.push(...this.plan.followUp);
         continue;
       }
-      if (this.state.comparisons.every((c) => c.outcome !== 'unclear')) break;
+      if (this.undecided().length === 0) break;
+      this.lengthenShortFlows();
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach MIN_ROUNDS.
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
+    const screen = this.state.comparisons.find((c) => c.id === 'screen');
+    const short = this.shortFlowLegs();
+    if (screen?.outcome === 'same' && short.length) {
+      const mb = (Math.min(...short.map((l) => l.carriedBytes)) / 1e6).toFixed(1);
+      this.state.warnings.push(
+        `a screening leg carried only ${mb} MB before the budget ran out: throttling that begins later in a long flow (after ${MIN_FLOW_BYTES / 1e6} MB, say) would not show`,
+      );
+    }
+  }
+
+  /** Screening legs whose connection has not yet carried MIN_FLOW_BYTES. */
+  private shortFlowLegs(): LegState[] {
+    return legsOf(this.plan.screening)
+      .map((s) => this.state.legs.get(s.id))
+      .filter((l): l is LegState => !!l && l.carriedBytes < MIN_FLOW_BYTES);
+  }
+
+  /**
+   * Screening looks equal but a leg has carried too little: grow its transfers so that the
+   * rest arrives within a few rounds, rather than many short ones.
+   */
+  private lengthenShortFlows(): void {
+    const screen = this.state.comparisons.find((c) => c.id === 'screen');
+    if (screen?.outcome !== 'same') return;
+    for (const leg of this.shortFlowLegs()) {
+      const wanted = snapBytes((MIN_FLOW_BYTES - leg.carriedBytes) / 4, leg.sizer);
+      leg.nextBytes = Math.min(leg.sizer.maxBytes, Math.max(leg.nextBytes, wanted));
+    }
+  }
+
+  /**
+   * The pairs still without an answer. A pair that has its answer stops costing bytes: its
+   * legs run on only while an undecided pair needs them (the plaintext leg is the reference
+   * of most pairs), and its comparison keeps the rounds it was decided on.
+   */
+  private undecided(): PairSpec[] {
+    const byId = (id: string) => this.state.comparisons.find((c) => c.id === id);
+    const screen = byId('screen')?.outcome;
+    const margin = this.opts.marginRatio ?? DEFAULT_MARGIN_RATIO;
+    return this.active.filter((p) => {
+      const c = byId(p.id);
+      if (!c) return true;
+      if (c.outcome === 'same' && p.id === 'screen') return this.shortFlowLegs().length > 0;
+      if (c.outcome !== 'unclear') return false;
+      // Once screening has found one direction, a diagnosis pair asks only "this way too?"
+      // (verdict.ts reads causes from 'slower' pairs): an interval that has left that side of
+      // the margin answers it, even before it fits inside the margin for a 'same'.
+      if (p.id !== 'screen' && c.rounds >= MIN_ROUNDS) {
+        if (screen === 'slower' && c.ci95[1] < margin) return false;
+        if (screen === 'faster' && c.ci95[0] > 1 / margin) return false;
+      }
+      return true;
+    });
   }
 
   private isActive(leg: LegState): boolean {
@@ -318,6 +385,7 @@ class Runner {
       throw err;
     }
     this.state.bytesUsed += sample.bytes;
+    leg.carriedBytes += sample.bytes;
     report(sample.bytes, sample.mbps, true);
     await this.checkIntegrity(spec, bytes, sample);
     return sample;

@@ -29,14 +29,23 @@ export interface DualListener {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * A leg's transfers share one connection, so that shaping which begins after some megabytes
+ * in one flow (Wehe saw T-Mobile's after ~7 MB) shows in later rounds. The idle clock starts
+ * when the server has handed a response to the kernel, which on a throttled leg is seconds
+ * before the client has it; at 10 s a slow leg's connection was closed under it and every
+ * later transfer started a fresh, unthrottled flow (throttle lab, delayed scenarios).
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 export async function listenDual(opts: DualListenerOptions): Promise<DualListener> {
   const idleMs = opts.idleMs ?? 30_000;
   const localPort = (req: IncomingMessage) => req.socket.localPort ?? 0;
-  const http = createHttpServer({ keepAliveTimeout: 10_000, requestTimeout: 120_000 }, (req, res) =>
+  const http = createHttpServer({ keepAliveTimeout: KEEP_ALIVE_MS, requestTimeout: 120_000 }, (req, res) =>
     opts.onRequest(req, res, 'http', localPort(req)),
   );
   const https = createHttpsServer(
-    { cert: opts.certPem, key: opts.keyPem, keepAliveTimeout: 10_000, requestTimeout: 120_000 },
+    { cert: opts.certPem, key: opts.keyPem, keepAliveTimeout: KEEP_ALIVE_MS, requestTimeout: 120_000 },
     (req, res) => opts.onRequest(req, res, 'https', (req.socket as TLSSocket).localPort ?? 0),
   );
   https.on('tlsClientError', () => undefined);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
+import { MIN_FLOW_BYTES, runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { simNetwork, sumHasher, type SimOptions } from '../support/sim-network.js';
 
@@ -61,6 +61,59 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.comparisons.map((c) => c.id)).toEqual(['screen', 'protocol-on-plain-port', 'port-for-plaintext']);
     // Every leg the run measured is one a comparison needs: no text or upload leg spent bytes.
     expect(net.requests.some((r) => r.includes('kind=text') || r.startsWith('POST'))).toBe(false);
+  });
+
+  it('stops measuring a pair once it has its answer, while other pairs run on', async () => {
+    const legs = {
+      'https-443': { mbps: 10, upMbps: 20, noise: 0.1 },
+      'http-443': { mbps: 10, noise: 0.1 },
+      'http-80': { mbps: 50, upMbps: 20, noise: 0.3 },
+      'https-80': { mbps: 50, noise: 0.3 },
+    };
+    const { result } = await run({ legs }, { diagnose: 'always' });
+    const upload = result.comparisons.find((c) => c.id === 'upload')!;
+    expect(upload.outcome).toBe('same');
+    expect(result.rounds).toBeGreaterThan(upload.rounds);
+    // The upload legs ran exactly the rounds their pair needed, not every round of the run.
+    for (const leg of result.legs.filter((l) => l.direction === 'up')) expect(leg.transfers.length).toBe(upload.rounds);
+    expect(result.cause).toBe('port');
+  });
+
+  it('does not answer "no difference" before each screening leg has carried MIN_FLOW_BYTES', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } });
+    expect(result.verdict).toBe('no-difference');
+    for (const leg of result.legs) {
+      const carried = leg.transfers.reduce((sum, t) => sum + t.bytes, 0);
+      // Rounds only; the ramp carried the rest of the 8 MB.
+      expect(MIN_FLOW_BYTES).toBe(8e6);
+      expect(carried).toBeGreaterThan(6.5e6);
+    }
+  });
+
+  it('finds TLS throttled after the first 7 MB of a flow, which short rounds alone would miss', async () => {
+    const legs = { 'https-443': { mbps: 20, noise: 0.05, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'http-80': { mbps: 20, noise: 0.05 } };
+    const { result } = await run({ legs }, { diagnose: 'never' });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.shaping?.rateMbps).toBeCloseTo(1.5, 0);
+  });
+
+  it('warns, and still says "no difference", when the budget ends before the flows are long', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } }, { budgetBytes: 9e6 });
+    expect(result.verdict).toBe('no-difference');
+    expect(result.warnings.join(' ')).toMatch(/carried only [\d.]+ MB .* long flow/);
+  });
+
+  it('settles a diagnosis pair once it cannot be slower, without waiting for "same"', async () => {
+    // HTTPS on port 80 runs a little faster than HTTP there: never "same", never clearly
+    // faster, but clearly not slower, which is all the cause needs.
+    const legs = { 'https-443': { mbps: 10, noise: 0.1 }, 'http-443': { mbps: 10, noise: 0.1 }, 'http-80': { mbps: 50, noise: 0.1 }, 'https-80': { mbps: 62, noise: 0.1 } };
+    const { result } = await run({ legs });
+    expect(result.cause).toBe('port');
+    const protocol = result.comparisons.find((c) => c.id === 'protocol-on-plain-port')!;
+    expect(protocol.outcome).toBe('unclear');
+    expect(protocol.ci95[1]).toBeLessThan(1.25);
+    // Screening's 6 rounds and the diagnosis pairs' 6: no rounds spent on the settled pair.
+    expect(result.rounds).toBe(12);
   });
 
   it('blames the port when plaintext on 443 is slow as well', async () => {

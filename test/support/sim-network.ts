@@ -14,6 +14,12 @@ export interface SimLeg {
   /** Serve this many bytes at burstMbps before settling to mbps (a token bucket). */
   burstBytes?: number;
   burstMbps?: number;
+  /**
+   * Delayed throttling of one long flow: once the leg has carried this many bytes in all (the
+   * sim keeps one connection per leg), it drops to slowMbps.
+   */
+  slowAfterBytes?: number;
+  slowMbps?: number;
 }
 
 export interface SimOptions {
@@ -88,6 +94,7 @@ export function simNetwork(opts: SimOptions): Sim {
   // A token bucket per leg, refilled at the shaped rate over virtual time (a tbf qdisc): a
   // chunk goes at the burst rate while tokens last.
   const buckets = new Map<SimLeg, { tokens: number; at: number }>();
+  const flowBytes = new Map<SimLeg, number>();
   /** Milliseconds that sending n bytes takes now. */
   const sendMs = (leg: SimLeg, n: number, rateMbps: number): number => {
     if (leg.burstBytes === undefined) return (n * 8) / (rateMbps * 1000);
@@ -159,9 +166,12 @@ export function simNetwork(opts: SimOptions): Sim {
           });
         }
         // Reads as a socket gives them: about 5 ms of data at the current rate, 1460 to 64 KiB.
-        const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((rateMbps * 1000 * 5) / 8)));
+        const carried = flowBytes.get(leg) ?? 0;
+        const nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? rateMbps : rateMbps;
+        const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((nowMbps * 1000 * 5) / 8)));
         const n = Math.min(chunkBytes, bytes - sent);
-        now += sendMs(leg, n, rateMbps);
+        now += sendMs(leg, n, nowMbps);
+        flowBytes.set(leg, carried + n);
         let chunk = ZEROS.subarray(0, n);
         if (plain && opts.plaintext === 'alter' && sent === 0) {
           chunk = new Uint8Array(n);
