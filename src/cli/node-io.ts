@@ -29,8 +29,11 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
   const agent = new Agent({
     connect: { ca, rejectUnauthorized: !trust.insecure },
-    // One warmed-up connection per origin carries a leg's transfers, as a browser's would.
-    connections: 4,
+    // One connection per origin carries all of a leg's transfers, one after another, as a
+    // browser's would: shaping that starts after some megabytes in one flow then shows. With
+    // more allowed, undici opened a second connection when the next request came before it had
+    // filed the last response as complete, and the leg's bytes were split across two flows.
+    connections: 1,
     keepAliveTimeout: 30_000,
   });
   const fetch: FetchLike = async (url, init) => {
