@@ -77,8 +77,11 @@ export function explainUnclear(comparisons: Comparison[]): string[] {
   if (screen.rounds < MIN_ROUNDS) {
     return [`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`];
   }
+  const [lo, hi] = screen.ci95;
+  // An interval inside the margin can be unclear for a reason the runner has given already.
+  if (lo > 1 / DEFAULT_MARGIN_RATIO && hi < DEFAULT_MARGIN_RATIO) return [];
   return [
-    `after ${screen.rounds} rounds the 95% interval (${screen.ci95[0].toFixed(2)}-${screen.ci95[1].toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
+    `after ${screen.rounds} rounds the 95% interval (${lo.toFixed(2)}-${hi.toFixed(2)}x) still straddles the ${DEFAULT_MARGIN_RATIO}x margin`,
   ];
 }
 

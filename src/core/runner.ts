@@ -211,6 +211,14 @@ class Runner {
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
     const screen = this.state.comparisons.find((c) => c.id === 'screen');
+    const turned = this.screeningTurned();
+    if (screen && screen.outcome !== 'slower' && screen.outcome !== 'faster' && turned) {
+      // "Same over all rounds" does not hold if the last rounds say otherwise.
+      screen.outcome = 'unclear';
+      this.state.warnings.push(
+        `the last rounds ran ${turned.ratio.toFixed(1)}x apart, by when the ${turned.leg} leg had carried ${(turned.carriedBytes / 1e6).toFixed(1)} MB: shaping that begins after some megabytes in a flow looks like this, and the run ended before the rounds could show it`,
+      );
+    }
     const short = this.shortFlowLegs();
     if (screen?.outcome === 'same' && short.length) {
       const mb = (Math.min(...short.map((l) => l.carriedBytes)) / 1e6).toFixed(1);
@@ -218,6 +226,24 @@ class Runner {
         `a screening leg carried only ${mb} MB before the budget ran out: throttling that begins later in a long flow (after ${MIN_FLOW_BYTES / 1e6} MB, say) would not show`,
       );
     }
+  }
+
+  /**
+   * Both of the last two screening rounds at least 2x apart the same way: the flows may have
+   * just crossed a shaper's threshold, so an equal answer from the earlier rounds is stale.
+   * Two such rounds in a row are rare on an unshaped line, where cross traffic moves both legs.
+   */
+  private screeningTurned(): { ratio: number; leg: string; carriedBytes: number } | undefined {
+    const [pair] = this.plan.screening;
+    const suspect = pair && this.state.legs.get(pair.suspect.id);
+    const reference = pair && this.state.legs.get(pair.reference.id);
+    if (!suspect || !reference) return undefined;
+    const rounds = [...suspect.samples.keys()].filter((r) => reference.samples.has(r)).sort((a, b) => a - b).slice(-2);
+    if (rounds.length < 2) return undefined;
+    const logRatios = rounds.map((r) => Math.log(sustainedMbps(reference.samples.get(r)!).mbps / sustainedMbps(suspect.samples.get(r)!).mbps));
+    if (!logRatios.every((x) => x > Math.log(2)) && !logRatios.every((x) => x < -Math.log(2))) return undefined;
+    const slow = logRatios[0]! > 0 ? suspect : reference;
+    return { ratio: Math.exp(Math.abs(logRatios[1]!)), leg: slow.spec.id, carriedBytes: slow.carriedBytes };
   }
 
   /** Screening legs whose connection has not yet carried MIN_FLOW_BYTES. */
@@ -252,7 +278,7 @@ class Runner {
     return this.active.filter((p) => {
       const c = byId(p.id);
       if (!c) return true;
-      if (c.outcome === 'same' && p.id === 'screen') return this.shortFlowLegs().length > 0;
+      if (c.outcome === 'same' && p.id === 'screen') return this.shortFlowLegs().length > 0 || !!this.screeningTurned();
       if (c.outcome !== 'unclear') return false;
       // Once screening has found one direction, a diagnosis pair asks only "this way too?"
       // (verdict.ts reads causes from 'slower' pairs): an interval that has left that side of

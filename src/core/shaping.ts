@@ -90,22 +90,15 @@ export function sustainedMbps(t: BinnedTransfer & { mbps: number }): { mbps: num
 
 /**
  * The shaped rate and bucket of a throttled leg. Only called for a leg the statistics found
- * slower; returns undefined when its transfers are too short to say anything.
+ * slower. The rate is the median of its transfers' sustained rates, the same readings the
+ * comparisons used; every transfer counts, since keeping only those long enough to show a
+ * shape would keep the slowest (a 10 Mbit/s DPI class read 7.5 in the lab that way).
  */
-export function estimateShaping(legId: string, transfers: BinnedTransfer[]): ShapingEstimate | undefined {
-  const usable = transfers.filter((t) => fullBins(t).length >= MIN_AFTER_BINS + 1);
-  if (usable.length === 0) return undefined;
-  const shifts = usable.map((t) => ({ t, shift: findLevelShift(t) }));
-  // The mean, not the median, of the bins: at low rates data arrives in a few large reads, and
-  // the median of bins that alternate full/empty says nothing about the rate.
-  const steadyMbps = shifts.map(({ t, shift }) => {
-    if (shift) return toMbps(shift.afterBytesPerBin, t.binMs);
-    const bins = fullBins(t);
-    return toMbps(mean(bins.length > 1 ? bins.slice(1) : bins), t.binMs);
-  });
-  const withShift = shifts.filter((s) => s.shift !== undefined);
-  // A bucket is reported only when most transfers show it: one burst may be slow start.
-  const burstBytes =
-    withShift.length * 2 > shifts.length ? Math.round(median(withShift.map((s) => s.shift!.burstBytes))) : 0;
-  return { leg: legId, rateMbps: median(steadyMbps), burstBytes };
+export function estimateShaping(legId: string, transfers: (BinnedTransfer & { mbps: number })[]): ShapingEstimate | undefined {
+  const steady = transfers.map((t) => sustainedMbps(t)).filter((s) => s.mbps > 0);
+  if (steady.length === 0) return undefined;
+  const withBurst = steady.filter((s) => s.burstBytes > 0);
+  // A bucket is reported only when most transfers show it: one burst may be cross traffic.
+  const burstBytes = withBurst.length * 2 > steady.length ? Math.round(median(withBurst.map((s) => s.burstBytes))) : 0;
+  return { leg: legId, rateMbps: median(steady.map((s) => s.mbps)), burstBytes };
 }

@@ -97,6 +97,13 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.shaping?.rateMbps).toBeCloseTo(1.5, 0);
   });
 
+  it('says inconclusive, not "no difference", when the flow is throttled just before the budget ends', async () => {
+    const legs = { 'https-443': { mbps: 20, noise: 0.05, slowAfterBytes: 7.5e6, slowMbps: 1.5 }, 'http-80': { mbps: 20, noise: 0.05 } };
+    const { result } = await run({ legs }, { diagnose: 'never', budgetBytes: 20e6 });
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.warnings.join(' ')).toMatch(/last rounds ran [\d.]+x apart, by when the https-443-down-random leg had carried [\d.]+ MB/);
+  });
+
   it('warns, and still says "no difference", when the budget ends before the flows are long', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } }, { budgetBytes: 9e6 });
     expect(result.verdict).toBe('no-difference');

@@ -60,20 +60,28 @@ describe('sustainedMbps', () => {
 
 describe('estimateShaping', () => {
   it('reports the flat rate and no bucket for a plain rate limit', () => {
-    const t = { bins: [perBin(3), ...Array(8).fill(perBin(5)), 100], binMs: BIN_MS };
-    const s = estimateShaping('https-443-down-random', [t, t, t]);
+    const t = { bins: [perBin(3), ...Array(8).fill(perBin(5)), 100], binMs: BIN_MS, mbps: 4.9 };
+    const s = estimateShaping('https-443-down-random', [t, { ...t, mbps: 5 }, { ...t, mbps: 5.1 }]);
     expect(s?.rateMbps).toBeCloseTo(5, 5);
     expect(s?.burstBytes).toBe(0);
   });
 
-  it('reports the bucket only when most transfers show it', () => {
-    const burst = { bins: [...Array(3).fill(perBin(40)), ...Array(6).fill(perBin(4)), 1], binMs: BIN_MS };
-    const flat = { bins: [...Array(9).fill(perBin(4)), 1], binMs: BIN_MS };
-    expect(estimateShaping('x', [burst, burst, flat])?.burstBytes).toBeGreaterThan(1e6);
+  it('reads every transfer, short ones too, not just those long enough to show a shape', () => {
+    const short = { bins: [perBin(10), perBin(10), perBin(10), perBin(10)], binMs: BIN_MS, mbps: 10.1 };
+    const slowOne = { bins: [...Array(6).fill(perBin(5.5)), 10], binMs: BIN_MS, mbps: 5.5 };
+    expect(estimateShaping('x', [short, short, short, slowOne])?.rateMbps).toBeCloseTo(10.1, 5);
+  });
+
+  it('reads a bucket: the rate after the burst, and the burst when most transfers show it', () => {
+    const burst = { bins: [...Array(3).fill(perBin(40)), ...Array(6).fill(perBin(4)), 1], binMs: BIN_MS, mbps: 12 };
+    const flat = { bins: [...Array(9).fill(perBin(4)), 1], binMs: BIN_MS, mbps: 4 };
+    const mostly = estimateShaping('x', [burst, burst, flat]);
+    expect(mostly?.rateMbps).toBeCloseTo(4, 5);
+    expect(mostly?.burstBytes).toBeGreaterThan(1e6);
     expect(estimateShaping('x', [burst, flat, flat])?.burstBytes).toBe(0);
   });
 
-  it('is undefined when every transfer is too short to read', () => {
-    expect(estimateShaping('x', [{ bins: [1000, 10], binMs: BIN_MS }])).toBeUndefined();
+  it('is undefined when no transfer moved data', () => {
+    expect(estimateShaping('x', [{ bins: [], binMs: BIN_MS, mbps: 0 }])).toBeUndefined();
   });
 });
