@@ -171,6 +171,16 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     measured: `${hit}/${detect.length} (${pct(hit, detect.length)})`,
     met: detect.length ? hit / detect.length >= 0.95 : undefined,
   });
+  // Delayed throttling is apart: whether it shows depends on how far a run's flows go, which
+  // the 8 MB flow rule of the runner sets, not on the statistics.
+  const delayed = runsWhere((s) => s.truth.verdict === 'tls-throttled' && s.id.startsWith('c-'));
+  const delayedHit = delayed.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+  const delayedSame = delayed.filter(({ r }) => r.result?.verdict === 'no-difference').length;
+  out.push({
+    goal: 'delayed throttling (c), reported apart: tls-throttled',
+    measured: `${delayedHit}/${delayed.length} (${pct(delayedHit, delayed.length)}); wrongly no-difference in ${delayedSame}`,
+    met: undefined,
+  });
   const unshaped = runsWhere((s) => s.truth.verdict === 'no-difference');
   const fp = unshaped.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({
@@ -193,15 +203,23 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     measured: `${within}/${est.length} estimates (${pct(within, est.length)})`,
     met: est.length ? within === est.length : undefined,
   });
-  const fifty = runsWhere((s) => s.lineMbps === 50).map(({ r }) => r.result).filter((r): r is Result => !!r);
+  // The cost of a run as a user starts it (no --diagnose: the port swap only when screening
+  // sees a difference); --diagnose asks for six pairs of at least six rounds each and is
+  // reported beside it.
+  const results = (pred: (s: Scenario) => boolean) =>
+    runsWhere(pred).map(({ r }) => r.result).filter((r): r is Result => !!r);
+  const fifty = results((s) => s.lineMbps === 50 && !s.diagnose);
+  const fiftyDiagnose = results((s) => s.lineMbps === 50 && s.diagnose);
   const secs = median(fifty.map((r) => r.durationMs / 1000));
   const mb = median(fifty.map((r) => r.bytesUsed / 1e6));
   const screens = fifty.map(screeningCost).filter((c): c is ScreeningCost => !!c);
   out.push({
     goal: 'median time to verdict <= 20 s and <= 30 MB on a 50 Mbit/s line',
-    measured: `${fmt(secs)} s, ${fmt(mb)} MB over ${fifty.length} runs (whole run, diagnosis included); the screening pair alone had its answer after a median ${fmt(
+    measured: `${fmt(secs)} s, ${fmt(mb)} MB over ${fifty.length} default runs (whole run, automatic diagnosis included; the screening pair alone had its answer after ${fmt(
       median(screens.map((c) => c.seconds)),
-    )} s, ${fmt(median(screens.map((c) => c.mb)))} MB (${screens.length} runs)`,
+    )} s, ${fmt(median(screens.map((c) => c.mb)))} MB); with --diagnose ${fmt(median(fiftyDiagnose.map((r) => r.durationMs / 1000)))} s, ${fmt(
+      median(fiftyDiagnose.map((r) => r.bytesUsed / 1e6)),
+    )} MB over ${fiftyDiagnose.length} runs`,
     met: fifty.length ? secs <= 20 && mb <= 30 : undefined,
   });
   return out;
