@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, request } from 'undici';
 import { nodeFetch } from '../../src/cli/node-io.js';
 import type { ResponseLike } from '../../src/core/io.js';
 import { startTestEndpoint } from '../support/endpoint.js';
@@ -110,11 +111,16 @@ describe('endpoint server', () => {
   });
 
   it('refuses transfers past the concurrency limit with 429', async () => {
-    const slow = [1, 2].map(() => get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=${8 * 1024 * 1024}`));
-    const started = await Promise.all(slow);
-    const third = await get(`http://127.0.0.1:${ep.plainPort}/payload?bytes=1000`);
-    expect(third.status).toBe(429);
-    await Promise.all(started.map(readAll));
+    // Transfers at once from one client need connections of their own; the CLI's fetch keeps
+    // one per origin, so this client is undici's with a pool.
+    const agent = new Agent({ connections: 4 });
+    const base = `http://127.0.0.1:${ep.plainPort}/payload`;
+    const started = await Promise.all([1, 2].map(() => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher: agent })));
+    const third = await request(`${base}?bytes=1000`, { dispatcher: agent });
+    expect(third.statusCode).toBe(429);
+    await third.body.text();
+    for (const res of started) for await (const _ of res.body);
+    await agent.close();
   });
 
 });
