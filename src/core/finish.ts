@@ -24,6 +24,20 @@ export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: Mea
   return compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds, { marginRatio });
 }
 
+/**
+ * Both of the last two paired rounds at least 2x apart the same way: the flows may have just
+ * crossed a shaper's threshold, so an equal answer from the earlier rounds is stale. Two such
+ * rounds in a row are rare on an unshaped line, where cross traffic moves both legs.
+ */
+export function lastRoundsApart(suspect: MeasuredLeg, reference: MeasuredLeg): { ratio: number; slowLeg: 'suspect' | 'reference' } | undefined {
+  const rounds = [...suspect.samples.keys()].filter((r) => reference.samples.has(r)).sort((a, b) => a - b).slice(-2);
+  if (rounds.length < 2) return undefined;
+  const logRatios = rounds.map((r) => Math.log(sustainedMbps(reference.samples.get(r)!).mbps / sustainedMbps(suspect.samples.get(r)!).mbps));
+  const apart = Math.log(2);
+  if (!logRatios.every((x) => x > apart) && !logRatios.every((x) => x < -apart)) return undefined;
+  return { ratio: Math.exp(Math.abs(logRatios[1]!)), slowLeg: logRatios[0]! > 0 ? 'suspect' : 'reference' };
+}
+
 function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

@@ -6,17 +6,15 @@
 // around equal speeds almost never reaches (the lab's false-positive runs measure that).
 import { cpuBoundWarning, cpuMayLimitTls } from './cpu-bound.js';
 import { DEFAULT_MARGIN_RATIO, MIN_ROUNDS } from './compare.js';
-import { applyDecision, compareLegs, resultSoFar } from './finish.js';
+import { applyDecision, compareLegs, lastRoundsApart, resultSoFar } from './finish.js';
 import { describeError, MeasureError } from './errors.js';
 import { digestUrl, payloadUrl, resolveTarget, type Target } from './endpoint.js';
 import { parseReprDigest } from './digest.js';
 import { endpointPlan, filePlan, legsOf, roundOrder, type PairSpec, type Plan } from './plan.js';
 import { makePayload } from './payload.js';
-import { sustainedMbps } from './shaping.js';
-import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, type SizerOptions } from './sizer.js';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, type SizerOptions } from './sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from './transfer.js';
 import type { Comparison, LegSpec, Progress, Result } from './types.js';
-import { median } from 'simple-statistics';
 
 export interface RunOptions {
   url: string;
@@ -102,28 +100,6 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
   return result;
 }
 
-/**
- * After the ramp a leg's size follows the median of its rounds, not the last transfer: a
- * token bucket that refills while the other legs run would otherwise make sizes see-saw
- * between "fits in the bucket" and "does not". A transfer that began with a burst asks for
- * the burst plus the target time at the rate that followed, so the sustained rate, which the
- * comparisons use, gets about the target time to show. When bursts are common on a leg (a
- * bucket, not cross traffic starting mid-transfer), the largest burst seen sets the size: the
- * bucket refills more while the other legs run slowly, and a transfer that fits the refill
- * whole shows only the line's rate (the lab's tbf scenario read 48 Mbit/s in those rounds).
- */
-function steadyBytes(leg: LegState): number {
-  const bytesAt = (mbps: number) => (mbps * 1000 * leg.sizer.targetMs) / 8;
-  const steady = [...leg.samples.values()].map((s) => sustainedMbps(s)).filter((s) => s.mbps > 0);
-  if (!steady.length) return leg.nextBytes;
-  const bursts = steady.filter((s) => s.burstBytes > 0);
-  const wanted =
-    bursts.length >= 2 && bursts.length * 3 >= steady.length
-      ? Math.max(...bursts.map((s) => s.burstBytes)) + bytesAt(median(bursts.map((s) => s.mbps)))
-      : median(steady.map((s) => s.burstBytes + bytesAt(s.mbps)));
-  return Math.min(leg.sizer.maxBytes, snapBytes(wanted, leg.sizer));
-}
-
 class Runner {
   private nonce = 0;
   private readonly seed: number;
@@ -197,7 +173,7 @@ class Runner {
         await this.guardDiagnosis(leg, async () => {
           const sample = await this.transfer(leg, round);
           leg.samples.set(round, sample);
-          leg.nextBytes = steadyBytes(leg);
+          leg.nextBytes = steadyBytes([...leg.samples.values()], leg.sizer) ?? leg.nextBytes;
         });
       }
       this.state.rounds = round + 1;
@@ -228,27 +204,20 @@ class Runner {
     if (screen?.outcome === 'same' && short.length) {
       const mb = (Math.min(...short.map((l) => l.carriedBytes)) / 1e6).toFixed(1);
       this.state.warnings.push(
-        `a screening leg carried only ${mb} MB before the budget ran out: throttling that begins later in a long flow (after ${MIN_FLOW_BYTES / 1e6} MB, say) would not show`,
+        `a screening leg carried only ${mb} MB before the run ended: throttling that begins later in a long flow (after ${MIN_FLOW_BYTES / 1e6} MB, say) would not show`,
       );
     }
   }
 
-  /**
-   * Both of the last two screening rounds at least 2x apart the same way: the flows may have
-   * just crossed a shaper's threshold, so an equal answer from the earlier rounds is stale.
-   * Two such rounds in a row are rare on an unshaped line, where cross traffic moves both legs.
-   */
-  private screeningTurned(): { ratio: number; leg: string; carriedBytes: number } | undefined {
+  private screeningTurned() {
     const [pair] = this.plan.screening;
     const suspect = pair && this.state.legs.get(pair.suspect.id);
     const reference = pair && this.state.legs.get(pair.reference.id);
     if (!suspect || !reference) return undefined;
-    const rounds = [...suspect.samples.keys()].filter((r) => reference.samples.has(r)).sort((a, b) => a - b).slice(-2);
-    if (rounds.length < 2) return undefined;
-    const logRatios = rounds.map((r) => Math.log(sustainedMbps(reference.samples.get(r)!).mbps / sustainedMbps(suspect.samples.get(r)!).mbps));
-    if (!logRatios.every((x) => x > Math.log(2)) && !logRatios.every((x) => x < -Math.log(2))) return undefined;
-    const slow = logRatios[0]! > 0 ? suspect : reference;
-    return { ratio: Math.exp(Math.abs(logRatios[1]!)), leg: slow.spec.id, carriedBytes: slow.carriedBytes };
+    const apart = lastRoundsApart(suspect, reference);
+    if (!apart) return undefined;
+    const slow = apart.slowLeg === 'suspect' ? suspect : reference;
+    return { ratio: apart.ratio, leg: slow.spec.id, carriedBytes: slow.carriedBytes };
   }
 
   /** Screening legs whose connection has not yet carried MIN_FLOW_BYTES. */

@@ -1,5 +1,7 @@
 // Transfer sizes: start small, grow until a transfer lasts about the target time (ramp sizes
 // as Cloudflare's speed test does), then keep each leg near the target as its rate changes.
+import { median } from 'simple-statistics';
+import { sustainedMbps, type BinnedTransfer } from './shaping.js';
 
 export interface SizerOptions {
   startBytes: number;
@@ -48,4 +50,26 @@ export function nextBytes(lastBytes: number, lastDurationMs: number, opts: Sizer
 
 export function rampDone(lastDurationMs: number, lastBytes: number, opts: SizerOptions): boolean {
   return lastDurationMs >= opts.rampDoneMs || lastBytes >= opts.maxBytes;
+}
+
+/**
+ * After the ramp a leg's size follows the median of its rounds, not the last transfer: a
+ * token bucket that refills while the other legs run would otherwise make sizes see-saw
+ * between "fits in the bucket" and "does not". A transfer that began with a burst asks for
+ * the burst plus the target time at the rate that followed, so the sustained rate, which the
+ * comparisons use, gets about the target time to show. When bursts are common on a leg (a
+ * bucket, not cross traffic starting mid-transfer), the largest burst seen sets the size: the
+ * bucket refills more while the other legs run slowly, and a transfer that fits the refill
+ * whole shows only the line's rate (the lab's tbf scenario read 48 Mbit/s in those rounds).
+ */
+export function steadyBytes(samples: (BinnedTransfer & { mbps: number })[], opts: SizerOptions): number | undefined {
+  const bytesAt = (mbps: number) => (mbps * 1000 * opts.targetMs) / 8;
+  const steady = samples.map((s) => sustainedMbps(s)).filter((s) => s.mbps > 0);
+  if (!steady.length) return undefined;
+  const bursts = steady.filter((s) => s.burstBytes > 0);
+  const wanted =
+    bursts.length >= 2 && bursts.length * 3 >= steady.length
+      ? Math.max(...bursts.map((s) => s.burstBytes)) + bytesAt(median(bursts.map((s) => s.mbps)))
+      : median(steady.map((s) => s.burstBytes + bytesAt(s.mbps)));
+  return Math.min(opts.maxBytes, snapBytes(wanted, opts));
 }

@@ -13,7 +13,8 @@ export interface TransferLimits {
   binMs: number;
 }
 
-// 50 ms bins give a 300 ms transfer six points for the shaping signature.
+// 50 ms bins give a 200 ms transfer four points, and a bucket-shaped one (sized past its burst)
+// more, for the shaping signature.
 export const DEFAULT_LIMITS: TransferLimits = { stallMs: 10_000, maxMs: 30_000, binMs: 50 };
 
 export interface TransferSample {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointPlan, legsOf, roundOrder } from '../../src/core/plan.js';
-import { DOWNLOAD_SIZER, nextBytes, rampDone, snapBytes } from '../../src/core/sizer.js';
+import { DOWNLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes } from '../../src/core/sizer.js';
 
 describe('plan', () => {
   it('screens HTTPS on the TLS port against HTTP on the plain port', () => {
@@ -47,5 +47,23 @@ describe('sizer', () => {
     expect(rampDone(DOWNLOAD_SIZER.rampDoneMs - 20, 1e6, DOWNLOAD_SIZER)).toBe(false);
     expect(rampDone(DOWNLOAD_SIZER.rampDoneMs, 1e6, DOWNLOAD_SIZER)).toBe(true);
     expect(rampDone(10, DOWNLOAD_SIZER.maxBytes, DOWNLOAD_SIZER)).toBe(true);
+  });
+
+  it('sizes a leg whose transfers often start with a burst past the largest burst seen', () => {
+    const kB = (x: number) => x * 1000;
+    // 50 ms bins: a burst at 48 Mbit/s (300 kB a bin), then 10 Mbit/s (62.5 kB a bin).
+    const burst = (bins: number) => ({ bins: [...Array(bins).fill(kB(300)), ...Array(6).fill(kB(62.5)), 1], binMs: 50, mbps: 20 });
+    const flat = { bins: [...Array(5).fill(kB(300)), 1], binMs: 50, mbps: 48 };
+    const bytes = steadyBytes([burst(1), burst(3), flat, burst(2)], DOWNLOAD_SIZER)!;
+    // The largest burst (3 bins' excess over 10 Mbit/s) plus 200 ms at 10 Mbit/s, on the grid.
+    const wanted = 3 * (kB(300) - kB(62.5)) + 250_000;
+    expect(bytes).toBeGreaterThan(wanted * 0.9);
+    expect(bytes).toBeLessThan(wanted * 1.2);
+  });
+
+  it('follows the median goodput of a leg without bursts', () => {
+    const t = (mbps: number) => ({ bins: [1, 1, 1, 1, 1], binMs: 50, mbps });
+    expect(steadyBytes([t(40), t(50), t(60)], DOWNLOAD_SIZER)).toBe(snapBytes((50 * 1000 * DOWNLOAD_SIZER.targetMs) / 8, DOWNLOAD_SIZER));
+    expect(steadyBytes([], DOWNLOAD_SIZER)).toBeUndefined();
   });
 });
