@@ -8,10 +8,13 @@ import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.j
 import type { Comparison, LegResult, LegSpec, Result, TransferRecord } from './types.js';
 import { decide } from './verdict.js';
 
+/** One transfer as the decision sees it. */
+export type MeasuredTransfer = BinnedTransfer & { bytes: number; durationMs: number; mbps: number };
+
 export interface MeasuredLeg {
   spec: LegSpec;
   /** Samples by round number. */
-  samples: Map<number, BinnedTransfer & { bytes: number; durationMs: number; mbps: number }>;
+  samples: Map<number, MeasuredTransfer>;
 }
 
 /** Pairs the two legs' samples of the same rounds and compares them. */
@@ -36,6 +39,24 @@ export function lastRoundsApart(suspect: MeasuredLeg, reference: MeasuredLeg): {
   const apart = Math.log(2);
   if (!logRatios.every((x) => x > apart) && !logRatios.every((x) => x < -apart)) return undefined;
   return { ratio: Math.exp(Math.abs(logRatios[1]!)), slowLeg: logRatios[0]! > 0 ? 'suspect' : 'reference' };
+}
+
+/**
+ * The slow leg's transfers from the rounds in which it was slower than the other leg by more
+ * than the margin: the shaper's rate is what a throttled flow gets while throttled. Throttling
+ * that begins after the first megabytes of a flow would otherwise be read as a blend of the
+ * fast and the slow rounds (the lab's 20-to-1.5 Mbit/s scenario read 8.4). Every round when
+ * fewer than three qualify.
+ */
+function throttledSamples(slow: MeasuredLeg, fast: MeasuredLeg): MeasuredTransfer[] {
+  const all = [...slow.samples.values()];
+  const picked = [...slow.samples.entries()]
+    .filter(([round, s]) => {
+      const f = fast.samples.get(round);
+      return f !== undefined && sustainedMbps(f).mbps > DEFAULT_MARGIN_RATIO * sustainedMbps(s).mbps;
+    })
+    .map(([, s]) => s);
+  return picked.length >= 3 ? picked : all;
 }
 
 function round3(x: number): number {
@@ -123,8 +144,9 @@ export async function applyDecision(
     const slowLeg = tlsSlow ? decision.basis.suspectLeg : decision.basis.referenceLeg;
     const fastLeg = tlsSlow ? decision.basis.referenceLeg : decision.basis.suspectLeg;
     const leg = legs.get(slowLeg);
-    if (leg && leg.spec.direction === 'down') {
-      const shaping = estimateShaping(slowLeg, [...leg.samples.values()]);
+    const other = legs.get(fastLeg);
+    if (leg && other && leg.spec.direction === 'down') {
+      const shaping = estimateShaping(slowLeg, throttledSamples(leg, other));
       if (shaping) result.shaping = shaping;
     }
     await checkCpu(result, slowLeg, fastLeg);
