@@ -84,9 +84,18 @@ function toMbps(bytesPerBin: number, binMs: number): number {
  * only when cross traffic starts mid-transfer, and then the after-rate is the truer reading.
  */
 export function sustainedMbps(t: BinnedTransfer & { mbps: number }): { mbps: number; burstBytes: number } {
-  const shift = findLevelShift(t);
-  return shift ? { mbps: toMbps(shift.afterBytesPerBin, t.binMs), burstBytes: shift.burstBytes } : { mbps: t.mbps, burstBytes: 0 };
+  let reading = sustained.get(t);
+  if (!reading) {
+    const shift = findLevelShift(t);
+    reading = shift ? { mbps: toMbps(shift.afterBytesPerBin, t.binMs), burstBytes: shift.burstBytes } : { mbps: t.mbps, burstBytes: 0 };
+    sustained.set(t, reading);
+  }
+  return reading;
 }
+
+// A transfer does not change once measured, but every round compares, sizes and checks all
+// of a leg's transfers again: each one's level-shift search (quadratic in its bins) runs once.
+const sustained = new WeakMap<object, { mbps: number; burstBytes: number }>();
 
 /**
  * The shaped rate and bucket of a throttled leg. Only called for a leg the statistics found
