@@ -113,6 +113,11 @@ export function explainUnclear(comparisons: Comparison[]): string[] {
     return [`only ${screen.rounds} rounds fitted the budget; at least ${MIN_ROUNDS} are needed for a 95% interval`];
   }
   const [lo, hi] = screen.ci95;
+  if (screen.pendingRound) {
+    return [
+      `the ${lo.toFixed(2)}-${hi.toFixed(2)}x interval cleared the ${DEFAULT_MARGIN_RATIO}x margin only in the last round, and a finding must hold over two rounds in a row`,
+    ];
+  }
   // An interval inside the margin can be unclear for a reason the runner has given already.
   if (lo > 1 / DEFAULT_MARGIN_RATIO && hi < DEFAULT_MARGIN_RATIO) return [];
   return [

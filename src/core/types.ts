@@ -53,6 +53,17 @@ export interface Comparison {
   pValue: number;
   rounds: number;
   outcome: 'slower' | 'faster' | 'same' | 'unclear';
+  /**
+   * Present when the outcome rests on the less busy rounds only (compare.ts): how many of the
+   * busiest rounds were left out. `rounds`, `ratio` and `ci95` (then a 99% interval) are those
+   * of the rounds kept.
+   */
+  busyRoundsLeftOut?: number;
+  /**
+   * True when the interval cleared the margin at this round only: a finding must hold over
+   * two rounds in a row, so the outcome stays 'unclear' until the next round agrees.
+   */
+  pendingRound?: boolean;
 }
 
 export interface ShapingEstimate {

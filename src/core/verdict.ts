@@ -39,6 +39,7 @@ export function decide(comparisons: Comparison[]): Decision {
   const warnings: string[] = [];
   if (!screen) return { verdict: 'failed', warnings: ['no screening comparison was measured'] };
   const cause = diagnoseCause(c);
+  if (screen.busyRoundsLeftOut) warnings.push(lessBusyNote(screen));
   if (screen.outcome === 'slower') return { verdict: 'tls-throttled', cause, basis: screen, warnings };
   if (screen.outcome === 'faster') return { verdict: 'plaintext-throttled', cause, basis: screen, warnings };
   // The screening pair can look equal when random-looking plaintext is slowed as much as TLS.
@@ -49,6 +50,7 @@ export function decide(comparisons: Comparison[]): Decision {
   }
   const upload = c['upload'];
   if (upload?.outcome === 'slower' || upload?.outcome === 'faster') {
+    if (upload.busyRoundsLeftOut) warnings.push(lessBusyNote(upload));
     warnings.push(`downloads showed ${screen.outcome === 'same' ? 'no difference' : 'no clear difference'}; the difference is in uploads only`);
     return {
       verdict: upload.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
@@ -59,4 +61,13 @@ export function decide(comparisons: Comparison[]): Decision {
   }
   if (screen.outcome === 'same') return { verdict: 'no-difference', cause: undefined, basis: screen, warnings };
   return { verdict: 'inconclusive', basis: screen, warnings };
+}
+
+/** Why the ratio is that of some rounds only, in plain words (compare.ts lessBusyRounds). */
+function lessBusyNote(basis: Comparison): string {
+  const all = basis.rounds + (basis.busyRoundsLeftOut ?? 0);
+  return (
+    `the difference is read from the ${basis.rounds} least busy of ${all} rounds (99% interval): ` +
+    'in the busier ones both legs ran closer together, as they do when other traffic fills the line below a rate cap'
+  );
 }

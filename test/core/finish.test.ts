@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDecision, lastRoundsApart, resultSoFar, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/finish.js';
+import { applyDecision, explainUnclear, lastRoundsApart, resultSoFar, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/finish.js';
 import { legId } from '../../src/core/plan.js';
 import type { Comparison } from '../../src/core/types.js';
 
@@ -42,5 +42,14 @@ describe('lastRoundsApart', () => {
   it('sees nothing when only one of the last two rounds is apart', () => {
     expect(lastRoundsApart(leg('https', 443, [20, 20, 20, 20, 1.5]), leg('http', 80, [20, 20, 20, 20, 20]))).toBeUndefined();
     expect(lastRoundsApart(leg('https', 443, [20, 20, 20, 5, 40]), leg('http', 80, [20, 20, 20, 20, 20]))).toBeUndefined();
+  });
+});
+
+describe('explainUnclear', () => {
+  it('says when the interval cleared the margin in the last round only', () => {
+    const screen: Comparison = {
+      id: 'screen', suspectLeg: 'a', referenceLeg: 'b', ratio: 5, ci95: [4.9, 5.1], pValue: 0.03, rounds: 6, outcome: 'unclear', pendingRound: true,
+    };
+    expect(explainUnclear([screen]).join(' ')).toMatch(/only in the last round, and a finding must hold over two rounds in a row/);
   });
 });

@@ -112,6 +112,37 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.warnings.join(' ')).toMatch(/carried only [\d.]+ MB .* long flow/);
   });
 
+  // Cross traffic that comes and goes in spells of 1.3 to 4.1 s, as in the lab.
+  const spellsMs = [2100, 3300, 1300, 4100, 2700, 1900, 3600, 1500, 2400, 3900];
+  const crossTraffic = (nowMs: number) => {
+    let t = nowMs % spellsMs.reduce((a, b) => a + b, 0);
+    for (let i = 0; ; i++) {
+      t -= spellsMs[i]!;
+      if (t < 0) return i % 2 === 0;
+    }
+  };
+
+  it('finds a rate cap that binds only while the line is free of cross traffic', async () => {
+    // HTTPS in its own 24 Mbit/s class; HTTP at 48 on a free line and at 15 beside cross traffic.
+    const legs = { 'https-443': { mbps: 24, noise: 0.03 }, 'http-80': { mbps: 48, busyMbps: 15, noise: 0.03 } };
+    const { result } = await run({ legs, busy: crossTraffic }, { diagnose: 'never' });
+    expect(result.verdict).toBe('tls-throttled');
+    const screen = result.comparisons.find((c) => c.id === 'screen')!;
+    expect(screen.busyRoundsLeftOut).toBeGreaterThan(0);
+    expect(result.ratio).toBeGreaterThan(1.8);
+    expect(result.ratio).toBeLessThan(2.2);
+    expect(result.shaping!.rateMbps).toBeCloseTo(24, 0);
+    expect(result.warnings.join(' ')).toMatch(/least busy of \d+ rounds/);
+  });
+
+  it('finds nothing when the same cross traffic slows both legs alike', async () => {
+    const legs = { 'https-443': { mbps: 48, busyMbps: 15, noise: 0.03 }, 'http-80': { mbps: 48, busyMbps: 15, noise: 0.03 } };
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { result } = await run({ legs, busy: crossTraffic, seed }, { diagnose: 'never', seed });
+      expect(['no-difference', 'inconclusive']).toContain(result.verdict);
+    }
+  });
+
   it('settles a diagnosis pair once it cannot be slower, without waiting for "same"', async () => {
     // HTTPS on port 80 runs a little faster than HTTP there: never "same", never clearly
     // faster, but clearly not slower, which is all the cause needs.
@@ -121,8 +152,9 @@ describe('runMeasurement on a simulated line', () => {
     const protocol = result.comparisons.find((c) => c.id === 'protocol-on-plain-port')!;
     expect(protocol.outcome).toBe('unclear');
     expect(protocol.ci95[1]).toBeLessThan(1.25);
-    // Screening's 6 rounds and the diagnosis pairs' 6: no rounds spent on the settled pair.
-    expect(result.rounds).toBe(12);
+    // Screening's 7 rounds (a finding must hold at two looks in a row) and the port pair's 7:
+    // no rounds spent on the settled protocol pair.
+    expect(result.rounds).toBe(14);
   });
 
   it('blames the port when plaintext on 443 is slow as well', async () => {

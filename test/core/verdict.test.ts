@@ -14,6 +14,13 @@ describe('decide', () => {
     expect(d.cause).toBeUndefined();
   });
 
+  it('says when the ratio is read from the less busy rounds only', () => {
+    const d = decide([{ ...c('screen', 'slower', 1.9), rounds: 9, busyRoundsLeftOut: 8 }]);
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.warnings.join(' ')).toMatch(/from the 9 least busy of 17 rounds/);
+    expect(decide([c('screen', 'slower', 4.8)]).warnings).toEqual([]);
+  });
+
   it('reports plaintext throttling when plain traffic is the slow one', () => {
     expect(decide([c('screen', 'faster', 0.3)]).verdict).toBe('plaintext-throttled');
   });

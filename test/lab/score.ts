@@ -45,7 +45,7 @@ export function screeningCost(result: Result): ScreeningCost | undefined {
   const n = Math.min(suspect.transfers.length, reference.transfers.length);
   let at: number | undefined;
   for (let k = MIN_ROUNDS; k <= n && at === undefined; k++) {
-    const rounds = suspect.transfers.slice(0, k).map((t, i) => ({ suspectMbps: t.mbps, referenceMbps: reference.transfers[i]!.mbps }));
+    const rounds = suspect.transfers.slice(0, k).map((t, i) => ({ suspectMbps: t.steadyMbps ?? t.mbps, referenceMbps: reference.transfers[i]!.steadyMbps ?? reference.transfers[i]!.mbps }));
     if (compareRounds('screen', suspect.id, reference.id, rounds).outcome !== 'unclear') at = k;
   }
   if (at === undefined) return undefined;

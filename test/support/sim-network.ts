@@ -20,6 +20,8 @@ export interface SimLeg {
    */
   slowAfterBytes?: number;
   slowMbps?: number;
+  /** Goodput while cross traffic fills the line (SimOptions.busy); defaults to mbps. */
+  busyMbps?: number;
 }
 
 export interface SimOptions {
@@ -34,6 +36,8 @@ export interface SimOptions {
   stallAfterBytes?: number;
   /** Low-entropy ('text') payloads of plaintext legs get this rate instead (entropy shaper). */
   textMbps?: number;
+  /** Cross traffic on the line: true while it runs, by the sim's clock in ms. */
+  busy?: (nowMs: number) => boolean;
 }
 
 const CHUNK = 64 * 1024;
@@ -153,7 +157,8 @@ export function simNetwork(opts: SimOptions): Sim {
     const h: Record<string, string> = { 'repr-digest': `sha-256=:${expectedDigest(bytes)}:`, 'content-length': String(bytes) };
     if (plain && opts.plaintext === 'via') h['via'] = '1.1 squid';
     if (init.method === 'HEAD') return textResponse(url, 200, '', h);
-    const rateMbps = (plain && kind === 'text' && opts.textMbps ? opts.textMbps : leg.mbps) * factor;
+    const lineMbps = opts.busy?.(now) && leg.busyMbps !== undefined ? leg.busyMbps : leg.mbps;
+    const rateMbps = (plain && kind === 'text' && opts.textMbps ? opts.textMbps : lineMbps) * factor;
     const key = `${u.protocol.replace(':', '')}-${u.port || 443}`;
     let sent = 0;
     const reader = {
