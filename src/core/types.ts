@@ -55,8 +55,8 @@ export interface Comparison {
   outcome: 'slower' | 'faster' | 'same' | 'unclear';
   /**
    * Present when the outcome rests on the less busy rounds only (compare.ts): how many of the
-   * busiest rounds were left out. `rounds`, `ratio` and `ci95` (then a 99% interval) are those
-   * of the rounds kept.
+   * busiest rounds were left out. `rounds`, `ratio` and `ci95` are those of the rounds kept
+   * (whose 99% interval cleared the margin).
    */
   busyRoundsLeftOut?: number;
   /**

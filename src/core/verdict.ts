@@ -67,7 +67,7 @@ export function decide(comparisons: Comparison[]): Decision {
 function lessBusyNote(basis: Comparison): string {
   const all = basis.rounds + (basis.busyRoundsLeftOut ?? 0);
   return (
-    `the difference is read from the ${basis.rounds} least busy of ${all} rounds (99% interval): ` +
+    `the difference is read from the ${basis.rounds} least busy of ${all} rounds, where even its 99% interval cleared the margin: ` +
     'in the busier ones both legs ran closer together, as they do when other traffic fills the line below a rate cap'
   );
 }
