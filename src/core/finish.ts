@@ -118,6 +118,12 @@ export function explainUnclear(comparisons: Comparison[]): string[] {
       `the ${lo.toFixed(2)}-${hi.toFixed(2)}x interval cleared the ${DEFAULT_MARGIN_RATIO}x margin only in the last round, and a finding must hold over two rounds in a row`,
     ];
   }
+  if (screen.lessBusyLean) {
+    const q = screen.lessBusyLean;
+    return [
+      `all ${screen.rounds} rounds were within the ${DEFAULT_MARGIN_RATIO}x margin (${lo.toFixed(2)}-${hi.toFixed(2)}x), but the ${q.rounds} least busy leaned to ${q.ratio.toFixed(2)}x (${q.ci95[0].toFixed(2)}-${q.ci95[1].toFixed(2)}x): a cap that binds only while the line is free would look like this`,
+    ];
+  }
   // An interval inside the margin can be unclear for a reason the runner has given already.
   if (lo > 1 / DEFAULT_MARGIN_RATIO && hi < DEFAULT_MARGIN_RATIO) return [];
   return [

@@ -60,6 +60,11 @@ export interface Comparison {
    */
   busyRoundsLeftOut?: number;
   /**
+   * Present when all rounds were within the margin but the estimate of the less busy ones
+   * lay past it: the outcome is then 'unclear', not 'same'.
+   */
+  lessBusyLean?: { rounds: number; ratio: number; ci95: [number, number] };
+  /**
    * True when the interval cleared the margin at this round only: a finding must hold over
    * two rounds in a row, so the outcome stays 'unclear' until the next round agrees.
    */

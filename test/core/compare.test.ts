@@ -110,4 +110,21 @@ describe('compareRounds on a line that cross traffic fills at times', () => {
     expect(c.outcome).not.toBe('slower');
     expect(c.busyRoundsLeftOut).toBeUndefined();
   });
+
+  it('withholds "same" while the less busy rounds lean past the margin', () => {
+    // The lab's run that said no-difference: HTTP free in only 7 of 17 rounds.
+    const https = [23.9, 24, 24, 24, 24.2, 23.9, 23.9, 24, 23.9, 23.9, 23.9, 23.9, 24.3, 23.2, 23.9, 23.9, 23.9];
+    const http = [11.3, 13.2, 13.1, 39.6, 39.8, 40.6, 18.8, 19.4, 19.3, 19.4, 19.3, 19.4, 21.9, 41.5, 41.4, 41.8, 41.7];
+    const c = compareRounds('screen', 'a', 'b', https.map((suspectMbps, i) => ({ suspectMbps, referenceMbps: http[i]! })));
+    expect(c.outcome).toBe('unclear');
+    expect(c.ci95[0]).toBeGreaterThan(0.8);
+    expect(c.ci95[1]).toBeLessThan(1.25);
+    expect(c.lessBusyLean?.ratio).toBeGreaterThan(1.25);
+  });
+
+  it('still calls a small steady difference (TLS framing, say) the same', () => {
+    const c = compareRounds('screen', 'a', 'b', Array.from({ length: 16 }, (_, i) => ({ suspectMbps: 45 + (i % 3), referenceMbps: 47 + (i % 4) })));
+    expect(c.outcome).toBe('same');
+    expect(c.lessBusyLean).toBeUndefined();
+  });
 });
