@@ -39,9 +39,10 @@ export function decide(comparisons: Comparison[]): Decision {
   const warnings: string[] = [];
   if (!screen) return { verdict: 'failed', warnings: ['no screening comparison was measured'] };
   const cause = diagnoseCause(c);
-  if (screen.busyRoundsLeftOut) warnings.push(lessBusyNote(screen));
-  if (screen.outcome === 'slower') return { verdict: 'tls-throttled', cause, basis: screen, warnings };
-  if (screen.outcome === 'faster') return { verdict: 'plaintext-throttled', cause, basis: screen, warnings };
+  if (screen.outcome === 'slower' || screen.outcome === 'faster') {
+    if (screen.busyRoundsLeftOut) warnings.push(lessBusyNote(screen));
+    return { verdict: screen.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled', cause, basis: screen, warnings };
+  }
   // The screening pair can look equal when random-looking plaintext is slowed as much as TLS.
   const lowEntropy = c['tls-vs-low-entropy'];
   if (c['entropy']?.outcome === 'slower' && lowEntropy?.outcome === 'slower') {
