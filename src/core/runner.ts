@@ -49,7 +49,14 @@ interface LegState {
   samples: Map<number, TransferSample>;
   /** Bytes of all this leg's transfers, ramp included: what its connection has carried. */
   carriedBytes: number;
+  /** When this leg's last transfer ended, by deps.clock. */
+  endedAtMs?: number;
+  /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
+  waitsMs: number[];
 }
+
+/** The sizer plans for the longest wait among this many recent rounds. */
+const RECENT_WAITS = 6;
 
 /**
  * "No difference" needs each screening leg to have carried this much: some ISPs throttle a
@@ -149,7 +156,7 @@ class Runner {
     let l = this.state.legs.get(spec.id);
     if (!l) {
       const sizer = this.sizerFor(spec);
-      l = { spec, sizer, nextBytes: sizer.startBytes, ramped: false, samples: new Map(), carriedBytes: 0 };
+      l = { spec, sizer, nextBytes: sizer.startBytes, ramped: false, samples: new Map(), carriedBytes: 0, waitsMs: [] };
       this.state.legs.set(spec.id, l);
     }
     return l;
@@ -173,7 +180,7 @@ class Runner {
         await this.guardDiagnosis(leg, async () => {
           const sample = await this.transfer(leg, round);
           leg.samples.set(round, sample);
-          leg.nextBytes = steadyBytes([...leg.samples.values()], leg.sizer) ?? leg.nextBytes;
+          leg.nextBytes = steadyBytes([...leg.samples.values()], leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
         });
       }
       this.state.rounds = round + 1;
@@ -361,6 +368,7 @@ class Runner {
       });
     };
     let sample: TransferSample;
+    const requestedAt = this.deps.clock.now();
     try {
       if (spec.direction === 'up') {
         sample = await timedUpload(this.deps, {
@@ -387,6 +395,8 @@ class Runner {
     }
     this.state.bytesUsed += sample.bytes;
     leg.carriedBytes += sample.bytes;
+    if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
+    leg.endedAtMs = this.deps.clock.now();
     report(sample.bytes, sample.mbps, true);
     await this.checkIntegrity(spec, bytes, sample);
     return sample;

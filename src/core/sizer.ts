@@ -57,19 +57,32 @@ export function rampDone(lastDurationMs: number, lastBytes: number, opts: SizerO
  * token bucket that refills while the other legs run would otherwise make sizes see-saw
  * between "fits in the bucket" and "does not". A transfer that began with a burst asks for
  * the burst plus the target time at the rate that followed, so the sustained rate, which the
- * comparisons use, gets about the target time to show. When bursts are common on a leg (a
- * bucket, not cross traffic starting mid-transfer), the largest burst seen sets the size: the
- * bucket refills more while the other legs run slowly, and a transfer that fits the refill
- * whole shows only the line's rate (the lab's tbf scenario read 48 Mbit/s in those rounds).
+ * comparisons use, gets about the target time to show.
+ *
+ * When bursts are common on a leg (a bucket, not cross traffic starting mid-transfer), the
+ * size must also outgrow what the bucket can gather while the leg waits: a bucket drained by
+ * the last transfer holds the shaped rate times the wait before the next one. The wait is the
+ * other legs' transfers, and it grows when cross traffic slows them: in the lab's tbf
+ * scenario the plaintext leg slowed from 45 to 19 Mbit/s, the wait from 0.2 to 0.45 s, and
+ * the 0.52 MB TLS transfers sized from the bursts seen so far then fitted the refill whole and
+ * read the line's 48 Mbit/s for 18 rounds in a row. So the longest recent wait counts too.
  */
-export function steadyBytes(samples: (BinnedTransfer & { mbps: number })[], opts: SizerOptions): number | undefined {
-  const bytesAt = (mbps: number) => (mbps * 1000 * opts.targetMs) / 8;
+export function steadyBytes(
+  samples: (BinnedTransfer & { mbps: number })[],
+  opts: SizerOptions,
+  longestWaitMs = 0,
+): number | undefined {
+  const bytesAt = (mbps: number, ms: number) => (mbps * 1000 * ms) / 8;
   const steady = samples.map((s) => sustainedMbps(s)).filter((s) => s.mbps > 0);
   if (!steady.length) return undefined;
   const bursts = steady.filter((s) => s.burstBytes > 0);
-  const wanted =
-    bursts.length >= 2 && bursts.length * 3 >= steady.length
-      ? Math.max(...bursts.map((s) => s.burstBytes)) + bytesAt(median(bursts.map((s) => s.mbps)))
-      : median(steady.map((s) => s.burstBytes + bytesAt(s.mbps)));
+  let wanted: number;
+  if (bursts.length >= 2 && bursts.length * 3 >= steady.length) {
+    const shapedMbps = median(bursts.map((s) => s.mbps));
+    const refill = Math.max(...bursts.map((s) => s.burstBytes), bytesAt(shapedMbps, longestWaitMs));
+    wanted = refill + bytesAt(shapedMbps, opts.targetMs);
+  } else {
+    wanted = median(steady.map((s) => s.burstBytes + bytesAt(s.mbps, opts.targetMs)));
+  }
   return Math.min(opts.maxBytes, snapBytes(wanted, opts));
 }

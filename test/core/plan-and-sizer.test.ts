@@ -61,6 +61,21 @@ describe('sizer', () => {
     expect(bytes).toBeLessThan(wanted * 1.2);
   });
 
+  it('sizes a bucketed leg past what the bucket gathers while the leg waits', () => {
+    const kB = (x: number) => x * 1000;
+    // Small bursts (the bucket had little time to refill) and then 10 Mbit/s.
+    const burst = { bins: [kB(300), ...Array(6).fill(kB(62.5)), 1], binMs: 50, mbps: 15 };
+    const short = steadyBytes([burst, burst, burst], DOWNLOAD_SIZER, 200)!;
+    // A wait of 600 ms refills 750 kB at 10 Mbit/s: the transfer must carry that and then
+    // 200 ms more at the shaped rate, or it fits the bucket whole and reads the line's rate.
+    const long = steadyBytes([burst, burst, burst], DOWNLOAD_SIZER, 600)!;
+    expect(long).toBeGreaterThan(0.9 * (kB(750) + kB(250)));
+    expect(long).toBeGreaterThan(short);
+    // A leg without bursts is sized by its rate alone, however long it waits.
+    const flat = { bins: [1, 1, 1, 1, 1], binMs: 50, mbps: 50 };
+    expect(steadyBytes([flat, flat], DOWNLOAD_SIZER, 600)).toBe(steadyBytes([flat, flat], DOWNLOAD_SIZER));
+  });
+
   it('follows the median goodput of a leg without bursts', () => {
     const t = (mbps: number) => ({ bins: [1, 1, 1, 1, 1], binMs: 50, mbps });
     expect(steadyBytes([t(40), t(50), t(60)], DOWNLOAD_SIZER)).toBe(snapBytes((50 * 1000 * DOWNLOAD_SIZER.targetMs) / 8, DOWNLOAD_SIZER));

@@ -135,6 +135,28 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.warnings.join(' ')).toMatch(/least busy of \d+ rounds/);
   });
 
+  it('keeps a refilling bucket from passing whole transfers when cross traffic lengthens the wait', async () => {
+    // The lab's tbf scenario: TLS on port 443 at 10 Mbit/s with a 2 MB bucket; HTTP at 45, or
+    // 19 beside cross traffic, which makes the TLS leg wait longer and its bucket refill more.
+    const legs = {
+      'https-443': { mbps: 10, burstBytes: 2_000_000, burstMbps: 48, noise: 0.03 },
+      'http-80': { mbps: 45, busyMbps: 19, noise: 0.05 },
+    };
+    // From 11 s into the schedule the cross traffic comes early, while the sizes are still set.
+    const busy = (nowMs: number) => crossTraffic(nowMs + 11_000);
+    let wholeInBucket = 0;
+    let transfers = 0;
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { result } = await run({ legs, busy, seed }, { diagnose: 'never', seed, budgetBytes: 60e6 });
+      expect(result.verdict).toBe('tls-throttled');
+      const tls = result.legs.find((l) => l.scheme === 'https')!.transfers.slice(3);
+      transfers += tls.length;
+      wholeInBucket += tls.filter((t) => t.mbps > 40).length;
+    }
+    // Past the first rounds, a transfer that fits the refill whole is the exception.
+    expect(wholeInBucket / transfers).toBeLessThan(0.1);
+  });
+
   it('finds nothing when the same cross traffic slows both legs alike', async () => {
     const legs = { 'https-443': { mbps: 48, busyMbps: 15, noise: 0.03 }, 'http-80': { mbps: 48, busyMbps: 15, noise: 0.03 } };
     for (const seed of [1, 2, 3, 4, 5]) {
