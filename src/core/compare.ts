@@ -57,20 +57,19 @@ function compareLooks(id: string, suspectLeg: string, referenceLeg: string, meas
   // Only a finding on the side the whole run leans to: the quiet rounds sharpen what all the
   // rounds suggest, they never overturn it.
   const agrees = (quiet.outcome === 'slower' && all.ratio > 1) || (quiet.outcome === 'faster' && all.ratio < 1);
+  if (!agrees && all.outcome !== 'same') return all;
   // The 95% look at the same rounds: what a finding reports (narrower than the 99% interval
   // that decided it, so above the margin too, as `ci95` promises), and the lean below.
   const quiet95 = compareSet(id, suspectLeg, referenceLeg, lessBusy, opts.marginRatio, opts.level ?? 0.95);
   if (agrees) return { ...quiet95, outcome: quiet.outcome, busyRoundsLeftOut: measured.length - lessBusy.length };
-  if (all.outcome === 'same') {
-    // "No difference" must hold on the free line too: while the less busy rounds' estimate
-    // lies past the margin, the equal busy rounds may be hiding a cap. The lab's 25-of-50
-    // Mbit/s cap said no-difference after 17 rounds of which HTTP ran free in 7 (1.69x over
-    // the 9 least busy) otherwise. This only withholds an answer, so it needs no interval; in
-    // the Monte Carlo it cost unshaped lines under 1 point of "same" answers.
-    const margin = opts.marginRatio ?? DEFAULT_MARGIN_RATIO;
-    if (quiet95.ratio > margin || quiet95.ratio < 1 / margin) {
-      return { ...all, outcome: 'unclear', lessBusyLean: { rounds: quiet95.rounds, ratio: quiet95.ratio, ci95: quiet95.ci95 } };
-    }
+  // "No difference" must hold on the free line too: while the less busy rounds' estimate lies
+  // past the margin, the equal busy rounds may be hiding a cap. The lab's 25-of-50 Mbit/s cap
+  // said no-difference after 17 rounds of which HTTP ran free in 7 (1.69x over the 9 least
+  // busy) otherwise. This only withholds an answer, so it needs no interval; in the Monte
+  // Carlo it cost unshaped lines under 1 point of "same" answers.
+  const margin = opts.marginRatio ?? DEFAULT_MARGIN_RATIO;
+  if (quiet95.ratio > margin || quiet95.ratio < 1 / margin) {
+    return { ...all, outcome: 'unclear', lessBusyLean: { rounds: quiet95.rounds, ratio: quiet95.ratio, ci95: quiet95.ci95 } };
   }
   return all;
 }
