@@ -27,7 +27,7 @@ export interface RunArgs {
   budgetMb: number;
   maxSeconds: number;
   report?: string;
-  /** `run mlab`: the locate API to ask (tests point it at a local stub). */
+  /** `run mlab`: the locate API to ask (tests point it at a local locate server). */
   locateUrl?: string;
 }
 

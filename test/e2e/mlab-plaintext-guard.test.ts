@@ -24,7 +24,7 @@ describe.skipIf(!canUseNetns || !built || !haveFirefox)('the ws:// leg of an M-L
     await mlab?.close();
   });
 
-  /** Points the extension at the relayed locate stub and gives consent on the options page. */
+  /** Points the extension at the relayed locate server and gives consent on the options page. */
   async function consentAndRun(ff: FirefoxExtension) {
     const options = await ff.open('options.html');
     await options.evaluate(async (locateUrl) => {

@@ -1,7 +1,7 @@
 // M-Lab as a default endpoint, end to end in real headless Chromium (and Firefox): the built extension, a
-// local locate stub standing in for locate.measurementlab.net, and a local ndt7 server
+// local locate server standing in for locate.measurementlab.net, and a local ndt7 server
 // speaking ws:// and wss:// on one port, its development CA trusted through an NSS db.
-// The locate stub listens on 127.0.0.1 (a default endpoint's host, so the consent's permission
+// The locate server listens on 127.0.0.1 (a default endpoint's host, so the consent's permission
 // request needs no prompt a headless browser could not answer); the ndt7 server on 127.0.0.2,
 // a host the extension holds no permission for: the WebSockets must work without one, as they
 // do towards M-Lab's own servers.
@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MLAB_CANNOT_SHOW, MLAB_CONSENT_TEXT } from '../../src/core/ndt7/disclosure.js';
 import { VERDICTS } from '../../src/core/types.js';
 import { devCertificate, type DevCertificate } from '../../src/server/dev-ca.js';
-import { startLocateStub, type LocalMachine, type LocateStub } from '../../src/server/ndt7/locate-stub.js';
+import { startLocalLocate, type LocalMachine, type LocalLocate } from '../../src/server/ndt7/local-locate.js';
 import { startNdt7Server, type Ndt7Server } from '../../src/server/ndt7/ndt7-server.js';
 import { TokenStore } from '../../src/server/ndt7/tokens.js';
 import { startPacingProxy, type PacingProxy } from '../support/pacing-proxy.js';
@@ -34,9 +34,9 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
   let dir: string;
   let dev: DevCertificate;
   let ndt7: Ndt7Server;
-  let locate: LocateStub;
+  let locate: LocalLocate;
   let proxy: PacingProxy | undefined;
-  /** What the locate stub lists: the ndt7 server itself, or the pacing proxy in front of it. */
+  /** What the locate server lists: the ndt7 server itself, or the pacing proxy in front of it. */
   let listed: LocalMachine[];
 
   beforeAll(async () => {
@@ -46,7 +46,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
     ndt7 = await startNdt7Server({ host: NDT7_HOST, ports: [0], certPem: dev.certPem, keyPem: dev.keyPem, tokens });
     const port = ndt7.ports[0]!;
     listed = [{ machine: MACHINE, host: NDT7_HOST, wsPort: port, wssPort: port }];
-    locate = await startLocateStub({ host: '127.0.0.1', tokens, machines: () => listed });
+    locate = await startLocalLocate({ host: '127.0.0.1', tokens, machines: () => listed });
   });
   afterAll(async () => {
     await proxy?.close();
@@ -55,7 +55,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Points the extension at the local locate stub and caps a run, as a developer would in storage. */
+  /** Points the extension at the locate server and caps a run, as a developer would in storage. */
   async function useLocalMlab(browser: ExtensionBrowser, maxRunSeconds: number): Promise<void> {
     const page = await browser.openPage('options.html');
     try {

@@ -1,5 +1,5 @@
 // A local M-Lab for development and tests: an ndt7 server answering ws:// and wss:// on every
-// listed port, and a locate stub whose URLs point at it with fresh tokens, so that
+// listed port, and a local locate server whose URLs point at it with fresh tokens, so that
 // `tls-throttle run mlab --locate-url <locateUrl> --ca <ca>` runs with no internet.
 // Runnable as a script, as `tls-throttle serve` is for the HTTP endpoint:
 //   npx tsx src/server/ndt7/dev-server.ts --ports 8080,8443 [--host 127.0.0.1] [--locate-port 8000]
@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { devCertificate } from '../dev-ca.js';
-import { startLocateStub, type LocateStub } from './locate-stub.js';
+import { startLocalLocate, type LocalLocate } from './local-locate.js';
 import { startNdt7Server, type Ndt7Server, type Ndt7ServerOptions } from './ndt7-server.js';
 import { TokenStore } from './tokens.js';
 
 export interface MlabDevServerOptions extends Omit<Ndt7ServerOptions, 'tokens'> {
-  /** The name the locate stub gives the machine (Result.endpoint is `mlab:<machine>`). */
+  /** The name the local locate server gives the machine (Result.endpoint is `mlab:<machine>`). */
   machine?: string;
   locatePort?: number;
   tokenTtlMs?: number;
@@ -21,7 +21,7 @@ export interface MlabDevServerOptions extends Omit<Ndt7ServerOptions, 'tokens'> 
 
 export interface MlabDevServer {
   ndt7: Ndt7Server;
-  locate: LocateStub;
+  locate: LocalLocate;
   tokens: TokenStore;
   close(): Promise<void>;
 }
@@ -32,9 +32,9 @@ export async function startMlabDevServer(opts: MlabDevServerOptions): Promise<Ml
   // ws:// on the first port and wss:// on the last, as M-Lab's 80 and 443 (one port serves both).
   const wsPort = ndt7.ports[0]!;
   const wssPort = ndt7.ports[ndt7.ports.length - 1]!;
-  let locate: LocateStub;
+  let locate: LocalLocate;
   try {
-    locate = await startLocateStub({
+    locate = await startLocalLocate({
       host: opts.host,
       port: opts.locatePort,
       tokens,

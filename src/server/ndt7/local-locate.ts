@@ -26,7 +26,7 @@ export interface LocateFaults {
   noCapacity?: '503' | 'empty';
 }
 
-export interface LocateStubOptions {
+export interface LocalLocateOptions {
   host: string;
   port?: number;
   machines: () => LocalMachine[];
@@ -35,7 +35,7 @@ export interface LocateStubOptions {
   faults?: LocateFaults;
 }
 
-export interface LocateStub {
+export interface LocalLocate {
   /** The URL to pass as --locate-url. */
   url: string;
   faults: LocateFaults;
@@ -49,7 +49,7 @@ function hostPort(host: string, port: number, dflt: number): string {
   return port === dflt ? h : `${h}:${port}`;
 }
 
-export async function startLocateStub(opts: LocateStubOptions): Promise<LocateStub> {
+export async function startLocalLocate(opts: LocalLocateOptions): Promise<LocalLocate> {
   const faults = opts.faults ?? {};
   const requests: URLSearchParams[] = [];
   const server: Server = createServer((req, res) => {

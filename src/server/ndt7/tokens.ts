@@ -1,8 +1,8 @@
 // Access tokens as M-Lab's servers check them: the locate service hands out URLs carrying
 // `access_token=...`, and the ndt7 server refuses a test whose token is missing, unknown or
 // expired (m-lab/locate USAGE.md: "An invalid access token will always be rejected").
-// Ours are random strings with an expiry, kept in memory: the locate stub and the server share
-// one store.
+// Ours are random strings with an expiry, kept in memory: the locate server and the ndt7
+// server share one store.
 import { randomBytes } from 'node:crypto';
 
 export type TokenCheck = 'ok' | 'missing' | 'unknown' | 'expired';

@@ -1,8 +1,8 @@
 // A local M-Lab on a non-loopback address: the ndt7 dev server (src/server/ndt7/dev-server.ts,
-// ndt7 server and locate stub in one process, sharing the access tokens) in a network namespace
+// ndt7 and locate servers in one process, sharing the access tokens) in a network namespace
 // of its own, reached over a veth pair. Browsers never upgrade loopback to TLS, so only against
 // an address like this one can a test see whether Firefox turns a ws:// leg into wss://.
-// The locate stub is relayed to 127.0.0.1 by `front`, which also serves the plain page the
+// The local locate server is relayed to 127.0.0.1 by `front`, which also serves the plain page the
 // Firefox helper starts from: a browser that upgrades insecure requests leaves loopback alone,
 // so the run reaches the ndt7 server and the WebSocket is all that is put to the test.
 // Needs root (ip netns); everything is removed in close().
@@ -35,7 +35,7 @@ function teardown(): void {
 export interface NetnsMlab {
   /** The ndt7 server's address (in the namespace). */
   host: string;
-  /** The locate stub as relayed on loopback. */
+  /** The local locate server as relayed on loopback. */
   locateUrl: string;
   /** A plain page on loopback to start the Firefox helper from. */
   launchPageUrl: string;
@@ -43,7 +43,7 @@ export interface NetnsMlab {
   close(): Promise<void>;
 }
 
-/** Relays GETs to the locate stub in the namespace and answers "/" with an empty page. */
+/** Relays GETs to the local locate server in the namespace and answers "/" with an empty page. */
 async function startFront(locateOrigin: string): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.url === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>launch</title>');

@@ -1,4 +1,4 @@
-// runNdt7Measurement end to end on loopback: the locate stub, local ndt7 servers speaking ws
+// runNdt7Measurement end to end on loopback: a locate server, local ndt7 servers speaking ws
 // and wss on one port, and the userland shaper (test/support/pacing-proxy.ts) as the line.
 // Raw loopback is CPU-bound (wss costs the processor more than ws), so verdicts are asserted
 // on paced lines, on ratios rather than absolute speeds.

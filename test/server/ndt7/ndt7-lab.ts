@@ -1,4 +1,4 @@
-// A local M-Lab for tests: an ndt7 server (ws and wss on one port), a locate stub listing it,
+// A local M-Lab for tests: an ndt7 server (ws and wss on one port), a locate server listing it,
 // and optionally a pacing proxy in front so that the run sees a line of a chosen rate.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import { nodeClock, nodeFetch } from '../../../src/cli/node-io.js';
 import { nodeWebSocketFactory } from '../../../src/cli/node-websocket.js';
 import { runNdt7Measurement, type Ndt7Deps, type Ndt7Options } from '../../../src/core/ndt7/run.js';
 import { devCertificate } from '../../../src/server/dev-ca.js';
-import { startLocateStub, type LocalMachine } from '../../../src/server/ndt7/locate-stub.js';
+import { startLocalLocate, type LocalMachine } from '../../../src/server/ndt7/local-locate.js';
 import { startNdt7Server, type Ndt7Server, type Ndt7ServerOptions } from '../../../src/server/ndt7/ndt7-server.js';
 import { TokenStore } from '../../../src/server/ndt7/tokens.js';
 import { startPacingProxy, type PacingProxy, type PacingProxyOptions } from '../../support/pacing-proxy.js';
@@ -39,7 +39,7 @@ export async function startNdt7Lab(machines: LabMachine[], tokenTtlMs = 60_000) 
     }
     listed.push({ machine: m.name, host: '127.0.0.1', wsPort: port, wssPort: port });
   }
-  const locate = await startLocateStub({ host: '127.0.0.1', tokens, machines: () => listed, tokenTtlMs });
+  const locate = await startLocalLocate({ host: '127.0.0.1', tokens, machines: () => listed, tokenTtlMs });
   return {
     caPath: dev.caPath,
     tokens,

@@ -1,4 +1,4 @@
-// The local ndt7 server and locate stub, spoken to with a plain `ws` client: what a client of
+// The local ndt7 and locate servers, spoken to with a plain `ws` client: what a client of
 // M-Lab meets, including the ways a test is refused or cut off.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { devCertificate, type DevCertificate } from '../../../src/server/dev-ca.js';
-import { startLocateStub, type LocateStub } from '../../../src/server/ndt7/locate-stub.js';
+import { startLocalLocate, type LocalLocate } from '../../../src/server/ndt7/local-locate.js';
 import { startNdt7Server, type Ndt7Server } from '../../../src/server/ndt7/ndt7-server.js';
 import { TokenStore } from '../../../src/server/ndt7/tokens.js';
 
 let dev: DevCertificate;
 let tokens: TokenStore;
 let server: Ndt7Server;
-let locate: LocateStub;
+let locate: LocalLocate;
 let port: number;
 
 beforeAll(async () => {
@@ -21,7 +21,7 @@ beforeAll(async () => {
   tokens = new TokenStore();
   server = await startNdt7Server({ host: '127.0.0.1', ports: [0], certPem: dev.certPem, keyPem: dev.keyPem, tokens, runtimeMs: 1000, maxConcurrent: 2 });
   port = server.ports[0]!;
-  locate = await startLocateStub({ host: '127.0.0.1', tokens, machines: () => [{ machine: 'mlab1-lo01', host: '127.0.0.1', wsPort: port, wssPort: port }] });
+  locate = await startLocalLocate({ host: '127.0.0.1', tokens, machines: () => [{ machine: 'mlab1-lo01', host: '127.0.0.1', wsPort: port, wssPort: port }] });
 });
 afterAll(async () => {
   await locate.close();
@@ -154,7 +154,7 @@ describe('local ndt7 server', () => {
   });
 });
 
-describe('local locate stub', () => {
+describe('local locate server', () => {
   it('lists the server with ws and wss URLs carrying a token the server accepts', async () => {
     const res = await fetch(`${locate.url}?client_name=t&client_version=1`);
     const body = (await res.json()) as { results: { machine: string; urls: Record<string, string> }[] };
