@@ -1,5 +1,6 @@
 // The verdict in plain words for people at a terminal.
 import type { Result } from '../core/types.js';
+import { errorText, noteText } from './note-text.js';
 
 const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 
@@ -17,7 +18,7 @@ export function headline(r: Result): string {
     case 'interfered':
       return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
     case 'failed':
-      return `FAILED: ${r.error ?? 'the measurement did not complete'}`;
+      return `FAILED: ${r.error ? errorText(r.error) : 'the measurement did not complete'}`;
   }
 }
 
@@ -35,14 +36,14 @@ export function formatHuman(r: Result): string {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
     lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${r.shaping.leg}${burst}.`);
   }
-  if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${r.error}`);
+  if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${errorText(r.error)}`);
   for (const leg of r.legs) {
     if (leg.transfers.length) lines.push(`  ${leg.id.padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
   }
   lines.push(
     `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
   );
-  for (const w of r.warnings) lines.push(`Note: ${w}`);
+  for (const w of r.warnings) lines.push(`Note: ${noteText(w)}`);
   if (r.verdict === 'tls-throttled' || r.verdict === 'no-difference') {
     lines.push('One test is one moment on one path: repeat it at other times before drawing conclusions.');
   }

@@ -23,6 +23,17 @@ export class MeasureError extends Error {
   }
 }
 
+/**
+ * The plaintext path changed what it carried (a redirect, an error page, altered bytes, a
+ * proxy's headers): the run's verdict is `interfered`, never a throttling finding.
+ */
+export class Interference extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'Interference';
+  }
+}
+
 export function kB(bytes: number): string {
   return `${Math.round(bytes / 1000)} kB`;
 }

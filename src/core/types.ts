@@ -1,5 +1,6 @@
-// The contracts of ../../shared/design.md ("Contracts"): names here are relied on by the CLI's
+// The contracts (docs/architecture.md, "Contracts"): names here are relied on by the CLI's
 // JSON, reports, the popup and users' scripts. Change them only on purpose.
+import type { Note, RunError } from './notes.js';
 
 export const VERDICTS = [
   'tls-throttled',
@@ -54,7 +55,7 @@ export interface Comparison {
   rounds: number;
   outcome: 'slower' | 'faster' | 'same' | 'unclear';
   /**
-   * Present when the outcome rests on the less busy rounds only (compare.ts): how many of the
+   * Present when the outcome rests on the less busy rounds only (decision.ts, rule 4): how many of the
    * busiest rounds were left out. `rounds`, `ratio` and `ci95` are those of the rounds kept
    * (whose 99% interval cleared the margin).
    */
@@ -92,9 +93,10 @@ export interface Result {
   legs: LegResult[];
   comparisons: Comparison[];
   shaping?: ShapingEstimate;
-  warnings: string[];
-  /** Why the run failed or was interfered with, in plain words with numbers. */
-  error?: string;
+  /** Coded notes with their numbers (notes.ts); the CLI and the popup put them in words. */
+  warnings: Note[];
+  /** Why the run failed or was interfered with: a code and the detail with its numbers. */
+  error?: RunError;
 }
 
 /** Live progress, broadcast by the runner to the CLI's stderr line or the popup. */

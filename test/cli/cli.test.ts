@@ -50,13 +50,13 @@ describe('tls-throttle CLI', () => {
     expect(r.code).toBe(3);
     const result = JSON.parse(r.stdout);
     expect(result.verdict).toBe('failed');
-    expect(result.error).toMatch(new RegExp(`cannot reach https://127.0.0.1:${port}/info`));
+    expect(result.error.detail).toMatch(new RegExp(`cannot reach https://127.0.0.1:${port}/info`));
   });
 
   it('exits 3 when the certificate is not trusted, and says so', async () => {
     const r = await cli(['run', `https://127.0.0.1:${ep.tlsPort}`, '--json']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.stdout).error).toMatch(/certificate/i);
+    expect(JSON.parse(r.stdout).error.detail).toMatch(/certificate/i);
   });
 
   it('prints the Result contract with --json, and never blames the network on raw loopback', async () => {

@@ -64,7 +64,7 @@ describe('tls-throttle run mlab', () => {
     try {
       const r = await cli(['run', 'mlab', '--accept-mlab-policy', '--locate-url', mlab.locate.url, '--json']);
       expect(r.code).toBe(3);
-      expect(JSON.parse(r.stdout).error).toBe('M-Lab has no capacity for a test now: the locate service returned no servers');
+      expect(JSON.parse(r.stdout).error).toEqual({ code: 'mlab-no-capacity', detail: 'the locate service returned no servers' });
     } finally {
       delete mlab.locate.faults.noCapacity;
     }

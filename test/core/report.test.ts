@@ -39,7 +39,7 @@ describe('buildReport', () => {
   });
 
   it('never carries the measured URL, the warnings or an error text', () => {
-    const text = JSON.stringify(buildReport(sampleResult({ error: 'download of 4000000 bytes stalled' }), sampleMeta()));
+    const text = JSON.stringify(buildReport(sampleResult({ error: { code: 'stalled', detail: 'download of 4000000 bytes stalled' } }), sampleMeta()));
     expect(text).not.toContain('home-nas');
     expect(text).not.toContain('warning');
     expect(text).not.toContain('stalled');

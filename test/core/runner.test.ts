@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES, runMeasurement, type RunOptions } from '../../src/core/runner.js';
+import { MIN_FLOW_BYTES } from '../../src/core/decision.js';
+import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
+import type { Note } from '../../src/core/notes.js';
+import { noteText } from '../../src/cli/note-text.js';
+
+/** The notes as the CLI words them: the assertions below read the numbers in them. */
+const said = (notes: Note[]) => notes.map(noteText).join(' ');
 import { xoshiro128 } from '../../src/core/payload.js';
 import { simNetwork, sumHasher, type SimOptions } from '../support/sim-network.js';
 
@@ -44,7 +50,7 @@ describe('runMeasurement on a simulated line', () => {
   it('finds plaintext throttled when HTTP is the slow one', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 40 }, 'http-80': { mbps: 10 } } });
     expect(result.verdict).toBe('plaintext-throttled');
-    expect(result.warnings.join(' ')).toMatch(/diagnosis leg .* failed/);
+    expect(said(result.warnings)).toMatch(/diagnosis leg .* failed/);
     expect(result.ratio).toBeCloseTo(0.25, 1);
   });
 
@@ -103,13 +109,13 @@ describe('runMeasurement on a simulated line', () => {
     const legs = { 'https-443': { mbps: 20, noise: 0.05, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'http-80': { mbps: 20, noise: 0.05 } };
     const { result } = await run({ legs }, { diagnose: 'never', budgetBytes: 20e6 });
     expect(result.verdict).toBe('inconclusive');
-    expect(result.warnings.join(' ')).toMatch(/last rounds ran [\d.]+x apart, by when the https-443-down-random leg had carried [\d.]+ MB/);
+    expect(said(result.warnings)).toMatch(/last rounds ran [\d.]+x apart, by when the https-443-down-random leg had carried [\d.]+ MB/);
   });
 
   it('warns, and still says "no difference", when the budget ends before the flows are long', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } }, { budgetBytes: 9e6 });
     expect(result.verdict).toBe('no-difference');
-    expect(result.warnings.join(' ')).toMatch(/carried only [\d.]+ MB .* long flow/);
+    expect(said(result.warnings)).toMatch(/carried only [\d.]+ MB .* long flow/);
   });
 
   // Cross traffic that comes and goes in spells of 1.3 to 4.1 s, as in the lab.
@@ -132,7 +138,7 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.ratio).toBeGreaterThan(1.8);
     expect(result.ratio).toBeLessThan(2.2);
     expect(result.shaping!.rateMbps).toBeCloseTo(24, 0);
-    expect(result.warnings.join(' ')).toMatch(/least busy of \d+ rounds/);
+    expect(said(result.warnings)).toMatch(/least busy of \d+ rounds/);
   });
 
   it('keeps a refilling bucket from passing whole transfers when cross traffic lengthens the wait', async () => {
@@ -191,37 +197,37 @@ describe('runMeasurement on a simulated line', () => {
       { budgetBytes: 20e6 },
     );
     expect(result.verdict).toBe('inconclusive');
-    expect(result.warnings.join(' ')).toMatch(/95% interval \([\d.]+-[\d.]+x\) still straddles the 1.25x margin|only \d+ rounds fitted the budget/);
+    expect(said(result.warnings)).toMatch(/95% interval \([\d.]+-[\d.]+x\) still straddles the 1.25x margin|only \d+ rounds fitted the budget/);
   });
 
   it('reports interference, never throttling, when the plaintext body is altered', async () => {
     const { result } = await run({ plaintext: 'alter', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
     expect(result.verdict).toBe('interfered');
-    expect(result.error).toMatch(/differs from what the endpoint sent over TLS/);
+    expect(result.error?.detail).toMatch(/differs from what the endpoint sent over TLS/);
   });
 
   it('reports interference when the plaintext leg is redirected to https', async () => {
     const { result } = await run({ plaintext: 'redirect', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
     expect(result.verdict).toBe('interfered');
-    expect(result.error).toMatch(/redirected \(HTTP 301\) to https:/);
+    expect(result.error?.detail).toMatch(/redirected \(HTTP 301\) to https:/);
   });
 
   it('reports interference when a captive portal answers the plaintext leg', async () => {
     const { result } = await run({ plaintext: 'captive-portal', legs: { 'https-443': { mbps: 10 }, 'http-80': { mbps: 50 } } });
     expect(result.verdict).toBe('interfered');
-    expect(result.error).toMatch(/HTTP 511/);
+    expect(result.error?.detail).toMatch(/HTTP 511/);
   });
 
   it('reports interference when a proxy announces itself with Via', async () => {
     const { result } = await run({ plaintext: 'via', legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } });
     expect(result.verdict).toBe('interfered');
-    expect(result.error).toMatch(/via: 1.1 squid/);
+    expect(result.error?.detail).toMatch(/via: 1.1 squid/);
   });
 
   it('fails with the endpoint named when nothing answers', async () => {
     const { result } = await run({ legs: {} });
     expect(result.verdict).toBe('failed');
-    expect(result.error).toMatch(/cannot reach https:\/\/endpoint.test\/info/);
+    expect(result.error?.detail).toMatch(/cannot reach https:\/\/endpoint.test\/info/);
   });
 
   it('stops within the byte budget, counting every byte', async () => {
@@ -261,14 +267,14 @@ describe('runMeasurement on a simulated line', () => {
       { diagnose: 'always', maxDurationMs: 600_000 },
     );
     expect(result.verdict).toBe('tls-throttled');
-    expect(result.warnings.join(' ')).toMatch(/uploads only/);
+    expect(said(result.warnings)).toMatch(/uploads only/);
   });
 
   it('does not blame the network when plaintext runs past this computer\'s TLS capacity', async () => {
     const legs = { 'https-443': { mbps: 2500 }, 'http-80': { mbps: 6000 } };
     const { result } = await run({ legs }, { diagnose: 'never', budgetBytes: 2e9 }, 4000);
     expect(result.verdict).toBe('inconclusive');
-    expect(result.warnings.join(' ')).toMatch(/HTTPS ran at 2500 Mbit\/s and HTTP at 6000 Mbit\/s, against this computer's own TLS capacity of 4000/);
+    expect(said(result.warnings)).toMatch(/https-443-down-random ran at 2500 Mbit\/s and http-80-down-random at 6000 Mbit\/s, against this computer's own TLS capacity of 4000/);
   });
 
   it('keeps the finding when TLS is slow far below what the processors allow', async () => {

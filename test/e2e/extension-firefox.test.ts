@@ -29,7 +29,7 @@ describe.skipIf(!ready)('the extension in headless Firefox', () => {
       const { verdict, entry } = await ff.runTest(150_000);
       const r = entry.result;
       console.log(`Firefox, 20/20 Mbit/s: ${r.verdict}, ratio ${r.ratio.toFixed(2)}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms`);
-      expect(verdict, JSON.stringify(entry.result.warnings) + (entry.result.error ?? '')).toBe('no-difference');
+      expect(verdict, JSON.stringify(entry.result.warnings) + (entry.result.error?.detail ?? '')).toBe('no-difference');
       expect(entry.result.legs.find((l) => l.scheme === 'http')!.transfers.length).toBeGreaterThanOrEqual(6);
       // The shaper reads each connection's first byte: the plain port saw plaintext HTTP, and
       // no TLS handshake at all.

@@ -43,7 +43,7 @@ describe.skipIf(!canUseNetns || !built || !haveFirefox)('the ws:// leg of an M-L
       const { verdict, entry } = await consentAndRun(ff);
       const r = entry.result;
       console.log(`Firefox, M-Lab at ${mlab.host} over a veth: ${verdict}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB${r.error ? `, error: ${r.error}` : ''}`);
-      expect(verdict, r.error).not.toBe('failed');
+      expect(verdict, r.error?.detail).not.toBe('failed');
       expect(r.legs.find((l) => l.id.startsWith('ws-'))!.transfers.length).toBeGreaterThan(0);
     } finally {
       await ff.close();
@@ -56,7 +56,7 @@ describe.skipIf(!canUseNetns || !built || !haveFirefox)('the ws:// leg of an M-L
       const { verdict, entry } = await consentAndRun(ff);
       console.log(`Firefox, M-Lab under upgrade-insecure-requests: ${verdict}: ${entry.result.error}`);
       expect(verdict).toBe('failed');
-      expect(entry.result.error).toMatch(/the browser upgraded ws: to wss:/);
+      expect(entry.result.error?.detail).toMatch(/the browser upgraded ws: to wss:/);
     } finally {
       await ff.close();
     }

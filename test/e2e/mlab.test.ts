@@ -114,7 +114,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       console.log(`Chromium, M-Lab on raw loopback: ${r.verdict}, ratio ${fixed(r.ratio)}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms, legs ${r.legs.map((l) => `${l.id} ${fixed(l.medianMbps)} Mbit/s`).join(', ')}${r.error ? `, error: ${r.error}` : ''}`);
       expect(VERDICTS).toContain(run.verdict);
       // Raw loopback is CPU-bound (TLS costs more): any measured verdict is right, a failure is not.
-      expect(run.verdict, r.error).not.toBe('failed');
+      expect(run.verdict, r.error?.detail).not.toBe('failed');
       expect(r.endpoint).toBe(`mlab:${MACHINE}`);
       expect(run.entry.endpoint).toMatchObject({ id: 'mlab', kind: 'mlab' });
       expect(r.legs.filter((l) => l.transfers.length).map((l) => l.id.split('-')[0]).sort()).toEqual(['ws', 'wss']);
@@ -144,7 +144,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       const run = await browser.runTest({ timeoutMs: 150_000 });
       const r = run.result;
       console.log(`Chromium, M-Lab, TLS 10 / plain 50 Mbit/s: ${r.verdict}, ratio ${fixed(r.ratio)} (${r.ci95.map(fixed).join('-')}), ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${r.durationMs} ms, shaping ${JSON.stringify(r.shaping)}, legs ${r.legs.map((l) => `${l.id} ${fixed(l.medianMbps)} Mbit/s`).join(', ')}${r.error ? `, error: ${r.error}` : ''}`);
-      expect(run.verdict, r.error ?? JSON.stringify(r.warnings)).toBe('tls-throttled');
+      expect(run.verdict, r.error?.detail ?? JSON.stringify(r.warnings)).toBe('tls-throttled');
       expect(r.ratio).toBeGreaterThan(4);
       expect(r.ratio).toBeLessThan(6);
       expect(r.endpoint).toBe(`mlab:${MACHINE}`);
@@ -175,7 +175,8 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       await expect.poll(async () => (await browser.history()).length, { timeout: 30_000 }).toBe(1);
       const [refused] = await browser.history();
       expect(refused!.trigger).toBe('scheduled');
-      expect(refused!.result.error).toMatch(/^M-Lab has no capacity for a test now: the locate service answered HTTP 503/);
+      expect(refused!.result.error?.code).toBe('mlab-no-capacity');
+      expect(refused!.result.error?.detail).toMatch(/^the locate service answered HTTP 503/);
       // The first retry: about a minute, and not before the locate service's next_request time.
       await expect.poll(() => alarmAt('mlab-retry'), { timeout: 5000 }).toBeDefined();
       const retryInMs = (await alarmAt('mlab-retry'))! - refused!.finishedAt;
@@ -187,7 +188,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       await expect.poll(async () => (await browser.history()).length, { timeout: 60_000 }).toBe(2);
       const retried = (await browser.history())[1]!;
       expect(retried.trigger).toBe('scheduled');
-      expect(retried.result.verdict, retried.result.error).not.toBe('failed');
+      expect(retried.result.verdict, retried.result.error?.detail).not.toBe('failed');
       await expect.poll(() => alarmAt('mlab-retry'), { timeout: 5000 }).toBeUndefined();
       expect(((await browser.storage()).mlab as { retryAttempt: number }).retryAttempt).toBe(0);
     } finally {
@@ -222,7 +223,7 @@ describe.skipIf(!haveBrowser)('M-Lab tests from the extension in headless Chromi
       const { verdict, entry } = await ff.runTest(90_000);
       const r = entry.result;
       console.log(`Firefox, M-Lab on raw loopback: ${verdict}, ratio ${fixed(r.ratio)}, ${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB${r.error ? `, error: ${r.error}` : ''}`);
-      expect(verdict, r.error).not.toBe('failed');
+      expect(verdict, r.error?.detail).not.toBe('failed');
       expect(r.endpoint).toBe(`mlab:${MACHINE}`);
       expect(ndt7.stats.started['ws-down']).toBeGreaterThan(started['ws-down']);
       expect(ndt7.stats.started['wss-down']).toBeGreaterThan(started['wss-down']);

@@ -31,7 +31,7 @@ describe.skipIf(!canUseNetns || !built)('the plaintext leg off loopback', () => 
     try {
       await ff.addEndpoint(url);
       const { verdict, entry } = await ff.runTest(90_000);
-      expect(verdict, entry.result.error).not.toBe('failed');
+      expect(verdict, entry.result.error?.detail).not.toBe('failed');
       expect(entry.result.legs.find((l) => l.scheme === 'http')!.transfers.length).toBeGreaterThan(0);
     } finally {
       await ff.close();
@@ -44,7 +44,7 @@ describe.skipIf(!canUseNetns || !built)('the plaintext leg off loopback', () => 
       await ff.addEndpoint(url);
       const { verdict, entry } = await ff.runTest(90_000);
       expect(verdict).toBe('failed');
-      expect(entry.result.error).toMatch(/the browser upgraded the plaintext leg to TLS/);
+      expect(entry.result.error?.detail).toMatch(/the browser upgraded the plaintext leg to TLS/);
       expect(await ff.page.$eval('#progress', (e) => (e as HTMLElement).hidden)).toBe(true);
     } finally {
       await ff.close();
@@ -56,7 +56,7 @@ describe.skipIf(!canUseNetns || !built)('the plaintext leg off loopback', () => 
     try {
       await browser.addEndpoint(url);
       const run = await browser.runTest({ timeoutMs: 90_000 });
-      expect(run.verdict, run.result.error).not.toBe('failed');
+      expect(run.verdict, run.result.error?.detail).not.toBe('failed');
       expect(run.result.legs.find((l) => l.scheme === 'http')!.transfers.length).toBeGreaterThan(0);
     } finally {
       await browser.close();

@@ -80,7 +80,8 @@ describe('providerMeasure', () => {
     expect(p.calls.mlab).toEqual([]);
     expect(r.verdict).toBe('failed');
     expect(r.bytesUsed).toBe(0);
-    expect(r.error).toMatch(/M-Lab publishes every test with your IP address, and you have not accepted that/);
+    expect(r.error?.code).toBe('mlab-consent');
+    expect(r.error?.detail).toMatch(/M-Lab publishes every test with your IP address, and you have not accepted that/);
   });
 });
 

@@ -113,7 +113,7 @@ describe('anonymous reporting in the background', () => {
   it('names a user-added endpoint "custom" and sends neither its hostname nor the run id nor any free text', async () => {
     const t = setup();
     const e = run(7, { endpoint: CUSTOM });
-    e.result = { ...e.result, endpoint: CUSTOM.url, warnings: ['the line at nas.home.arpa looked busy'] };
+    e.result = { ...e.result, endpoint: CUSTOM.url, warnings: [{ code: 'text', text: 'the line at nas.home.arpa looked busy' }] };
     await t.finishRun(e);
     const body = t.posted[0]!.init.body as string;
     expect(t.posted[0]!.report.endpoint).toBe('custom');

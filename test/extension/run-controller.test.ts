@@ -123,7 +123,7 @@ describe('RunController', () => {
     await t.controller.settled();
     const [e] = await t.store.history();
     expect(e!.result.verdict).toBe('failed');
-    expect(e!.result.error).toBe('the run stopped on an internal error: x is undefined');
+    expect(e!.result.error).toEqual({ code: 'internal', detail: 'x is undefined' });
     expect(t.controller.state().status).toBe('idle');
   });
 
@@ -162,8 +162,9 @@ describe('RunController', () => {
     await t.controller.settled();
     const [e] = await t.store.history();
     expect(e).toMatchObject({ id: 'lost', trigger: 'scheduled', result: { verdict: 'failed', bytesUsed: 9_000_000, durationMs: 12_000 } });
-    expect(e!.result.error).toContain('the background worker was stopped during the run');
-    expect(e!.result.error).toContain('12 s after the start, at 9000 kB');
+    expect(e!.result.error?.code).toBe('abandoned');
+    expect(e!.result.error?.detail).toContain('the background worker was stopped during the run');
+    expect(e!.result.error?.detail).toContain('12 s after the start, at 9000 kB');
     expect(await t.store.activeRun()).toBeUndefined();
   });
 });

@@ -25,7 +25,8 @@ export function sampleResult(over: Partial<Result> = {}): Result {
   };
 }
 
-export function failedResult(error = 'cannot reach https://endpoint.test/info: connection refused'): Result {
+export function failedResult(detail = 'cannot reach https://endpoint.test/info: connection refused'): Result {
+  const error = { code: 'unreachable' as const, detail };
   return sampleResult({ verdict: 'failed', cause: undefined, ratio: NaN, ci95: [NaN, NaN], pValue: NaN, rounds: 0, legs: [], comparisons: [], error });
 }
 

@@ -21,7 +21,7 @@ describe('verdictText', () => {
 
   it('gives the reason of a failed run, and says it proves nothing', () => {
     const text = verdictText(failedResult('cannot reach https://e.test/info: refused'), t);
-    expect(text.headline).toBe('The test did not complete: cannot reach https://e.test/info: refused');
+    expect(text.headline).toBe('The test did not complete: the test server could not be reached (cannot reach https://e.test/info: refused)');
     expect(text.caveat).toBe('A failed test says nothing about throttling.');
   });
 

@@ -81,7 +81,7 @@ describe('measurement over loopback sockets', () => {
     try {
       const r = await measure(`https://127.0.0.1:${ep.tlsPort}/`, { httpPort: (box.address() as { port: number }).port });
       expect(r.verdict).toBe('interfered');
-      expect(r.error).toMatch(/differs from what the endpoint sent over TLS/);
+      expect(r.error?.detail).toMatch(/differs from what the endpoint sent over TLS/);
     } finally {
       box.close();
     }
@@ -95,7 +95,7 @@ describe('measurement over loopback sockets', () => {
     try {
       const r = await measure(`https://127.0.0.1:${ep.tlsPort}/`, { httpPort: (box.address() as { port: number }).port });
       expect(r.verdict).toBe('interfered');
-      expect(r.error).toMatch(/redirected \(HTTP 301\) to https:/);
+      expect(r.error?.detail).toMatch(/redirected \(HTTP 301\) to https:/);
     } finally {
       box.close();
     }
@@ -109,7 +109,7 @@ describe('measurement over loopback sockets', () => {
     try {
       const r = await measure(`https://127.0.0.1:${ep.tlsPort}/`, { httpPort: (box.address() as { port: number }).port, limits: { stallMs: 500 } });
       expect(r.verdict).toBe('failed');
-      expect(r.error).toMatch(/stalled: no byte for 500 ms, after \d+ ms at \d+ kB/);
+      expect(r.error?.detail).toMatch(/stalled: no byte for 500 ms, after \d+ ms at \d+ kB/);
     } finally {
       box.closeAllConnections();
       box.close();

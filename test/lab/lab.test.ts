@@ -75,7 +75,7 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
     async () => {
       const { result } = await once('h-via', NO_NOISE);
       expect(result!.verdict).toBe('interfered');
-      expect(result!.error).toMatch(/via/i);
+      expect(result!.error?.detail).toMatch(/via/i);
     },
     LAB_TIMEOUT_MS,
   );

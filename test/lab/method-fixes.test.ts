@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { withWallClockIfUntimed } from '../../src/core/transfer.js';
 import type { TransferSample } from '../../src/core/transfer.js';
 import type { Comparison } from '../../src/core/types.js';
-import { diagnoseCause } from '../../src/core/verdict.js';
+import { diagnoseCause } from '../../src/core/decision.js';
 
 function pair(id: string, outcome: Comparison['outcome']): Comparison {
   return { id, suspectLeg: 's', referenceLeg: 'r', ratio: 1, ci95: [1, 1], pValue: 1, rounds: 6, outcome };

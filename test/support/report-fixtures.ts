@@ -36,7 +36,7 @@ export function sampleResult(over: Partial<Result> = {}): Result {
       },
     ],
     shaping: { leg: 'https-8443-down-random', rateMbps: 4.8123, burstBytes: 1_234_567 },
-    warnings: ['a warning with free text that must not be reported'],
+    warnings: [{ code: 'text', text: 'a warning with free text that must not be reported' }],
     ...over,
   };
 }

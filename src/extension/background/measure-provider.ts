@@ -10,7 +10,8 @@ import type { RunDeps, RunOptions } from '../../core/runner.js';
 import type { Result } from '../../core/types.js';
 import { isMlabEndpoint } from '../shared/endpoints.js';
 import { locateUrlFor, mlabRefusal, type MlabState } from '../shared/mlab-state.js';
-import { failedResult, type Measure } from './run-controller.js';
+import { failedResult } from '../../core/engine/result.js';
+import type { Measure } from './run-controller.js';
 
 /** How M-Lab's servers and locate service see this client (ndt7 spec: clients name themselves). */
 export const MLAB_CLIENT_NAME = 'tls-throttle-detector-extension';
@@ -34,7 +35,7 @@ export function providerMeasure(p: ProviderDeps): Measure {
     if (!isMlabEndpoint(endpoint)) return p.http(deps, opts);
     const state = await p.mlabState();
     const refusal = mlabRefusal(state);
-    if (refusal) return failedResult('mlab', refusal, 0, 0);
+    if (refusal) return failedResult('mlab', { code: 'mlab-consent', detail: refusal });
     return p.mlab(
       {
         fetch: p.locateFetch,
@@ -52,8 +53,6 @@ export function providerMeasure(p: ProviderDeps): Measure {
         diagnose: opts.diagnose,
         budgetBytes: opts.budgetBytes,
         maxDurationMs: opts.maxDurationMs,
-        maxRounds: opts.maxRounds,
-        marginRatio: opts.marginRatio,
       },
     );
   };

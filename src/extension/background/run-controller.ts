@@ -1,6 +1,7 @@
 // One test at a time: starts a run (or joins the one running), relays its progress, keeps the
 // service worker alive while it lasts, and files every run in history, including one that a
 // stopped worker left behind (design notes, convention 5: "runs resumable or cleanly abandoned").
+import { failedResult } from '../../core/engine/result.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
@@ -39,23 +40,6 @@ interface Running {
 /** How often the stored record of a running run is refreshed (its last sign of life). */
 const ACTIVE_RUN_SAVE_MS = 2000;
 
-export function failedResult(endpointUrl: string, error: string, durationMs: number, bytesUsed: number): Result {
-  return {
-    verdict: 'failed',
-    ratio: NaN,
-    ci95: [NaN, NaN],
-    pValue: NaN,
-    rounds: 0,
-    bytesUsed,
-    durationMs,
-    endpoint: endpointUrl,
-    legs: [],
-    comparisons: [],
-    warnings: [],
-    error,
-  };
-}
-
 export class RunController {
   private running: Running | undefined;
   private lastError: string | undefined;
@@ -93,7 +77,7 @@ export class RunController {
       finishedAt: this.deps.now(),
       endpoint: active.endpoint,
       trigger: active.trigger,
-      result: failedResult(active.endpoint.url, error, stoppedAfterMs, active.bytesUsed),
+      result: failedResult(active.endpoint.url, { code: 'abandoned', detail: error }, stoppedAfterMs, active.bytesUsed),
     });
     await store.addUsage(active.bytesUsed, this.deps.now());
     await store.clearActiveRun();
@@ -159,7 +143,7 @@ export class RunController {
       // The core reports failures as a Result; anything thrown is a bug on our side, and it
       // still ends as a failed run, never as a run that stays "running".
       const message = err instanceof Error ? err.message : String(err);
-      result = failedResult(state.endpoint.url, `the run stopped on an internal error: ${message}`, this.deps.now() - state.startedAt, bytesSeen);
+      result = failedResult(state.endpoint.url, { code: 'internal', detail: message }, this.deps.now() - state.startedAt, bytesSeen);
     }
     try {
       const finishedAt = this.deps.now();

@@ -22,7 +22,7 @@ export function renderHistoryTable(tbody: HTMLElement, entries: readonly History
         'tr',
         { 'data-history-verdict': e.result.verdict },
         el('td', {}, el('time', { datetime: when.toISOString() }, WHEN.format(when))),
-        el('td', { title: e.result.error }, verdictLabel(e.result.verdict, t), e.trigger === 'scheduled' ? ` (${t('scheduledShort')})` : ''),
+        el('td', { title: e.result.error?.detail }, verdictLabel(e.result.verdict, t), e.trigger === 'scheduled' ? ` (${t('scheduledShort')})` : ''),
         el('td', {}, formatRatio(e.result.ratio)),
         el('td', {}, https === undefined ? '–' : formatMbps(https)),
         el('td', {}, http === undefined ? '–' : formatMbps(http)),

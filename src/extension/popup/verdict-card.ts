@@ -4,6 +4,7 @@ import type { Translate } from '../platform/ports.js';
 import { el } from '../shared/dom.js';
 import { screenMedian } from '../shared/history-export.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
+import { noteText } from '../shared/note-text.js';
 import { formatMbps, verdictText } from '../shared/verdict-text.js';
 import { isMlabEntry, mlabScope } from './mlab-scope.js';
 
@@ -39,7 +40,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry | undef
         .filter((l) => l.transfers.length)
         .map((l) => el('li', {}, t('legMedian', [l.id, formatMbps(l.medianMbps), String(l.transfers.length)]))),
       el('li', {}, t('runFigures', [String(r.rounds), (r.bytesUsed / 1e6).toFixed(1), (r.durationMs / 1000).toFixed(1)])),
-      ...r.warnings.map((w) => el('li', {}, w)),
+      ...r.warnings.map((w) => el('li', {}, noteText(w, t))),
     ),
   );
   const parts: (Node | undefined)[] = [

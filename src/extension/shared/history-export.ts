@@ -65,7 +65,7 @@ export function historyCsv(entries: readonly HistoryEntry[]): string {
       r.durationMs,
       screenMedian(e, 'https'),
       screenMedian(e, 'http'),
-      r.error,
+      r.error?.detail,
     ];
     return cells.map(csvCell).join(',');
   });

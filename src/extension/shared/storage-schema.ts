@@ -2,6 +2,7 @@
 // does not fit falls back to its default, and a history entry that does not fit is dropped
 // alone, so one bad write never takes the rest of the history with it.
 import * as v from 'valibot';
+import { NOTE_CODES, type Note, type RunError } from '../../core/notes.js';
 import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
@@ -51,6 +52,31 @@ const comparison = v.looseObject({
   outcome: v.picklist(['slower', 'faster', 'same', 'unclear']),
 });
 
+/**
+ * A coded note (core/notes.ts). History written before notes had codes holds sentences: they
+ * read back as `{ code: 'text', text }`, so old results still show what they said.
+ */
+const note = v.union([
+  v.pipe(
+    v.string(),
+    v.transform((text): Note => ({ code: 'text', text })),
+  ),
+  v.pipe(
+    v.looseObject({ code: v.picklist(NOTE_CODES) }),
+    v.transform((n) => n as unknown as Note),
+  ),
+]);
+const runError = v.union([
+  v.pipe(
+    v.string(),
+    v.transform((detail): RunError => ({ code: 'text', detail })),
+  ),
+  v.pipe(
+    v.looseObject({ code: v.string(), detail: v.string() }),
+    v.transform((e) => e as RunError),
+  ),
+]);
+
 export const resultSchema = v.looseObject({
   verdict: v.picklist(VERDICTS),
   cause: v.optional(v.picklist(CAUSES)),
@@ -64,8 +90,8 @@ export const resultSchema = v.looseObject({
   legs: v.array(leg),
   comparisons: v.array(comparison),
   shaping: v.optional(v.looseObject({ leg: v.string(), rateMbps: num, burstBytes: num })),
-  warnings: v.array(v.string()),
-  error: v.optional(v.string()),
+  warnings: v.array(note),
+  error: v.optional(runError),
 });
 
 export const historyEntrySchema = v.object({

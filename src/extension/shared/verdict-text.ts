@@ -2,6 +2,7 @@
 // words come from _locales through `t`, so the popup speaks the user's language.
 import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
+import { errorSentence } from './note-text.js';
 
 /** 4.8x, 1.25x, 12x: as many decimals as a reader can use. */
 export function formatRatio(ratio: number): string {
@@ -55,7 +56,7 @@ export function verdictText(r: Result, t: Translate): VerdictText {
       headline = t('headlineInterfered');
       break;
     case 'failed':
-      headline = t('headlineFailed', [r.error ?? t('unknownError')]);
+      headline = t('headlineFailed', [r.error ? errorSentence(r.error, t) : t('unknownError')]);
       break;
   }
   const causeKey = r.cause && CAUSE_KEYS[r.cause];

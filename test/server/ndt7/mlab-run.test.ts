@@ -6,6 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { measureClientTlsCapacityMbps } from '../../../src/cli/client-capacity.js';
 import { nodeWebSocketFactory } from '../../../src/cli/node-websocket.js';
 import { startNdt7Lab } from './ndt7-lab.js';
+import type { Note } from '../../../src/core/notes.js';
+import { noteText } from '../../../src/cli/note-text.js';
+
+const said = (notes: Note[]) => notes.map(noteText).join('\n');
 
 let lab: Awaited<ReturnType<typeof startNdt7Lab>> | undefined;
 afterEach(async () => {
@@ -52,7 +56,7 @@ describe('run mlab against a local M-Lab', () => {
     expect(upload?.ratio).toBeLessThan(6);
     // Downloads were even: the verdict says so, and that the difference is in uploads.
     expect(r.verdict).toBe('tls-throttled');
-    expect(r.warnings.join('\n')).toMatch(/the difference is in uploads only/);
+    expect(said(r.warnings)).toMatch(/the difference is in uploads only/);
   });
 
   it('falls back to the next server when the first has no capacity', async () => {
@@ -75,7 +79,7 @@ describe('run mlab against a local M-Lab', () => {
     const r = await lab.run();
     expect(r.verdict).toBe('failed');
     expect(r.mlab.noCapacity).toBe(true);
-    expect(r.error).toMatch(/^all 2 M-Lab servers refused the test \(mlab1-a: .*without data \(close code 1013, no capacity\); mlab2-b: /);
+    expect(r.error?.detail).toMatch(/^all 2 M-Lab servers refused the test \(mlab1-a: .*without data \(close code 1013, no capacity\); mlab2-b: /);
     expect(r.bytesUsed).toBe(0);
   });
 
@@ -86,7 +90,7 @@ describe('run mlab against a local M-Lab', () => {
     expect(r.verdict).toBe('failed');
     expect(r.mlab.noCapacity).toBe(true);
     expect(r.mlab.nextRequestNotBeforeMs).toBeGreaterThan(Date.now());
-    expect(r.error).toBe('M-Lab has no capacity for a test now: the locate service answered HTTP 503 (no available servers)');
+    expect(r.error).toEqual({ code: 'mlab-no-capacity', detail: 'the locate service answered HTTP 503 (no available servers)' });
   });
 
   it('calls it interfered when wss runs but ws is refused on every server', async () => {
@@ -96,7 +100,7 @@ describe('run mlab against a local M-Lab', () => {
     ]);
     const r = await lab.run();
     expect(r.verdict).toBe('interfered');
-    expect(r.error).toMatch(/^on 2 M-Lab server\(s\) the wss:\/\/ test ran but the ws:\/\/ test on the plain port was refused/);
+    expect(r.error?.detail).toMatch(/^on 2 M-Lab server\(s\) the wss:\/\/ test ran but the ws:\/\/ test on the plain port was refused/);
   });
 
   it('asks the locate service again when the access tokens expire mid-run, and carries on', async () => {
@@ -116,7 +120,7 @@ describe('run mlab against a local M-Lab', () => {
     );
     expect(current.locate.requests.length).toBe(2);
     expect(current.servers[0]!.stats.refused.token).toBe(1);
-    expect(r.warnings.join('\n')).toMatch(/mlab1-lo01 refused a test mid-run .*; it was retried with fresh access tokens/);
+    expect(said(r.warnings)).toMatch(/mlab1-lo01 refused a test mid-run .*; it was retried with fresh access tokens/);
     expect(r.verdict).toBe('no-difference');
   });
 
@@ -125,7 +129,7 @@ describe('run mlab against a local M-Lab', () => {
     const webSocket = nodeWebSocketFactory({ caFile: lab.caPath });
     const r = await lab.run({}, { webSocket: (url, protocol) => webSocket(url.replace(/^ws:/, 'wss:'), protocol) });
     expect(r.verdict).toBe('failed');
-    expect(r.error).toMatch(/^ndt7 download from ws:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was opened as wss:\/\/.*: the browser upgraded ws: to wss:$/);
+    expect(r.error?.detail).toMatch(/^ndt7 download from ws:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was opened as wss:\/\/.*: the browser upgraded ws: to wss:$/);
     expect(r.mlab.serversTried).toHaveLength(1);
   });
 
@@ -142,7 +146,7 @@ describe('run mlab against a local M-Lab', () => {
     lab = await startNdt7Lab([{ name: 'mlab1-lo01', server: { faults: { dropAfterBytes: 200_000 } }, shaping: { plainMbps: 50, tlsMbps: 50 } }]);
     const r = await lab.run();
     expect(r.verdict).toBe('failed');
-    expect(r.error).toMatch(/^ndt7 download from wss:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was cut off after \d+ ms at \d+ kB \(close code 1006\)$/);
+    expect(r.error?.detail).toMatch(/^ndt7 download from wss:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was cut off after \d+ ms at \d+ kB \(close code 1006\)$/);
   });
 
   it('does not blame the network for wss running near this computer’s TLS capacity on raw loopback', async () => {
@@ -150,7 +154,7 @@ describe('run mlab against a local M-Lab', () => {
     const r = await lab.run({ budgetBytes: 400e6 }, { clientTlsCapacityMbps: () => measureClientTlsCapacityMbps() });
     expect(r.verdict).not.toBe('tls-throttled');
     if (r.comparisons.find((c) => c.id === 'screen')?.outcome === 'slower') {
-      expect(r.warnings.join('\n')).toMatch(/against this computer's own TLS capacity/);
+      expect(said(r.warnings)).toMatch(/against this computer's own TLS capacity/);
     }
   });
 });

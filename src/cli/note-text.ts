@@ -1,0 +1,85 @@
+// The core's coded notes and errors (src/core/notes.ts) in English words for the terminal.
+// The extension says the same through its locales (src/extension/shared/note-text.ts).
+import type { Note, RunError } from '../core/notes.js';
+
+const x = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)}x` : 'n/a');
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mbps = (n: number) => `${n.toFixed(0)} Mbit/s`;
+const interval = (ci: [number, number]) => `${ci[0].toFixed(2)}-${ci[1].toFixed(2)}x`;
+
+export function noteText(n: Note): string {
+  switch (n.code) {
+    case 'budget-spent':
+      return `stopped after ${n.rounds} rounds: the next round would exceed the budget`;
+    case 'too-few-rounds':
+      return `only ${n.rounds} rounds fitted the budget; at least ${n.minRounds} are needed for a 95% interval`;
+    case 'straddles-margin':
+      return `after ${n.rounds} rounds the 95% interval (${interval(n.ci95)}) still straddles the ${n.marginRatio}x margin`;
+    case 'pending-second-look':
+      return `the ${interval(n.ci95)} interval cleared the ${n.marginRatio}x margin only in the last round, and a finding must hold over two rounds in a row`;
+    case 'less-busy-lean':
+      return (
+        `all ${n.rounds} rounds were within the ${n.marginRatio}x margin (${interval(n.ci95)}), but the ${n.lessBusyRounds} least busy ` +
+        `leaned to ${x(n.lessBusyRatio)} (${interval(n.lessBusyCi95)}): a cap that binds only while the line is free would look like this`
+      );
+    case 'turned':
+      return (
+        `the last rounds ran ${x(n.ratio, 1)} apart, by when the ${n.leg} leg had carried ${mb(n.carriedBytes)}: shaping that begins ` +
+        'after some megabytes in a flow looks like this, and the run ended before the rounds could show it'
+      );
+    case 'short-flow':
+      return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
+    case 'stopped-early':
+      return `stopped after ${n.rounds} rounds: ${n.detail}`;
+    case 'less-busy-finding':
+      return (
+        `the difference is read from the ${n.rounds} least busy of ${n.totalRounds} rounds, where even its 99% interval cleared the margin: ` +
+        'in the busier ones both legs ran closer together, as they do when other traffic fills the line below a rate cap'
+      );
+    case 'entropy-shaping':
+      return 'HTTPS and random-payload HTTP were both slower than low-entropy HTTP: the shaping follows payload entropy';
+    case 'upload-only':
+      return `downloads showed ${n.downloads === 'same' ? 'no difference' : 'no clear difference'}; the difference is in uploads only`;
+    case 'cpu-bound':
+      return (
+        `${n.tlsLeg} ran at ${mbps(n.tlsMbps)} and ${n.plainLeg} at ${mbps(n.plainMbps)}, against ${n.whose === 'endpoint' ? "the endpoint's" : "this computer's"} ` +
+        `own TLS capacity of ${mbps(n.capacityMbps)}: a processor, not the network, may be what limits TLS`
+      );
+    case 'no-screening':
+      return 'no screening comparison was measured';
+    case 'file-screening-only':
+      return 'a plain file URL allows only the screening pair: diagnosis needs an endpoint of ours';
+    case 'single-port':
+      return `the endpoint serves one port (${n.port}): port and protocol cannot be told apart`;
+    case 'small-file':
+      return `the file is only ${n.bytes} bytes: transfers this short measure latency more than goodput`;
+    case 'diagnosis-dropped':
+      return `diagnosis leg ${n.leg} failed, so its comparisons were dropped: ${n.detail}`;
+    case 'mlab-scope':
+      return 'M-Lab serves ws:// on port 80 and wss:// on port 443 only: a difference cannot be traced to the port or to the protocol';
+    case 'mlab-no-uploads':
+      return `${n.machine} offered no upload URLs: uploads were not measured`;
+    case 'mlab-server-skipped':
+      return `a located server was skipped: ${n.detail}`;
+    case 'mlab-retried':
+      return `${n.machine} refused a test mid-run (${n.detail}); it was retried with fresh access tokens`;
+    case 'upload-client-timed':
+      return 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate';
+    case 'upload-untimed':
+      return 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure';
+    case 'text':
+      return n.text;
+  }
+}
+
+/** The detail carries the numbers; a few codes say what kind of failure it was first. */
+export function errorText(e: RunError): string {
+  switch (e.code) {
+    case 'mlab-no-capacity':
+      return `M-Lab has no capacity for a test now: ${e.detail}`;
+    case 'internal':
+      return `the run stopped on an internal error: ${e.detail}`;
+    default:
+      return e.detail;
+  }
+}

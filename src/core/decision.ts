@@ -1,0 +1,409 @@
+// The decision: from the rounds a run measured to a verdict, a cause and the reasons, in one
+// place. docs/method.md gives the sources and the lab evidence behind each rule; here is the
+// procedure, in the order it is applied.
+//
+//  1. Pairing. Each comparison pairs a suspect leg (e.g. HTTPS) with a reference leg (e.g.
+//     HTTP on the plain port) round by round. A transfer counts at its sustained rate: after a
+//     burst (a token bucket that refilled while the leg waited) the rate that followed, else
+//     its goodput (shaping.ts sustainedMbps). A round with a zero on either side is left out.
+//  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
+//     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
+//  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
+//     'slower'; wholly below its inverse, 'faster'; wholly inside, 'same'; else 'unclear'.
+//  4. Less busy rounds (a second look, 99%). When all rounds leave the question open, the less
+//     busy half (at least 8), ranked by the faster leg of each round, is tested at 99%: a rate
+//     cap binds only while the line is free. It may only sharpen the side all rounds lean to.
+//     While its estimate lies past the margin, 'same' is withheld ('lean').
+//  5. Two looks. A run looks after every round, so 'slower'/'faster' must hold at this round
+//     and the one before ('pending' otherwise).
+//  6. Flows. 'same' from the screening pair is an answer only once each screening leg's flow
+//     carried MIN_FLOW_BYTES ('short-flow' while not; noted if the run ends so), and not while
+//     the last two rounds ran 2x apart the same way ('turned': a flow just crossed a threshold).
+//  7. Settling one side. Once screening found a direction, a diagnosis pair only asks "this way
+//     too?": an interval wholly on the near side of the margin settles it.
+//  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
+//     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference;
+//     anything else is inconclusive, with the reason in numbers.
+//  9. Cause, from the port swap and the entropy pair (diagnoseCause).
+// 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
+//     capacity of the endpoint or of this computer.
+// 11. Shaping. The slow leg's sustained rate while throttled, and its burst (shaping.ts).
+//
+// Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
+// lessBusyLean; Decision.notes), never by overwriting an outcome.
+import { median } from 'simple-statistics';
+import type { Note } from './notes.js';
+import type { ComparisonId, PairSpec } from './plan.js';
+import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.js';
+import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
+import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
+
+/** A difference under 25% is no finding. */
+export const MARGIN_RATIO = 1.25;
+/** With fewer rounds no distribution-free 95% interval exists (signed-rank, n = 6 gives 96.9%). */
+export const MIN_ROUNDS = 6;
+/** The level of the second look (rule 4), which needs at least 8 rounds. */
+export const LESS_BUSY_LEVEL = 0.99;
+const LESS_BUSY_MIN_ROUNDS = 8;
+/**
+ * Rule 6: some ISPs throttle a flow only after its first megabytes (Wehe saw T-Mobile drop
+ * from 20 to 1.5 Mbit/s after about 7 MB: Li et al., IMC 2019), so "no difference" waits
+ * until each screening leg's flow has carried this much.
+ */
+export const MIN_FLOW_BYTES = 8_000_000;
+/** Rule 6: two rounds in a row this far apart the same way is a turn, not noise. */
+const TURN_RATIO = 2;
+
+/** One transfer as the decision sees it. */
+export type MeasuredTransfer = BinnedTransfer & { bytes: number; durationMs: number; mbps: number };
+
+export interface MeasuredLeg {
+  spec: LegSpec;
+  /** Samples by round number (ramp and probe transfers are not samples). */
+  samples: Map<number, MeasuredTransfer>;
+  /** Bytes the leg's longest flow has carried: a kept-alive connection, or one ndt7 test. */
+  flowBytes: number;
+}
+
+export interface PairedRound {
+  suspectMbps: number;
+  referenceMbps: number;
+}
+
+// ---- Rules 1-5: one comparison --------------------------------------------------------------
+
+/** Rule 1: the two legs' sustained rates in the rounds both measured. */
+export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): PairedRound[] {
+  const rounds: PairedRound[] = [];
+  for (const [round, s] of [...suspect.samples].sort((a, b) => a[0] - b[0])) {
+    const r = reference.samples.get(round);
+    if (r) rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
+  }
+  return rounds;
+}
+
+export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg): Comparison {
+  return compareRounds(pair.id, pair.suspect.id, pair.reference.id, pairRounds(suspect, reference));
+}
+
+/** Rules 2-5: the outcome of the suspect leg against the reference leg. */
+export function compareRounds(id: string, suspectLeg: string, referenceLeg: string, rounds: PairedRound[]): Comparison {
+  const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  const now = look(id, suspectLeg, referenceLeg, measured);
+  if (now.outcome !== 'slower' && now.outcome !== 'faster') return now;
+  // Rule 5. In a Monte Carlo of an unshaped line whose cross traffic came and went
+  // independently between transfers, false findings fell from 1.5% to 0.8% with it, for one
+  // more round per finding (docs/method.md).
+  const before = look(id, suspectLeg, referenceLeg, measured.slice(0, -1));
+  return before.outcome === now.outcome ? now : { ...now, outcome: 'unclear', pendingRound: true };
+}
+
+/** Rules 2-4 at one look: all rounds, then the less busy ones when they show more. */
+function look(id: string, suspectLeg: string, referenceLeg: string, measured: PairedRound[]): Comparison {
+  const all = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
+  if (all.outcome === 'slower' || all.outcome === 'faster') return all;
+  const lessBusy = lessBusyRounds(measured);
+  if (!lessBusy) return all;
+  const quiet = intervalOutcome(id, suspectLeg, referenceLeg, lessBusy, LESS_BUSY_LEVEL);
+  const agrees = (quiet.outcome === 'slower' && all.ratio > 1) || (quiet.outcome === 'faster' && all.ratio < 1);
+  if (!agrees && all.outcome !== 'same') return all;
+  // A finding reports the 95% interval of the rounds kept (narrower than the 99% one that
+  // decided it, so past the margin too, as `ci95` promises).
+  const quiet95 = intervalOutcome(id, suspectLeg, referenceLeg, lessBusy, 0.95);
+  if (agrees) return { ...quiet95, outcome: quiet.outcome, busyRoundsLeftOut: measured.length - lessBusy.length };
+  // Withholding 'same' needs no interval: it only asks for more rounds. The lab's 25-of-50
+  // Mbit/s cap said no-difference after 17 rounds of which HTTP ran free in 7 without it.
+  if (quiet95.ratio > MARGIN_RATIO || quiet95.ratio < 1 / MARGIN_RATIO) {
+    return { ...all, outcome: 'unclear', lessBusyLean: { rounds: quiet95.rounds, ratio: quiet95.ratio, ci95: quiet95.ci95 } };
+  }
+  return all;
+}
+
+/**
+ * Rule 4's rounds: exactly the less busy half (at least LESS_BUSY_MIN_ROUNDS), or undefined
+ * when there are too few to leave any out. Ranked by the faster leg of each round, which is
+ * symmetric in the two legs, so on an unshaped line which leg was faster stays a coin toss in
+ * the rounds kept and the signed-rank interval keeps its level. Ties go to the earlier round
+ * (a stable sort): a capped leg reads the same rate round after round, and taking every round
+ * tied at the cut would let the busy rounds back in.
+ */
+function lessBusyRounds(rounds: PairedRound[]): PairedRound[] | undefined {
+  const keep = Math.max(LESS_BUSY_MIN_ROUNDS, Math.ceil(rounds.length / 2));
+  if (rounds.length <= keep) return undefined;
+  const faster = (r: PairedRound) => Math.max(r.suspectMbps, r.referenceMbps);
+  return [...rounds].sort((a, b) => faster(b) - faster(a)).slice(0, keep);
+}
+
+/** Rules 2 and 3 on a set of rounds at one level. */
+function intervalOutcome(id: string, suspectLeg: string, referenceLeg: string, rounds: PairedRound[], level: number): Comparison {
+  const margin = Math.log(MARGIN_RATIO);
+  const logRatios = rounds.map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  const hl = hodgesLehmann(logRatios, level);
+  let outcome: Comparison['outcome'] = 'unclear';
+  if (logRatios.length >= MIN_ROUNDS && Number.isFinite(hl.lo) && Number.isFinite(hl.hi)) {
+    if (hl.lo > margin) outcome = 'slower';
+    else if (hl.hi < -margin) outcome = 'faster';
+    else if (hl.lo > -margin && hl.hi < margin) outcome = 'same';
+  }
+  return {
+    id,
+    suspectLeg,
+    referenceLeg,
+    ratio: Number.isFinite(hl.estimate) ? Math.exp(hl.estimate) : NaN,
+    ci95: [Math.exp(hl.lo), Math.exp(hl.hi)],
+    pValue: signedRankPValue(logRatios),
+    rounds: logRatios.length,
+    outcome,
+  };
+}
+
+// ---- Rules 6 and 7: what still needs rounds ------------------------------------------------
+
+/**
+ * Rule 6: both of the last two paired rounds at least TURN_RATIO apart the same way. Two
+ * such rounds in a row are rare on an unshaped line, where cross traffic moves both legs.
+ */
+export function lastRoundsApart(suspect: MeasuredLeg, reference: MeasuredLeg): { ratio: number; slowLeg: MeasuredLeg } | undefined {
+  const rounds = [...suspect.samples.keys()].filter((r) => reference.samples.has(r)).sort((a, b) => a - b).slice(-2);
+  if (rounds.length < 2) return undefined;
+  const logRatios = rounds.map((r) => Math.log(sustainedMbps(reference.samples.get(r)!).mbps / sustainedMbps(suspect.samples.get(r)!).mbps));
+  const apart = Math.log(TURN_RATIO);
+  if (!logRatios.every((x) => x > apart) && !logRatios.every((x) => x < -apart)) return undefined;
+  return { ratio: Math.exp(Math.abs(logRatios[1]!)), slowLeg: logRatios[0]! > 0 ? suspect : reference };
+}
+
+/** Rule 6, turned: the note that withholds the screening pair's 'same', if the flows turned. */
+export function turnedNote(screen: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note | undefined {
+  const suspect = legs.get(screen.suspect.id);
+  const reference = legs.get(screen.reference.id);
+  if (!suspect || !reference) return undefined;
+  const apart = lastRoundsApart(suspect, reference);
+  if (!apart) return undefined;
+  return { code: 'turned', ratio: round3(apart.ratio), leg: apart.slowLeg.spec.id, carriedBytes: apart.slowLeg.flowBytes };
+}
+
+/** Rule 6, short flows: the screening legs whose flow has not yet carried MIN_FLOW_BYTES. */
+export function shortFlowLegs(screen: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): MeasuredLeg[] {
+  return [screen.suspect, screen.reference]
+    .map((s) => legs.get(s.id))
+    .filter((l): l is MeasuredLeg => !!l && l.flowBytes < MIN_FLOW_BYTES);
+}
+
+/**
+ * Rules 6 and 7: does this pair still need rounds? A pair with its answer stops costing bytes
+ * (its legs run on only while another pair needs them). `flowsMayGrow` is false where the
+ * provider cannot lengthen a flow (rule 6 then notes the short flow instead of waiting).
+ */
+export function pairNeedsRounds(
+  pair: PairSpec,
+  c: Comparison | undefined,
+  screenOutcome: Comparison['outcome'] | undefined,
+  legs: ReadonlyMap<string, MeasuredLeg>,
+  flowsMayGrow: boolean,
+): boolean {
+  if (!c) return true;
+  if (pair.id === 'screen' && c.outcome === 'same') {
+    return (flowsMayGrow && shortFlowLegs(pair, legs).length > 0) || !!turnedNote(pair, legs);
+  }
+  if (c.outcome !== 'unclear') return false;
+  if (pair.id !== 'screen' && c.rounds >= MIN_ROUNDS) {
+    if (screenOutcome === 'slower' && c.ci95[1] < MARGIN_RATIO) return false;
+    if (screenOutcome === 'faster' && c.ci95[0] > 1 / MARGIN_RATIO) return false;
+  }
+  return true;
+}
+
+// ---- Rules 8-11: the verdict ---------------------------------------------------------------
+
+type ById = Partial<Record<ComparisonId, Comparison>>;
+
+/**
+ * Rule 9. TLS slowed on the plain port too is the protocol; plaintext slowed on the TLS port is
+ * the port; random plaintext slower than text is the payload's entropy. A pair found slower
+ * establishes its cause; the other pair need only not claim the same: demanding 'same' of it
+ * lost the cause in the lab, where under cross traffic short diagnosis transfers left the
+ * protocol pair at 0.80-1.54x while HTTP on port 443 was clearly 3.9x slower.
+ */
+export function diagnoseCause(c: ById): Cause | undefined {
+  const diagnosed = c['entropy'] || c['protocol-on-plain-port'] || c['port-for-plaintext'];
+  if (!diagnosed) return undefined;
+  if (c['entropy']?.outcome === 'slower') return 'entropy';
+  const protocol = c['protocol-on-plain-port']?.outcome;
+  const port = c['port-for-plaintext']?.outcome;
+  if (protocol === 'slower' && port !== 'slower') return 'protocol';
+  if (port === 'slower' && protocol !== 'slower') return 'port';
+  return 'unknown';
+}
+
+/**
+ * Rule 10. TLS cannot run faster than the slower of the line and the processors at either
+ * end. The thresholds are judgment with a safety factor, not fitted: a capacity measured once
+ * on a quieter processor than the run had (the run hashes every body, and runs another leg
+ * beside it) is an optimistic ceiling, so a TLS leg at 60% of it may already be held by the
+ * processor; and plaintext at 80% of it means the line carries about what TLS can be
+ * processed here, so a slower TLS leg says nothing about the network (a loaded machine once
+ * let loopback read as throttled that way).
+ */
+export function cpuMayLimitTls(tlsMbps: number, plainMbps: number, capacityMbps: number): boolean {
+  return capacityMbps > 0 && (tlsMbps >= 0.6 * capacityMbps || plainMbps >= 0.8 * capacityMbps);
+}
+
+export interface Capacities {
+  /** The endpoint's own TLS goodput as it announced it (0 or absent when unknown). */
+  endpointTlsMbps?: number;
+  /** This computer's TLS goodput through the same client, when it has been measured. */
+  clientTlsMbps?: number;
+}
+
+export interface DecisionInput {
+  comparisons: Comparison[];
+  /** The screening pair, whose legs rule 6 reads. */
+  screening: PairSpec | undefined;
+  legs: ReadonlyMap<string, MeasuredLeg>;
+  capacities: Capacities;
+}
+
+export interface Decision {
+  verdict: Verdict;
+  cause?: Cause;
+  /** The comparison whose ratio and interval the Result reports. */
+  basis?: Comparison;
+  shaping?: ShapingEstimate;
+  notes: Note[];
+  /**
+   * Set when the verdict is a TLS finding that this computer's TLS capacity could still
+   * withhold (rule 10) and `capacities.clientTlsMbps` was not given: measure it and decide again.
+   */
+  wantsClientCapacity?: boolean;
+}
+
+export function decide(input: DecisionInput): Decision {
+  const c: ById = {};
+  for (const x of input.comparisons) c[x.id as ComparisonId] = x;
+  const screen = c['screen'];
+  if (!screen || !input.screening) return { verdict: 'failed', notes: [{ code: 'no-screening' }] };
+  const finding = findingOf(c, screen);
+  if (finding) return withProcessorAndShaping(finding, input);
+  // No finding: screening is 'same' or 'unclear' here, and a turn in its last rounds matters to both.
+  const turned = turnedNote(input.screening, input.legs);
+  if (screen.outcome === 'same' && !turned) {
+    const notes: Note[] = [];
+    const short = shortFlowLegs(input.screening, input.legs);
+    if (short.length) {
+      notes.push({ code: 'short-flow', carriedBytes: Math.min(...short.map((l) => l.flowBytes)), minFlowBytes: MIN_FLOW_BYTES });
+    }
+    return { verdict: 'no-difference', basis: screen, notes };
+  }
+  return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
+}
+
+/** Rule 8's findings, in order: screening, entropy, uploads. */
+function findingOf(c: ById, screen: Comparison): Decision | undefined {
+  const cause = diagnoseCause(c);
+  const withCause = (d: Decision): Decision => (cause && !d.cause ? { ...d, cause } : d);
+  if (screen.outcome === 'slower' || screen.outcome === 'faster') {
+    return withCause({
+      verdict: screen.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
+      basis: screen,
+      notes: lessBusyNotes(screen),
+    });
+  }
+  // The screening pair can look equal when random-looking plaintext is slowed as much as TLS.
+  const lowEntropy = c['tls-vs-low-entropy'];
+  if (c['entropy']?.outcome === 'slower' && lowEntropy?.outcome === 'slower') {
+    return { verdict: 'tls-throttled', cause: 'entropy', basis: lowEntropy, notes: [{ code: 'entropy-shaping' }] };
+  }
+  const upload = c['upload'];
+  if (upload?.outcome === 'slower' || upload?.outcome === 'faster') {
+    return withCause({
+      verdict: upload.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
+      basis: upload,
+      notes: [...lessBusyNotes(upload), { code: 'upload-only', downloads: screen.outcome === 'same' ? 'same' : 'unclear' }],
+    });
+  }
+  return undefined;
+}
+
+function lessBusyNotes(basis: Comparison): Note[] {
+  if (!basis.busyRoundsLeftOut) return [];
+  return [{ code: 'less-busy-finding', rounds: basis.rounds, totalRounds: basis.rounds + basis.busyRoundsLeftOut }];
+}
+
+/** Why an unclear screening pair is unclear, in numbers. */
+function whyUnclear(screen: Comparison): Note[] {
+  if (screen.rounds < MIN_ROUNDS) return [{ code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
+  const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
+  if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
+  if (screen.lessBusyLean) {
+    const q = screen.lessBusyLean;
+    return [
+      {
+        code: 'less-busy-lean',
+        rounds: screen.rounds,
+        ci95,
+        marginRatio: MARGIN_RATIO,
+        lessBusyRounds: q.rounds,
+        lessBusyRatio: round3(q.ratio),
+        lessBusyCi95: [round3(q.ci95[0]), round3(q.ci95[1])],
+      },
+    ];
+  }
+  // An interval inside the margin is unclear only for a reason given elsewhere (rule 6).
+  if (screen.ci95[0] > 1 / MARGIN_RATIO && screen.ci95[1] < MARGIN_RATIO) return [];
+  return [{ code: 'straddles-margin', rounds: screen.rounds, ci95, marginRatio: MARGIN_RATIO }];
+}
+
+/** Rules 10 and 11 for a finding. */
+function withProcessorAndShaping(finding: Decision, input: DecisionInput): Decision {
+  const basis = finding.basis!;
+  const tlsSlow = finding.verdict === 'tls-throttled';
+  const slow = input.legs.get(tlsSlow ? basis.suspectLeg : basis.referenceLeg);
+  const fast = input.legs.get(tlsSlow ? basis.referenceLeg : basis.suspectLeg);
+  if (tlsSlow && slow?.spec.scheme === 'https') {
+    const tlsMbps = medianMbps(slow);
+    const plainMbps = fast ? medianMbps(fast) : 0;
+    const cpu = (whose: 'endpoint' | 'client', capacityMbps: number): Decision => ({
+      verdict: 'inconclusive',
+      basis,
+      notes: [
+        ...finding.notes,
+        { code: 'cpu-bound', tlsLeg: slow.spec.id, tlsMbps: round3(tlsMbps), plainLeg: fast?.spec.id ?? '', plainMbps: round3(plainMbps), whose, capacityMbps: round3(capacityMbps) },
+      ],
+    });
+    const endpoint = input.capacities.endpointTlsMbps ?? 0;
+    if (cpuMayLimitTls(tlsMbps, plainMbps, endpoint)) return cpu('endpoint', endpoint);
+    const client = input.capacities.clientTlsMbps;
+    if (client === undefined) finding = { ...finding, wantsClientCapacity: true };
+    else if (cpuMayLimitTls(tlsMbps, plainMbps, client)) return cpu('client', client);
+  }
+  if (slow && fast && slow.spec.direction === 'down') {
+    const shaping = estimateShaping(slow.spec.id, throttledSamples(slow, fast));
+    if (shaping) return { ...finding, shaping };
+  }
+  return finding;
+}
+
+/**
+ * Rule 11: the slow leg's transfers from the rounds in which it was slower than the other leg
+ * by more than the margin: the shaper's rate is what a throttled flow gets while throttled.
+ * Throttling that begins after the first megabytes of a flow would otherwise be read as a
+ * blend (the lab's 20-to-1.5 Mbit/s scenario read 8.4). Every round when fewer than three qualify.
+ */
+function throttledSamples(slow: MeasuredLeg, fast: MeasuredLeg): MeasuredTransfer[] {
+  const picked = [...slow.samples.entries()]
+    .filter(([round, s]) => {
+      const f = fast.samples.get(round);
+      return f !== undefined && sustainedMbps(f).mbps > MARGIN_RATIO * sustainedMbps(s).mbps;
+    })
+    .map(([, s]) => s);
+  return picked.length >= 3 ? picked : [...slow.samples.values()];
+}
+
+export function medianMbps(leg: MeasuredLeg): number {
+  const mbps = [...leg.samples.values()].map((s) => s.mbps);
+  return mbps.length ? median(mbps) : 0;
+}
+
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

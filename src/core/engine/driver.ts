@@ -1,0 +1,69 @@
+// What the engine (engine.ts) asks of a provider. The engine owns the rounds, the budget, the
+// progress, the stopping policy and the decision; a driver knows how to move bytes on one kind
+// of server: our HTTP endpoint or any file served over both schemes (http-driver.ts), or
+// M-Lab's ndt7 servers (../ndt7/driver.ts). Both then obey the same rules.
+import type { MeasuredTransfer } from '../decision.js';
+import type { Note } from '../notes.js';
+import type { Plan } from '../plan.js';
+import type { LegSpec } from '../types.js';
+
+/** What a driver may read of the run and report back to it. */
+export interface DriverContext {
+  readonly budgetBytes: number;
+  readonly bytesUsed: number;
+  readonly elapsedMs: number;
+  readonly maxDurationMs: number;
+  /** Rounds completed so far. */
+  readonly rounds: number;
+  /** Bytes moved outside a measured transfer (a ramp, a probe, a digest): they count too. */
+  spend(bytes: number): void;
+  note(note: Note): void;
+  /** Live progress of a transfer (round -1: a ramp or probe transfer). */
+  progress(leg: string, round: number, bytes: number, mbps: number, transferDone?: boolean): void;
+  readonly signal?: AbortSignal;
+}
+
+export interface Measured {
+  sample: MeasuredTransfer;
+  /** Every byte the transfer moved, for the budget (ndt7's framing and late bytes included). */
+  bytesUsed: number;
+  /** What the flow that carried this transfer has carried so far, this transfer included. */
+  flowBytes: number;
+}
+
+export interface Driver {
+  /** The pairs this provider can compare. */
+  readonly plan: Plan;
+  /** The endpoint as the Result names it. */
+  endpoint(): string;
+  /** Rounds cost little, and the budgets bound a run anyway; a run stops here at the latest. */
+  readonly maxRounds: number;
+  /**
+   * Whether this provider can make a flow carry more (rule 6 of decision.ts): where it cannot,
+   * a short flow is noted rather than waited for.
+   */
+  readonly flowsMayGrow: boolean;
+  /** The endpoint's own TLS capacity in Mbit/s, when it announces one (decision.ts rule 10). */
+  readonly endpointTlsMbps?: number;
+  /**
+   * Readies legs new to the run before their first round (the HTTP ramp, the ndt7 probe),
+   * and re-plans the sizes of all `active` legs for what is left of the budget.
+   */
+  prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): Promise<void>;
+  /** What one more round of these legs is expected to cost. */
+  roundCost(legs: LegSpec[]): { bytes: number; ms: number };
+  /** One transfer of a leg in a round. */
+  measure(leg: LegSpec, round: number, ctx: DriverContext): Promise<Measured>;
+  /** Asks for transfers of at least this many bytes on a leg; false where it cannot. */
+  lengthenFlow(leg: LegSpec, bytesPerTransfer: number): boolean;
+  /**
+   * After complete rounds, whether this error ends the run keeping them (a server that stops
+   * cooperating ends the run, not the answer) rather than failing it.
+   */
+  keepsRoundsOn(err: unknown): boolean;
+  /**
+   * Whether this error means the server is no use at all (it refused before any round): the
+   * provider then tries another server, so not even a diagnosis leg may absorb it.
+   */
+  abandonsServer?(err: unknown): boolean;
+}

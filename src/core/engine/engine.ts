@@ -1,0 +1,296 @@
+// The measurement engine: interleaved rounds over a driver's legs until every pair has its
+// answer or the budget is spent, then the decision (decision.ts). The same loop runs against
+// our endpoint, any file served over both schemes, and M-Lab (driver.ts).
+//
+//   const engine = new Engine(deps, opts, driver);
+//   try { await engine.run(); } catch (err) { return engine.failed(err); }
+//   return engine.finish();
+import {
+  compareLegs,
+  decide,
+  MIN_FLOW_BYTES,
+  MIN_ROUNDS,
+  pairNeedsRounds,
+  shortFlowLegs,
+  type MeasuredLeg,
+} from '../decision.js';
+import { Interference, MeasureError } from '../errors.js';
+import type { Clock } from '../io.js';
+import { addNote, type Note, type RunError } from '../notes.js';
+import { legsOf, roundOrder, type PairSpec } from '../plan.js';
+import type { Comparison, LegSpec, Progress, Result } from '../types.js';
+import type { Driver, DriverContext } from './driver.js';
+import { resultOf } from './result.js';
+
+export interface EngineDeps {
+  clock: Clock;
+  signal?: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** This client's own TLS goodput with no network in between (decision.ts rule 10). */
+  clientTlsCapacityMbps?: () => Promise<number>;
+}
+
+export interface EngineOptions {
+  /** 'auto': the plan's follow-up pairs only once screening sees a difference. */
+  diagnose: 'auto' | 'always' | 'never';
+  budgetBytes: number;
+  maxDurationMs: number;
+}
+
+/** What an earlier attempt of the same run spent (a provider that falls back to another server). */
+export interface Spent {
+  startedAtMs: number;
+  bytesUsed: number;
+}
+
+interface EngineLeg extends MeasuredLeg {
+  prepared: boolean;
+}
+
+export class Engine {
+  private readonly startedAt: number;
+  private bytesUsed: number;
+  private rounds = 0;
+  private readonly legs = new Map<string, EngineLeg>();
+  private comparisons: Comparison[] = [];
+  private readonly notes: Note[] = [];
+  private active: PairSpec[];
+  private lastProgressAt = -Infinity;
+  private readonly ctx: DriverContext;
+
+  constructor(
+    private readonly deps: EngineDeps,
+    private readonly opts: EngineOptions,
+    private readonly driver: Driver,
+    initialNotes: Note[] = [],
+    carried?: Spent,
+  ) {
+    this.startedAt = carried?.startedAtMs ?? deps.clock.now();
+    this.bytesUsed = carried?.bytesUsed ?? 0;
+    for (const n of initialNotes) addNote(this.notes, n);
+    this.active = [...driver.plan.screening];
+    if (opts.diagnose === 'always') this.active.push(...driver.plan.diagnosis);
+    // Getters over the engine's own fields, so a driver always reads the figures of now.
+    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds });
+    this.ctx = {
+      budgetBytes: opts.budgetBytes,
+      maxDurationMs: opts.maxDurationMs,
+      get bytesUsed() {
+        return figures().bytesUsed;
+      },
+      get elapsedMs() {
+        return figures().elapsedMs;
+      },
+      get rounds() {
+        return figures().rounds;
+      },
+      spend: (bytes) => {
+        this.bytesUsed += bytes;
+      },
+      note: (n) => addNote(this.notes, n),
+      progress: (leg, round, bytes, mbps, transferDone) => this.progress(leg, round, bytes, mbps, transferDone),
+      signal: deps.signal,
+    };
+  }
+
+  private elapsedMs(): number {
+    return this.deps.clock.now() - this.startedAt;
+  }
+
+  spent(): Spent {
+    return { startedAtMs: this.startedAt, bytesUsed: this.bytesUsed };
+  }
+
+  /** Share of the byte or time budget spent, whichever is larger. */
+  budgetShare(): number {
+    return Math.min(1, Math.max(this.bytesUsed / this.opts.budgetBytes, this.elapsedMs() / this.opts.maxDurationMs));
+  }
+
+  private progress(leg: string, round: number, bytes: number, mbps: number, transferDone = false): void {
+    const t = this.deps.clock.now();
+    if (t - this.lastProgressAt < 100 && !transferDone) return;
+    this.lastProgressAt = t;
+    this.deps.onProgress?.({
+      phase: round < 0 ? 'ramp' : 'rounds',
+      leg,
+      bytes,
+      mbps,
+      round: Math.max(round + 1, 0),
+      transferDone,
+      budgetShare: this.budgetShare(),
+    });
+  }
+
+  private leg(spec: LegSpec): EngineLeg {
+    let l = this.legs.get(spec.id);
+    if (!l) {
+      l = { spec, samples: new Map(), flowBytes: 0, prepared: false };
+      this.legs.set(spec.id, l);
+    }
+    return l;
+  }
+
+  private screen(): Comparison | undefined {
+    return this.comparisons.find((c) => c.id === 'screen');
+  }
+
+  /** The pairs that still need rounds (decision.ts rules 6 and 7). */
+  private needingRounds(): PairSpec[] {
+    const screen = this.screen()?.outcome;
+    return this.active.filter((p) =>
+      pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), screen, this.legs, this.driver.flowsMayGrow),
+    );
+  }
+
+  private isScreening(spec: LegSpec): boolean {
+    return legsOf(this.driver.plan.screening).some((s) => s.id === spec.id);
+  }
+
+  /**
+   * A diagnosis leg that fails (a middlebox refusing HTTP on 443, say) must not cost the
+   * screening answer: its pairs are dropped with a note, and the cause stays unknown.
+   */
+  private async guardDiagnosis(specs: LegSpec[], work: () => Promise<void>): Promise<void> {
+    if (specs.some((s) => this.isScreening(s))) return work();
+    try {
+      await work();
+    } catch (err) {
+      if ((err instanceof MeasureError && err.kind === 'aborted') || this.driver.abandonsServer?.(err)) throw err;
+      for (const spec of specs) {
+        this.active = this.active.filter((p) => p.suspect.id !== spec.id && p.reference.id !== spec.id);
+        this.legs.delete(spec.id);
+        addNote(this.notes, { code: 'diagnosis-dropped', leg: spec.id, detail: describe(err) });
+      }
+    }
+  }
+
+  private affordRound(legs: LegSpec[]): boolean {
+    const cost = this.driver.roundCost(legs);
+    return this.bytesUsed + cost.bytes <= this.opts.budgetBytes && this.elapsedMs() + cost.ms <= this.opts.maxDurationMs;
+  }
+
+  async run(): Promise<void> {
+    let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
+    for (let round = 0; round < this.driver.maxRounds; round++) {
+      await this.prepareNewLegs();
+      const legs = legsOf(this.needingRounds());
+      if (!this.affordRound(legs)) {
+        addNote(this.notes, { code: 'budget-spent', rounds: round });
+        break;
+      }
+      if (!(await this.runRound(round, legs))) break;
+      this.rounds = round + 1;
+      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference)));
+      const screen = this.screen();
+      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
+      if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
+        diagnosisFrom = round + 1;
+        this.active.push(...this.driver.plan.followUp);
+        continue;
+      }
+      if (this.needingRounds().length === 0) break;
+      this.lengthenShortFlows();
+      // The screening answer is what the user asked for; diagnosis pairs that stay unclear
+      // once it is clear may run on only while they can still reach MIN_ROUNDS.
+      if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+    }
+  }
+
+  /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */
+  private async prepareNewLegs(): Promise<void> {
+    const specs = legsOf(this.needingRounds());
+    const fresh = specs.filter((s) => !this.leg(s).prepared);
+    if (!fresh.length) return;
+    const screening = fresh.filter((s) => this.isScreening(s));
+    const diagnosis = fresh.filter((s) => !this.isScreening(s));
+    if (screening.length) await this.driver.prepare(screening, specs, this.ctx);
+    for (const s of diagnosis) {
+      await this.guardDiagnosis([s], () => this.driver.prepare([s], legsOf(this.needingRounds()), this.ctx));
+    }
+    for (const s of fresh) if (this.legs.has(s.id)) this.leg(s).prepared = true;
+  }
+
+  /** One round; false when an error after complete rounds ended the run (driver.keepsRoundsOn). */
+  private async runRound(round: number, legs: LegSpec[]): Promise<boolean> {
+    try {
+      for (const spec of roundOrder(legs)) {
+        if (!this.legs.has(spec.id)) continue;
+        await this.guardDiagnosis([spec], async () => {
+          const leg = this.leg(spec);
+          const m = await this.driver.measure(spec, round, this.ctx);
+          this.bytesUsed += m.bytesUsed;
+          leg.samples.set(round, m.sample);
+          leg.flowBytes = Math.max(leg.flowBytes, m.flowBytes);
+        });
+      }
+      return true;
+    } catch (err) {
+      if (round === 0 || (err instanceof MeasureError && err.kind === 'aborted') || !this.driver.keepsRoundsOn(err)) throw err;
+      addNote(this.notes, { code: 'stopped-early', rounds: round, detail: describe(err) });
+      for (const l of this.legs.values()) l.samples.delete(round);
+      return false;
+    }
+  }
+
+  /**
+   * Screening looks equal but a leg's flow has carried too little (decision.ts rule 6): grow
+   * its transfers so that the rest arrives within a few rounds, rather than many short ones.
+   */
+  private lengthenShortFlows(): void {
+    const [screenPair] = this.driver.plan.screening;
+    if (!screenPair || this.screen()?.outcome !== 'same' || !this.driver.flowsMayGrow) return;
+    for (const leg of shortFlowLegs(screenPair, this.legs)) {
+      this.driver.lengthenFlow(leg.spec, (MIN_FLOW_BYTES - leg.flowBytes) / 4);
+    }
+  }
+
+  private measuredSoFar() {
+    return { rounds: this.rounds, bytesUsed: this.bytesUsed, legs: this.legs.values(), comparisons: this.comparisons, notes: this.notes };
+  }
+
+  /** The Result of a run that ended on an error: interfered, or failed with the reason. */
+  failed(err: unknown): Result {
+    const error = runErrorOf(err);
+    const result = resultOf(this.driver.endpoint(), this.elapsedMs(), this.measuredSoFar(), error);
+    if (error.code === 'interfered') result.verdict = 'interfered';
+    return result;
+  }
+
+  /** Decides from the rounds measured. */
+  async finish(): Promise<Result> {
+    const input = {
+      comparisons: this.comparisons,
+      screening: this.driver.plan.screening[0],
+      legs: this.legs,
+      capacities: { endpointTlsMbps: this.driver.endpointTlsMbps },
+    };
+    let decision = decide(input);
+    if (decision.wantsClientCapacity && this.deps.clientTlsCapacityMbps) {
+      const clientTlsMbps = await this.deps.clientTlsCapacityMbps().catch(() => 0);
+      decision = decide({ ...input, capacities: { ...input.capacities, clientTlsMbps } });
+    }
+    const result = resultOf(this.driver.endpoint(), this.elapsedMs(), this.measuredSoFar());
+    result.verdict = decision.verdict;
+    for (const n of decision.notes) addNote(result.warnings, n);
+    if (decision.cause) result.cause = decision.cause;
+    if (decision.shaping) result.shaping = decision.shaping;
+    if (decision.basis) {
+      result.ratio = decision.basis.ratio;
+      result.ci95 = decision.basis.ci95;
+      result.pValue = decision.basis.pValue;
+    }
+    this.deps.onProgress?.({ phase: 'done', round: this.rounds, budgetShare: this.budgetShare() });
+    return result;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** An error as the Result carries it: a code, and the detail with its numbers. */
+export function runErrorOf(err: unknown): RunError {
+  if (err instanceof Interference) return { code: 'interfered', detail: err.message };
+  if (err instanceof MeasureError) return { code: err.kind, detail: err.message };
+  return { code: 'internal', detail: describe(err) };
+}

@@ -1,0 +1,250 @@
+// The HTTP driver (driver.ts): downloads and uploads against our endpoint, or downloads of any
+// file served over both schemes. It sizes each leg's transfers (sizer.ts), times them
+// (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches for
+// over TLS (docs/method.md, "Same bytes, verified").
+import { MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
+import { parseReprDigest } from '../digest.js';
+import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
+import { Interference, MeasureError } from '../errors.js';
+import { makePayload } from '../payload.js';
+import { endpointPlan, filePlan, type Plan } from '../plan.js';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, type SizerOptions } from '../sizer.js';
+import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
+import type { LegSpec } from '../types.js';
+import type { Driver, DriverContext, Measured } from './driver.js';
+import type { Note } from '../notes.js';
+
+interface HttpLeg {
+  sizer: SizerOptions;
+  nextBytes: number;
+  /** Transfers by round: what the sizer follows. */
+  samples: TransferSample[];
+  /** Bytes of all this leg's transfers, ramp included: what its connection has carried. */
+  carriedBytes: number;
+  /** When this leg's last transfer ended, by deps.clock. */
+  endedAtMs?: number;
+  /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
+  waitsMs: number[];
+}
+
+/** The sizer plans for the longest wait among this many recent rounds. */
+const RECENT_WAITS = 6;
+/**
+ * Rounds are cheap at 200 ms a transfer, and the byte and time budgets bound a run anyway; a
+ * 2x throttle under cross traffic still straddled the margin by a few hundredths after 24
+ * rounds in the lab (intervals 1.22-1.90x), where a few more rounds settle it.
+ */
+const MAX_ROUNDS = 48;
+
+export class HttpDriver implements Driver {
+  readonly plan: Plan;
+  readonly maxRounds = MAX_ROUNDS;
+  readonly flowsMayGrow = true;
+  readonly endpointTlsMbps: number | undefined;
+  private nonce = 0;
+  private readonly legs = new Map<string, HttpLeg>();
+  private readonly trustedDigests = new Map<string, string>();
+  private fileBytes: number | undefined;
+
+  constructor(
+    private readonly deps: TransferDeps,
+    private readonly target: Target,
+    private readonly url: string,
+    private readonly seed: number,
+  ) {
+    this.plan = target.mode === 'file' ? filePlan(target.tlsPort, target.plainPort) : endpointPlan(target.tlsPort, target.plainPort);
+    this.endpointTlsMbps = target.mode === 'endpoint' ? target.info.tlsCapacityMbps : undefined;
+  }
+
+  /** What a user should know before the rounds begin. */
+  initialNotes(diagnose: 'auto' | 'always' | 'never'): Note[] {
+    const notes: Note[] = [];
+    if (this.target.mode === 'file' && diagnose === 'always') notes.push({ code: 'file-screening-only' });
+    if (this.target.mode === 'endpoint' && this.target.tlsPort === this.target.plainPort) {
+      notes.push({ code: 'single-port', port: this.target.tlsPort });
+    }
+    return notes;
+  }
+
+  endpoint(): string {
+    return this.url;
+  }
+
+  private leg(spec: LegSpec): HttpLeg {
+    let l = this.legs.get(spec.id);
+    if (!l) {
+      const s = spec.direction === 'up' ? UPLOAD_SIZER : DOWNLOAD_SIZER;
+      const maxBytes = this.target.mode === 'endpoint' ? Math.min(s.maxBytes, this.target.info.limits.maxBytes) : s.maxBytes;
+      const sizer = { ...s, maxBytes };
+      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [] };
+      this.legs.set(spec.id, l);
+    }
+    return l;
+  }
+
+  async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): Promise<void> {
+    if (this.target.mode === 'file') await this.sizeFile(fresh, ctx);
+    else this.capSizes(fresh, active.length, ctx);
+    // A file's ramp is one whole-file transfer: it warms the connection as the ramp does.
+    for (const spec of fresh) await this.ramp(spec, ctx);
+  }
+
+  /**
+   * On a line faster than the budget can follow, transfers shorter than the target are the
+   * price of a verdict within budget: each leg may use a fair share of what is left for
+   * MIN_ROUNDS rounds plus its ramp. (Planning for twice as many rounds, so more and shorter
+   * transfers, left as many unshaped 100 Mbit/s runs inconclusive in the lab: 3 of 10.)
+   */
+  private capSizes(fresh: LegSpec[], activeLegs: number, ctx: DriverContext): void {
+    const remaining = ctx.budgetBytes - ctx.bytesUsed;
+    const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
+    for (const spec of fresh) {
+      const leg = this.leg(spec);
+      leg.sizer = { ...leg.sizer, maxBytes: Math.max(leg.sizer.minBytes, Math.min(leg.sizer.maxBytes, cap)) };
+      leg.nextBytes = Math.min(leg.nextBytes, leg.sizer.maxBytes);
+    }
+  }
+
+  private async ramp(spec: LegSpec, ctx: DriverContext): Promise<void> {
+    const leg = this.leg(spec);
+    for (;;) {
+      if (ctx.bytesUsed + leg.nextBytes > ctx.budgetBytes) {
+        throw new MeasureError('timeout', `the byte budget (${ctx.budgetBytes} bytes) ran out while sizing ${spec.id}`);
+      }
+      const sample = await this.transfer(spec, -1, ctx);
+      ctx.spend(sample.bytes);
+      leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
+      if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
+    }
+  }
+
+  /** Any server's file: every transfer is the whole file (its length from a HEAD over TLS). */
+  private async sizeFile(fresh: LegSpec[], ctx: DriverContext): Promise<void> {
+    if (this.fileBytes === undefined) {
+      const url = digestUrl(this.target, 'random', 0, 0);
+      const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: ctx.signal });
+      const length = Number(res.headers.get('content-length'));
+      if (res.status !== 200 || !Number.isFinite(length) || length <= 0) {
+        throw new MeasureError('bad-endpoint', `${url} answered HTTP ${res.status} with no usable Content-Length`);
+      }
+      if (length < 1_000_000) ctx.note({ code: 'small-file', bytes: length });
+      this.fileBytes = length;
+    }
+    const length = this.fileBytes;
+    for (const spec of fresh) {
+      const l = this.leg(spec);
+      l.nextBytes = length;
+      l.sizer = { ...l.sizer, minBytes: length, maxBytes: length, startBytes: length };
+    }
+  }
+
+  roundCost(legs: LegSpec[]): { bytes: number; ms: number } {
+    return {
+      bytes: legs.reduce((s, l) => s + this.leg(l).nextBytes, 0),
+      ms: legs.reduce((s, l) => s + this.leg(l).sizer.targetMs * 1.5 + 50, 0),
+    };
+  }
+
+  async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {
+    const leg = this.leg(spec);
+    const sample = await this.transfer(spec, round, ctx);
+    leg.samples.push(sample);
+    leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
+    return { sample: sample satisfies MeasuredTransfer, bytesUsed: sample.bytes, flowBytes: leg.carriedBytes };
+  }
+
+  lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {
+    const leg = this.leg(spec);
+    const wanted = snapBytes(bytesPerTransfer, leg.sizer);
+    leg.nextBytes = Math.min(leg.sizer.maxBytes, Math.max(leg.nextBytes, wanted));
+    return true;
+  }
+
+  /** An endpoint that stops answering fails the run: there is no partial answer to keep. */
+  keepsRoundsOn(): boolean {
+    return false;
+  }
+
+  private async transfer(spec: LegSpec, round: number, ctx: DriverContext): Promise<TransferSample> {
+    const leg = this.leg(spec);
+    const bytes = leg.nextBytes;
+    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce);
+    let sample: TransferSample;
+    const requestedAt = this.deps.clock.now();
+    try {
+      if (spec.direction === 'up') {
+        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal });
+      } else {
+        sample = await timedDownload(this.deps, {
+          url,
+          expectBytes: bytes,
+          scheme: spec.scheme,
+          signal: ctx.signal,
+          onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
+        });
+      }
+    } catch (err) {
+      ctx.spend(bytes);
+      if (spec.scheme === 'http' && err instanceof MeasureError && (err.kind === 'redirect' || err.kind === 'http-status')) {
+        throw new Interference(`the plaintext leg was interfered with: ${err.message}`);
+      }
+      throw err;
+    }
+    leg.carriedBytes += sample.bytes;
+    if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
+    leg.endedAtMs = this.deps.clock.now();
+    ctx.progress(spec.id, round, sample.bytes, sample.mbps, true);
+    await this.checkIntegrity(spec, bytes, sample, ctx);
+    return sample;
+  }
+
+  /** The plaintext leg must carry the very bytes the endpoint vouches for over TLS. */
+  private async checkIntegrity(spec: LegSpec, bytes: number, sample: TransferSample, ctx: DriverContext): Promise<void> {
+    if (spec.direction === 'up') {
+      if (spec.scheme === 'http' && sample.middleboxHeaders.length) {
+        throw new Interference(`a middlebox answered the plaintext upload (${sample.middleboxHeaders.join('; ')})`);
+      }
+      return;
+    }
+    const key = `${spec.payload}/${bytes}`;
+    if (spec.scheme === 'https') {
+      if (!this.trustedDigests.has(key) && sample.digest) {
+        if (this.target.mode === 'endpoint' && sample.announcedDigest && sample.announcedDigest !== sample.digest) {
+          throw new MeasureError('bad-endpoint', `the endpoint's TLS body does not match its own digest (${key})`);
+        }
+        this.trustedDigests.set(key, sample.digest);
+      }
+      return;
+    }
+    if (sample.middleboxHeaders.length) {
+      throw new Interference(`a middlebox handled the plaintext leg (${sample.middleboxHeaders.join('; ')})`);
+    }
+    const trusted = await this.trustedDigest(spec, bytes, key, ctx);
+    if (trusted !== sample.digest) {
+      throw new Interference(
+        `the plaintext body of ${bytes} bytes differs from what the endpoint sent over TLS (digest ${sample.digest} instead of ${trusted})`,
+      );
+    }
+  }
+
+  private async trustedDigest(spec: LegSpec, bytes: number, key: string, ctx: DriverContext): Promise<string> {
+    const known = this.trustedDigests.get(key);
+    if (known) return known;
+    const url = digestUrl(this.target, spec.payload, bytes, this.seed);
+    if (this.target.mode === 'file') {
+      // Any server's file: only its TLS body can vouch for the plaintext one.
+      const sample = await timedDownload(this.deps, { url, expectBytes: bytes, scheme: 'https', signal: ctx.signal });
+      ctx.spend(sample.bytes);
+      this.trustedDigests.set(key, sample.digest!);
+      return sample.digest!;
+    }
+    const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: ctx.signal });
+    const digest = parseReprDigest(res.headers.get('repr-digest'));
+    if (res.status !== 200 || !digest) {
+      throw new MeasureError('bad-endpoint', `${url} gave no Repr-Digest (HTTP ${res.status}): the plaintext leg cannot be verified`);
+    }
+    this.trustedDigests.set(key, digest);
+    return digest;
+  }
+}
+

@@ -1,0 +1,114 @@
+// What a run has to say beyond its numbers, as coded records: each note names its case and
+// carries the figures behind it, and prose is written only at the edge (the CLI's
+// src/cli/note-text.ts, the extension's _locales through src/extension/shared/note-text.ts).
+// So a French popup never shows an English sentence the core wrote, and a script reading
+// `tls-throttle run --json` can act on `code` without parsing text.
+//
+// Ratios are plaintext over TLS goodput (types.ts); intervals are [low, high] ratios.
+import type { MeasureErrorKind } from './errors.js';
+
+export type Note =
+  // Why a run stopped or could not settle (docs/method.md, "Stopping").
+  | { code: 'budget-spent'; rounds: number }
+  | { code: 'too-few-rounds'; rounds: number; minRounds: number }
+  | { code: 'straddles-margin'; rounds: number; ci95: [number, number]; marginRatio: number }
+  | { code: 'pending-second-look'; ci95: [number, number]; marginRatio: number }
+  | {
+      code: 'less-busy-lean';
+      rounds: number;
+      ci95: [number, number];
+      marginRatio: number;
+      lessBusyRounds: number;
+      lessBusyRatio: number;
+      lessBusyCi95: [number, number];
+    }
+  | { code: 'turned'; ratio: number; leg: string; carriedBytes: number }
+  | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
+  | { code: 'stopped-early'; rounds: number; detail: string }
+  // How a finding was read.
+  | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
+  | { code: 'entropy-shaping' }
+  | { code: 'upload-only'; downloads: 'same' | 'unclear' }
+  // Why a finding was withheld.
+  | {
+      code: 'cpu-bound';
+      tlsLeg: string;
+      tlsMbps: number;
+      plainLeg: string;
+      plainMbps: number;
+      whose: 'endpoint' | 'client';
+      capacityMbps: number;
+    }
+  // What a run could not measure.
+  | { code: 'no-screening' }
+  | { code: 'file-screening-only' }
+  | { code: 'single-port'; port: number }
+  | { code: 'small-file'; bytes: number }
+  | { code: 'diagnosis-dropped'; leg: string; detail: string }
+  | { code: 'mlab-scope' }
+  | { code: 'mlab-no-uploads'; machine: string }
+  | { code: 'mlab-server-skipped'; detail: string }
+  | { code: 'mlab-retried'; machine: string; detail: string }
+  | { code: 'upload-client-timed' }
+  | { code: 'upload-untimed' }
+  /** A note stored by an older version as a sentence (history written before notes had codes). */
+  | { code: 'text'; text: string };
+
+export type NoteCode = Note['code'];
+
+/** Every code, for renderers that must cover them all (the locales test checks each one). */
+export const NOTE_CODES: readonly NoteCode[] = [
+  'budget-spent',
+  'too-few-rounds',
+  'straddles-margin',
+  'pending-second-look',
+  'less-busy-lean',
+  'turned',
+  'short-flow',
+  'stopped-early',
+  'less-busy-finding',
+  'entropy-shaping',
+  'upload-only',
+  'cpu-bound',
+  'no-screening',
+  'file-screening-only',
+  'single-port',
+  'small-file',
+  'diagnosis-dropped',
+  'mlab-scope',
+  'mlab-no-uploads',
+  'mlab-server-skipped',
+  'mlab-retried',
+  'upload-client-timed',
+  'upload-untimed',
+  'text',
+];
+
+/**
+ * Why a run failed or was interfered with: a code for the edge to put in words, and the
+ * detail with its numbers ("download of 4000000 bytes stalled after 30000 ms at 812 kB").
+ */
+export interface RunError {
+  code: RunErrorCode;
+  detail: string;
+}
+
+export type RunErrorCode =
+  | MeasureErrorKind
+  /** The plaintext path changed what it carried (redirect, error page, altered bytes, a proxy). */
+  | 'interfered'
+  /** An error of our own: a bug, reported with its message rather than hidden. */
+  | 'internal'
+  /** The browser ended the background worker mid-run. */
+  | 'abandoned'
+  | 'mlab-no-capacity'
+  | 'mlab-refused'
+  | 'mlab-consent'
+  /** An error stored by an older version as a sentence. */
+  | 'text';
+
+/** Adds a note once: the same note twice says nothing more. */
+export function addNote(notes: Note[], note: Note): void {
+  const key = JSON.stringify(note);
+  if (!notes.some((n) => JSON.stringify(n) === key)) notes.push(note);
+}

@@ -1,0 +1,122 @@
+// The core's coded notes and errors (src/core/notes.ts) in the user's language: each code has a
+// message in _locales, and its numbers are formatted for the user's locale here. The CLI's
+// English wording is src/cli/note-text.ts.
+import type { Note, NoteCode, RunError, RunErrorCode } from '../../core/notes.js';
+import type { Translate } from '../platform/ports.js';
+
+const NOTE_KEYS: Record<NoteCode, string> = {
+  'budget-spent': 'noteBudgetSpent',
+  'too-few-rounds': 'noteTooFewRounds',
+  'straddles-margin': 'noteStraddlesMargin',
+  'pending-second-look': 'notePendingSecondLook',
+  'less-busy-lean': 'noteLessBusyLean',
+  turned: 'noteTurned',
+  'short-flow': 'noteShortFlow',
+  'stopped-early': 'noteStoppedEarly',
+  'less-busy-finding': 'noteLessBusyFinding',
+  'entropy-shaping': 'noteEntropyShaping',
+  'upload-only': 'noteUploadOnly',
+  'cpu-bound': 'noteCpuBound',
+  'no-screening': 'noteNoScreening',
+  'file-screening-only': 'noteFileScreeningOnly',
+  'single-port': 'noteSinglePort',
+  'small-file': 'noteSmallFile',
+  'diagnosis-dropped': 'noteDiagnosisDropped',
+  'mlab-scope': 'noteMlabScope',
+  'mlab-no-uploads': 'noteMlabNoUploads',
+  'mlab-server-skipped': 'noteMlabServerSkipped',
+  'mlab-retried': 'noteMlabRetried',
+  'upload-client-timed': 'noteUploadClientTimed',
+  'upload-untimed': 'noteUploadUntimed',
+  text: 'noteText',
+};
+
+const ERROR_KEYS: Record<RunErrorCode, string> = {
+  stalled: 'errorStalled',
+  timeout: 'errorTimeout',
+  'http-status': 'errorHttpStatus',
+  redirect: 'errorRedirect',
+  'short-body': 'errorShortBody',
+  dropped: 'errorDropped',
+  'not-plaintext': 'errorNotPlaintext',
+  unreachable: 'errorUnreachable',
+  aborted: 'errorAborted',
+  'bad-endpoint': 'errorBadEndpoint',
+  interfered: 'errorInterfered',
+  abandoned: 'errorAbandoned',
+  internal: 'errorInternal',
+  'mlab-no-capacity': 'errorMlabNoCapacity',
+  'mlab-refused': 'errorMlabRefused',
+  'mlab-consent': 'errorMlabConsent',
+  text: 'errorText',
+};
+
+/** The message keys of every code, for the locales test. */
+export const NOTE_MESSAGE_KEYS: readonly string[] = [...Object.values(NOTE_KEYS), ...Object.values(ERROR_KEYS)];
+
+function numberFormat(digits: number): Intl.NumberFormat {
+  return new Intl.NumberFormat(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+const ratio = (x: number) => numberFormat(x >= 10 ? 0 : 2).format(x);
+const mb = (bytes: number) => numberFormat(1).format(bytes / 1e6);
+const mbps = (x: number) => numberFormat(0).format(x);
+const count = (n: number) => numberFormat(0).format(n);
+
+/** The substitutions of each note, in the order its message names them ($1, $2, ...). */
+function substitutions(n: Note, t: Translate): string[] {
+  switch (n.code) {
+    case 'budget-spent':
+      return [count(n.rounds)];
+    case 'too-few-rounds':
+      return [count(n.rounds), count(n.minRounds)];
+    case 'straddles-margin':
+      return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), ratio(n.marginRatio)];
+    case 'pending-second-look':
+      return [ratio(n.ci95[0]), ratio(n.ci95[1]), ratio(n.marginRatio)];
+    case 'less-busy-lean':
+      return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
+    case 'turned':
+      return [ratio(n.ratio), n.leg, mb(n.carriedBytes)];
+    case 'short-flow':
+      return [mb(n.carriedBytes), mb(n.minFlowBytes)];
+    case 'stopped-early':
+      return [count(n.rounds), n.detail];
+    case 'less-busy-finding':
+      return [count(n.rounds), count(n.totalRounds)];
+    case 'upload-only':
+      return [t(n.downloads === 'same' ? 'noteDownloadsSame' : 'noteDownloadsUnclear')];
+    case 'cpu-bound':
+      return [n.tlsLeg, mbps(n.tlsMbps), n.plainLeg, mbps(n.plainMbps), t(n.whose === 'endpoint' ? 'noteWhoseEndpoint' : 'noteWhoseClient'), mbps(n.capacityMbps)];
+    case 'single-port':
+      return [String(n.port)];
+    case 'small-file':
+      return [count(n.bytes)];
+    case 'diagnosis-dropped':
+      return [n.leg, n.detail];
+    case 'mlab-no-uploads':
+      return [n.machine];
+    case 'mlab-server-skipped':
+      return [n.detail];
+    case 'mlab-retried':
+      return [n.machine, n.detail];
+    case 'text':
+      return [n.text];
+    case 'entropy-shaping':
+    case 'no-screening':
+    case 'file-screening-only':
+    case 'mlab-scope':
+    case 'upload-client-timed':
+    case 'upload-untimed':
+      return [];
+  }
+}
+
+export function noteText(n: Note, t: Translate): string {
+  return t(NOTE_KEYS[n.code], substitutions(n, t));
+}
+
+/** What kind of failure, in words; the detail with its numbers is shown beside it. */
+export function errorSentence(e: RunError, t: Translate): string {
+  return t(ERROR_KEYS[e.code] ?? 'errorText', [e.detail]);
+}

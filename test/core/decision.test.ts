@@ -1,0 +1,333 @@
+// The decision (src/core/decision.ts), rule by rule.
+import { describe, expect, it } from 'vitest';
+import {
+  compareRounds,
+  decide,
+  diagnoseCause,
+  lastRoundsApart,
+  MIN_FLOW_BYTES,
+  MIN_ROUNDS,
+  type MeasuredLeg,
+  type MeasuredTransfer,
+} from '../../src/core/decision.js';
+import { legId, type PairSpec } from '../../src/core/plan.js';
+import type { Comparison } from '../../src/core/types.js';
+
+/** A flat transfer of 200 ms at this rate, in 50 ms bins. */
+function flat(mbps: number): MeasuredTransfer {
+  const perBin = (mbps * 1e6 * 0.05) / 8;
+  return { bins: [perBin, perBin, perBin, perBin, 10], binMs: 50, bytes: perBin * 4, durationMs: 200, mbps };
+}
+
+function leg(scheme: 'http' | 'https', port: number, rates: number[], flowBytes = MIN_FLOW_BYTES): MeasuredLeg {
+  return {
+    spec: { id: legId(scheme, port, 'down', 'random'), scheme, port, direction: 'down', payload: 'random' },
+    samples: new Map(rates.map((r, i) => [i, flat(r)])),
+    flowBytes,
+  };
+}
+
+const TLS = { id: 'https-443-down-random', scheme: 'https', port: 443, direction: 'down', payload: 'random' } as const;
+const PLAIN = { id: 'http-80-down-random', scheme: 'http', port: 80, direction: 'down', payload: 'random' } as const;
+const SCREEN: PairSpec = { id: 'screen', suspect: TLS, reference: PLAIN };
+
+/** The decision on comparisons alone (no legs measured, no capacities known). */
+function decideOn(comparisons: Comparison[]) {
+  return decide({ comparisons, screening: SCREEN, legs: new Map(), capacities: {} });
+}
+
+function screenOf(tls: MeasuredLeg, plain: MeasuredLeg, outcome: Comparison['outcome'], ratio: number): Comparison {
+  return { id: 'screen', suspectLeg: tls.spec.id, referenceLeg: plain.spec.id, ratio, ci95: [ratio * 0.9, ratio * 1.1], pValue: 0.01, rounds: tls.samples.size, outcome };
+}
+
+
+
+const rounds = (pairs: Array<[number, number]>) => pairs.map(([suspectMbps, referenceMbps]) => ({ suspectMbps, referenceMbps }));
+const repeat = (n: number, s: number, r: number) => rounds(Array.from({ length: n }, () => [s, r]));
+
+describe('compareRounds', () => {
+  it('calls equal speeds the same', () => {
+    const c = compareRounds('screen', 'a', 'b', rounds([[50, 51], [49, 50], [52, 50], [50, 49], [51, 52], [50, 50]]));
+    expect(c.outcome).toBe('same');
+    expect(c.ratio).toBeCloseTo(1, 1);
+  });
+
+  it('calls a steady 2x slowdown slower, with the interval above the margin', () => {
+    const c = compareRounds('screen', 'a', 'b', rounds([[25, 50], [24, 50], [26, 51], [25, 49], [25, 50], [24, 52], [25, 50]]));
+    expect(c.outcome).toBe('slower');
+    expect(c.ratio).toBeCloseTo(2, 1);
+    expect(c.ci95[0]).toBeGreaterThan(1.25);
+  });
+
+  it('calls the suspect faster when it is the reference that is slowed', () => {
+    expect(compareRounds('screen', 'a', 'b', repeat(7, 50, 10)).outcome).toBe('faster');
+  });
+
+  it('leaves a 1.3x difference with noise unclear: the interval straddles the margin', () => {
+    const c = compareRounds('screen', 'a', 'b', rounds([[40, 50], [30, 52], [45, 49], [35, 55], [42, 47], [33, 50]]));
+    expect(c.outcome).toBe('unclear');
+    expect(c.ci95[0]).toBeLessThan(1.25);
+    expect(c.ci95[1]).toBeGreaterThan(1.25);
+  });
+
+  it('does not decide on fewer than MIN_ROUNDS rounds, however clear', () => {
+    const c = compareRounds('screen', 'a', 'b', repeat(MIN_ROUNDS - 1, 10, 50));
+    expect(c.outcome).toBe('unclear');
+    expect(c.ratio).toBeCloseTo(5, 5);
+  });
+
+  it('treats a single round as no evidence', () => {
+    const c = compareRounds('screen', 'a', 'b', repeat(1, 10, 50));
+    expect(c.outcome).toBe('unclear');
+    expect(c.pValue).toBe(1);
+  });
+
+  it('ignores rounds with a zero on either side rather than dividing by it', () => {
+    const c = compareRounds('screen', 'a', 'b', [...repeat(7, 25, 50), ...rounds([[0, 50], [25, 0]])]);
+    expect(c.rounds).toBe(7);
+    expect(c.outcome).toBe('slower');
+  });
+
+  it('calls identical speeds the same (all log ratios equal to zero)', () => {
+    const c = compareRounds('screen', 'a', 'b', repeat(6, 50, 50));
+    expect(c.outcome).toBe('same');
+    expect(c.ci95).toEqual([1, 1]);
+  });
+
+  it('finds a difference only when it holds at two looks in a row', () => {
+    const first = compareRounds('screen', 'a', 'b', repeat(MIN_ROUNDS, 10, 50));
+    expect(first.outcome).toBe('unclear');
+    expect(first.pendingRound).toBe(true);
+    expect(first.ci95[0]).toBeGreaterThan(1.25);
+    expect(compareRounds('screen', 'a', 'b', repeat(MIN_ROUNDS + 1, 10, 50)).outcome).toBe('slower');
+    // A run of equal rounds that one lopsided round tips over the margin is not yet a finding.
+    const tipped = compareRounds('screen', 'a', 'b', [...repeat(3, 20, 50), ...repeat(3, 50, 50), ...rounds([[20, 50]])]);
+    expect(tipped.outcome).not.toBe('slower');
+  });
+});
+
+// Per round HTTPS / HTTP Mbit/s as the lab measured them: HTTPS capped at 24 of a 50 Mbit/s
+// line, HTTP at 41-48 while the line was free and at 13-20 while cross traffic shared it.
+const capUnderCrossTraffic = rounds([
+  [24, 39], [24, 14], [24, 14], [24, 14], [24, 43], [24, 43], [24, 46], [24, 48], [24, 47], [24, 48],
+  [24, 48], [24, 39], [24, 24], [24, 19], [24, 20], [24, 48],
+]);
+
+describe('compareRounds on a line that cross traffic fills at times', () => {
+  it('finds a rate cap in the less busy rounds when all rounds together straddle the margin', () => {
+    const c = compareRounds('screen', 'a', 'b', capUnderCrossTraffic);
+    expect(c.outcome).toBe('slower');
+    expect(c.busyRoundsLeftOut).toBe(8);
+    expect(c.rounds).toBe(8);
+    expect(c.ratio).toBeGreaterThan(1.8);
+    expect(c.ratio).toBeLessThan(2.1);
+    // The same rounds without the second look: the interval reaches below the margin.
+    const allRounds = compareRounds('screen', 'a', 'b', capUnderCrossTraffic.slice(0, 8));
+    expect(allRounds.busyRoundsLeftOut).toBeUndefined();
+  });
+
+  it('does not find one when which leg was faster in the quiet rounds is a coin toss', () => {
+    // Unshaped: each leg in turn meets the cross traffic, so the quiet rounds lean both ways.
+    const coin = rounds([
+      [48, 20], [20, 48], [47, 46], [19, 47], [48, 18], [46, 48], [20, 19], [48, 21],
+      [21, 48], [18, 20], [47, 48], [48, 19], [20, 47], [19, 18], [48, 47], [21, 46],
+    ]);
+    const c = compareRounds('screen', 'a', 'b', coin);
+    expect(c.outcome).toBe('unclear');
+    expect(c.busyRoundsLeftOut).toBeUndefined();
+  });
+
+  it('never lets the quiet rounds overturn the side the whole run leans to', () => {
+    // Nine quiet rounds at 2x, but fifteen busy ones in which the suspect was the faster.
+    const mixed = [...repeat(9, 24, 48), ...repeat(15, 24, 10)];
+    const c = compareRounds('screen', 'a', 'b', mixed);
+    expect(c.ratio).toBeLessThan(1);
+    expect(c.outcome).not.toBe('slower');
+    expect(c.busyRoundsLeftOut).toBeUndefined();
+  });
+
+  it('withholds "same" while the less busy rounds lean past the margin', () => {
+    // The lab's run that said no-difference: HTTP free in only 7 of 17 rounds.
+    const https = [23.9, 24, 24, 24, 24.2, 23.9, 23.9, 24, 23.9, 23.9, 23.9, 23.9, 24.3, 23.2, 23.9, 23.9, 23.9];
+    const http = [11.3, 13.2, 13.1, 39.6, 39.8, 40.6, 18.8, 19.4, 19.3, 19.4, 19.3, 19.4, 21.9, 41.5, 41.4, 41.8, 41.7];
+    const c = compareRounds('screen', 'a', 'b', https.map((suspectMbps, i) => ({ suspectMbps, referenceMbps: http[i]! })));
+    expect(c.outcome).toBe('unclear');
+    expect(c.ci95[0]).toBeGreaterThan(0.8);
+    expect(c.ci95[1]).toBeLessThan(1.25);
+    expect(c.lessBusyLean?.ratio).toBeGreaterThan(1.25);
+  });
+
+  it('still calls a small steady difference (TLS framing, say) the same', () => {
+    const c = compareRounds('screen', 'a', 'b', Array.from({ length: 16 }, (_, i) => ({ suspectMbps: 45 + (i % 3), referenceMbps: 47 + (i % 4) })));
+    expect(c.outcome).toBe('same');
+    expect(c.lessBusyLean).toBeUndefined();
+  });
+});
+
+
+function c(id: string, outcome: Comparison['outcome'], ratio = 1): Comparison {
+  return { id, suspectLeg: `${id}-s`, referenceLeg: `${id}-r`, ratio, ci95: [ratio * 0.9, ratio * 1.1], pValue: 0.03, rounds: 6, outcome };
+}
+
+describe('decide', () => {
+  it('reports TLS throttling from the screening pair, with its ratio', () => {
+    const d = decideOn([c('screen', 'slower', 4.8)]);
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.basis?.ratio).toBe(4.8);
+    expect(d.cause).toBeUndefined();
+  });
+
+  it('says when the ratio is read from the less busy rounds only', () => {
+    const d = decideOn([{ ...c('screen', 'slower', 1.9), rounds: 9, busyRoundsLeftOut: 8 }]);
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.notes).toEqual([{ code: 'less-busy-finding', rounds: 9, totalRounds: 17 }]);
+    expect(decideOn([c('screen', 'slower', 4.8)]).notes).toEqual([]);
+    // Not yet a finding (the interval cleared the margin in the last round only): no such note.
+    expect(decideOn([{ ...c('screen', 'unclear', 1.9), busyRoundsLeftOut: 8, pendingRound: true }]).notes.map((n) => n.code)).toEqual(['pending-second-look']);
+  });
+
+  it('reports plaintext throttling when plain traffic is the slow one', () => {
+    expect(decideOn([c('screen', 'faster', 0.3)]).verdict).toBe('plaintext-throttled');
+  });
+
+  it('reports no difference only when the screening interval is inside the margin', () => {
+    expect(decideOn([c('screen', 'same')]).verdict).toBe('no-difference');
+    expect(decideOn([c('screen', 'unclear')]).verdict).toBe('inconclusive');
+  });
+
+  it('finds entropy shaping behind an equal screening pair', () => {
+    const d = decideOn([c('screen', 'same'), c('entropy', 'slower', 5), c('tls-vs-low-entropy', 'slower', 5)]);
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.cause).toBe('entropy');
+    expect(d.basis?.id).toBe('tls-vs-low-entropy');
+  });
+
+  it('reports an upload-only difference, saying so', () => {
+    const d = decideOn([c('screen', 'same'), c('upload', 'slower', 60)]);
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.basis?.id).toBe('upload');
+    expect(d.notes).toContainEqual({ code: 'upload-only', downloads: 'same' });
+  });
+
+  it('fails without a screening comparison', () => {
+    expect(decideOn([]).verdict).toBe('failed');
+  });
+});
+
+describe('diagnoseCause', () => {
+  it('is undefined when no diagnosis ran', () => {
+    expect(diagnoseCause({ screen: c('screen', 'slower') })).toBeUndefined();
+  });
+
+  it('names the protocol when TLS is slow on the plain port and plaintext is fine on the TLS port', () => {
+    expect(diagnoseCause({ 'protocol-on-plain-port': c('p', 'slower'), 'port-for-plaintext': c('q', 'same') })).toBe('protocol');
+  });
+
+  it('names the port when plaintext is slow on the TLS port and TLS is fine on the plain port', () => {
+    expect(diagnoseCause({ 'protocol-on-plain-port': c('p', 'same'), 'port-for-plaintext': c('q', 'slower') })).toBe('port');
+  });
+
+  it('names entropy when random plaintext is slower than text', () => {
+    expect(diagnoseCause({ entropy: c('e', 'slower'), 'protocol-on-plain-port': c('p', 'slower') })).toBe('entropy');
+  });
+
+  it('says unknown when the diagnosis pairs disagree or are unclear', () => {
+    expect(diagnoseCause({ 'protocol-on-plain-port': c('p', 'slower'), 'port-for-plaintext': c('q', 'slower') })).toBe('unknown');
+    expect(diagnoseCause({ 'protocol-on-plain-port': c('p', 'unclear'), 'port-for-plaintext': c('q', 'same') })).toBe('unknown');
+  });
+});
+
+describe('decide: shaping, flows and the processor', () => {
+  it('reads the shaped rate from the rounds in which the slow leg was throttled', () => {
+    // A flow at 20 Mbit/s for eight rounds, then held to 1.5 (delayed throttling).
+    const tls = leg('https', 443, [...Array(8).fill(20), ...Array(8).fill(1.5)]);
+    const plain = leg('http', 80, Array(16).fill(20));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'slower', 3.6)], screening: SCREEN, legs, capacities: { clientTlsMbps: 0 } });
+    expect(d.verdict).toBe('tls-throttled');
+    expect(d.shaping?.rateMbps).toBeCloseTo(1.5, 5);
+  });
+
+  it('withholds no-difference while the last two rounds ran 2x apart, and says so', () => {
+    const tls = leg('https', 443, [20, 20, 20, 20, 20, 20, 1.5, 1.5]);
+    const plain = leg('http', 80, Array(8).fill(20));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'same', 1)], screening: SCREEN, legs, capacities: {} });
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.notes).toEqual([{ code: 'turned', ratio: 13.333, leg: tls.spec.id, carriedBytes: MIN_FLOW_BYTES }]);
+  });
+
+  it('notes a screening flow shorter than the flow minimum on a no-difference', () => {
+    const tls = leg('https', 443, Array(8).fill(20), 3_000_000);
+    const plain = leg('http', 80, Array(8).fill(20));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'same', 1)], screening: SCREEN, legs, capacities: {} });
+    expect(d.verdict).toBe('no-difference');
+    expect(d.notes).toEqual([{ code: 'short-flow', carriedBytes: 3_000_000, minFlowBytes: MIN_FLOW_BYTES }]);
+  });
+
+  it("withholds a TLS finding when TLS ran near the endpoint's TLS capacity", () => {
+    const tls = leg('https', 443, Array(8).fill(700));
+    const plain = leg('http', 80, Array(8).fill(2000));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'slower', 2.9)], screening: SCREEN, legs, capacities: { endpointTlsMbps: 1000 } });
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.cause).toBeUndefined();
+    expect(d.shaping).toBeUndefined();
+    expect(d.notes).toContainEqual({ code: 'cpu-bound', tlsLeg: tls.spec.id, tlsMbps: 700, plainLeg: plain.spec.id, plainMbps: 2000, whose: 'endpoint', capacityMbps: 1000 });
+  });
+
+  it("asks for this computer's TLS capacity before a TLS finding stands, and withholds it when near", () => {
+    const tls = leg('https', 443, Array(8).fill(10));
+    const plain = leg('http', 80, Array(8).fill(50));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const input = { comparisons: [screenOf(tls, plain, 'slower', 5)], screening: SCREEN, legs };
+    expect(decide({ ...input, capacities: {} }).wantsClientCapacity).toBe(true);
+    expect(decide({ ...input, capacities: { clientTlsMbps: 4000 } })).toMatchObject({ verdict: 'tls-throttled' });
+    expect(decide({ ...input, capacities: { clientTlsMbps: 4000 } }).wantsClientCapacity).toBeUndefined();
+    expect(decide({ ...input, capacities: { clientTlsMbps: 15 } }).verdict).toBe('inconclusive');
+  });
+
+  it('never asks about processors for a plaintext finding', () => {
+    const tls = leg('https', 443, Array(8).fill(50));
+    const plain = leg('http', 80, Array(8).fill(10));
+    const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'faster', 0.2)], screening: SCREEN, legs, capacities: { endpointTlsMbps: 50 } });
+    expect(d.verdict).toBe('plaintext-throttled');
+    expect(d.wantsClientCapacity).toBeUndefined();
+  });
+});
+
+describe('lastRoundsApart', () => {
+  it('sees the last two rounds 2x apart the same way, and names the slow leg', () => {
+    const tls = leg('https', 443, [20, 20, 20, 1.5, 1.5]);
+    const apart = lastRoundsApart(tls, leg('http', 80, [20, 20, 20, 20, 20]));
+    expect(apart?.slowLeg).toBe(tls);
+    expect(apart?.ratio).toBeCloseTo(20 / 1.5, 5);
+  });
+
+  it('sees nothing when only one of the last two rounds is apart', () => {
+    expect(lastRoundsApart(leg('https', 443, [20, 20, 20, 20, 1.5]), leg('http', 80, [20, 20, 20, 20, 20]))).toBeUndefined();
+    expect(lastRoundsApart(leg('https', 443, [20, 20, 20, 5, 40]), leg('http', 80, [20, 20, 20, 20, 20]))).toBeUndefined();
+  });
+});
+
+describe('decide: why an unclear run is unclear', () => {
+  const unclear = (extra: Partial<Comparison>): Comparison => ({
+    id: 'screen', suspectLeg: 'a', referenceLeg: 'b', ratio: 5, ci95: [4.9, 5.1], pValue: 0.03, rounds: 6, outcome: 'unclear', ...extra,
+  });
+
+  it('says when the interval cleared the margin in the last round only', () => {
+    expect(decideOn([unclear({ pendingRound: true })]).notes).toEqual([{ code: 'pending-second-look', ci95: [4.9, 5.1], marginRatio: 1.25 }]);
+  });
+
+  it('says how few rounds fitted', () => {
+    expect(decideOn([unclear({ rounds: 4 })]).notes).toEqual([{ code: 'too-few-rounds', rounds: 4, minRounds: MIN_ROUNDS }]);
+  });
+
+  it('gives the interval that straddles the margin', () => {
+    expect(decideOn([unclear({ ratio: 1.3, ci95: [0.9, 1.8], rounds: 12 })]).notes).toEqual([
+      { code: 'straddles-margin', rounds: 12, ci95: [0.9, 1.8], marginRatio: 1.25 },
+    ]);
+  });
+});

@@ -1,0 +1,90 @@
+// Every coded note and error of the core (src/core/notes.ts) has words in every locale, with
+// the substitutions its message asks for, so the popup never shows a code or an English
+// sentence the core wrote.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Note, RunError, RunErrorCode } from '../../src/core/notes.js';
+import { NOTE_CODES } from '../../src/core/notes.js';
+import { errorSentence, NOTE_MESSAGE_KEYS, noteText } from '../../src/extension/shared/note-text.js';
+import type { Translate } from '../../src/extension/platform/ports.js';
+
+type Messages = Record<string, { message: string }>;
+const LOCALES = readdirSync('src/extension/_locales');
+
+function translator(lang: string): Translate {
+  const messages = JSON.parse(readFileSync(`src/extension/_locales/${lang}/messages.json`, 'utf8')) as Messages;
+  return (key, subs = []) => {
+    const m = messages[key];
+    if (!m) throw new Error(`${lang}: no message ${key}`);
+    return m.message.replace(/\$(\d)/g, (_, i: string) => {
+      const s = subs[Number(i) - 1];
+      if (s === undefined) throw new Error(`${lang}: ${key} asks for $${i}, which was not given`);
+      return s;
+    });
+  };
+}
+
+/** One note of every code, with distinctive numbers. */
+const SAMPLES: Record<Note['code'], Note> = {
+  'budget-spent': { code: 'budget-spent', rounds: 6 },
+  'too-few-rounds': { code: 'too-few-rounds', rounds: 4, minRounds: 6 },
+  'straddles-margin': { code: 'straddles-margin', rounds: 12, ci95: [0.58, 6.06], marginRatio: 1.25 },
+  'pending-second-look': { code: 'pending-second-look', ci95: [1.3, 2.1], marginRatio: 1.25 },
+  'less-busy-lean': { code: 'less-busy-lean', rounds: 17, ci95: [0.9, 1.2], marginRatio: 1.25, lessBusyRounds: 9, lessBusyRatio: 1.69, lessBusyCi95: [1.1, 2.3] },
+  turned: { code: 'turned', ratio: 13.3, leg: 'https-443-down-random', carriedBytes: 7_400_000 },
+  'short-flow': { code: 'short-flow', carriedBytes: 3_100_000, minFlowBytes: 8_000_000 },
+  'stopped-early': { code: 'stopped-early', rounds: 7, detail: 'the server closed the test' },
+  'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
+  'entropy-shaping': { code: 'entropy-shaping' },
+  'upload-only': { code: 'upload-only', downloads: 'same' },
+  'cpu-bound': { code: 'cpu-bound', tlsLeg: 'https-443-down-random', tlsMbps: 2500, plainLeg: 'http-80-down-random', plainMbps: 6000, whose: 'client', capacityMbps: 4000 },
+  'no-screening': { code: 'no-screening' },
+  'file-screening-only': { code: 'file-screening-only' },
+  'single-port': { code: 'single-port', port: 8443 },
+  'small-file': { code: 'small-file', bytes: 1024 },
+  'diagnosis-dropped': { code: 'diagnosis-dropped', leg: 'http-443-down-random', detail: 'HTTP 400' },
+  'mlab-scope': { code: 'mlab-scope' },
+  'mlab-no-uploads': { code: 'mlab-no-uploads', machine: 'mlab1-lga0t' },
+  'mlab-server-skipped': { code: 'mlab-server-skipped', detail: 'no ws URL' },
+  'mlab-retried': { code: 'mlab-retried', machine: 'mlab1-lga0t', detail: 'HTTP 401' },
+  'upload-client-timed': { code: 'upload-client-timed' },
+  'upload-untimed': { code: 'upload-untimed' },
+  text: { code: 'text', text: 'an older sentence' },
+};
+
+const ERROR_CODES: RunErrorCode[] = [
+  'stalled', 'timeout', 'http-status', 'redirect', 'short-body', 'dropped', 'not-plaintext', 'unreachable', 'aborted',
+  'bad-endpoint', 'interfered', 'abandoned', 'internal', 'mlab-no-capacity', 'mlab-refused', 'mlab-consent', 'text',
+];
+
+describe('note-text', () => {
+  it('has a sample for every code the core can emit', () => {
+    expect(Object.keys(SAMPLES).sort()).toEqual([...NOTE_CODES].sort());
+  });
+
+  for (const lang of LOCALES) {
+    it(`words every note in ${lang}, with its numbers`, () => {
+      const t = translator(lang);
+      for (const note of Object.values(SAMPLES)) {
+        const text = noteText(note, t);
+        expect(text.length, note.code).toBeGreaterThan(0);
+        expect(text, note.code).not.toMatch(/\$\d/);
+      }
+      expect(noteText(SAMPLES['budget-spent'], t)).toContain('6');
+      expect(noteText(SAMPLES['turned'], t)).toContain('https-443-down-random');
+    });
+
+    it(`words every error in ${lang}, keeping the detail`, () => {
+      const t = translator(lang);
+      for (const code of ERROR_CODES) {
+        const e: RunError = { code, detail: 'download of 4000000 bytes stalled after 30000 ms' };
+        expect(errorSentence(e, t), code).toContain('4000000');
+      }
+    });
+
+    it(`has every note and error message in ${lang}`, () => {
+      const messages = JSON.parse(readFileSync(`src/extension/_locales/${lang}/messages.json`, 'utf8')) as Messages;
+      expect(NOTE_MESSAGE_KEYS.filter((k) => !messages[k])).toEqual([]);
+    });
+  }
+});
