@@ -1,4 +1,4 @@
-// Command-line parsing for `tls-throttle run` and `tls-throttle serve` (design notes, Contracts).
+// Command-line parsing for `tls-throttle run` and `tls-throttle serve` (docs/architecture.md, "Contracts").
 import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 

@@ -1,4 +1,4 @@
-// `tls-throttle run ... --report URL`: after the run, send its anonymous report (issue 5) to a
+// `tls-throttle run ... --report URL`: after the run, send its anonymous report to a
 // collector. Reporting is a side matter: whatever happens here, the run's output on stdout and
 // its exit code stay the same, and a failure is one line on stderr.
 import { randomBytes } from 'node:crypto';

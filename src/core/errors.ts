@@ -1,5 +1,5 @@
 // Errors that carry their numbers, so the user reads "download of 4000000 bytes stalled after
-// 30000 ms at 812 kB", never a bare exception (design notes, convention 8).
+// 30000 ms at 812 kB", never a bare exception (docs/architecture.md, convention 8).
 
 export type MeasureErrorKind =
   | 'stalled'

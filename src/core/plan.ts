@@ -1,4 +1,4 @@
-// Which legs a run measures and which pairs it compares (design notes, "Legs").
+// Which legs a run measures and which pairs it compares (docs/method.md, "Legs and pairs").
 import type { Direction, LegSpec, PayloadKind, Scheme } from './types.js';
 
 export function legId(scheme: Scheme, port: number, direction: Direction, payload: PayloadKind): string {

@@ -1,4 +1,4 @@
-// The outgoing report queue (issue 5): reports wait here until the collector has them.
+// The outgoing report queue: reports wait here until the collector has them.
 // Pure: storage, sending, the clock and randomness are passed in, so the same queue runs over
 // storage.local and alarms in the extension, over a file in the CLI, and over fakes in tests.
 //
@@ -134,7 +134,7 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'obj
 const isTime = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
 
 /**
- * Reads a stored queue defensively (design notes, convention 4): anything unreadable is
+ * Reads a stored queue defensively (docs/architecture.md, convention 4): anything unreadable is
  * dropped entry by entry, and a missing or foreign value gives an empty queue.
  */
 export function parseQueueState(stored: unknown): QueueState {

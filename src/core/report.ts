@@ -1,4 +1,4 @@
-// The anonymous report (issue 5): one schema shared by the extension, the CLI and the collector.
+// The anonymous report: one schema shared by the extension, the CLI and the collector.
 // It carries what makes a run useful as evidence about an ISP and nothing that identifies the
 // person: no IP address (the collector maps it to an ASN at ingest and drops it), no persistent
 // client id, no private hostname (user-added endpoints are reported as "custom"), no free text

@@ -12,7 +12,7 @@ export interface SizerOptions {
   rampDoneMs: number;
 }
 
-// The target is shorter than the 1-2 s of the design notes: first-byte-to-last-byte timing
+// The target is shorter than the 1-2 s first planned: first-byte-to-last-byte timing
 // leaves set-up out, so 200 ms already reads a line's rate to a few percent (bench). Shorter
 // rounds are also steadier ones: cross traffic that starts or stops between the two legs of a
 // round spoils that round's ratio, and in the throttle lab (50 Mbit/s, on/off cross traffic)

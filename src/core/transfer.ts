@@ -1,5 +1,5 @@
 // One timed transfer. Goodput is timed from the first body byte to the last, so connection
-// set-up and time-to-first-byte never count as throughput (design notes, "Measurement method").
+// set-up and time-to-first-byte never count as throughput (docs/method.md, "Rounds").
 import { MeasureError, kB } from './errors.js';
 import type { Clock, FetchLike, HasherFactory, ResponseInspector, ResponseLike } from './io.js';
 import { parseReprDigest } from './digest.js';

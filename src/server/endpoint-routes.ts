@@ -1,4 +1,4 @@
-// The test endpoint's routes: /info, /payload, /upload (issue: core, endpoint server and CLI).
+// The test endpoint's routes: /info, /payload, /upload.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { EndpointInfo } from '../core/endpoint.js';

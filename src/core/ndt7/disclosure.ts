@@ -1,5 +1,5 @@
 // What the user is told before and after an M-Lab test, in one place so the CLI, the popup and
-// the options page say the same thing (issue 6: consent in plain words; the popup says what
+// the options page say the same thing (consent in plain words; the popup says what
 // this provider can and cannot show).
 
 export const MLAB_PRIVACY_URL = 'https://www.measurementlab.net/privacy/';

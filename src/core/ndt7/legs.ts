@@ -32,7 +32,7 @@ function leg(tls: boolean, direction: Direction, url: string): Ndt7Leg {
 
 export interface Ndt7Plan {
   screening: PairSpec[];
-  /** Uploads: Rogers capped uploads of encrypted flows (design notes, "Legs"). */
+  /** Uploads: Rogers capped uploads of encrypted flows (docs/method.md, "Legs and pairs"). */
   diagnosis: PairSpec[];
   urls: Map<string, string>;
 }

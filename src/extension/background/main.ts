@@ -27,7 +27,7 @@ import { startKeepAlive } from './keep-alive.js';
 const store = new Store(storageLocal);
 const fetchImpl = extensionFetch();
 
-// Anonymous reports (issue 5): queued after a run is filed, only with consent, sent apart from it.
+// Anonymous reports: queued after a run is filed, only with consent, sent apart from it.
 const reporting = new Reporting({
   storage: storageLocal,
   alarms,
@@ -43,7 +43,7 @@ const reporting = new Reporting({
   warn: (message) => console.warn(message),
 });
 
-// M-Lab (issue 6): consent, its scheduling rules and retries; runs go over the browser's WebSocket.
+// M-Lab: consent, its scheduling rules and retries; runs go over the browser's WebSocket.
 const mlab = new MlabPolicy({ storage: storageLocal, alarms, now: () => Date.now(), random: Math.random });
 
 const controller = new RunController({

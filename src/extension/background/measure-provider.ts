@@ -1,5 +1,5 @@
 // The run path picks the provider by the endpoint's kind: our HTTP endpoints are measured by
-// the core's runMeasurement, M-Lab (issue 6) by runNdt7Measurement over the browser's
+// the core's runMeasurement, M-Lab by runNdt7Measurement over the browser's
 // WebSocket. Both return the same Result, so history, the popup and reports need not care.
 // An M-Lab run checks the user's consent here too, right before anything reaches M-Lab: the
 // controller refuses to start without it, and this covers consent withdrawn in between.

@@ -1,11 +1,11 @@
-// Anonymous reporting in the background (issue 5): the core's report queue wired to
+// Anonymous reporting in the background: the core's report queue wired to
 // storage.local, alarms and fetch.
 //
 // - A run is reported only with consent, and only after its result is in history: the run's
 //   own path never waits for this (main.ts calls runFinished() after the "finished" broadcast,
 //   and everything here is fire-and-forget from there).
 // - The queue lives in storage (`reportQueue`), so it survives the worker's eviction and a
-//   browser restart; its next try is an alarm, never a timer (design notes, convention 5).
+//   browser restart; its next try is an alarm, never a timer (docs/architecture.md, convention 5).
 //   Chrome delays alarms of a packed extension to at least 30 s after their creation (Chrome
 //   120, "chrome.alarms"), so the core's 2 s and 10 s quick retries become 30 s there; an
 //   unpacked build keeps them.

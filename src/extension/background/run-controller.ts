@@ -1,6 +1,6 @@
 // One test at a time: starts a run (or joins the one running), relays its progress, keeps the
 // service worker alive while it lasts, and files every run in history, including one that a
-// stopped worker left behind (design notes, convention 5: "runs resumable or cleanly abandoned").
+// stopped worker left behind (docs/architecture.md, convention 5: "runs resumable or cleanly abandoned").
 import { failedResult } from '../../core/engine/result.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
 import type { Progress, Result } from '../../core/types.js';

@@ -18,7 +18,7 @@ export interface SchedulerDeps {
   endpoints: (settings: Settings) => EndpointRef[];
   now: () => number;
   random: () => number;
-  /** M-Lab's consent, intervals and no-capacity retries (issue 6); absent: plain schedule only. */
+  /** M-Lab's consent, intervals and no-capacity retries; absent: plain schedule only. */
   mlab?: MlabPolicy;
 }
 

@@ -1,4 +1,4 @@
-// M-Lab tests (issue 6): what M-Lab does with a test, in plain words (its consent text and a
+// M-Lab tests: what M-Lab does with a test, in plain words (its consent text and a
 // link to its privacy policy), and the switch that turns the provider on. On, it asks for the
 // locate service's host at that moment (a user gesture; least privilege: nothing M-Lab is
 // granted at install) and makes M-Lab the endpoint tests use. Off, it gives the host back;

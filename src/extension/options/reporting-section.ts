@@ -1,4 +1,4 @@
-// Anonymous reports (issue 5): a plain explanation, the exact JSON a report would carry (built
+// Anonymous reports: a plain explanation, the exact JSON a report would carry (built
 // by the same function the background uses, from the newest result or an example), the
 // consent switch, and the collector it goes to. Off until the user turns it on; turning it off
 // makes the background empty the queue (background/reporting.ts).

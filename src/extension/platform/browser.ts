@@ -1,4 +1,4 @@
-// The one file that imports webextension-polyfill (design notes, convention 1; eslint enforces
+// The one file that imports webextension-polyfill (docs/architecture.md, convention 1; eslint enforces
 // it). Everything else gets these adapters, so the same code runs in Chrome's service worker,
 // in Firefox's background page, and in unit tests against fakes.
 import browser from 'webextension-polyfill';

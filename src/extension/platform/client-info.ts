@@ -1,4 +1,4 @@
-// What a report says about the client (issue 5): browser family and major version, OS family,
+// What a report says about the client: browser family and major version, OS family,
 // and nothing finer. The full user agent, minor versions and the CPU architecture stay here.
 //
 // Sources: User-Agent Client Hints' brand list (navigator.userAgentData.brands, WICG UA-CH)

@@ -1,5 +1,5 @@
 // The toolbar popup: "Run test", live progress, the newest verdict, the history. It reads
-// results from storage and re-renders on storage.onChanged (design notes, convention 3); the
+// results from storage and re-renders on storage.onChanged (docs/architecture.md, convention 3); the
 // background tells it about a running test by broadcast.
 import { DEFAULT_ENDPOINTS } from '../build-config.js';
 import { parseQueueState } from '../../core/report-queue.js';

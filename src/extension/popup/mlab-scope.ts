@@ -1,4 +1,4 @@
-// For an M-Lab result, the popup says what this provider can and cannot show (issue 6): a
+// For an M-Lab result, the popup says what this provider can and cannot show: a
 // WebSocket on port 80 may be classified differently from a plain download, and the TLS name
 // is M-Lab's own. The sentences are core/ndt7/disclosure.ts's, through _locales (the English
 // there is the same text, checked by test/extension/mlab-locales.test.ts).

@@ -1,4 +1,4 @@
-// The popup's line about anonymous reports (issue 5): how many were sent and how many wait,
+// The popup's line about anonymous reports: how many were sent and how many wait,
 // with the reason a waiting one has not gone yet, and a list of each report's verdict, hour
 // and endpoint id, which is all a report says about the run. Read from storage, like the rest
 // of the popup.

@@ -1,4 +1,4 @@
-// The one typed message API between the popup and the background (design notes, convention 3):
+// The one typed message API between the popup and the background (docs/architecture.md, convention 3):
 // commands go from a page to the background; events come back as broadcasts.
 import type { Progress, Verdict } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';

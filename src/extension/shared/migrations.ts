@@ -1,4 +1,4 @@
-// Ordered storage migrations (design notes, convention 4). Each step takes the whole stored
+// Ordered storage migrations (docs/architecture.md, convention 4). Each step takes the whole stored
 // object at version `to - 1` and returns it at version `to`; `migrate` runs the steps still
 // due, in order, once per start of the background.
 
@@ -25,7 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     to: 2,
-    why: 'anonymous reporting (issue 5): consent under `reporting`, written explicitly off, and an empty outgoing queue under `reportQueue`; whatever a development build left under those keys is replaced, so no older data can turn reporting on or send a report nobody agreed to',
+    why: 'anonymous reporting: consent under `reporting`, written explicitly off, and an empty outgoing queue under `reportQueue`; whatever a development build left under those keys is replaced, so no older data can turn reporting on or send a report nobody agreed to',
     up(data) {
       // Literal values, not today's defaults: a step must do the same thing in every later build.
       return {
@@ -37,7 +37,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     to: 3,
-    why: 'the M-Lab provider (issue 6): consent under `mlab`, written explicitly off, so that no older data can start tests whose data M-Lab publishes with the IP address; no locate override and no pending retry',
+    why: 'the M-Lab provider: consent under `mlab`, written explicitly off, so that no older data can start tests whose data M-Lab publishes with the IP address; no locate override and no pending retry',
     up(data) {
       return { ...data, mlab: { consent: false, decidedAt: null, locateUrl: null, retryAttempt: 0 } };
     },

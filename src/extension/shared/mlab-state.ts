@@ -1,4 +1,4 @@
-// The M-Lab provider's stored state (issue 6), under the storage key `mlab`: the user's consent
+// The M-Lab provider's stored state, under the storage key `mlab`: the user's consent
 // to M-Lab publishing their tests with their IP address, a locate URL that replaces the build's
 // (for development and the end-to-end tests, which point it at a local locate server), and how
 // many no-capacity retries of a scheduled test have been made. Off unless the user said yes:

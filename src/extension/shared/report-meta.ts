@@ -1,4 +1,4 @@
-// A stored run as the anonymous report it becomes (issue 5). One function for both the options
+// A stored run as the anonymous report it becomes. One function for both the options
 // page's preview and the background's queue, so the preview is the exact JSON that is sent.
 import { buildReport, CUSTOM_ENDPOINT, type Report, type ReportMeta } from '../../core/report.js';
 import type { Result } from '../../core/types.js';

@@ -1,4 +1,4 @@
-// Anonymous reporting's stored state (issue 5): the user's consent and where reports go, under
+// Anonymous reporting's stored state: the user's consent and where reports go, under
 // the storage key `reporting`; the outgoing queue itself is the core's QueueState under
 // `reportQueue` (src/core/report-queue.ts reads it defensively). Off unless the user opted in:
 // anything unreadable reads as "no consent", never as a yes.

@@ -1,4 +1,4 @@
-// What storage.local holds, validated on every read (design notes, convention 4): a value that
+// What storage.local holds, validated on every read (docs/architecture.md, convention 4): a value that
 // does not fit falls back to its default, and a history entry that does not fit is dropped
 // alone, so one bad write never takes the rest of the history with it.
 import * as v from 'valibot';

@@ -57,7 +57,7 @@ export function csvHeader(): string {
 
 export function csvLine(row: StoredReport): string {
   const r = row.report;
-  // The screening legs: HTTPS and HTTP downloads of random payload (design notes, "Legs").
+  // The screening legs: HTTPS and HTTP downloads of random payload (docs/method.md, "Legs and pairs").
   const screen = (scheme: 'http' | 'https') =>
     r.legs.find((l) => l.scheme === scheme && l.direction === 'down' && l.payload === 'random')?.medianMbps ?? null;
   const cells: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {

@@ -1,4 +1,4 @@
-// The report collector (issue 5), mounted by `tls-throttle serve --collector` on every port
+// The report collector, mounted by `tls-throttle serve --collector` on every port
 // and scheme of the endpoint: POST /v1/reports, GET /v1/aggregates, GET /v1/export and a
 // public page at /v1/. Storage is SQLite in the data directory, or PostgreSQL when a database
 // URL is given (DATABASE_URL).

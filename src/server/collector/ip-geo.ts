@@ -1,4 +1,4 @@
-// IP -> ASN, network name and country, offline, at ingest only (issue 5). The data are the
+// IP -> ASN, network name and country, offline, at ingest only. The data are the
 // ip-location-db npm packages: @ip-location-db/asn (RouteViews, the five RIRs and DB-IP
 // ASN Lite, CC BY 4.0) and @ip-location-db/geo-whois-asn-country (RIR whois country, CC0).
 // Each ships sorted, non-overlapping, inclusive ranges as CSV ("start,end,value"); the "-num"

@@ -1,4 +1,4 @@
-// Per-client rate limit that stores no IP address (issue 5). A client is known only by
+// Per-client rate limit that stores no IP address. A client is known only by
 // HMAC-SHA256(key, address): the key is random, lives in this process's memory and is
 // replaced every day, and the table goes with it, so yesterday's entries cannot be tested
 // against a guessed address even by someone who reads the process's memory later. The limit

@@ -1,4 +1,4 @@
-// The collector's HTTP surface (design notes, Contracts: /v1/reports, /v1/aggregates, /v1/export).
+// The collector's HTTP surface (docs/architecture.md, "Contracts": /v1/reports, /v1/aggregates, /v1/export).
 // The client's address is used twice at ingest, for the rate limit's keyed hash and for the
 // network look-up, and then dropped: it is never stored, logged or put in an error message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
