@@ -4,6 +4,82 @@
 import type { Clock, FetchLike, Hasher, ResponseLike } from '../../src/core/io.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 
+interface Timer {
+  atMs: number;
+  seq: number;
+  fn: () => void;
+}
+
+/**
+ * The sims' virtual clock. Time moves only when a sim says so: simNetwork's fetch advances it
+ * by each transfer's duration, synchronously; a sim of a push protocol (sim-ndt7.ts) schedules
+ * its deliveries as timers instead. Code under test that waits on setTimeout (the ndt7 subtest's
+ * watchdog and upload pump) gets these timers too while `run` drives it, so that a minute of
+ * measurement takes as long as the computation, and the same seed gives the same run.
+ */
+export class SimClock implements Clock {
+  private nowMs = 0;
+  private seq = 0;
+  private readonly timers = new Map<number, Timer>();
+
+  now = (): number => this.nowMs;
+
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+
+  setTimer(fn: () => void, delayMs = 0): number {
+    const id = ++this.seq;
+    this.timers.set(id, { atMs: this.nowMs + Math.max(0, delayMs), seq: id, fn });
+    return id;
+  }
+
+  clearTimer(id: unknown): void {
+    if (typeof id === 'number') this.timers.delete(id);
+  }
+
+  /** Resolves after `ms` of virtual time (inside `run`). */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.setTimer(resolve, ms));
+  }
+
+  /**
+   * Runs `work` with the global setTimeout/clearTimeout on this clock: the earliest timer fires
+   * next, at its virtual time, after every promise the previous one settled has run (one
+   * setImmediate turn drains the microtasks, as Node does between real timers). `limitMs` of
+   * virtual time guards against a run that never ends.
+   */
+  async run<T>(work: () => Promise<T>, limitMs = 3_600_000): Promise<T> {
+    const saved = { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+    const virtualSetTimeout = (fn: (...args: unknown[]) => void, delayMs?: number, ...args: unknown[]) =>
+      this.setTimer(() => fn(...args), delayMs);
+    globalThis.setTimeout = virtualSetTimeout as unknown as typeof setTimeout;
+    globalThis.clearTimeout = ((id: unknown) => this.clearTimer(id)) as typeof clearTimeout;
+    let settled = false;
+    try {
+      const done = work();
+      done.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      for (;;) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (settled) return await done;
+        let next: Timer | undefined;
+        for (const t of this.timers.values()) if (!next || t.atMs < next.atMs || (t.atMs === next.atMs && t.seq < next.seq)) next = t;
+        if (!next) throw new Error(`SimClock: nothing scheduled at ${this.nowMs} ms and the work has not settled`);
+        if (next.atMs > limitMs) throw new Error(`SimClock: the work ran past ${limitMs} ms of virtual time`);
+        this.timers.delete(next.seq);
+        this.nowMs = Math.max(this.nowMs, next.atMs);
+        next.fn();
+      }
+    } finally {
+      globalThis.setTimeout = saved.setTimeout;
+      globalThis.clearTimeout = saved.clearTimeout;
+    }
+  }
+}
+
 export interface SimLeg {
   /** Goodput in Mbit/s for a leg key such as "https-443" or "http-80" (download). */
   mbps: number;
@@ -38,6 +114,8 @@ export interface SimOptions {
   textMbps?: number;
   /** Cross traffic on the line: true while it runs, by the sim's clock in ms. */
   busy?: (nowMs: number) => boolean;
+  /** A clock to share with another sim (sim-ndt7.ts); a fresh one by default. */
+  clock?: SimClock;
 }
 
 const CHUNK = 64 * 1024;
@@ -62,14 +140,14 @@ function expectedDigest(bytes: number): string {
 
 export interface Sim {
   fetch: FetchLike;
-  clock: Clock;
+  clock: SimClock;
   /** Virtual seconds elapsed. */
   elapsedMs(): number;
   requests: string[];
 }
 
 export function simNetwork(opts: SimOptions): Sim {
-  let now = 0;
+  const clock = opts.clock ?? new SimClock();
   const rnd = xoshiro128(opts.seed ?? 1);
   const uniform = () => rnd() / 2 ** 32;
   const ports = opts.ports ?? [80, 443];
@@ -102,8 +180,8 @@ export function simNetwork(opts: SimOptions): Sim {
   /** Milliseconds that sending n bytes takes now. */
   const sendMs = (leg: SimLeg, n: number, rateMbps: number): number => {
     if (leg.burstBytes === undefined) return (n * 8) / (rateMbps * 1000);
-    const b = buckets.get(leg) ?? { tokens: leg.burstBytes, at: now };
-    b.tokens = Math.min(leg.burstBytes, b.tokens + ((now - b.at) * rateMbps * 1000) / 8);
+    const b = buckets.get(leg) ?? { tokens: leg.burstBytes, at: clock.now() };
+    b.tokens = Math.min(leg.burstBytes, b.tokens + ((clock.now() - b.at) * rateMbps * 1000) / 8);
     buckets.set(leg, b);
     const lineMs = (n * 8) / ((leg.burstMbps ?? rateMbps * 4) * 1000);
     let ms = lineMs;
@@ -113,7 +191,7 @@ export function simNetwork(opts: SimOptions): Sim {
       ms = Math.max(lineMs, ((n - b.tokens) * 8) / (rateMbps * 1000));
       b.tokens = 0;
     }
-    b.at = now + ms;
+    b.at = clock.now() + ms;
     return ms;
   };
 
@@ -122,7 +200,7 @@ export function simNetwork(opts: SimOptions): Sim {
     const u = new URL(url);
     const leg = legFor(u);
     const plain = u.protocol === 'http:';
-    now += ttfb;
+    clock.advance(ttfb);
     if (u.pathname === '/info') {
       return textResponse(
         url,
@@ -148,16 +226,16 @@ export function simNetwork(opts: SimOptions): Sim {
     if (u.pathname === '/upload') {
       const bytes = init.body?.length ?? 0;
       const ms = (bytes * 8) / ((leg.upMbps ?? leg.mbps) * factor * 1000);
-      const first = now;
-      now += ms;
-      return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: now }));
+      const first = clock.now();
+      clock.advance(ms);
+      return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: clock.now() }));
     }
     const bytes = Number(u.searchParams.get('bytes'));
     const kind = u.searchParams.get('kind');
     const h: Record<string, string> = { 'repr-digest': `sha-256=:${expectedDigest(bytes)}:`, 'content-length': String(bytes) };
     if (plain && opts.plaintext === 'via') h['via'] = '1.1 squid';
     if (init.method === 'HEAD') return textResponse(url, 200, '', h);
-    const lineMbps = opts.busy?.(now) && leg.busyMbps !== undefined ? leg.busyMbps : leg.mbps;
+    const lineMbps = opts.busy?.(clock.now()) && leg.busyMbps !== undefined ? leg.busyMbps : leg.mbps;
     const rateMbps = (plain && kind === 'text' && opts.textMbps ? opts.textMbps : lineMbps) * factor;
     const key = `${u.protocol.replace(':', '')}-${u.port || 443}`;
     let sent = 0;
@@ -175,7 +253,7 @@ export function simNetwork(opts: SimOptions): Sim {
         const nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? rateMbps : rateMbps;
         const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((nowMbps * 1000 * 5) / 8)));
         const n = Math.min(chunkBytes, bytes - sent);
-        now += sendMs(leg, n, nowMbps);
+        clock.advance(sendMs(leg, n, nowMbps));
         flowBytes.set(leg, carried + n);
         let chunk = ZEROS.subarray(0, n);
         if (plain && opts.plaintext === 'alter' && sent === 0) {
@@ -197,5 +275,5 @@ export function simNetwork(opts: SimOptions): Sim {
       text: async () => '',
     };
   };
-  return { fetch, clock: { now: () => now }, elapsedMs: () => now, requests };
+  return { fetch, clock, elapsedMs: clock.now, requests };
 }
