@@ -22,8 +22,9 @@
 //  7. Settling one side. Once screening found a direction, a diagnosis pair only asks "this way
 //     too?": an interval wholly on the near side of the margin settles it.
 //  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
-//     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference;
-//     anything else is inconclusive, with the reason in numbers.
+//     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
+//     unless such a pair still leans past the margin unsettled; anything else is
+//     inconclusive, with the reason in numbers.
 //  9. Cause, from the port swap and the entropy pair (diagnoseCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
 //     capacity of the endpoint or of this computer.
@@ -286,6 +287,8 @@ export function decide(input: DecisionInput): Decision {
   if (finding) return withProcessorAndShaping(finding, input);
   // No finding: screening is 'same' or 'unclear' here, and a turn in its last rounds matters to both.
   const turned = turnedNote(input.screening, input.legs);
+  const unsettled = screen.outcome === 'same' ? unsettledFinding(c) : undefined;
+  if (unsettled) return { verdict: 'inconclusive', basis: screen, notes: [unsettled] };
   if (screen.outcome === 'same' && !turned) {
     const notes: Note[] = [];
     const short = shortFlowLegs(input.screening, input.legs);
@@ -320,6 +323,21 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
       basis: upload,
       notes: [...lessBusyNotes(upload), { code: 'upload-only', downloads: screen.outcome === 'same' ? 'same' : 'unclear' }],
     });
+  }
+  return undefined;
+}
+
+/**
+ * Rule 8: equal downloads are no answer while a pair that could still make a finding (the
+ * entropy reference, uploads) leans past the margin without having settled: the budget ended
+ * first. "No difference" would hide the very cap the run was asked to look for.
+ */
+function unsettledFinding(c: ById): Note | undefined {
+  for (const id of ['tls-vs-low-entropy', 'upload'] as const) {
+    const pair = c[id];
+    if (pair?.outcome === 'unclear' && (pair.ratio > MARGIN_RATIO || pair.ratio < 1 / MARGIN_RATIO)) {
+      return { code: 'pair-unsettled', pair: id, rounds: pair.rounds, ratio: round3(pair.ratio), ci95: [round3(pair.ci95[0]), round3(pair.ci95[1])] };
+    }
   }
   return undefined;
 }

@@ -221,16 +221,26 @@ export class Ndt7Driver implements Driver {
   private async test(spec: LegSpec, round: number, allowance: TestAllowance, ctx: DriverContext): Promise<SubtestSample> {
     if (this.deps.clock.now() - this.locatedAtMs > this.opts.tokenRefreshMs) await this.refreshTokens();
     try {
-      return await this.testOnce(spec, round, allowance, ctx);
+      return await this.counted(spec, round, allowance, ctx);
     } catch (err) {
       if (!(err instanceof Ndt7Error) || err.kind === 'aborted' || ctx.rounds === 0) throw err;
       if (err.phase === 'connect' && !this.retriedRefusal) {
         this.retriedRefusal = true;
         if (!(await this.refreshTokens())) throw err;
         ctx.note({ code: 'mlab-retried', machine: this.target.machine, detail: err.message });
-        return this.testOnce(spec, round, allowance, ctx);
+        return this.counted(spec, round, allowance, ctx);
       }
-      if (err.kind === 'dropped') return this.testOnce(spec, round, allowance, ctx);
+      if (err.kind === 'dropped') return this.counted(spec, round, allowance, ctx);
+      throw err;
+    }
+  }
+
+  /** One attempt; a test cut off midway moved bytes all the same, and the budget counts them. */
+  private async counted(spec: LegSpec, round: number, allowance: TestAllowance, ctx: DriverContext): Promise<SubtestSample> {
+    try {
+      return await this.testOnce(spec, round, allowance, ctx);
+    } catch (err) {
+      if (err instanceof Ndt7Error) ctx.spend(err.wireBytes);
       throw err;
     }
   }

@@ -73,8 +73,10 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
   const clientVersion = opts.clientVersion ?? '0';
   const mlab: MlabInfo = { noCapacity: false, serversTried: [], testIds: [] };
   const notes: Note[] = [];
+  let spent = { startedAtMs: startedAt, bytesUsed: 0 };
   const failed = (code: 'mlab-no-capacity' | 'mlab-refused' | 'interfered', detail: string): Ndt7Result => {
-    const result = failedResult('mlab', { code, detail }, deps.clock.now() - startedAt);
+    // Probes on servers that refused later still moved bytes.
+    const result = failedResult('mlab', { code, detail }, deps.clock.now() - startedAt, spent.bytesUsed);
     if (code === 'interfered') result.verdict = 'interfered';
     return { ...result, warnings: notes, mlab };
   };
@@ -96,7 +98,6 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
 
   const targets = located.targets.slice(0, opts.maxServers ?? 4);
   let plainRefusals = 0;
-  let spent = { startedAtMs: startedAt, bytesUsed: 0 };
   for (const target of targets) {
     const driver = new Ndt7Driver(
       { webSocket: deps.webSocket, clock: deps.clock, random: deps.random, limits: deps.limits, locate },

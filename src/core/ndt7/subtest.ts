@@ -90,6 +90,9 @@ export class Ndt7Error extends MeasureError {
     super(kind, message);
     this.name = 'Ndt7Error';
   }
+
+  /** Bytes the failed test moved all the same: they count against the run's budget. */
+  wireBytes = 0;
 }
 
 /** Client-side timing of an upload is used only for tests at least this long. */
@@ -177,6 +180,8 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     const createdAt = clock.now();
     let openedAt = -1;
     let closingAt = -1;
+    /** Upload bytes that had left the send buffer when the client began closing. */
+    let sentAtClosingBytes = -1;
     let lastMessageAt = createdAt;
     let settled = false;
     let timer: unknown;
@@ -198,6 +203,7 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       clearTimeout(uploadTimer);
       req.signal?.removeEventListener('abort', onAbort);
       if (err) {
+        if (err instanceof Ndt7Error) err.wireBytes = req.direction === 'down' ? wireBytes : sentBytes;
         ws.onmessage = null;
         try {
           ws.close();
@@ -228,7 +234,8 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
         // Without the server's counts only the client's remain, and they are worth something
         // only over a long test: on a short one the send buffer swallows everything at once.
         const clientUsable = measurements.length === 0 && endAt - openedAt >= MIN_CLIENT_TIMED_UPLOAD_MS;
-        const bytes = server?.bytes ?? (clientUsable ? Math.max(0, sentBytes - ws.bufferedAmount) : 0);
+        const leftBuffer = sentAtClosingBytes >= 0 ? sentAtClosingBytes : Math.max(0, sentBytes - ws.bufferedAmount);
+        const bytes = server?.bytes ?? (clientUsable ? leftBuffer : 0);
         const durationMs = server?.durationMs ?? (clientUsable ? Math.max(0, endAt - openedAt) : 0);
         const s: SubtestSample = {
           ...base,
@@ -266,6 +273,8 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     const startClosing = () => {
       if (closingAt >= 0 || settled) return;
       closingAt = clock.now();
+      // The window ends here: what is still buffered now crosses the line after it.
+      if (req.direction === 'up') sentAtClosingBytes = Math.max(0, sentBytes - ws.bufferedAmount);
       try {
         ws.close(1000, 'client time or byte allowance spent');
       } catch {
