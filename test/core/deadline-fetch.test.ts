@@ -229,9 +229,8 @@ describe('deadlineWebSocket', () => {
       made.push(ws);
       return ws;
     }, d);
-    factory('wss://mlab.test/ndt/v7/download', 'net.measurementlab.ndt.v7').readyState = 1;
-    const ended = factory('ws://mlab.test/ndt/v7/download', 'net.measurementlab.ndt.v7');
-    ended.readyState = 3;
+    (factory('wss://mlab.test/ndt/v7/download', 'net.measurementlab.ndt.v7') as FakeWebSocket).readyState = 1;
+    (factory('ws://mlab.test/ndt/v7/download', 'net.measurementlab.ndt.v7') as FakeWebSocket).readyState = 3;
     await sleep(60);
     expect(made[0]!.terminated).toBe(true);
     expect(made[1]!.terminated).toBe(false);
