@@ -2,6 +2,7 @@
 // does not fit falls back to its default, and a history entry that does not fit is dropped
 // alone, so one bad write never takes the rest of the history with it.
 import * as v from 'valibot';
+import { safeText, safeTextDeep } from '../../core/safe-text.js';
 import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
@@ -13,6 +14,26 @@ import type { Trigger } from './messages.js';
 export const SCHEMA_VERSION = 3;
 export const HISTORY_CAP = 500;
 export const SCHEDULE_LOG_CAP = 50;
+/**
+ * A stored error or warning, and any other text in a stored result, at most this long: they
+ * quote what endpoints and paths said (a Via header may be kilobytes), and 500 results of
+ * unbounded text could fill storage.local's quota (10 MB in Chrome). Our own longest messages
+ * (the M-Lab servers tried, one by one) fit.
+ */
+export const MAX_STORED_TEXT_CHARS = 500;
+/** A run adds a handful of warnings; more is a runaway. */
+export const MAX_STORED_WARNINGS = 20;
+
+const storedText = v.pipe(
+  v.string(),
+  v.transform((s) => safeText(s, MAX_STORED_TEXT_CHARS)),
+);
+
+/** A result as history keeps it: every string in it safe and capped, warnings counted. */
+export function storableResult(result: Result): Result {
+  const capped = safeTextDeep(result, MAX_STORED_TEXT_CHARS);
+  return { ...capped, warnings: capped.warnings.slice(0, MAX_STORED_WARNINGS) };
+}
 
 export const SCHEDULES = ['off', 'hourly', 'every-6-hours', 'daily'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
@@ -64,8 +85,12 @@ export const resultSchema = v.looseObject({
   legs: v.array(leg),
   comparisons: v.array(comparison),
   shaping: v.optional(v.looseObject({ leg: v.string(), rateMbps: num, burstBytes: num })),
-  warnings: v.array(v.string()),
-  error: v.optional(v.string()),
+  // Entries stored before the cap existed are capped as they are read.
+  warnings: v.pipe(
+    v.array(storedText),
+    v.transform((w) => w.slice(0, MAX_STORED_WARNINGS)),
+  ),
+  error: v.optional(storedText),
 });
 
 export const historyEntrySchema = v.object({
