@@ -23,6 +23,8 @@ export interface HostileEndpoint {
   caPath: string;
   /** Requests seen, as "METHOD scheme path". */
   seen: string[];
+  /** performance.now() when the first request arrived: when the client's run began its work. */
+  firstRequestAt(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -67,10 +69,12 @@ export async function startHostileEndpoint(handler: Handler): Promise<HostileEnd
   const dev = await devCertificate(dir, []);
   const sockets = new Set<Socket>();
   const seen: string[] = [];
+  let firstAt: number | undefined;
   const ports = { tlsPort: 0, plainPort: 0 };
   const wrap =
     (scheme: 'http' | 'https') =>
     (req: IncomingMessage, res: ServerResponse): void => {
+      firstAt ??= performance.now();
       seen.push(`${req.method} ${scheme} ${req.url}`);
       handler(req, res, { ...ports, scheme });
     };
@@ -95,6 +99,7 @@ export async function startHostileEndpoint(handler: Handler): Promise<HostileEnd
     ...ports,
     caPath: dev.caPath,
     seen,
+    firstRequestAt: () => firstAt,
     close: async () => {
       for (const sock of sockets) sock.destroy();
       await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));

@@ -10,6 +10,8 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   elapsedMs: number;
+  /** performance.now() when the child had exited. */
+  exitedAt: number;
   maxRssKb: number;
 }
 
@@ -42,7 +44,8 @@ export async function runCli(args: string[], killAfterMs = 30_000): Promise<CliR
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   clearTimeout(killer);
   clearInterval(sampler);
-  const elapsedMs = performance.now() - startedAt;
+  const exitedAt = performance.now();
+  const elapsedMs = exitedAt - startedAt;
   let maxRssKb = sampledRssKb;
   try {
     maxRssKb = Math.max(sampledRssKb, Number(readFileSync(rssFile, 'utf8')));
@@ -50,7 +53,7 @@ export async function runCli(args: string[], killAfterMs = 30_000): Promise<CliR
     // Killed before exit: only the sampled figure.
   }
   rmSync(dir, { recursive: true, force: true });
-  return { code, stdout, stderr, elapsedMs, maxRssKb };
+  return { code, stdout, stderr, elapsedMs, exitedAt, maxRssKb };
 }
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the bidi overrides and isolates. */
