@@ -8,7 +8,17 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ESCAPES, startHostileEndpoint, type Handler, type HostileEndpoint } from './hostile-endpoint.js';
-import { drippingInfo, endlessInfo, escapingEndpoint, silentInfo, stalledDigestHead, stalledTransfer } from './hostile-handlers.js';
+import {
+  drippingInfo,
+  endlessInfo,
+  escapingEndpoint,
+  silentInfo,
+  silentLocate,
+  stalledDigestHead,
+  stalledNdt7Locate,
+  stalledNdt7Upgrade,
+  stalledTransfer,
+} from './hostile-handlers.js';
 import { CONTROL_CHARACTERS, runCli, type CliRun } from './run-cli.js';
 
 const MAX_SECONDS = 3;
@@ -91,6 +101,32 @@ describe('the CLI against a hostile endpoint', () => {
     const result = JSON.parse(r.stdout);
     expect(result.verdict).toBe('failed');
     expect(result.error).toMatch(/time limit of 3000 ms/);
+  });
+});
+
+describe('run mlab against a hostile locate service or ndt7 server', () => {
+  const runMlab = (e: HostileEndpoint, extra: string[] = []) =>
+    runCli(['run', 'mlab', '--accept-mlab-policy', '--locate-url', `http://127.0.0.1:${e.plainPort}/v2/nearest/ndt/ndt7`, '--ca', e.caPath, '--max-seconds', String(MAX_SECONDS), ...extra]);
+
+  it('ends a locate request that never answers at --max-seconds with exit 3', async () => {
+    ep = await startHostileEndpoint(silentLocate);
+    const r = await runMlab(ep);
+    expect(r.code).toBe(3);
+    expectInTime(r);
+    expect(r.stdout).toMatch(/^FAILED: cannot reach the locate service at .*: GET .*: no complete answer within the run's time limit of 3000 ms/);
+    expectClean(r);
+  });
+
+  it('ends an ndt7 WebSocket that never sends at --max-seconds, and names the server clean', async () => {
+    ep = await startHostileEndpoint(stalledNdt7Locate, stalledNdt7Upgrade());
+    const r = await runMlab(ep, ['--json']);
+    expect(ep.seen.some((s) => s.startsWith('UPGRADE'))).toBe(true);
+    expect(r.code).toBe(3);
+    expectInTime(r);
+    expectClean(r);
+    const result = JSON.parse(r.stdout);
+    expect(result.error).toMatch(/^ndt7 download from wss?:\/\/127\.0\.0\.1:\d+\/ndt\/v7\/download was cancelled after \d+ ms at 0 kB: the run's time limit of 3000 ms ran out$/);
+    expect(result.mlab.serversTried[0].machine).toBe('mlab1-evilYOUR ISP IS THROTTLING');
   });
 });
 

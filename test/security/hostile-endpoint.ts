@@ -10,12 +10,22 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { devCertificate } from '../../src/server/dev-ca.js';
 
 /** What a hostile terminal payload looks like: retitle, clear, move, bidi override, bell. */
 export const ESCAPES = '\x1b]0;pwned\x07\x1b[2J\x1b[H\x1b[31mYOUR ISP IS THROTTLING\x1b[0m\u202e\x9b6n\r\x08';
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: { tlsPort: number; plainPort: number; scheme: 'http' | 'https' }) => void;
+export interface HostileContext {
+  tlsPort: number;
+  plainPort: number;
+  scheme: 'http' | 'https';
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: HostileContext) => void;
+
+/** What to do with a WebSocket upgrade request (ndt7), if anything. */
+export type UpgradeHandler = (req: IncomingMessage, socket: Duplex, head: Buffer, ctx: HostileContext) => void;
 
 export interface HostileEndpoint {
   tlsPort: number;
@@ -64,7 +74,7 @@ export function sendZeros(res: ServerResponse, bytes: number, mbps?: number): vo
   step();
 }
 
-export async function startHostileEndpoint(handler: Handler): Promise<HostileEndpoint> {
+export async function startHostileEndpoint(handler: Handler, upgrade?: UpgradeHandler): Promise<HostileEndpoint> {
   const dir = mkdtempSync(join(tmpdir(), 'ttd-hostile-'));
   const dev = await devCertificate(dir, []);
   const sockets = new Set<Socket>();
@@ -90,6 +100,14 @@ export async function startHostileEndpoint(handler: Handler): Promise<HostileEnd
       sockets.add(sock);
       sock.on('close', () => sockets.delete(sock));
     });
+    const scheme = s === tls ? 'https' : 'http';
+    if (upgrade) {
+      s.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        firstAt ??= performance.now();
+        seen.push(`UPGRADE ${scheme} ${req.url}`);
+        upgrade(req, socket, head, { ...ports, scheme });
+      });
+    }
     s.listen(0, '127.0.0.1');
     await once(s, 'listening');
   }

@@ -1,5 +1,6 @@
 // The hostile behaviours the client suite runs the CLI against, one handler each.
-import type { Handler } from './hostile-endpoint.js';
+import { WebSocketServer } from 'ws';
+import type { Handler, UpgradeHandler } from './hostile-endpoint.js';
 import { ESCAPES, infoBody, payloadBytes, sendZeros } from './hostile-endpoint.js';
 
 const path = (url = '/') => new URL(url, 'http://x').pathname;
@@ -66,4 +67,38 @@ export function escapingEndpoint(opts: { via?: boolean } = {}): Handler {
     if (req.method === 'HEAD') return void res.end();
     sendZeros(res, payloadBytes(req));
   };
+}
+
+/** M-Lab's locate API that never answers. */
+export const silentLocate: Handler = () => undefined;
+
+/**
+ * A locate API that answers one server on this endpoint's ports, named with escape sequences,
+ * whose ndt7 WebSockets open (with the ndt7 subprotocol) and then never send a message.
+ */
+export const stalledNdt7Locate: Handler = (req, res, ctx) => {
+  if (!path(req.url).startsWith('/v2/nearest/ndt/ndt7')) return void res.writeHead(404).end();
+  const machine = `mlab1-evil${ESCAPES}`;
+  const url = (scheme: string, port: number, p: string) => `${scheme}://127.0.0.1:${port}${p}?access_token=x`;
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify({
+      results: [
+        {
+          machine,
+          location: { city: `Nowhere${ESCAPES}`, country: 'ZZ' },
+          urls: {
+            'ws:///ndt/v7/download': url('ws', ctx.plainPort, '/ndt/v7/download'),
+            'wss:///ndt/v7/download': url('wss', ctx.tlsPort, '/ndt/v7/download'),
+          },
+        },
+      ],
+    }),
+  );
+};
+
+/** Accepts the ndt7 upgrade and then sends nothing, ever. */
+export function stalledNdt7Upgrade(): UpgradeHandler {
+  const server = new WebSocketServer({ noServer: true, handleProtocols: () => 'net.measurementlab.ndt.v7' });
+  return (req, socket, head) => server.handleUpgrade(req, socket, head, () => undefined);
 }
