@@ -280,6 +280,9 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     const onAbort = () => {
       // The run's deadline aborts with a reason that carries its numbers: keep them.
       const reason: unknown = req.signal?.reason;
+      // A test already closing has measured all it will: the deadline only cuts the wait for
+      // the server's Close (a user's cancel still cancels).
+      if (closingAt >= 0 && reason instanceof MeasureError && reason.kind === 'timeout') return finish();
       const why = reason instanceof MeasureError ? `: ${reason.message}` : '';
       finish(new Ndt7Error('aborted', `${what} was cancelled after ${Math.round(clock.now() - createdAt)} ms at ${kB(countedBytes)}${why}`, 'test'));
     };
