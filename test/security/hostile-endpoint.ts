@@ -31,6 +31,8 @@ export interface HostileEndpoint {
   tlsPort: number;
   plainPort: number;
   caPath: string;
+  /** Where its development CA lives (pass it to the next endpoint to share the CA). */
+  certDir: string;
   /** Requests seen, as "METHOD scheme path". */
   seen: string[];
   /** performance.now() when the first request arrived: when the client's run began its work. */
@@ -74,8 +76,9 @@ export function sendZeros(res: ServerResponse, bytes: number, mbps?: number): vo
   step();
 }
 
-export async function startHostileEndpoint(handler: Handler, upgrade?: UpgradeHandler): Promise<HostileEndpoint> {
-  const dir = mkdtempSync(join(tmpdir(), 'ttd-hostile-'));
+/** `certDir`: a directory whose development CA to reuse, so one trusted CA serves several endpoints. */
+export async function startHostileEndpoint(handler: Handler, upgrade?: UpgradeHandler, certDir?: string): Promise<HostileEndpoint> {
+  const dir = certDir ?? mkdtempSync(join(tmpdir(), 'ttd-hostile-'));
   const dev = await devCertificate(dir, []);
   const sockets = new Set<Socket>();
   const seen: string[] = [];
@@ -116,6 +119,7 @@ export async function startHostileEndpoint(handler: Handler, upgrade?: UpgradeHa
   return {
     ...ports,
     caPath: dev.caPath,
+    certDir: dir,
     seen,
     firstRequestAt: () => firstAt,
     close: async () => {
