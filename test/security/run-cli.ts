@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CliRun {
   code: number | null;
@@ -15,7 +16,7 @@ export interface CliRun {
   maxRssKb: number;
 }
 
-const PROBE = join(import.meta.dirname, 'rss-probe.mjs');
+const PROBE = fileURLToPath(new URL('rss-probe.mjs', import.meta.url));
 
 /** Kills the child after `killAfterMs` so a hanging client fails the test instead of hanging it. */
 export async function runCli(args: string[], killAfterMs = 30_000): Promise<CliRun> {
