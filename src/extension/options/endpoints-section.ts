@@ -36,7 +36,7 @@ async function renderList(list: HTMLElement, ctx: OptionsContext): Promise<void>
   );
 }
 
-async function removeEndpoint(e: EndpointRef, ctx: OptionsContext): Promise<void> {
+export async function removeEndpoint(e: EndpointRef, ctx: OptionsContext): Promise<void> {
   const settings = await ctx.store.settings();
   const customEndpoints = settings.customEndpoints.filter((c) => c.id !== e.id);
   await ctx.store.saveSettings({
@@ -47,7 +47,7 @@ async function removeEndpoint(e: EndpointRef, ctx: OptionsContext): Promise<void
   await releaseHostPermission(ctx.permissions, e.url, allEndpoints(ctx.defaults, customEndpoints));
 }
 
-async function addEndpoint(
+export async function addEndpoint(
   root: string,
   granted: Promise<boolean>,
   heldBefore: Promise<string[]>,
