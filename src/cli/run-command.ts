@@ -66,7 +66,8 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
   const limitMs = args.maxSeconds * 1000;
   const deadline = startRunDeadline(nodeClock, limitMs);
   const io = nodeFetch({ caFile: args.ca, insecure: args.insecure }, limitMs);
-  const fetch = deadlineFetch(io.fetch, deadline);
+  // Ctrl-C reaches every request too, /info included.
+  const fetch = deadlineFetch(io.fetch, deadline, { cancel: signal });
   try {
     const result = args.url === 'mlab' ? await runMlab(args, fetch, deadline, signal) : await runMeasurement(
       {

@@ -118,6 +118,11 @@ async function readCapped(reader: ReaderLike, what: string, maxBytes: number): P
 export interface DeadlineFetchOptions {
   /** Cap on a body read whole through text(); default MAX_WHOLE_BODY_BYTES. */
   maxWholeBodyBytes?: number;
+  /**
+   * The run's own cancel (Ctrl-C, the popup's Cancel), tied to every request too: the core
+   * does not hand its signal to every request it makes (the /info read has none).
+   */
+  cancel?: AbortSignal;
 }
 
 /**
@@ -131,8 +136,8 @@ export function deadlineFetch(fetch: FetchLike, deadline: RunDeadline, opts: Dea
   return async (url, init) => {
     const what = `${init.method ?? 'GET'} ${url}`;
     let received = 0;
-    const link = anySignal([init.signal, deadline.signal]);
-    const why = () => (deadline.signal.aborted ? deadlineError(deadline, what, received) : (init.signal?.reason ?? link.signal.reason));
+    const link = anySignal([init.signal, opts.cancel, deadline.signal]);
+    const why = () => (deadline.signal.aborted ? deadlineError(deadline, what, received) : link.signal.reason);
     if (link.signal.aborted) throw why();
     const aborted = rejectOnAbort(link.signal, why);
     let res: ResponseLike;

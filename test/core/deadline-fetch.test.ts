@@ -201,6 +201,17 @@ describe('deadlineFetch', () => {
     d.dispose();
   });
 
+  it("ends every request on the run's own cancel, one given no signal of its own included", async () => {
+    const d = startRunDeadline(clock, 5000);
+    const cancel = new AbortController();
+    const { fetch, calls } = innerFetch();
+    const pending = deadlineFetch(fetch, d, { cancel: cancel.signal })('https://endpoint.test/info', {});
+    cancel.abort(new Error('interrupted'));
+    await expect(pending).rejects.toThrow('interrupted');
+    expect(calls[0]!.signal!.aborted).toBe(true);
+    d.dispose();
+  });
+
   it('answers text() of a body-less response (HEAD) from the inner response', async () => {
     const d = startRunDeadline(clock, 5000);
     const res = await deadlineFetch(innerFetch(() => response(null, '')).fetch, d)('https://endpoint.test/payload', { method: 'HEAD' });

@@ -263,6 +263,16 @@ describe('RunController: a stuck run', () => {
     expect(t.timers.pending.every((x) => x.cancelled)).toBe(true);
   });
 
+  it("ends the measurement's requests on cancel, one given no signal of its own included", async () => {
+    const never: FetchLike = () => new Promise(() => undefined);
+    const t = setup(undefined, (signal, onProgress) => ({ signal, onProgress, fetch: never }) as unknown as RunDeps);
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const info = t.calls[0]!.deps.fetch('https://endpoint.test/info', { method: 'GET' });
+    t.controller.cancel();
+    await expect(info).rejects.toThrow('cancelled by the user');
+  });
+
   it("holds the measurement's fetch to the run's deadline", async () => {
     vi.useFakeTimers();
     try {

@@ -94,6 +94,23 @@ describe('the CLI against a hostile endpoint', () => {
     expectEndedByDeadline(r, /^FAILED: GET https:\/\/127\.0\.0\.1:\d+\/payload\?bytes=\d+.*: no complete answer/);
   });
 
+  it('ends a silent /info at once on Ctrl-C (SIGINT), long before --max-seconds', async () => {
+    ep = await startHostileEndpoint(silentInfo);
+    const e = ep;
+    let interruptedAt = 0;
+    const r = await runCli(['run', `https://127.0.0.1:${e.tlsPort}`, '--ca', e.caPath, '--max-seconds', '20'], 30_000, (child) => {
+      const poll = setInterval(() => {
+        if (e.firstRequestAt() === undefined) return;
+        clearInterval(poll);
+        interruptedAt = performance.now();
+        child.kill('SIGINT');
+      }, 20);
+    });
+    expect(r.code).toBe(3);
+    expect(r.exitedAt - interruptedAt).toBeLessThan(GRACE_MS);
+    expect(r.stdout).toMatch(/^FAILED: cannot reach https:\/\/127\.0\.0\.1:\d+\/info: interrupted/);
+  });
+
   it('ends at --max-seconds in --json mode too, with the reason in the Result', async () => {
     const r = await runAgainst(silentInfo, ['--json']);
     expect(r.code).toBe(3);

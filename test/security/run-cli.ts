@@ -1,6 +1,6 @@
 // Runs the real built CLI (dist/cli.js, `node build.mjs`) as a child process and reports what a
 // user would see: exit code, stdout, stderr, wall time, and the peak RSS (rss-probe.mjs).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ export interface CliRun {
 const PROBE = fileURLToPath(new URL('rss-probe.mjs', import.meta.url));
 
 /** Kills the child after `killAfterMs` so a hanging client fails the test instead of hanging it. */
-export async function runCli(args: string[], killAfterMs = 30_000): Promise<CliRun> {
+export async function runCli(args: string[], killAfterMs = 30_000, onSpawn?: (child: ChildProcess) => void): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), 'ttd-rss-'));
   const rssFile = join(dir, 'rss');
   const startedAt = performance.now();
@@ -31,6 +31,7 @@ export async function runCli(args: string[], killAfterMs = 30_000): Promise<CliR
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  onSpawn?.(child);
   const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   // Sampled too, for a child that had to be killed (then rss-probe writes nothing).
   let sampledRssKb = 0;

@@ -177,7 +177,9 @@ export class RunController {
         budgetBytes: settings.runBudgetMb * 1e6,
         maxDurationMs: limitMs,
       };
-      const measured = this.deps.measure({ ...deps, fetch: deadlineFetch(deps.fetch, deadline) }, opts, state.endpoint, deadline);
+      // The popup's Cancel reaches every request too, /info included.
+      const fetch = deadlineFetch(deps.fetch, deadline, { cancel: running.controller.signal });
+      const measured = this.deps.measure({ ...deps, fetch }, opts, state.endpoint, deadline);
       return await Promise.race([measured, watchdog]);
     } finally {
       cancelWatchdog();
