@@ -1,8 +1,17 @@
 // Command-line parsing for `tls-throttle run` and `tls-throttle serve` (docs/architecture.md, "Contracts").
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  /** false for a mistake the usage text does not help with (a missing file): one line is enough. */
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
+}
 
 export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
@@ -133,4 +142,44 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
     };
   }
   throw new UsageError(`unknown command "${command}"`);
+}
+
+/** A CA bundle or a certificate is a few hundred kB at most (the system's bundle is ~220 kB). */
+export const MAX_PEM_FILE_BYTES = 10 * 1024 * 1024;
+
+function pemFile(option: string, path: string | undefined): void {
+  if (path === undefined) return;
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile()) throw new UsageError(`--${option} ${path}: not a regular file`, false);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new UsageError(`--${option} ${path}: ${why}`, false);
+  }
+  if (size > MAX_PEM_FILE_BYTES) throw new UsageError(`--${option} ${path}: ${size} bytes is too large for a PEM file (at most ${MAX_PEM_FILE_BYTES})`, false);
+}
+
+/**
+ * The file arguments, checked before anything runs: a missing --ca is a usage error (exit 2,
+ * one line), not a stack trace from deep inside the first request.
+ */
+export function checkFileArgs(args: RunArgs | ServeArgs): void {
+  if (args.command === 'run') pemFile('ca', args.ca);
+  else {
+    pemFile('cert', args.cert);
+    pemFile('key', args.key);
+    if (args.dataDir !== undefined) {
+      let isDir = true;
+      try {
+        isDir = statSync(args.dataDir).isDirectory();
+      } catch {
+        // Missing: the server makes it.
+      }
+      if (!isDir) throw new UsageError(`--data-dir ${args.dataDir}: not a directory`, false);
+    }
+  }
 }

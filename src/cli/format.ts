@@ -1,6 +1,21 @@
 // The verdict in plain words for people at a terminal.
+import { safeText, safeTextDeep } from '../core/safe-text.js';
 import type { Result } from '../core/types.js';
 import { errorText, noteText } from './note-text.js';
+
+/**
+ * The cap on one message at the output edge. Network text was already cut to a few hundred
+ * characters where it entered a message (core/safe-text.ts); this pass is the last one before
+ * a terminal, and only needs room for our own longest messages (a list of M-Lab servers tried).
+ */
+export const OUTPUT_TEXT_MAX_CHARS = 2000;
+
+const printable = (text: string) => safeText(text, OUTPUT_TEXT_MAX_CHARS);
+
+/** The Result as --json prints it: every string in it free of control characters. */
+export function printableResult(r: Result): Result {
+  return safeTextDeep(r, OUTPUT_TEXT_MAX_CHARS);
+}
 
 const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : 'n/a');
 
@@ -18,7 +33,7 @@ export function headline(r: Result): string {
     case 'interfered':
       return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
     case 'failed':
-      return `FAILED: ${r.error ? errorText(r.error) : 'the measurement did not complete'}`;
+      return `FAILED: ${r.error ? printable(errorText(r.error)) : 'the measurement did not complete'}`;
   }
 }
 
@@ -34,16 +49,16 @@ export function formatHuman(r: Result): string {
   if (r.cause) lines.push(`Cause: ${CAUSES[r.cause]}.`);
   if (r.shaping) {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
-    lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${r.shaping.leg}${burst}.`);
+    lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${printable(r.shaping.leg)}${burst}.`);
   }
-  if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${errorText(r.error)}`);
+  if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${printable(errorText(r.error))}`);
   for (const leg of r.legs) {
-    if (leg.transfers.length) lines.push(`  ${leg.id.padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
+    if (leg.transfers.length) lines.push(`  ${printable(leg.id).padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
   }
   lines.push(
     `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
   );
-  for (const w of r.warnings) lines.push(`Note: ${noteText(w)}`);
+  for (const w of r.warnings) lines.push(`Note: ${printable(noteText(w))}`);
   if (r.verdict === 'tls-throttled' || r.verdict === 'no-difference') {
     lines.push('One test is one moment on one path: repeat it at other times before drawing conclusions.');
   }

@@ -1,5 +1,7 @@
 // tls-throttle: the same measurement as the extension, from Node.
-import { parseCli, USAGE, UsageError } from './args.js';
+import { checkFileArgs, parseCli, USAGE, UsageError } from './args.js';
+import { safeText } from '../core/safe-text.js';
+import { OUTPUT_TEXT_MAX_CHARS } from './format.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -7,9 +9,13 @@ async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseCli(argv);
+    if (args.command !== 'help') checkFileArgs(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`tls-throttle: ${err.message}\n\n${USAGE}\n`);
+      // Line by line: the M-Lab consent text is several lines; an argument may hold anything.
+      const message = err.message.split('\n').map((l) => safeText(l, OUTPUT_TEXT_MAX_CHARS)).join('\n');
+      const line = `tls-throttle: ${message}\n`;
+      process.stderr.write(err.showUsage ? `${line}\n${USAGE}\n` : line);
       return 2;
     }
     throw err;

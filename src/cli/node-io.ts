@@ -12,6 +12,14 @@ export interface TlsTrust {
   insecure?: boolean;
 }
 
+/**
+ * undici waits 300 s for headers and 300 s between body chunks by default (its Agent's
+ * headersTimeout and bodyTimeout): far past any run's limit. A run's pools wait no longer
+ * than the run may last; the run's deadline (core/deadline-fetch.ts) aborts sooner still.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
 function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }): ReaderLike {
   const it = body[Symbol.asyncIterator]();
   return {
@@ -25,10 +33,14 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
   };
 }
 
-export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Promise<void> } {
+export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): { fetch: FetchLike; close: () => Promise<void> } {
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
+  const timeoutMs = Math.max(1, Math.ceil(requestTimeoutMs));
+  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
+  const connect = { ca, rejectUnauthorized: !trust.insecure, timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS) };
   const agent = new Agent({
-    connect: { ca, rejectUnauthorized: !trust.insecure },
+    connect,
+    ...timeouts,
     // One connection per origin carries all of a leg's transfers, one after another, as a
     // browser's would: shaping that starts after some megabytes in one flow then shows. With
     // more allowed, undici opened a second connection when the next request came before it had
@@ -39,7 +51,7 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
   // undici closes a connection after a HEAD (servers that send a body anyway would corrupt
   // the next response), so the digest HEADs get connections of their own: on the legs' pool
   // each one cut a leg's flow in the lab, and its 7 MB-per-flow shaper never engaged.
-  const headAgent = new Agent({ connect: { ca, rejectUnauthorized: !trust.insecure } });
+  const headAgent = new Agent({ connect, ...timeouts });
   const fetch: FetchLike = async (url, init) => {
     const res = await request(url, {
       method: init.method ?? 'GET',
@@ -67,7 +79,9 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
     if (init.method === 'HEAD') await res.body.dump();
     return response;
   };
-  return { fetch, close: async () => void (await Promise.all([agent.close(), headAgent.close()])) };
+  // destroy, not close: close waits for requests in flight, and a run that ended at its
+  // deadline may have left one with a peer that never answers.
+  return { fetch, close: async () => void (await Promise.all([agent.destroy(), headAgent.destroy()])) };
 }
 
 export function nodeHasher(): Hasher {

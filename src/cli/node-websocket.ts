@@ -3,6 +3,7 @@
 // random, so it would cost CPU and measure nothing).
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
+import { NDT7_MAX_MESSAGE_BYTES } from '../core/ndt7/protocol.js';
 import type { WebSocketFactory, WebSocketLike } from '../core/ndt7/websocket.js';
 import type { TlsTrust } from './node-io.js';
 
@@ -14,6 +15,8 @@ export function nodeWebSocketFactory(trust: TlsTrust = {}): WebSocketFactory {
       ca,
       rejectUnauthorized: !trust.insecure,
       handshakeTimeout: 10_000,
+      // ws accepts 100 MiB messages by default; ndt7's largest is 16 MiB (protocol.ts).
+      maxPayload: NDT7_MAX_MESSAGE_BYTES + 1024,
       headers: { 'user-agent': 'tls-throttle-detector' },
     });
     // ws's own events carry the HTTP status of a refused upgrade ("Unexpected server response:

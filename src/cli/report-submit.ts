@@ -5,12 +5,42 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { buildReport, CUSTOM_ENDPOINT, type Report, type ReportMeta } from '../core/report.js';
+import { MAX_WHOLE_BODY_BYTES } from '../core/deadline-fetch.js';
+import { safeText } from '../core/safe-text.js';
 import type { Result } from '../core/types.js';
+import { OUTPUT_TEXT_MAX_CHARS } from './format.js';
 
 declare const __VERSION__: string;
 declare const __DEFAULT_ENDPOINTS__: Array<{ id: string; url: string }>;
 
 export const REPORT_TIMEOUT_MS = 10_000;
+/**
+ * The report is sent after the run, within what is left of the run's time limit; a run that
+ * used all of it still gets this long, so the CLI ends at most this much after --max-seconds.
+ */
+export const REPORT_MIN_TIMEOUT_MS = 2_000;
+
+/** How long the report may take, given what is left of the run's deadline. */
+export function reportTimeoutMs(remainingMs: number): number {
+  return Math.min(REPORT_TIMEOUT_MS, Math.max(REPORT_MIN_TIMEOUT_MS, Math.round(remainingMs)));
+}
+
+/** The collector's answer, read to at most `maxBytes` (an error page has no business being longer). */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, maxBytes: number): Promise<{ text: string; cut: boolean }> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    const room = maxBytes - total;
+    if (chunk.length > room) {
+      chunks.push(chunk.subarray(0, room));
+      body.destroy();
+      return { text: Buffer.concat(chunks).toString('utf8'), cut: true };
+    }
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), cut: false };
+}
 
 export function osFamily(platform: NodeJS.Platform): ReportMeta['client']['os'] {
   switch (platform) {
@@ -76,7 +106,11 @@ export async function postReport(url: string, report: Report, trust: { ca?: stri
   try {
     const target = new URL(url);
     if (target.protocol !== 'https:' && target.protocol !== 'http:') return { ok: false, message: `${url} is not an http(s) URL` };
-    agent = new Agent({ connect: { ca: trust.ca, rejectUnauthorized: !trust.insecure } });
+    agent = new Agent({
+      connect: { ca: trust.ca, rejectUnauthorized: !trust.insecure, timeout: timeoutMs },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
     const res = await request(target, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -84,21 +118,22 @@ export async function postReport(url: string, report: Report, trust: { ca?: stri
       dispatcher: agent,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const text = await res.body.text();
+    const { text, cut } = await readCapped(res.body, MAX_WHOLE_BODY_BYTES);
     if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, status: res.statusCode };
-    let detail = text.slice(0, 200);
+    // The collector's words are network text: quoted only once made safe and short.
+    let detail: unknown = text;
     try {
-      detail = (JSON.parse(text) as { error?: string }).error ?? detail;
+      if (!cut) detail = (JSON.parse(text) as { error?: unknown }).error ?? text;
     } catch {
       // Not JSON: the start of the body says enough.
     }
-    return { ok: false, message: `the collector answered ${res.statusCode}: ${detail}` };
+    return { ok: false, message: `the collector answered ${res.statusCode}: ${safeText(detail)}` };
   } catch (err) {
     const e = err as Error & { code?: string };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.code ? `${e.code} ` : ''}${e.message}`;
+    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.code ? `${e.code} ` : ''}${safeText(e.message)}`;
     return { ok: false, message: reason };
   } finally {
-    await agent?.close().catch(() => undefined);
+    await agent?.destroy().catch(() => undefined);
   }
 }
 
@@ -108,17 +143,20 @@ export async function submitRunReport(
   url: string,
   trust: { caFile?: string; insecure: boolean },
   stderr: { write(s: string): unknown },
+  timeoutMs = REPORT_TIMEOUT_MS,
 ): Promise<boolean> {
+  // Even with --json, stderr may be a terminal: every line leaves through safeText.
+  const say = (line: string) => stderr.write(`${safeText(line, OUTPUT_TEXT_MAX_CHARS)}\n`);
   let report: Report;
   let ca: string | undefined;
   try {
     report = cliReport(result, Date.now());
     ca = trust.caFile ? await readFile(trust.caFile, 'utf8') : undefined;
   } catch (err) {
-    stderr.write(`Report not sent: ${(err as Error).message}\n`);
+    say(`Report not sent: ${(err as Error).message}`);
     return false;
   }
-  const outcome = await postReport(url, report, { ca, insecure: trust.insecure });
-  stderr.write(outcome.ok ? `Report sent to ${url} (${outcome.status}).\n` : `Report not sent to ${url}: ${outcome.message}\n`);
+  const outcome = await postReport(url, report, { ca, insecure: trust.insecure }, timeoutMs);
+  say(outcome.ok ? `Report sent to ${url} (${outcome.status}).` : `Report not sent to ${url}: ${outcome.message}`);
   return outcome.ok;
 }

@@ -1,12 +1,14 @@
+import { anySignal, deadlineFetch, deadlineWebSocket, startRunDeadline, type RunDeadline } from '../core/deadline-fetch.js';
+import type { FetchLike } from '../core/io.js';
 import { runNdt7Measurement } from '../core/ndt7/run.js';
 import { runMeasurement } from '../core/runner.js';
 import type { Progress, Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
-import { formatHuman } from './format.js';
+import { formatHuman, printableResult } from './format.js';
 import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
 import { nodeWebSocketFactory } from './node-websocket.js';
-import { submitRunReport } from './report-submit.js';
+import { reportTimeoutMs, submitRunReport } from './report-submit.js';
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -30,39 +32,53 @@ export interface RunOutcome {
 }
 
 /** `run mlab`: the same verdict from M-Lab's ndt7 servers (ws:// against wss://). */
-function runMlab(args: RunArgs, fetch: ReturnType<typeof nodeFetch>['fetch'], signal?: AbortSignal): Promise<Result> {
+async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, signal?: AbortSignal): Promise<Result> {
   process.stderr.write('M-Lab publishes the data of this test, your IP address included (accepted with --accept-mlab-policy).\n');
-  return runNdt7Measurement(
-    {
-      fetch,
-      webSocket: nodeWebSocketFactory({ caFile: args.ca, insecure: args.insecure }),
-      clock: nodeClock,
-      random: Math.random,
-      clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-      signal,
-      onProgress: args.json ? undefined : progressPrinter(process.stderr, "Asking M-Lab's locate service for nearby servers..."),
-    },
-    {
-      locateUrl: args.locateUrl,
-      clientVersion: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
-      diagnose: args.diagnose ? 'always' : 'auto',
-      budgetBytes: args.budgetMb * 1e6,
-      maxDurationMs: args.maxSeconds * 1000,
-    },
-  );
+  // The ndt7 tests listen to the run's signal: at the deadline each ends with its reason.
+  const linked = anySignal([signal, deadline.signal]);
+  try {
+    return await runNdt7Measurement(
+      {
+        fetch,
+        webSocket: deadlineWebSocket(nodeWebSocketFactory({ caFile: args.ca, insecure: args.insecure }), deadline),
+        clock: nodeClock,
+        random: Math.random,
+        clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
+        signal: linked.signal,
+        deadline,
+        onProgress: args.json ? undefined : progressPrinter(process.stderr, "Asking M-Lab's locate service for nearby servers..."),
+      },
+      {
+        locateUrl: args.locateUrl,
+        clientVersion: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
+        diagnose: args.diagnose ? 'always' : 'auto',
+        budgetBytes: args.budgetMb * 1e6,
+        maxDurationMs: args.maxSeconds * 1000,
+      },
+    );
+  } finally {
+    linked.unlink();
+  }
 }
 
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
-  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure });
+  // One deadline for every request of the run, /info to the last transfer: --max-seconds is
+  // a promise to the user whatever the endpoint or the path does (core/deadline-fetch.ts).
+  const limitMs = args.maxSeconds * 1000;
+  const deadline = startRunDeadline(nodeClock, limitMs);
+  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure }, limitMs);
+  // Ctrl-C reaches every request too, /info included.
+  const fetch = deadlineFetch(io.fetch, deadline, { cancel: signal });
   try {
-    const result = args.url === 'mlab' ? await runMlab(args, io.fetch, signal) : await runMeasurement(
+    const result = args.url === 'mlab' ? await runMlab(args, fetch, deadline, signal) : await runMeasurement(
       {
-        fetch: io.fetch,
+        fetch,
         clock: nodeClock,
         hasher: nodeHasher,
         random: Math.random,
         clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
         signal,
+        deadline,
         onProgress: args.json ? undefined : progressPrinter(process.stderr),
       },
       {
@@ -74,12 +90,16 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
         maxDurationMs: args.maxSeconds * 1000,
       },
     );
-    if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    // Whatever text in it came from the network, nothing reaches the terminal raw.
+    if (args.json) process.stdout.write(`${JSON.stringify(printableResult(result))}\n`);
     else process.stdout.write(`${formatHuman(result)}\n`);
     // After the output, and whatever it gives, the exit code below stays the run's.
-    if (args.report) await submitRunReport(result, args.report, { caFile: args.ca, insecure: args.insecure }, process.stderr);
+    if (args.report) {
+      await submitRunReport(result, args.report, { caFile: args.ca, insecure: args.insecure }, process.stderr, reportTimeoutMs(deadline.remainingMs()));
+    }
     return { result, exitCode: result.verdict === 'failed' ? 3 : 0 };
   } finally {
+    deadline.dispose();
     await io.close();
   }
 }

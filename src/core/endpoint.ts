@@ -1,5 +1,6 @@
 // Finding out what an endpoint offers, and building the URLs of each leg.
 import { MeasureError } from './errors.js';
+import { safeText } from './safe-text.js';
 import type { FetchLike } from './io.js';
 import type { LegSpec, PayloadKind } from './types.js';
 
@@ -85,7 +86,7 @@ export async function resolveTarget(fetch: FetchLike, rawUrl: string, opts: Reso
   } catch (err) {
     if (err instanceof MeasureError) throw err;
     const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    throw new MeasureError('unreachable', `cannot reach ${infoUrl}: ${detail}`);
+    throw new MeasureError('unreachable', `cannot reach ${infoUrl}: ${safeText(detail)}`);
   }
   let info: unknown;
   try {
@@ -96,6 +97,8 @@ export async function resolveTarget(fetch: FetchLike, rawUrl: string, opts: Reso
   if (!isEndpointInfo(info)) {
     throw new MeasureError('bad-endpoint', `${infoUrl} is not a TLS Throttle Detector endpoint`);
   }
+  // The version is shown to the user (options page) and is the endpoint's own words.
+  info.version = safeText(typeof info.version === 'string' ? info.version : '', 80);
   const ports = info.ports.length ? info.ports : [Number(url.port || defaultPort(url.protocol))];
   const tlsPort = opts.httpsPort ?? pickTlsPort(ports, url);
   const plainPort = opts.httpPort ?? pickPlainPort(ports, tlsPort);

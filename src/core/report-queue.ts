@@ -21,6 +21,7 @@
 //   after a run: await queue.add(buildReport(result, meta)); then flush() and set an alarm at
 //   summary.nextWakeMs; on that alarm and on start-up, flush() again; on withdrawal, clear().
 import { validateReport, type Report } from './report.js';
+import { safeText } from './safe-text.js';
 
 export const QUEUE_SCHEMA_VERSION = 1;
 export const QUICK_RETRY_DELAYS_MS = [2_000, 10_000] as const;
@@ -29,6 +30,8 @@ export const MAX_BACKOFF_MS = 24 * 3600_000;
 export const MAX_QUEUE_AGE_MS = 7 * 24 * 3600_000;
 export const MAX_PENDING = 50;
 export const MAX_SENT_HISTORY = 20;
+/** A failed try's reason as stored and shown: a collector's words never at any length. */
+export const MAX_ERROR_CHARS = 300;
 const JITTER = 0.1;
 
 export interface PendingReport {
@@ -126,7 +129,7 @@ export function recordOutcome(
   if (outcome.kind === 'rejected') return { ...state, pending: others };
   const attempts = entry.attempts + 1;
   const delayMs = Math.max(retryDelayMs(attempts, random), Math.min(outcome.retryAfterMs ?? 0, MAX_BACKOFF_MS));
-  const updated: PendingReport = { ...entry, attempts, nextAttemptMs: nowMs + delayMs, lastError: outcome.error };
+  const updated: PendingReport = { ...entry, attempts, nextAttemptMs: nowMs + delayMs, lastError: safeText(outcome.error, MAX_ERROR_CHARS) };
   return { ...state, pending: state.pending.map((p) => (p === entry ? updated : p)) };
 }
 
@@ -149,7 +152,7 @@ export function parseQueueState(stored: unknown): QueueState {
       queuedMs: p.queuedMs,
       attempts: p.attempts as number,
       nextAttemptMs: p.nextAttemptMs,
-      ...(typeof p.lastError === 'string' ? { lastError: p.lastError } : {}),
+      ...(typeof p.lastError === 'string' ? { lastError: safeText(p.lastError, MAX_ERROR_CHARS) } : {}),
     });
   }
   const sent: SentReport[] = [];

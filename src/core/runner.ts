@@ -1,5 +1,6 @@
 // A whole measurement against our endpoint or any file served over both schemes: resolve the
 // target, then run the engine (engine/engine.ts) with the HTTP driver (engine/http-driver.ts).
+import type { RunDeadline } from './deadline-fetch.js';
 import { Engine, runErrorOf } from './engine/engine.js';
 import { HttpDriver } from './engine/http-driver.js';
 import { failedResult } from './engine/result.js';
@@ -28,6 +29,8 @@ export interface RunDeps extends TransferDeps {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   random: () => number;
+  /** The run's hard time limit, when every request is held to it (deadline-fetch.ts). */
+  deadline?: RunDeadline;
 }
 
 export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<Result> {

@@ -3,6 +3,7 @@
 import { MeasureError, kB } from './errors.js';
 import type { Clock, FetchLike, HasherFactory, ResponseInspector, ResponseLike } from './io.js';
 import { parseReprDigest } from './digest.js';
+import { safeText } from './safe-text.js';
 
 export interface TransferLimits {
   /** Abort when no byte arrives for this long. */
@@ -60,7 +61,8 @@ function middleboxHeaders(res: ResponseLike): string[] {
   const seen: string[] = [];
   for (const name of MIDDLEBOX_HEADERS) {
     const v = res.headers.get(name);
-    if (v) seen.push(`${name}: ${v}`);
+    // Header values are the path's words (a Via may be kilobytes): quoted only made safe.
+    if (v) seen.push(`${name}: ${safeText(v)}`);
   }
   return seen;
 }
@@ -73,7 +75,7 @@ async function checkResponse(
 ): Promise<void> {
   if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400) || res.redirected) {
     const to = res.headers.get('location') ?? (res.redirected ? res.url : 'an undisclosed location');
-    throw new MeasureError('redirect', `${req.url} redirected (HTTP ${res.status}) to ${to}`);
+    throw new MeasureError('redirect', `${req.url} redirected (HTTP ${res.status}) to ${safeText(to)}`);
   }
   if (res.status !== 200) {
     throw new MeasureError('http-status', `${req.url} answered HTTP ${res.status}`);
@@ -242,7 +244,8 @@ function parseReceipt(text: string, what: string): UploadReceipt {
   try {
     v = JSON.parse(text);
   } catch {
-    throw new MeasureError('bad-endpoint', `${what}: the endpoint's answer is not JSON (${text.slice(0, 80)})`);
+    // A plaintext receipt can be rewritten on the path: its start is quoted only made safe.
+    throw new MeasureError('bad-endpoint', `${what}: the endpoint's answer is not JSON (${safeText(text, 80)})`);
   }
   const r = v as Partial<UploadReceipt>;
   if (typeof r.bytes !== 'number' || typeof r.firstByteMs !== 'number' || typeof r.lastByteMs !== 'number') {

@@ -1,6 +1,6 @@
 // Small fakes of the browser APIs the extension uses, written against its own ports
 // (src/extension/platform/ports.ts).
-import type { AlarmInfo, AlarmsPort, StorageChange, StoragePort } from '../../src/extension/platform/ports.js';
+import type { AlarmInfo, AlarmsPort, PermissionsPort, StorageChange, StoragePort } from '../../src/extension/platform/ports.js';
 
 /** A value as Chrome's storage returns it: NaN and Infinity become null in an array and vanish as an object's key. */
 export function chromeClone<T>(value: T): unknown {
@@ -77,6 +77,37 @@ export class FakeAlarms implements AlarmsPort {
     const t = this.alarms.get(name) ?? 0;
     this.alarms.delete(name);
     for (const l of this.listeners) l({ name, scheduledTime: t });
+  }
+}
+
+/**
+ * Host permissions as Chrome keeps them: a set of patterns; `required` ones (the manifest's
+ * host_permissions) cannot be removed, and removing them rejects as Chrome's does.
+ */
+export class FakePermissions implements PermissionsPort {
+  granted: Set<string>;
+  removed: string[][] = [];
+
+  constructor(
+    granted: string[] = [],
+    private readonly required: string[] = [],
+    private readonly userSays = true,
+  ) {
+    this.granted = new Set([...required, ...granted]);
+  }
+  async request(origins: string[]): Promise<boolean> {
+    if (!this.userSays) return false;
+    for (const o of origins) this.granted.add(o);
+    return true;
+  }
+  async contains(origins: string[]): Promise<boolean> {
+    return origins.every((o) => this.granted.has(o));
+  }
+  async remove(origins: string[]): Promise<boolean> {
+    if (origins.some((o) => this.required.includes(o))) throw new Error('You cannot remove required permissions.');
+    this.removed.push(origins);
+    for (const o of origins) this.granted.delete(o);
+    return true;
   }
 }
 

@@ -2,6 +2,8 @@
 // M-Lab entry to runNdt7Measurement with the browser's WebSocket and the locate URL, and no
 // M-Lab run starts, by hand or on schedule, before the user has accepted M-Lab's terms.
 import { describe, expect, it } from 'vitest';
+import type { RunDeadline } from '../../src/core/deadline-fetch.js';
+import { MeasureError } from '../../src/core/errors.js';
 import type { FetchLike } from '../../src/core/io.js';
 import { DEFAULT_LOCATE_URL, type Ndt7Deps, type Ndt7Options, type Ndt7Result, type WebSocketFactory } from '../../src/core/ndt7/index.js';
 import type { RunDeps, RunOptions } from '../../src/core/runner.js';
@@ -25,6 +27,20 @@ const MLAB: EndpointRef = { id: 'mlab', name: 'M-Lab', url: DEFAULT_LOCATE_URL, 
 const OPTS: RunOptions = { url: '', diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 };
 const RUN_DEPS = { clock: { now: () => 0 }, random: () => 0.5 } as unknown as RunDeps;
 
+/** A run deadline the test ends by hand. */
+function manualDeadline(limitMs = 60_000): RunDeadline & { end(): void } {
+  const controller = new AbortController();
+  return {
+    limitMs,
+    signal: controller.signal,
+    elapsedMs: () => 0,
+    remainingMs: () => (controller.signal.aborted ? 0 : limitMs),
+    expired: () => controller.signal.aborted,
+    dispose: () => undefined,
+    end: () => controller.abort(new MeasureError('timeout', `the run's time limit of ${limitMs} ms ran out`)),
+  };
+}
+
 function mlabResult(over: Partial<Ndt7Result['mlab']> = {}): Ndt7Result {
   return {
     ...sampleResult({ endpoint: 'mlab:mlab1-lo01' }),
@@ -32,51 +48,72 @@ function mlabResult(over: Partial<Ndt7Result['mlab']> = {}): Ndt7Result {
   };
 }
 
-function providers(state: Partial<MlabState>) {
+function providers(state: Partial<MlabState>, during?: (deps: Ndt7Deps) => Promise<void>) {
   const calls = { http: [] as RunOptions[], mlab: [] as { deps: Ndt7Deps; opts: Ndt7Options }[] };
   const webSocket: WebSocketFactory = () => {
     throw new Error('not used');
   };
-  const locateFetch: FetchLike = () => Promise.reject(new Error('not used'));
+  const locateCalls: string[] = [];
+  const locateFetch: FetchLike = (url) => (locateCalls.push(url), new Promise(() => undefined));
   const measure = providerMeasure({
     http: async (_deps, opts) => (calls.http.push(opts), sampleResult()),
-    mlab: async (deps, opts) => (calls.mlab.push({ deps, opts }), mlabResult()),
+    mlab: async (deps, opts) => {
+      calls.mlab.push({ deps, opts });
+      await during?.(deps);
+      return mlabResult();
+    },
     webSocket,
     locateFetch,
     mlabState: async () => readMlab(state),
     clientVersion: '1.2.3',
   });
-  return { measure, calls, webSocket, locateFetch };
+  return { measure, calls, webSocket, locateFetch, locateCalls };
 }
 
 describe('providerMeasure', () => {
   it('measures an HTTP endpoint with the HTTP runner', async () => {
     const p = providers({ consent: true });
-    await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP);
+    await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP, manualDeadline());
     expect(p.calls.http.map((o) => o.url)).toEqual([HTTP.url]);
     expect(p.calls.mlab).toEqual([]);
   });
 
   it("measures M-Lab with the ndt7 provider, the browser's WebSocket and the build's locate URL", async () => {
     const p = providers({ consent: true });
-    const r = await p.measure(RUN_DEPS, OPTS, MLAB);
+    const r = await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
     expect(r.endpoint).toBe('mlab:mlab1-lo01');
     expect(p.calls.http).toEqual([]);
     const [call] = p.calls.mlab;
-    expect(call!.deps.webSocket).toBe(p.webSocket);
-    expect(call!.deps.fetch).toBe(p.locateFetch);
+    // The browser's socket and the locate fetch, each behind the run's deadline.
+    expect(() => call!.deps.webSocket('wss://mlab.test/', 'p')).toThrow('not used');
+    void call!.deps.fetch('https://locate.test/', {}).catch(() => undefined);
+    expect(p.locateCalls).toEqual(['https://locate.test/']);
     expect(call!.opts).toMatchObject({ locateUrl: DEFAULT_LOCATE_URL, clientName: MLAB_CLIENT_NAME, clientVersion: '1.2.3', budgetBytes: 60e6, maxDurationMs: 60_000 });
+  });
+
+  it('ends the locate request and the tests at the run deadline, with its numbers', async () => {
+    const deadline = manualDeadline(5000);
+    const p = providers({ consent: true }, async (deps) => {
+      const locating = deps.fetch('https://locate.test/', {});
+      expect(deps.signal!.aborted).toBe(false);
+      deadline.end();
+      await expect(locating).rejects.toThrow(/time limit of 5000 ms/);
+      expect(deps.signal!.aborted).toBe(true);
+      expect((deps.signal!.reason as MeasureError).message).toMatch(/time limit of 5000 ms ran out/);
+    });
+    await p.measure(RUN_DEPS, OPTS, MLAB, deadline);
+    expect(p.calls.mlab).toHaveLength(1);
   });
 
   it('asks the stored locate URL when one replaces the build one', async () => {
     const p = providers({ consent: true, locateUrl: 'http://127.0.0.1:4000/v2/nearest/ndt/ndt7' });
-    await p.measure(RUN_DEPS, OPTS, MLAB);
+    await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
     expect(p.calls.mlab[0]!.opts.locateUrl).toBe('http://127.0.0.1:4000/v2/nearest/ndt/ndt7');
   });
 
   it('reaches nothing of M-Lab without consent, and says why in a failed result', async () => {
     const p = providers({ consent: false });
-    const r = await p.measure(RUN_DEPS, OPTS, MLAB);
+    const r = await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
     expect(p.calls.mlab).toEqual([]);
     expect(r.verdict).toBe('failed');
     expect(r.bytesUsed).toBe(0);

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunDeps, RunOptions } from '../../src/core/runner.js';
 import type { Result } from '../../src/core/types.js';
-import { RunController, nextProgress, type Measure } from '../../src/extension/background/run-controller.js';
+import { RunController, WATCHDOG_GRACE_MS, nextProgress, type Measure, type SetTimer } from '../../src/extension/background/run-controller.js';
+import type { Progress } from '../../src/core/types.js';
+import type { FetchLike } from '../../src/core/io.js';
 import type { BackgroundEvent } from '../../src/extension/shared/messages.js';
 import { DEFAULT_SETTINGS } from '../../src/extension/shared/storage-schema.js';
 import { Store } from '../../src/extension/shared/store.js';
@@ -20,8 +22,20 @@ function manualMeasure() {
   return { measure, calls };
 }
 
-function setup(storage = new FakeStorage()) {
+/** Timers the test fires by hand: the watchdog's. */
+function manualTimers() {
+  const pending: { fn: () => void; ms: number; cancelled: boolean }[] = [];
+  const setTimer: SetTimer = (fn, ms) => {
+    const t = { fn, ms, cancelled: false };
+    pending.push(t);
+    return () => void (t.cancelled = true);
+  };
+  return { setTimer, pending, fire: () => pending.filter((t) => !t.cancelled).forEach((t) => t.fn()) };
+}
+
+function setup(storage = new FakeStorage(), runDeps: (signal: AbortSignal, onProgress: (p: Progress) => void) => RunDeps = (signal, onProgress) => ({ signal, onProgress }) as unknown as RunDeps) {
   const { measure, calls } = manualMeasure();
+  const timers = manualTimers();
   const events: BackgroundEvent[] = [];
   let keepAlives = 0;
   let stopped = 0;
@@ -31,7 +45,7 @@ function setup(storage = new FakeStorage()) {
   const controller = new RunController({
     measure,
     store,
-    runDeps: (signal, onProgress) => ({ signal, onProgress }) as unknown as RunDeps,
+    runDeps,
     broadcast: (e) => events.push(e),
     keepAlive: () => {
       keepAlives++;
@@ -39,6 +53,7 @@ function setup(storage = new FakeStorage()) {
     },
     now: () => now,
     newId: () => `run-${++ids}`,
+    setTimer: timers.setTimer,
   });
   const until = async (cond: () => boolean) => {
     for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 0));
@@ -51,6 +66,7 @@ function setup(storage = new FakeStorage()) {
     events,
     until,
     advance: (ms: number) => (now += ms),
+    timers,
     keepAlive: () => ({ started: keepAlives, stopped }),
   };
 }
@@ -166,6 +182,113 @@ describe('RunController', () => {
     expect(e!.result.error?.detail).toContain('the background worker was stopped during the run');
     expect(e!.result.error?.detail).toContain('12 s after the start, at 9000 kB');
     expect(await t.store.activeRun()).toBeUndefined();
+  });
+});
+
+describe('RunController: a stuck run', () => {
+  it('arms the watchdog at the run limit plus the grace', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', { ...DEFAULT_SETTINGS, maxRunSeconds: 40 });
+    await t.until(() => t.calls.length > 0);
+    expect(t.timers.pending.map((x) => x.ms)).toEqual([40_000 + WATCHDOG_GRACE_MS]);
+  });
+
+  it('files a run that never ends as failed when the watchdog fires, with its numbers', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', { ...DEFAULT_SETTINGS, maxRunSeconds: 30 });
+    await t.until(() => t.calls.length > 0);
+    t.calls[0]!.deps.onProgress!({ phase: 'rounds', leg: 'https-443-down-random', bytes: 812_000, mbps: 8, round: 3, transferDone: true, budgetShare: 0.2 });
+    t.advance(40_000);
+    t.timers.fire();
+    await t.controller.settled();
+    const [e] = await t.store.history();
+    expect(e!.result.verdict).toBe('failed');
+    expect(e!.result.error?.code).toBe('timeout');
+    expect(e!.result.error?.detail).toBe(
+      `the run did not end within its limit of 30000 ms and ${WATCHDOG_GRACE_MS} ms of grace; it was stopped after 40000 ms at 812 kB (last seen: rounds of https-443-down-random, round 3)`,
+    );
+    expect(e!.result.bytesUsed).toBe(812_000);
+    expect(await t.store.activeRun()).toBeUndefined();
+  });
+
+  it('releases the worker: keep-alive stops, the state is idle, the measurement is aborted', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const signal = t.calls[0]!.deps.signal!;
+    t.timers.fire();
+    await t.controller.settled();
+    expect(t.keepAlive()).toEqual({ started: 1, stopped: 1 });
+    expect(t.controller.state().status).toBe('idle');
+    expect(signal.aborted).toBe(true);
+    expect(t.events).toContainEqual({ event: 'finished', runId: 'run-1', verdict: 'failed' });
+  });
+
+  it('lets a scheduled start that joined the stuck run go when the watchdog fires', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const joined = await t.controller.start(ENDPOINT, 'scheduled', DEFAULT_SETTINGS);
+    expect(joined.status).toBe('running');
+    let released = false;
+    void t.controller.settled().then(() => (released = true));
+    await t.until(() => false);
+    expect(released).toBe(false);
+    t.timers.fire();
+    await t.until(() => released);
+    expect(released).toBe(true);
+    // ... and the next start is a new run.
+    const next = await t.controller.start(ENDPOINT, 'scheduled', DEFAULT_SETTINGS);
+    expect(next.status === 'running' && next.runId).toBe('run-2');
+  });
+
+  it('ignores what a given-up run reports afterwards', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.timers.fire();
+    await t.controller.settled();
+    const before = t.events.length;
+    t.calls[0]!.deps.onProgress!({ phase: 'rounds', leg: 'l', bytes: 1, mbps: 1, round: 9, budgetShare: 0.9 });
+    t.calls[0]!.finish(sampleResult());
+    await t.until(() => false);
+    expect(t.events.length).toBe(before);
+    expect(await t.store.history()).toHaveLength(1);
+  });
+
+  it('cancels the watchdog when the run ends in time', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    t.calls[0]!.finish(sampleResult());
+    await t.controller.settled();
+    expect(t.timers.pending.every((x) => x.cancelled)).toBe(true);
+  });
+
+  it("ends the measurement's requests on cancel, one given no signal of its own included", async () => {
+    const never: FetchLike = () => new Promise(() => undefined);
+    const t = setup(undefined, (signal, onProgress) => ({ signal, onProgress, fetch: never }) as unknown as RunDeps);
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const info = t.calls[0]!.deps.fetch('https://endpoint.test/info', { method: 'GET' });
+    t.controller.cancel();
+    await expect(info).rejects.toThrow('cancelled by the user');
+  });
+
+  it("holds the measurement's fetch to the run's deadline", async () => {
+    vi.useFakeTimers();
+    try {
+      const never: FetchLike = () => new Promise(() => undefined);
+      const t = setup(undefined, (signal, onProgress) => ({ signal, onProgress, fetch: never }) as unknown as RunDeps);
+      await t.controller.start(ENDPOINT, 'manual', { ...DEFAULT_SETTINGS, maxRunSeconds: 5 });
+      await vi.advanceTimersByTimeAsync(0);
+      const info = t.calls[0]!.deps.fetch('https://endpoint.test/info', { method: 'GET' });
+      const outcome = info.catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(String(await outcome)).toMatch(/GET https:\/\/endpoint\.test\/info: no complete answer within the run's time limit of 5000 ms/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SETTINGS,
   HISTORY_CAP,
+  MAX_STORED_TEXT_CHARS,
   monthOf,
   readActiveRun,
   readHistory,
@@ -60,6 +61,17 @@ describe('readHistory', () => {
     const history = readHistory(Array.from({ length: HISTORY_CAP + 3 }, (_, i) => entry(i)));
     expect(history).toHaveLength(HISTORY_CAP);
     expect(history[0]!.id).toBe('run-3');
+  });
+
+  it('caps, as it reads them, the error and warnings of entries stored before the cap', () => {
+    const old = { ...entry(1), result: { ...failedResult(`e\x07${'y'.repeat(20_000)}`), warnings: [`\u202ew${'z'.repeat(20_000)}`] } };
+    const [e] = readHistory(viaChromeStorage([old]));
+    expect(e!.result.error?.detail).toHaveLength(MAX_STORED_TEXT_CHARS);
+    expect(e!.result.error!.detail.startsWith('eyyy')).toBe(true);
+    const w = e!.result.warnings[0] as { code: 'text'; text: string };
+    expect(w.code).toBe('text');
+    expect(w.text).toHaveLength(MAX_STORED_TEXT_CHARS);
+    expect(w.text.startsWith('wzzz')).toBe(true);
   });
 
   it('reads anything but an array as an empty history', () => {

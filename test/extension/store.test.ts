@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../../src/extension/shared/storage-schema.js';
+import type { Note } from '../../src/core/notes.js';
+import { MAX_STORED_TEXT_CHARS, MAX_STORED_WARNINGS, SCHEMA_VERSION } from '../../src/extension/shared/storage-schema.js';
 import { Store } from '../../src/extension/shared/store.js';
 import { FakeStorage } from './fakes.js';
-import { entry } from './sample-result.js';
+import { entry, failedResult } from './sample-result.js';
 
 describe('Store', () => {
   it('stamps the schema version on first start and does not write again on the next', async () => {
@@ -19,6 +20,35 @@ describe('Store', () => {
     const store = new Store(new FakeStorage());
     await Promise.all([store.appendHistory(entry(1)), store.appendHistory(entry(2)), store.appendHistory(entry(3))]);
     expect((await store.history()).map((e) => e.id)).toEqual(['run-1', 'run-2', 'run-3']);
+  });
+
+  it('stores an error of any length capped, without a control character', async () => {
+    const storage = new FakeStorage();
+    const store = new Store(storage);
+    const via = `a middlebox handled the plaintext leg (via: 1.1 isp \u009b2J\u202e${'x'.repeat(1_000_000)})`;
+    await store.appendHistory({ ...entry(1), result: failedResult(via) });
+    const stored = (storage.raw('history') as { result: { error: { detail: string } } }[])[0]!.result.error.detail;
+    expect(stored).toHaveLength(MAX_STORED_TEXT_CHARS);
+    expect(stored.startsWith('a middlebox handled the plaintext leg (via: 1.1 isp xxx')).toBe(true);
+    expect(stored.endsWith('\u2026')).toBe(true);
+  });
+
+  it(`stores at most ${MAX_STORED_WARNINGS} warnings, each capped`, async () => {
+    const storage = new FakeStorage();
+    const store = new Store(storage);
+    const warnings = Array.from({ length: 100 }, (_, i): Note => ({ code: 'text', text: `warning ${i} \x1b[2J${'w'.repeat(10_000)}` }));
+    await store.appendHistory({ ...entry(1), result: { ...entry(1).result, warnings } });
+    const [e] = await store.history();
+    expect(e!.result.warnings).toHaveLength(MAX_STORED_WARNINGS);
+    const texts = e!.result.warnings.map((w) => (w.code === 'text' ? w.text : ''));
+    expect(texts[0]!.startsWith('warning 0 www')).toBe(true);
+    expect(Math.max(...texts.map((t) => t.length))).toBe(MAX_STORED_TEXT_CHARS);
+  });
+
+  it('keeps an ordinary result as it is', async () => {
+    const store = new Store(new FakeStorage());
+    await store.appendHistory(entry(1));
+    expect((await store.history())[0]).toEqual(entry(1));
   });
 
   it('caps the history, dropping the oldest', async () => {

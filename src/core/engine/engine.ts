@@ -28,6 +28,12 @@ export interface EngineDeps {
   onProgress?: (p: Progress) => void;
   /** This client's own TLS goodput with no network in between (decision.ts rule 10). */
   clientTlsCapacityMbps?: () => Promise<number>;
+  /**
+   * The run's hard time limit, when the caller holds every request to one (deadline-fetch.ts):
+   * rounds completed before it stay measured, and a diagnosis leg it cuts off is not a failure
+   * of that leg.
+   */
+  deadline?: { expired(): boolean; remainingMs(): number };
 }
 
 export interface EngineOptions {
@@ -155,7 +161,7 @@ export class Engine {
     try {
       await work();
     } catch (err) {
-      if ((err instanceof MeasureError && err.kind === 'aborted') || this.driver.abandonsServer?.(err)) throw err;
+      if ((err instanceof MeasureError && err.kind === 'aborted') || this.driver.abandonsServer?.(err) || this.deps.deadline?.expired()) throw err;
       for (const spec of specs) {
         this.active = this.active.filter((p) => p.suspect.id !== spec.id && p.reference.id !== spec.id);
         this.legs.delete(spec.id);
@@ -166,13 +172,21 @@ export class Engine {
 
   private affordRound(legs: LegSpec[]): boolean {
     const cost = this.driver.roundCost(legs);
-    return this.bytesUsed + cost.bytes <= this.opts.budgetBytes && this.elapsedMs() + cost.ms <= this.opts.maxDurationMs;
+    const remainingMs = Math.min(this.opts.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+    return this.bytesUsed + cost.bytes <= this.opts.budgetBytes && cost.ms <= remainingMs;
   }
 
   async run(): Promise<void> {
     let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
     for (let round = 0; round < this.driver.maxRounds; round++) {
-      await this.prepareNewLegs();
+      try {
+        await this.prepareNewLegs();
+      } catch (err) {
+        // The time limit ending a ramp or probe keeps the rounds before it.
+        if (this.rounds === 0 || !this.deps.deadline?.expired()) throw err;
+        addNote(this.notes, { code: 'stopped-early', rounds: this.rounds, detail: describe(err) });
+        break;
+      }
       const legs = legsOf(this.needingRounds());
       if (!this.affordRound(legs)) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
@@ -225,7 +239,9 @@ export class Engine {
       }
       return true;
     } catch (err) {
-      if (round === 0 || (err instanceof MeasureError && err.kind === 'aborted') || !this.driver.keepsRoundsOn(err)) throw err;
+      // The time limit ending a round keeps the rounds before it, whatever the provider.
+      const keep = this.deps.deadline?.expired() || (!(err instanceof MeasureError && err.kind === 'aborted') && this.driver.keepsRoundsOn(err));
+      if (round === 0 || !keep) throw err;
       addNote(this.notes, { code: 'stopped-early', rounds: round, detail: describe(err) });
       for (const l of this.legs.values()) l.samples.delete(round);
       return false;

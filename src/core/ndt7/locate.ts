@@ -5,6 +5,7 @@
 // Out of capacity is HTTP 200 with no results (ndt7 spec, "Server discovery") or an error
 // status (503) with an RFC 7807 `error` object; both say: back off, do not hammer.
 import type { FetchLike } from '../io.js';
+import { safeText } from '../safe-text.js';
 import { NDT7_DOWNLOAD_PATH, NDT7_UPLOAD_PATH } from './protocol.js';
 
 export const DEFAULT_LOCATE_URL = 'https://locate.measurementlab.net/v2/nearest/ndt/ndt7';
@@ -45,7 +46,7 @@ function checkUrl(value: unknown, key: string, scheme: 'ws:' | 'wss:', path: str
   try {
     u = new URL(value);
   } catch {
-    return `${key} is not a URL (${value.slice(0, 80)})`;
+    return `${key} is not a URL (${safeText(value, 80)})`;
   }
   if (u.protocol !== scheme) return `${key} points to ${u.protocol}// instead of ${scheme}//`;
   if (u.pathname !== path) return `${key} points to ${u.pathname} instead of ${path}`;
@@ -56,19 +57,21 @@ function checkUrl(value: unknown, key: string, scheme: 'ws:' | 'wss:', path: str
 export function parseTarget(raw: unknown): MlabTarget | string {
   if (typeof raw !== 'object' || raw === null) return 'a result is not an object';
   const r = raw as { machine?: unknown; location?: { city?: unknown; country?: unknown }; urls?: Record<string, unknown> };
-  if (typeof r.machine !== 'string' || !r.machine) return 'a result has no machine name';
+  // Names and places are the locate service's words, shown to the user and kept in history.
+  const machine = typeof r.machine === 'string' ? safeText(r.machine, 100) : '';
+  if (!machine) return 'a result has no machine name';
   const urls = r.urls ?? {};
   const wsDown = checkUrl(urls[URL_KEYS.wsDownload], URL_KEYS.wsDownload, 'ws:', NDT7_DOWNLOAD_PATH);
   const wssDown = checkUrl(urls[URL_KEYS.wssDownload], URL_KEYS.wssDownload, 'wss:', NDT7_DOWNLOAD_PATH);
-  if (typeof wsDown === 'string') return `${r.machine}: ${wsDown}`;
-  if (typeof wssDown === 'string') return `${r.machine}: ${wssDown}`;
+  if (typeof wsDown === 'string') return `${machine}: ${wsDown}`;
+  if (typeof wssDown === 'string') return `${machine}: ${wssDown}`;
   // The comparison is only fair on one machine: both schemes must name the same host.
   if (wsDown.hostname !== wssDown.hostname) {
-    return `${r.machine}: ws and wss go to different hosts (${wsDown.hostname}, ${wssDown.hostname})`;
+    return `${machine}: ws and wss go to different hosts (${safeText(wsDown.hostname, 100)}, ${safeText(wssDown.hostname, 100)})`;
   }
-  const target: MlabTarget = { machine: r.machine, wsDownload: wsDown.href, wssDownload: wssDown.href };
-  if (typeof r.location?.city === 'string') target.city = r.location.city;
-  if (typeof r.location?.country === 'string') target.country = r.location.country;
+  const target: MlabTarget = { machine, wsDownload: wsDown.href, wssDownload: wssDown.href };
+  if (typeof r.location?.city === 'string') target.city = safeText(r.location.city, 80);
+  if (typeof r.location?.country === 'string') target.country = safeText(r.location.country, 80);
   const wsUp = checkUrl(urls[URL_KEYS.wsUpload], URL_KEYS.wsUpload, 'ws:', NDT7_UPLOAD_PATH);
   const wssUp = checkUrl(urls[URL_KEYS.wssUpload], URL_KEYS.wssUpload, 'wss:', NDT7_UPLOAD_PATH);
   if (typeof wsUp !== 'string' && typeof wssUp !== 'string' && wsUp.hostname === wsDown.hostname && wssUp.hostname === wsDown.hostname) {
@@ -92,7 +95,7 @@ export function parseLocateResponse(status: number, text: string): LocateOutcome
   try {
     body = text.trim() ? JSON.parse(text) : {};
   } catch {
-    return { kind: 'error', detail: `the locate service answered HTTP ${status} with no JSON (${text.slice(0, 80)})` };
+    return { kind: 'error', detail: `the locate service answered HTTP ${status} with no JSON (${safeText(text, 80)})` };
   }
   const b = (typeof body === 'object' && body !== null ? body : {}) as {
     results?: unknown;
@@ -102,7 +105,7 @@ export function parseLocateResponse(status: number, text: string): LocateOutcome
   const nextRequest = parseNextRequest(b.next_request);
   const withNext = <T extends object>(o: T) => (nextRequest ? { ...o, nextRequest } : o);
   const errorText = b.error
-    ? [b.error.title, b.error.detail].filter((x) => typeof x === 'string' && x).join(': ')
+    ? safeText([b.error.title, b.error.detail].filter((x) => typeof x === 'string' && x).join(': '))
     : '';
   // 503 is M-Lab out of capacity; 429 is this client asking too often: both mean wait.
   if (status === 503 || status === 429) {
@@ -160,7 +163,7 @@ export async function locateServers(fetch: FetchLike, req: LocateRequest): Promi
     text = await res.text();
   } catch (err) {
     const detail = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-    return { kind: 'error', detail: `cannot reach the locate service at ${req.locateUrl}: ${detail}` };
+    return { kind: 'error', detail: `cannot reach the locate service at ${req.locateUrl}: ${safeText(detail)}` };
   }
   return parseLocateResponse(status, text);
 }

@@ -10,6 +10,7 @@
 //     { diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 },
 //   );
 // result.mlab.noCapacity tells a scheduler to back off (schedule.ts, mlabBackoffDelayMs).
+import type { RunDeadline } from '../deadline-fetch.js';
 import { Engine } from '../engine/engine.js';
 import { failedResult } from '../engine/result.js';
 import type { Clock, FetchLike } from '../io.js';
@@ -30,6 +31,8 @@ export interface Ndt7Deps {
   /** This client's own TLS goodput with no network in between (as RunDeps in runner.ts). */
   clientTlsCapacityMbps?: () => Promise<number>;
   limits?: Partial<SubtestLimits>;
+  /** The run's hard time limit, when every request is held to it (../deadline-fetch.ts). */
+  deadline?: RunDeadline;
 }
 
 export interface Ndt7Options {

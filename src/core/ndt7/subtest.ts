@@ -9,6 +9,8 @@
 import type { Clock } from '../io.js';
 import { MeasureError, kB } from '../errors.js';
 import { mbpsOf } from '../transfer.js';
+import { MAX_WHOLE_BODY_BYTES } from '../deadline-fetch.js';
+import { safeText } from '../safe-text.js';
 import {
   NDT7_INITIAL_MESSAGE_BYTES,
   NDT7_MAX_RUNTIME_MS,
@@ -216,7 +218,9 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     };
 
     const sample = (): SubtestSample => {
-      const uuid = measurements.find((m) => m.ConnectionInfo?.UUID)?.ConnectionInfo?.UUID;
+      const rawUuid = measurements.find((m) => m.ConnectionInfo?.UUID)?.ConnectionInfo?.UUID;
+      // The server's words, kept in the Result and history.
+      const uuid = rawUuid === undefined ? undefined : safeText(rawUuid, 100);
       const connectMs = openedAt >= 0 ? openedAt - createdAt : 0;
       const endedAt = clock.now();
       const testMs = openedAt >= 0 ? (closingAt >= 0 ? closingAt : endedAt) - openedAt : 0;
@@ -282,7 +286,15 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       }
     };
 
-    const onAbort = () => finish(new Ndt7Error('aborted', `${what} was cancelled after ${Math.round(clock.now() - createdAt)} ms at ${kB(countedBytes)}`, 'test'));
+    const onAbort = () => {
+      // The run's deadline aborts with a reason that carries its numbers: keep them.
+      const reason: unknown = req.signal?.reason;
+      // A test already closing has measured all it will: the deadline only cuts the wait for
+      // the server's Close (a user's cancel still cancels).
+      if (closingAt >= 0 && reason instanceof MeasureError && reason.kind === 'timeout') return finish();
+      const why = reason instanceof MeasureError ? `: ${reason.message}` : '';
+      finish(new Ndt7Error('aborted', `${what} was cancelled after ${Math.round(clock.now() - createdAt)} ms at ${kB(countedBytes)}${why}`, 'test'));
+    };
 
     const tick = () => {
       const t = clock.now();
@@ -364,6 +376,8 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       const bytes = messageBytes(ev.data);
       wireBytes += bytes;
       if (typeof ev.data === 'string') {
+        // A measurement is a few hundred bytes; a longer text is not parsed (nor kept).
+        if (ev.data.length > MAX_WHOLE_BODY_BYTES) return;
         const m = parseMeasurement(ev.data);
         if (m) measurements.push(m);
         return;
@@ -383,13 +397,14 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
 
     let errorText: string | undefined;
     ws.onerror = (ev) => {
-      errorText = errorDetail(ev) ?? errorText;
+      const detail = errorDetail(ev);
+      if (detail !== undefined) errorText = safeText(detail);
     };
 
     ws.onclose = (ev) => {
       const t = clock.now();
       if (settled) return;
-      const why = [errorText, ev.code ? `close code ${ev.code}` : '', ev.reason].filter(Boolean).join(', ');
+      const why = [errorText, ev.code ? `close code ${ev.code}` : '', ev.reason ? safeText(ev.reason, 123) : ''].filter(Boolean).join(', ');
       if (openedAt < 0) {
         return finish(new Ndt7Error('unreachable', `${what}: the server refused the test before it started (${why || 'no reason given'})`, 'connect'));
       }

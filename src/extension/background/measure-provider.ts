@@ -3,6 +3,7 @@
 // WebSocket. Both return the same Result, so history, the popup and reports need not care.
 // An M-Lab run checks the user's consent here too, right before anything reaches M-Lab: the
 // controller refuses to start without it, and this covers consent withdrawn in between.
+import { anySignal, deadlineFetch, deadlineWebSocket } from '../../core/deadline-fetch.js';
 import type { FetchLike } from '../../core/io.js';
 import type { Ndt7Deps, Ndt7Options, Ndt7Result } from '../../core/ndt7/index.js';
 import type { WebSocketFactory } from '../../core/ndt7/websocket.js';
@@ -31,29 +32,36 @@ export interface ProviderDeps {
 }
 
 export function providerMeasure(p: ProviderDeps): Measure {
-  return async (deps, opts, endpoint) => {
+  return async (deps, opts, endpoint, deadline) => {
     if (!isMlabEndpoint(endpoint)) return p.http(deps, opts);
     const state = await p.mlabState();
     const refusal = mlabRefusal(state);
     if (refusal) return failedResult('mlab', { code: 'mlab-consent', detail: refusal });
-    return p.mlab(
-      {
-        fetch: p.locateFetch,
-        webSocket: p.webSocket,
-        clock: deps.clock,
-        random: deps.random,
-        signal: deps.signal,
-        onProgress: deps.onProgress,
-        clientTlsCapacityMbps: deps.clientTlsCapacityMbps,
-      },
-      {
-        locateUrl: locateUrlFor(endpoint, state),
-        clientName: MLAB_CLIENT_NAME,
-        clientVersion: p.clientVersion,
-        diagnose: opts.diagnose,
-        budgetBytes: opts.budgetBytes,
-        maxDurationMs: opts.maxDurationMs,
-      },
-    );
+    // The locate answer, the WebSockets and the tests' own signal all end at the deadline.
+    const linked = anySignal([deps.signal, deadline.signal]);
+    try {
+      return await p.mlab(
+        {
+          fetch: deadlineFetch(p.locateFetch, deadline),
+          webSocket: deadlineWebSocket(p.webSocket, deadline),
+          clock: deps.clock,
+          random: deps.random,
+          signal: linked.signal,
+          deadline,
+          onProgress: deps.onProgress,
+          clientTlsCapacityMbps: deps.clientTlsCapacityMbps,
+        },
+        {
+          locateUrl: locateUrlFor(endpoint, state),
+          clientName: MLAB_CLIENT_NAME,
+          clientVersion: p.clientVersion,
+          diagnose: opts.diagnose,
+          budgetBytes: opts.budgetBytes,
+          maxDurationMs: opts.maxDurationMs,
+        },
+      );
+    } finally {
+      linked.unlink();
+    }
   };
 }

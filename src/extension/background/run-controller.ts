@@ -2,7 +2,10 @@
 // service worker alive while it lasts, and files every run in history, including one that a
 // stopped worker left behind (docs/architecture.md, convention 5: "runs resumable or cleanly abandoned").
 import { failedResult } from '../../core/engine/result.js';
+import { deadlineFetch, startRunDeadline, type RunDeadline } from '../../core/deadline-fetch.js';
+import { kB } from '../../core/errors.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
+import { safeText } from '../../core/safe-text.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
 import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared/messages.js';
@@ -11,9 +14,26 @@ import type { Store } from '../shared/store.js';
 
 /**
  * The measurement itself: the core's runMeasurement, or another provider with its contract;
- * the endpoint says which (background/measure-provider.ts).
+ * the endpoint says which (background/measure-provider.ts). `deps.fetch` is already held to
+ * `deadline`; a provider with side effects of its own (M-Lab's WebSockets) holds them to it.
  */
-export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef) => Promise<Result>;
+export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef, deadline: RunDeadline) => Promise<Result>;
+
+/**
+ * How long past its own time limit a run may go before the controller stops waiting for it.
+ * Every request of a run fails at the deadline (core/deadline-fetch.ts), so a run that is
+ * still going this much later is stuck somewhere no request reaches: it is filed as failed,
+ * and the worker, its keep-alive and any scheduled check waiting on it are released.
+ */
+export const WATCHDOG_GRACE_MS = 10_000;
+
+/** A one-shot timer; the returned function cancels it. */
+export type SetTimer = (fn: () => void, ms: number) => () => void;
+
+const realTimer: SetTimer = (fn, ms) => {
+  const id = setTimeout(fn, ms);
+  return () => clearTimeout(id);
+};
 
 export interface RunControllerDeps {
   measure: Measure;
@@ -28,6 +48,8 @@ export interface RunControllerDeps {
   /** Wall clock, epoch milliseconds. */
   now: () => number;
   newId: () => string;
+  /** The watchdog's timer (tests pass their own). */
+  setTimer?: SetTimer;
 }
 
 interface Running {
@@ -113,12 +135,51 @@ export class RunController {
     return this.state();
   }
 
+  /**
+   * The measurement, held to the run's deadline, and given up WATCHDOG_GRACE_MS after it: a
+   * stuck run ends as failed with the reason in numbers instead of holding the worker.
+   */
+  private async measureWithin(running: Running, settings: Settings, onProgress: (p: Progress) => void, bytesSeen: () => number): Promise<Result> {
+    const { state } = running;
+    const limitMs = settings.maxRunSeconds * 1000;
+    const deadline = startRunDeadline({ now: this.deps.now }, limitMs);
+    let cancelWatchdog = () => undefined as void;
+    const watchdog = new Promise<Result>((resolve) => {
+      cancelWatchdog = (this.deps.setTimer ?? realTimer)(() => {
+        const elapsedMs = this.deps.now() - state.startedAt;
+        const where = state.progress.leg ? `${state.progress.phase} of ${state.progress.leg}, round ${state.progress.round}` : state.progress.phase;
+        const error = `the run did not end within its limit of ${limitMs} ms and ${WATCHDOG_GRACE_MS} ms of grace; it was stopped after ${Math.round(elapsedMs)} ms at ${kB(bytesSeen())} (last seen: ${where})`;
+        running.controller.abort(new Error(error));
+        resolve(failedResult(state.endpoint.url, { code: 'timeout', detail: error }, elapsedMs, bytesSeen()));
+      }, limitMs + WATCHDOG_GRACE_MS);
+    });
+    try {
+      const deps = this.deps.runDeps(running.controller.signal, onProgress);
+      const opts = {
+        url: state.endpoint.url,
+        diagnose: 'auto' as const,
+        budgetBytes: settings.runBudgetMb * 1e6,
+        maxDurationMs: limitMs,
+      };
+      // The popup's Cancel reaches every request too, /info included.
+      const fetch = deadlineFetch(deps.fetch, deadline, { cancel: running.controller.signal });
+      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, deadline);
+      return await Promise.race([measured, watchdog]);
+    } finally {
+      cancelWatchdog();
+      deadline.dispose();
+    }
+  }
+
   private async execute(running: Running, settings: Settings): Promise<void> {
     const { store } = this.deps;
     const { state } = running;
     const stopKeepAlive = this.deps.keepAlive();
     let bytesSeen = 0;
+    let ended = false;
     const onProgress = (p: Progress) => {
+      // A run given up by the watchdog may still call in: it no longer owns the state.
+      if (ended) return;
       state.progress = nextProgress(state.progress, p);
       if (p.transferDone && p.bytes) bytesSeen += p.bytes;
       this.deps.broadcast({ event: 'state', state });
@@ -132,19 +193,14 @@ export class RunController {
     try {
       await store.setActiveRun(activeRecord(state, state.startedAt, 0));
       this.deps.broadcast({ event: 'state', state });
-      const opts = {
-        url: state.endpoint.url,
-        diagnose: 'auto' as const,
-        budgetBytes: settings.runBudgetMb * 1e6,
-        maxDurationMs: settings.maxRunSeconds * 1000,
-      };
-      result = await this.deps.measure(this.deps.runDeps(running.controller.signal, onProgress), opts, state.endpoint);
+      result = await this.measureWithin(running, settings, onProgress, () => bytesSeen);
     } catch (err) {
       // The core reports failures as a Result; anything thrown is a bug on our side, and it
       // still ends as a failed run, never as a run that stays "running".
       const message = err instanceof Error ? err.message : String(err);
       result = failedResult(state.endpoint.url, { code: 'internal', detail: message }, this.deps.now() - state.startedAt, bytesSeen);
     }
+    ended = true;
     try {
       const finishedAt = this.deps.now();
       await store.appendHistory({
@@ -158,7 +214,7 @@ export class RunController {
       await store.addUsage(result.bytesUsed, finishedAt);
       await store.clearActiveRun();
     } catch (err) {
-      this.lastError = `the result could not be saved: ${err instanceof Error ? err.message : String(err)}`;
+      this.lastError = `the result could not be saved: ${safeText(err instanceof Error ? err.message : String(err), 300)}`;
     } finally {
       stopKeepAlive();
       this.running = undefined;

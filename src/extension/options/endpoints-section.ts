@@ -2,9 +2,15 @@
 // /info answers as an endpoint of ours, with the host permission asked for at that moment
 // (least privilege: only default endpoints are granted at install).
 import { resolveTarget } from '../../core/endpoint.js';
+import { deadlineFetch, startRunDeadline } from '../../core/deadline-fetch.js';
+import { safeText } from '../../core/safe-text.js';
 import { el } from '../shared/dom.js';
 import { allEndpoints, customEndpointId, endpointRootUrl, originPatterns, type EndpointRef } from '../shared/endpoints.js';
+import { heldPatterns, releaseHostPermission } from '../shared/host-permissions.js';
 import type { OptionsContext, OptionsSection } from './section.js';
+
+/** How long the /info check of a new endpoint may take. */
+const CHECK_LIMIT_MS = 10_000;
 
 function setStatus(node: HTMLElement, state: 'ok' | 'error' | 'busy', text: string): void {
   node.dataset.state = state;
@@ -30,26 +36,33 @@ async function renderList(list: HTMLElement, ctx: OptionsContext): Promise<void>
   );
 }
 
-async function removeEndpoint(e: EndpointRef, ctx: OptionsContext): Promise<void> {
+export async function removeEndpoint(e: EndpointRef, ctx: OptionsContext): Promise<void> {
   const settings = await ctx.store.settings();
   const customEndpoints = settings.customEndpoints.filter((c) => c.id !== e.id);
   await ctx.store.saveSettings({
     customEndpoints,
     selectedEndpointId: settings.selectedEndpointId === e.id ? undefined : settings.selectedEndpointId,
   });
-  // A default endpoint's host is a required permission and cannot be removed: ignore that.
-  await ctx.permissions.remove(originPatterns(e.url)).catch(() => false);
+  // Only what no other endpoint on the same host still needs.
+  await releaseHostPermission(ctx.permissions, e.url, allEndpoints(ctx.defaults, customEndpoints));
 }
 
-async function addEndpoint(root: string, granted: Promise<boolean>, ctx: OptionsContext, status: HTMLElement): Promise<void> {
-  const patterns = originPatterns(root);
+export async function addEndpoint(
+  root: string,
+  granted: Promise<boolean>,
+  heldBefore: Promise<string[]>,
+  ctx: OptionsContext,
+  status: HTMLElement,
+): Promise<void> {
   if (!(await granted.catch(() => false))) {
     setStatus(status, 'error', ctx.t('permissionDenied', [new URL(root).hostname]));
     return;
   }
   setStatus(status, 'busy', ctx.t('checkingEndpoint', [root]));
   try {
-    const target = await resolveTarget(ctx.fetch, root, { signal: AbortSignal.timeout(10_000) });
+    // The check is held to a deadline and its /info read capped, as a run's is.
+    const deadline = startRunDeadline({ now: ctx.now }, CHECK_LIMIT_MS);
+    const target = await resolveTarget(deadlineFetch(ctx.fetch, deadline), root, {}).finally(() => deadline.dispose());
     if (target.mode !== 'endpoint') throw new Error(`${root} is not an endpoint root`);
     const settings = await ctx.store.settings();
     const id = customEndpointId(root);
@@ -60,8 +73,11 @@ async function addEndpoint(root: string, granted: Promise<boolean>, ctx: Options
     });
     setStatus(status, 'ok', ctx.t('endpointAdded', [root, target.info.ports.join(', '), target.info.version]));
   } catch (err) {
-    await ctx.permissions.remove(patterns).catch(() => false);
-    setStatus(status, 'error', ctx.t('endpointCheckFailed', [root, err instanceof Error ? err.message : String(err)]));
+    // Give back only what was asked for this endpoint: not a host another endpoint uses, nor
+    // one the extension held before the request.
+    const settings = await ctx.store.settings();
+    await releaseHostPermission(ctx.permissions, root, allEndpoints(ctx.defaults, settings.customEndpoints), await heldBefore);
+    setStatus(status, 'error', ctx.t('endpointCheckFailed', [root, safeText(err instanceof Error ? err.message : String(err), 300)]));
   }
 }
 
@@ -85,9 +101,12 @@ export const endpointsSection: OptionsSection = {
       input.removeAttribute('aria-invalid');
       // permissions.request must be called while the click's user activation lasts: before
       // any await (MDN, "permissions.request()": "only from inside a user action handler").
-      const granted = ctx.permissions.request(originPatterns(rootUrl));
+      // What was held before is asked first, in the same turn, so it answers for before.
+      const patterns = originPatterns(rootUrl);
+      const heldBefore = heldPatterns(ctx.permissions, patterns);
+      const granted = ctx.permissions.request(patterns);
       setStatus(status, 'busy', ctx.t('checkingEndpoint', [rootUrl]));
-      void addEndpoint(rootUrl, granted, ctx, status);
+      void addEndpoint(rootUrl, granted, heldBefore, ctx, status);
     });
     ctx.onStored((keys) => {
       if (keys.includes('settings')) void renderList(list, ctx);

@@ -3,6 +3,7 @@
 // alone, so one bad write never takes the rest of the history with it.
 import * as v from 'valibot';
 import { NOTE_CODES, type Note, type RunError } from '../../core/notes.js';
+import { safeText, safeTextDeep } from '../../core/safe-text.js';
 import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
@@ -14,6 +15,21 @@ import type { Trigger } from './messages.js';
 export const SCHEMA_VERSION = 3;
 export const HISTORY_CAP = 500;
 export const SCHEDULE_LOG_CAP = 50;
+/**
+ * A stored error or warning, and any other text in a stored result, at most this long: they
+ * quote what endpoints and paths said (a Via header may be kilobytes), and 500 results of
+ * unbounded text could fill storage.local's quota (10 MB in Chrome). Our own longest messages
+ * (the M-Lab servers tried, one by one) fit.
+ */
+export const MAX_STORED_TEXT_CHARS = 500;
+/** A run adds a handful of warnings; more is a runaway. */
+export const MAX_STORED_WARNINGS = 20;
+
+/** A result as history keeps it: every string in it safe and capped, warnings counted. */
+export function storableResult(result: Result): Result {
+  const capped = safeTextDeep(result, MAX_STORED_TEXT_CHARS);
+  return { ...capped, warnings: capped.warnings.slice(0, MAX_STORED_WARNINGS) };
+}
 
 export const SCHEDULES = ['off', 'hourly', 'every-6-hours', 'daily'] as const;
 export type Schedule = (typeof SCHEDULES)[number];
@@ -59,21 +75,21 @@ const comparison = v.looseObject({
 const note = v.union([
   v.pipe(
     v.string(),
-    v.transform((text): Note => ({ code: 'text', text })),
+    v.transform((text): Note => ({ code: 'text', text: safeText(text, MAX_STORED_TEXT_CHARS) })),
   ),
   v.pipe(
     v.looseObject({ code: v.picklist(NOTE_CODES) }),
-    v.transform((n) => n as unknown as Note),
+    v.transform((n) => safeTextDeep(n, MAX_STORED_TEXT_CHARS) as unknown as Note),
   ),
 ]);
 const runError = v.union([
   v.pipe(
     v.string(),
-    v.transform((detail): RunError => ({ code: 'text', detail })),
+    v.transform((detail): RunError => ({ code: 'text', detail: safeText(detail, MAX_STORED_TEXT_CHARS) })),
   ),
   v.pipe(
     v.looseObject({ code: v.string(), detail: v.string() }),
-    v.transform((e) => e as RunError),
+    v.transform((e) => ({ code: e.code, detail: safeText(e.detail, MAX_STORED_TEXT_CHARS) }) as RunError),
   ),
 ]);
 
@@ -90,7 +106,11 @@ export const resultSchema = v.looseObject({
   legs: v.array(leg),
   comparisons: v.array(comparison),
   shaping: v.optional(v.looseObject({ leg: v.string(), rateMbps: num, burstBytes: num })),
-  warnings: v.array(note),
+  // Entries stored before the cap existed are capped as they are read.
+  warnings: v.pipe(
+    v.array(note),
+    v.transform((w) => w.slice(0, MAX_STORED_WARNINGS)),
+  ),
   error: v.optional(runError),
 });
 

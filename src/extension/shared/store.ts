@@ -13,6 +13,7 @@ import {
   readScheduleLog,
   readSettings,
   readUsage,
+  storableResult,
   type ActiveRun,
   type HistoryEntry,
   type ScheduleLogEntry,
@@ -79,7 +80,7 @@ export class Store {
   appendHistory(entry: HistoryEntry): Promise<void> {
     return this.serial(async () => {
       const history = await this.history();
-      history.push(entry);
+      history.push({ ...entry, result: storableResult(entry.result) });
       await this.port.set({ history: history.slice(-this.historyCap) });
     });
   }

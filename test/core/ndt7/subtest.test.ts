@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MeasureError } from '../../../src/core/errors.js';
 import { Ndt7Error, binArrivals, runSubtest, serverGoodput, type SubtestRequest } from '../../../src/core/ndt7/subtest.js';
 import { FakeWebSocket, ManualClock, tick } from './fake-websocket.js';
 
@@ -158,6 +159,55 @@ describe('runSubtest, download', () => {
     clock.t = 120;
     controller.abort();
     await expect(done).rejects.toMatchObject({ kind: 'aborted', message: expect.stringMatching(/cancelled after 120 ms at 2 kB/) });
+  });
+
+  it("keeps the run deadline's numbers in the message when it is what stopped the test", async () => {
+    const controller = new AbortController();
+    const { clock, ws, done } = setup({ signal: controller.signal });
+    ws.open();
+    clock.t = 300;
+    controller.abort(new MeasureError('timeout', "the run's time limit of 5000 ms ran out"));
+    await expect(done).rejects.toMatchObject({ kind: 'aborted', message: expect.stringMatching(/cancelled after 300 ms at 0 kB: the run's time limit of 5000 ms ran out$/) });
+  });
+
+  it('keeps a test that was already closing when the run deadline came', async () => {
+    const controller = new AbortController();
+    const { clock, ws, done } = setup({ durationMs: 500, signal: controller.signal });
+    ws.open();
+    ws.binary(1000);
+    clock.t = 200;
+    ws.binary(3000);
+    clock.t = 600;
+    await tick();
+    expect(ws.closedWith?.code).toBe(1000);
+    controller.abort(new MeasureError('timeout', "the run's time limit of 5000 ms ran out"));
+    const s = await done;
+    expect(s.bytes).toBe(4000);
+  });
+
+  it('still cancels a closing test on a cancel that is not the deadline', async () => {
+    const controller = new AbortController();
+    const { clock, ws, done } = setup({ durationMs: 500, signal: controller.signal });
+    ws.open();
+    ws.binary(1000);
+    clock.t = 600;
+    await tick();
+    controller.abort(new Error('cancelled by the user'));
+    await expect(done).rejects.toMatchObject({ kind: 'aborted' });
+  });
+
+  it('leaves a server measurement longer than 64 KiB unparsed', async () => {
+    const { clock, ws, done } = setup({ durationMs: 500 });
+    ws.open();
+    ws.text({ ConnectionInfo: { UUID: `big-${'x'.repeat(70_000)}` } });
+    ws.text({ ConnectionInfo: { UUID: 'small\x1b[2J' } });
+    ws.binary(1000);
+    clock.t = 600;
+    await tick();
+    ws.serverClose(1000);
+    const s = await done;
+    expect(s.serverMeasurements).toBe(1);
+    expect(s.uuid).toBe('small');
   });
 });
 
