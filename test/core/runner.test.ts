@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_FLOW_BYTES } from '../../src/core/decision.js';
+import { MeasureError } from '../../src/core/errors.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import type { Note } from '../../src/core/notes.js';
 import { noteText } from '../../src/cli/note-text.js';
@@ -295,5 +296,28 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.ratio).toBeLessThan(12);
     const tls = result.legs.find((l) => l.scheme === 'https')!;
     expect(tls.transfers.every((t) => t.steadyMbps !== undefined && Math.abs(t.steadyMbps - 5) < 0.5)).toBe(true);
+  });
+});
+
+describe('runMeasurement at the run time limit', () => {
+  it('keeps the rounds completed before the limit, and says where it stopped', async () => {
+    const net = simNetwork({ legs: { 'https-443': { mbps: 10, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    const rnd = xoshiro128(7);
+    const limitMs = 2_500;
+    const expired = () => net.clock.now() >= limitMs;
+    const fetch: typeof net.fetch = async (url, init) => {
+      if (expired()) throw new MeasureError('timeout', `the run's time limit of ${limitMs} ms ran out`);
+      return net.fetch(url, init);
+    };
+    // A transfer slower than planned is what crosses a limit mid-round: the deadline here
+    // promises more time than it keeps.
+    const deadline = { expired, remainingMs: () => 60_000 };
+    const result = await runMeasurement(
+      { fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, deadline: deadline as never },
+      { ...OPTS, diagnose: 'never' },
+    );
+    expect(result.verdict).not.toBe('failed');
+    expect(result.rounds).toBeGreaterThan(0);
+    expect(result.warnings.map((w) => w.code)).toContain('stopped-early');
   });
 });
