@@ -7,6 +7,9 @@ import type { Note } from '../notes.js';
 import type { Plan } from '../plan.js';
 import type { LegSpec } from '../types.js';
 
+/** Runs one leg's work; false when the leg failed and was dropped (a diagnosis leg). */
+export type LegGuard = (leg: LegSpec, work: () => Promise<void>) => Promise<boolean>;
+
 /** What a driver may read of the run and report back to it. */
 export interface DriverContext {
   readonly budgetBytes: number;
@@ -47,9 +50,10 @@ export interface Driver {
   readonly endpointTlsMbps?: number;
   /**
    * Readies legs new to the run before their first round (the HTTP ramp, the ndt7 probe),
-   * and re-plans the sizes of all `active` legs for what is left of the budget.
+   * and re-plans the sizes of all `active` legs for what is left of the budget. Each leg's
+   * own work runs inside `guard`, which drops a failing diagnosis leg and lets the rest go on.
    */
-  prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): Promise<void>;
+  prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void>;
   /** What one more round of these legs is expected to cost. */
   roundCost(legs: LegSpec[]): { bytes: number; ms: number };
   /** One transfer of a leg in a round. */

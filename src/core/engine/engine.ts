@@ -188,6 +188,8 @@ export class Engine {
         break;
       }
       const legs = legsOf(this.needingRounds());
+      // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
+      if (!legs.length) break;
       if (!this.affordRound(legs)) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
@@ -215,12 +217,10 @@ export class Engine {
     const specs = legsOf(this.needingRounds());
     const fresh = specs.filter((s) => !this.leg(s).prepared);
     if (!fresh.length) return;
-    const screening = fresh.filter((s) => this.isScreening(s));
-    const diagnosis = fresh.filter((s) => !this.isScreening(s));
-    if (screening.length) await this.driver.prepare(screening, specs, this.ctx);
-    for (const s of diagnosis) {
-      await this.guardDiagnosis([s], () => this.driver.prepare([s], legsOf(this.needingRounds()), this.ctx));
-    }
+    await this.driver.prepare(fresh, specs, this.ctx, async (spec, work) => {
+      await this.guardDiagnosis([spec], work);
+      return this.legs.has(spec.id);
+    });
     for (const s of fresh) if (this.legs.has(s.id)) this.leg(s).prepared = true;
   }
 

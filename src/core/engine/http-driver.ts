@@ -11,7 +11,7 @@ import { endpointPlan, filePlan, type Plan } from '../plan.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
-import type { Driver, DriverContext, Measured } from './driver.js';
+import type { Driver, DriverContext, LegGuard, Measured } from './driver.js';
 import type { Note } from '../notes.js';
 
 interface HttpLeg {
@@ -82,11 +82,11 @@ export class HttpDriver implements Driver {
     return l;
   }
 
-  async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): Promise<void> {
+  async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void> {
     if (this.target.mode === 'file') await this.sizeFile(fresh, ctx);
     else this.capSizes(fresh, active.length, ctx);
     // A file's ramp is one whole-file transfer: it warms the connection as the ramp does.
-    for (const spec of fresh) await this.ramp(spec, ctx);
+    for (const spec of fresh) await guard(spec, () => this.ramp(spec, ctx));
   }
 
   /**

@@ -5,7 +5,7 @@
 // much each flow carried (decision.ts rule 6).
 import { median } from 'simple-statistics';
 import { MIN_ROUNDS } from '../decision.js';
-import type { Driver, DriverContext, Measured } from '../engine/driver.js';
+import type { Driver, DriverContext, LegGuard, Measured } from '../engine/driver.js';
 import { MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { randomBytes } from '../payload.js';
@@ -27,6 +27,13 @@ interface Ndt7Leg {
   overheadBytes: number;
   /** The probe's goodput, 0 when it could not be timed. */
   probeMbps: number;
+}
+
+/** What the probes of one prepare() learn together. */
+class ProbeRound {
+  overheadsMs: number[] = [];
+  /** A wss:// test opened on this server: a ws:// refusal after it is the path's doing. */
+  tlsOpened = false;
 }
 
 /** A refusal before the test on a server we have not measured on yet: try the next one. */
@@ -98,48 +105,52 @@ export class Ndt7Driver implements Driver {
     return l;
   }
 
-  async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): Promise<void> {
-    await this.probe(fresh, ctx);
-    const untimed = fresh.find((s) => !(this.leg(s).probeMbps > 0));
-    if (untimed && ctx.rounds > 0) {
-      throw new MeasureError('timeout', `${untimed.id} could not be timed within the budget that was left`);
+  async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void> {
+    const kept: LegSpec[] = [];
+    const probe = new ProbeRound();
+    for (const spec of fresh) {
+      const ok = await guard(spec, async () => {
+        await this.probe(spec, fresh.length, probe, ctx);
+        // A leg added mid-run whose probe could not be timed cannot be compared.
+        if (!(this.leg(spec).probeMbps > 0) && ctx.rounds > 0) {
+          throw new MeasureError('timeout', `${spec.id} could not be timed within the budget that was left`);
+        }
+      });
+      if (ok) kept.push(spec);
     }
-    this.allot(active, ctx);
+    if (probe.overheadsMs.length) this.overheadMs = Math.max(this.overheadMs, median(probe.overheadsMs));
+    const dropped = new Set(fresh.filter((s) => !kept.includes(s)).map((s) => s.id));
+    this.allot(active.filter((s) => !dropped.has(s.id)), ctx);
   }
 
   /**
-   * One short test per leg before the rounds: it warms the path, measures the connection
+   * One short test of a leg before its rounds: it warms the path, measures the connection
    * overhead, and is where a server's refusal sends us to the next server.
    */
-  private async probe(legs: LegSpec[], ctx: DriverContext): Promise<void> {
-    const overheads: number[] = [];
-    let tlsOpened = false;
-    for (const spec of legs) {
-      const leg = this.leg(spec);
-      // Like the HTTP ramp: an upload the server could not time (it ended within one 250 ms
-      // measurement) is repeated with four times the bytes, while the budget lasts.
-      let maxBytes = Math.max(256 * 1024, Math.floor(ctx.budgetBytes / (legs.length * (TARGET_ROUNDS + 2) * 2)));
-      for (let attempt = 0; attempt < 4; attempt++) {
-        let s: SubtestSample;
-        try {
-          s = await this.test(spec, -1, { durationMs: PROBE_TEST_MS, maxBytes, overheadBytes: 0 }, ctx);
-        } catch (err) {
-          if (err instanceof Ndt7Error && err.phase === 'connect' && err.kind !== 'not-plaintext' && ctx.rounds === 0) {
-            throw new TryNextServer(err, tlsOpened && spec.scheme === 'http');
-          }
-          throw err;
+  private async probe(spec: LegSpec, fresh: number, round: ProbeRound, ctx: DriverContext): Promise<void> {
+    const leg = this.leg(spec);
+    // Like the HTTP ramp: an upload the server could not time (it ended within one 250 ms
+    // measurement) is repeated with four times the bytes, while the budget lasts.
+    let maxBytes = Math.max(256 * 1024, Math.floor(ctx.budgetBytes / (fresh * (TARGET_ROUNDS + 2) * 2)));
+    for (let attempt = 0; attempt < 4; attempt++) {
+      let s: SubtestSample;
+      try {
+        s = await this.test(spec, -1, { durationMs: PROBE_TEST_MS, maxBytes, overheadBytes: 0 }, ctx);
+      } catch (err) {
+        if (err instanceof Ndt7Error && err.phase === 'connect' && err.kind !== 'not-plaintext' && ctx.rounds === 0) {
+          throw new TryNextServer(err, round.tlsOpened && spec.scheme === 'http');
         }
-        ctx.spend(s.wireBytes);
-        overheads.push(s.overheadMs);
-        if (spec.scheme === 'https') tlsOpened = true;
-        leg.overheadBytes = s.afterCloseBytes;
-        leg.probeMbps = s.mbps;
-        if (s.mbps > 0) break;
-        maxBytes *= 4;
-        if (ctx.bytesUsed + maxBytes > ctx.budgetBytes / 2) break;
+        throw err;
       }
+      ctx.spend(s.wireBytes);
+      round.overheadsMs.push(s.overheadMs);
+      if (spec.scheme === 'https') round.tlsOpened = true;
+      leg.overheadBytes = s.afterCloseBytes;
+      leg.probeMbps = s.mbps;
+      if (s.mbps > 0) break;
+      maxBytes *= 4;
+      if (ctx.bytesUsed + maxBytes > ctx.budgetBytes / 2) break;
     }
-    if (overheads.length) this.overheadMs = Math.max(this.overheadMs, median(overheads));
   }
 
   /** Shares what is left among the active legs for the rounds still wanted. */
