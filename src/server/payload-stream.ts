@@ -42,17 +42,46 @@ export function* payloadChunks(kind: PayloadKind, seed: number, bytes: number): 
 }
 
 const digests = new Map<string, string>();
+const pending = new Map<string, Promise<string>>();
 const DIGEST_CACHE_ENTRIES = 512;
+/**
+ * Bytes hashed between two turns of the event loop: about 4 ms of work, so other requests
+ * (/info, the next chunk of a transfer) wait at most that long per digest in progress, where
+ * a 256 MiB digest in one piece held the only thread for 0.26 s.
+ */
+const DIGEST_SLICE_BYTES = 4 * 1024 * 1024;
 
-/** Base64 SHA-256 of a payload, cached: a run asks for few distinct sizes (core/sizer.ts). */
-export function payloadDigest(kind: PayloadKind, seed: number, bytes: number): string {
+/**
+ * Base64 SHA-256 of a payload, cached (a run asks for few distinct sizes, core/sizer.ts) and
+ * computed in slices that yield to the event loop; two requests for the same payload share
+ * one computation. The caller bounds how many run at once (endpoint-routes.ts).
+ */
+export async function payloadDigest(kind: PayloadKind, seed: number, bytes: number): Promise<string> {
   const key = `${kind}/${seed}/${bytes}`;
   const cached = digests.get(key);
   if (cached) return cached;
-  const h = createHash('sha256');
-  for (const chunk of payloadChunks(kind, seed, bytes)) h.update(chunk);
-  const d = h.digest('base64');
-  if (digests.size >= DIGEST_CACHE_ENTRIES) digests.delete(digests.keys().next().value!);
-  digests.set(key, d);
-  return d;
+  const running = pending.get(key);
+  if (running) return running;
+  const work = (async () => {
+    const h = createHash('sha256');
+    let sliceBytes = 0;
+    for (const chunk of payloadChunks(kind, seed, bytes)) {
+      h.update(chunk);
+      sliceBytes += chunk.length;
+      if (sliceBytes >= DIGEST_SLICE_BYTES) {
+        sliceBytes = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
+    }
+    const d = h.digest('base64');
+    if (digests.size >= DIGEST_CACHE_ENTRIES) digests.delete(digests.keys().next().value!);
+    digests.set(key, d);
+    return d;
+  })();
+  pending.set(key, work);
+  try {
+    return await work;
+  } finally {
+    pending.delete(key);
+  }
 }

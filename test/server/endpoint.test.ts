@@ -127,7 +127,7 @@ describe('endpoint server', () => {
 
 describe('endpoint connection hygiene', () => {
   it('closes connections that never send a byte (slowloris)', async () => {
-    const quick = await startTestEndpoint({ idleMs: 200 });
+    const quick = await startTestEndpoint({ deadlines: { idleMs: 200 } });
     const sock = connect(quick.plainPort, '127.0.0.1');
     const closedAfterMs = await new Promise<number>((resolve) => {
       const t0 = Date.now();

@@ -4,7 +4,7 @@
 // against a guessed address even by someone who reads the process's memory later. The limit
 // itself is a token bucket: `burst` reports at once, refilled at `perHour`.
 import { createHmac, randomBytes } from 'node:crypto';
-import { parseIp } from './ip-address.js';
+import { clientKey } from './ip-address.js';
 
 export interface RateLimitOptions {
   burst: number;
@@ -27,16 +27,9 @@ export interface RateLimiter {
   size(): number;
 }
 
-/**
- * Who counts as one client: an IPv4 address, or an IPv6 /64. One subscriber line gets a whole
- * /64 (RFC 6177, RIPE-690) and can take a new address in it at will, so a per-address limit
- * on IPv6 would be no limit.
- */
-export function clientKey(address: string): string {
-  const ip = parseIp(address);
-  if (!ip) return address;
-  return ip.version === 4 ? `4:${ip.value}` : `6:${ip.hi.toString(16)}`;
-}
+// Who counts as one client (an IPv4 address or an IPv6 /64) is defined once, in ip-address.ts,
+// for this limiter and the endpoint's.
+export { clientKey } from './ip-address.js';
 
 export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   const now = opts.nowMs ?? Date.now;
