@@ -22,7 +22,8 @@ export const DEFAULT_RATE_LIMIT = { burst: 30, perHour: 60 };
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
-  take(address: string): RateDecision;
+  /** Takes a token from the client's bucket, or from its bucket for `scope` (a network, say). */
+  take(address: string, scope?: string): RateDecision;
   /** How many clients are tracked now (for tests and the log). */
   size(): number;
 }
@@ -41,14 +42,14 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   let buckets = new Map<string, { tokens: number; atMs: number }>();
 
   return {
-    take(address) {
+    take(address, scope = '') {
       const t = now();
       if (t - keyBornMs >= lifetimeMs) {
         key = randomBytes(32);
         keyBornMs = t;
         buckets = new Map();
       }
-      const id = createHmac('sha256', key).update(clientKey(address)).digest('base64url').slice(0, 22);
+      const id = createHmac('sha256', key).update(`${clientKey(address)}\n${scope}`).digest('base64url').slice(0, 22);
       const bucket = buckets.get(id) ?? { tokens: opts.burst, atMs: t };
       bucket.tokens = Math.min(opts.burst, bucket.tokens + (t - bucket.atMs) * refillPerMs);
       bucket.atMs = t;
