@@ -20,7 +20,7 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   if (st.isSymbolicLink() || !st.isDirectory()) throw new Error(`${dir} must be a directory, not a symbolic link or a file`);
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) throw new Error(`${dir} belongs to user ${st.uid}, not to this user (${uid}); refusing to keep files there`);
-  if (st.mode & 0o022) await chmod(dir, st.mode & 0o755);
+  if (st.mode & 0o022) await chmod(dir, st.mode & 0o7777 & ~0o022);
 }
 
 /** Creates a new file, refusing any name already there (a planted link included). */

@@ -123,6 +123,17 @@ describe('endpoint server', () => {
     await agent.close();
   });
 
+  it('counts a HEAD as a transfer: past the limit it is refused with 429 too', async () => {
+    const agent = new Agent({ connections: 4 });
+    const base = `http://127.0.0.1:${ep.plainPort}/payload`;
+    const started = await Promise.all([1, 2].map(() => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher: agent })));
+    const head = await request(`${base}?bytes=1000&seed=77`, { method: 'HEAD', dispatcher: agent });
+    expect(head.statusCode).toBe(429);
+    await head.body.dump();
+    for (const res of started) for await (const _ of res.body);
+    await agent.close();
+  });
+
 });
 
 describe('endpoint connection hygiene', () => {
@@ -136,6 +147,27 @@ describe('endpoint connection hygiene', () => {
     expect(closedAfterMs).toBeGreaterThanOrEqual(150);
     expect(closedAfterMs).toBeLessThan(5000);
     await quick.close(0);
+  });
+});
+
+describe('endpoint transfers per client', () => {
+  it('refuses a client past its own transfer slots with 429 while another client is served', async () => {
+    const small = await startTestEndpoint({ limits: { maxConcurrentPerClient: 1 } });
+    const mine = new Agent({ connections: 4, localAddress: '127.0.0.1' });
+    const other = new Agent({ localAddress: '127.0.0.2' });
+    const base = `http://127.0.0.1:${small.plainPort}/payload`;
+    const held = await request(`${base}?bytes=${64 * 1024 * 1024}`, { dispatcher: mine });
+    const second = await request(`${base}?bytes=1000`, { dispatcher: mine });
+    expect([second.statusCode, ((await second.body.json()) as { error: string }).error]).toEqual([
+      429,
+      'this client already has 1 transfers running, the most allowed at once',
+    ]);
+    const theirs = await request(`${base}?bytes=1000`, { dispatcher: other });
+    expect([theirs.statusCode, theirs.statusCode === 200 ? '' : await theirs.body.text()]).toEqual([200, '']);
+    await theirs.body.dump();
+    held.body.destroy();
+    await Promise.all([mine.destroy(), other.close()]);
+    await small.close(0);
   });
 });
 
