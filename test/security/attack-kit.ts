@@ -18,22 +18,27 @@ export interface Answer {
 export function timedRequest(
   port: number,
   path: string,
-  opts: { method?: string; localAddress?: string; timeoutMs?: number } = {},
-): Promise<Answer> {
+  opts: { method?: string; localAddress?: string; timeoutMs?: number; body?: string; headers?: Record<string, string>; countOnly?: boolean } = {},
+): Promise<Answer & { bytes: number }> {
   const t0 = performance.now();
   const timeoutMs = opts.timeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: opts.method ?? 'GET', localAddress: opts.localAddress ?? VICTIM, agent: false }, (res) => {
+    const options = { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', localAddress: opts.localAddress ?? VICTIM, agent: false, headers: opts.headers };
+    const req = request(options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let bytes = 0;
+      res.on('data', (c: Buffer) => {
+        bytes += c.length;
+        if (!opts.countOnly) chunks.push(c);
+      });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), bytes }),
       );
       res.on('error', reject);
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${path} got no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
-    req.end();
+    req.end(opts.body);
   });
 }
 
