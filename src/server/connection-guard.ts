@@ -77,8 +77,8 @@ export interface GuardCounts {
 }
 
 export interface ConnectionGuard {
-  /** Counts a new socket in; false when a cap is reached (the caller refuses it). */
-  admit(socket: Socket): boolean;
+  /** Counts a new socket in; when a cap is reached, says which instead (the caller refuses it). */
+  admit(socket: Socket): { admitted: true } | { admitted: false; reason: string };
   /** The HTTP layer saw a request on the socket it was handed (for TLS, the TLSSocket). */
   requestStarted(req: IncomingMessage, res: ServerResponse): void;
   /** The socket left HTTP (a WebSocket upgrade): its own protocol keeps its deadlines. */
@@ -136,9 +136,13 @@ export function createConnectionGuard(
     admit(socket) {
       const client = clientKey(socket.remoteAddress ?? '');
       const mine = perClient.get(client) ?? 0;
-      if (byKey.size >= limits.maxConnections || mine >= limits.maxConnectionsPerClient) {
+      if (byKey.size >= limits.maxConnections) {
         counts.refused++;
-        return false;
+        return { admitted: false, reason: `the endpoint has ${byKey.size} connections open, the most it takes at once` };
+      }
+      if (mine >= limits.maxConnectionsPerClient) {
+        counts.refused++;
+        return { admitted: false, reason: `this client has ${mine} connections open, the most allowed at once` };
       }
       const key = socketKey(socket);
       const t: Tracked = { socket, client, phase: 'head', sinceMs: nowMs(), headStartMs: 0, bytesReadAtIdle: 0, req: null };
@@ -150,7 +154,7 @@ export function createConnectionGuard(
         if (n > 0) perClient.set(client, n);
         else perClient.delete(client);
       });
-      return true;
+      return { admitted: true };
     },
     requestStarted(req, res) {
       const t = find(req.socket);

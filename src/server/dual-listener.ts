@@ -60,8 +60,9 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
 
   const onConnection = (socket: Socket) => {
     socket.on('error', () => socket.destroy());
-    if (!guard.admit(socket)) {
-      refuseConnection(socket);
+    const admission = guard.admit(socket);
+    if (!admission.admitted) {
+      refuseConnection(socket, admission.reason);
       return;
     }
     sockets.add(socket);

@@ -84,7 +84,7 @@ export function endpointRoutes(state: EndpointState): RouteHandler {
     }
     // HEAD counts as a transfer too: its digest is the same work as a body's (payload-stream.ts).
     return transfer(res, client, async () => {
-      const digest = await payloadDigest(kind, seed, bytes);
+      const digest = await payloadDigest(kind, seed, bytes, client);
       if (res.destroyed) return;
       res.writeHead(200, {
         ...COMMON_HEADERS,

@@ -9,21 +9,25 @@ export const REFUSAL_WAIT_MS = 1000;
 /** Refused sockets waiting at once; past this a flood is dropped without waiting. */
 export const MAX_REFUSALS_WAITING = 64;
 
-const BODY = JSON.stringify({ error: 'the endpoint has too many open connections; try again shortly' });
-const ANSWER =
-  'HTTP/1.1 503 Service Unavailable\r\n' +
-  'content-type: application/json; charset=utf-8\r\n' +
-  `content-length: ${Buffer.byteLength(BODY)}\r\n` +
-  'retry-after: 5\r\n' +
-  'access-control-allow-origin: *\r\n' +
-  'cache-control: no-store\r\n' +
-  'connection: close\r\n\r\n' +
-  BODY;
+/** The 503; an answer to HEAD has no body (RFC 9110 section 9.3.2), or the client reads it as the next answer. */
+function answer(reason: string, head: boolean): string {
+  const body = JSON.stringify({ error: `${reason}; try again shortly` });
+  return (
+    'HTTP/1.1 503 Service Unavailable\r\n' +
+    'content-type: application/json; charset=utf-8\r\n' +
+    `content-length: ${Buffer.byteLength(body)}\r\n` +
+    'retry-after: 5\r\n' +
+    'access-control-allow-origin: *\r\n' +
+    'cache-control: no-store\r\n' +
+    'connection: close\r\n\r\n' +
+    (head ? '' : body)
+  );
+}
 
 const TLS_HANDSHAKE = 0x16;
 let waiting = 0;
 
-export function refuseConnection(socket: import('node:net').Socket): void {
+export function refuseConnection(socket: import('node:net').Socket, reason: string): void {
   if (waiting >= MAX_REFUSALS_WAITING) {
     socket.destroy();
     return;
@@ -49,7 +53,7 @@ export function refuseConnection(socket: import('node:net').Socket): void {
     }
     socket.pause();
     // end() flushes the answer, then half-closes; the timer bounds a peer that never closes.
-    socket.end(ANSWER);
+    socket.end(answer(reason, first.subarray(0, 5).toString('latin1') === 'HEAD '));
     setTimeout(() => socket.destroy(), REFUSAL_WAIT_MS).unref();
   });
 }

@@ -121,7 +121,7 @@ describe('lock-out attacks on the endpoint', () => {
     expect([counts.headers, counts.refused]).toEqual([32, 168]);
     const answered = [...held.firstBytes.values()].filter((f) => statusOf(f) === 503);
     expect(answered.length).toBeGreaterThan(0);
-    expect(jsonErrorOf(answered[0])).toBe('the endpoint has too many open connections; try again shortly');
+    expect(jsonErrorOf(answered[0])).toBe('this client has 32 connections open, the most allowed at once; try again shortly');
   });
 
   it('past the total connection cap a new client is told 503, and is served again once the idle sockets are closed', async () => {
@@ -130,7 +130,10 @@ describe('lock-out attacks on the endpoint', () => {
     await Promise.all(['127.0.0.1', '127.0.0.3', '127.0.0.4'].flatMap((a) => Array.from({ length: 8 }, () => rawSocket(held, ep!.plainPort, a))));
     const t0 = performance.now();
     const full = await timedRequest(ep.plainPort, '/info');
-    expect([full.status, JSON.parse(full.text).error]).toEqual([503, 'the endpoint has too many open connections; try again shortly']);
+    expect([full.status, JSON.parse(full.text).error]).toEqual([503, 'the endpoint has 24 connections open, the most it takes at once; try again shortly']);
+    // A HEAD is answered without a body, which its client would read as a broken next answer.
+    const head = await timedRequest(ep.plainPort, '/info', { method: 'HEAD' });
+    expect([head.status, head.bytes]).toEqual([503, 0]);
     expect(await held.allClosed(DEADLINES.idleMs + SLACK_MS)).toBe(0);
     const again = await timedRequest(ep.plainPort, '/info');
     expect(again.status).toBe(200);

@@ -52,21 +52,29 @@ afterEach(() => {
 describe('connection caps', () => {
   it('refuses a client past its socket cap and still admits another client', () => {
     guard = createConnectionGuard(DEADLINES, { maxConnections: 10, maxConnectionsPerClient: 2 }, () => nowMs);
-    expect([guard.admit(socket()), guard.admit(socket()), guard.admit(socket())]).toEqual([true, true, false]);
-    expect(guard.admit(socket('192.0.2.2'))).toBe(true);
+    expect([guard.admit(socket()), guard.admit(socket()), guard.admit(socket())]).toEqual([
+      { admitted: true },
+      { admitted: true },
+      { admitted: false, reason: 'this client has 2 connections open, the most allowed at once' },
+    ]);
+    expect(guard.admit(socket('192.0.2.2')).admitted).toBe(true);
     expect(guard.counts().refused).toBe(1);
   });
 
   it('refuses everyone past the total cap', () => {
     guard = createConnectionGuard(DEADLINES, { maxConnections: 2, maxConnectionsPerClient: 2 }, () => nowMs);
-    expect([guard.admit(socket('192.0.2.1')), guard.admit(socket('192.0.2.2')), guard.admit(socket('192.0.2.3'))]).toEqual([true, true, false]);
+    expect([guard.admit(socket('192.0.2.1')), guard.admit(socket('192.0.2.2')), guard.admit(socket('192.0.2.3'))]).toEqual([
+      { admitted: true },
+      { admitted: true },
+      { admitted: false, reason: 'the endpoint has 2 connections open, the most it takes at once' },
+    ]);
   });
 
   it('counts every address of one IPv6 /64 as one client', () => {
     guard = createConnectionGuard(DEADLINES, { maxConnections: 10, maxConnectionsPerClient: 1 }, () => nowMs);
-    expect(guard.admit(socket('2001:db8:1:2::1'))).toBe(true);
-    expect(guard.admit(socket('2001:db8:1:2:ffff::9'))).toBe(false);
-    expect(guard.admit(socket('2001:db8:1:3::1'))).toBe(true);
+    expect(guard.admit(socket('2001:db8:1:2::1')).admitted).toBe(true);
+    expect(guard.admit(socket('2001:db8:1:2:ffff::9')).admitted).toBe(false);
+    expect(guard.admit(socket('2001:db8:1:3::1')).admitted).toBe(true);
   });
 
   it('gives a closed socket its place back', () => {
@@ -74,7 +82,7 @@ describe('connection caps', () => {
     const first = socket();
     guard.admit(first);
     first.destroy();
-    expect(guard.admit(socket())).toBe(true);
+    expect(guard.admit(socket()).admitted).toBe(true);
     expect(guard.open()).toBe(1);
   });
 });
