@@ -1,9 +1,11 @@
 // What the adversarial tests share: raw attacker sockets on loopback, a victim client on another
 // loopback address (Linux routes all of 127.0.0.0/8 to lo, so each address is a client of its
 // own to the server's per-client limits), and a clock for "closed within the deadline".
+import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { fileURLToPath } from 'node:url';
 
 export const VICTIM = '127.0.0.2';
 
@@ -141,4 +143,22 @@ export async function serverSocketsDown(server: { connections(): { open: number 
     await sleep(20);
   }
   return performance.now() - t0;
+}
+
+export interface ChildAnswer {
+  status: number;
+  bytes: number;
+  headers: Record<string, string | undefined>;
+}
+
+/** Sends the requests all at once from a child process (attack-child.ts) and returns its answers. */
+export function attackFromChild(port: number, requests: Array<{ path: string; method?: string; localAddress?: string }>): Promise<ChildAnswer[]> {
+  const script = fileURLToPath(new URL('./attack-child.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ port, requests })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildAnswer[]) : reject(new Error(`attack-child exited with ${code}`))));
+  });
 }

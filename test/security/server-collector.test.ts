@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_NETWORK_CEILING, DEFAULT_READ_CACHE, DEFAULT_READ_RATE_LIMIT } from '../../src/server/collector/index.js';
 import { startTestCollector, type TestCollector } from '../server/collector/harness.js';
 import { sampleReport } from '../support/report-fixtures.js';
-import { infoLatencyWhile, timedRequest } from './attack-kit.js';
+import { attackFromChild, infoLatencyWhile, timedRequest } from './attack-kit.js';
 
 /** The collector as `serve --collector` runs it: every limit at its default. */
 const AS_SHIPPED = { readRateLimit: DEFAULT_READ_RATE_LIMIT, networkCeiling: DEFAULT_NETWORK_CEILING, readCache: DEFAULT_READ_CACHE };
@@ -27,10 +27,9 @@ describe('read attacks on the collector', () => {
       await c.collector.store.insertMany(rows);
     }
     const pages = vi.spyOn(c.collector.store, 'exportPage');
-    const exports = Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
-        timedRequest(c.port, `/v1/export?format=${i % 2 ? 'csv' : 'ndjson'}`, { localAddress: i % 2 ? '127.0.0.4' : '127.0.0.5', countOnly: true, timeoutMs: 50_000 }),
-      ),
+    const exports = attackFromChild(
+      c.port,
+      Array.from({ length: 40 }, (_, i) => ({ path: `/v1/export?format=${i % 2 ? 'csv' : 'ndjson'}`, localAddress: i % 2 ? '127.0.0.4' : '127.0.0.5' })),
     );
     const info = await infoLatencyWhile(c.port, exports);
     const answers = await exports;

@@ -1,12 +1,14 @@
 // Another local user plants symbolic links where our files go. The CLI's TLS self-test used a
 // fixed <tmpdir>/tls-throttle-self-test and followed links there; `serve` keeps its CA key and
 // database in a data directory. Neither may write through, or read from, a planted link.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { measureClientTlsCapacityMbps } from '../../src/cli/client-capacity.js';
 import { serveCommand } from '../../src/cli/serve-command.js';
+import { startTestCollector } from '../server/collector/harness.js';
+import { sampleReport } from '../support/report-fixtures.js';
 
 const savedTmp = process.env.TMPDIR;
 afterEach(() => {
@@ -57,5 +59,20 @@ describe('planted links', () => {
     symlinkSync(victim, join(data, 'ca.pem'));
     await expect(serveCommand({ command: 'serve', ports: [0], host: '127.0.0.1', dataDir: data, collector: false }, () => undefined)).rejects.toThrow(/ELOOP/);
     expect(readFileSync(victim, 'utf8')).toBe('the victim file');
+  });
+
+  it('the export snapshot replaces a link planted at its name instead of writing through it', async () => {
+    const { victim } = plantedArea();
+    const c = await startTestCollector('sqlite');
+    try {
+      symlinkSync(victim, join(c.dataDir, 'export.ndjson'));
+      await c.post(sampleReport(), { localAddress: '127.0.0.2' });
+      const res = await c.get('/v1/export?format=ndjson');
+      expect([res.status, res.text.trim().split('\n')]).toEqual([200, [expect.stringContaining('"verdict":"tls-throttled"')]]);
+      expect(readFileSync(victim, 'utf8')).toBe('the victim file');
+      expect(lstatSync(join(c.dataDir, 'export.ndjson')).isSymbolicLink()).toBe(false);
+    } finally {
+      await c.close();
+    }
   });
 });
