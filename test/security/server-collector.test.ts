@@ -79,6 +79,7 @@ describe('report attacks on the collector', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 30; i++) statuses.push((await post(sampleReport())).status);
     expect(statuses).toEqual([...Array(4).fill(201), ...Array(26).fill(429)]);
+    expect(JSON.parse((await post(sampleReport())).text).error).toMatch(/^this address has sent the 4 reports about this network it may send at once; try again in \d+ s$/);
     const agg = JSON.parse((await timedRequest(c.port, '/v1/aggregates?window=day&days=1', { localAddress: OTHER })).text) as { groups: unknown[] };
     expect(agg.groups).toEqual([]);
     // Another network's reporter is not held back by it.

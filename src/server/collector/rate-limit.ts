@@ -26,6 +26,8 @@ export interface RateLimiter {
   take(address: string, scope?: string): RateDecision;
   /** How many clients are tracked now (for tests and the log). */
   size(): number;
+  /** Tokens a full bucket holds (for messages). */
+  readonly burst: number;
 }
 
 // Who counts as one client (an IPv4 address or an IPv6 /64) is defined once, in ip-address.ts,
@@ -64,5 +66,6 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000)) };
     },
     size: () => buckets.size,
+    burst: opts.burst,
   };
 }

@@ -101,7 +101,7 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
     if (deps.networkCeiling && (network.asn !== null || network.country !== null)) {
       const decision = deps.networkCeiling.take(remoteAddress, `${network.asn ?? ''}|${network.country ?? ''}`);
       if (!decision.allowed) {
-        return sendError(res, 429, `this address has sent its share of reports about this network; try again in ${decision.retryAfterSeconds} s`, {
+        return sendError(res, 429, `this address has sent the ${deps.networkCeiling.burst} reports about this network it may send at once; try again in ${decision.retryAfterSeconds} s`, {
           'retry-after': String(decision.retryAfterSeconds),
         });
       }
