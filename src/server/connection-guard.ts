@@ -98,6 +98,8 @@ export function createConnectionGuard(
   limits: ConnectionLimits,
   nowMs: () => number = () => performance.now(),
 ): ConnectionGuard {
+  // A client's share always leaves room for others, whatever the options say.
+  const perClientCap = Math.max(1, Math.min(limits.maxConnectionsPerClient, limits.maxConnections - 1));
   const byKey = new Map<string, Tracked>();
   const perClient = new Map<string, number>();
   const counts: GuardCounts = { refused: 0, idle: 0, headers: 0, request: 0, keepAlive: 0 };
@@ -140,7 +142,7 @@ export function createConnectionGuard(
         counts.refused++;
         return { admitted: false, reason: `the endpoint has ${byKey.size} connections open, the most it takes at once` };
       }
-      if (mine >= limits.maxConnectionsPerClient) {
+      if (mine >= perClientCap) {
         counts.refused++;
         return { admitted: false, reason: `this client has ${mine} connections open, the most allowed at once` };
       }

@@ -5,7 +5,7 @@ import { DEFAULT_DEADLINES, type ConnectionDeadlines, type ConnectionLimits } fr
 import { listenDual, type DualListener } from './dual-listener.js';
 import { endpointRoutes } from './endpoint-routes.js';
 import { sendError, type RequestContext, type RouteHandler } from './http-util.js';
-import { DEFAULT_LIMITS, type EndpointLimits } from './limits.js';
+import { DEFAULT_LIMITS, effectiveLimits, type EndpointLimits } from './limits.js';
 import { measureTlsCapacityMbps } from './tls-capacity.js';
 
 export interface EndpointServerOptions {
@@ -45,7 +45,7 @@ export interface EndpointServer {
 }
 
 export async function startEndpointServer(opts: EndpointServerOptions): Promise<EndpointServer> {
-  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const limits = effectiveLimits({ ...DEFAULT_LIMITS, ...opts.limits });
   const deadlines = { ...DEFAULT_SERVER_DEADLINES, ...opts.deadlines };
   let capacity = 0;
   let boundPorts: number[] = [];

@@ -20,6 +20,12 @@ export const DEFAULT_LIMITS: EndpointLimits = {
   requestsPerMinute: 600,
 };
 
+/** The limits as applied: a client's share of the transfers always leaves one for others. */
+export function effectiveLimits(limits: EndpointLimits): EndpointLimits {
+  const perClient = Math.max(1, Math.min(limits.maxConcurrentPerClient, limits.maxConcurrent - 1));
+  return { ...limits, maxConcurrentPerClient: perClient };
+}
+
 /**
  * A token bucket per client key, in memory only. The key is the caller's choice: the endpoint
  * uses the client key of the remote address, which it never writes anywhere.

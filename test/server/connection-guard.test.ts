@@ -70,6 +70,12 @@ describe('connection caps', () => {
     ]);
   });
 
+  it('leaves room for another client even when the per-client cap is set at the total', () => {
+    guard = createConnectionGuard(DEADLINES, { maxConnections: 3, maxConnectionsPerClient: 3 }, () => nowMs);
+    expect([guard.admit(socket()).admitted, guard.admit(socket()).admitted, guard.admit(socket()).admitted]).toEqual([true, true, false]);
+    expect(guard.admit(socket('192.0.2.2')).admitted).toBe(true);
+  });
+
   it('counts every address of one IPv6 /64 as one client', () => {
     guard = createConnectionGuard(DEADLINES, { maxConnections: 10, maxConnectionsPerClient: 1 }, () => nowMs);
     expect(guard.admit(socket('2001:db8:1:2::1')).admitted).toBe(true);

@@ -110,28 +110,35 @@ describe('endpoint server', () => {
     expect((await get(`http://127.0.0.1:${ep.plainPort}/upload`)).status).toBe(405);
   });
 
+  // Transfers at once need connections of their own, and a client may hold only its share of
+  // the limit (here 1 of 2), so these come from two loopback addresses through undici's pools.
+  const twoClients = () => ['127.0.0.1', '127.0.0.3'].map((localAddress) => new Agent({ connections: 4, localAddress }));
+
   it('refuses transfers past the concurrency limit with 429', async () => {
-    // Transfers at once from one client need connections of their own; the CLI's fetch keeps
-    // one per origin, so this client is undici's with a pool.
-    const agent = new Agent({ connections: 4 });
+    const agents = twoClients();
     const base = `http://127.0.0.1:${ep.plainPort}/payload`;
-    const started = await Promise.all([1, 2].map(() => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher: agent })));
-    const third = await request(`${base}?bytes=1000`, { dispatcher: agent });
+    const started = await Promise.all(agents.map((dispatcher) => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher })));
+    const third = await request(`${base}?bytes=1000`, { dispatcher: new Agent({ localAddress: '127.0.0.4' }) });
     expect(third.statusCode).toBe(429);
-    await third.body.text();
+    expect(((await third.body.json()) as { error: string }).error).toBe('the endpoint is already serving 2 transfers; try again shortly');
     for (const res of started) for await (const _ of res.body);
-    await agent.close();
+    await Promise.all(agents.map((a) => a.close()));
   });
 
   it('counts a HEAD as a transfer: past the limit it is refused with 429 too', async () => {
-    const agent = new Agent({ connections: 4 });
+    const agents = twoClients();
     const base = `http://127.0.0.1:${ep.plainPort}/payload`;
-    const started = await Promise.all([1, 2].map(() => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher: agent })));
-    const head = await request(`${base}?bytes=1000&seed=77`, { method: 'HEAD', dispatcher: agent });
+    const started = await Promise.all(agents.map((dispatcher) => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher })));
+    const head = await request(`${base}?bytes=1000&seed=77`, { method: 'HEAD', dispatcher: new Agent({ localAddress: '127.0.0.4' }) });
     expect(head.statusCode).toBe(429);
     await head.body.dump();
     for (const res of started) for await (const _ of res.body);
-    await agent.close();
+    await Promise.all(agents.map((a) => a.close()));
+  });
+
+  it('leaves one transfer for others whatever share of the limit a client is given', async () => {
+    const info = JSON.parse(await (await get(`http://127.0.0.1:${ep.plainPort}/info`)).text());
+    expect(info.limits).toMatchObject({ maxConcurrent: 2, maxConcurrentPerClient: 1 });
   });
 
 });
