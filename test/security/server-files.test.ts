@@ -71,6 +71,7 @@ describe('planted links', () => {
       expect([res.status, res.text.trim().split('\n')]).toEqual([200, [expect.stringContaining('"verdict":"tls-throttled"')]]);
       expect(readFileSync(victim, 'utf8')).toBe('the victim file');
       expect(lstatSync(join(c.dataDir, 'export.ndjson')).isSymbolicLink()).toBe(false);
+      expect(readdirSync(c.dataDir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
     } finally {
       await c.close();
     }

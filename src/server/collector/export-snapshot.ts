@@ -4,7 +4,7 @@
 // report as NDJSON), and a reader holds only an open descriptor, which keeps its version of the
 // file readable after the next pass renames a new one over it.
 import { randomBytes } from 'node:crypto';
-import { rename, unlink } from 'node:fs/promises';
+import { readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MIN_GROUP_REPORTS } from './aggregates.js';
 import { csvHeader, csvLine, EXPORT_FORMATS, ndjsonLine, type ExportFormat } from './export-format.js';
@@ -32,6 +32,10 @@ export async function buildExportSnapshot(store: ReportStore, dir: string, nowMs
   const publishable = (row: StoredReport): StoredReport =>
     (totals.get(`${row.asn ?? ''}|${row.country ?? ''}`) ?? 0) >= MIN_GROUP_REPORTS ? row : { ...row, asn: null, network: null, country: null };
 
+  // A pass cut short by a crash leaves its temporary files; each pass clears those of others.
+  for (const name of await readdir(dir)) {
+    if (/^export\.(ndjson|csv)\.\d+-[0-9a-f]+\.tmp$/.test(name) && !name.includes(`.${process.pid}-`)) await unlink(join(dir, name)).catch(() => undefined);
+  }
   const suffix = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const files = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, join(dir, `export.${f}`)])) as Record<ExportFormat, string>;
   const temps = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, `${files[f]}.${suffix}.tmp`])) as Record<ExportFormat, string>;
