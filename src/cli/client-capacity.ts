@@ -5,11 +5,24 @@ import { devCertificate } from '../server/dev-ca.js';
 import { startEndpointServer } from '../server/endpoint-server.js';
 import { timedDownload } from '../core/transfer.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export async function measureClientTlsCapacityMbps(bytes = 64 * 1024 * 1024): Promise<number> {
-  const dev = await devCertificate(join(tmpdir(), 'tls-throttle-self-test'), []);
+  // A directory of our own for each run (mkdtemp: a new name, mode 0700), removed afterwards:
+  // a fixed name under the shared tmpdir could be made first by another local user, with
+  // links in it that point where the CA's key would then be written.
+  const dir = await mkdtemp(join(tmpdir(), 'tls-throttle-self-test-'));
+  try {
+    return await measureIn(dir, bytes);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureIn(dir: string, bytes: number): Promise<number> {
+  const dev = await devCertificate(dir, []);
   const server = await startEndpointServer({
     host: '127.0.0.1',
     ports: [0],

@@ -5,10 +5,10 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { webcrypto } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { lstat, unlink } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { ensurePrivateDir, readFileNoFollow, writeNewFile } from './private-files.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -35,12 +35,25 @@ async function importKey(keyPem: string): Promise<CryptoKey> {
   return (await webcrypto.subtle.importKey('pkcs8', der, ALG, true, ['sign'])) as CryptoKey;
 }
 
+/** True when something, a symbolic link included, has the name. */
+async function present(path: string): Promise<boolean> {
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function makeCa(dir: string): Promise<{ cert: x509.X509Certificate; key: CryptoKey }> {
   const certFile = join(dir, 'ca.pem');
   const keyFile = join(dir, 'ca-key.pem');
-  if (existsSync(certFile) && existsSync(keyFile)) {
-    return { cert: new x509.X509Certificate(await readFile(certFile, 'utf8')), key: await importKey(await readFile(keyFile, 'utf8')) };
+  const [haveCert, haveKey] = await Promise.all([present(certFile), present(keyFile)]);
+  if (haveCert && haveKey) {
+    // Read without following links (private-files.ts): a link in place of either is refused.
+    return { cert: new x509.X509Certificate(await readFileNoFollow(certFile)), key: await importKey(await readFileNoFollow(keyFile)) };
   }
+  // Half a CA (a run killed between the two writes) is made anew; unlink removes a link
+  // itself, never its target.
+  for (const [file, have] of [[certFile, haveCert], [keyFile, haveKey]] as const) if (have) await unlink(file);
   const keys = await keyPair();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     name: 'CN=TLS Throttle Detector development CA',
@@ -54,14 +67,14 @@ async function makeCa(dir: string): Promise<{ cert: x509.X509Certificate; key: C
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  await writeFile(keyFile, pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), { mode: 0o600 });
-  await writeFile(certFile, cert.toString('pem'));
+  await writeNewFile(keyFile, pem('PRIVATE KEY', await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)), 0o600);
+  await writeNewFile(certFile, cert.toString('pem'), 0o644);
   return { cert, key: keys.privateKey };
 }
 
 /** Loads or makes the CA, and makes a fresh leaf for exactly these names. */
 export async function devCertificate(dataDir: string, extraNames: string[]): Promise<DevCertificate> {
-  await mkdir(dataDir, { recursive: true });
+  await ensurePrivateDir(dataDir);
   const ca = await makeCa(dataDir);
   const names = [...new Set(['127.0.0.1', '::1', 'localhost', ...extraNames.filter((n) => n && n !== '0.0.0.0' && n !== '::')])];
   const keys = await keyPair();

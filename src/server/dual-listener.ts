@@ -6,15 +6,18 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { createConnectionGuard, DEFAULT_CONNECTION_LIMITS, DEFAULT_DEADLINES, type ConnectionDeadlines, type ConnectionLimits, type GuardCounts } from './connection-guard.js';
+import { refuseConnection } from './refuse-connection.js';
 
 export interface DualListenerOptions {
   host: string;
   ports: number[];
   certPem: string;
   keyPem: string;
-  /** Sockets that send nothing for this long are closed (slowloris). */
-  idleMs?: number;
+  /** Socket deadlines (connection-guard.ts); each defaults to DEFAULT_DEADLINES. */
+  deadlines?: Partial<ConnectionDeadlines>;
+  /** Caps on open sockets, in all and per client; default DEFAULT_CONNECTION_LIMITS. */
+  connectionLimits?: Partial<ConnectionLimits>;
   onRequest: (req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https', localPort: number) => void;
   /** WebSocket upgrades (the ndt7 server's ws:// and wss://); without it they are refused. */
   onUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer, scheme: 'http' | 'https', localPort: number) => void;
@@ -27,44 +30,46 @@ export interface DualListener {
   ports: number[];
   /** Stops accepting, lets running requests end within graceMs, then closes what is left. */
   close(graceMs?: number): Promise<void>;
+  /** Sockets open now, and how many were refused or closed by a deadline (tests, figures). */
+  connections(): { open: number } & GuardCounts;
 }
 
-/**
- * A leg's transfers share one connection, so that shaping which begins after some megabytes
- * in one flow (Wehe saw T-Mobile's after ~7 MB) shows in later rounds. The idle clock starts
- * when the server has handed a response to the kernel, which on a throttled leg is seconds
- * before the client has it; at 10 s a slow leg's connection was closed under it and every
- * later transfer started a fresh, unthrottled flow (throttle lab, delayed scenarios).
- */
-const KEEP_ALIVE_MS = 65_000;
-
 export async function listenDual(opts: DualListenerOptions): Promise<DualListener> {
-  const idleMs = opts.idleMs ?? 30_000;
+  const deadlines = { ...DEFAULT_DEADLINES, ...opts.deadlines };
+  const guard = createConnectionGuard(deadlines, { ...DEFAULT_CONNECTION_LIMITS, ...opts.connectionLimits });
   const localPort = (req: IncomingMessage) => req.socket.localPort ?? 0;
-  const http = createHttpServer({ keepAliveTimeout: KEEP_ALIVE_MS, requestTimeout: 120_000 }, (req, res) =>
-    opts.onRequest(req, res, 'http', localPort(req)),
-  );
-  const https = createHttpsServer(
-    { cert: opts.certPem, key: opts.keyPem, keepAliveTimeout: KEEP_ALIVE_MS, requestTimeout: 120_000 },
-    (req, res) => opts.onRequest(req, res, 'https', (req.socket as TLSSocket).localPort ?? 0),
+  const onRequest = (req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https') => {
+    guard.requestStarted(req, res);
+    opts.onRequest(req, res, scheme, localPort(req));
+  };
+  const http = createHttpServer({ keepAliveTimeout: deadlines.keepAliveMs }, (req, res) => onRequest(req, res, 'http'));
+  const https = createHttpsServer({ cert: opts.certPem, key: opts.keyPem, keepAliveTimeout: deadlines.keepAliveMs }, (req, res) =>
+    onRequest(req, res, 'https'),
   );
   https.on('tlsClientError', () => undefined);
   if (opts.onUpgrade) {
     const onUpgrade = opts.onUpgrade;
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, 'http', localPort(req)));
-    https.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => onUpgrade(req, socket, head, 'https', localPort(req)));
+    const upgrade = (scheme: 'http' | 'https') => (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      guard.upgraded(req.socket);
+      onUpgrade(req, socket, head, scheme, localPort(req));
+    };
+    http.on('upgrade', upgrade('http'));
+    https.on('upgrade', upgrade('https'));
   }
   const sockets = new Set<Socket>();
 
   const onConnection = (socket: Socket) => {
+    socket.on('error', () => socket.destroy());
+    const admission = guard.admit(socket);
+    if (!admission.admitted) {
+      refuseConnection(socket, admission.reason);
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    socket.setTimeout(idleMs, () => socket.destroy());
     socket.once('data', (first: Buffer) => {
       socket.pause();
       socket.unshift(first);
-      socket.setTimeout(0);
       (first[0] === TLS_HANDSHAKE ? https : http).emit('connection', socket);
       process.nextTick(() => socket.resume());
     });
@@ -98,6 +103,8 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const s of sockets) s.destroy();
+      guard.stop();
     },
+    connections: () => ({ open: guard.open(), ...guard.counts() }),
   };
 }

@@ -33,6 +33,35 @@ export interface RequestContext {
   port: number;
   remoteAddress: string;
   url: URL;
+  /** How long a transfer may make no progress before its socket is closed (endpoint-server.ts). */
+  transferStallMs: number;
+}
+
+export type DrainOutcome = 'drained' | 'closed' | 'stalled';
+
+/**
+ * Waits until `res` may be written again. A client that stops reading would otherwise hold the
+ * response (and whatever slot it has) for ever: past `stallMs` without a 'drain' the socket is
+ * destroyed and 'stalled' returned.
+ */
+export function drainOrStall(res: ServerResponse, stallMs: number): Promise<DrainOutcome> {
+  if (res.destroyed) return Promise.resolve('closed');
+  return new Promise((resolve) => {
+    const done = (outcome: DrainOutcome) => {
+      clearTimeout(timer);
+      res.off('drain', onDrain);
+      res.off('close', onClose);
+      resolve(outcome);
+    };
+    const onDrain = () => done('drained');
+    const onClose = () => done('closed');
+    const timer = setTimeout(() => {
+      done('stalled');
+      res.destroy();
+    }, stallMs);
+    res.on('drain', onDrain);
+    res.on('close', onClose);
+  });
 }
 
 /** A handler that answers some paths and returns false for the rest. */

@@ -1,21 +1,34 @@
-// Limits that keep one endpoint usable by many: bytes per request, transfers at once, and
-// requests per client per minute. Clients are told with 413/429 and a JSON error.
+// Limits that keep one endpoint usable by many: bytes per request, transfers at once (in all
+// and per client), and requests per client per minute. Clients are told with 413/429 and a
+// JSON error. A client is an IPv4 address or an IPv6 /64 (collector/ip-address.ts clientKey).
 
 export interface EndpointLimits {
   maxBytes: number;
   maxConcurrent: number;
+  /**
+   * Transfers at once from one client, so that no client can take every slot. A run uses one
+   * at a time (its legs take turns, core/runner.ts); a few people behind one NAT share the rest.
+   */
+  maxConcurrentPerClient: number;
   requestsPerMinute: number;
 }
 
 export const DEFAULT_LIMITS: EndpointLimits = {
   maxBytes: 256 * 1024 * 1024,
   maxConcurrent: 32,
+  maxConcurrentPerClient: 8,
   requestsPerMinute: 600,
 };
 
+/** The limits as applied: a client's share of the transfers always leaves one for others. */
+export function effectiveLimits(limits: EndpointLimits): EndpointLimits {
+  const perClient = Math.max(1, Math.min(limits.maxConcurrentPerClient, limits.maxConcurrent - 1));
+  return { ...limits, maxConcurrentPerClient: perClient };
+}
+
 /**
  * A token bucket per client key, in memory only. The key is the caller's choice: the endpoint
- * uses the remote address, which it never writes anywhere.
+ * uses the client key of the remote address, which it never writes anywhere.
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();

@@ -110,24 +110,42 @@ describe('endpoint server', () => {
     expect((await get(`http://127.0.0.1:${ep.plainPort}/upload`)).status).toBe(405);
   });
 
+  // Transfers at once need connections of their own, and a client may hold only its share of
+  // the limit (here 1 of 2), so these come from two loopback addresses through undici's pools.
+  const twoClients = () => ['127.0.0.1', '127.0.0.3'].map((localAddress) => new Agent({ connections: 4, localAddress }));
+
   it('refuses transfers past the concurrency limit with 429', async () => {
-    // Transfers at once from one client need connections of their own; the CLI's fetch keeps
-    // one per origin, so this client is undici's with a pool.
-    const agent = new Agent({ connections: 4 });
+    const agents = twoClients();
     const base = `http://127.0.0.1:${ep.plainPort}/payload`;
-    const started = await Promise.all([1, 2].map(() => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher: agent })));
-    const third = await request(`${base}?bytes=1000`, { dispatcher: agent });
+    const started = await Promise.all(agents.map((dispatcher) => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher })));
+    const third = await request(`${base}?bytes=1000`, { dispatcher: new Agent({ localAddress: '127.0.0.4' }) });
     expect(third.statusCode).toBe(429);
-    await third.body.text();
+    expect(((await third.body.json()) as { error: string }).error).toBe('the endpoint is already serving 2 transfers; try again shortly');
     for (const res of started) for await (const _ of res.body);
-    await agent.close();
+    await Promise.all(agents.map((a) => a.close()));
+  });
+
+  it('counts a HEAD as a transfer: past the limit it is refused with 429 too', async () => {
+    const agents = twoClients();
+    const base = `http://127.0.0.1:${ep.plainPort}/payload`;
+    const started = await Promise.all(agents.map((dispatcher) => request(`${base}?bytes=${8 * 1024 * 1024}`, { dispatcher })));
+    const head = await request(`${base}?bytes=1000&seed=77`, { method: 'HEAD', dispatcher: new Agent({ localAddress: '127.0.0.4' }) });
+    expect(head.statusCode).toBe(429);
+    await head.body.dump();
+    for (const res of started) for await (const _ of res.body);
+    await Promise.all(agents.map((a) => a.close()));
+  });
+
+  it('leaves one transfer for others whatever share of the limit a client is given', async () => {
+    const info = JSON.parse(await (await get(`http://127.0.0.1:${ep.plainPort}/info`)).text());
+    expect(info.limits).toMatchObject({ maxConcurrent: 2, maxConcurrentPerClient: 1 });
   });
 
 });
 
 describe('endpoint connection hygiene', () => {
   it('closes connections that never send a byte (slowloris)', async () => {
-    const quick = await startTestEndpoint({ idleMs: 200 });
+    const quick = await startTestEndpoint({ deadlines: { idleMs: 200 } });
     const sock = connect(quick.plainPort, '127.0.0.1');
     const closedAfterMs = await new Promise<number>((resolve) => {
       const t0 = Date.now();
@@ -136,6 +154,27 @@ describe('endpoint connection hygiene', () => {
     expect(closedAfterMs).toBeGreaterThanOrEqual(150);
     expect(closedAfterMs).toBeLessThan(5000);
     await quick.close(0);
+  });
+});
+
+describe('endpoint transfers per client', () => {
+  it('refuses a client past its own transfer slots with 429 while another client is served', async () => {
+    const small = await startTestEndpoint({ limits: { maxConcurrentPerClient: 1 } });
+    const mine = new Agent({ connections: 4, localAddress: '127.0.0.1' });
+    const other = new Agent({ localAddress: '127.0.0.2' });
+    const base = `http://127.0.0.1:${small.plainPort}/payload`;
+    const held = await request(`${base}?bytes=${64 * 1024 * 1024}`, { dispatcher: mine });
+    const second = await request(`${base}?bytes=1000`, { dispatcher: mine });
+    expect([second.statusCode, ((await second.body.json()) as { error: string }).error]).toEqual([
+      429,
+      'this client already has 1 transfers running, the most allowed at once',
+    ]);
+    const theirs = await request(`${base}?bytes=1000`, { dispatcher: other });
+    expect([theirs.statusCode, theirs.statusCode === 200 ? '' : await theirs.body.text()]).toEqual([200, '']);
+    await theirs.body.dump();
+    held.body.destroy();
+    await Promise.all([mine.destroy(), other.close()]);
+    await small.close(0);
   });
 });
 

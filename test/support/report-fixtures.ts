@@ -52,7 +52,13 @@ export function sampleMeta(over: Partial<ReportMeta> = {}): ReportMeta {
   };
 }
 
+/** Figures that give each verdict under the decision rule (src/server/collector/report-rules.ts). */
+const FIGURES: Partial<Record<Verdict, Pick<Result, 'ratio' | 'ci95'>>> = {
+  'no-difference': { ratio: 1.02, ci95: [0.94, 1.11] },
+  'plaintext-throttled': { ratio: 0.48, ci95: [0.41, 0.57] },
+};
+
 /** A valid report with a fresh reportId, for the current hour. */
 export function sampleReport(verdict: Verdict = 'tls-throttled', over: Partial<ReportMeta> = {}): Report {
-  return buildReport(sampleResult({ verdict, cause: verdict === 'tls-throttled' ? 'protocol' : undefined }), sampleMeta(over));
+  return buildReport(sampleResult({ verdict, cause: verdict === 'tls-throttled' ? 'protocol' : undefined, ...FIGURES[verdict] }), sampleMeta(over));
 }

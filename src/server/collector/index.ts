@@ -8,7 +8,10 @@ import { createBatcher } from './batcher.js';
 import { loadIpDatabase, type IpLookup } from './ip-geo.js';
 import { openPgStore, redactUrl } from './pg-store.js';
 import { createRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitOptions } from './rate-limit.js';
+import { ensurePrivateDir } from '../private-files.js';
+import { buildExportSnapshot } from './export-snapshot.js';
 import { collectorRoutes } from './routes.js';
+import { createSnapshotCache, type SnapshotCacheOptions } from './snapshot-cache.js';
 import { openSqliteStore, SQLITE_FILE } from './sqlite-store.js';
 import type { ReportStore, StoredReport } from './store.js';
 
@@ -19,10 +22,27 @@ export interface CollectorOptions {
   databaseUrl?: string;
   /** false turns the per-client limit off (load tests from one address). */
   rateLimit?: RateLimitOptions | false;
+  /** Reports one client may add about one network; default DEFAULT_NETWORK_CEILING, false: none. */
+  networkCeiling?: RateLimitOptions | false;
+  /** Requests to /v1/aggregates and /v1/export per client; default DEFAULT_READ_RATE_LIMIT, false: none. */
+  readRateLimit?: RateLimitOptions | false;
+  /** How the read routes' snapshots are refreshed (snapshot-cache.ts); default DEFAULT_READ_CACHE. */
+  readCache?: Partial<SnapshotCacheOptions>;
   /** The IP -> network look-up; default the shipped database. */
   lookup?: IpLookup;
   nowMs?: () => number;
 }
+
+/**
+ * Four reports at once, then four a day, per client and network: a test every six hours, the
+ * most frequent schedule the extension offers, always fits, while one address alone stays
+ * under the MIN_GROUP_REPORTS (5) that publish a network's row for a day.
+ */
+export const DEFAULT_NETWORK_CEILING: RateLimitOptions = { burst: 4, perHour: 4 / 24 };
+/** The public page asks once per change of its window; ten a minute is more than a person clicks. */
+export const DEFAULT_READ_RATE_LIMIT: RateLimitOptions = { burst: 30, perHour: 600 };
+/** Counts a minute behind at most while reports arrive; a snapshot over 10 minutes old is never served. */
+export const DEFAULT_READ_CACHE: SnapshotCacheOptions = { refreshMs: 60_000, maxStaleMs: 600_000 };
 
 export interface Collector {
   route: RouteHandler;
@@ -47,6 +67,7 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
   const databaseUrl = opts.databaseUrl ?? process.env.DATABASE_URL;
   const rateLimit = opts.rateLimit ?? rateLimitFromEnv() ?? DEFAULT_RATE_LIMIT;
   const lookupPromise = opts.lookup ? Promise.resolve(opts.lookup) : loadIpDatabase();
+  await ensurePrivateDir(opts.dataDir);
   const store = databaseUrl ? await openPgStore(databaseUrl) : openSqliteStore(opts.dataDir);
   let lookup: IpLookup;
   try {
@@ -60,12 +81,22 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
       `rate limit ${rateLimit ? `${rateLimit.burst} reports, then ${rateLimit.perHour}/hour per client` : 'off'}`,
   );
   const batcher = createBatcher<StoredReport, boolean>((rows) => store.insertMany(rows));
+  const nowMs = opts.nowMs ?? Date.now;
+  const cacheOptions = { ...DEFAULT_READ_CACHE, ...opts.readCache };
+  const counts = createSnapshotCache(() => store.countsByDay(''), cacheOptions);
+  const exports = createSnapshotCache(() => buildExportSnapshot(store, opts.dataDir, nowMs), cacheOptions);
+  const networkCeiling = opts.networkCeiling ?? DEFAULT_NETWORK_CEILING;
+  const readRateLimit = opts.readRateLimit ?? DEFAULT_READ_RATE_LIMIT;
   const route = collectorRoutes({
     store,
     batcher,
     lookup,
     rateLimiter: rateLimit ? createRateLimiter(rateLimit) : null,
-    nowMs: opts.nowMs ?? Date.now,
+    networkCeiling: networkCeiling ? createRateLimiter(networkCeiling) : null,
+    readLimiter: readRateLimit ? createRateLimiter(readRateLimit) : null,
+    counts,
+    exports,
+    nowMs,
     log: opts.log,
   });
   let closed: Promise<void> | undefined;
@@ -74,6 +105,8 @@ export async function startCollector(opts: CollectorOptions): Promise<Collector>
     store,
     close: () =>
       (closed ??= (async () => {
+        counts.stop();
+        exports.stop();
         await batcher.drain();
         await store.close();
       })()),

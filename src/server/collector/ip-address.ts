@@ -90,3 +90,14 @@ export function isSpecialPurpose(ip: IpNumber): boolean {
   const value = (ip.hi << 64n) | ip.lo;
   return V6_SPECIAL.some(({ prefix, bits }) => value >> BigInt(128 - bits) === prefix >> BigInt(128 - bits));
 }
+
+/**
+ * Who counts as one client: an IPv4 address, or an IPv6 /64. One subscriber line gets a whole
+ * /64 (RFC 6177, RIPE-690) and can take a new address in it at will, so a per-address limit
+ * on IPv6 would be no limit. Anything that is not an IP address is its own key.
+ */
+export function clientKey(address: string): string {
+  const ip = parseIp(address);
+  if (!ip) return address;
+  return ip.version === 4 ? `4:${ip.value}` : `6:${ip.hi.toString(16)}`;
+}

@@ -4,7 +4,7 @@
 // against a guessed address even by someone who reads the process's memory later. The limit
 // itself is a token bucket: `burst` reports at once, refilled at `perHour`.
 import { createHmac, randomBytes } from 'node:crypto';
-import { parseIp } from './ip-address.js';
+import { clientKey } from './ip-address.js';
 
 export interface RateLimitOptions {
   burst: number;
@@ -22,21 +22,17 @@ export const DEFAULT_RATE_LIMIT = { burst: 30, perHour: 60 };
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface RateLimiter {
-  take(address: string): RateDecision;
+  /** Takes a token from the client's bucket, or from its bucket for `scope` (a network, say). */
+  take(address: string, scope?: string): RateDecision;
   /** How many clients are tracked now (for tests and the log). */
   size(): number;
+  /** Tokens a full bucket holds (for messages). */
+  readonly burst: number;
 }
 
-/**
- * Who counts as one client: an IPv4 address, or an IPv6 /64. One subscriber line gets a whole
- * /64 (RFC 6177, RIPE-690) and can take a new address in it at will, so a per-address limit
- * on IPv6 would be no limit.
- */
-export function clientKey(address: string): string {
-  const ip = parseIp(address);
-  if (!ip) return address;
-  return ip.version === 4 ? `4:${ip.value}` : `6:${ip.hi.toString(16)}`;
-}
+// Who counts as one client (an IPv4 address or an IPv6 /64) is defined once, in ip-address.ts,
+// for this limiter and the endpoint's.
+export { clientKey } from './ip-address.js';
 
 export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   const now = opts.nowMs ?? Date.now;
@@ -48,14 +44,14 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   let buckets = new Map<string, { tokens: number; atMs: number }>();
 
   return {
-    take(address) {
+    take(address, scope = '') {
       const t = now();
       if (t - keyBornMs >= lifetimeMs) {
         key = randomBytes(32);
         keyBornMs = t;
         buckets = new Map();
       }
-      const id = createHmac('sha256', key).update(clientKey(address)).digest('base64url').slice(0, 22);
+      const id = createHmac('sha256', key).update(`${clientKey(address)}\n${scope}`).digest('base64url').slice(0, 22);
       const bucket = buckets.get(id) ?? { tokens: opts.burst, atMs: t };
       bucket.tokens = Math.min(opts.burst, bucket.tokens + (t - bucket.atMs) * refillPerMs);
       bucket.atMs = t;
@@ -70,5 +66,6 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
       return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / refillPerMs / 1000)) };
     },
     size: () => buckets.size,
+    burst: opts.burst,
   };
 }

@@ -3,27 +3,40 @@
 // network look-up, and then dropped: it is never stored, logged or put in an error message.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MAX_REPORT_BYTES, validateReport, type Report } from '../../core/report.js';
-import { COMMON_HEADERS, sendError, sendJson, type RouteHandler } from '../http-util.js';
+import { COMMON_HEADERS, drainOrStall, sendError, sendJson, type RouteHandler } from '../http-util.js';
+import { openNoFollow } from '../private-files.js';
 import { aggregate, DEFAULT_SPAN_DAYS, MAX_SPAN_DAYS, MIN_GROUP_REPORTS, spanStart, WINDOWS, type WindowKind } from './aggregates.js';
 import type { Batcher } from './batcher.js';
-import { csvHeader, csvLine, EXPORT_FORMATS, ndjsonLine, type ExportFormat } from './export-format.js';
+import { EXPORT_FORMATS, type ExportFormat } from './export-format.js';
+import type { ExportSnapshot } from './export-snapshot.js';
 import type { IpLookup } from './ip-geo.js';
 import { PAGE_CSP, PAGE_HTML, PAGE_SCRIPT } from './page.js';
 import type { RateLimiter } from './rate-limit.js';
 import { readBody } from './read-body.js';
-import type { ReportStore, StoredReport } from './store.js';
+import { checkReportHour, checkVerdictFigures } from './report-rules.js';
+import type { SnapshotCache } from './snapshot-cache.js';
+import type { DayCount, ReportStore, StoredReport } from './store.js';
 
-/** Reports about runs older than this are refused: a queue that kept them so long is broken. */
-export const MAX_REPORT_AGE_MS = 30 * 86_400_000;
-/** Clocks drift; a report from up to an hour ahead is accepted. */
-export const MAX_CLOCK_AHEAD_MS = 3600_000;
-const EXPORT_PAGE_ROWS = 1000;
+const EXPORT_CHUNK_BYTES = 64 * 1024;
+
+export { MAX_CLOCK_AHEAD_MS, MAX_REPORT_AGE_MS } from './report-rules.js';
 
 export interface CollectorRouteDeps {
   store: ReportStore;
   batcher: Batcher<StoredReport, boolean>;
   lookup: IpLookup;
   rateLimiter: RateLimiter | null;
+  /**
+   * Reports one client may add about one network (scoped buckets of a second limiter): fewer
+   * than MIN_GROUP_REPORTS at once, so that one address alone cannot publish a network's row.
+   */
+  networkCeiling: RateLimiter | null;
+  /** Requests to the read routes per client. */
+  readLimiter: RateLimiter | null;
+  /** Report counts per day of the whole table, rebuilt in the background (snapshot-cache.ts). */
+  counts: SnapshotCache<DayCount[]>;
+  /** The export files, rebuilt in the background (export-snapshot.ts). */
+  exports: SnapshotCache<ExportSnapshot>;
   nowMs: () => number;
   log: (line: string) => void;
 }
@@ -79,10 +92,20 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
     if (!checked.ok) return sendJson(res, 422, { error: 'the report does not match schema version 1', issues: checked.issues });
     const report: Report = checked.report;
     const now = deps.nowMs();
-    const reportMs = Date.parse(report.hour);
-    if (reportMs > now + MAX_CLOCK_AHEAD_MS) return sendError(res, 422, `the report's hour ${report.hour} is in the future`);
-    if (now - reportMs > MAX_REPORT_AGE_MS) return sendError(res, 422, `the report's hour ${report.hour} is more than 30 days old`);
+    const hour = checkReportHour(report.hour, now);
+    if (!hour.ok) return sendError(res, 422, hour.message);
+    const figures = checkVerdictFigures(report);
+    if (!figures.ok) return sendError(res, 422, figures.message);
     const network = deps.lookup(remoteAddress);
+    // An address of no known network joins no network's row, so only known ones are capped.
+    if (deps.networkCeiling && (network.asn !== null || network.country !== null)) {
+      const decision = deps.networkCeiling.take(remoteAddress, `${network.asn ?? ''}|${network.country ?? ''}`);
+      if (!decision.allowed) {
+        return sendError(res, 429, `this address has sent the ${deps.networkCeiling.burst} reports about this network it may send at once; try again in ${decision.retryAfterSeconds} s`, {
+          'retry-after': String(decision.retryAfterSeconds),
+        });
+      }
+    }
     let isNew: boolean;
     try {
       isNew = await deps.batcher.add({ receivedHour: receivedHour(now), ...network, report });
@@ -90,6 +113,10 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
       // Logged without anything from the request: the message is the database's.
       if (storeFailures++ % 100 === 0) deps.log(`collector: storing a report failed (${storeFailures} so far): ${(err as Error).message}`);
       return sendError(res, 503, 'the report could not be stored; try again later', { 'retry-after': '60' });
+    }
+    if (isNew) {
+      deps.counts.changed();
+      deps.exports.changed();
     }
     sendJson(res, isNew ? 201 : 200, { stored: true, duplicate: !isNew });
   };
@@ -101,40 +128,37 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
     const days = Number(daysText);
     if (!/^\d+$/.test(daysText) || days < 1 || days > MAX_SPAN_DAYS) return sendError(res, 400, `days must be a whole number from 1 to ${MAX_SPAN_DAYS}`);
     const since = spanStart(deps.nowMs(), window, days);
-    const groups = aggregate(await deps.store.countsByDay(since), window, since);
+    const groups = aggregate(await deps.counts.get(), window, since);
     sendJson(res, 200, { window, since, minReports: MIN_GROUP_REPORTS, groups });
   };
 
-  const getExport = async (res: ServerResponse, url: URL): Promise<void> => {
+  const getExport = async (res: ServerResponse, url: URL, stallMs: number): Promise<void> => {
     const format = (url.searchParams.get('format') ?? 'ndjson') as ExportFormat;
     if (!EXPORT_FORMATS.includes(format)) return sendError(res, 400, `format must be one of ${EXPORT_FORMATS.join(', ')}`);
-    res.writeHead(200, {
-      ...COMMON_HEADERS,
-      'content-type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/x-ndjson; charset=utf-8',
-      'content-disposition': `inline; filename="tls-throttle-reports.${format}"`,
-    });
-    // The threshold of the aggregates holds here too: a report from a network (and country)
-    // with fewer than MIN_GROUP_REPORTS reports in all is exported without its network, since
-    // the network of a small organisation could point at the few people in it.
-    const totals = new Map<string, number>();
-    for (const c of await deps.store.countsByDay('')) {
-      const key = `${c.asn ?? ''}|${c.country ?? ''}`;
-      totals.set(key, (totals.get(key) ?? 0) + c.count);
+    const snapshot = await deps.exports.get();
+    const file = await openNoFollow(snapshot.files[format]);
+    try {
+      const { size } = await file.stat();
+      res.writeHead(200, {
+        ...COMMON_HEADERS,
+        'content-type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/x-ndjson; charset=utf-8',
+        'content-disposition': `inline; filename="tls-throttle-reports.${format}"`,
+        'content-length': String(size),
+        'last-modified': new Date(snapshot.takenMs).toUTCString(),
+      });
+      // Read and sent a piece at a time: a slow reader slows only itself, and one that stops
+      // reading loses its socket after stallMs (http-util.ts).
+      const buffer = Buffer.alloc(EXPORT_CHUNK_BYTES);
+      for (let offset = 0; offset < size; ) {
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, offset);
+        if (bytesRead === 0 || res.destroyed) break;
+        offset += bytesRead;
+        if (!res.write(Buffer.from(buffer.subarray(0, bytesRead))) && (await drainOrStall(res, stallMs)) !== 'drained') return;
+      }
+      res.end();
+    } finally {
+      await file.close();
     }
-    const publishable = (row: StoredReport): StoredReport =>
-      (totals.get(`${row.asn ?? ''}|${row.country ?? ''}`) ?? 0) >= MIN_GROUP_REPORTS ? row : { ...row, asn: null, network: null, country: null };
-    if (format === 'csv') res.write(csvHeader());
-    // Paged by position, so a large export never sits in memory and a slow reader slows only itself.
-    let after = 0;
-    for (;;) {
-      const rows = await deps.store.exportPage(after, EXPORT_PAGE_ROWS);
-      if (!rows.length) break;
-      const chunk = rows.map((r) => (format === 'csv' ? csvLine : ndjsonLine)(publishable(r))).join('');
-      if (!res.write(chunk)) await new Promise<void>((r) => res.once('drain', () => r()));
-      if (res.destroyed) return;
-      after = rows[rows.length - 1]!.seq;
-    }
-    res.end();
   };
 
   const sendStatic = (res: ServerResponse, type: string, body: string): true => {
@@ -170,8 +194,17 @@ export function collectorRoutes(deps: CollectorRouteDeps): RouteHandler {
     const readOnly = ['/v1/aggregates', '/v1/export', '/v1/', '/v1', '/aggregates.html', '/v1/aggregates.js'];
     if (!readOnly.includes(path)) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET');
+    if ((path === '/v1/aggregates' || path === '/v1/export') && deps.readLimiter) {
+      const decision = deps.readLimiter.take(ctx.remoteAddress);
+      if (!decision.allowed) {
+        sendError(res, 429, `too many requests from this address; try again in ${decision.retryAfterSeconds} s`, {
+          'retry-after': String(decision.retryAfterSeconds),
+        });
+        return true;
+      }
+    }
     if (path === '/v1/aggregates') await getAggregates(res, ctx.url);
-    else if (path === '/v1/export') await getExport(res, ctx.url);
+    else if (path === '/v1/export') await getExport(res, ctx.url, ctx.transferStallMs);
     else if (path === '/v1/aggregates.js') sendStatic(res, 'text/javascript; charset=utf-8', PAGE_SCRIPT);
     else sendStatic(res, 'text/html; charset=utf-8', PAGE_HTML);
     return true;

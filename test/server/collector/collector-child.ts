@@ -11,6 +11,7 @@ const collector = await startCollector({
   dataDir,
   databaseUrl: databaseUrl ?? '',
   rateLimit: false,
+  networkCeiling: false,
   log: (l) => process.stderr.write(`${l}\n`),
 });
 const dev = await devCertificate(dataDir, []);

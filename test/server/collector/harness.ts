@@ -83,6 +83,10 @@ export async function startTestCollector(kind: StoreKind, extra: Partial<Collect
     databaseUrl: databaseUrl ?? '',
     lookup: testLookup,
     rateLimit: false,
+    networkCeiling: false,
+    readRateLimit: false,
+    // Every read sees the reports stored before it (the snapshot is rebuilt when stale).
+    readCache: { maxStaleMs: 0 },
     ...extra,
   });
   const dev = await devCertificate(dataDir, []);

@@ -52,3 +52,13 @@ describe('rate limiter', () => {
     expect(limiter.size()).toBe(3);
   });
 });
+
+describe('rate limiter scopes', () => {
+  it('keeps a bucket per client and scope, so one scope used up leaves the others full', () => {
+    const { limiter } = clocked({ burst: 1, perHour: 1 });
+    expect(limiter.take('192.0.2.1', '64501|CA').allowed).toBe(true);
+    expect(limiter.take('192.0.2.1', '64501|CA').allowed).toBe(false);
+    expect(limiter.take('192.0.2.1', '64502|DE').allowed).toBe(true);
+    expect(limiter.take('192.0.2.2', '64501|CA').allowed).toBe(true);
+  });
+});
