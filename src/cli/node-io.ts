@@ -2,7 +2,9 @@
 // undici.request rather than fetch: the same connection pool without WHATWG streams, whose
 // per-chunk cost caps loopback goodput at about half of curl's (bench/goodput.ts).
 import { createHash } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
@@ -10,6 +12,20 @@ import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core
 export interface TlsTrust {
   caFile?: string;
   insecure?: boolean;
+  /** `--resolve NAME:ADDRESS`: connections to NAME go to ADDRESS (SNI and the certificate check keep NAME). */
+  resolve?: { name: string; address: string };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** net.connect's `lookup` option: NAME answers ADDRESS, every other name goes to the system resolver. */
+function lookupWith(pin: { name: string; address: string }) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+    if (hostname.toLowerCase() !== pin.name) return void dnsLookup(hostname, options, callback as never);
+    const family = isIP(pin.address);
+    if (options.all) callback(null, [{ address: pin.address, family }]);
+    else callback(null, pin.address, family);
+  };
 }
 
 function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown }): ReaderLike {
@@ -27,8 +43,9 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
 
 export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Promise<void> } {
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
+  const connect = { ca, rejectUnauthorized: !trust.insecure, ...(trust.resolve ? { lookup: lookupWith(trust.resolve) } : {}) };
   const agent = new Agent({
-    connect: { ca, rejectUnauthorized: !trust.insecure },
+    connect,
     // One connection per origin carries all of a leg's transfers, one after another, as a
     // browser's would: shaping that starts after some megabytes in one flow then shows. With
     // more allowed, undici opened a second connection when the next request came before it had
@@ -39,7 +56,7 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
   // undici closes a connection after a HEAD (servers that send a body anyway would corrupt
   // the next response), so the digest HEADs get connections of their own: on the legs' pool
   // each one cut a leg's flow in the lab, and its 7 MB-per-flow shaper never engaged.
-  const headAgent = new Agent({ connect: { ca, rejectUnauthorized: !trust.insecure } });
+  const headAgent = new Agent({ connect });
   const fetch: FetchLike = async (url, init) => {
     const res = await request(url, {
       method: init.method ?? 'GET',

@@ -53,7 +53,7 @@ function runMlab(args: RunArgs, fetch: ReturnType<typeof nodeFetch>['fetch'], si
 }
 
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
-  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure });
+  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure, resolve: args.resolve });
   try {
     const result = args.url === 'mlab' ? await runMlab(args, io.fetch, signal) : await runMeasurement(
       {

@@ -27,6 +27,12 @@ export interface DualListener {
   ports: number[];
   /** Stops accepting, lets running requests end within graceMs, then closes what is left. */
   close(graceMs?: number): Promise<void>;
+  /**
+   * Serves a new certificate to TLS connections that start from now on; connections already
+   * established keep the context they were handshaken with (tls.Server#setSecureContext), so
+   * a renewal never cuts a running transfer.
+   */
+  setCertificate(certPem: string, keyPem: string): void;
 }
 
 /**
@@ -87,6 +93,9 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
 
   return {
     ports,
+    setCertificate(certPem, keyPem) {
+      https.setSecureContext({ cert: certPem, key: keyPem });
+    },
     async close(graceMs = 5_000) {
       for (const s of servers) s.close();
       http.closeIdleConnections();

@@ -26,6 +26,8 @@ export interface EndpointServer {
   ports: number[];
   tlsCapacityMbps: number;
   close(graceMs?: number): Promise<void>;
+  /** New TLS connections get this certificate; running ones keep theirs (a renewal, src/server/acme). */
+  setCertificate(certPem: string, keyPem: string): void;
 }
 
 export async function startEndpointServer(opts: EndpointServerOptions): Promise<EndpointServer> {
@@ -61,5 +63,10 @@ export async function startEndpointServer(opts: EndpointServerOptions): Promise<
     onRequest,
   });
   boundPorts = listener.ports;
-  return { ports: listener.ports, tlsCapacityMbps: capacity, close: (g) => listener.close(g) };
+  return {
+    ports: listener.ports,
+    tlsCapacityMbps: capacity,
+    close: (g) => listener.close(g),
+    setCertificate: (certPem, keyPem) => listener.setCertificate(certPem, keyPem),
+  };
 }
