@@ -94,6 +94,7 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
         email: opts.email,
         challenges,
         pollMinMs: opts.pollMinMs,
+        requestRetryMs: Math.min(5_000, retryMinMs),
       });
       const reason = unusableBecause(issued.certPem, issued.keyPem, opts.domain, now());
       if (reason) throw new Error(`the CA sent a certificate that cannot be served: ${reason.replace('stored ', '')}`);
