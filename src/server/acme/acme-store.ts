@@ -3,7 +3,11 @@
 //                                 so the CA sees one account rather than one per start
 //   acme/DOMAIN/cert.pem          the certificate chain as the CA sent it (leaf first)
 //   acme/DOMAIN/key.pem           the certificate's private key
-// All 0600 in 0700 directories, no symbolic links followed (private-file.ts).
+// All 0600 in 0700 directories, no symbolic links followed below the data directory
+// (private-file.ts). The data directory itself is the operator's choice and may be a link:
+// systemd's DynamicUser= makes /var/lib/NAME a link to /var/lib/private/NAME (systemd.exec(5),
+// StateDirectory=).
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir, readPrivateFile, writePrivateFile } from './private-file.js';
 
@@ -30,7 +34,7 @@ export async function acmeStore(dataDir: string, domain: string): Promise<AcmeSt
   if (!isDomainName(domain)) throw new Error(`"${domain}" is not a DNS name an ACME certificate can be issued for`);
   const root = join(dataDir, 'acme');
   const dir = join(root, domain);
-  await ensurePrivateDir(dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await ensurePrivateDir(root);
   await ensurePrivateDir(dir);
   const accountFile = join(root, 'account-key.pem');

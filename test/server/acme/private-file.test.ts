@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -48,9 +48,17 @@ describe('private files of the ACME store', () => {
     expect(await mode(join(dir, 'loose.pem'))).toBe('600');
   });
 
-  it('refuses a data directory that is a symbolic link', async () => {
-    await symlink(tmpdir(), join(dir, 'data'));
-    await expect(acmeStore(join(dir, 'data'), 'endpoint.example')).rejects.toThrow(/symbolic link/);
+  it('refuses an acme directory that is a symbolic link', async () => {
+    await symlink(tmpdir(), join(dir, 'acme'));
+    await expect(acmeStore(dir, 'endpoint.example')).rejects.toThrow(/symbolic link/);
+  });
+
+  it('follows a data directory that is a link, as systemd DynamicUser makes /var/lib/NAME', async () => {
+    await mkdir(join(dir, 'private', 'state'), { recursive: true });
+    await symlink(join(dir, 'private', 'state'), join(dir, 'state'));
+    const store = await acmeStore(join(dir, 'state'), 'endpoint.example');
+    await store.writeAccountKey('A');
+    expect(await readFile(join(dir, 'private', 'state', 'acme', 'account-key.pem'), 'utf8')).toBe('A');
   });
 
   it('refuses a domain that is no DNS name before it becomes a path', async () => {
