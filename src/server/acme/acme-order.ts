@@ -77,6 +77,11 @@ export async function orderCertificate(opts: OrderOptions): Promise<{ certPem: s
     },
   }).catch(async (err: unknown) => {
     if (err instanceof TypeError) throw new Error(await whyUnreachable(opts.directoryUrl));
+    // The CA's problem detail for a failed validation names the challenge URL it tried
+    // (RFC 8555 sec. 8.3); say in plain words what that means for the operator.
+    if (err instanceof Error && err.message.includes('/.well-known/acme-challenge/')) {
+      throw new Error(`the CA could not fetch the HTTP-01 challenge from this endpoint (is DNS pointing here and port 80 open?): ${err.message}`);
+    }
     throw err;
   });
   return { certPem: await certPemPromise, keyPem: keyBuf.toString() };
