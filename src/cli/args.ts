@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 import { isDomainName } from '../server/acme/acme-store.js';
+import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
 
 export class UsageError extends Error {}
 
@@ -17,6 +18,7 @@ export const USAGE = `Usage:
                      [--data-dir DIR] [--collector] [--max-mb N]
                      [--acme-domain DOMAIN [--acme-email E] [--acme-directory URL]
                       [--acme-retry-seconds N]]
+${DIRECTORY_USAGE}
 
 Exit codes: 0 measured (any verdict), 2 usage error, 3 endpoint unreachable or failed.`;
 
@@ -88,9 +90,10 @@ function resolveArg(v: string): { name: string; address: string } {
   return { name, address };
 }
 
-export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help' } {
+export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | { command: 'help' } {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
+  if (command === 'directory') return parseDirectoryArgs(rest);
   let parsed;
   try {
     parsed = parseArgs({

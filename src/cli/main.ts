@@ -1,5 +1,6 @@
 // tls-throttle: the same measurement as the extension, from Node.
 import { parseCli, USAGE, UsageError } from './args.js';
+import { directoryCommand } from './directory-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -17,6 +18,14 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (args.command === 'directory') {
+    try {
+      return await directoryCommand(args);
+    } catch (err) {
+      process.stderr.write(`tls-throttle directory: ${(err as Error).message}\n`);
+      return 3;
+    }
   }
   if (args.command === 'run') {
     const controller = new AbortController();
