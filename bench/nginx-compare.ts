@@ -1,5 +1,5 @@
 // The endpoint against nginx (Debian's nginx-light) serving the same random bytes with the same
-// certificate to 1, 8 and 32 concurrent curl downloads, HTTP and HTTPS, on loopback: aggregate
+// certificate to 1, 8 and 32 concurrent curl clients, HTTP and HTTPS, on loopback: aggregate
 // Gbit/s, the server's CPU seconds per GB (utime + stime from /proc/PID/stat, children's
 // included for nginx's workers) and the endpoint's resident memory under 32 transfers.
 // Goal: the endpoint's HTTPS GB per CPU second at least 0.8x nginx's.
@@ -17,8 +17,19 @@ import { payloadChunks } from '../src/server/payload-stream.js';
 const NGINX = '/usr/sbin/nginx';
 const CURL = '/usr/bin/curl';
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK']).stdout.toString().trim()) || 100;
-/** Bytes moved per cell, split over the concurrent downloads: long enough to dwarf start-up. */
+/** Bytes moved per cell, split over the concurrent clients: long enough to dwarf start-up. */
 const CELL_BYTES = Number(process.env.TTD_BENCH_CELL_MIB ?? 512) * 1024 * 1024;
+/**
+ * No single download is larger than the client's largest transfer (src/core/sizer.ts,
+ * 64 MiB): a client with more to fetch fetches several over its one connection, as a run does.
+ */
+const MAX_DOWNLOAD_BYTES = Math.min(64 * 1024 * 1024, CELL_BYTES);
+
+function downloadsOf(concurrency: number): { size: number; perClient: number } {
+  const share = CELL_BYTES / concurrency;
+  const size = Math.min(share, MAX_DOWNLOAD_BYTES);
+  return { size, perClient: Math.round(share / size) };
+}
 const CONCURRENCY = [1, 8, 32];
 const REPEATS = Number(process.env.TTD_BENCH_REPEATS ?? 3);
 const SEED = 7;
@@ -73,20 +84,25 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** N curl downloads at once; resolves to the wall time from the first start to the last end. */
-async function curlAll(urls: string[], caPath: string): Promise<{ seconds: number; bytes: number; answers: string[] }> {
+/**
+ * N curl clients at once, each fetching its URLs one after another over one connection;
+ * resolves to the wall time from the first start to the last end.
+ */
+async function curlAll(clients: string[][], caPath: string): Promise<{ seconds: number; bytes: number; answers: string[] }> {
   const started = process.hrtime.bigint();
   const answers = await Promise.all(
-    urls.map(
-      (url) =>
-        new Promise<string>((resolve, reject) => {
-          const c = spawn(CURL, ['-sf', '-o', '/dev/null', '--cacert', caPath, '-w', '%{http_code} %{size_download}', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    clients.map(
+      (urls) =>
+        new Promise<string[]>((resolve, reject) => {
+          const args = ['-sf', '--cacert', caPath, '-w', '%{http_code} %{size_download}\n', ...urls.flatMap((u) => ['-o', '/dev/null', u])];
+          const c = spawn(CURL, args, { stdio: ['ignore', 'pipe', 'inherit'] });
           let out = '';
           c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-          c.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`curl ${url} exited ${code}: ${out}`))));
+          // 'close', not 'exit': stdout may still hold the last answer when the process has exited.
+          c.on('close', (code) => (code === 0 ? resolve(out.trim().split('\n')) : reject(new Error(`curl ${urls[0]} exited ${code}: ${out}`))));
         }),
     ),
-  );
+  ).then((a) => a.flat());
   const bytes = answers.reduce((a, b) => a + Number(b.split(' ')[1]), 0);
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, answers };
 }
@@ -153,14 +169,14 @@ export async function compareWithNginx(log: (line: string) => void = console.log
     await writeFile(join(dir, 'key.pem'), cert.keyPem, { mode: 0o600 });
     // The files nginx serves are the endpoint's own payload bytes for the same seed and size.
     await mkdir(join(dir, 'www'));
-    const sizes = [...new Set(CONCURRENCY.map((c) => CELL_BYTES / c))];
+    const sizes = [...new Set(CONCURRENCY.map((c) => downloadsOf(c).size))];
     for (const bytes of sizes) await writeFile(join(dir, 'www', `payload-${bytes}.bin`), Buffer.concat([...payloadChunks('random', SEED, bytes)]));
 
     const ep = { http: await freePort(), https: await freePort() };
     const ng = { http: await freePort(), https: await freePort() };
     const endpoint = spawn(
       process.execPath,
-      ['dist/cli.js', 'serve', '--ports', `${ep.http},${ep.https}`, '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '--data-dir', join(dir, 'data'), '--max-mb', String(CELL_BYTES / 1024 / 1024)],
+      ['dist/cli.js', 'serve', '--ports', `${ep.http},${ep.https}`, '--cert', join(dir, 'cert.pem'), '--key', join(dir, 'key.pem'), '--data-dir', join(dir, 'data'), '--max-mb', String(MAX_DOWNLOAD_BYTES / 1024 / 1024)],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     children.push(endpoint);
@@ -178,7 +194,7 @@ export async function compareWithNginx(log: (line: string) => void = console.log
 
     // Warm-up: the endpoint computes each size's digest once (payload-stream.ts), nginx's files
     // enter the page cache; neither is counted.
-    for (const bytes of sizes) for (const server of ['endpoint', 'nginx'] as const) await curlAll([url(server, 'http', bytes)], caPath);
+    for (const bytes of sizes) for (const server of ['endpoint', 'nginx'] as const) await curlAll([[url(server, 'http', bytes)]], caPath);
     const endpointRssIdleMiB = rssMiB(endpoint.pid!);
     let endpointRssPeakMiB = endpointRssIdleMiB;
 
@@ -192,7 +208,9 @@ export async function compareWithNginx(log: (line: string) => void = console.log
           for (let r = 0; r < REPEATS; r++) {
             const cpuBefore = pids.reduce((a, p) => a + cpuSeconds(p), 0);
             const sampler = server === 'endpoint' && concurrency === 32 ? setInterval(() => (endpointRssPeakMiB = Math.max(endpointRssPeakMiB, rssMiB(endpoint.pid!))), 50) : undefined;
-            const { seconds, bytes, answers } = await curlAll(Array.from({ length: concurrency }, () => url(server, scheme, CELL_BYTES / concurrency)), caPath);
+            const { size, perClient } = downloadsOf(concurrency);
+            const clients = Array.from({ length: concurrency }, () => Array.from({ length: perClient }, () => url(server, scheme, size)));
+            const { seconds, bytes, answers } = await curlAll(clients, caPath);
             if (sampler) clearInterval(sampler);
             const cpu = pids.reduce((a, p) => a + cpuSeconds(p), 0) - cpuBefore;
             if (bytes !== CELL_BYTES) throw new Error(`${server} ${scheme} x${concurrency}: ${bytes} of ${CELL_BYTES} bytes arrived (${[...new Set(answers)].join(', ')})`);
