@@ -33,6 +33,8 @@ function downloadsOf(concurrency: number): { size: number; perClient: number } {
 const CONCURRENCY = [1, 8, 32];
 const REPEATS = Number(process.env.TTD_BENCH_REPEATS ?? 3);
 const SEED = 7;
+/** e.g. "https:32" measures only those cells, to look into one figure without the whole run. */
+const ONLY = process.env.TTD_BENCH_ONLY;
 
 export interface NginxRow {
   server: 'endpoint' | 'nginx';
@@ -202,6 +204,7 @@ export async function compareWithNginx(log: (line: string) => void = console.log
     for (const concurrency of CONCURRENCY) {
       for (const scheme of ['http', 'https'] as const) {
         for (const server of ['endpoint', 'nginx'] as const) {
+          if (ONLY && ONLY !== `${scheme}:${concurrency}`) continue;
           const pids = server === 'endpoint' ? [endpoint.pid!] : nginxPids;
           const gbps: number[] = [];
           const cpuPerGB: number[] = [];
@@ -240,8 +243,9 @@ export function nginxTable(c: NginxComparison): Array<Record<string, string | nu
   const out: Array<Record<string, string | number>> = [];
   for (const concurrency of CONCURRENCY) {
     for (const scheme of ['http', 'https'] as const) {
-      const e = c.rows.find((r) => r.server === 'endpoint' && r.scheme === scheme && r.concurrency === concurrency)!;
-      const n = c.rows.find((r) => r.server === 'nginx' && r.scheme === scheme && r.concurrency === concurrency)!;
+      const e = c.rows.find((r) => r.server === 'endpoint' && r.scheme === scheme && r.concurrency === concurrency);
+      const n = c.rows.find((r) => r.server === 'nginx' && r.scheme === scheme && r.concurrency === concurrency);
+      if (!e || !n) continue;
       out.push({
         scheme,
         clients: concurrency,

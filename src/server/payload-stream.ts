@@ -46,7 +46,7 @@ function keystreamAt(seed: number, offset: number): Cipher {
 
 /**
  * A run asks for one seed's bytes over and over, every transfer a prefix of the same keystream
- * (src/core/runner.ts: one seed per run; src/core/sizer.ts: at most 64 MiB a transfer).
+ * (src/core/runner.ts: one seed per run).
  * Generating it for each transfer cost the endpoint about as much CPU as TLS itself (bench,
  * nginx-compare.ts: 0.2-0.5 CPU s/GB for AES-CTR and the buffers), so the prefixes of the few
  * most recent seeds are kept and served as slices, without a copy or an allocation. The
@@ -79,6 +79,9 @@ export class KeystreamCache {
     let off = 0;
     while (off < bytes) {
       const n = Math.min(CHUNK_BYTES, bytes - off);
+      // A stream whose seed was evicted lets go of the buffer at once, so the memory held is
+      // at most `seeds` buffers (plus the slices queued on sockets), however many seeds come.
+      if (this.entries.get(seed) !== e) break;
       // `filled` only grows, in whole chunks, and only by the stream standing at its edge,
       // so every stream's offset is at most `filled` and a filled slice never changes.
       if (off >= e.filled) {
@@ -99,8 +102,12 @@ export class KeystreamCache {
   }
 }
 
-/** 64 MiB, the client's largest download, for the 4 most recent seeds: at most 256 MiB. */
-const keystreams = new KeystreamCache(64 * 1024 * 1024, 4);
+/**
+ * 32 MiB for each of the 4 most recent seeds, at most 128 MiB resident: a run's transfers last
+ * about 200 ms (src/core/sizer.ts), so 32 MiB covers lines up to about 1.3 Gbit/s; the rest of a
+ * longer transfer is generated as it goes.
+ */
+const keystreams = new KeystreamCache(32 * 1024 * 1024, 4);
 
 const digests = new Map<string, string>();
 const DIGEST_CACHE_ENTRIES = 512;

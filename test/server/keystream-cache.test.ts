@@ -51,6 +51,15 @@ describe('KeystreamCache', () => {
     expect(Buffer.concat(first).equals(reference(1, CAP))).toBe(true);
   });
 
+  it('a transfer whose seed is evicted mid-way still gets the reference bytes', () => {
+    const cache = new KeystreamCache(CAP, 1);
+    const a = cache.chunks(1, 2 * CAP)[Symbol.iterator]();
+    const got = [Buffer.from(a.next().value as Buffer)];
+    all(cache.chunks(2, CAP));
+    for (let r = a.next(); !r.done; r = a.next()) got.push(Buffer.from(r.value));
+    expect(Buffer.concat(got).equals(reference(1, 2 * CAP))).toBe(true);
+  });
+
   it('keeps seeds apart', () => {
     const cache = new KeystreamCache(CAP, 4);
     expect(all(cache.chunks(1, 1000)).equals(all(cache.chunks(2, 1000)))).toBe(false);
