@@ -94,6 +94,8 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
   return {
     ports,
     setCertificate(certPem, keyPem) {
+      // setSecureContext replaces the whole context: any other secure-context option given to
+      // createHttpsServer above (ciphers, minVersion...) must be repeated here.
       https.setSecureContext({ cert: certPem, key: keyPem });
     },
     async close(graceMs = 5_000) {
