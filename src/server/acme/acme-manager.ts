@@ -67,10 +67,9 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
     timer.unref();
   };
 
-  const scheduleRenewal = () => {
-    if (!current) return void at(now(), () => void attempt());
-    const whenMs = renewAtMs(current, renewShare);
-    opts.log(`ACME: certificate for ${opts.domain} valid until ${new Date(current.notAfterMs).toISOString()}; renewal from ${new Date(Math.max(whenMs, now())).toISOString()}`);
+  const scheduleRenewal = (facts: CertificateFacts) => {
+    const whenMs = renewAtMs(facts, renewShare);
+    opts.log(`ACME: certificate for ${opts.domain} valid until ${new Date(facts.notAfterMs).toISOString()}; renewal from ${new Date(Math.max(whenMs, now())).toISOString()}`);
     at(whenMs, () => void attempt());
   };
 
@@ -104,7 +103,7 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
       failures = 0;
       opts.log(`ACME: new certificate for ${opts.domain}, serial ${current.serialNumber}, issued by ${current.issuer}`);
       opts.onCertificate(issued.certPem, issued.keyPem, current);
-      scheduleRenewal();
+      scheduleRenewal(current);
     } catch (err) {
       if (stopped) return;
       failures += 1;
@@ -126,7 +125,7 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
       if (stored && !reason) {
         current = certificateFacts(stored.certPem);
         opts.onCertificate(stored.certPem, stored.keyPem, current);
-        scheduleRenewal();
+        scheduleRenewal(current);
         return { stored: true };
       }
       opts.log(`ACME: no stored certificate for ${opts.domain} can be served (${reason}); serving the development certificate until the CA issues one`);
