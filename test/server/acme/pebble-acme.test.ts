@@ -79,6 +79,7 @@ describe.skipIf(missing !== undefined)('serve --acme-domain against pebble', () 
   let brokenPort: number;
   let rootPem: string;
   let firstSerial: string;
+  let recoveredSerial: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ttd-acme-'));
@@ -168,6 +169,19 @@ describe.skipIf(missing !== undefined)('serve --acme-domain against pebble', () 
     const m = await endpoint.waitFor(/ACME: new certificate for endpoint\.ttd\.test, serial ([0-9A-F]+)/, 20_000, from);
     const newRoot = await pebble.root(join(dir, 'pebble-root-2.pem'));
     expect(await handshake(tlsPort, newRoot)).toMatchObject({ serial: m[1], authorized: true });
+    recoveredSerial = m[1]!;
+  });
+
+  it('after a restart serves the stored certificate at once and orders nothing', async () => {
+    await endpoint.stop();
+    endpoint = serve(
+      ['--ports', `${plainPort},${tlsPort}`, '--data-dir', join(dir, 'data'), '--acme-domain', DOMAIN, '--acme-directory', pebble.directoryUrl, '--host', '127.0.0.1'],
+      { NODE_EXTRA_CA_CERTS: pebble.apiCaPath },
+    );
+    await endpoint.waitFor(/^Try: /m, 30_000);
+    expect(await handshake(tlsPort, await readFile(join(dir, 'pebble-root-2.pem'), 'utf8'))).toMatchObject({ serial: recoveredSerial, authorized: true });
+    expect(endpoint.output()).toMatch(/ACME: certificate for endpoint\.ttd\.test valid until .*; renewal from /);
+    expect(endpoint.output()).not.toMatch(/ordering a certificate/);
   });
 
   it('says clearly when the challenge cannot be answered, and keeps serving', async () => {
