@@ -1,13 +1,15 @@
 // `npm run bench`: figures, and ratios against references measured in the same run.
 //  1. goodput of the CLI's transfer path vs curl on loopback, HTTP and HTTPS (goal >= 0.8x);
 //  2. time and bytes a verdict takes on a paced 50 Mbit/s line, unshaped and with TLS at a fifth;
-//  3. the other parts' benchmarks (collector, popup), when present.
+//  3. the other parts' benchmarks (collector, popup), when present;
+//  4. the endpoint's serving speed against nginx's, same bytes, same certificate (nginx-compare.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { goodputVsCurl } from './goodput.js';
+import { compareWithNginx, nginxTable } from './nginx-compare.js';
 import { verdictCost } from './verdict-cost.js';
 import { startTestEndpoint } from '../test/support/endpoint.js';
 
@@ -80,6 +82,10 @@ async function main(): Promise<void> {
       console.log();
     }
   }
+  console.log(`4. Endpoint vs nginx on loopback, curl clients, median of 3 (load average before: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
+  const vsNginx = await compareWithNginx();
+  console.log(table(nginxTable(vsNginx)));
+  console.log(`endpoint RSS ${vsNginx.endpointRssIdleMiB.toFixed(0)} MiB idle, ${vsNginx.endpointRssPeakMiB.toFixed(0)} MiB peak under 32 transfers; load average after: ${vsNginx.loadAverage}`);
 }
 
 await main();

@@ -1,5 +1,5 @@
 // Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
-// iproute2, curl). As root on Debian they are installed when missing; otherwise the exact
+// iproute2, curl, pebble, systemd-analyze). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +11,8 @@ const NEEDED = [
   { pkg: 'postgresql', present: () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') },
   { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
+  { pkg: 'systemd', present: () => existsSync('/usr/bin/systemd-analyze') },
+  { pkg: 'pebble', present: () => existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv') },
 ];
 
 const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);

@@ -1,7 +1,10 @@
 // Command-line parsing for `tls-throttle run` and `tls-throttle serve` (docs/architecture.md, "Contracts").
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
+import { isDomainName } from '../server/acme/acme-store.js';
+import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
 
 export class UsageError extends Error {
   /** false for a mistake the usage text does not help with (a missing file): one line is enough. */
@@ -17,10 +20,14 @@ export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
                    [--http-port P] [--https-port P] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--report URL]
+                   [--resolve NAME:ADDRESS]
   tls-throttle run mlab --accept-mlab-policy [--json] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--locate-url URL]
   tls-throttle serve [--ports 8080,8443] [--host H] [--cert F --key F]
                      [--data-dir DIR] [--collector] [--max-mb N]
+                     [--acme-domain DOMAIN [--acme-email E] [--acme-directory URL]
+                      [--acme-retry-seconds N]]
+${DIRECTORY_USAGE}
 
 Exit codes: 0 measured (any verdict), 2 usage error, 3 endpoint unreachable or failed.`;
 
@@ -36,6 +43,11 @@ export interface RunArgs {
   budgetMb: number;
   maxSeconds: number;
   report?: string;
+  /**
+   * Connect to ADDRESS whenever the URL names NAME, as curl's --resolve: try an endpoint before
+   * its DNS record exists, or one whose name resolves elsewhere. TLS still checks NAME.
+   */
+  resolve?: { name: string; address: string };
   /** `run mlab`: the locate API to ask (tests point it at a local locate server). */
   locateUrl?: string;
 }
@@ -49,7 +61,16 @@ export interface ServeArgs {
   dataDir?: string;
   collector: boolean;
   maxMb?: number;
+  /** A certificate for this name from an ACME CA (src/server/acme), instead of --cert/--key. */
+  acmeDomain?: string;
+  acmeEmail?: string;
+  acmeDirectory: string;
+  /** The first retry after a failed order, in seconds; doubled on each further failure. */
+  acmeRetrySeconds?: number;
 }
+
+/** Let's Encrypt's production directory (RFC 8555 sec. 7.1.1). */
+export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
 /** M-Lab's data policy in plain words: nothing runs against M-Lab until the user accepts it. */
 export const MLAB_CONSENT = `run mlab measures against Measurement Lab (M-Lab) servers. M-Lab publishes the data of
@@ -70,9 +91,18 @@ function positive(name: string, v: string | undefined, dflt: number): number {
   return n;
 }
 
-export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help' } {
+function resolveArg(v: string): { name: string; address: string } {
+  const at = v.indexOf(':');
+  const name = v.slice(0, at).toLowerCase();
+  const address = v.slice(at + 1).replace(/^\[(.*)\]$/, '$1');
+  if (at <= 0 || !isDomainName(name) || isIP(address) === 0) throw new UsageError(`--resolve takes NAME:ADDRESS (e.g. endpoint.example:192.0.2.1), not "${v}"`);
+  return { name, address };
+}
+
+export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | { command: 'help' } {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') return { command: 'help' };
+  if (command === 'directory') return parseDirectoryArgs(rest);
   let parsed;
   try {
     parsed = parseArgs({
@@ -90,6 +120,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
         'max-seconds': { type: 'string' },
         report: { type: 'string' },
         'locate-url': { type: 'string' },
+        resolve: { type: 'string' },
         'accept-mlab-policy': { type: 'boolean', default: false },
         ports: { type: 'string' },
         host: { type: 'string' },
@@ -98,6 +129,10 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
         'data-dir': { type: 'string' },
         collector: { type: 'boolean', default: false },
         'max-mb': { type: 'string' },
+        'acme-domain': { type: 'string' },
+        'acme-email': { type: 'string' },
+        'acme-directory': { type: 'string' },
+        'acme-retry-seconds': { type: 'string' },
       },
     });
   } catch (err) {
@@ -123,11 +158,18 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
       maxSeconds: positive('max-seconds', v['max-seconds'], 60),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,
+      resolve: v.resolve === undefined ? undefined : resolveArg(v.resolve),
     };
   }
   if (command === 'serve') {
     if (parsed.positionals.length) throw new UsageError(`serve takes no URL (got ${parsed.positionals.join(' ')})`);
     if (!!v.cert !== !!v.key) throw new UsageError('--cert and --key go together');
+    if (v['acme-domain'] && v.cert) throw new UsageError('--acme-domain and --cert exclude each other');
+    for (const o of ['acme-email', 'acme-directory', 'acme-retry-seconds'] as const) {
+      if (v[o] !== undefined && !v['acme-domain']) throw new UsageError(`--${o} goes with --acme-domain`);
+    }
+    if (v['acme-domain'] && !isDomainName(v['acme-domain'].toLowerCase())) throw new UsageError(`--acme-domain must be a DNS name, not "${v['acme-domain']}"`);
+    if (v['acme-directory'] && !/^https?:\/\//.test(v['acme-directory'])) throw new UsageError(`--acme-directory must be a URL, not "${v['acme-directory']}"`);
     const ports = (v.ports ?? '8080,8443').split(',').map((p) => port('ports', p.trim())!);
     if (!ports.length) throw new UsageError('--ports needs at least one port');
     return {
@@ -139,6 +181,10 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | { command: 'help
       dataDir: v['data-dir'],
       collector: v.collector!,
       maxMb: v['max-mb'] === undefined ? undefined : positive('max-mb', v['max-mb'], 256),
+      acmeDomain: v['acme-domain']?.toLowerCase(),
+      acmeEmail: v['acme-email'],
+      acmeDirectory: v['acme-directory'] ?? LETS_ENCRYPT_DIRECTORY,
+      acmeRetrySeconds: v['acme-retry-seconds'] === undefined ? undefined : positive('acme-retry-seconds', v['acme-retry-seconds'], 60),
     };
   }
   throw new UsageError(`unknown command "${command}"`);

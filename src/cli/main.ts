@@ -2,6 +2,7 @@
 import { checkFileArgs, parseCli, USAGE, UsageError } from './args.js';
 import { safeText } from '../core/safe-text.js';
 import { OUTPUT_TEXT_MAX_CHARS } from './format.js';
+import { directoryCommand } from './directory-command.js';
 import { runCommand } from './run-command.js';
 import { serveCommand } from './serve-command.js';
 
@@ -9,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   let args;
   try {
     args = parseCli(argv);
-    if (args.command !== 'help') checkFileArgs(args);
+    if (args.command === 'run' || args.command === 'serve') checkFileArgs(args);
   } catch (err) {
     if (err instanceof UsageError) {
       // Line by line: the M-Lab consent text is several lines; an argument may hold anything.
@@ -23,6 +24,14 @@ async function main(argv: string[]): Promise<number> {
   if (args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  if (args.command === 'directory') {
+    try {
+      return await directoryCommand(args);
+    } catch (err) {
+      process.stderr.write(`tls-throttle directory: ${(err as Error).message}\n`);
+      return 3;
+    }
   }
   if (args.command === 'run') {
     const controller = new AbortController();

@@ -2,7 +2,9 @@
 // undici.request rather than fetch: the same connection pool without WHATWG streams, whose
 // per-chunk cost caps loopback goodput at about half of curl's (bench/goodput.ts).
 import { createHash } from 'node:crypto';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
@@ -10,6 +12,20 @@ import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core
 export interface TlsTrust {
   caFile?: string;
   insecure?: boolean;
+  /** `--resolve NAME:ADDRESS`: connections to NAME go to ADDRESS (SNI and the certificate check keep NAME). */
+  resolve?: { name: string; address: string };
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** net.connect's `lookup` option: NAME answers ADDRESS, every other name goes to the system resolver. */
+function lookupWith(pin: { name: string; address: string }) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback) => {
+    if (hostname.toLowerCase() !== pin.name) return void dnsLookup(hostname, options, callback as never);
+    const family = isIP(pin.address);
+    if (options.all) callback(null, [{ address: pin.address, family }]);
+    else callback(null, pin.address, family);
+  };
 }
 
 /**
@@ -37,7 +53,12 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
   const timeoutMs = Math.max(1, Math.ceil(requestTimeoutMs));
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-  const connect = { ca, rejectUnauthorized: !trust.insecure, timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS) };
+  const connect = {
+    ca,
+    rejectUnauthorized: !trust.insecure,
+    timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS),
+    ...(trust.resolve ? { lookup: lookupWith(trust.resolve) } : {}),
+  };
   const agent = new Agent({
     connect,
     ...timeouts,

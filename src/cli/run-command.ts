@@ -66,7 +66,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
   // a promise to the user whatever the endpoint or the path does (core/deadline-fetch.ts).
   const limitMs = args.maxSeconds * 1000;
   const deadline = startRunDeadline(nodeClock, limitMs);
-  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure }, limitMs);
+  const io = nodeFetch({ caFile: args.ca, insecure: args.insecure, resolve: args.resolve }, limitMs);
   // Ctrl-C reaches every request too, /info included.
   const fetch = deadlineFetch(io.fetch, deadline, { cancel: signal });
   try {

@@ -38,5 +38,8 @@ declare class URL {
   readonly port: string;
   readonly pathname: string;
   readonly search: string;
+  readonly hash: string;
+  readonly username: string;
+  readonly password: string;
   readonly href: string;
 }

@@ -32,6 +32,12 @@ export interface DualListener {
   close(graceMs?: number): Promise<void>;
   /** Sockets open now, and how many were refused or closed by a deadline (tests, figures). */
   connections(): { open: number } & GuardCounts;
+  /**
+   * Serves a new certificate to TLS connections that start from now on; connections already
+   * established keep the context they were handshaken with (tls.Server#setSecureContext), so
+   * a renewal never cuts a running transfer.
+   */
+  setCertificate(certPem: string, keyPem: string): void;
 }
 
 export async function listenDual(opts: DualListenerOptions): Promise<DualListener> {
@@ -92,6 +98,11 @@ export async function listenDual(opts: DualListenerOptions): Promise<DualListene
 
   return {
     ports,
+    setCertificate(certPem, keyPem) {
+      // setSecureContext replaces the whole context: any other secure-context option given to
+      // createHttpsServer above (ciphers, minVersion...) must be repeated here.
+      https.setSecureContext({ cert: certPem, key: keyPem });
+    },
     async close(graceMs = 5_000) {
       for (const s of servers) s.close();
       http.closeIdleConnections();

@@ -42,6 +42,8 @@ export interface EndpointServer {
   close(graceMs?: number): Promise<void>;
   /** Sockets open now, and how many a cap refused or a deadline closed. */
   connections(): ReturnType<DualListener['connections']>;
+  /** New TLS connections get this certificate; running ones keep theirs (a renewal, src/server/acme). */
+  setCertificate(certPem: string, keyPem: string): void;
 }
 
 export async function startEndpointServer(opts: EndpointServerOptions): Promise<EndpointServer> {
@@ -79,5 +81,11 @@ export async function startEndpointServer(opts: EndpointServerOptions): Promise<
     onRequest,
   });
   boundPorts = listener.ports;
-  return { ports: listener.ports, tlsCapacityMbps: capacity, close: (g) => listener.close(g), connections: () => listener.connections() };
+  return {
+    ports: listener.ports,
+    tlsCapacityMbps: capacity,
+    close: (g) => listener.close(g),
+    connections: () => listener.connections(),
+    setCertificate: (certPem, keyPem) => listener.setCertificate(certPem, keyPem),
+  };
 }

@@ -1,7 +1,7 @@
 // The endpoint's payload bytes, streamed in 64 KiB chunks without ever holding a whole body.
 // 'random' is an AES-128-CTR keystream keyed by the seed: incompressible and several GB/s.
 // 'text' repeats a seeded 1 MiB block of word-like text (src/core/payload.ts).
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createHash, type Cipher } from 'node:crypto';
 import { textBytes } from '../core/payload.js';
 import type { PayloadKind } from '../core/types.js';
 
@@ -33,13 +33,81 @@ export function* payloadChunks(kind: PayloadKind, seed: number, bytes: number): 
     }
     return;
   }
+  yield* keystreams.chunks(seed, bytes);
+}
+
+/** AES-128-CTR positioned at a byte offset (a multiple of 16): the counter block is offset/16. */
+function keystreamAt(seed: number, offset: number): Cipher {
   const key = createHash('sha256').update(`tls-throttle-payload:${seed}`).digest().subarray(0, 16);
-  const cipher = createCipheriv('aes-128-ctr', key, Buffer.alloc(16));
-  for (let off = 0; off < bytes; off += CHUNK_BYTES) {
-    const n = Math.min(CHUNK_BYTES, bytes - off);
-    yield cipher.update(n === CHUNK_BYTES ? ZEROS : ZEROS.subarray(0, n));
+  const iv = Buffer.alloc(16);
+  iv.writeBigUInt64BE(BigInt(offset / 16), 8);
+  return createCipheriv('aes-128-ctr', key, iv);
+}
+
+/**
+ * A run asks for one seed's bytes over and over, every transfer a prefix of the same keystream
+ * (src/core/runner.ts: one seed per run).
+ * Generating it for each transfer cost the endpoint about as much CPU as TLS itself (bench,
+ * nginx-compare.ts: 0.2-0.5 CPU s/GB for AES-CTR and the buffers), so the prefixes of the few
+ * most recent seeds are kept and served as slices, without a copy or an allocation. The
+ * buffer is filled as the first transfer streams; its untouched pages are never resident.
+ */
+export class KeystreamCache {
+  private readonly entries = new Map<number, { buf: Buffer; filled: number; cipher: Cipher }>();
+
+  constructor(
+    private readonly capBytes: number,
+    private readonly seeds: number,
+  ) {
+    if (capBytes % CHUNK_BYTES !== 0) throw new Error(`the cache must hold whole ${CHUNK_BYTES}-byte chunks`);
+  }
+
+  private entry(seed: number) {
+    let e = this.entries.get(seed);
+    if (e) {
+      this.entries.delete(seed);
+    } else {
+      e = { buf: Buffer.allocUnsafe(this.capBytes), filled: 0, cipher: keystreamAt(seed, 0) };
+      if (this.entries.size >= this.seeds) this.entries.delete(this.entries.keys().next().value!);
+    }
+    this.entries.set(seed, e);
+    return e;
+  }
+
+  *chunks(seed: number, bytes: number): Generator<Buffer> {
+    const e = this.entry(seed);
+    let off = 0;
+    while (off < bytes) {
+      const n = Math.min(CHUNK_BYTES, bytes - off);
+      // A stream whose seed was evicted lets go of the buffer at once, so the memory held is
+      // at most `seeds` buffers (plus the slices queued on sockets), however many seeds come.
+      if (this.entries.get(seed) !== e) break;
+      // `filled` only grows, in whole chunks, and only by the stream standing at its edge,
+      // so every stream's offset is at most `filled` and a filled slice never changes.
+      if (off >= e.filled) {
+        if (off > e.filled || off + CHUNK_BYTES > this.capBytes) break;
+        e.cipher.update(ZEROS).copy(e.buf, off);
+        e.filled += CHUNK_BYTES;
+      }
+      yield e.buf.subarray(off, off + n);
+      off += n;
+    }
+    if (off >= bytes) return;
+    // Past the cache: generate from this offset on, as before the cache existed.
+    const cipher = keystreamAt(seed, off);
+    for (; off < bytes; off += CHUNK_BYTES) {
+      const n = Math.min(CHUNK_BYTES, bytes - off);
+      yield cipher.update(n === CHUNK_BYTES ? ZEROS : ZEROS.subarray(0, n));
+    }
   }
 }
+
+/**
+ * 32 MiB for each of the 4 most recent seeds, at most 128 MiB resident: a run's transfers last
+ * about 200 ms (src/core/sizer.ts), so 32 MiB covers lines up to about 1.3 Gbit/s; the rest of a
+ * longer transfer is generated as it goes.
+ */
+const keystreams = new KeystreamCache(32 * 1024 * 1024, 4);
 
 const digests = new Map<string, string>();
 const pending = new Map<string, Promise<string>>();

@@ -45,7 +45,7 @@ describe('planted links', () => {
     const elsewhere = join(root, 'elsewhere');
     mkdirSync(elsewhere);
     symlinkSync(elsewhere, join(root, 'data'));
-    await expect(serveCommand({ command: 'serve', ports: [0], host: '127.0.0.1', dataDir: join(root, 'data'), collector: true }, () => undefined)).rejects.toThrow(
+    await expect(serveCommand({ command: 'serve', ports: [0], host: '127.0.0.1', dataDir: join(root, 'data'), collector: true, acmeDirectory: '' }, () => undefined)).rejects.toThrow(
       /must be a directory, not a symbolic link/,
     );
     expect(readdirSync(elsewhere)).toEqual([]);
@@ -57,7 +57,7 @@ describe('planted links', () => {
     mkdirSync(data, { mode: 0o700 });
     symlinkSync(victim, join(data, 'ca-key.pem'));
     symlinkSync(victim, join(data, 'ca.pem'));
-    await expect(serveCommand({ command: 'serve', ports: [0], host: '127.0.0.1', dataDir: data, collector: false }, () => undefined)).rejects.toThrow(/ELOOP/);
+    await expect(serveCommand({ command: 'serve', ports: [0], host: '127.0.0.1', dataDir: data, collector: false, acmeDirectory: '' }, () => undefined)).rejects.toThrow(/ELOOP/);
     expect(readFileSync(victim, 'utf8')).toBe('the victim file');
   });
 

@@ -2,7 +2,7 @@
 // real hour inside the window the collector accepts, and its verdict is the one its own ratio
 // and interval give under the method's decision rule (core/compare.ts, core/verdict.ts), so a
 // hand-made report cannot file "tls-throttled" against a network with figures that say otherwise.
-import { DEFAULT_MARGIN_RATIO } from '../../core/compare.js';
+import { MARGIN_RATIO } from '../../core/decision.js';
 import type { Report } from '../../core/report.js';
 
 /** Reports about runs older than this are refused: a queue that kept them so long is broken. */
@@ -31,8 +31,8 @@ export function checkReportHour(hour: string, nowMs: number): RuleCheck {
  * buildReport keeps 3 significant digits (core/report.ts), so an interval bound that cleared
  * the margin by less than the rounding may arrive equal to it: equality is accepted.
  */
-const HIGH = DEFAULT_MARGIN_RATIO;
-const LOW = Number((1 / DEFAULT_MARGIN_RATIO).toPrecision(3));
+const HIGH = MARGIN_RATIO;
+const LOW = Number((1 / MARGIN_RATIO).toPrecision(3));
 
 /**
  * A throttling verdict needs its interval wholly past the margin, `no-difference` wholly

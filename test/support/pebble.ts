@@ -1,0 +1,153 @@
+// Let's Encrypt's test CA, pebble (Debian's package), as a real ACME server on loopback.
+// pebble's VA resolves names through pebble-challtestsrv's DNS, which answers every A query
+// with 127.0.0.1, so HTTP-01 validation connects to the endpoint on this machine; its httpPort
+// is the endpoint's plain port (pebble's README, "Testing at full speed" and "Default ports").
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { devCertificate } from '../../src/server/dev-ca.js';
+
+export const PEBBLE = '/usr/bin/pebble';
+export const CHALLTESTSRV = '/usr/bin/pebble-challtestsrv';
+
+/** Why pebble cannot run here (after trying to install it as root), or undefined when it can. */
+export function pebbleMissing(): string | undefined {
+  if (existsSync(PEBBLE) && existsSync(CHALLTESTSRV)) return undefined;
+  if (process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
+    try {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'pebble'], { stdio: 'ignore', env, timeout: 300_000 });
+    } catch (err) {
+      return `pebble could not be installed (apt-get install pebble: ${(err as Error).message.split('\n')[0]})`;
+    }
+    if (existsSync(PEBBLE) && existsSync(CHALLTESTSRV)) return undefined;
+  }
+  return 'pebble is not installed and this is not root on Debian (apt-get install pebble)';
+}
+
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+export interface PebbleOptions {
+  dir: string;
+  /** The port pebble's VA connects to for HTTP-01 (the endpoint's plain port). */
+  httpPort: number;
+  /** Seconds every issued certificate is valid (pebble's certificateValidityPeriod). */
+  validitySeconds: number;
+  /** Reuse the ports of an earlier run (a restart after an outage). */
+  ports?: { acme: number; management: number; dns: number };
+}
+
+export interface Pebble {
+  directoryUrl: string;
+  /** The CA that signed pebble's own HTTPS listener: the ACME client must trust it. */
+  apiCaPath: string;
+  ports: { acme: number; management: number; dns: number };
+  /** pebble's issuing root, fetched from its management API (/roots/0), written to rootPath. */
+  root(rootPath: string): Promise<string>;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+async function waitFor(child: ChildProcess, output: () => string, pattern: RegExp, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(output())) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${output()}`);
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms: ${output()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 3_000))]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
+  const ports = opts.ports ?? { acme: await freePort(), management: await freePort(), dns: await freePort() };
+  // pebble serves its API over HTTPS only; a development CA of its own directory signs it.
+  const api = await devCertificate(join(opts.dir, 'api-ca'), []);
+  const certFile = join(opts.dir, 'api-cert.pem');
+  const keyFile = join(opts.dir, 'api-key.pem');
+  await writeFile(certFile, api.certPem);
+  await writeFile(keyFile, api.keyPem, { mode: 0o600 });
+  const configFile = join(opts.dir, 'pebble-config.json');
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      pebble: {
+        listenAddress: `127.0.0.1:${ports.acme}`,
+        managementListenAddress: `127.0.0.1:${ports.management}`,
+        certificate: certFile,
+        privateKey: keyFile,
+        httpPort: opts.httpPort,
+        // TLS-ALPN-01 is not offered by us; a closed port makes sure it cannot pass by accident.
+        tlsPort: 1,
+        ocspResponderURL: '',
+        externalAccountBindingRequired: false,
+        certificateValidityPeriod: opts.validitySeconds,
+      },
+    }),
+  );
+  let out = '';
+  const dns = spawn(CHALLTESTSRV, ['-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  dns.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  dns.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    // No random 0-5 s pause before each validation (pebble's README, "Testing at full speed").
+    PEBBLE_VA_NOSLEEP: '1',
+    // Every renewal is validated again rather than riding on a still-valid authorization.
+    PEBBLE_AUTHZREUSE: '0',
+    // pebble rejects 5% of nonces by default to exercise clients' retries; not what we test.
+    PEBBLE_WFE_NONCEREJECT: '0',
+  };
+  // Validation must really happen: the endpoint has to answer the challenge.
+  delete env.PEBBLE_VA_ALWAYS_VALID;
+  const pebble = spawn(PEBBLE, ['-config', configFile, '-dnsserver', `127.0.0.1:${ports.dns}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  pebble.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  pebble.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const stop = async () => {
+    await stopChild(pebble);
+    await stopChild(dns);
+  };
+  try {
+    await waitFor(dns, () => out, /Starting challenge servers|DNS/i, 'pebble-challtestsrv');
+    await waitFor(pebble, () => out, /ACME directory available/, 'pebble');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const apiCa = await import('node:fs/promises').then((f) => f.readFile(api.caPath, 'utf8'));
+  return {
+    directoryUrl: `https://127.0.0.1:${ports.acme}/dir`,
+    apiCaPath: api.caPath,
+    ports,
+    async root(rootPath) {
+      const agent = new Agent({ connect: { ca: apiCa } });
+      try {
+        const res = await request(`https://127.0.0.1:${ports.management}/roots/0`, { dispatcher: agent });
+        const pem = await res.body.text();
+        if (res.statusCode !== 200 || !pem.includes('BEGIN CERTIFICATE')) throw new Error(`pebble's /roots/0 answered ${res.statusCode}: ${pem.slice(0, 200)}`);
+        await writeFile(rootPath, pem);
+        return pem;
+      } finally {
+        await agent.close();
+      }
+    },
+    log: () => out,
+    stop,
+  };
+}
