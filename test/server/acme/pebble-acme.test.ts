@@ -135,7 +135,7 @@ describe.skipIf(missing !== undefined)('serve --acme-domain against pebble', () 
   it('renews before expiry without a restart: new connections get the new certificate, a running transfer is not cut', async () => {
     const bytes = 64 * 1024 * 1024;
     // A download started on the first certificate and held back by a reader that does not read.
-    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, servername: DOMAIN, ca: rootPem, path: `/payload?bytes=${bytes}&seed=acme`, agent: false });
+    const req = httpsRequest({ host: '127.0.0.1', port: tlsPort, servername: DOMAIN, ca: rootPem, path: `/payload?bytes=${bytes}&seed=8080`, agent: false });
     req.end();
     const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
     res.pause();
