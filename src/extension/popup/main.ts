@@ -1,81 +1,146 @@
 // The toolbar popup: "Run test", live progress, the newest verdict, the history. It reads
-// results from storage and re-renders on storage.onChanged (docs/architecture.md, convention 3); the
-// background tells it about a running test by broadcast.
-import { DEFAULT_ENDPOINTS } from '../build-config.js';
+// results from storage and re-renders on storage.onChanged (docs/architecture.md, convention
+// 3); the background tells it about a running test by broadcast.
+import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import { parseQueueState } from '../../core/report-queue.js';
 import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
+import { networkState, onOnlineChange } from '../platform/network-state.js';
 import { byId, localizePage } from '../shared/dom.js';
 import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
+import { pageFormat } from '../shared/locale-format.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
-import { readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
+import { effectiveCollectorUrl, readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
+import { headline } from '../shared/result-words.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { Store } from '../shared/store.js';
+import { cardActions } from './card-actions.js';
 import { exportFileName, saveFile } from './export-buttons.js';
-import { HistoryChart } from './history-chart.js';
 import { renderHistoryTable } from './history-table.js';
 import { renderProgress } from './progress-view.js';
+import { renderRatioChart } from './ratio-chart.js';
 import { renderReportStatus } from './report-status.js';
+import { renderTransfersChart } from './transfers-chart.js';
 import { renderVerdictCard } from './verdict-card.js';
 
+const f = pageFormat(t);
 const store = new Store(storageLocal);
 const runButton = byId<HTMLButtonElement>('run');
 const cancelButton = byId<HTMLButtonElement>('cancel');
+const runBlocked = byId('run-blocked');
 const runError = byId('run-error');
+const announce = byId('announce');
 const endpointLine = byId('endpoint-line');
 const latest = byId('latest');
+const transfers = byId('transfers');
+const historySection = byId('history-section');
 const tbody = byId('history-table').querySelector('tbody')!;
 const progress = {
   box: byId('progress'),
   label: byId('progress-label'),
+  time: byId('progress-time'),
   bar: byId<HTMLProgressElement>('progress-bar'),
   legs: byId('leg-speeds'),
 };
-const chart = new HistoryChart(byId('chart'), t);
 const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
 let history: HistoryEntry[] = [];
+let runState: RunState = { status: 'idle' };
 let running = false;
 /** Runs the background said have ended: an answer sent before that must not show them running. */
 const finishedRuns = new Set<string>();
 let haveEndpoint = true;
+let online = networkState().online;
+let maxRunMs = 60_000;
+let collectorUrl = REPORT_COLLECTOR_URL;
+let clock: ReturnType<typeof setInterval> | undefined;
+/** The run shown on the card; a different newest run arriving while the popup is open takes focus. */
+let shownRunId: string | undefined;
+let firstRenderDone = false;
 
 function showError(message: string | undefined): void {
   runError.hidden = !message;
   runError.textContent = message ?? '';
 }
 
+/** Keeps keyboard focus somewhere useful when the element holding it is disabled or hidden. */
+function keepFocus(from: HTMLElement, to: HTMLElement): void {
+  if (document.activeElement === from || document.activeElement === document.body) to.focus();
+}
+
 function renderRunButton(): void {
-  runButton.disabled = running || !haveEndpoint;
+  const blockedBy = !online ? t('offlineNotice') : !haveEndpoint ? t('noEndpoint') : '';
+  runBlocked.hidden = !blockedBy || running;
+  runBlocked.textContent = blockedBy;
+  runButton.disabled = running || !haveEndpoint || !online;
+  if (runButton.disabled) keepFocus(runButton, running ? cancelButton : runBlocked);
+}
+
+function renderProgressNow(): void {
+  renderProgress(progress, runState, t, f, maxRunMs, Date.now());
 }
 
 function renderState(state: RunState): void {
   // Messages can overtake each other: a short run may end before runTest's answer arrives.
   if (state.status === 'running' && finishedRuns.has(state.runId)) return;
+  const wasRunning = running;
+  runState = state;
   running = state.status === 'running';
-  renderRunButton();
-  runButton.setAttribute('aria-busy', String(running));
   cancelButton.hidden = !running;
-  renderProgress(progress, state, t);
+  runButton.setAttribute('aria-busy', String(running));
+  renderRunButton();
+  // The previous result is hidden while a new test runs: two results on screen would confuse.
+  latest.hidden = running;
+  transfers.hidden = running || transfers.dataset.empty === 'true';
+  renderProgressNow();
+  if (running && !clock) clock = setInterval(renderProgressNow, 1000);
+  if (!running && clock) {
+    clearInterval(clock);
+    clock = undefined;
+  }
+  if (wasRunning && !running) keepFocus(cancelButton, runButton);
   if (state.status === 'idle') showError(state.error);
 }
 
+function renderLatest(takeFocus: boolean): void {
+  const entry = history.at(-1);
+  if (!entry) return;
+  const rtl = document.documentElement.dir === 'rtl';
+  renderVerdictCard(latest, entry, t, f, {
+    actions: cardActions(entry, { t, f, version: VERSION, rtl, collectorUrl, status: announce }),
+  });
+  renderTransfersChart(byId('transfers-chart'), entry.result, t, f);
+  transfers.dataset.empty = String(byId('transfers-chart').hidden);
+  transfers.hidden = running || byId('transfers-chart').hidden;
+  if (takeFocus) {
+    announce.textContent = headline(entry.result, t);
+    byId('latest-headline').focus();
+  }
+  shownRunId = entry.id;
+}
+
 function renderHistory(): void {
-  renderVerdictCard(latest, history.at(-1), t);
-  renderHistoryTable(tbody, history, t);
-  chart.render(history);
+  const newest = history.at(-1);
+  renderLatest(firstRenderDone && newest !== undefined && newest.id !== shownRunId);
+  firstRenderDone = true;
+  historySection.hidden = history.length === 0;
+  renderHistoryTable(tbody, history, t, f);
+  renderRatioChart(byId('ratio-chart'), history, t, f);
 }
 
 async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
   const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
-  endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : t('noEndpoint');
+  endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : '';
+  maxRunMs = settings.maxRunSeconds * 1000;
   haveEndpoint = !!endpoint;
   renderRunButton();
 }
 
 async function renderReports(): Promise<void> {
   const stored = await storageLocal.get([REPORTING_KEY, REPORT_QUEUE_KEY]);
-  renderReportStatus(reportView, readReporting(stored[REPORTING_KEY]), parseQueueState(stored[REPORT_QUEUE_KEY]), t);
+  const reporting = readReporting(stored[REPORTING_KEY]);
+  collectorUrl = effectiveCollectorUrl(reporting, REPORT_COLLECTOR_URL);
+  renderReportStatus(reportView, reporting, parseQueueState(stored[REPORT_QUEUE_KEY]), t, f);
 }
 
 async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {
@@ -96,6 +161,10 @@ byId('export-json').addEventListener('click', () =>
   saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(history)),
 );
 byId('export-csv').addEventListener('click', () => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(history)));
+onOnlineChange((now) => {
+  online = now;
+  renderRunButton();
+});
 
 messaging.onMessage((message) => {
   if (!isBackgroundEvent(message)) return undefined;
@@ -111,18 +180,17 @@ storageLocal.onChanged((changes) => {
     void command('getState');
   }
   if (changes.settings) void renderEndpoint();
-  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports();
+  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports().then(() => renderLatest(false));
 });
 
 localizePage(document, t);
 // Marks for bench/popup.ts: where the time to a usable popup goes.
 void (async () => {
-  history = await store.history();
+  const [h] = await Promise.all([store.history(), renderEndpoint(), renderReports()]);
+  history = h;
   performance.mark('ttd:history-read');
   renderHistory();
   performance.mark('ttd:history-rendered');
-  await renderEndpoint();
-  await renderReports();
   await command('getState');
   performance.mark('ttd:ready');
   document.body.dataset.ready = 'true';

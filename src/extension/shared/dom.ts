@@ -36,6 +36,9 @@ export function localizePage(root: Document, t: Translate): void {
   // screen reader must read them in; @@ui_locale can differ from it.
   const language = t('htmlLang');
   if (language) root.documentElement.lang = language;
+  // Persian reads right to left: the page's direction follows the served messages, as the
+  // language does (a message rather than @@bidi_dir, which follows the browser's UI locale).
+  root.documentElement.dir = t('htmlDir') === 'rtl' ? 'rtl' : 'ltr';
   for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const text = t(node.dataset.i18n!);
     if (text) node.textContent = text;
