@@ -18,7 +18,7 @@ export function renderHistoryTable(tbody: HTMLElement, entries: readonly History
       el(
         'tr',
         { 'data-history-verdict': e.result.verdict },
-        el('td', {}, el('time', { datetime: new Date(e.finishedAt).toISOString() }, f.dateTime(e.finishedAt))),
+        el('td', {}, el('time', { datetime: new Date(e.finishedAt).toISOString() }, f.shortDateTime(e.finishedAt))),
         el('td', { title: e.result.error?.detail }, cancelled ? t('cardCancelled') : verdictLabel(e.result.verdict, t), e.trigger === 'scheduled' ? scheduled : ''),
         el('td', {}, f.ratio(e.result.ratio)),
         el('td', {}, https === undefined ? '–' : f.mbps(https)),

@@ -33,6 +33,7 @@ const announce = byId('announce');
 const endpointLine = byId('endpoint-line');
 const latest = byId('latest');
 const transfers = byId('transfers');
+const latestSection = byId('latest-section');
 const historySection = byId('history-section');
 const tbody = byId('history-table').querySelector('tbody')!;
 const progress = {
@@ -89,8 +90,7 @@ function renderState(state: RunState): void {
   runButton.setAttribute('aria-busy', String(running));
   renderRunButton();
   // The previous result is hidden while a new test runs: two results on screen would confuse.
-  latest.hidden = running;
-  transfers.hidden = running || transfers.dataset.empty === 'true';
+  latestSection.hidden = running;
   renderProgressNow();
   if (running && !clock) clock = setInterval(renderProgressNow, 1000);
   if (!running && clock) {
@@ -109,8 +109,7 @@ function renderLatest(takeFocus: boolean): void {
     actions: cardActions(entry, { t, f, version: VERSION, rtl, collectorUrl, status: announce }),
   });
   renderTransfersChart(byId('transfers-chart'), entry.result, t, f);
-  transfers.dataset.empty = String(byId('transfers-chart').hidden);
-  transfers.hidden = running || byId('transfers-chart').hidden;
+  transfers.hidden = byId('transfers-chart').hidden;
   if (takeFocus) {
     announce.textContent = headline(entry.result, t);
     byId('latest-headline').focus();

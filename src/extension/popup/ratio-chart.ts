@@ -12,7 +12,7 @@ import { chartSvg, svgEl, type Box } from './svg.js';
 /** The margin of docs/method.md ("Decision"): within 1.25x either way is no difference. */
 const MARGIN_RATIO = 1.25;
 const TICKS = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32, 64];
-const BOX: Box = { width: 396, height: 190, left: 46, right: 14, top: 22, bottom: 26 };
+const BOX: Box = { width: 396, height: 190, left: 46, right: 14, top: 30, bottom: 26 };
 
 const VERDICT_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',

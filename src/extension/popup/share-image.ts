@@ -97,7 +97,7 @@ export function drawShareCard(canvas: HTMLCanvasElement, entry: HistoryEntry, t:
 
   ctx.fillStyle = '#1b1d21';
   ctx.font = `400 28px ${FONT}`;
-  const adv = advice(r, t, f);
+  const adv = advice(r, t);
   const body = [ratioSentence(r, t, f), ...causeSentences(r, t, f), adv?.reason ? t('reasonLine', [adv.reason]) : undefined]
     .filter((x): x is string => !!x)
     .join(' ');

@@ -8,7 +8,7 @@ import type { LocaleFormat } from '../shared/locale-format.js';
 import { transferSeries } from '../shared/chart-columns.js';
 import { chartSvg, niceStep, svgEl, type Box } from './svg.js';
 
-const BOX: Box = { width: 396, height: 170, left: 46, right: 14, top: 22, bottom: 30 };
+const BOX: Box = { width: 396, height: 176, left: 46, right: 14, top: 22, bottom: 36 };
 
 export function renderTransfersChart(container: HTMLElement, result: Result | undefined, t: Translate, f: LocaleFormat): void {
   const series = result && result.verdict !== 'failed' ? transferSeries(result) : undefined;
@@ -39,9 +39,9 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   const xAxis = svgEl('g', { class: 'axis x-axis' });
   const every = Math.max(1, Math.ceil(rounds / 8));
   for (let i = 0; i < rounds; i += every) {
-    xAxis.append(svgEl('text', { x: x(i), y: height - 14, 'text-anchor': 'middle' }, f.count(i + 1)));
+    xAxis.append(svgEl('text', { x: x(i), y: height - 20, 'text-anchor': 'middle' }, f.count(i + 1)));
   }
-  xAxis.append(svgEl('text', { x: left + plotW / 2, y: height - 1, 'text-anchor': 'middle', class: 'axis-title' }, t('axisRound')));
+  xAxis.append(svgEl('text', { x: left + plotW / 2, y: height - 4, 'text-anchor': 'middle', class: 'axis-title' }, t('axisRound')));
   svg.append(xAxis);
   for (const [cls, values] of [
     ['s-http', series.httpMbps],

@@ -48,7 +48,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
   card.dataset.runId = entry.id;
   const s = speeds(entry);
   const mlab = isMlabEntry(entry);
-  const adv = advice(r, t, f);
+  const adv = advice(r, t);
   const details = el(
     'details',
     {},
@@ -78,7 +78,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
     ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
     adv?.reason ? el('p', { class: 'reason' }, t('reasonLine', [adv.reason])) : undefined,
     adv ? el('p', { class: 'next-step' }, el('strong', {}, t('nextStepLabel')), ' ', adv.next) : undefined,
-    state === 'failed' || state === 'cancelled' ? undefined : el('p', { class: 'meaning' }, text.meaning),
+    state === 'failed' || state === 'cancelled' || state === 'inconclusive' ? undefined : el('p', { class: 'meaning' }, text.meaning),
     el(
       'p',
       { class: 'muted meta' },

@@ -18,6 +18,8 @@ export interface LocaleFormat {
   /** Seconds as m:ss for a running clock. */
   clock(ms: number): string;
   dateTime(ms: number): string;
+  /** Short date and time, for table rows. */
+  shortDateTime(ms: number): string;
   shortDate(ms: number): string;
   time(ms: number): string;
 }
@@ -32,6 +34,7 @@ export function localeFormat(locale: string | undefined): LocaleFormat {
   const f2 = fixed(2);
   const mb = new Intl.NumberFormat(loc, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1, minimumFractionDigits: 1 });
   const whenFull = new Intl.DateTimeFormat(loc, { dateStyle: 'medium', timeStyle: 'short' });
+  const whenShort = new Intl.DateTimeFormat(loc, { month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit' });
   const whenDay = new Intl.DateTimeFormat(loc, { month: 'short', day: 'numeric' });
   const whenTime = new Intl.DateTimeFormat(loc, { hour: '2-digit', minute: '2-digit' });
   const ratioBare = (x: number) => (Number.isFinite(x) ? (x >= 10 ? f0 : x >= 2 ? f1 : f2).format(x) : DASH);
@@ -47,6 +50,7 @@ export function localeFormat(locale: string | undefined): LocaleFormat {
       return `${f0.format(Math.floor(s / 60))}:${f0.format(s % 60).padStart(2, f0.format(0))}`;
     },
     dateTime: (ms) => whenFull.format(ms),
+    shortDateTime: (ms) => whenShort.format(ms),
     shortDate: (ms) => whenDay.format(ms),
     time: (ms) => whenTime.format(ms),
   };

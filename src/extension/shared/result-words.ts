@@ -142,17 +142,13 @@ export interface Advice {
 }
 
 /** The reason and the next step for a result that settles nothing; undefined for a finding. */
-export function advice(r: Result, t: Translate, f: LocaleFormat): Advice | undefined {
+export function advice(r: Result, t: Translate): Advice | undefined {
   switch (r.verdict) {
     case 'inconclusive': {
+      // The interval itself is in the ratio sentence; the reason says why it stayed wide.
       const note = REASON_CODES.map((code) => r.warnings.find((w) => w.code === code)).find((n) => n !== undefined);
-      const reasons: string[] = [];
-      if (note) reasons.push(noteText(note, t));
-      if (finiteInterval(r) && note?.code !== 'straddles-margin') {
-        reasons.push(t('reasonInterval', [f.count(r.rounds), f.ratio(r.ci95[0]), f.ratio(r.ci95[1])]));
-      }
       return {
-        reason: reasons.length ? reasons.join(' · ') : undefined,
+        reason: note ? noteText(note, t) : undefined,
         next: t((note && NOTE_NEXT_KEYS[note.code]) ?? 'nextQuieterTime'),
       };
     }

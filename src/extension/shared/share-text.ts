@@ -11,7 +11,7 @@ export function shareText(entry: HistoryEntry, t: Translate, f: LocaleFormat, ve
   const r = entry.result;
   const s = speeds(entry);
   const network = clientNetwork(entry);
-  const adv = advice(r, t, f);
+  const adv = advice(r, t);
   const lines = [
     headline(r, t),
     s ? t('shareSpeeds', [f.mbps(s.httpsMbps), f.mbps(s.httpMbps), t('unitMbps')]) : undefined,
