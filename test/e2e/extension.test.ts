@@ -58,9 +58,9 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       expect(run.entry.trigger).toBe('manual');
       expect(run.entry.endpoint.url).toBe(url);
       const popup = await browser.openPage('popup.html');
-      // The history chart is drawn (uPlot's canvas), with a legend entry for each series.
-      expect(await popup.locator('#chart canvas').count()).toBeGreaterThan(0);
-      expect(await popup.locator('#chart').textContent()).toContain('Ratio (plain/TLS)');
+      // Both charts are drawn: the run's transfers round by round, and the history of ratios.
+      expect(await popup.locator('#transfers-chart svg .series').count()).toBe(2);
+      expect(await popup.locator('#ratio-chart svg').textContent()).toContain('HTTP ÷ HTTPS');
       // The history leaves as files: CSV with one row for the run, JSON with its full Result.
       const [csv] = await Promise.all([popup.waitForEvent('download'), popup.getByRole('button', { name: 'Export CSV' }).click()]);
       const csvLines = readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
@@ -94,11 +94,12 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       expect(await popup.evaluate(() => document.activeElement?.textContent)).toBe('Run test');
       await popup.keyboard.press('Enter');
       await popup.waitForSelector('#cancel:not([hidden])');
-      await popup.keyboard.press('Tab');
+      // "Run test" is disabled while the test runs: the focus moves on to Cancel by itself.
       expect(await popup.evaluate(() => document.activeElement?.id)).toBe('cancel');
       await popup.keyboard.press('Enter');
       await popup.waitForSelector('#latest[data-verdict="failed"]', { timeout: 15_000 });
-      expect(await popup.locator('#latest .headline').textContent()).toMatch(/was cancelled after \d+ ms/);
+      expect(await popup.locator('#latest .headline').textContent()).toBe('Cancelled');
+      expect(await popup.locator('#latest .reason').textContent()).toMatch(/cancelled after \d+ ms/);
     } finally {
       await browser.close();
     }
