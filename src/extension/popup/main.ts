@@ -5,7 +5,7 @@ import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-confi
 import { parseQueueState } from '../../core/report-queue.js';
 import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
 import { networkState, onOnlineChange } from '../platform/network-state.js';
-import { byId, localizePage } from '../shared/dom.js';
+import { byId, isolate, localizePage } from '../shared/dom.js';
 import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
 import { pageFormat } from '../shared/locale-format.js';
@@ -129,7 +129,7 @@ function renderHistory(): void {
 async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
   const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
-  endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : '';
+  endpointLine.textContent = endpoint ? t('endpointLine', [isolate(endpoint.name), isolate(endpoint.url)]) : '';
   maxRunMs = settings.maxRunSeconds * 1000;
   haveEndpoint = !!endpoint;
   renderRunButton();

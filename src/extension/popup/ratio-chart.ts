@@ -7,7 +7,7 @@ import { el } from '../shared/dom.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
 import { ratioPoints, type RatioPoint } from '../shared/chart-columns.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
-import { chartSvg, svgEl, type Box } from './svg.js';
+import { chartSvg, chartTitle, svgEl, type Box } from './svg.js';
 
 /** The margin of docs/method.md ("Decision"): within 1.25x either way is no difference. */
 const MARGIN_RATIO = 1.25;
@@ -70,7 +70,7 @@ export function renderRatioChart(container: HTMLElement, entries: readonly Histo
   const clamp = (r: number) => Math.min(yHi, Math.max(yLo, r));
 
   const svg = chartSvg(BOX, t('ratioChartLabel'));
-  svg.append(svgEl('text', { x: 2, y: 12, class: 'axis-title' }, t('ratioAxisTitle')));
+  svg.append(chartTitle(BOX, t('ratioAxisTitle')));
   svg.append(svgEl('rect', { x: left, y: y(MARGIN_RATIO), width: plotW, height: y(1 / MARGIN_RATIO) - y(MARGIN_RATIO), class: 'band' }));
   const yAxis = svgEl('g', { class: 'axis y-axis' });
   for (const tick of TICKS) {

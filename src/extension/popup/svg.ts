@@ -29,11 +29,23 @@ export interface Box {
   bottom: number;
 }
 
+/**
+ * A chart's title above its plot, on the side a reader of the page's language starts from:
+ * the axes stay left to right, but a Persian title reads right to left from the right edge.
+ */
+export function chartTitle(box: Box, text: string): SVGElement {
+  const rtl = document.documentElement.dir === 'rtl';
+  return svgEl('text', { x: rtl ? box.width - 2 : 2, y: 12, class: 'axis-title', direction: rtl ? 'rtl' : 'ltr', 'text-anchor': 'start' }, text);
+}
+
 export function chartSvg(box: Box, label: string): SVGElement {
   return svgEl('svg', {
     viewBox: `0 0 ${box.width} ${box.height}`,
     width: '100%',
     role: 'img',
+    // Axes read left to right in every language (a Persian page included): text-anchor
+    // "end" would otherwise flip sides under dir="rtl" and draw labels over the plot.
+    direction: 'ltr',
     'aria-label': label,
     class: 'chart-svg',
   });

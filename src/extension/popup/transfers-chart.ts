@@ -6,7 +6,7 @@ import type { Translate } from '../platform/ports.js';
 import { el } from '../shared/dom.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
 import { transferSeries } from '../shared/chart-columns.js';
-import { chartSvg, niceStep, svgEl, type Box } from './svg.js';
+import { chartSvg, chartTitle, niceStep, svgEl, type Box } from './svg.js';
 
 const BOX: Box = { width: 396, height: 176, left: 46, right: 14, top: 22, bottom: 36 };
 
@@ -29,7 +29,7 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   const y = (v: number) => top + plotH * (1 - v / yMax);
 
   const svg = chartSvg(BOX, t('transfersChartLabel'));
-  svg.append(svgEl('text', { x: 2, y: 12, class: 'axis-title' }, t('unitMbps')));
+  svg.append(chartTitle(BOX, t('unitMbps')));
   const yAxis = svgEl('g', { class: 'axis y-axis' });
   for (let v = 0; v <= yMax + step / 2; v += step) {
     yAxis.append(svgEl('line', { x1: left, x2: width - right, y1: y(v), y2: y(v), class: 'grid' }));

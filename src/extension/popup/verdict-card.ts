@@ -2,7 +2,7 @@
 // scripts find the verdict there) and data-run-id. A headline first, then the two speeds as
 // large figures, then the ratio in words; the details stay folded for those who want them.
 import type { Translate } from '../platform/ports.js';
-import { el } from '../shared/dom.js';
+import { el, isolate } from '../shared/dom.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
 import { noteText } from '../shared/note-text.js';
 import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../shared/result-words.js';
@@ -82,7 +82,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
     el(
       'p',
       { class: 'muted meta' },
-      t(entry.trigger === 'scheduled' ? 'ranScheduled' : 'ranManual', [f.dateTime(entry.finishedAt), entry.endpoint.name]),
+      t(entry.trigger === 'scheduled' ? 'ranScheduled' : 'ranManual', [f.dateTime(entry.finishedAt), isolate(entry.endpoint.name)]),
     ),
     extra.actions,
     details,

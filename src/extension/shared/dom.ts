@@ -28,6 +28,15 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string, root: Docu
 }
 
 /**
+ * A name or URL put inside a translated sentence, isolated (Unicode FSI ... PDI) so that in a
+ * right-to-left sentence it keeps its own direction and its brackets stay put (Unicode
+ * Bidirectional Algorithm, UAX #9, "Explicit Directional Isolates").
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
+/**
  * Puts translated text into elements marked data-i18n (text) and data-i18n-label
  * (aria-label); the English in the HTML stays when a key has no translation.
  */
