@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ratioPoints, transferSeries } from '../../src/extension/shared/chart-columns.js';
+import { ratioPoints as fromPoints, transferSeries } from '../../src/extension/shared/chart-columns.js';
+import { indexPoint } from '../../src/extension/shared/history-index.js';
+import type { HistoryEntry } from '../../src/extension/shared/storage-schema.js';
+
+const ratioPoints = (entries: HistoryEntry[]) => fromPoints(entries.map(indexPoint));
 import { entry, failedResult, sampleResult } from './sample-result.js';
 
 describe('ratioPoints', () => {

@@ -12,11 +12,11 @@ import { pageFormat } from '../shared/locale-format.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
 import { effectiveCollectorUrl, readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
 import { headline } from '../shared/result-words.js';
-import type { HistoryEntry } from '../shared/storage-schema.js';
+import { HISTORY_INDEX_KEY, type HistoryIndex } from '../shared/history-index.js';
 import { Store } from '../shared/store.js';
 import { cardActions } from './card-actions.js';
 import { exportFileName, saveFile } from './export-buttons.js';
-import { renderHistoryTable } from './history-table.js';
+import { FIRST_ROWS, renderHistoryTable } from './history-table.js';
 import { renderProgress } from './progress-view.js';
 import { renderRatioChart } from './ratio-chart.js';
 import { renderReportStatus } from './report-status.js';
@@ -36,6 +36,8 @@ const transfers = byId('transfers');
 const latestSection = byId('latest-section');
 const historySection = byId('history-section');
 const tbody = byId('history-table').querySelector('tbody')!;
+const showAll = byId<HTMLButtonElement>('show-all');
+let showAllRows = false;
 const progress = {
   box: byId('progress'),
   label: byId('progress-label'),
@@ -44,7 +46,8 @@ const progress = {
   legs: byId('leg-speeds'),
 };
 const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
-let history: HistoryEntry[] = [];
+/** What the popup draws from: the newest run in full and a few figures of every run. */
+let index: HistoryIndex = { version: 1, latest: null, points: [] };
 let runState: RunState = { status: 'idle' };
 let running = false;
 /** Runs the background said have ended: an answer sent before that must not show them running. */
@@ -102,7 +105,7 @@ function renderState(state: RunState): void {
 }
 
 function renderLatest(takeFocus: boolean): void {
-  const entry = history.at(-1);
+  const entry = index.latest;
   if (!entry) return;
   const rtl = document.documentElement.dir === 'rtl';
   renderVerdictCard(latest, entry, t, f, {
@@ -118,12 +121,14 @@ function renderLatest(takeFocus: boolean): void {
 }
 
 function renderHistory(): void {
-  const newest = history.at(-1);
-  renderLatest(firstRenderDone && newest !== undefined && newest.id !== shownRunId);
+  const newest = index.latest;
+  renderLatest(firstRenderDone && newest !== null && newest.id !== shownRunId);
   firstRenderDone = true;
-  historySection.hidden = history.length === 0;
-  renderHistoryTable(tbody, history, t, f);
-  renderRatioChart(byId('ratio-chart'), history, t, f);
+  historySection.hidden = index.points.length === 0;
+  renderHistoryTable(tbody, index.points, t, f, showAllRows ? Infinity : FIRST_ROWS);
+  showAll.hidden = showAllRows || index.points.length <= FIRST_ROWS;
+  showAll.textContent = t('showAllResults', [f.count(index.points.length)]);
+  renderRatioChart(byId('ratio-chart'), index.points, t, f);
 }
 
 async function renderEndpoint(): Promise<void> {
@@ -156,10 +161,19 @@ runButton.addEventListener('click', () => {
 });
 cancelButton.addEventListener('click', () => void command('cancelTest'));
 byId('open-options').addEventListener('click', () => void openOptionsPage());
-byId('export-json').addEventListener('click', () =>
-  saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(history)),
-);
-byId('export-csv').addEventListener('click', () => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(history)));
+// The full history is read only when it is exported: the popup draws from the index.
+byId('export-json').addEventListener('click', () => {
+  void store.history().then((h) => saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(h)));
+});
+byId('export-csv').addEventListener('click', () => {
+  void store.history().then((h) => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(h)));
+});
+showAll.addEventListener('click', () => {
+  showAllRows = true;
+  renderHistoryTable(tbody, index.points, t, f, Infinity);
+  showAll.hidden = true;
+  byId('history-table').parentElement!.focus();
+});
 onOnlineChange((now) => {
   online = now;
   renderRunButton();
@@ -172,8 +186,10 @@ messaging.onMessage((message) => {
   return undefined;
 });
 storageLocal.onChanged((changes) => {
-  if (changes.history) {
-    void store.history().then((h) => ((history = h), renderHistory()));
+  if (changes[HISTORY_INDEX_KEY] || changes.history) {
+    // History written without its index (by an older version, or a test's seed) has it rebuilt.
+    const read = changes[HISTORY_INDEX_KEY] ? store.historyIndex() : store.rebuildHistoryIndex();
+    void read.then((i) => ((index = i), renderHistory()));
     // A new entry may be a run the background filed after it was restarted: the run this
     // popup saw progressing is over, whatever broadcast it missed.
     void command('getState');
@@ -185,12 +201,13 @@ storageLocal.onChanged((changes) => {
 localizePage(document, t);
 // Marks for bench/popup.ts: where the time to a usable popup goes.
 void (async () => {
-  const [h] = await Promise.all([store.history(), renderEndpoint(), renderReports()]);
-  history = h;
+  const state = command('getState');
+  const [i] = await Promise.all([store.historyIndex(), renderEndpoint(), renderReports()]);
+  index = i;
   performance.mark('ttd:history-read');
   renderHistory();
   performance.mark('ttd:history-rendered');
-  await command('getState');
+  await state;
   performance.mark('ttd:ready');
   document.body.dataset.ready = 'true';
 })();

@@ -2,7 +2,7 @@
 // intervals, and the latest run's transfers round by round. Pure data, so it is tested
 // without a page.
 import type { Result } from '../../core/types.js';
-import type { HistoryEntry } from './storage-schema.js';
+import type { IndexPoint } from './history-index.js';
 
 export interface RatioPoint {
   finishedAt: number;
@@ -15,13 +15,15 @@ export interface RatioPoint {
 const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x) && x > 0;
 
 /** Every run, oldest first; a failed or interfered run keeps its place but has no ratio. */
-export function ratioPoints(entries: readonly HistoryEntry[]): RatioPoint[] {
-  const sorted = [...entries].sort((a, b) => a.finishedAt - b.finishedAt);
-  return sorted.map((e) => {
-    const r = e.result;
-    const has = r.verdict !== 'failed' && r.verdict !== 'interfered' && finite(r.ratio);
-    const ci = finite(r.ci95[0]) && finite(r.ci95[1]) ? ([r.ci95[0], r.ci95[1]] as [number, number]) : undefined;
-    return { finishedAt: e.finishedAt, verdict: r.verdict, ratio: has ? r.ratio : undefined, ci95: has ? ci : undefined };
+export function ratioPoints(points: readonly IndexPoint[]): RatioPoint[] {
+  const sorted = [...points].sort((a, b) => a.finishedAt - b.finishedAt);
+  return sorted.map((p) => {
+    const ratio = p.ratio ?? undefined;
+    const has = p.verdict !== 'failed' && p.verdict !== 'interfered' && finite(ratio);
+    const lo = p.ciLow ?? undefined;
+    const hi = p.ciHigh ?? undefined;
+    const ci = finite(lo) && finite(hi) ? ([lo, hi] as [number, number]) : undefined;
+    return { finishedAt: p.finishedAt, verdict: p.verdict, ratio: has ? ratio : undefined, ci95: has ? ci : undefined };
   });
 }
 

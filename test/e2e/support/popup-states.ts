@@ -121,7 +121,11 @@ export function twentyResults(): StoredEntry[] {
 }
 
 export async function setHistory(page: Page, history: StoredEntry[]): Promise<void> {
-  await page.evaluate((h) => chrome.storage.local.set({ history: h }), history);
+  // Without its index, which the popup then rebuilds (src/extension/shared/history-index.ts).
+  await page.evaluate(async (h) => {
+    await chrome.storage.local.remove('historyIndex');
+    await chrome.storage.local.set({ history: h });
+  }, history);
 }
 
 /** A run in its fourth round, 38 s in, as the background broadcasts it. */
