@@ -114,6 +114,9 @@ function renderLatest(takeFocus: boolean): void {
   renderTransfersChart(byId('transfers-chart'), entry.result, t, f);
   transfers.hidden = byId('transfers-chart').hidden;
   if (takeFocus) {
+    // A new result in history is a run that has ended, whether or not its "idle" broadcast
+    // has arrived yet: show it now, or the focus would land on a hidden heading.
+    latestSection.hidden = false;
     announce.textContent = headline(entry.result, t);
     byId('latest-headline').focus();
   }
