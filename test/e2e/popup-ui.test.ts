@@ -143,6 +143,41 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
+  it('recolours the charts on a live switch to dark mode, without a redraw', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    await page.emulateMedia({ colorScheme: 'light' });
+    const https = page.locator('#transfers-chart .series.s-https circle').first();
+    const fill = () => https.evaluate((c) => getComputedStyle(c).fill);
+    const light = await fill();
+    const node = await https.elementHandle();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await fill()).not.toBe(light);
+    // The same element: restyled by the stylesheet, not drawn again.
+    expect(await node!.evaluate((c) => c.isConnected)).toBe(true);
+    await page.close();
+  });
+
+  it('saves the result as a PNG image and copies it as text', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save-image').click()]);
+    expect(download.suggestedFilename()).toMatch(/^tls-throttle-result-\d{4}-\d\d-\d\dT\d{4}\.png$/);
+    const png = readFileSync((await download.path())!);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(10_000);
+    // What reaches the clipboard, seen on its way: reading the clipboard back needs a
+    // permission Chromium cannot grant an extension's (opaque) origin from outside.
+    await page.evaluate(() => {
+      const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+      navigator.clipboard.writeText = (text: string) => ((window as unknown as { copied: string }).copied = text, write(text));
+    });
+    await page.locator('#copy-result').click();
+    await page.waitForFunction(() => document.getElementById('announce')?.textContent === 'Result copied.');
+    const text = await page.evaluate(() => (window as unknown as { copied: string }).copied);
+    expect(text).toMatch(/^Encrypted traffic is being slowed\nHTTPS 9\.8 Mbit\/s, HTTP 47\.0 Mbit\/s\n/);
+    expect(text).toContain('Test server: endpoint.example (https://endpoint.example/)');
+    await page.close();
+  });
+
   it('shows no chart for a single failed run, only a sentence saying why', async () => {
     const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.failed)]);
     expect(await page.locator('#ratio-chart svg').count()).toBe(0);
