@@ -11,7 +11,7 @@ import { chartSvg, chartTitle, niceStep, svgEl, type Box } from './svg.js';
 const BOX: Box = { width: 396, height: 176, left: 46, right: 14, top: 22, bottom: 36 };
 
 export function renderTransfersChart(container: HTMLElement, result: Result | undefined, t: Translate, f: LocaleFormat): void {
-  const series = result && result.verdict !== 'failed' ? transferSeries(result) : undefined;
+  const series = result && result.verdict !== 'failed' && result.verdict !== 'interfered' ? transferSeries(result) : undefined;
   if (!series) {
     container.replaceChildren();
     container.hidden = true;

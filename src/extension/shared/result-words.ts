@@ -37,8 +37,12 @@ export interface Speeds {
   httpMbps: number;
 }
 
-/** The screening legs' medians, or undefined when the run measured neither. */
+/**
+ * The screening legs' medians, or undefined when the run measured neither, or when the plain
+ * traffic was altered (interfered): its "speed" is that of whatever answered instead.
+ */
 export function speeds(entry: HistoryEntry): Speeds | undefined {
+  if (entry.result.verdict === 'interfered') return undefined;
   const https = screenMedian(entry, 'https');
   const http = screenMedian(entry, 'http');
   if (https === undefined || http === undefined || !Number.isFinite(https) || !Number.isFinite(http)) return undefined;
