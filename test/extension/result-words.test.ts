@@ -58,6 +58,12 @@ describe('result words', () => {
     expect(a.next).toMatch(/check that you are online/);
   });
 
+  it('shows no speeds for an interfered run, whose plain leg measured something else', () => {
+    const e = entry(1, sampleResult({ verdict: 'interfered', cause: undefined, error: { code: 'interfered', detail: 'HTTP 302 to a login page' } }));
+    expect(speeds(e)).toBeUndefined();
+    expect(advice(e.result, t)!.next).toMatch(/^open a plain http:\/\/ website/);
+  });
+
   it('has no ratio sentence and no advice where there is nothing to say', () => {
     expect(ratioSentence(failedResult(), t, f)).toBeUndefined();
     expect(advice(sampleResult(), t)).toBeUndefined();
