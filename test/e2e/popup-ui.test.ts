@@ -262,6 +262,9 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.locator('#run-budget').dispatchEvent('change');
     await page.waitForSelector('#run-budget-status[data-state="ok"]:not(:empty)');
     expect(await page.locator('#run-budget-status').textContent()).toBe('Saved.');
+    await page.locator('#schedule').selectOption('daily');
+    await page.waitForSelector('#schedule-status[data-state="ok"]');
+    expect(await page.locator('#schedule-status').textContent()).toBe('Saved.');
     expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,7 @@
 // The data budget: a monthly cap for scheduled checks, and the most one test may use. A value
 // is saved only when it is a whole number of at least 1 (storage-schema.ts would otherwise put
 // the default back silently); each field says "Saved" or why it was refused.
+import { confirmSaved } from './saved-status.js';
 import type { OptionsContext, OptionsSection } from './section.js';
 
 async function renderUsage(node: HTMLElement, ctx: OptionsContext): Promise<void> {
@@ -26,10 +27,7 @@ function bindBudget(input: HTMLInputElement, status: HTMLElement, value: number,
       status.textContent = ctx.t('budgetInvalid');
       return;
     }
-    status.textContent = '';
-    void save(n).then(() => {
-      status.textContent = ctx.t('savedConfirmation');
-    });
+    confirmSaved(status, ctx, save(n));
   });
 }
 
