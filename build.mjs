@@ -16,6 +16,7 @@ export const ENTRIES = [
   { in: 'src/extension/background/main.ts', out: 'dist/extension/background.js', ...browserCommon },
   { in: 'src/extension/popup/main.ts', out: 'dist/extension/popup.js', ...browserCommon },
   { in: 'src/extension/options/main.ts', out: 'dist/extension/options.js', ...browserCommon },
+  { in: 'src/extension/how/main.ts', out: 'dist/extension/how.js', ...browserCommon },
   {
     in: 'src/cli/main.ts',
     out: 'dist/cli.js',
@@ -32,8 +33,9 @@ export const ENTRIES = [
 const STATIC = [
   ['src/extension/popup/popup.html', 'dist/extension/popup.html'],
   ['src/extension/popup/popup.css', 'dist/extension/popup.css'],
-  ['node_modules/uplot/dist/uPlot.min.css', 'dist/extension/uplot.css'],
   ['src/extension/options/options.html', 'dist/extension/options.html'],
+  ['src/extension/how/how.html', 'dist/extension/how.html'],
+  ['src/extension/how/how.css', 'dist/extension/how.css'],
   ['src/extension/options/options.css', 'dist/extension/options.css'],
   ['src/extension/_locales', 'dist/extension/_locales'],
   ['src/extension/icons', 'dist/extension/icons'],

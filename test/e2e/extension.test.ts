@@ -58,9 +58,9 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       expect(run.entry.trigger).toBe('manual');
       expect(run.entry.endpoint.url).toBe(url);
       const popup = await browser.openPage('popup.html');
-      // The history chart is drawn (uPlot's canvas), with a legend entry for each series.
-      expect(await popup.locator('#chart canvas').count()).toBeGreaterThan(0);
-      expect(await popup.locator('#chart').textContent()).toContain('Ratio (plain/TLS)');
+      // Both charts are drawn: the run's transfers round by round, and the history of ratios.
+      expect(await popup.locator('#transfers-chart svg .series').count()).toBe(2);
+      expect(await popup.locator('#ratio-chart svg').textContent()).toContain('HTTP ÷ HTTPS');
       // The history leaves as files: CSV with one row for the run, JSON with its full Result.
       const [csv] = await Promise.all([popup.waitForEvent('download'), popup.getByRole('button', { name: 'Export CSV' }).click()]);
       const csvLines = readFileSync((await csv.path())!, 'utf8').trim().split('\r\n');
@@ -94,11 +94,12 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       expect(await popup.evaluate(() => document.activeElement?.textContent)).toBe('Run test');
       await popup.keyboard.press('Enter');
       await popup.waitForSelector('#cancel:not([hidden])');
-      await popup.keyboard.press('Tab');
+      // "Run test" is disabled while the test runs: the focus moves on to Cancel by itself.
       expect(await popup.evaluate(() => document.activeElement?.id)).toBe('cancel');
       await popup.keyboard.press('Enter');
       await popup.waitForSelector('#latest[data-verdict="failed"]', { timeout: 15_000 });
-      expect(await popup.locator('#latest .headline').textContent()).toMatch(/was cancelled after \d+ ms/);
+      expect(await popup.locator('#latest .headline').textContent()).toBe('Cancelled');
+      expect(await popup.locator('#latest .reason').textContent()).toMatch(/cancelled after \d+ ms/);
     } finally {
       await browser.close();
     }
@@ -222,7 +223,9 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
       await popup.waitForSelector('#latest[data-verdict]', { timeout: 15_000 });
       await popup.waitForSelector('#progress[hidden]', { state: 'attached', timeout: 5000 });
       expect(await popup.locator('#latest').getAttribute('data-verdict')).toBe('failed');
-      expect(await popup.locator('#latest .headline').textContent()).toContain('the background worker was stopped during the run');
+      expect(await popup.locator('#latest .headline').textContent()).toBe('The test could not finish');
+      expect(await popup.locator('#latest .reason').textContent()).toContain('the background worker was stopped during the run');
+      expect(await popup.locator('#latest .next-step').textContent()).toContain('keep the browser open');
       const [entry] = await browser.history();
       expect(entry!.result.verdict).toBe('failed');
       expect(entry!.result.bytesUsed).toBeGreaterThan(0);
@@ -267,7 +270,12 @@ describe.skipIf(!haveBrowser)('the extension in headless Chromium', () => {
         const popup = await browser.openPage('popup.html');
         timings.push(Date.now() - started);
         expect(await popup.locator('#latest').getAttribute('data-run-id')).toBe('seed-499');
-        expect(await popup.locator('#history-table tbody tr').count()).toBe(500);
+        // The newest 50 rows at once, the rest on "Show all".
+        expect(await popup.locator('#history-table tbody tr').count()).toBe(50);
+        if (i === 0) {
+          await popup.getByRole('button', { name: 'Show all 500 results' }).click();
+          expect(await popup.locator('#history-table tbody tr').count()).toBe(500);
+        }
         await popup.close();
       }
       const best = Math.min(...timings);
@@ -309,7 +317,8 @@ describe.skipIf(!haveBrowser)('the extension behind a line-pacing shaper', () =>
       expect(run.verdict, JSON.stringify(run.result.warnings)).toBe('tls-throttled');
       expect(run.result.ratio).toBeGreaterThan(3);
       const popup = await browser.openPage('popup.html');
-      expect(await popup.locator('#latest .headline').textContent()).toMatch(/^Encrypted traffic was \d+(\.\d+)?x slower than plain traffic/);
+      expect(await popup.locator('#latest .headline').textContent()).toBe('Encrypted traffic is being slowed');
+      expect(await popup.locator('#latest .ratio-line').textContent()).toMatch(/^Encrypted traffic ran \d+(\.\d+)? times slower than plain traffic: very likely between/);
     } finally {
       await browser.close();
       await line.close();

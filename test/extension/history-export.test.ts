@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { chartColumns } from '../../src/extension/shared/chart-columns.js';
 import { CSV_COLUMNS, csvCell, historyCsv, historyJson } from '../../src/extension/shared/history-export.js';
 import { entry, failedResult, sampleResult } from './sample-result.js';
 
@@ -33,15 +32,5 @@ describe('historyJson', () => {
     expect(parsed[0].result).toEqual(JSON.parse(JSON.stringify(sampleResult())));
     expect(parsed[0].finishedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(parsed[1].result.ratio).toBeNull();
-  });
-});
-
-describe('chartColumns', () => {
-  it('puts runs in time order, with a gap where a failed run has no ratio', () => {
-    const [x, ratio, https, http] = chartColumns([entry(2, failedResult()), entry(1)]);
-    expect(x[0]).toBeLessThan(x[1]!);
-    expect(ratio).toEqual([4.8, null]);
-    expect(https).toEqual([5, null]);
-    expect(http).toEqual([24, null]);
   });
 });

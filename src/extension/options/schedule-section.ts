@@ -2,6 +2,7 @@
 // scheduled checks did (run, or skipped and why).
 import { el } from '../shared/dom.js';
 import { SCHEDULES, type Schedule } from '../shared/storage-schema.js';
+import { confirmSaved } from './saved-status.js';
 import type { OptionsContext, OptionsSection } from './section.js';
 
 async function renderLog(list: HTMLElement, ctx: OptionsContext): Promise<void> {
@@ -31,12 +32,13 @@ export const scheduleSection: OptionsSection = {
     const settings = await ctx.store.settings();
     select.value = settings.schedule;
     metered.checked = settings.allowMetered;
+    const status = root.querySelector<HTMLElement>('#schedule-status')!;
     select.addEventListener('change', () => {
       if ((SCHEDULES as readonly string[]).includes(select.value)) {
-        void ctx.store.saveSettings({ schedule: select.value as Schedule });
+        confirmSaved(status, ctx, ctx.store.saveSettings({ schedule: select.value as Schedule }));
       }
     });
-    metered.addEventListener('change', () => void ctx.store.saveSettings({ allowMetered: metered.checked }));
+    metered.addEventListener('change', () => confirmSaved(status, ctx, ctx.store.saveSettings({ allowMetered: metered.checked })));
     ctx.onStored((keys) => {
       if (keys.includes('scheduleLog')) void renderLog(log, ctx);
     });

@@ -18,3 +18,9 @@ export function networkState(nav: { onLine: boolean; connection?: NetworkInforma
     saveData: c?.saveData === true,
   };
 }
+
+/** Calls `listener` with navigator.onLine whenever the browser goes on or off line. */
+export function onOnlineChange(listener: (online: boolean) => void): void {
+  addEventListener('online', () => listener(true));
+  addEventListener('offline', () => listener(false));
+}

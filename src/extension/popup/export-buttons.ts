@@ -1,8 +1,9 @@
-// Saving the history as a file: a Blob behind a temporary object URL and a download link,
-// which works in an extension popup without the downloads permission.
+// Saving a file (the history, the result image): a Blob behind a temporary object URL and a
+// download link, which works in an extension popup without the downloads permission.
 
-export function saveFile(fileName: string, mimeType: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: mimeType }));
+export function saveFile(fileName: string, mimeType: string, content: string | Blob): void {
+  const blob = typeof content === 'string' ? new Blob([content], { type: mimeType }) : content;
+  const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = fileName;
@@ -15,4 +16,8 @@ export function saveFile(fileName: string, mimeType: string, text: string): void
 
 export function exportFileName(extension: 'json' | 'csv', nowMs: number): string {
   return `tls-throttle-history-${new Date(nowMs).toISOString().slice(0, 10)}.${extension}`;
+}
+
+export function imageFileName(finishedAtMs: number): string {
+  return `tls-throttle-result-${new Date(finishedAtMs).toISOString().slice(0, 16).replace(':', '')}.png`;
 }

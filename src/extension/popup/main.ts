@@ -1,81 +1,153 @@
 // The toolbar popup: "Run test", live progress, the newest verdict, the history. It reads
-// results from storage and re-renders on storage.onChanged (docs/architecture.md, convention 3); the
-// background tells it about a running test by broadcast.
-import { DEFAULT_ENDPOINTS } from '../build-config.js';
+// results from storage and re-renders on storage.onChanged (docs/architecture.md, convention
+// 3); the background tells it about a running test by broadcast.
+import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import { parseQueueState } from '../../core/report-queue.js';
 import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
-import { byId, localizePage } from '../shared/dom.js';
+import { networkState, onOnlineChange } from '../platform/network-state.js';
+import { byId, isolate, localizePage } from '../shared/dom.js';
 import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
+import { pageFormat } from '../shared/locale-format.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
-import { readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
-import type { HistoryEntry } from '../shared/storage-schema.js';
+import { effectiveCollectorUrl, readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
+import { headline } from '../shared/result-words.js';
+import { HISTORY_INDEX_KEY, type HistoryIndex } from '../shared/history-index.js';
 import { Store } from '../shared/store.js';
+import { cardActions } from './card-actions.js';
 import { exportFileName, saveFile } from './export-buttons.js';
-import { HistoryChart } from './history-chart.js';
-import { renderHistoryTable } from './history-table.js';
+import { FIRST_ROWS, renderHistoryTable } from './history-table.js';
 import { renderProgress } from './progress-view.js';
+import { renderRatioChart } from './ratio-chart.js';
 import { renderReportStatus } from './report-status.js';
+import { renderTransfersChart } from './transfers-chart.js';
 import { renderVerdictCard } from './verdict-card.js';
 
+const f = pageFormat(t);
 const store = new Store(storageLocal);
 const runButton = byId<HTMLButtonElement>('run');
 const cancelButton = byId<HTMLButtonElement>('cancel');
+const runBlocked = byId('run-blocked');
 const runError = byId('run-error');
+const announce = byId('announce');
 const endpointLine = byId('endpoint-line');
 const latest = byId('latest');
+const transfers = byId('transfers');
+const latestSection = byId('latest-section');
+const historySection = byId('history-section');
 const tbody = byId('history-table').querySelector('tbody')!;
+const showAll = byId<HTMLButtonElement>('show-all');
+let showAllRows = false;
 const progress = {
   box: byId('progress'),
   label: byId('progress-label'),
+  time: byId('progress-time'),
   bar: byId<HTMLProgressElement>('progress-bar'),
   legs: byId('leg-speeds'),
 };
-const chart = new HistoryChart(byId('chart'), t);
 const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
-let history: HistoryEntry[] = [];
+/** What the popup draws from: the newest run in full and a few figures of every run. */
+let index: HistoryIndex = { version: 1, latest: null, points: [] };
+let runState: RunState = { status: 'idle' };
 let running = false;
 /** Runs the background said have ended: an answer sent before that must not show them running. */
 const finishedRuns = new Set<string>();
 let haveEndpoint = true;
+let online = networkState().online;
+let maxRunMs = 60_000;
+let collectorUrl = REPORT_COLLECTOR_URL;
+let clock: ReturnType<typeof setInterval> | undefined;
+/** The run shown on the card; a different newest run arriving while the popup is open takes focus. */
+let shownRunId: string | undefined;
+let firstRenderDone = false;
 
 function showError(message: string | undefined): void {
   runError.hidden = !message;
   runError.textContent = message ?? '';
 }
 
+/** Keeps keyboard focus somewhere useful when the element holding it is disabled or hidden. */
+function keepFocus(from: HTMLElement, to: HTMLElement): void {
+  if (document.activeElement === from || document.activeElement === document.body) to.focus();
+}
+
 function renderRunButton(): void {
-  runButton.disabled = running || !haveEndpoint;
+  const blockedBy = !online ? t('offlineNotice') : !haveEndpoint ? t('noEndpoint') : '';
+  runBlocked.hidden = !blockedBy || running;
+  runBlocked.textContent = blockedBy;
+  runButton.disabled = running || !haveEndpoint || !online;
+  if (runButton.disabled) keepFocus(runButton, running ? cancelButton : runBlocked);
+}
+
+function renderProgressNow(): void {
+  renderProgress(progress, runState, t, f, maxRunMs, Date.now());
 }
 
 function renderState(state: RunState): void {
   // Messages can overtake each other: a short run may end before runTest's answer arrives.
   if (state.status === 'running' && finishedRuns.has(state.runId)) return;
+  const wasRunning = running;
+  runState = state;
   running = state.status === 'running';
-  renderRunButton();
-  runButton.setAttribute('aria-busy', String(running));
   cancelButton.hidden = !running;
-  renderProgress(progress, state, t);
+  runButton.setAttribute('aria-busy', String(running));
+  renderRunButton();
+  // The previous result is hidden while a new test runs: two results on screen would confuse.
+  latestSection.hidden = running;
+  renderProgressNow();
+  if (running && !clock) clock = setInterval(renderProgressNow, 1000);
+  if (!running && clock) {
+    clearInterval(clock);
+    clock = undefined;
+  }
+  if (wasRunning && !running) keepFocus(cancelButton, runButton);
   if (state.status === 'idle') showError(state.error);
 }
 
+function renderLatest(takeFocus: boolean): void {
+  const entry = index.latest;
+  if (!entry) return;
+  const rtl = document.documentElement.dir === 'rtl';
+  renderVerdictCard(latest, entry, t, f, {
+    actions: cardActions(entry, { t, f, version: VERSION, rtl, collectorUrl, status: announce }),
+  });
+  renderTransfersChart(byId('transfers-chart'), entry.result, t, f);
+  transfers.hidden = byId('transfers-chart').hidden;
+  if (takeFocus) {
+    // A new result in history is a run that has ended, whether or not its "idle" broadcast
+    // has arrived yet: show it now, or the focus would land on a hidden heading.
+    latestSection.hidden = false;
+    announce.textContent = headline(entry.result, t);
+    byId('latest-headline').focus();
+  }
+  shownRunId = entry.id;
+}
+
 function renderHistory(): void {
-  renderVerdictCard(latest, history.at(-1), t);
-  renderHistoryTable(tbody, history, t);
-  chart.render(history);
+  const newest = index.latest;
+  renderLatest(firstRenderDone && newest !== null && newest.id !== shownRunId);
+  firstRenderDone = true;
+  historySection.hidden = index.points.length === 0;
+  renderHistoryTable(tbody, index.points, t, f, showAllRows ? Infinity : FIRST_ROWS);
+  showAll.hidden = showAllRows || index.points.length <= FIRST_ROWS;
+  showAll.textContent = t('showAllResults', [f.count(index.points.length)]);
+  renderRatioChart(byId('ratio-chart'), index.points, t, f);
 }
 
 async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
   const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
-  endpointLine.textContent = endpoint ? t('endpointLine', [endpoint.name, endpoint.url]) : t('noEndpoint');
+  endpointLine.textContent = endpoint ? t('endpointLine', [isolate(endpoint.name), isolate(endpoint.url)]) : '';
+  maxRunMs = settings.maxRunSeconds * 1000;
   haveEndpoint = !!endpoint;
   renderRunButton();
 }
 
 async function renderReports(): Promise<void> {
   const stored = await storageLocal.get([REPORTING_KEY, REPORT_QUEUE_KEY]);
-  renderReportStatus(reportView, readReporting(stored[REPORTING_KEY]), parseQueueState(stored[REPORT_QUEUE_KEY]), t);
+  const reporting = readReporting(stored[REPORTING_KEY]);
+  collectorUrl = effectiveCollectorUrl(reporting, REPORT_COLLECTOR_URL);
+  renderReportStatus(reportView, reporting, parseQueueState(stored[REPORT_QUEUE_KEY]), t, f);
 }
 
 async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {
@@ -92,10 +164,23 @@ runButton.addEventListener('click', () => {
 });
 cancelButton.addEventListener('click', () => void command('cancelTest'));
 byId('open-options').addEventListener('click', () => void openOptionsPage());
-byId('export-json').addEventListener('click', () =>
-  saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(history)),
-);
-byId('export-csv').addEventListener('click', () => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(history)));
+// The full history is read only when it is exported: the popup draws from the index.
+byId('export-json').addEventListener('click', () => {
+  void store.history().then((h) => saveFile(exportFileName('json', Date.now()), 'application/json', historyJson(h)));
+});
+byId('export-csv').addEventListener('click', () => {
+  void store.history().then((h) => saveFile(exportFileName('csv', Date.now()), 'text/csv', historyCsv(h)));
+});
+showAll.addEventListener('click', () => {
+  showAllRows = true;
+  renderHistoryTable(tbody, index.points, t, f, Infinity);
+  showAll.hidden = true;
+  byId('history-table').parentElement!.focus();
+});
+onOnlineChange((now) => {
+  online = now;
+  renderRunButton();
+});
 
 messaging.onMessage((message) => {
   if (!isBackgroundEvent(message)) return undefined;
@@ -104,26 +189,28 @@ messaging.onMessage((message) => {
   return undefined;
 });
 storageLocal.onChanged((changes) => {
-  if (changes.history) {
-    void store.history().then((h) => ((history = h), renderHistory()));
+  if (changes[HISTORY_INDEX_KEY] || changes.history) {
+    // History written without its index (by an older version, or a test's seed) has it rebuilt.
+    const read = changes[HISTORY_INDEX_KEY] ? store.historyIndex() : store.rebuildHistoryIndex();
+    void read.then((i) => ((index = i), renderHistory()));
     // A new entry may be a run the background filed after it was restarted: the run this
     // popup saw progressing is over, whatever broadcast it missed.
     void command('getState');
   }
   if (changes.settings) void renderEndpoint();
-  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports();
+  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports().then(() => renderLatest(false));
 });
 
 localizePage(document, t);
 // Marks for bench/popup.ts: where the time to a usable popup goes.
 void (async () => {
-  history = await store.history();
+  const state = command('getState');
+  const [i] = await Promise.all([store.historyIndex(), renderEndpoint(), renderReports()]);
+  index = i;
   performance.mark('ttd:history-read');
   renderHistory();
   performance.mark('ttd:history-rendered');
-  await renderEndpoint();
-  await renderReports();
-  await command('getState');
+  await state;
   performance.mark('ttd:ready');
   document.body.dataset.ready = 'true';
 })();

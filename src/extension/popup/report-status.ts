@@ -5,6 +5,7 @@
 import type { QueueState } from '../../core/report-queue.js';
 import type { Translate } from '../platform/ports.js';
 import { el } from '../shared/dom.js';
+import type { LocaleFormat } from '../shared/locale-format.js';
 import type { ReportingState } from '../shared/reporting-state.js';
 
 export interface ReportStatusView {
@@ -13,10 +14,10 @@ export interface ReportStatusView {
   details: HTMLDetailsElement;
 }
 
-const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-const when = (ms: number) => new Date(ms).toLocaleString([], { dateStyle: 'short', timeStyle: 'short' });
 
-export function renderReportStatus(view: ReportStatusView, reporting: ReportingState, queue: QueueState, t: Translate): void {
+export function renderReportStatus(view: ReportStatusView, reporting: ReportingState, queue: QueueState, t: Translate, f: LocaleFormat): void {
+  const time = f.time;
+  const when = f.dateTime;
   const { pending, sent } = queue;
   view.line.dataset.sent = String(sent.length);
   view.line.dataset.pending = String(pending.length);

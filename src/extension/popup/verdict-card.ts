@@ -1,12 +1,15 @@
 // The verdict card: the newest result, carrying data-verdict (a contract: tests and users'
-// scripts find the verdict there) and data-run-id.
+// scripts find the verdict there) and data-run-id. A headline first, then the two speeds as
+// large figures, then the ratio in words; the details stay folded for those who want them.
 import type { Translate } from '../platform/ports.js';
-import { el } from '../shared/dom.js';
-import { screenMedian } from '../shared/history-export.js';
-import type { HistoryEntry } from '../shared/storage-schema.js';
+import { el, isolate } from '../shared/dom.js';
+import type { LocaleFormat } from '../shared/locale-format.js';
 import { noteText } from '../shared/note-text.js';
-import { formatMbps, verdictText } from '../shared/verdict-text.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../shared/result-words.js';
+import type { HistoryEntry } from '../shared/storage-schema.js';
+import { verdictText } from '../shared/verdict-text.js';
 import { isMlabEntry, mlabScope } from './mlab-scope.js';
+import { legWords } from './leg-words.js';
 
 const LABEL_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',
@@ -17,18 +20,35 @@ const LABEL_KEYS: Record<string, string> = {
   failed: 'verdictFailed',
 };
 
+/** The short label of a verdict, for the history table. */
 export function verdictLabel(verdict: string, t: Translate): string {
   return t(LABEL_KEYS[verdict] ?? 'verdictFailed') || verdict;
 }
 
-export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry | undefined, t: Translate): void {
-  if (!entry) return;
+export interface CardActions {
+  /** Buttons and links under the card (share, how it works): built by the caller. */
+  actions: HTMLElement;
+}
+
+function speedFigure(cls: string, label: string, mbps: string, unit: string): HTMLElement {
+  return el(
+    'div',
+    { class: `speed ${cls}` },
+    el('span', { class: 'speed-label' }, label),
+    el('span', { class: 'speed-value' }, mbps),
+    el('span', { class: 'speed-unit' }, unit),
+  );
+}
+
+export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Translate, f: LocaleFormat, extra: CardActions): void {
   const r = entry.result;
-  const text = verdictText(r, t);
+  const state = cardState(r);
   card.dataset.verdict = r.verdict;
+  card.dataset.state = state;
   card.dataset.runId = entry.id;
-  const https = screenMedian(entry, 'https');
-  const http = screenMedian(entry, 'http');
+  const s = speeds(entry);
+  const mlab = isMlabEntry(entry);
+  const adv = advice(r, t);
   const details = el(
     'details',
     {},
@@ -38,24 +58,33 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry | undef
       {},
       ...r.legs
         .filter((l) => l.transfers.length)
-        .map((l) => el('li', {}, t('legMedian', [l.id, formatMbps(l.medianMbps), String(l.transfers.length)]))),
-      el('li', {}, t('runFigures', [String(r.rounds), (r.bytesUsed / 1e6).toFixed(1), (r.durationMs / 1000).toFixed(1)])),
+        .map((l) => el('li', {}, t('legMedian', [legWords(l.id, t), f.mbps(l.medianMbps), f.count(l.transfers.length)]))),
+      el('li', {}, t('runFigures', [f.count(r.rounds), f.megabytes(r.bytesUsed), f.count(Math.round(r.durationMs / 1000))])),
       ...r.warnings.map((w) => el('li', {}, noteText(w, t))),
     ),
   );
+  const text = verdictText(r, t);
   const parts: (Node | undefined)[] = [
-    el('h3', {}, verdictLabel(r.verdict, t)),
-    el('p', { class: 'headline' }, text.headline),
-    https !== undefined && http !== undefined
-      ? el('p', { class: 'muted' }, t(isMlabEntry(entry) ? 'mlabScreenSpeeds' : 'screenSpeeds', [formatMbps(https), formatMbps(http)]))
+    el('h3', { class: 'headline', id: 'latest-headline', tabindex: '-1' }, headline(r, t)),
+    s
+      ? el(
+          'div',
+          { class: 'speeds' },
+          speedFigure('https', t(mlab ? 'speedLabelWss' : 'speedLabelHttps'), f.mbps(s.httpsMbps), t('unitMbps')),
+          speedFigure('http', t(mlab ? 'speedLabelWs' : 'speedLabelHttp'), f.mbps(s.httpMbps), t('unitMbps')),
+        )
       : undefined,
-    el('p', {}, text.meaning),
-    el('p', { class: 'muted' }, text.caveat),
+    ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,
+    ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
+    adv?.reason ? el('p', { class: 'reason' }, t('reasonLine', [adv.reason])) : undefined,
+    adv ? el('p', { class: 'next-step' }, el('strong', {}, t('nextStepLabel')), ' ', adv.next) : undefined,
+    state === 'failed' || state === 'cancelled' || state === 'inconclusive' ? undefined : el('p', { class: 'meaning' }, text.meaning),
     el(
       'p',
-      { class: 'muted' },
-      t(entry.trigger === 'scheduled' ? 'ranScheduled' : 'ranManual', [new Date(entry.finishedAt).toLocaleString(), entry.endpoint.name]),
+      { class: 'muted meta' },
+      t(entry.trigger === 'scheduled' ? 'ranScheduled' : 'ranManual', [f.dateTime(entry.finishedAt), isolate(entry.endpoint.name)]),
     ),
+    extra.actions,
     details,
     mlabScope(entry, t),
   ];

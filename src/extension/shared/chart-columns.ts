@@ -1,16 +1,52 @@
-// The history as uPlot's aligned columns: time, then the ratio and the two screening medians.
-import { screenMedian } from './history-export.js';
-import type { HistoryEntry } from './storage-schema.js';
+// What the popup's two charts plot, from stored results: the history of ratios with their
+// intervals, and the latest run's transfers round by round. Pure data, so it is tested
+// without a page.
+import type { Result } from '../../core/types.js';
+import type { IndexPoint } from './history-index.js';
 
-/** uPlot's aligned columns: x in seconds, then one array a series, null for a gap. */
-export function chartColumns(entries: readonly HistoryEntry[]): [number[], (number | null)[], (number | null)[], (number | null)[]] {
-  const sorted = [...entries].sort((a, b) => a.finishedAt - b.finishedAt);
-  const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : null);
-  return [
-    sorted.map((e) => e.finishedAt / 1000),
-    // A failed or interfered run has no ratio to plot: a gap, not a zero.
-    sorted.map((e) => finite(e.result.verdict === 'failed' || e.result.verdict === 'interfered' ? undefined : e.result.ratio)),
-    sorted.map((e) => finite(screenMedian(e, 'https'))),
-    sorted.map((e) => finite(screenMedian(e, 'http'))),
-  ];
+export interface RatioPoint {
+  finishedAt: number;
+  verdict: Result['verdict'];
+  /** Plain over TLS goodput; undefined for a run with none (failed, interfered). */
+  ratio?: number;
+  ci95?: [number, number];
+}
+
+const finite = (x: number | undefined): x is number => x !== undefined && Number.isFinite(x) && x > 0;
+
+/** Every run, oldest first; a failed or interfered run keeps its place but has no ratio. */
+export function ratioPoints(points: readonly IndexPoint[]): RatioPoint[] {
+  const sorted = [...points].sort((a, b) => a.finishedAt - b.finishedAt);
+  return sorted.map((p) => {
+    const ratio = p.ratio ?? undefined;
+    const has = p.verdict !== 'failed' && p.verdict !== 'interfered' && finite(ratio);
+    const lo = p.ciLow ?? undefined;
+    const hi = p.ciHigh ?? undefined;
+    const ci = finite(lo) && finite(hi) ? ([lo, hi] as [number, number]) : undefined;
+    return { finishedAt: p.finishedAt, verdict: p.verdict, ratio: has ? ratio : undefined, ci95: has ? ci : undefined };
+  });
+}
+
+export interface TransferSeries {
+  httpsLeg: string;
+  httpLeg: string;
+  /** Mbit/s of each round's transfer (the rate after any initial burst), in order. */
+  httpsMbps: number[];
+  httpMbps: number[];
+}
+
+/** The screening pair's transfers (the comparison "screen", else the first download legs). */
+export function transferSeries(r: Result): TransferSeries | undefined {
+  const screen = r.comparisons.find((c) => c.id === 'screen');
+  const byId = (id: string | undefined) => r.legs.find((l) => l.id === id);
+  const tls = byId(screen?.suspectLeg) ?? r.legs.find((l) => l.scheme === 'https' && l.direction === 'down');
+  const plain = byId(screen?.referenceLeg) ?? r.legs.find((l) => l.scheme === 'http' && l.direction === 'down');
+  if (!tls || !plain || (!tls.transfers.length && !plain.transfers.length)) return undefined;
+  const rate = (t: { mbps: number; steadyMbps?: number }) => t.steadyMbps ?? t.mbps;
+  return {
+    httpsLeg: tls.id,
+    httpLeg: plain.id,
+    httpsMbps: tls.transfers.map(rate),
+    httpMbps: plain.transfers.map(rate),
+  };
 }

@@ -28,6 +28,15 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string, root: Docu
 }
 
 /**
+ * A name or URL put inside a translated sentence, isolated (Unicode FSI ... PDI) so that in a
+ * right-to-left sentence it keeps its own direction and its brackets stay put (Unicode
+ * Bidirectional Algorithm, UAX #9, "Explicit Directional Isolates").
+ */
+export function isolate(text: string): string {
+  return `\u2068${text}\u2069`;
+}
+
+/**
  * Puts translated text into elements marked data-i18n (text) and data-i18n-label
  * (aria-label); the English in the HTML stays when a key has no translation.
  */
@@ -36,6 +45,9 @@ export function localizePage(root: Document, t: Translate): void {
   // screen reader must read them in; @@ui_locale can differ from it.
   const language = t('htmlLang');
   if (language) root.documentElement.lang = language;
+  // Persian reads right to left: the page's direction follows the served messages, as the
+  // language does (a message rather than @@bidi_dir, which follows the browser's UI locale).
+  root.documentElement.dir = t('htmlDir') === 'rtl' ? 'rtl' : 'ltr';
   for (const node of root.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const text = t(node.dataset.i18n!);
     if (text) node.textContent = text;

@@ -1,5 +1,6 @@
 // Typed access to storage.local: versioned, migrated once, validated on every read, history
 // capped. Writes from one context go through a queue so that two appends never lose one.
+import { buildIndex, HISTORY_INDEX_KEY, HISTORY_INDEX_VERSION, indexPoint, readIndex, type HistoryIndex } from './history-index.js';
 import type { StoragePort } from '../platform/ports.js';
 import { migrate, MIGRATIONS, type Migration } from './migrations.js';
 import {
@@ -81,7 +82,24 @@ export class Store {
     return this.serial(async () => {
       const history = await this.history();
       history.push({ ...entry, result: storableResult(entry.result) });
-      await this.port.set({ history: history.slice(-this.historyCap) });
+      const kept = history.slice(-this.historyCap);
+      // The index goes in the same write, so a reader never sees one without the other.
+      await this.port.set({ history: kept, [HISTORY_INDEX_KEY]: buildIndex(kept) });
+    });
+  }
+
+  /** The popup's small view of the history (history-index.ts); rebuilt when missing or malformed. */
+  async historyIndex(): Promise<HistoryIndex> {
+    const index = readIndex((await this.port.get([HISTORY_INDEX_KEY]))[HISTORY_INDEX_KEY]);
+    return index ?? this.rebuildHistoryIndex();
+  }
+
+  /** Derives the index from the history again (after the history was written without it). */
+  rebuildHistoryIndex(): Promise<HistoryIndex> {
+    return this.serial(async () => {
+      const history = await this.history();
+      await this.port.set({ [HISTORY_INDEX_KEY]: buildIndex(history) });
+      return { version: HISTORY_INDEX_VERSION, latest: history.at(-1) ?? null, points: history.map(indexPoint) };
     });
   }
 

@@ -36,5 +36,10 @@ export function plausibleHistory(count: number): StoredEntry[] {
 
 /** Writes `count` results, one an hour, 12 rounds each, through an extension page. */
 export async function seedHistory(page: Page, count: number): Promise<void> {
-  await page.evaluate((history) => chrome.storage.local.set({ history }), plausibleHistory(count));
+  // The popup's index of the history is removed with it, so the popup rebuilds it from this
+  // history (src/extension/shared/history-index.ts).
+  await page.evaluate(async (history) => {
+    await chrome.storage.local.remove('historyIndex');
+    await chrome.storage.local.set({ history });
+  }, plausibleHistory(count));
 }

@@ -1,0 +1,114 @@
+// npm run screenshots: the built extension (dist/extension) in headless Chromium, taken
+// through every state a user can meet, each written as a PNG under docs/screenshots/ to be
+// looked at (and the main ones shown in the README). Stored results are seeded as
+// test/e2e/support/seed-history.ts does; a running test is shown by broadcasting its state as
+// the background does. Nothing here measures anything: no network is used.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { ExtensionBrowser } from '../test/e2e/support/extension-browser.js';
+import { broadcastState, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from '../test/e2e/support/popup-states.js';
+
+const OUT = 'docs/screenshots';
+const POPUP_VIEWPORT = { width: 420, height: 1600 };
+
+async function shoot(page: Page, name: string, selector = 'body'): Promise<void> {
+  // The card's SVG and fonts settle within a frame; two frames to be sure.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.locator(selector).screenshot({ path: `${OUT}/${name}.png` });
+  console.log(`${OUT}/${name}.png`);
+}
+
+async function popupWith(browser: ExtensionBrowser, history: ReturnType<typeof twentyResults>, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const seeder = await browser.openPage('options.html');
+  await setHistory(seeder, history);
+  await seeder.close();
+  const page = await browser.context.newPage();
+  await page.setViewportSize(POPUP_VIEWPORT);
+  await page.emulateMedia({ colorScheme });
+  await page.goto(browser.url('popup.html'));
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+async function englishStates(browser: ExtensionBrowser): Promise<void> {
+  let page = await popupWith(browser, []);
+  await shoot(page, 'first-open');
+  await page.close();
+
+  for (const name of Object.keys(STATES) as StateName[]) {
+    page = await popupWith(browser, [historyEntry(0, STATES[name])]);
+    await shoot(page, `verdict-${name}`);
+    await page.close();
+  }
+
+  page = await popupWith(browser, twentyResults());
+  await shoot(page, 'history-20');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save-image').click()]);
+  await download.saveAs(`${OUT}/share-image.png`);
+  console.log(`${OUT}/share-image.png`);
+  const sender = await browser.openPage('options.html');
+  await broadcastState(sender, runningState(Date.now()));
+  await page.waitForSelector('#progress:not([hidden])');
+  await shoot(page, 'running');
+  await sender.close();
+  await page.close();
+
+  page = await popupWith(browser, twentyResults());
+  await page.context().setOffline(true);
+  await page.evaluate(() => dispatchEvent(new Event('offline')));
+  await page.waitForSelector('#run-blocked:not([hidden])');
+  await shoot(page, 'offline');
+  await page.context().setOffline(false);
+  await page.close();
+
+  page = await popupWith(browser, twentyResults(), 'dark');
+  await shoot(page, 'dark');
+  await page.close();
+
+  page = await browser.context.newPage();
+  await page.setViewportSize({ width: 360, height: 800 });
+  await page.goto(browser.url('options.html'));
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.locator('#run-budget').fill('0');
+  await page.locator('#run-budget').dispatchEvent('change');
+  await page.locator('#monthly-budget').fill('3000');
+  await page.locator('#monthly-budget').dispatchEvent('change');
+  await page.waitForSelector('#monthly-budget-status[data-state="ok"]:not(:empty)');
+  await page.screenshot({ path: `${OUT}/options-360.png`, fullPage: true });
+  console.log(`${OUT}/options-360.png`);
+  await page.close();
+
+  page = await browser.context.newPage();
+  await page.setViewportSize({ width: 600, height: 800 });
+  await page.goto(browser.url('how.html'));
+  await page.screenshot({ path: `${OUT}/how.png`, fullPage: true });
+  console.log(`${OUT}/how.png`);
+  await page.close();
+}
+
+async function localeStates(lang: string): Promise<void> {
+  const browser = await ExtensionBrowser.launch({ lang });
+  try {
+    const page = await popupWith(browser, twentyResults());
+    await shoot(page, `history-20-${lang}`);
+    await page.close();
+    const single = await popupWith(browser, [historyEntry(0, STATES.inconclusive)]);
+    await shoot(single, `verdict-inconclusive-${lang}`);
+    await single.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+mkdirSync(OUT, { recursive: true });
+const only = process.argv.slice(2);
+const browser = await ExtensionBrowser.launch({});
+try {
+  if (!only.length || only.includes('en')) await englishStates(browser);
+} finally {
+  await browser.close();
+}
+for (const lang of ['fr', 'fa', 'ru', 'es', 'pt-BR', 'tr', 'zh-CN']) {
+  if (only.length ? only.includes(lang) : ['fr', 'fa'].includes(lang)) await localeStates(lang);
+}
+writeFileSync(`${OUT}/.gitignore`, '# Regenerated by npm run screenshots; only the README\'s are kept.\n*.png\n!verdict-tls-throttled.png\n!verdict-inconclusive.png\n!history-20.png\n!running.png\n!share-image.png\n!history-20-fa.png\n');

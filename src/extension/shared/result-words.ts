@@ -1,0 +1,177 @@
+// A result in the words a non-expert reads at a glance: a headline, the two speeds, the ratio
+// and its 95% interval as "very likely between ... and ...", the cause and the shaper's rate,
+// and for a result that settles nothing, the reason in numbers and a next step. The popup's
+// card, the copied text and the saved image all word a result through here, so they agree.
+// What each verdict and rule means is docs/method.md.
+import type { Note, RunErrorCode } from '../../core/notes.js';
+import type { Result } from '../../core/types.js';
+import type { Translate } from '../platform/ports.js';
+import type { LocaleFormat } from './locale-format.js';
+import { errorSentence, noteText } from './note-text.js';
+import { screenMedian } from './history-export.js';
+import type { HistoryEntry } from './storage-schema.js';
+
+/** The card's state: the verdict, except that a run the user stopped is "cancelled", not failed. */
+export type CardState = Result['verdict'] | 'cancelled';
+
+export function cardState(r: Result): CardState {
+  return r.verdict === 'failed' && r.error?.code === 'aborted' ? 'cancelled' : r.verdict;
+}
+
+export const HEADLINE_KEYS: Record<CardState, string> = {
+  'tls-throttled': 'cardTlsThrottled',
+  'plaintext-throttled': 'cardPlaintextThrottled',
+  'no-difference': 'cardNoDifference',
+  inconclusive: 'cardInconclusive',
+  interfered: 'cardInterfered',
+  failed: 'cardFailed',
+  cancelled: 'cardCancelled',
+};
+
+export function headline(r: Result, t: Translate): string {
+  return t(HEADLINE_KEYS[cardState(r)]);
+}
+
+export interface Speeds {
+  httpsMbps: number;
+  httpMbps: number;
+}
+
+/**
+ * The screening legs' medians, or undefined when the run measured neither, or when the plain
+ * traffic was altered (interfered): its "speed" is that of whatever answered instead.
+ */
+export function speeds(entry: HistoryEntry): Speeds | undefined {
+  if (entry.result.verdict === 'interfered') return undefined;
+  const https = screenMedian(entry, 'https');
+  const http = screenMedian(entry, 'http');
+  if (https === undefined || http === undefined || !Number.isFinite(https) || !Number.isFinite(http)) return undefined;
+  return { httpsMbps: https, httpMbps: http };
+}
+
+const finiteInterval = (r: Result) => Number.isFinite(r.ci95[0]) && Number.isFinite(r.ci95[1]);
+
+/** The ratio and its interval in words; undefined when the run has no ratio to speak of. */
+export function ratioSentence(r: Result, t: Translate, f: LocaleFormat): string | undefined {
+  if (!Number.isFinite(r.ratio) || r.verdict === 'failed' || r.verdict === 'interfered') return undefined;
+  const [lo, hi] = r.ci95;
+  const range = finiteInterval(r);
+  switch (r.verdict) {
+    case 'tls-throttled':
+      return range
+        ? t('ratioTlsSlower', [f.ratioBare(r.ratio), f.ratioBare(lo), f.ratioBare(hi)])
+        : t('ratioTlsSlowerNoRange', [f.ratioBare(r.ratio)]);
+    case 'plaintext-throttled':
+      // ratio is plain over TLS goodput: below 1 the plain leg is the slow one.
+      return range
+        ? t('ratioPlainSlower', [f.ratioBare(1 / r.ratio), f.ratioBare(1 / hi), f.ratioBare(1 / lo)])
+        : t('ratioPlainSlowerNoRange', [f.ratioBare(1 / r.ratio)]);
+    case 'no-difference':
+      return range ? t('ratioSame', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioSameNoRange', [f.ratio(r.ratio)]);
+    case 'inconclusive':
+      return range ? t('ratioUnclear', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioUnclearNoRange', [f.ratio(r.ratio)]);
+  }
+}
+
+const CAUSE_KEYS: Record<string, string> = {
+  protocol: 'causeProtocol',
+  port: 'causePort',
+  entropy: 'causeEntropy',
+  unknown: 'causeUnknown',
+};
+
+/** "What triggers it: ..." and "A shaper holds it to about N Mbit/s", when the run found them. */
+export function causeSentences(r: Result, t: Translate, f: LocaleFormat): string[] {
+  const out: string[] = [];
+  const causeKey = r.cause && CAUSE_KEYS[r.cause];
+  if (causeKey && (r.verdict === 'tls-throttled' || r.verdict === 'plaintext-throttled')) out.push(t('causeLine', [t(causeKey)]));
+  if (r.shaping && Number.isFinite(r.shaping.rateMbps) && r.verdict !== 'failed') {
+    out.push(t('shaperLine', [f.mbps(r.shaping.rateMbps)]));
+  }
+  return out;
+}
+
+/** Notes that say why a run could not settle, most telling first (docs/method.md, "Stopping"). */
+const REASON_CODES: readonly Note['code'][] = [
+  'budget-spent',
+  'too-few-rounds',
+  'straddles-margin',
+  'pending-second-look',
+  'less-busy-lean',
+  'turned',
+  'short-flow',
+  'cpu-bound',
+  'stopped-early',
+  'no-screening',
+];
+
+/** For each reason, the step most likely to settle the next run. */
+const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
+  'budget-spent': 'nextRaiseBudget',
+  'too-few-rounds': 'nextRaiseBudget',
+  'straddles-margin': 'nextQuieterTime',
+  'pending-second-look': 'nextRunAgain',
+  'less-busy-lean': 'nextQuieterTime',
+  turned: 'nextRaiseBudget',
+  'short-flow': 'nextRaiseBudget',
+  'cpu-bound': 'nextOtherDevice',
+  'stopped-early': 'nextRunAgain',
+  'no-screening': 'nextOtherEndpoint',
+};
+
+const ERROR_NEXT_KEYS: Record<RunErrorCode, string> = {
+  unreachable: 'nextCheckConnection',
+  'bad-endpoint': 'nextOtherEndpoint',
+  'http-status': 'nextOtherEndpoint',
+  redirect: 'nextRedirect',
+  stalled: 'nextBrokenTransfer',
+  dropped: 'nextBrokenTransfer',
+  'short-body': 'nextBrokenTransfer',
+  timeout: 'nextRaiseBudget',
+  'not-plaintext': 'nextHttpsOnly',
+  aborted: 'nextCancelled',
+  interfered: 'nextInterfered',
+  abandoned: 'nextKeepOpen',
+  internal: 'nextInternal',
+  'mlab-no-capacity': 'nextMlabBusy',
+  'mlab-refused': 'nextMlabBusy',
+  'mlab-consent': 'nextMlabConsent',
+  text: 'nextRunAgain',
+};
+
+export interface Advice {
+  /** The real reason, with its numbers. */
+  reason?: string;
+  next: string;
+}
+
+/** The reason and the next step for a result that settles nothing; undefined for a finding. */
+export function advice(r: Result, t: Translate): Advice | undefined {
+  switch (r.verdict) {
+    case 'inconclusive': {
+      // The interval itself is in the ratio sentence; the reason says why it stayed wide.
+      const note = REASON_CODES.map((code) => r.warnings.find((w) => w.code === code)).find((n) => n !== undefined);
+      return {
+        reason: note ? noteText(note, t) : undefined,
+        next: t((note && NOTE_NEXT_KEYS[note.code]) ?? 'nextQuieterTime'),
+      };
+    }
+    case 'interfered':
+      return { reason: r.error ? errorSentence(r.error, t) : undefined, next: t('nextInterfered') };
+    case 'failed':
+      return {
+        reason: r.error ? errorSentence(r.error, t) : t('unknownError'),
+        next: t(r.error ? (ERROR_NEXT_KEYS[r.error.code] ?? 'nextRunAgain') : 'nextRunAgain'),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** The message keys used only through tables here, for the locales test. */
+export const RESULT_WORD_KEYS: readonly string[] = [
+  ...Object.values(HEADLINE_KEYS),
+  ...Object.values(NOTE_NEXT_KEYS),
+  ...Object.values(ERROR_NEXT_KEYS),
+  ...Object.values(CAUSE_KEYS),
+];

@@ -1,0 +1,304 @@
+// The popup, the options page and "How this test works" as rendered by headless Chromium from
+// the built extension: text large enough to read (Chrome starts extension pages at 75%), no
+// sideways scrolling at 360 px (Firefox for Android), nothing in the card drawn over anything
+// else, no axe-core violations, charts with axes and labels, and every state reachable by
+// keyboard with the focus visible and never lost to the page body.
+import { existsSync, readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
+import { broadcastState, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from './support/popup-states.js';
+
+const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
+if (!haveBrowser) console.warn(`skipping the popup UI checks: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
+
+const AXE = existsSync('node_modules/axe-core/axe.min.js') ? readFileSync('node_modules/axe-core/axe.min.js', 'utf8') : '';
+
+async function open(browser: ExtensionBrowser, path: 'popup.html' | 'options.html' | 'how.html', width = 420, history?: StoredEntry[]): Promise<Page> {
+  if (history) {
+    const seeder = await browser.openPage('options.html');
+    await setHistory(seeder, history);
+    await seeder.close();
+  }
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width, height: 900 });
+  await page.goto(browser.url(path));
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+/** axe-core's violations, run inside the page (evaluate is not subject to the page's CSP). */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+const bodyFontPx = (page: Page) => page.evaluate(() => parseFloat(getComputedStyle(document.body).fontSize));
+const overflowPx = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+/** Pairs of the card's parts whose boxes overlap by more than a pixel. */
+async function overlaps(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const parts = [...document.querySelectorAll<HTMLElement>('#latest > *, #latest .speed, #latest .card-actions > *')].filter((e) => e.offsetParent !== null);
+    const out: string[] = [];
+    const name = (e: HTMLElement) => `${e.tagName.toLowerCase()}.${e.className || e.id}`;
+    for (let i = 0; i < parts.length; i++) {
+      for (let j = i + 1; j < parts.length; j++) {
+        const a = parts[i]!;
+        const b = parts[j]!;
+        if (a.contains(b) || b.contains(a)) continue;
+        const r = a.getBoundingClientRect();
+        const s = b.getBoundingClientRect();
+        const w = Math.min(r.right, s.right) - Math.max(r.left, s.left);
+        const h = Math.min(r.bottom, s.bottom) - Math.max(r.top, s.top);
+        if (w > 1 && h > 1) out.push(`${name(a)} / ${name(b)}`);
+      }
+    }
+    return out;
+  });
+}
+
+describe.skipIf(!haveBrowser)('the popup as rendered', () => {
+  let browser: ExtensionBrowser;
+  beforeAll(async () => {
+    browser = await ExtensionBrowser.launch({});
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('sets body text at 13 px or more on every page, despite Chrome\'s 75% for extension pages', async () => {
+    for (const path of ['popup.html', 'options.html', 'how.html'] as const) {
+      const page = await open(browser, path);
+      expect(await bodyFontPx(page), path).toBeGreaterThanOrEqual(13);
+      await page.close();
+    }
+  });
+
+  it('has no horizontal overflow at 360 px, the popup with a full card and the options page', async () => {
+    for (const path of ['popup.html', 'options.html'] as const) {
+      const page = await open(browser, path, 360, twentyResults());
+      expect(await overflowPx(page), path).toBeLessThanOrEqual(0);
+      await page.close();
+    }
+  });
+
+  for (const name of Object.keys(STATES) as StateName[]) {
+    it(`shows ${name} with its verdict attribute, nothing overlapping, no axe violations`, async () => {
+      const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES[name])]);
+      const card = page.locator('#latest');
+      expect(await card.getAttribute('data-verdict')).toBe(STATES[name].verdict);
+      expect(await card.getAttribute('data-state')).toBe(name);
+      expect(await overlaps(page)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+      await page.close();
+    });
+  }
+
+  it('heads a cancelled run "Cancelled", not "test failed", with a next step', async () => {
+    const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.cancelled)]);
+    expect(await page.locator('#latest .headline').textContent()).toBe('Cancelled');
+    expect(await page.locator('#latest .next-step').textContent()).toMatch(/run the test again/);
+    await page.close();
+  });
+
+  it('gives an unsettled run its reason in numbers and a next step', async () => {
+    const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.inconclusive)]);
+    expect(await page.locator('#latest .headline').textContent()).toBe('Not enough evidence yet');
+    expect(await page.locator('#latest .ratio-line').textContent()).toContain('between 0.58x and 6.1x');
+    expect(await page.locator('#latest .reason').textContent()).toContain('6 rounds');
+    expect(await page.locator('#latest .next-step').textContent()).toContain('Most data one test may use');
+    await page.close();
+  });
+
+  it('draws both charts with labelled axes: Mbit/s by round, and the ratio on a log scale with the 1x line and the band', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    const transfers = page.locator('#transfers-chart svg');
+    expect(await transfers.getAttribute('aria-label')).toMatch(/Mbit\/s/);
+    expect(await transfers.locator('.y-axis text').count()).toBeGreaterThan(2);
+    expect(await transfers.locator('.x-axis text').count()).toBeGreaterThan(2);
+    expect(await transfers.locator('.series').count()).toBe(2);
+    const ratio = page.locator('#ratio-chart svg');
+    expect(await ratio.getAttribute('aria-label')).toMatch(/log scale/);
+    expect(await ratio.locator('.y-axis text').allTextContents()).toContain('1.00x');
+    expect(await ratio.locator('.one-line').count()).toBe(1);
+    expect(await ratio.locator('.band').count()).toBe(1);
+    expect(await ratio.locator('.whisker').count()).toBeGreaterThan(10);
+    expect(await ratio.locator('circle.pt-tls-throttled').count()).toBeGreaterThan(0);
+    expect(await ratio.locator('.axis-title').textContent()).toMatch(/log scale/);
+    // Every label inside the drawing: none cut off at an edge.
+    const clipped = await page.evaluate(() =>
+      [...document.querySelectorAll('#ratio-chart svg text, #transfers-chart svg text')].filter((t) => {
+        const r = t.getBoundingClientRect();
+        const box = t.closest('svg')!.getBoundingClientRect();
+        return r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+      }).map((t) => t.textContent),
+    );
+    expect(clipped).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('recolours the charts on a live switch to dark mode, without a redraw', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    await page.emulateMedia({ colorScheme: 'light' });
+    const https = page.locator('#transfers-chart .series.s-https circle').first();
+    const fill = () => https.evaluate((c) => getComputedStyle(c).fill);
+    const light = await fill();
+    const node = await https.elementHandle();
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await fill()).not.toBe(light);
+    // The same element: restyled by the stylesheet, not drawn again.
+    expect(await node!.evaluate((c) => c.isConnected)).toBe(true);
+    await page.close();
+  });
+
+  it('saves the result as a PNG image and copies it as text', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save-image').click()]);
+    expect(download.suggestedFilename()).toMatch(/^tls-throttle-result-\d{4}-\d\d-\d\dT\d{4}\.png$/);
+    const png = readFileSync((await download.path())!);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(10_000);
+    // What reaches the clipboard, seen on its way: reading the clipboard back needs a
+    // permission Chromium cannot grant an extension's (opaque) origin from outside.
+    await page.evaluate(() => {
+      const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+      navigator.clipboard.writeText = (text: string) => ((window as unknown as { copied: string }).copied = text, write(text));
+    });
+    await page.locator('#copy-result').click();
+    await page.waitForFunction(() => document.getElementById('announce')?.textContent === 'Result copied.');
+    const text = await page.evaluate(() => (window as unknown as { copied: string }).copied);
+    expect(text).toMatch(/^Encrypted traffic is being slowed\nHTTPS 9\.8 Mbit\/s, HTTP 47\.0 Mbit\/s\n/);
+    expect(text).toContain('Test server: endpoint.example (https://endpoint.example/)');
+    await page.close();
+  });
+
+  it('shows no chart for a single failed run, only a sentence saying why', async () => {
+    const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.failed)]);
+    expect(await page.locator('#ratio-chart svg').count()).toBe(0);
+    expect(await page.locator('#ratio-chart .chart-empty').isVisible()).toBe(true);
+    expect(await page.locator('#transfers').isVisible()).toBe(false);
+    await page.close();
+  });
+
+  it('hides the previous result while a test runs and names the leg in words', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    const sender = await browser.openPage('options.html');
+    await broadcastState(sender, runningState(Date.now()));
+    await page.waitForSelector('#progress:not([hidden])');
+    expect(await page.locator('#latest').isVisible()).toBe(false);
+    const label = (await page.locator('#progress-label').textContent()) ?? '';
+    expect(label).toContain('encrypted download (HTTPS, port 443)');
+    expect(label).not.toMatch(/https-\d+-down/);
+    expect(await page.locator('#progress-time').textContent()).toMatch(/0:3\d elapsed, at most 1:00/);
+    expect(await axeViolations(page)).toEqual([]);
+    await sender.close();
+    await page.close();
+  });
+
+  it('reaches every control by keyboard with a visible focus ring', async () => {
+    const page = await open(browser, 'popup.html', 420, twentyResults());
+    const seen: string[] = [];
+    // Tab until the focus leaves the page (the body holds it then), at most 30 stops.
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => document.activeElement === document.body)) break;
+      const focus = await page.evaluate(() => {
+        const e = document.activeElement as HTMLElement;
+        const style = getComputedStyle(e);
+        return { id: e.id || e.textContent?.trim().slice(0, 20) || e.tagName, ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2 };
+      });
+      expect(focus.ring, focus.id).toBe(true);
+      seen.push(focus.id);
+    }
+    for (const id of ['open-options', 'run', 'copy-result', 'save-image', 'how-link', 'Details', 'export-json', 'export-csv']) expect(seen).toContain(id);
+    expect(seen.length).toBeGreaterThan(8);
+    await page.close();
+  });
+
+  it('runs a test from the keyboard: the focus never falls to the body, and goes to the result when it arrives', async () => {
+    // The default endpoint (config/endpoints.json) is not running here, so the run fails fast:
+    // a real result arriving, which is what the focus must follow.
+    const page = await open(browser, 'popup.html', 420, []);
+    await page.locator('#run').focus();
+    const focusLog: string[] = [];
+    await page.exposeFunction('__focusLog', (id: string) => focusLog.push(id));
+    await page.evaluate(() => {
+      document.addEventListener('focusin', () => (window as unknown as { __focusLog(s: string): void }).__focusLog((document.activeElement as HTMLElement).id || document.activeElement!.tagName));
+    });
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#latest[data-verdict]', { timeout: 30_000 });
+    await page.waitForFunction(() => document.activeElement?.id === 'latest-headline');
+    expect(focusLog).not.toContain('BODY');
+    expect(await page.evaluate(() => document.activeElement === document.body)).toBe(false);
+    expect(await page.locator('#announce').textContent()).toBe(await page.locator('#latest-headline').textContent());
+    await page.close();
+  });
+
+  it('says why Run test is disabled when offline, and keeps the focus off the body', async () => {
+    const page = await open(browser, 'popup.html', 420, []);
+    await page.locator('#run').focus();
+    await page.context().setOffline(true);
+    await page.evaluate(() => dispatchEvent(new Event('offline')));
+    await page.waitForSelector('#run-blocked:not([hidden])');
+    expect(await page.locator('#run').isDisabled()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('run-blocked');
+    await page.context().setOffline(false);
+    await page.close();
+  });
+
+  it('refuses a budget of 0 on the options page and confirms a saved one', async () => {
+    const page = await open(browser, 'options.html', 360);
+    await page.locator('#run-budget').fill('0');
+    await page.locator('#run-budget').dispatchEvent('change');
+    expect(await page.locator('#run-budget').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#run-budget-status').textContent()).toMatch(/at least 1/);
+    await page.locator('#run-budget').fill('80');
+    await page.locator('#run-budget').dispatchEvent('change');
+    await page.waitForSelector('#run-budget-status[data-state="ok"]:not(:empty)');
+    expect(await page.locator('#run-budget-status').textContent()).toBe('Saved.');
+    await page.locator('#schedule').selectOption('daily');
+    await page.waitForSelector('#schedule-status[data-state="ok"]');
+    expect(await page.locator('#schedule-status').textContent()).toBe('Saved.');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('has no axe violations on the How this test works page', async () => {
+    const page = await open(browser, 'how.html');
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+});
+
+describe.skipIf(!haveBrowser)('the popup in French and in Persian', () => {
+  it('formats numbers the French way', async () => {
+    const browser = await ExtensionBrowser.launch({ lang: 'fr' });
+    try {
+      const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.inconclusive)]);
+      expect(await page.locator('#latest .ratio-line').textContent()).toContain('1,35x');
+      expect(await bodyFontPx(page)).toBeGreaterThanOrEqual(13);
+      expect(await axeViolations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('lays Persian out right to left', async () => {
+    const browser = await ExtensionBrowser.launch({ lang: 'fa' });
+    try {
+      const page = await open(browser, 'popup.html', 420, twentyResults());
+      expect(await page.evaluate(() => [document.documentElement.lang, document.documentElement.dir])).toEqual(['fa', 'rtl']);
+      expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+      expect(await overlaps(page)).toEqual([]);
+      expect(await axeViolations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});

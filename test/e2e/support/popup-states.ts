@@ -1,0 +1,155 @@
+// Stored results for every state the popup's card can be in, and a running test, for the
+// screenshots (scripts/screenshots.ts) and the rendered-page checks (test/e2e/popup-ui.test.ts).
+// The numbers are those of runs like the lab's (bench/RESULTS.md): a 10 Mbit/s shaper on
+// HTTPS against a 47 Mbit/s line, a noisy line that spent its budget, and so on.
+import type { Page } from 'playwright-core';
+import type { Note, RunError } from '../../../src/core/notes.js';
+import type { Result } from '../../../src/core/types.js';
+import type { RunState } from '../../../src/extension/shared/messages.js';
+import type { StoredEntry } from './extension-browser.js';
+
+const HTTPS = 'https-443-down-random';
+const HTTP = 'http-80-down-random';
+const BASE_MS = Date.UTC(2026, 10, 24, 9, 0);
+
+/** Transfers around a median, varying the way a real line does (deterministic). */
+function transfers(medianMbps: number, rounds: number, spread: number, seed: number) {
+  return Array.from({ length: rounds }, (_, i) => {
+    const wobble = Math.sin(seed * 7.1 + i * 2.3) * spread;
+    const mbps = Math.max(0.5, medianMbps * (1 + wobble));
+    return { bytes: 4_000_000, ms: Math.round((4_000_000 * 8) / (mbps * 1000)), mbps };
+  });
+}
+
+interface Shape {
+  verdict: Result['verdict'];
+  httpsMbps: number;
+  httpMbps: number;
+  rounds: number;
+  ci95: [number, number];
+  spread?: number;
+  cause?: Result['cause'];
+  shaping?: Result['shaping'];
+  warnings?: Note[];
+  error?: RunError;
+  seed?: number;
+}
+
+export function result(s: Shape): Result {
+  const noLegs = s.verdict === 'failed';
+  const legs = noLegs
+    ? []
+    : [
+        { id: HTTPS, scheme: 'https', port: 443, direction: 'down', payload: 'random', medianMbps: s.httpsMbps, transfers: transfers(s.httpsMbps, s.rounds, s.spread ?? 0.08, s.seed ?? 1) },
+        { id: HTTP, scheme: 'http', port: 80, direction: 'down', payload: 'random', medianMbps: s.httpMbps, transfers: transfers(s.httpMbps, s.rounds, s.spread ?? 0.08, (s.seed ?? 1) + 3) },
+      ] as Result['legs'];
+  const ratio = noLegs || s.verdict === 'interfered' ? NaN : s.httpMbps / s.httpsMbps;
+  return {
+    verdict: s.verdict,
+    cause: s.cause,
+    ratio,
+    ci95: noLegs ? [NaN, NaN] : s.ci95,
+    pValue: 0.01,
+    rounds: s.rounds,
+    bytesUsed: s.rounds * 8_000_000,
+    durationMs: s.rounds * 2600,
+    endpoint: 'https://endpoint.example/',
+    legs,
+    comparisons: noLegs
+      ? []
+      : [{ id: 'screen', suspectLeg: HTTPS, referenceLeg: HTTP, ratio, ci95: s.ci95, pValue: 0.01, rounds: s.rounds, outcome: 'slower' }],
+    shaping: s.shaping,
+    warnings: s.warnings ?? [],
+    error: s.error,
+  };
+}
+
+export const STATES = {
+  'tls-throttled': result({
+    verdict: 'tls-throttled', httpsMbps: 9.8, httpMbps: 47.0, rounds: 8, ci95: [4.1, 5.6], cause: 'protocol',
+    shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 1_500_000 },
+  }),
+  'plaintext-throttled': result({ verdict: 'plaintext-throttled', httpsMbps: 52.3, httpMbps: 18.4, rounds: 9, ci95: [0.3, 0.41] }),
+  'no-difference': result({ verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 49.9, rounds: 12, ci95: [0.97, 1.09], spread: 0.05 }),
+  inconclusive: result({
+    verdict: 'inconclusive', httpsMbps: 21.4, httpMbps: 28.9, rounds: 6, ci95: [0.58, 6.06], spread: 0.6,
+    warnings: [{ code: 'budget-spent', rounds: 6 }],
+  }),
+  interfered: result({
+    verdict: 'interfered', httpsMbps: 40.1, httpMbps: 38.0, rounds: 1, ci95: [NaN, NaN],
+    error: { code: 'interfered', detail: 'the plain download of 4000000 bytes came back as 5120 bytes of text/html' },
+  }),
+  failed: result({
+    verdict: 'failed', httpsMbps: 0, httpMbps: 0, rounds: 0, ci95: [NaN, NaN],
+    error: { code: 'unreachable', detail: 'cannot reach https://endpoint.example/info: connection refused after 10000 ms' },
+  }),
+  cancelled: result({
+    verdict: 'failed', httpsMbps: 0, httpMbps: 0, rounds: 0, ci95: [NaN, NaN],
+    error: { code: 'aborted', detail: 'cancelled after 4180 ms' },
+  }),
+} satisfies Record<string, Result>;
+
+export type StateName = keyof typeof STATES;
+
+export function historyEntry(i: number, r: Result, at = BASE_MS + i * 3 * 3_600_000): StoredEntry {
+  return {
+    id: `state-${i}`,
+    startedAt: at - r.durationMs,
+    finishedAt: at,
+    endpoint: { id: 'example', name: 'endpoint.example', url: 'https://endpoint.example/' },
+    trigger: i % 3 === 2 ? 'scheduled' : 'manual',
+    result: r,
+  };
+}
+
+/** Twenty runs over a week: mostly throttled in the evening, some clean, a few unsettled. */
+export function twentyResults(): StoredEntry[] {
+  const plan: StateName[] = [
+    'no-difference', 'tls-throttled', 'no-difference', 'inconclusive', 'tls-throttled', 'failed', 'tls-throttled',
+    'no-difference', 'tls-throttled', 'cancelled', 'inconclusive', 'tls-throttled', 'no-difference', 'tls-throttled',
+    'interfered', 'tls-throttled', 'no-difference', 'inconclusive', 'tls-throttled', 'tls-throttled',
+  ];
+  return plan.map((name, i) => {
+    const base = STATES[name];
+    // Each throttled run a little different, so the whiskers are not all one line.
+    const k = 1 + 0.15 * Math.sin(i * 1.7);
+    const r: Result = Number.isFinite(base.ratio)
+      ? { ...base, ratio: base.ratio * k, ci95: [base.ci95[0] * k, base.ci95[1] * k] }
+      : base;
+    return historyEntry(i, r, BASE_MS + i * 8 * 3_600_000);
+  });
+}
+
+export async function setHistory(page: Page, history: StoredEntry[]): Promise<void> {
+  // Without its index, which the popup then rebuilds (src/extension/shared/history-index.ts).
+  await page.evaluate(async (h) => {
+    await chrome.storage.local.remove('historyIndex');
+    await chrome.storage.local.set({ history: h });
+  }, history);
+}
+
+/** A run in its fourth round, 38 s in, as the background broadcasts it. */
+export function runningState(nowMs: number): RunState {
+  return {
+    status: 'running',
+    runId: 'screenshot-run',
+    trigger: 'manual',
+    endpoint: { id: 'example', name: 'endpoint.example', url: 'https://endpoint.example/' },
+    startedAt: nowMs - 38_000,
+    progress: {
+      phase: 'rounds',
+      round: 4,
+      budgetShare: 0.41,
+      leg: HTTPS,
+      legs: { [HTTPS]: { mbps: 9.7, bytes: 12_000_000 }, [HTTP]: { mbps: 46.2, bytes: 12_000_000 } },
+    },
+  };
+}
+
+/**
+ * Shows `state` in an open popup as the background would: a broadcast from another extension
+ * page (runtime messages reach every extension page but the sender's).
+ */
+export async function broadcastState(sender: Page, state: RunState): Promise<void> {
+  await sender.evaluate((s) => chrome.runtime.sendMessage({ event: 'state', state: s }).catch(() => undefined), state);
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ratioPoints as fromPoints, transferSeries } from '../../src/extension/shared/chart-columns.js';
+import { indexPoint } from '../../src/extension/shared/history-index.js';
+import type { HistoryEntry } from '../../src/extension/shared/storage-schema.js';
+
+const ratioPoints = (entries: HistoryEntry[]) => fromPoints(entries.map(indexPoint));
+import { entry, failedResult, sampleResult } from './sample-result.js';
+
+describe('ratioPoints', () => {
+  it('puts runs in time order, keeping a failed run in place without a ratio', () => {
+    const points = ratioPoints([entry(2, failedResult()), entry(1)]);
+    expect(points.map((p) => p.verdict)).toEqual(['tls-throttled', 'failed']);
+    expect(points[0]).toMatchObject({ ratio: 4.8, ci95: [4.1, 5.6] });
+    expect(points[1]!.ratio).toBeUndefined();
+  });
+
+  it('drops an interval it cannot draw on a log scale', () => {
+    const [p] = ratioPoints([entry(1, sampleResult({ verdict: 'inconclusive', ci95: [0, 3] }))]);
+    expect(p!.ratio).toBe(4.8);
+    expect(p!.ci95).toBeUndefined();
+  });
+});
+
+describe('transferSeries', () => {
+  it('takes the screening pair, using the rate after a burst when there is one', () => {
+    const r = sampleResult();
+    r.legs[0]!.transfers = [{ bytes: 1e6, ms: 100, mbps: 80, steadyMbps: 5 }, { bytes: 1e6, ms: 1600, mbps: 5 }];
+    expect(transferSeries(r)).toEqual({ httpsLeg: 'https-443-down-random', httpLeg: 'http-80-down-random', httpsMbps: [5, 5], httpMbps: [24] });
+  });
+
+  it('has nothing to show for a run without transfers', () => {
+    expect(transferSeries(failedResult())).toBeUndefined();
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { localeFormat } from '../../src/extension/shared/locale-format.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../../src/extension/shared/result-words.js';
+import { shareText } from '../../src/extension/shared/share-text.js';
+import { legWords } from '../../src/extension/popup/leg-words.js';
+import { entry, failedResult, sampleResult } from './sample-result.js';
+
+const messages = (lang: string) => JSON.parse(readFileSync(`src/extension/_locales/${lang}/messages.json`, 'utf8')) as Record<string, { message: string }>;
+const translator = (lang: string) => {
+  const m = messages(lang);
+  return (key: string, subs: string[] = []) => (m[key]?.message ?? '').replace(/\$(\d)/g, (_, n: string) => subs[Number(n) - 1] ?? '');
+};
+const t = translator('en');
+const f = localeFormat('en');
+
+describe('result words', () => {
+  it('heads a throttled run in plain words and gives both speeds', () => {
+    const e = entry(1);
+    expect(headline(e.result, t)).toBe('Encrypted traffic is being slowed');
+    expect(speeds(e)).toEqual({ httpsMbps: 5, httpMbps: 24 });
+  });
+
+  it('words the ratio and its interval as "very likely between"', () => {
+    expect(ratioSentence(sampleResult(), t, f)).toBe(
+      'Encrypted traffic ran 4.8 times slower than plain traffic: very likely between 4.1 and 5.6 times slower.',
+    );
+  });
+
+  it('turns the ratio round when plain traffic is the slow one', () => {
+    const r = sampleResult({ verdict: 'plaintext-throttled', ratio: 0.5, ci95: [0.4, 0.625] });
+    expect(ratioSentence(r, t, f)).toBe('Plain traffic ran 2.0 times slower than encrypted traffic: very likely between 1.60 and 2.5 times slower.');
+  });
+
+  it('names the cause and the shaper rate of a finding', () => {
+    const r = sampleResult({ shaping: { leg: 'https-443-down-random', rateMbps: 9.6, burstBytes: 1e6 } });
+    expect(causeSentences(r, t, f)).toEqual(['What triggers it: the slowdown follows the TLS protocol, not the port.', 'A shaper holds the slow traffic to about 9.6 Mbit/s.']);
+  });
+
+  it('gives an inconclusive run the reason from its notes, in numbers, and the step that fits it', () => {
+    const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: 1.35, ci95: [0.58, 6.06], warnings: [{ code: 'budget-spent', rounds: 6 }] });
+    const a = advice(r, t)!;
+    expect(a.reason).toContain('stopped after 6 rounds');
+    expect(a.next).toMatch(/^raise "Most data one test may use"/);
+    expect(ratioSentence(r, t, f)).toContain('between 0.58x and 6.1x');
+  });
+
+  it('calls a run the user stopped "Cancelled", not a failure', () => {
+    const r = { ...failedResult(), error: { code: 'aborted' as const, detail: 'cancelled after 4180 ms' } };
+    expect(cardState(r)).toBe('cancelled');
+    expect(headline(r, t)).toBe('Cancelled');
+    expect(advice(r, t)!.reason).toContain('4180 ms');
+  });
+
+  it('gives a failed run its error with the detail, and a next step for that error', () => {
+    const a = advice(failedResult('cannot reach https://e.test/info: refused'), t)!;
+    expect(a.reason).toBe('the test server could not be reached (cannot reach https://e.test/info: refused)');
+    expect(a.next).toMatch(/check that you are online/);
+  });
+
+  it('shows no speeds for an interfered run, whose plain leg measured something else', () => {
+    const e = entry(1, sampleResult({ verdict: 'interfered', cause: undefined, error: { code: 'interfered', detail: 'HTTP 302 to a login page' } }));
+    expect(speeds(e)).toBeUndefined();
+    expect(advice(e.result, t)!.next).toMatch(/^open a plain http:\/\/ website/);
+  });
+
+  it('has no ratio sentence and no advice where there is nothing to say', () => {
+    expect(ratioSentence(failedResult(), t, f)).toBeUndefined();
+    expect(advice(sampleResult(), t)).toBeUndefined();
+  });
+});
+
+describe('shareText', () => {
+  it('holds the headline, both speeds, the interval, the date, the endpoint and the version', () => {
+    const text = shareText(entry(1), t, f, '0.1.0');
+    expect(text.split('\n')).toEqual([
+      'Encrypted traffic is being slowed',
+      'HTTPS 5.0 Mbit/s, HTTP 24.0 Mbit/s',
+      'Encrypted traffic ran 4.8 times slower than plain traffic: very likely between 4.1 and 5.6 times slower.',
+      'What triggers it: the slowdown follows the TLS protocol, not the port.',
+      `Measured ${f.dateTime(entry(1).finishedAt)}`,
+      'Test server: Endpoint (https://endpoint.test/)',
+      'TLS Throttle Detector 0.1.0',
+    ]);
+  });
+
+  it('names the network when the result carries one', () => {
+    const e = entry(1);
+    (e.result as unknown as { clientNetwork: unknown }).clientNetwork = { asn: 3320, name: 'Deutsche Telekom', country: 'DE' };
+    expect(shareText(e, t, f, '0.1.0')).toContain('Network: AS3320 Deutsche Telekom (DE)');
+  });
+});
+
+describe('localeFormat', () => {
+  it('writes French numbers and units the French way', () => {
+    const fr = localeFormat('fr');
+    expect(fr.ratio(1.35)).toBe('1,35x');
+    expect(fr.megabytes(54_900_000).replace(/\s/g, ' ')).toBe('54,9 Mo');
+    expect(fr.mbps(47)).toBe('47,0');
+  });
+
+  it('writes Persian digits in Persian', () => {
+    expect(localeFormat('fa').count(12)).toBe('۱۲');
+  });
+
+  it('runs a clock as minutes and seconds', () => {
+    expect(localeFormat('en').clock(65_400)).toBe('1:05');
+  });
+});
+
+describe('legWords', () => {
+  it('names a leg in words, not by its id', () => {
+    expect(legWords('https-443-down-random', t)).toBe('encrypted download (HTTPS, port 443)');
+    expect(legWords('http-80-down-text', t)).toBe('plain download (HTTP, port 80), text data');
+    expect(legWords('wss-443-up-random', t)).toBe('encrypted upload (WSS, port 443)');
+  });
+
+  it('shows an id of another shape as it is', () => {
+    expect(legWords('odd-leg', t)).toBe('odd-leg');
+  });
+});
