@@ -232,3 +232,21 @@ function pct(n: number, d: number): string {
 export function formatGoals(gs: Goal[]): string {
   return gs.map((g) => `- ${g.met === undefined ? 'n/a ' : g.met ? 'MET ' : 'MISSED'} ${g.goal}: ${g.measured}`).join('\n');
 }
+
+/**
+ * Glasnost's rule beside the detector, per scenario: how often each got the truth, and each
+ * one's median cost (a Glasnost test is 3 x 5 s per scheme whatever the line).
+ */
+export function formatGlasnost(scenarios: Scenario[], all: Map<string, RunRecord[]>): string {
+  const head = '| scenario | truth | detector correct / runs | Glasnost correct / tests | Glasnost verdicts (ratio) | Glasnost median s / MB |';
+  const lines = scenarios.map((s) => {
+    const recs = all.get(s.id) ?? [];
+    const g = recs.map((r) => r.glasnost).filter((x): x is NonNullable<typeof x> => !!x);
+    const right = g.filter((x) => x.verdict === s.truth.verdict).length;
+    const detector = recs.filter((r) => outcomeOf(s, r) === 'correct').length;
+    const seen = g.map((x) => `${x.verdict} (${fmt(x.ratio, 2)})`).join(', ') || '-';
+    const cost = g.length ? `${fmt(median(g.map((x) => x.seconds)))} / ${fmt(median(g.map((x) => x.bytes / 1e6)))}` : '-';
+    return `| ${s.id} | ${s.truth.verdict} | ${detector}/${recs.length} | ${right}/${g.length} | ${seen} | ${cost} |`;
+  });
+  return [head, '|' + '---|'.repeat(6), ...lines].join('\n');
+}
