@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const out = [
     `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
       noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
-    }; CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
+    } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
     '',
     formatTable([...rows, ...extRows]),
     '',

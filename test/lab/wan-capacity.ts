@@ -2,7 +2,10 @@
 // HTTP and HTTPS flows through a line of the given rate and path, with the CPU time each
 // party spent per gigabyte. Needs root.
 //   npx tsx test/lab/wan-capacity.ts --mbps 1000 [--rtt-ms 0] [--loss-pct 0] [--seconds 5] [--flows 2]
-// Prints one JSON line per flow and a summary: the TCP connect time (one RTT), each scheme's
+// Besides HTTP and HTTPS from the endpoint, a raw TCP flow from the lab server's bulk sender
+// (a constant buffer written as fast as the socket takes it) shows what the path itself
+// carries when neither end does any work per byte: the forwarder's ceiling.
+// Prints one JSON line per flow and a summary: the TCP connect time (one RTT), each kind's
 // median rate, the endpoint's, curl's and the forwarder's CPU seconds per GB, and the share of
 // both cores busy machine-wide (other work on the machine included, so read it as an upper
 // bound on the lab's own use).
@@ -49,6 +52,22 @@ async function machineJiffies(): Promise<{ busy: number; total: number }> {
   return { busy: total - idle, total };
 }
 
+/** Reads the bulk sender for `seconds` from the client namespace; bash's /dev/tcp, no tools. */
+async function rawFlow(seconds: number): Promise<CurlFlow> {
+  const out = await sh('ip', [
+    'netns', 'exec', WAN_NS.cli, 'bash', '-c',
+    `exec 3<>/dev/tcp/${WAN_ADDR.srv}/9000; s=$(date +%s.%N); n=$(timeout ${seconds} cat <&3 | wc -c); e=$(date +%s.%N); echo $n $s $e; times`,
+  ]);
+  const lines = out.trim().split('\n');
+  const [n, s, e] = lines[0]!.split(' ').map(Number);
+  const cpu = (lines[2]?.match(/(\d+)m([\d.]+)s/g) ?? []).reduce((sum, t) => {
+    const m = /(\d+)m([\d.]+)s/.exec(t)!;
+    return sum + Number(m[1]) * 60 + Number(m[2]);
+  }, 0);
+  const secs = e! - s!;
+  return { scheme: 'http', bytes: n!, seconds: secs, mbps: (n! * 8) / secs / 1e6, clientCpuSeconds: cpu };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -82,13 +101,16 @@ async function main(): Promise<void> {
     });
     // One RTT: the TCP handshake as curl times it. Also warms the endpoint's digest cache.
     const connect = await sh('ip', ['netns', 'exec', WAN_NS.cli, 'curl', '-s', '-o', '/dev/null', '-I', '-w', '%{time_connect}', `http://${WAN_ADDR.srv}/payload?bytes=${256 * 1024 * 1024}&kind=random&seed=11`]);
-    const results: Record<string, { flow: CurlFlow; serverCpu: number; forwarderCpu: number; busyShare: number }[]> = { http: [], https: [] };
+    const results: Record<string, { flow: CurlFlow; serverCpu: number; forwarderCpu: number; busyShare: number }[]> = { tcp: [], http: [], https: [] };
     for (let i = 0; i < flows; i++) {
-      for (const scheme of ['http', 'https'] as const) {
+      for (const scheme of ['tcp', 'http', 'https'] as const) {
         const s0 = await cpuSeconds(server.pid);
         const f0 = await cpuSeconds(lab.forwarder?.pid);
         const m0 = await machineJiffies();
-        const flow = await curlFlow({ ns: WAN_NS.cli, host: WAN_ADDR.srv, caPath: ready.caPath, scheme, direction: 'down', seconds });
+        const flow =
+          scheme === 'tcp'
+            ? await rawFlow(seconds)
+            : await curlFlow({ ns: WAN_NS.cli, host: WAN_ADDR.srv, caPath: ready.caPath, scheme, direction: 'down', seconds });
         const m1 = await machineJiffies();
         const rec = {
           flow,
