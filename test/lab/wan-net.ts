@@ -164,7 +164,8 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
 
   if (line.rttMs <= 0 && line.lossPct <= 0) return { stopForwarder: () => Promise.resolve(undefined) };
 
-  const bin = await forwarderBinary();
+  // TTD_WAN_FORWARDER=python runs the same loop in Python (wan-forwarder.py), to compare.
+  const cmd = process.env.TTD_WAN_FORWARDER === 'python' ? ['python3', join(import.meta.dirname, 'wan-forwarder.py')] : [await forwarderBinary()];
   for (const tun of ['wa', 'wb']) {
     await ipn(WAN_NS.rtr, `tuntap add dev ${tun} mode tun`);
     await ipn(WAN_NS.rtr, `link set ${tun} mtu 1500`);
@@ -173,7 +174,7 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
   }
   const delayUs = Math.round((line.rttMs * 1000) / 2);
   const lossPpm = Math.round(line.lossPct * 10_000);
-  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, bin, 'wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1)], {
+  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, ...cmd, 'wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await firstLine(forwarder, 'the WAN forwarder', 10_000);
