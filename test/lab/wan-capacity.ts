@@ -31,13 +31,13 @@ const { values } = parseArgs({
 
 const TICKS_PER_SECOND = 100; // USER_HZ, proc(5) "/proc/pid/stat"
 
-/** utime + stime of a process, in seconds (proc(5): fields 14 and 15). */
-async function cpuSeconds(pid: number | undefined): Promise<number> {
+/** utime + stime of a process, in seconds (proc(5): fields 14 and 15); only utime with `userOnly`. */
+async function cpuSeconds(pid: number | undefined, userOnly = false): Promise<number> {
   if (!pid) return 0;
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return (Number(fields[11]) + (userOnly ? 0 : Number(fields[12]))) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -101,11 +101,12 @@ async function main(): Promise<void> {
     });
     // One RTT: the TCP handshake as curl times it. Also warms the endpoint's digest cache.
     const connect = await sh('ip', ['netns', 'exec', WAN_NS.cli, 'curl', '-s', '-o', '/dev/null', '-I', '-w', '%{time_connect}', `http://${WAN_ADDR.srv}/payload?bytes=${256 * 1024 * 1024}&kind=random&seed=11`]);
-    const results: Record<string, { flow: CurlFlow; serverCpu: number; forwarderCpu: number; busyShare: number }[]> = { tcp: [], http: [], https: [] };
+    const results: Record<string, { flow: CurlFlow; serverCpu: number; forwarderCpu: number; forwarderUserCpu: number; busyShare: number }[]> = { tcp: [], http: [], https: [] };
     for (let i = 0; i < flows; i++) {
       for (const scheme of ['tcp', 'http', 'https'] as const) {
         const s0 = await cpuSeconds(server.pid);
         const f0 = await cpuSeconds(lab.forwarder?.pid);
+        const u0 = await cpuSeconds(lab.forwarder?.pid, true);
         const m0 = await machineJiffies();
         const flow =
           scheme === 'tcp'
@@ -116,6 +117,9 @@ async function main(): Promise<void> {
           flow,
           serverCpu: (await cpuSeconds(server.pid)) - s0,
           forwarderCpu: (await cpuSeconds(lab.forwarder?.pid)) - f0,
+          // The forwarder's own loop; its system time is mostly the kernel forwarding the
+          // packets it writes (tun write -> routing -> htb -> veth), charged to its syscalls.
+          forwarderUserCpu: (await cpuSeconds(lab.forwarder?.pid, true)) - u0,
           busyShare: (m1.busy - m0.busy) / (m1.total - m0.total),
         };
         results[scheme]!.push(rec);
@@ -133,6 +137,8 @@ async function main(): Promise<void> {
           serverCpuSecondsPerGB: +perGB(rs, (r: { serverCpu: number }) => r.serverCpu).toFixed(2),
           clientCpuSecondsPerGB: +perGB(rs, (r: { flow: CurlFlow }) => r.flow.clientCpuSeconds).toFixed(2),
           forwarderCpuShareOfCore: +(rs.reduce((a, r) => a + r.forwarderCpu, 0) / rs.reduce((a, r) => a + r.flow.seconds, 0)).toFixed(2),
+          forwarderCpuSecondsPerGB: +perGB(rs, (r: { forwarderCpu: number }) => r.forwarderCpu).toFixed(2),
+          forwarderUserCpuSecondsPerGB: +perGB(rs, (r: { forwarderUserCpu: number }) => r.forwarderUserCpu).toFixed(2),
           machineBusyShare: +median(rs.map((r) => r.busyShare)).toFixed(2),
         },
       ]),
