@@ -94,8 +94,7 @@ async function main(): Promise<void> {
     '',
     formatTable([...rows, ...extRows]),
     '',
-    'Goals (issue 4, throttle-lab scenarios only):',
-    formatGoals(goals(scored.filter((s) => !s.wan), all)),
+    ...(scored.some((s) => !s.wan) ? ['Goals (issue 4, throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
     ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
   ].join('\n');
   console.log(out);
