@@ -3,8 +3,8 @@
 // `w-port3-50m-150ms-1pct` is port 443 capped to a third of a 50 Mbit/s line over a 150 ms
 // path losing 1% of packets each way.
 //
-// Every scenario runs the CLI as a user would (no --diagnose), because the extension has no
-// such switch and the issue's goals are about default runs. Cross traffic is off: the path's
+// Every scenario runs the CLI as a user would (no --diagnose): the extension has no such
+// switch, so a default run is what most users get. Cross traffic is off: the path's
 // delay and loss are this lab's noise, and its truth stays exact (a competing flow on a lossy
 // 150 ms path would change what "a third of the line" means).
 import { addShapedClass } from './lab-net.js';
