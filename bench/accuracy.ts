@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
-import { formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
+import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
 
 const { values } = parseArgs({
   options: {
@@ -95,6 +95,11 @@ async function main(): Promise<void> {
     formatTable([...rows, ...extRows]),
     '',
     ...(scored.some((s) => !s.wan) ? ['Goals (issue 4, throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
+    // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
+    // their HTTP is below the line on purpose.
+    ...(formatControls(scored.filter((s) => s.wan), all)
+      ? ['', 'WAN lab: unshaped controls by line rate (a rate whose control is suspect measures the machine, not the method):', formatControls(scored.filter((s) => s.wan), all)]
+      : []),
     ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
   ].join('\n');
   console.log(out);

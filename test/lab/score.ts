@@ -250,3 +250,38 @@ export function formatGlasnost(scenarios: Scenario[], all: Map<string, RunRecord
   });
   return [head, '|' + '---|'.repeat(6), ...lines].join('\n');
 }
+
+/**
+ * The unshaped control of each line rate: on a fast line the processors, not a shaper, can
+ * slow HTTPS or hold HTTP below the line (test/lab/README.md, "Limits"). The control is the
+ * unshaped scenario of that rate with the shortest, least lossy path, where the method is
+ * known to work, so a miss there is the machine. A line rate's figures count only when its
+ * control read within the margin (0.8-1.25x) in every run and plain HTTP reached 80% of the
+ * line (goodput under the line's rate by headers: ~95% of it on a free line).
+ */
+export function formatControls(scenarios: Scenario[], all: Map<string, RunRecord[]>): string {
+  const rates = [...new Set(scenarios.map((s) => s.lineMbps))].sort((a, b) => a - b);
+  const lines: string[] = [];
+  for (const mbps of rates) {
+    const unshaped = scenarios
+      .filter((s) => s.lineMbps === mbps && s.truth.verdict === 'no-difference' && Object.keys(s.fronts).length === 0 && !s.shape)
+      .filter((s) => (all.get(s.id) ?? []).some((r) => r.result));
+    const hardness = (s: Scenario) => (s.wan?.rttMs ?? 0) + 100 * (s.wan?.lossPct ?? 0);
+    const control = unshaped.sort((a, b) => hardness(a) - hardness(b))[0];
+    if (!control) continue;
+    const results = (all.get(control.id) ?? []).map((r) => r.result).filter((r): r is Result => !!r);
+    const ratios = results.map((r) => r.ratio);
+    const httpShares = results.map((r) => {
+      const screen = r.comparisons.find((c) => c.id === 'screen');
+      const reference = r.legs.find((l) => l.id === screen?.referenceLeg);
+      return (reference?.medianMbps ?? 0) / mbps;
+    });
+    const within = ratios.filter((x) => x >= 0.8 && x <= 1.25).length;
+    const full = httpShares.filter((x) => x >= 0.8).length;
+    const ok = within === results.length && full === results.length;
+    lines.push(
+      `- ${mbps} Mbit/s (${control.id}): ${ok ? 'ok' : 'SUSPECT: the machine, not the method'}; ratios ${ratios.map((x) => x.toFixed(2)).join(', ')} (${within}/${results.length} within 0.8-1.25x); plain HTTP at ${httpShares.map((x) => `${Math.round(100 * x)}%`).join(', ')} of the line`,
+    );
+  }
+  return lines.join('\n');
+}
