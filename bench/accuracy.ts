@@ -2,13 +2,16 @@
 // (and, with --extension, a subset through the extension in Chromium), scored against the
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
-//                             [--no-noise] [--extension] [--json-out FILE] [--deadline HH:MM]
+//                             [--no-noise] [--extension] [--extension-scenarios ids]
+//                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
+// Scenarios whose id starts with w- run on the WAN lab (test/lab/wan-net.ts), beside the
+// throttle lab's namespaces, not instead of them.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { destroyLab, isRoot } from '../test/lab/lab-net.js';
-import { DEFAULT_NOISE, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
+import { isRoot } from '../test/lab/lab-net.js';
+import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
-import { formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
+import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +20,10 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
     'no-noise': { type: 'boolean', default: false },
     extension: { type: 'boolean', default: false },
+    /** The scenarios the extension runs with --extension (default a-port,i-none-50). */
+    'extension-scenarios': { type: 'string', default: 'a-port,i-none-50' },
+    /** Measure Glasnost's rule (3 x 5 s curl flows per scheme) after the first N runs of each scenario. */
+    'glasnost-runs': { type: 'string', default: '0' },
     'json-out': { type: 'string' },
     /** Stop starting scenarios after this UTC time (HH:MM): a bounded run. */
     deadline: { type: 'string' },
@@ -34,11 +41,11 @@ function deadlineMs(hhmm: string | undefined): number {
 }
 
 // Interrupted (Ctrl-C, a CI timeout): `finally` blocks do not run on a signal, so remove the
-// lab and what runs in it here.
+// labs this process built and what runs in them here (only those: another lab may be in use).
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void destroyLab().finally(() => process.exit(130));
+    void destroyActiveLabs().finally(() => process.exit(130));
   });
 }
 
@@ -64,14 +71,14 @@ async function main(): Promise<void> {
       break;
     }
     const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
-    all.set(s.id, await runScenario(s, { runs: n, noise, seed: seed++, log }));
+    all.set(s.id, await runScenario(s, { runs: n, noise, seed: seed++, log, glasnostRuns: Number(values['glasnost-runs']) }));
     scored.push(s);
   }
   const rows = scored.map((s) => scoreScenario(s, all.get(s.id)!));
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension ? ['a-port', 'i-none-50'].map(scenarioById) : [];
+  const extScenarios = values.extension ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
     if (Date.now() > stopAt) break;
@@ -83,12 +90,17 @@ async function main(): Promise<void> {
   const out = [
     `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
       noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
-    }; CLI \`tls-throttle run https://10.77.0.1 --json\` (with --diagnose where the scenario needs the cause).`,
+    } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
     '',
     formatTable([...rows, ...extRows]),
     '',
-    'Goals (issue 4):',
-    formatGoals(goals(scored, all)),
+    ...(scored.some((s) => !s.wan) ? ['Goals (issue 4, throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
+    // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
+    // their HTTP is below the line on purpose.
+    ...(formatControls(scored.filter((s) => s.wan), all)
+      ? ['', 'WAN lab: unshaped controls by line rate (a rate whose control is suspect measures the machine, not the method):', formatControls(scored.filter((s) => s.wan), all)]
+      : []),
+    ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
   ].join('\n');
   console.log(out);
   if (values['json-out']) {

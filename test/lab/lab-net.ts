@@ -170,19 +170,20 @@ const LOCK_DIR = '/tmp/ttd-lab.lock';
 
 /**
  * One lab at a time on this machine (the names are fixed): a lock directory holding the
- * owner's pid; a lock whose owner is gone is taken over.
+ * owner's pid; a lock whose owner is gone is taken over. Labs with other names (the WAN lab,
+ * wan-net.ts) pass their own lock directory and run beside this one.
  */
-export async function acquireLabLock(timeoutMs = 600_000): Promise<() => void> {
+export async function acquireLabLock(timeoutMs = 600_000, lockDir = LOCK_DIR): Promise<() => void> {
   const started = Date.now();
   for (;;) {
     try {
-      mkdirSync(LOCK_DIR);
-      writeFileSync(`${LOCK_DIR}/pid`, String(process.pid));
-      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+      mkdirSync(lockDir);
+      writeFileSync(`${lockDir}/pid`, String(process.pid));
+      return () => rmSync(lockDir, { recursive: true, force: true });
     } catch {
       let owner = NaN;
       try {
-        owner = Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8'));
+        owner = Number(readFileSync(`${lockDir}/pid`, 'utf8'));
       } catch {
         // being written
       }
@@ -196,7 +197,7 @@ export async function acquireLabLock(timeoutMs = 600_000): Promise<() => void> {
         }
       }
       if (!alive && Number.isInteger(owner)) {
-        rmSync(LOCK_DIR, { recursive: true, force: true });
+        rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
       if (Date.now() - started > timeoutMs) throw new Error(`the lab is in use by pid ${owner} for over ${timeoutMs} ms`);

@@ -1,7 +1,7 @@
 // The lab's DPI shaper on loopback (no root needed): it must classify connections by their
 // first byte and pace them at the rate it is given, or every lab verdict built on it is moot.
 // Rates are asserted as ratios to the configured rate (within 10%), never as absolute speeds.
-import { request as httpRequest } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer, connect, type Server } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -211,6 +211,63 @@ describe('pacing proxy', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+/** GETs payloads one after another over one kept-alive connection; rate of each body. */
+async function sameConnection(port: number, kinds: ('random' | 'text')[], bytes: number): Promise<number[]> {
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+  const rates: number[] = [];
+  try {
+    for (const kind of kinds) {
+      rates.push(
+        await new Promise<number>((resolve, reject) => {
+          const r = httpRequest({ host: '127.0.0.1', port, path: `/payload?bytes=${bytes}&kind=${kind}&seed=7`, agent }, (res) => {
+            let got = 0;
+            let firstMs = -1;
+            res.on('data', (c: Buffer) => {
+              if (firstMs < 0) firstMs = performance.now();
+              got += c.length;
+            });
+            res.on('end', () => resolve(mbps(got, performance.now() - firstMs)));
+            res.on('error', reject);
+          });
+          r.on('error', reject);
+          r.end();
+        }),
+      );
+    }
+  } finally {
+    agent.destroy();
+  }
+  return rates;
+}
+
+describe('flow entropy classifier', () => {
+  it('paces a text response on a connection whose first response looked random', async () => {
+    await withProxy({ highEntropyMbps: 8, entropyPerFlow: true }, async (port) => {
+      const [random, text] = await sameConnection(port, ['random', 'text'], 1_500_000);
+      expect(random! / 8).toBeGreaterThan(0.85);
+      expect(random! / 8).toBeLessThan(1.1);
+      expect(text! / 8).toBeGreaterThan(0.85);
+      expect(text! / 8).toBeLessThan(1.1);
+    });
+  });
+
+  it('leaves a random response unpaced on a connection whose first response was text', async () => {
+    await withProxy({ highEntropyMbps: 8, entropyPerFlow: true }, async (port) => {
+      const [text, random] = await sameConnection(port, ['text', 'random'], 1_500_000);
+      expect(text! / 8).toBeGreaterThan(3);
+      expect(random! / 8).toBeGreaterThan(3);
+    });
+  });
+
+  it('classifies each response on its own without entropyPerFlow (the difference the flow mode makes)', async () => {
+    await withProxy({ highEntropyMbps: 8 }, async (port) => {
+      const [random, text] = await sameConnection(port, ['random', 'text'], 1_500_000);
+      expect(random! / 8).toBeLessThan(1.1);
+      expect(text! / 8).toBeGreaterThan(3);
+    });
   });
 });
 

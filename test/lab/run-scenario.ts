@@ -1,15 +1,21 @@
-// Runs one lab scenario: builds the hosts and the line, applies the scenario's shaping, starts
-// the endpoint (and its fronts) in lab-srv, the noise, and the CLI in lab-cli as many times as
-// asked. Everything it started is ended in `finally`, whatever fails.
+// Runs one lab scenario: builds the hosts and the line (the throttle lab, lab-net.ts, or the
+// WAN lab, wan-net.ts, when the scenario has a path), applies the scenario's shaping, starts
+// the endpoint (and its fronts) in the server namespace, the noise, and the CLI in the client
+// namespace as many times as asked, and Glasnost's rule beside it when asked. Everything it
+// started is ended in `finally`, whatever fails; only the namespaces of the lab it built are
+// removed, so the two labs can run side by side.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Result } from '../../src/core/types.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import type { LabServerConfig } from './lab-server.js';
+import { runGlasnost, type GlasnostOutcome } from './glasnost-rule.js';
 import { acquireLabLock, ADDR, createLab, destroyLab, LINE_DOWN_DEV, NS, setLineRate } from './lab-net.js';
 import type { Scenario } from './scenarios.js';
+import { acquireWanLock, createWanLab, destroyWanLab, setWanLineRate, WAN_ADDR, WAN_NS } from './wan-net.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
 // TTD_LAB_CLI points the lab at another build (a method change tried against the same shaping).
@@ -36,6 +42,8 @@ export interface RunRecord {
   /** Wall time of the CLI process (or the browser session). */
   wallMs: number;
   client: 'cli' | 'extension';
+  /** Glasnost's rule measured right after this run, on the same shaping (glasnost-rule.ts). */
+  glasnost?: GlasnostOutcome;
 }
 
 export interface ScenarioOptions {
@@ -46,8 +54,63 @@ export interface ScenarioOptions {
   seed?: number;
   /** Extra CLI flags (e.g. --budget-mb). */
   cliArgs?: string[];
+  /** Measure Glasnost's rule after each of the first N runs (default 0). */
+  glasnostRuns?: number;
   onRun?: (r: RunRecord) => void;
   log?: (line: string) => void;
+}
+
+/** Where a scenario runs: the hosts' names and addresses and how to build and remove them. */
+interface Site {
+  srvNs: string;
+  cliNs: string;
+  /** The household's second device, for cross traffic (the WAN lab has none). */
+  crossNs?: string;
+  srvAddr: string;
+  lock(): Promise<() => void>;
+  build(seed: number): Promise<{ stop(): Promise<Record<string, number> | undefined> }>;
+  destroy(): Promise<void>;
+  setLineRate(mbps: number): Promise<void>;
+}
+
+function siteOf(scenario: Scenario): Site {
+  const wan = scenario.wan;
+  if (!wan) {
+    return {
+      srvNs: NS.srv,
+      cliNs: NS.cli,
+      crossNs: NS.cross,
+      srvAddr: ADDR.srv,
+      lock: () => acquireLabLock(),
+      build: async () => {
+        await createLab({ downMbps: scenario.lineMbps });
+        return { stop: () => Promise.resolve(undefined) };
+      },
+      destroy: destroyLab,
+      setLineRate: (mbps) => setLineRate(NS.srv, LINE_DOWN_DEV, mbps),
+    };
+  }
+  return {
+    srvNs: WAN_NS.srv,
+    cliNs: WAN_NS.cli,
+    srvAddr: WAN_ADDR.srv,
+    lock: () => acquireWanLock(),
+    build: async (seed) => {
+      const lab = await createWanLab({ downMbps: scenario.lineMbps, upMbps: wan.upMbps, rttMs: wan.rttMs, lossPct: wan.lossPct, seed });
+      return { stop: () => lab.stopForwarder() };
+    },
+    destroy: destroyWanLab,
+    setLineRate: setWanLineRate,
+  };
+}
+
+/** The labs this process has built and not yet removed (for a signal handler). */
+const activeSites = new Set<Site>();
+
+/** Removes only the labs this process built (an interrupted bench must not touch another's lab). */
+export async function destroyActiveLabs(): Promise<void> {
+  for (const site of activeSites) await site.destroy();
+  activeSites.clear();
 }
 
 function inNamespace(ns: string, args: string[]): ChildProcess {
@@ -85,11 +148,17 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
-/** One `tls-throttle run --json` inside lab-cli. */
-export function runCli(caPath: string, diagnose: boolean, extra: string[] = [], timeoutMs = 150_000): Promise<{ result?: Result; error?: string; wallMs: number }> {
-  const args = [process.execPath, CLI, 'run', `https://${ADDR.srv}`, '--ca', caPath, '--json', ...(diagnose ? ['--diagnose'] : []), ...extra];
+/** One `tls-throttle run --json` inside the client namespace (lab-cli by default). */
+export function runCli(
+  caPath: string,
+  diagnose: boolean,
+  extra: string[] = [],
+  timeoutMs = 150_000,
+  where: { cliNs: string; srvAddr: string } = { cliNs: NS.cli, srvAddr: ADDR.srv },
+): Promise<{ result?: Result; error?: string; wallMs: number }> {
+  const args = [process.execPath, CLI, 'run', `https://${where.srvAddr}`, '--ca', caPath, '--json', ...(diagnose ? ['--diagnose'] : []), ...extra];
   const started = Date.now();
-  const child = inNamespace(NS.cli, args);
+  const child = inNamespace(where.cliNs, args);
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
@@ -114,17 +183,17 @@ export function runCli(caPath: string, diagnose: boolean, extra: string[] = [], 
  * Playwright talks to it over a pipe, which crosses namespaces), the popup's "Run test".
  * The extension has no --diagnose switch: it diagnoses when screening sees a difference.
  */
-async function runExtension(caPath: string, workDir: string): Promise<{ result?: Result; error?: string; wallMs: number }> {
+async function runExtension(caPath: string, workDir: string, site: Site): Promise<{ result?: Result; error?: string; wallMs: number }> {
   const { runExtensionTest, CHROMIUM_PATH } = await import('../e2e/support/extension-browser.js');
-  const wrapper = join(workDir, 'chromium-in-lab-cli.sh');
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${NS.cli} ${CHROMIUM_PATH} "$@"\n`);
+  const wrapper = join(workDir, `chromium-in-${site.cliNs}.sh`);
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${site.cliNs} ${CHROMIUM_PATH} "$@"\n`);
   await chmod(wrapper, 0o755);
   const started = Date.now();
   try {
     const outcome = await runExtensionTest({
-      endpointUrl: `https://${ADDR.srv}`,
+      endpointUrl: `https://${site.srvAddr}`,
       caPath,
-      grantHosts: [ADDR.srv],
+      grantHosts: [site.srvAddr],
       executablePath: wrapper,
       extensionDir: join(REPO, 'dist', 'extension'),
       runTimeoutMs: 150_000,
@@ -142,54 +211,77 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
     return () => next() / 2 ** 32;
   })();
   const noise = scenario.noise ?? opts.noise;
-  const release = await acquireLabLock();
+  const site = siteOf(scenario);
+  const release = await site.lock();
   const children: ChildProcess[] = [];
   let drift: NodeJS.Timeout | undefined;
   let dataDir: string | undefined;
+  let path: { stop(): Promise<Record<string, number> | undefined> } | undefined;
   const records: RunRecord[] = [];
   try {
-    await createLab({ downMbps: scenario.lineMbps });
+    activeSites.add(site);
+    path = await site.build(Math.floor(random() * 2 ** 31));
     await scenario.shape?.();
     dataDir = await mkdtemp(join(tmpdir(), 'ttd-lab-'));
     const config: LabServerConfig = {
-      publicHost: ADDR.srv,
+      publicHost: site.srvAddr,
       ports: [80, 443],
       dataDir,
       fronts: scenario.fronts,
       blasterPort: BLASTER_PORT,
     };
-    const server = inNamespace(NS.srv, [process.execPath, '--import', 'tsx', 'test/lab/lab-server.ts', JSON.stringify(config)]);
+    const server = inNamespace(site.srvNs, [process.execPath, '--import', 'tsx', 'test/lab/lab-server.ts', JSON.stringify(config)]);
     children.push(server);
     const ready = JSON.parse(await firstLine(server, 'the lab server', 30_000)) as { caPath: string };
-    if (noise.crossTraffic) {
+    if (noise.crossTraffic && site.crossNs) {
       const seed = String(Math.floor(random() * 2 ** 31));
-      children.push(inNamespace(NS.cross, [process.execPath, '--import', 'tsx', 'test/lab/cross-traffic.ts', ADDR.srv, String(BLASTER_PORT), seed]));
+      children.push(inNamespace(site.crossNs, [process.execPath, '--import', 'tsx', 'test/lab/cross-traffic.ts', site.srvAddr, String(BLASTER_PORT), seed]));
+    } else if (noise.crossTraffic) {
+      log(`${scenario.id}: this lab has no cross-traffic host; running without cross traffic`);
     }
     if (noise.lineDriftLo > 0) {
       const lo = noise.lineDriftLo;
       const step = () => {
         const mbps = scenario.lineMbps * (lo + (1 - lo) * random());
-        void setLineRate(NS.srv, LINE_DOWN_DEV, mbps).catch(() => undefined);
+        void site.setLineRate(mbps).catch(() => undefined);
         drift = setTimeout(step, 2000 + 3000 * random());
       };
       drift = setTimeout(step, 2000 + 3000 * random());
     }
     const client = opts.client ?? 'cli';
+    let uploadFile: string | undefined;
+    if ((opts.glasnostRuns ?? 0) > 0 && scenario.glasnostDirection === 'up') {
+      // Random bytes, so no compression or entropy rule can favour one scheme.
+      uploadFile = join(dataDir, 'glasnost-upload.bin');
+      await writeFile(uploadFile, randomBytes(64 * 1024 * 1024));
+    }
     for (let run = 0; run < opts.runs; run++) {
       const r =
         client === 'cli'
-          ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs)
-          : await runExtension(ready.caPath, dataDir);
+          ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, 150_000, site)
+          : await runExtension(ready.caPath, dataDir, site);
       const record: RunRecord = { scenario: scenario.id, run, client, ...r };
-      records.push(record);
       log(`${scenario.id} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
+      if (run < (opts.glasnostRuns ?? 0)) {
+        try {
+          const g = await runGlasnost({ ns: site.cliNs, host: site.srvAddr, caPath: ready.caPath, direction: scenario.glasnostDirection ?? 'down', seconds: 5, uploadFile });
+          record.glasnost = g;
+          log(`${scenario.id} Glasnost's rule: ${g.verdict} ratio ${g.ratio.toFixed(2)} (HTTP ${g.httpMbps.map((x) => x.toFixed(1)).join('/')}, HTTPS ${g.httpsMbps.map((x) => x.toFixed(1)).join('/')} Mbit/s)`);
+        } catch (err) {
+          log(`${scenario.id} Glasnost's rule failed: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      records.push(record);
       opts.onRun?.(record);
     }
     return records;
   } finally {
     if (drift) clearTimeout(drift);
     for (const c of children) await stop(c);
-    await destroyLab();
+    const counters = await path?.stop().catch(() => undefined);
+    if (counters) log(`${scenario.id} forwarder: ${JSON.stringify(counters)}`);
+    await site.destroy();
+    activeSites.delete(site);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     release();
   }

@@ -5,6 +5,8 @@ import type { Cause, Verdict } from '../../src/core/types.js';
 import type { Front } from './lab-server.js';
 import type { Noise } from './run-scenario.js';
 import { addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
+import type { WanPath } from './wan-net.js';
+import { WAN_SCENARIOS } from './wan-scenarios.js';
 
 export interface Truth {
   verdict: Verdict;
@@ -30,11 +32,18 @@ export interface Scenario {
   shape?: () => Promise<void>;
   /** Noise for this scenario whatever the run asks (a quiet-line control). */
   noise?: Noise;
+  /**
+   * Run on the WAN lab (wan-net.ts: wan-* namespaces, 10.79.0.0/24) over a path with this
+   * RTT and loss, instead of the throttle lab's veth line; upMbps is its upstream line rate.
+   */
+  wan?: WanPath & { upMbps?: number };
+  /** Which way Glasnost's reference flows go (glasnost-rule.ts); downloads by default. */
+  glasnostDirection?: 'down' | 'up';
 }
 
 const port443 = 'ip sport 443 0xffff';
 
-export const SCENARIOS: Scenario[] = [
+const LAB_SCENARIOS: Scenario[] = [
   {
     id: 'a-port',
     title: '(a) htb class on source port 443: 10 of 50 Mbit/s',
@@ -176,6 +185,8 @@ export const SCENARIOS: Scenario[] = [
     fronts: {},
   },
 ];
+
+export const SCENARIOS: Scenario[] = [...LAB_SCENARIOS, ...WAN_SCENARIOS];
 
 export function scenarioById(id: string): Scenario {
   const s = SCENARIOS.find((x) => x.id === id);

@@ -232,3 +232,56 @@ function pct(n: number, d: number): string {
 export function formatGoals(gs: Goal[]): string {
   return gs.map((g) => `- ${g.met === undefined ? 'n/a ' : g.met ? 'MET ' : 'MISSED'} ${g.goal}: ${g.measured}`).join('\n');
 }
+
+/**
+ * Glasnost's rule beside the detector, per scenario: how often each got the truth, and each
+ * one's median cost (a Glasnost test is 3 x 5 s per scheme whatever the line).
+ */
+export function formatGlasnost(scenarios: Scenario[], all: Map<string, RunRecord[]>): string {
+  const head = '| scenario | truth | detector correct / runs | Glasnost correct / tests | Glasnost verdicts (ratio) | Glasnost median s / MB |';
+  const lines = scenarios.map((s) => {
+    const recs = all.get(s.id) ?? [];
+    const g = recs.map((r) => r.glasnost).filter((x): x is NonNullable<typeof x> => !!x);
+    const right = g.filter((x) => x.verdict === s.truth.verdict).length;
+    const detector = recs.filter((r) => outcomeOf(s, r) === 'correct').length;
+    const seen = g.map((x) => `${x.verdict} (${fmt(x.ratio, 2)})`).join(', ') || '-';
+    const cost = g.length ? `${fmt(median(g.map((x) => x.seconds)))} / ${fmt(median(g.map((x) => x.bytes / 1e6)))}` : '-';
+    return `| ${s.id} | ${s.truth.verdict} | ${detector}/${recs.length} | ${right}/${g.length} | ${seen} | ${cost} |`;
+  });
+  return [head, '|' + '---|'.repeat(6), ...lines].join('\n');
+}
+
+/**
+ * The unshaped control of each line rate: on a fast line the processors, not a shaper, can
+ * slow HTTPS or hold HTTP below the line (test/lab/README.md, "Limits"). The control is the
+ * unshaped scenario of that rate with the shortest, least lossy path, where the method is
+ * known to work, so a miss there is the machine. A line rate's figures count only when its
+ * control read within the margin (0.8-1.25x) in every run and plain HTTP reached 80% of the
+ * line (goodput under the line's rate by headers: ~95% of it on a free line).
+ */
+export function formatControls(scenarios: Scenario[], all: Map<string, RunRecord[]>): string {
+  const rates = [...new Set(scenarios.map((s) => s.lineMbps))].sort((a, b) => a - b);
+  const lines: string[] = [];
+  for (const mbps of rates) {
+    const unshaped = scenarios
+      .filter((s) => s.lineMbps === mbps && s.truth.verdict === 'no-difference' && Object.keys(s.fronts).length === 0 && !s.shape)
+      .filter((s) => (all.get(s.id) ?? []).some((r) => r.result));
+    const hardness = (s: Scenario) => (s.wan?.rttMs ?? 0) + 100 * (s.wan?.lossPct ?? 0);
+    const control = unshaped.sort((a, b) => hardness(a) - hardness(b))[0];
+    if (!control) continue;
+    const results = (all.get(control.id) ?? []).map((r) => r.result).filter((r): r is Result => !!r);
+    const ratios = results.map((r) => r.ratio);
+    const httpShares = results.map((r) => {
+      const screen = r.comparisons.find((c) => c.id === 'screen');
+      const reference = r.legs.find((l) => l.id === screen?.referenceLeg);
+      return (reference?.medianMbps ?? 0) / mbps;
+    });
+    const within = ratios.filter((x) => x >= 0.8 && x <= 1.25).length;
+    const full = httpShares.filter((x) => x >= 0.8).length;
+    const ok = within === results.length && full === results.length;
+    lines.push(
+      `- ${mbps} Mbit/s (${control.id}): ${ok ? 'ok' : 'SUSPECT: the machine, not the method'}; ratios ${ratios.map((x) => x.toFixed(2)).join(', ')} (${within}/${results.length} within 0.8-1.25x); plain HTTP at ${httpShares.map((x) => `${Math.round(100 * x)}%`).join(', ')} of the line`,
+    );
+  }
+  return lines.join('\n');
+}

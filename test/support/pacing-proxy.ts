@@ -8,7 +8,12 @@
 //  - entropy: a plaintext HTTP response whose first body bytes look random (byte-histogram
 //    entropy above a threshold) is paced too, as classifiers of "fully encrypted" traffic do
 //    (Wu et al., "How the Great Firewall of China Detects and Blocks Fully Encrypted Traffic",
-//    USENIX Security 2023).
+//    USENIX Security 2023);
+//  - flow entropy: the same test applied once per connection, to the first body bytes the
+//    server sends on it, and the class kept for every later byte of that connection, later
+//    responses included. Deployed classifiers label a flow by its first packets and act on the
+//    flow (Wu et al. above: the GFW judges a connection by its first data packet), so two
+//    payloads that share a connection share the first one's fate.
 // Pacing keeps backpressure all the way: the upstream socket is paused while a chunk waits for
 // tokens, so at most one read chunk per direction is held here and the rest queues in the
 // kernel, as it would in a real shaper's queue.
@@ -45,11 +50,18 @@ export interface PacingProxyOptions {
   entropySampleBytes?: number;
   /** Byte-histogram entropy above which a sample counts as random (default 7.5 bits/byte). */
   entropyThresholdBitsPerByte?: number;
+  /**
+   * Classify each plaintext connection once, by its first `entropySampleBytes` body bytes
+   * (across responses if the first ones are shorter), and pace every later byte of a
+   * connection found random; without it each response is classified on its own.
+   */
+  entropyPerFlow?: boolean;
 }
 
 export interface PacingProxy {
   port: number;
   /** Connections seen so far, by class (for tests that check the classifier). */
+  /** highEntropyResponses counts connections instead when entropyPerFlow is set. */
   stats: { tlsConnections: number; plainConnections: number; highEntropyResponses: number };
   close(): Promise<void>;
 }
@@ -204,18 +216,25 @@ class EntropySplitter {
   private sampledBytes = 0;
   private bodyLeft = Infinity;
   private paced = false;
+  /** Per-flow mode: the connection's class once decided (undefined while sampling). */
+  private flowPaced: boolean | undefined;
 
   constructor(
     private readonly bucket: TokenBucket,
     private readonly sampleBytes: number,
     private readonly thresholdBits: number,
     private readonly onHighEntropy: () => void,
+    private readonly perFlow = false,
   ) {}
 
   split(chunk: Buffer): Segment[] {
     const out: Segment[] = [];
     let rest = chunk;
     while (rest.length > 0) {
+      if (this.flowPaced !== undefined) {
+        out.push({ bytes: rest, bucket: this.flowPaced ? this.bucket : undefined });
+        return out;
+      }
       if (this.state === 'head') {
         const joined = Buffer.concat([this.head, rest]);
         const end = joined.indexOf('\r\n\r\n');
@@ -232,8 +251,11 @@ class EntropySplitter {
         const m = /\r\ncontent-length:\s*(\d+)/i.exec(headText);
         this.bodyLeft = m ? Number(m[1]) : Infinity;
         this.head = Buffer.alloc(0);
-        this.sample = [];
-        this.sampledBytes = 0;
+        // Per flow, the sample runs on across responses until it is full.
+        if (!this.perFlow) {
+          this.sample = [];
+          this.sampledBytes = 0;
+        }
         this.paced = false;
         this.state = this.bodyLeft === 0 ? 'head' : 'sample';
         rest = rest.subarray(fromRest);
@@ -250,7 +272,14 @@ class EntropySplitter {
         this.sampledBytes += sampled.length;
         out.push({ bytes: sampled, bucket: undefined });
         part = part.subarray(sampled.length);
-        if (this.sampledBytes >= this.sampleBytes || this.bodyLeft === 0) {
+        if (this.perFlow && this.sampledBytes >= this.sampleBytes) {
+          this.flowPaced = byteEntropyBitsPerByte(Buffer.concat(this.sample)) > this.thresholdBits;
+          if (this.flowPaced) this.onHighEntropy();
+          if (part.length > 0) out.push({ bytes: part, bucket: this.flowPaced ? this.bucket : undefined });
+          if (rest.length > 0) out.push({ bytes: rest, bucket: this.flowPaced ? this.bucket : undefined });
+          return out;
+        }
+        if (!this.perFlow && (this.sampledBytes >= this.sampleBytes || this.bodyLeft === 0)) {
           const bits = byteEntropyBitsPerByte(Buffer.concat(this.sample));
           this.paced = this.sampledBytes >= this.sampleBytes && bits > this.thresholdBits;
           if (this.paced) this.onHighEntropy();
@@ -304,6 +333,7 @@ export async function startPacingProxy(opts: PacingProxyOptions): Promise<Pacing
         opts.entropySampleBytes ?? 4096,
         opts.entropyThresholdBitsPerByte ?? 7.5,
         () => stats.highEntropyResponses++,
+        opts.entropyPerFlow ?? false,
       );
       return (chunk) => e.split(chunk);
     }
@@ -358,7 +388,7 @@ function usage(): string {
     'usage: tsx test/support/pacing-proxy.ts --listen HOST:PORT --target HOST:PORT [--listen .. --target ..]',
     '  [--tls-mbps N] [--plain-mbps N] [--tls-burst-bytes N] [--plain-burst-bytes N]',
     '  [--tls-upload-mbps N] [--plain-upload-mbps N] [--delayed-after-bytes N]',
-    '  [--high-entropy-mbps N] [--entropy-sample-bytes N] [--entropy-threshold N]',
+    '  [--high-entropy-mbps N] [--entropy-sample-bytes N] [--entropy-threshold N] [--entropy-per-flow]',
   ].join('\n');
 }
 
@@ -384,6 +414,7 @@ async function main(argv: string[]): Promise<void> {
       'high-entropy-mbps': { type: 'string' },
       'entropy-sample-bytes': { type: 'string' },
       'entropy-threshold': { type: 'string' },
+      'entropy-per-flow': { type: 'boolean' },
     },
   });
   const listens = values.listen ?? [];
@@ -409,6 +440,7 @@ async function main(argv: string[]): Promise<void> {
     highEntropyMbps: num('high-entropy-mbps'),
     entropySampleBytes: num('entropy-sample-bytes'),
     entropyThresholdBitsPerByte: num('entropy-threshold'),
+    entropyPerFlow: values['entropy-per-flow'] ?? false,
   };
   const proxies: PacingProxy[] = [];
   for (let i = 0; i < listens.length; i++) {
