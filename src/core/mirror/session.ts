@@ -68,7 +68,7 @@ export class MirrorSession {
   }
 
   /** Plaintext blocks compared with TLS so far (for the Result's account of the checks). */
-  get verifiedBytes(): number {
+  get verifiedBlocks(): number {
     return this.verifier.verifiedBlocks;
   }
 
