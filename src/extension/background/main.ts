@@ -6,13 +6,22 @@ import { runNdt7Measurement } from '../../core/ndt7/index.js';
 import { runMeasurement } from '../../core/runner.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
-import { alarms, dataCollection, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
+import {
+  alarms,
+  dataCollection,
+  keepAliveTick,
+  messaging,
+  onStartupOrInstall,
+  platformOs,
+  storageLocal,
+  translate,
+} from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
 import { browserWebSocketFactory } from '../platform/browser-websocket.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
 import { locateFetch } from '../platform/locate-fetch.js';
 import { networkState } from '../platform/network-state.js';
-import { allEndpoints } from '../shared/endpoints.js';
+import { allEndpoints, autoEndpoint } from '../shared/endpoints.js';
 import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
@@ -54,6 +63,12 @@ const controller = new RunController({
     locateFetch: locateFetch(),
     mlabState: () => mlab.state(),
     clientVersion: VERSION,
+    auto: {
+      candidates: async () => endpoints(await store.settings()),
+      history: () => store.history(),
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
   }),
   refuse: (endpoint) => mlab.refuse(endpoint),
   store,
@@ -77,6 +92,7 @@ const controller = new RunController({
 });
 
 const endpoints = (settings: Settings) => allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
+const auto = autoEndpoint(translate('autoEndpointName'));
 
 const scheduler = new Scheduler({
   alarms,
@@ -84,12 +100,13 @@ const scheduler = new Scheduler({
   controller,
   network: () => networkState(),
   endpoints,
+  auto,
   now: () => Date.now(),
   random: Math.random,
   mlab,
 });
 
-messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints }));
+messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints, auto }));
 alarms.onAlarm((alarm) => void scheduler.onAlarm(alarm));
 alarms.onAlarm((alarm) => void reporting.onAlarm(alarm));
 onStartupOrInstall(() => void reporting.flush());

@@ -12,7 +12,13 @@ import type { Store } from '../shared/store.js';
  * The measurement itself: the core's runMeasurement, or another provider with its contract;
  * the endpoint says which (background/measure-provider.ts).
  */
-export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef) => Promise<Result>;
+export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef, ctx: MeasureContext) => Promise<Result>;
+
+export interface MeasureContext {
+  trigger: Trigger;
+  /** The server an automatic choice settled on: history files the run under it. */
+  onChosen: (endpoint: EndpointRef) => void;
+}
 
 export interface RunControllerDeps {
   measure: Measure;
@@ -154,7 +160,14 @@ export class RunController {
         budgetBytes: settings.runBudgetMb * 1e6,
         maxDurationMs: settings.maxRunSeconds * 1000,
       };
-      result = await this.deps.measure(this.deps.runDeps(running.controller.signal, onProgress), opts, state.endpoint);
+      const onChosen = (endpoint: EndpointRef) => {
+        state.endpoint = endpoint;
+        this.deps.broadcast({ event: 'state', state });
+      };
+      result = await this.deps.measure(this.deps.runDeps(running.controller.signal, onProgress), opts, state.endpoint, {
+        trigger: state.trigger,
+        onChosen,
+      });
     } catch (err) {
       // The core reports failures as a Result; anything thrown is a bug on our side, and it
       // still ends as a failed run, never as a run that stays "running".

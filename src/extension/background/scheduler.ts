@@ -16,6 +16,8 @@ export interface SchedulerDeps {
   controller: RunController;
   network: () => NetworkState;
   endpoints: (settings: Settings) => EndpointRef[];
+  /** The automatic choice, used when nothing is selected. */
+  auto?: EndpointRef;
   now: () => number;
   random: () => number;
   /** M-Lab's consent, intervals and no-capacity retries (issue 6); absent: plain schedule only. */
@@ -28,7 +30,7 @@ export class Scheduler {
   /** Arms the alarm for the settings' schedule; keeps an armed alarm unless `force`. */
   async arm(settings: Settings, force = false): Promise<void> {
     const { alarms } = this.deps;
-    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId, this.deps.auto);
     const when = this.deps.mlab
       ? this.deps.mlab.nextCheckAt(settings.schedule, endpoint, this.deps.now())
       : nextCheckAt(settings.schedule, this.deps.now(), this.deps.random);
@@ -55,7 +57,7 @@ export class Scheduler {
       usage: await store.usage(at),
       running: controller.state().status === 'running',
     });
-    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId, this.deps.auto);
     const refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
     if (reason || refusal || !endpoint) {
       await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? refusal ?? 'no endpoint is configured' });

@@ -1,0 +1,42 @@
+// The probes chooseServer ranks candidates by: for an endpoint of ours, a few small GETs of
+// /info; for a public mirror, the whole pre-use check (check.ts), whose two small Range
+// requests also time the connection. A mirror that fails its check is skipped with the reason.
+import type { Candidate, ProbeOutcome } from './choose-server.js';
+import { timeSmallRequests } from './choose-server.js';
+import type { Clock, FetchLike, HasherFactory } from './io.js';
+import { checkMirror, type MirrorCheck } from './mirror/check.js';
+
+export interface ProbeDeps {
+  fetch: FetchLike;
+  clock: Clock;
+  hasher: HasherFactory;
+  /** Extra request headers for servers that are not ours (the CLI's User-Agent). */
+  headers?: Record<string, string>;
+  remoteAddressOf?: (origin: string) => string | undefined;
+  signal?: AbortSignal;
+}
+
+/** The root's /info, where an endpoint of ours answers (src/server/endpoint-routes.ts). */
+export function infoUrl(rootUrl: string): string {
+  return new URL('/info', rootUrl).toString();
+}
+
+/**
+ * Probes one candidate. `checks` receives a mirror's check result, so the run that follows can
+ * name the checks made (the Result's warnings) without checking twice.
+ */
+export async function probeCandidate(deps: ProbeDeps, c: Candidate, checks?: Map<string, MirrorCheck>): Promise<ProbeOutcome> {
+  if (c.kind === 'endpoint') return timeSmallRequests(deps, infoUrl(c.url), { method: 'GET' });
+  const result = await checkMirror(deps, c.url);
+  checks?.set(c.id, result);
+  if (result.outcome === 'usable') return { ok: true, connectMs: result.connectMs };
+  if (result.outcome === 'busy') return { ok: false, busy: true, reason: result.reason, ...(result.retryAfter ? { retryAfter: result.retryAfter } : {}) };
+  return { ok: false, reason: `${result.outcome === 'interfered' ? 'interfered: ' : ''}${result.reason}` };
+}
+
+/** One sentence for the Result: which server was used, how it was picked, what was checked. */
+export function chosenServerNote(c: Candidate & { connectMs: number }, check: MirrorCheck | undefined): string {
+  const base = `server: ${c.id} (${c.kind === 'mirror' ? 'public mirror' : 'endpoint'} ${c.url}), chosen by its connection time of ${Math.round(c.connectMs)} ms`;
+  if (check?.outcome === 'usable') return `${base}; checked before use: ${check.checks.join('; ')}`;
+  return base;
+}
