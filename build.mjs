@@ -43,7 +43,8 @@ async function buildManifest() {
   const manifest = JSON.parse(await readFile('manifest.json', 'utf8'));
   manifest.version = pkg.version;
   const endpoints = JSON.parse(await readFile(endpointsFile, 'utf8'));
-  // Least privilege: host permissions only for the default endpoints, over both schemes.
+  // Least privilege: host permissions only for the default endpoints and mirrors, over both
+  // schemes (a mirror's file is fetched from the same host over http and https).
   // An M-Lab entry ("kind": "mlab", its url the locate API) gets none at install: its locate
   // host is an optional permission asked for when the user accepts M-Lab's terms (issue 6).
   const hosts = new Set();
