@@ -73,6 +73,9 @@ export async function build({ only, clean = false } = {}) {
       metafile: true,
       define: {
         __VERSION__: JSON.stringify(pkg.version),
+        // The project's home page for the CLI's User-Agent (src/core/user-agent.ts); none when
+        // package.json names none.
+        __HOMEPAGE__: JSON.stringify(pkg.homepage ?? ''),
         __DEFAULT_ENDPOINTS__: JSON.stringify(endpoints.endpoints),
         // Where the extension sends anonymous reports once the user opts in (issue 5); "" when
         // the config names no collector, and the options page then asks for one.

@@ -4,8 +4,19 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
+import { politeUserAgent } from '../core/user-agent.js';
+
+/** Set by build.mjs from package.json. */
+declare const __VERSION__: string;
+declare const __HOMEPAGE__: string;
+
+/** Sent with every request: servers that are not ours can see what is asking (core/user-agent.ts). */
+export const CLI_USER_AGENT = politeUserAgent(
+  typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
+  typeof __HOMEPAGE__ === 'string' && __HOMEPAGE__ ? __HOMEPAGE__ : undefined,
+);
 
 export interface TlsTrust {
   caFile?: string;
@@ -25,10 +36,37 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
   };
 }
 
-export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Promise<void> } {
+export interface NodeIo {
+  fetch: FetchLike;
+  close: () => Promise<void>;
+  /**
+   * The address the newest connection to an origin ("https://host:port", default ports left
+   * out) reached: how a mirror check tells whether both schemes reach the same server.
+   */
+  remoteAddressOf: (origin: string) => string | undefined;
+}
+
+function originKey(protocol: string, hostname: string, port: string | number | undefined): string {
+  const p = String(port ?? '');
+  const dflt = protocol === 'https:' ? '443' : '80';
+  return `${protocol}//${hostname}${p && p !== dflt ? `:${p}` : ''}`;
+}
+
+export function nodeFetch(trust: TlsTrust): NodeIo {
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
+  const remote = new Map<string, string>();
+  // undici's own connector, wrapped to note each socket's remote address once it connects.
+  const connector = (): buildConnector.connector => {
+    const base = buildConnector({ ca, rejectUnauthorized: !trust.insecure });
+    return (opts, cb) =>
+      base(opts, (err, socket) => {
+        if (socket?.remoteAddress) remote.set(originKey(opts.protocol, opts.hostname, opts.port), socket.remoteAddress);
+        // The overloads of undici's callback type take (err, null) or (null, socket).
+        (cb as (e: Error | null, s: typeof socket) => void)(err, socket);
+      });
+  };
   const agent = new Agent({
-    connect: { ca, rejectUnauthorized: !trust.insecure },
+    connect: connector(),
     // One connection per origin carries all of a leg's transfers, one after another, as a
     // browser's would: shaping that starts after some megabytes in one flow then shows. With
     // more allowed, undici opened a second connection when the next request came before it had
@@ -39,12 +77,12 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
   // undici closes a connection after a HEAD (servers that send a body anyway would corrupt
   // the next response), so the digest HEADs get connections of their own: on the legs' pool
   // each one cut a leg's flow in the lab, and its 7 MB-per-flow shaper never engaged.
-  const headAgent = new Agent({ connect: { ca, rejectUnauthorized: !trust.insecure } });
+  const headAgent = new Agent({ connect: connector() });
   const fetch: FetchLike = async (url, init) => {
     const res = await request(url, {
       method: init.method ?? 'GET',
       body: init.body,
-      headers: init.headers,
+      headers: { 'user-agent': CLI_USER_AGENT, ...init.headers },
       signal: init.signal,
       dispatcher: init.method === 'HEAD' ? headAgent : agent,
     });
@@ -67,7 +105,11 @@ export function nodeFetch(trust: TlsTrust): { fetch: FetchLike; close: () => Pro
     if (init.method === 'HEAD') await res.body.dump();
     return response;
   };
-  return { fetch, close: async () => void (await Promise.all([agent.close(), headAgent.close()])) };
+  return {
+    fetch,
+    close: async () => void (await Promise.all([agent.close(), headAgent.close()])),
+    remoteAddressOf: (origin) => remote.get(origin),
+  };
 }
 
 export function nodeHasher(): Hasher {

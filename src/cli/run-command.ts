@@ -7,6 +7,7 @@ import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
 import { nodeWebSocketFactory } from './node-websocket.js';
 import { submitRunReport } from './report-submit.js';
+import { runAuto, serverList } from './auto-choice.js';
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -55,25 +56,38 @@ function runMlab(args: RunArgs, fetch: ReturnType<typeof nodeFetch>['fetch'], si
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
   const io = nodeFetch({ caFile: args.ca, insecure: args.insecure });
   try {
-    const result = args.url === 'mlab' ? await runMlab(args, io.fetch, signal) : await runMeasurement(
-      {
-        fetch: io.fetch,
-        clock: nodeClock,
-        hasher: nodeHasher,
-        random: Math.random,
-        clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-        signal,
-        onProgress: args.json ? undefined : progressPrinter(process.stderr),
-      },
-      {
-        url: args.url,
-        httpPort: args.httpPort,
-        httpsPort: args.httpsPort,
-        diagnose: args.diagnose ? 'always' : 'auto',
-        budgetBytes: args.budgetMb * 1e6,
-        maxDurationMs: args.maxSeconds * 1000,
-      },
-    );
+    const measure = (url: string, budgetBytes: number) =>
+      runMeasurement(
+        {
+          fetch: io.fetch,
+          clock: nodeClock,
+          hasher: nodeHasher,
+          random: Math.random,
+          clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
+          signal,
+          onProgress: args.json ? undefined : progressPrinter(process.stderr),
+        },
+        {
+          url,
+          httpPort: args.httpPort,
+          httpsPort: args.httpsPort,
+          diagnose: args.diagnose ? 'always' : 'auto',
+          budgetBytes,
+          maxDurationMs: args.maxSeconds * 1000,
+        },
+      );
+    const result =
+      args.url === 'mlab'
+        ? await runMlab(args, io.fetch, signal)
+        : args.url === 'auto'
+          ? await runAuto(io, await serverList(args.servers), measure, args.budgetMb * 1e6, (line) => process.stderr.write(`${line}\n`), signal)
+          : await measure(args.url, args.budgetMb * 1e6);
+    if (args.url === 'auto' && result.verdict === 'failed' && !args.json) {
+      process.stderr.write(
+        'Next: name a large file that a server offers over both http and https (tls-throttle run https://host/path/file),\n' +
+          'run an endpoint of your own (tls-throttle serve, README "Deploying an endpoint"), or use M-Lab (tls-throttle run mlab).\n',
+      );
+    }
     if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else process.stdout.write(`${formatHuman(result)}\n`);
     // After the output, and whatever it gives, the exit code below stays the run's.

@@ -1,0 +1,87 @@
+// `tls-throttle run auto`: the server list of a build (config/endpoints.json, or --servers), each
+// probed (an endpoint's /info, a mirror's pre-use check with both sockets' addresses compared),
+// the quickest usable one measured, the next tried when a run fails or the server is busy.
+import { readFile } from 'node:fs/promises';
+import { chooseServer, describePassedOver, nothingUsableMessage, type Candidate } from '../core/choose-server.js';
+import type { MirrorCheck } from '../core/mirror/check.js';
+import { chosenServerNote, probeCandidate } from '../core/server-probes.js';
+import type { Result } from '../core/types.js';
+import { nodeClock, nodeHasher, type NodeIo } from './node-io.js';
+
+/** The build's list (build.mjs defines it from config/endpoints.json). */
+declare const __DEFAULT_ENDPOINTS__: { id: string; url: string; kind?: string }[];
+
+interface ListedServer {
+  id: string;
+  url: string;
+  kind?: string;
+}
+
+export async function serverList(file: string | undefined): Promise<Candidate[]> {
+  let listed: ListedServer[];
+  if (file) {
+    const parsed = JSON.parse(await readFile(file, 'utf8')) as { endpoints?: ListedServer[] };
+    if (!Array.isArray(parsed.endpoints)) throw new Error(`${file} has no "endpoints" list`);
+    listed = parsed.endpoints;
+  } else {
+    listed = typeof __DEFAULT_ENDPOINTS__ === 'undefined' ? [] : __DEFAULT_ENDPOINTS__;
+  }
+  return listed
+    .filter((e) => e.kind !== 'mlab')
+    .map((e) => ({ id: e.id, kind: e.kind === 'mirror' ? 'mirror' : 'endpoint', url: e.url }));
+}
+
+export async function runAuto(
+  io: NodeIo,
+  candidates: Candidate[],
+  measure: (url: string, budgetBytes: number) => Promise<Result>,
+  budgetBytes: number,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<Result> {
+  const checks = new Map<string, MirrorCheck>();
+  let bytesUsed = 0;
+  const startedAt = nodeClock.now();
+  const choice = await chooseServer<Result>(
+    candidates,
+    {
+      probe: async (c) => {
+        const p = await probeCandidate(
+          { fetch: io.fetch, clock: nodeClock, hasher: nodeHasher, remoteAddressOf: io.remoteAddressOf, ...(signal ? { signal } : {}) },
+          c,
+          checks,
+        );
+        log(p.ok ? `${c.id}: usable, ${Math.round(p.connectMs)} ms` : `${c.id}: ${p.reason}`);
+        return p;
+      },
+      nowEpochMs: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      ...(signal ? { signal } : {}),
+    },
+    async (c) => {
+      log(`measuring against ${c.id} (${c.url})`);
+      const result = await measure(c.url, Math.max(1, budgetBytes - bytesUsed));
+      bytesUsed += result.bytesUsed;
+      if (result.verdict !== 'failed') return { ok: true, value: { ...result, warnings: [chosenServerNote(c, checks.get(c.id)), ...result.warnings] } };
+      const busy = /answered HTTP (?:429|503)(?: \(Retry-After: ([^)]+)\))?/.exec(result.error ?? '');
+      return { ok: false, reason: result.error ?? 'the run failed', ...(busy ? { busy: true, ...(busy[1] ? { retryAfter: busy[1] } : {}) } : {}) };
+    },
+  );
+  if (choice.value) {
+    return { ...choice.value, bytesUsed, warnings: [...choice.value.warnings, ...describePassedOver(choice.candidates).map((p) => `passed over: ${p}`)] };
+  }
+  return {
+    verdict: 'failed',
+    ratio: NaN,
+    ci95: [NaN, NaN],
+    pValue: NaN,
+    rounds: 0,
+    bytesUsed,
+    durationMs: nodeClock.now() - startedAt,
+    endpoint: 'auto',
+    legs: [],
+    comparisons: [],
+    warnings: [],
+    error: nothingUsableMessage(choice.candidates),
+  };
+}
