@@ -31,6 +31,9 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
       return done ? { done: true } : { done: false, value: value as Uint8Array };
     },
     async cancel() {
+      // undici reports a body destroyed before its end as an 'error' event (UND_ERR_ABORTED):
+      // cancelling is what we meant, so it is no error, and unheard it would end the process.
+      (body as unknown as { on(e: 'error', l: () => void): void }).on('error', () => undefined);
       body.destroy();
     },
   };
