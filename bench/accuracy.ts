@@ -3,12 +3,20 @@
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--json-out FILE] [--deadline HH:MM]
+//                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
+//                             [--mirror-scenarios mir-none,mir-port]
+// --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
+// schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { destroyLab, isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
+import { destroyMirrorLab } from '../test/lab/mirror/mirror-net.js';
+import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
+import { formatMirrorTable, scoreMirror, type MirrorRow } from '../test/lab/mirror/mirror-score.js';
+import { SERVER_KINDS, type ServerKind } from '../test/lab/mirror/web-servers.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +29,10 @@ const { values } = parseArgs({
     /** Stop starting scenarios after this UTC time (HH:MM): a bounded run. */
     deadline: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    mirrors: { type: 'boolean', default: false },
+    'only-mirrors': { type: 'boolean', default: false },
+    'mirror-servers': { type: 'string' },
+    'mirror-scenarios': { type: 'string' },
   },
 });
 
@@ -38,7 +50,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void destroyLab().finally(() => process.exit(130));
+    void Promise.all([destroyLab(), destroyMirrorLab()]).finally(() => process.exit(130));
   });
 }
 
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
   let seed = Number(values.seed);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  for (const s of chosen) {
+  for (const s of values['only-mirrors'] ? [] : chosen) {
     if (Date.now() > stopAt) {
       log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
       break;
@@ -71,7 +83,7 @@ async function main(): Promise<void> {
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension ? ['a-port', 'i-none-50'].map(scenarioById) : [];
+  const extScenarios = values.extension && !values['only-mirrors'] ? ['a-port', 'i-none-50'].map(scenarioById) : [];
   const extRows = [];
   for (const s of extScenarios) {
     if (Date.now() > stopAt) break;
@@ -80,19 +92,45 @@ async function main(): Promise<void> {
     extRows.push({ ...scoreScenario(s, recs), scenario: `${s.id} (extension)` });
   }
 
+  // The mirror lab: every mirror scenario on every server kind.
+  const mirrorRows: MirrorRow[] = [];
+  const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
+  if (values.mirrors || values['only-mirrors']) {
+    const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
+    const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
+    for (const s of MIRROR_SCENARIOS.filter((m) => !ids || ids.includes(m.id))) {
+      for (const server of servers) {
+        if (Date.now() > stopAt) break;
+        const recs = await runMirrorScenario(s, server, { runs, log });
+        mirrorRecords[`${s.id} ${server}`] = recs;
+        mirrorRows.push(scoreMirror(s, server, recs));
+      }
+    }
+  }
+
+  const mirrorOut = mirrorRows.length
+    ? [
+        '',
+        `Mirror lab (Debian's nginx, Apache httpd, lighttpd; no noise): CLI \`tls-throttle run https://10.78.0.1/pub/small.bin --json\` (a 2 MiB file, whole-file transfers) and mirror mode (test/lab/mirror/mirror-probe.ts: pre-use check, 8 rounds of 2 MiB ranges of a 96 MiB file, each plaintext range compared with TLS; right = the check's outcome, and a ratio beyond the 25% margin exactly where the truth is throttled).`,
+        '',
+        formatMirrorTable(mirrorRows),
+      ]
+    : [];
   const out = [
     `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
       noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
     }; CLI \`tls-throttle run https://10.77.0.1 --json\` (with --diagnose where the scenario needs the cause).`,
-    '',
-    formatTable([...rows, ...extRows]),
-    '',
-    'Goals (issue 4):',
-    formatGoals(goals(scored, all)),
+    ...(scored.length || extRows.length
+      ? ['', formatTable([...rows, ...extRows]), '', 'Goals (issue 4):', formatGoals(goals(scored, all))]
+      : []),
+    ...mirrorOut,
   ].join('\n');
   console.log(out);
   if (values['json-out']) {
-    writeFileSync(values['json-out'], JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all) }, null, 1));
+    writeFileSync(
+      values['json-out'],
+      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords }, null, 1),
+    );
   }
 }
 

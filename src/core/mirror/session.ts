@@ -1,20 +1,13 @@
 // One run's transfers against a checked mirror (check.ts): what the HTTP driver calls in place
 // of a download from an endpoint of ours. Every transfer is a fresh byte range (range.ts); every
-// plaintext range is compared with the same bytes over TLS (verify.ts) before it may count.
+// plaintext range is compared with the same bytes over TLS (verify.ts): as the round's TLS leg
+// arrives, and for what it did not cover, by verifyPending when the round ends.
 import { MeasureError } from '../errors.js';
 import type { ResponseLike } from '../io.js';
 import { mirrorUrl, type MirrorTarget } from '../endpoint.js';
 import { timedDownload, type TransferDeps, type TransferSample } from '../transfer.js';
 import { RangeCursor, checkContentRange, rangeBytes, rangeHeader, type ByteRange } from './range.js';
-import {
-  RangeVerifier,
-  classifyPlainFailure,
-  compareTraits,
-  traitsOf,
-  verifyPlainRange,
-  type MirrorOutcome,
-  type ResponseTraits,
-} from './verify.js';
+import { RangeVerifier, classifyPlainFailure, compareTraits, differenceOutcome, traitsOf, type ResponseTraits } from './verify.js';
 
 export interface MirrorTransferRequest {
   scheme: 'http' | 'https';
@@ -32,8 +25,6 @@ export type MirrorTransfer =
       outcome: 'sample';
       sample: TransferSample;
       range: ByteRange;
-      /** Unmeasured TLS bytes fetched to verify this plaintext range (count them in the budget). */
-      verifyBytes: number;
     }
   | {
       /** No sample: `interfered` is a verdict; `not-usable` and `busy` send the run elsewhere. */
@@ -43,6 +34,9 @@ export type MirrorTransfer =
       /** Bytes spent before the refusal, for the budget. */
       bytesUsed: number;
     };
+
+/** A transfer that gave no sample. */
+export type MirrorRefusal = Exclude<MirrorTransfer, { outcome: 'sample' }>;
 
 export interface MirrorSessionDeps extends TransferDeps {
   /** Extra request headers (the CLI's User-Agent). */
@@ -99,40 +93,49 @@ export class MirrorSession {
     }
     if (req.scheme === 'https') {
       this.lastTlsTraits = traits;
-      const contradicted = this.verifier.addTls(range, body!);
-      if (contradicted.length) {
-        return {
-          outcome: 'interfered',
-          reason: `an earlier plaintext copy of bytes ${contradicted[0]!.start}-${contradicted[0]!.end - 1} differs from the same bytes over TLS`,
-          bytesUsed: sample.bytes,
-        };
-      }
-      return { outcome: 'sample', sample, range, verifyBytes: 0 };
+      const found = differenceOutcome(this.verifier.addTls(range, body!));
+      if (found.kind !== 'ok') return { outcome: found.kind, reason: found.reason, bytesUsed: sample.bytes };
+      return { outcome: 'sample', sample, range };
     }
     if (traits) {
       const vsTls = compareTraits(traits, this.lastTlsTraits ?? this.checkedTraits());
       if (vsTls.kind !== 'ok') return { outcome: vsTls.kind, reason: vsTls.reason, bytesUsed: sample.bytes };
     }
-    let verifyBytes = 0;
-    let verdict: MirrorOutcome;
-    try {
-      verdict = await verifyPlainRange(this.verifier, range, body!, async (gap) => {
-        let gapBody: Uint8Array | undefined;
-        await this.fetchRange('https', this.target.tlsPort, gap, req.signal, undefined, undefined, (b) => {
-          gapBody = b;
-        });
-        verifyBytes += rangeBytes(gap);
-        return gapBody!;
-      });
-    } catch (err) {
-      if (err instanceof MeasureError && err.kind === 'busy') return this.busy(err, sample.bytes + verifyBytes);
-      throw err;
-    }
-    if (verdict.kind !== 'ok') return { outcome: verdict.kind, reason: verdict.reason, bytesUsed: sample.bytes + verifyBytes };
-    return { outcome: 'sample', sample, range, verifyBytes };
+    // Blocks the TLS leg has carried are compared now; the rest wait for this round's TLS leg
+    // or, at the latest, for verifyPending at the round's end.
+    const found = differenceOutcome(this.verifier.addPlain(range, body!).differing);
+    if (found.kind !== 'ok') return { outcome: found.kind, reason: found.reason, bytesUsed: sample.bytes };
+    return { outcome: 'sample', sample, range };
   }
 
-  private busy(err: MeasureError, bytesUsed: number): MirrorTransfer {
+  /**
+   * Fetches over TLS (unmeasured) the plaintext blocks no TLS transfer has carried, and
+   * compares them: the engine calls it when a round ends, so no plaintext sample of a finished
+   * round counts unverified. `verifyBytes` are for the budget.
+   */
+  async verifyPending(signal?: AbortSignal): Promise<{ outcome: 'verified'; verifyBytes: number } | MirrorRefusal> {
+    let verifyBytes = 0;
+    for (const gap of this.verifier.pendingRanges()) {
+      let gapBody: Uint8Array | undefined;
+      try {
+        await this.fetchRange('https', this.target.tlsPort, gap, signal, undefined, undefined, (b) => {
+          gapBody = b;
+        });
+      } catch (err) {
+        if (err instanceof MeasureError && err.kind === 'busy') return this.busy(err, verifyBytes);
+        if (err instanceof MeasureError && (err.kind === 'range-ignored' || err.kind === 'not-usable' || err.kind === 'redirect' || err.kind === 'http-status')) {
+          return { outcome: 'not-usable', reason: err.message, bytesUsed: verifyBytes };
+        }
+        throw err;
+      }
+      verifyBytes += rangeBytes(gap);
+      const found = differenceOutcome(this.verifier.addTls(gap, gapBody!));
+      if (found.kind !== 'ok') return { outcome: found.kind, reason: found.reason, bytesUsed: verifyBytes };
+    }
+    return { outcome: 'verified', verifyBytes };
+  }
+
+  private busy(err: MeasureError, bytesUsed: number): MirrorRefusal {
     return { outcome: 'busy', reason: err.message, bytesUsed, ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}) };
   }
 

@@ -44,9 +44,9 @@ function describeRanges(ranges: ByteRange[]): string {
 
 /**
  * Keeps the TLS digest of every block seen over TLS and the plaintext digests still waiting
- * for theirs. A round's two legs start at the same offset (the engine asks one cursor per
- * round), so the shorter transfer's blocks are compared at no cost and only the blocks the
- * plaintext leg read beyond the TLS leg need a TLS fetch of their own.
+ * for theirs. A round's two legs start at the same offset (range.ts, forRound), so whichever
+ * comes first, the TLS leg's blocks settle the plaintext leg's at no cost; only the blocks the
+ * plaintext leg read beyond the TLS leg need a TLS fetch of their own, at the round's end.
  */
 export class RangeVerifier {
   private readonly tls = new Map<number, string>();
@@ -90,6 +90,11 @@ export class RangeVerifier {
     return { differing: coalesce(differing, this.fileBytes), uncovered: coalesce(uncovered, this.fileBytes) };
   }
 
+  /** Plaintext blocks still waiting for their TLS twins, as ranges to fetch over TLS. */
+  pendingRanges(): ByteRange[] {
+    return coalesce([...this.pending.keys()], this.fileBytes);
+  }
+
   /** Plaintext bytes not yet compared with TLS: none may remain when a verdict is given. */
   get pendingBytes(): number {
     let bytes = 0;
@@ -98,24 +103,12 @@ export class RangeVerifier {
   }
 }
 
-/**
- * Compares a plaintext range with TLS, fetching over TLS the blocks that no TLS transfer has
- * carried yet (`fetchTls` returns the body of a 206 for exactly that range).
- */
-export async function verifyPlainRange(
-  verifier: RangeVerifier,
-  range: ByteRange,
-  body: Uint8Array,
-  fetchTls: (r: ByteRange) => Promise<Uint8Array>,
-): Promise<MirrorOutcome> {
-  const { differing, uncovered } = verifier.addPlain(range, body);
-  const late: ByteRange[] = [];
-  for (const gap of uncovered) late.push(...verifier.addTls(gap, await fetchTls(gap)));
-  const all = [...differing, ...late];
-  if (!all.length) return { kind: 'ok' };
+/** What a comparison found wrong, in words naming the bytes. */
+export function differenceOutcome(differing: ByteRange[]): MirrorOutcome {
+  if (!differing.length) return { kind: 'ok' };
   return {
     kind: 'interfered',
-    reason: `the plaintext copy of ${describeRanges(all)} differs from the same bytes fetched over TLS`,
+    reason: `the plaintext copy of ${describeRanges(differing)} differs from the same bytes fetched over TLS`,
   };
 }
 

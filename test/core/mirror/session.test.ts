@@ -25,22 +25,39 @@ describe('a run\'s transfers against a mirror', () => {
     const tls = await s.transfer({ scheme: 'https', port: 443, bytes: 8 * BLOCK_BYTES, round: 0 });
     const plain = await s.transfer({ scheme: 'http', port: 80, bytes: 8 * BLOCK_BYTES, round: 0 });
     expect(tls.outcome).toBe('sample');
-    expect(plain).toMatchObject({ outcome: 'sample', verifyBytes: 0 });
+    expect(plain).toMatchObject({ outcome: 'sample' });
+    expect(await s.verifyPending()).toEqual({ outcome: 'verified', verifyBytes: 0 });
     if (tls.outcome !== 'sample' || plain.outcome !== 'sample') return;
     expect(plain.range).toEqual(tls.range);
     expect(plain.sample.bytes).toBe(8 * BLOCK_BYTES);
     const next = await s.transfer({ scheme: 'http', port: 80, bytes: 8 * BLOCK_BYTES, round: 1 });
     expect(next.outcome === 'sample' && next.range.start).toBe(tls.range.end);
-    // The plaintext range of round 1 came before its TLS twin: one unmeasured TLS fetch.
-    expect(next).toMatchObject({ verifyBytes: 8 * BLOCK_BYTES });
-    expect(m.requests.filter((r) => r.scheme === 'https')).toHaveLength(2);
+    // Round 1's plaintext leg came first; its TLS leg, shorter, covers half of it, and the round's
+    // end fetches the rest over TLS, unmeasured.
+    await s.transfer({ scheme: 'https', port: 443, bytes: 4 * BLOCK_BYTES, round: 1 });
+    expect(await s.verifyPending()).toEqual({ outcome: 'verified', verifyBytes: 4 * BLOCK_BYTES });
+    expect(m.requests.filter((r) => r.scheme === 'https')).toHaveLength(3);
     expect(s.verifiedBlocks).toBe(16);
+    expect(await s.verifyPending()).toEqual({ outcome: 'verified', verifyBytes: 0 });
   });
 
   it('starts at a random place in the file, so two runs read different bytes', async () => {
     const a = await (await session({}, 0.1)).s.transfer({ scheme: 'https', port: 443, bytes: BLOCK_BYTES, round: 0 });
     const b = await (await session({}, 0.7)).s.transfer({ scheme: 'https', port: 443, bytes: BLOCK_BYTES, round: 0 });
     expect(a.outcome === 'sample' && b.outcome === 'sample' && a.range.start !== b.range.start).toBe(true);
+  });
+
+  it('returns interfered from the round\'s end when the pending plaintext bytes differ from TLS', async () => {
+    const { s } = await session({ plain: { alterAt: Math.floor(FILE / 2) + 5 } }, 0.5);
+    expect(await s.transfer({ scheme: 'http', port: 80, bytes: 4 * BLOCK_BYTES, round: 0 })).toMatchObject({ outcome: 'sample' });
+    const end = await s.verifyPending();
+    expect(end.outcome === 'interfered' && end.reason).toMatch(/plaintext copy of bytes \d+-\d+ differs/);
+  });
+
+  it('returns interfered from the TLS leg when it contradicts the plaintext leg before it', async () => {
+    const { s } = await session({ plain: { alterAt: Math.floor(FILE / 2) + 5 } }, 0.5);
+    await s.transfer({ scheme: 'http', port: 80, bytes: 4 * BLOCK_BYTES, round: 0 });
+    expect(await s.transfer({ scheme: 'https', port: 443, bytes: 4 * BLOCK_BYTES, round: 0 })).toMatchObject({ outcome: 'interfered' });
   });
 
   it('returns interfered, naming the bytes, when plaintext was altered', async () => {

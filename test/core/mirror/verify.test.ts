@@ -6,7 +6,7 @@ import {
   classifyPlainFailure,
   coalesce,
   compareTraits,
-  verifyPlainRange,
+  differenceOutcome,
   type ResponseTraits,
 } from '../../../src/core/mirror/verify.js';
 import { nodeSha256 } from '../../support/fake-mirror.js';
@@ -20,29 +20,30 @@ const fileBytes = (start: number, end: number) => {
 const traits = (t: Partial<ResponseTraits> = {}): ResponseTraits => ({ status: 206, cacheHeaders: {}, ...t });
 
 describe('plaintext ranges compared with TLS', () => {
-  it('compares the overlap of a round at no cost and fetches only the blocks TLS has not carried', async () => {
+  it('compares the overlap of a round at no cost and leaves only the blocks TLS has not carried pending', () => {
     const v = new RangeVerifier(FILE, nodeSha256);
     expect(v.addTls({ start: 0, end: 2 * BLOCK_BYTES }, fileBytes(0, 2 * BLOCK_BYTES))).toEqual([]);
-    const asked: { start: number; end: number }[] = [];
-    const outcome = await verifyPlainRange(v, { start: 0, end: 5 * BLOCK_BYTES }, fileBytes(0, 5 * BLOCK_BYTES), async (r) => {
-      asked.push(r);
-      return fileBytes(r.start, r.end);
-    });
-    expect(outcome).toEqual({ kind: 'ok' });
-    expect(asked).toEqual([{ start: 2 * BLOCK_BYTES, end: 5 * BLOCK_BYTES }]);
+    const plain = v.addPlain({ start: 0, end: 5 * BLOCK_BYTES }, fileBytes(0, 5 * BLOCK_BYTES));
+    expect(plain).toEqual({ differing: [], uncovered: [{ start: 2 * BLOCK_BYTES, end: 5 * BLOCK_BYTES }] });
+    expect(v.pendingRanges()).toEqual([{ start: 2 * BLOCK_BYTES, end: 5 * BLOCK_BYTES }]);
+    expect(v.addTls({ start: 2 * BLOCK_BYTES, end: 5 * BLOCK_BYTES }, fileBytes(2 * BLOCK_BYTES, 5 * BLOCK_BYTES))).toEqual([]);
     expect(v.verifiedBlocks).toBe(5);
     expect(v.pendingBytes).toBe(0);
   });
 
-  it('names the bytes that differ when the plaintext copy was altered', async () => {
+  it('names the bytes that differ when the plaintext copy was altered', () => {
     const v = new RangeVerifier(FILE, nodeSha256);
+    v.addTls({ start: 0, end: 4 * BLOCK_BYTES }, fileBytes(0, 4 * BLOCK_BYTES));
     const plain = fileBytes(0, 4 * BLOCK_BYTES);
     plain[BLOCK_BYTES + 3]! ^= 1;
-    const outcome = await verifyPlainRange(v, { start: 0, end: 4 * BLOCK_BYTES }, plain, async (r) => fileBytes(r.start, r.end));
-    expect(outcome).toEqual({
+    expect(differenceOutcome(v.addPlain({ start: 0, end: 4 * BLOCK_BYTES }, plain).differing)).toEqual({
       kind: 'interfered',
       reason: `the plaintext copy of bytes ${BLOCK_BYTES}-${2 * BLOCK_BYTES - 1} differs from the same bytes fetched over TLS`,
     });
+  });
+
+  it('finds nothing to say when nothing differs', () => {
+    expect(differenceOutcome([])).toEqual({ kind: 'ok' });
   });
 
   it('catches a plaintext block that a later TLS transfer contradicts', () => {
@@ -54,11 +55,14 @@ describe('plaintext ranges compared with TLS', () => {
     expect(v.addTls({ start: 0, end: 2 * BLOCK_BYTES }, fileBytes(0, 2 * BLOCK_BYTES))).toEqual([{ start: 0, end: BLOCK_BYTES }]);
   });
 
-  it('compares the file\'s short last block like any other', async () => {
+  it('compares the file\'s short last block like any other', () => {
     const v = new RangeVerifier(FILE, nodeSha256);
     const last = { start: 64 * BLOCK_BYTES, end: FILE };
     v.addTls(last, fileBytes(last.start, last.end));
-    expect(await verifyPlainRange(v, last, fileBytes(last.start, last.end), async () => new Uint8Array(0))).toEqual({ kind: 'ok' });
+    expect(v.addPlain(last, fileBytes(last.start, last.end))).toEqual({ differing: [], uncovered: [] });
+    const altered = fileBytes(last.start, last.end);
+    altered[499]! ^= 1;
+    expect(v.addPlain(last, altered).differing).toEqual([last]);
   });
 
   it('joins adjacent blocks into ranges', () => {

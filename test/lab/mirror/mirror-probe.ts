@@ -43,9 +43,14 @@ async function main(url: string, caFile: string, rounds: number, bytes: number):
         if (t.outcome !== 'sample') {
           return { ...base, stopped: { outcome: t.outcome, reason: t.reason }, rounds: round, bytes: used + t.bytesUsed, verifiedBlocks: session.verifiedBlocks, durationMs: nodeClock.now() - started };
         }
-        used += t.sample.bytes + t.verifyBytes;
+        used += t.sample.bytes;
         mbps[scheme].push(t.sample.mbps);
       }
+      const end = await session.verifyPending();
+      if (end.outcome !== 'verified') {
+        return { ...base, stopped: { outcome: end.outcome, reason: end.reason }, rounds: round, bytes: used + end.bytesUsed, verifiedBlocks: session.verifiedBlocks, durationMs: nodeClock.now() - started };
+      }
+      used += end.verifyBytes;
     }
     const httpsMbps = median(mbps.https);
     const httpMbps = median(mbps.http);
