@@ -1,5 +1,5 @@
 // Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
-// iproute2, curl). As root on Debian they are installed when missing; otherwise the exact
+// iproute2, curl, and the mirror lab's nginx, Apache httpd and lighttpd). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -11,6 +11,11 @@ const NEEDED = [
   { pkg: 'postgresql', present: () => spawnSync('sh', ['-c', 'ls /usr/lib/postgresql/*/bin/initdb']).status === 0 },
   { pkg: 'iproute2', present: () => existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') },
   { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
+  // The mirror lab (test/lab/mirror): web servers from Debian serving one file over both schemes.
+  { pkg: 'nginx-light', present: () => existsSync('/usr/sbin/nginx') },
+  { pkg: 'apache2', present: () => existsSync('/usr/sbin/apache2') },
+  { pkg: 'lighttpd', present: () => existsSync('/usr/sbin/lighttpd') },
+  { pkg: 'lighttpd-mod-openssl', present: () => existsSync('/usr/lib/lighttpd/mod_openssl.so') },
 ];
 
 const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);
