@@ -7,8 +7,12 @@ import type { MirrorTarget } from '../endpoint.js';
 import { BLOCK_BYTES, parseContentRange, rangeHeader } from './range.js';
 import { compareTraits, traitsOf, type ResponseTraits } from './verify.js';
 
-/** Files smaller than this measure latency more than goodput, and ranges would wrap at once. */
-export const MIN_MIRROR_FILE_BYTES = 8_000_000;
+/**
+ * Files smaller than this measure latency more than goodput (the runner warns below the same
+ * size, src/core/runner.ts). Larger ones are better: a run of 60 MB reads a smaller file
+ * several times over, at offsets no earlier pass started from (range.ts).
+ */
+export const MIN_MIRROR_FILE_BYTES = 1_000_000;
 
 export interface MirrorCheckDeps {
   fetch: FetchLike;

@@ -80,9 +80,9 @@ describe('checking a mirror before use', () => {
   });
 
   it('refuses a file too small to measure goodput', async () => {
-    const m = fakeMirror({ fileBytes: 1_000_000 });
+    const m = fakeMirror({ fileBytes: 500_000 });
     const result = await checkMirror({ fetch: m.fetch, hasher: nodeSha256, clock: testClock }, FILE_URL);
-    expect(result.outcome !== 'usable' && result.reason).toMatch(/only 1000000 bytes/);
+    expect(result.outcome !== 'usable' && result.reason).toMatch(/only 500000 bytes/);
   });
 
   it('refuses a URL that names no file', async () => {

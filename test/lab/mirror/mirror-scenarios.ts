@@ -125,6 +125,8 @@ export interface MirrorRunOptions {
   probe?: boolean;
   log?: (line: string) => void;
   onRun?: (r: MirrorRunRecord) => void;
+  /** Another client, run once per run after the others (the extension in Chromium). */
+  client?: (ctx: { caPath: string; dir: string; run: number }) => Promise<void>;
 }
 
 export async function runMirrorScenario(s: MirrorScenario, server: ServerKind, opts: MirrorRunOptions): Promise<MirrorRunRecord[]> {
@@ -182,6 +184,7 @@ export async function runMirrorScenario(s: MirrorScenario, server: ServerKind, o
           record.probeError = `the probe exited with ${p.code}: ${p.err.trim().slice(-300)}`;
         }
       }
+      await opts.client?.({ caPath: cert.caPath, dir, run });
       const cliText = record.cli ? `${record.cli.verdict} ratio ${record.cli.ratio?.toFixed?.(2)} ${(record.cli.durationMs / 1000).toFixed(1)} s ${(record.cli.bytesUsed / 1e6).toFixed(1)} MB${record.cli.error ? ` (${record.cli.error.slice(0, 120)})` : ''}` : record.cliError ?? '-';
       const probeText = record.probe
         ? `${record.probe.check}${record.probe.ratio !== undefined ? ` ratio ${record.probe.ratio.toFixed(2)}` : ''}${record.probe.stopped ? ` ${record.probe.stopped.outcome}: ${record.probe.stopped.reason.slice(0, 120)}` : ''}${record.probe.reason ? `: ${record.probe.reason.slice(0, 120)}` : ''}`
