@@ -6,7 +6,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { build } from '../../../build.mjs';
 import { CHROMIUM_PATH, ExtensionBrowser } from '../../e2e/support/extension-browser.js';
@@ -15,7 +15,6 @@ import { MADDR, MNS } from './mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario } from './mirror-scenarios.js';
 import { FILES } from './web-servers.js';
 
-const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const skipReason = !isRoot()
   ? ' (skipped: needs root for network namespaces and tc)'
   : !existsSync(CHROMIUM_PATH) || !existsSync('/usr/sbin/nginx')
