@@ -186,8 +186,9 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
   let bytes = 0;
   let bodyStarted = false;
   let reader: ReturnType<NonNullable<ResponseLike['body']>['getReader']> | undefined;
+  let res: ResponseLike | undefined;
   try {
-    const res = await deps.fetch(req.url, {
+    res = await deps.fetch(req.url, {
       method: 'GET',
       signal: dog.signal,
       redirect: 'manual',
@@ -244,7 +245,9 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
       middleboxHeaders: middleboxHeaders(res),
     };
   } catch (err) {
-    void reader?.cancel().catch(() => undefined);
+    // A refused response's body is dropped too: left unread, a whole file answering a Range
+    // request would hold the leg's one connection (src/cli/node-io.ts keeps one per origin).
+    void (reader ?? res?.body?.getReader())?.cancel().catch(() => undefined);
     throw abortError(dog.reason, what, clock.now() - requestedAt, bytes, limits, err, bodyStarted);
   } finally {
     dog.dispose();

@@ -38,6 +38,18 @@ describe('timedDownload with a Range request', () => {
     expect((err as MeasureError).kind).toBe('range-ignored');
   });
 
+  it('drops the body of a refused response, so it cannot hold the connection', async () => {
+    const m = fakeMirror({ fileBytes: 100_000, tls: { ignoreRange: true } });
+    let cancelled = false;
+    const fetch: typeof m.fetch = async (url, init) => {
+      const res = await m.fetch(url, init);
+      const body = res.body!;
+      return { ...res, headers: res.headers, body: { getReader: () => ({ ...body.getReader(), cancel: async () => void (cancelled = true) }) } };
+    };
+    await timedDownload(deps(fetch), { url: FILE_URL, scheme: 'https', expectBytes: 10, headers: { range: 'bytes=0-9' }, expectStatus: 206 }).catch(() => undefined);
+    expect(cancelled).toBe(true);
+  });
+
   it('calls 429 and 503 busy and keeps the Retry-After', async () => {
     const m = fakeMirror({ fileBytes: 100_000, busyFirst: { count: 1, retryAfter: '30' } });
     const err = (await timedDownload(deps(m.fetch), { url: FILE_URL, scheme: 'https', expectBytes: 10 }).catch((e: unknown) => e)) as MeasureError;
