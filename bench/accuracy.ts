@@ -117,9 +117,11 @@ async function main(): Promise<void> {
       ]
     : [];
   const out = [
-    `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
-      noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
-    }; CLI \`tls-throttle run https://10.77.0.1 --json\` (with --diagnose where the scenario needs the cause).`,
+    values['only-mirrors']
+      ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
+      : `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+          noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
+        }; CLI \`tls-throttle run https://10.77.0.1 --json\` (with --diagnose where the scenario needs the cause).`,
     ...(scored.length || extRows.length
       ? ['', formatTable([...rows, ...extRows]), '', 'Goals (issue 4):', formatGoals(goals(scored, all))]
       : []),
