@@ -9,6 +9,7 @@ import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 import type { RunController } from './run-controller.js';
 import { ALARM_NAME, nextCheckAt, skipReason } from './schedule.js';
+import { restedMirrors } from './auto-choice.js';
 
 export interface SchedulerDeps {
   alarms: AlarmsPort;
@@ -58,7 +59,11 @@ export class Scheduler {
       running: controller.state().status === 'running',
     });
     const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId, this.deps.auto);
-    const refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
+    let refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
+    // A third party's mirror gets at most one scheduled check a day (README, "Public mirrors").
+    if (!reason && !refusal && endpoint?.kind === 'mirror' && restedMirrors(await store.history(), at).has(endpoint.id)) {
+      refusal = `${endpoint.name} had its scheduled check of the day: a public mirror gets at most one a day`;
+    }
     if (reason || refusal || !endpoint) {
       await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? refusal ?? 'no endpoint is configured' });
       return;
