@@ -1,12 +1,15 @@
 // The mirror lab's CI subset: Debian's own web servers (not ours) serving one file over both
 // schemes with Range, measured in mirror mode and by today's CLI, in namespaces of its own
 // (mir-*, 10.78.0.0/24). The full table is `npm run bench:accuracy -- --only-mirrors`.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isRoot } from '../lab-net.js';
 import { MIRROR_SCENARIOS, probeCorrect, runMirrorScenario, type MirrorRunRecord } from './mirror-scenarios.js';
-import { SERVER_KINDS, type ServerKind } from './web-servers.js';
+import { MADDR, MNS } from './mirror-net.js';
+import { FILES, SERVER_KINDS, type ServerKind } from './web-servers.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const binaries: Record<ServerKind, string> = { nginx: '/usr/sbin/nginx', apache: '/usr/sbin/apache2', lighttpd: '/usr/sbin/lighttpd' };
@@ -71,6 +74,43 @@ describe.skipIf(!!skipReason)(`mirror lab${skipReason}`, () => {
       const r = await once('mir-cache', 'lighttpd', true);
       expect(r.cli?.verdict).toBe('interfered');
       expect(r.probe).toMatchObject({ check: 'interfered' });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'run auto: skips a server that refuses connections, measures the lab mirror, and names both',
+    async () => {
+      let out: { verdict: string; endpoint: string; warnings: string[] } | undefined;
+      let stderr = '';
+      await runMirrorScenario(scenario('mir-none'), 'nginx', {
+        runs: 1,
+        cli: false,
+        probe: false,
+        client: async ({ caPath, dir }) => {
+          const list = join(dir, 'servers.json');
+          await writeFile(
+            list,
+            JSON.stringify({
+              endpoints: [
+                { id: 'lab-gone', url: `https://${MADDR.srv}:9/` },
+                { id: 'lab-nginx', kind: 'mirror', url: `https://${MADDR.srv}${FILES.small.path}` },
+              ],
+            }),
+          );
+          const r = spawnSync('ip', ['netns', 'exec', MNS.cli, process.execPath, join(REPO, 'dist', 'cli.js'), 'run', 'auto', '--servers', list, '--ca', caPath, '--json'], {
+            encoding: 'utf8',
+            timeout: 120_000,
+          });
+          stderr = r.stderr;
+          out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+        },
+      });
+      expect(out?.verdict).toBe('no-difference');
+      expect(out?.endpoint).toBe(`https://${MADDR.srv}${FILES.small.path}`);
+      expect(out?.warnings[0]).toMatch(/^server: lab-nginx \(public mirror .*checked before use: .*same server address on both schemes \(10.78.0.1\)/);
+      expect(out?.warnings.some((w) => /passed over: lab-gone .* was skipped: cannot reach/.test(w))).toBe(true);
+      expect(stderr).toMatch(/^lab-gone: cannot reach/m);
     },
     TIMEOUT_MS,
   );
