@@ -4,6 +4,7 @@
 // worker", "Register listeners synchronously").
 import { runNdt7Measurement } from '../../core/ndt7/index.js';
 import { runMeasurement } from '../../core/runner.js';
+import { politeUserAgent } from '../../core/user-agent.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import {
@@ -34,7 +35,7 @@ import { readSettings, type Settings } from '../shared/storage-schema.js';
 import { startKeepAlive } from './keep-alive.js';
 
 const store = new Store(storageLocal);
-const fetchImpl = extensionFetch();
+const fetchImpl = extensionFetch(fetch, performance, { 'user-agent': politeUserAgent(VERSION) });
 
 // Anonymous reports (issue 5): queued after a run is filed, only with consent, sent apart from it.
 const reporting = new Reporting({
