@@ -62,7 +62,8 @@ export async function runAuto(
       log(`measuring against ${c.id} (${c.url})`);
       const result = await measure(c.url, Math.max(1, budgetBytes - bytesUsed));
       bytesUsed += result.bytesUsed;
-      if (result.verdict !== 'failed') return { ok: true, value: { ...result, warnings: [chosenServerNote(c, checks.get(c.id)), ...result.warnings] } };
+      // Interrupted (Ctrl-C): stop here rather than start on the next server.
+      if (result.verdict !== 'failed' || signal?.aborted) return { ok: true, value: { ...result, warnings: [chosenServerNote(c, checks.get(c.id)), ...result.warnings] } };
       const busy = /answered HTTP (?:429|503)(?: \(Retry-After: ([^)]+)\))?/.exec(result.error ?? '');
       return { ok: false, reason: result.error ?? 'the run failed', ...(busy ? { busy: true, ...(busy[1] ? { retryAfter: busy[1] } : {}) } : {}) };
     },

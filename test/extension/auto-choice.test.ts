@@ -70,6 +70,18 @@ describe('the automatic choice of a server', () => {
     expect(r.bytesUsed).toBe(84_000_000);
   });
 
+  it('stops at a cancelled run instead of starting on the next server', async () => {
+    const controller = new AbortController();
+    const { a, ctx, measured } = auto({
+      [MIRROR.url]: () => (controller.abort(), failedResult('download of 131072 bytes was cancelled after 20 ms at 3 kB')),
+      [ENDPOINT.url]: () => sampleResult(),
+    });
+    const deps = { ...network({ 'ours.test': 80, 'mirror.test': 5 }), signal: controller.signal };
+    const r = await measureAuto(a, deps, OPTS, ctx);
+    expect(measured).toEqual([MIRROR.url]);
+    expect(r.error).toMatch(/was cancelled/);
+  });
+
   it('skips a mirror whose http URL redirects, and says so', async () => {
     const { a, ctx, measured } = auto({ [ENDPOINT.url]: () => sampleResult() });
     const r = await measureAuto(a, network({ 'ours.test': 80, 'mirror.test': 5 }, { plain: { redirect: true } }), OPTS, ctx);

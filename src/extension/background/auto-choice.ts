@@ -72,7 +72,8 @@ export async function measureAuto(a: AutoChoiceDeps, deps: RunDeps, opts: RunOpt
       ctx.onChosen(byId.get(c.id)!);
       const result = await a.http(deps, { ...opts, url: c.url, budgetBytes: Math.max(1, opts.budgetBytes - bytesUsed) });
       bytesUsed += result.bytesUsed;
-      if (result.verdict !== 'failed') {
+      // A cancelled run ends the choice too: the user asked to stop, not for the next server.
+      if (result.verdict !== 'failed' || deps.signal?.aborted) {
         return { ok: true, value: { ...result, warnings: [chosenServerNote(c, checks.get(c.id)), ...result.warnings] } };
       }
       return { ok: false, reason: result.error ?? 'the run failed', ...busyOf(result) };
