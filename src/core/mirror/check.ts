@@ -171,6 +171,8 @@ export async function checkMirror(deps: MirrorCheckDeps, rawUrl: string, opts: M
     const tls = await probe(deps, tlsUrl, 'https');
     const plain = await probe(deps, plainUrl, 'http');
     checks.push('no redirect on either scheme', 'Range honoured on both schemes (206 with Content-Range)');
+    // A 206 is the proof; Accept-Ranges (RFC 9110 sec. 14.3) is only what the server claims.
+    if (tls.acceptRanges && plain.acceptRanges) checks.push(`Accept-Ranges: ${tls.acceptRanges} on both schemes`);
     if (plain.totalBytes !== tls.totalBytes) {
       throw new Refusal('not-usable', `the schemes serve different files: ${plain.totalBytes} bytes over http, ${tls.totalBytes} over https`);
     }

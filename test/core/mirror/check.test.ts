@@ -27,6 +27,7 @@ describe('checking a mirror before use', () => {
     expect(result.target).toMatchObject({ mode: 'mirror', host: 'mirror.test', tlsPort: 443, plainPort: 80, path: '/pub/big.iso', fileBytes: FILE });
     expect(result.target.etag).toBe('"5f3a-6d2c0000"');
     expect(result.checks).toContain(`same length on both schemes (${FILE} bytes)`);
+    expect(result.checks).toContain('Accept-Ranges: bytes on both schemes');
     expect(result.checks).toContain('server addresses not visible on this platform (not compared)');
     expect(m.requests.map((r) => r.scheme)).toEqual(['https', 'http']);
     expect(m.requests.every((r) => r.range === 'bytes=0-16383' && r.headers['user-agent'])).toBe(true);
