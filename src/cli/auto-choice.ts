@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { chooseServer, describePassedOver, nothingUsableMessage, type Candidate } from '../core/choose-server.js';
 import type { MirrorCheck } from '../core/mirror/check.js';
-import { chosenServerNote, probeCandidate } from '../core/server-probes.js';
+import { chosenServerNote, interferenceFound, probeCandidate } from '../core/server-probes.js';
 import type { Result } from '../core/types.js';
 import { nodeClock, nodeHasher, type NodeIo } from './node-io.js';
 
@@ -71,8 +71,10 @@ export async function runAuto(
   if (choice.value) {
     return { ...choice.value, bytesUsed, warnings: [...choice.value.warnings, ...describePassedOver(choice.candidates).map((p) => `passed over: ${p}`)] };
   }
+  const interference = interferenceFound(checks);
+  const nothing = nothingUsableMessage(choice.candidates);
   return {
-    verdict: 'failed',
+    verdict: interference ? 'interfered' : 'failed',
     ratio: NaN,
     ci95: [NaN, NaN],
     pValue: NaN,
@@ -83,6 +85,6 @@ export async function runAuto(
     legs: [],
     comparisons: [],
     warnings: [],
-    error: nothingUsableMessage(choice.candidates),
+    error: interference ? `the plaintext path was interfered with (${interference}); ${nothing}` : nothing,
   };
 }

@@ -40,3 +40,13 @@ export function chosenServerNote(c: Candidate & { connectMs: number }, check: Mi
   if (check?.outcome === 'usable') return `${base}; checked before use: ${check.checks.join('; ')}`;
   return base;
 }
+
+/**
+ * When no server could be measured, the evidence of a middlebox on the plaintext path that a
+ * mirror's check found (altered bytes, a cache only plaintext passes) is the answer: the run is
+ * `interfered`, not merely failed. Undefined when no check found any.
+ */
+export function interferenceFound(checks: ReadonlyMap<string, MirrorCheck>): string | undefined {
+  for (const [id, c] of checks) if (c.outcome === 'interfered') return `${id}: ${c.reason}`;
+  return undefined;
+}

@@ -91,10 +91,17 @@ describe('the automatic choice of a server', () => {
 
   it('fails with every candidate\'s reason when none is usable', async () => {
     const { a, ctx, measured } = auto({});
-    const r = await measureAuto(a, network({}, { plain: { via: '1.1 squid' } }, true), OPTS, ctx);
+    const r = await measureAuto(a, network({}, { plain: { redirect: true } }, true), OPTS, ctx);
     expect(measured).toEqual([]);
     expect(r.verdict).toBe('failed');
-    expect(r.error).toMatch(/^no server could be used: ours .* was skipped: cannot reach https:\/\/ours.test\/info: ECONNREFUSED; mirror-a .* was skipped: interfered: a cache or proxy handled the plaintext leg only/);
+    expect(r.error).toMatch(/^no server could be used: ours .* was skipped: cannot reach https:\/\/ours.test\/info: ECONNREFUSED; mirror-a .* was skipped: .*redirects \(HTTP 301\)/);
+  });
+
+  it('answers interfered, with the evidence, when a check found a middlebox and nothing could be measured', async () => {
+    const { a, ctx } = auto({});
+    const r = await measureAuto(a, network({}, { plain: { via: '1.1 squid' } }, true), OPTS, ctx);
+    expect(r.verdict).toBe('interfered');
+    expect(r.error).toMatch(/^the plaintext path was interfered with \(mirror-a: a cache or proxy handled the plaintext leg only \(via: 1.1 squid\)\); no server could be used: /);
   });
 
   it('leaves out a mirror that a scheduled check used within the last day', async () => {

@@ -6,7 +6,7 @@
 import { chooseServer, describePassedOver, nothingUsableMessage, type Candidate } from '../../core/choose-server.js';
 import type { MirrorCheck } from '../../core/mirror/check.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
-import { chosenServerNote, probeCandidate } from '../../core/server-probes.js';
+import { chosenServerNote, interferenceFound, probeCandidate } from '../../core/server-probes.js';
 import type { Result } from '../../core/types.js';
 import { autoCandidates, type EndpointRef } from '../shared/endpoints.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
@@ -88,5 +88,7 @@ export async function measureAuto(a: AutoChoiceDeps, deps: RunDeps, opts: RunOpt
     };
   }
   const result = failedResult('auto', nothingUsableMessage(choice.candidates), deps.clock.now() - startedAt, bytesUsed);
+  const interference = interferenceFound(checks);
+  if (interference) return { ...result, verdict: 'interfered', error: `the plaintext path was interfered with (${interference}); ${result.error}`, warnings: notes };
   return { ...result, warnings: notes };
 }
