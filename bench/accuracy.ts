@@ -4,9 +4,10 @@
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--json-out FILE] [--deadline HH:MM]
 //                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
-//                             [--mirror-scenarios mir-none,mir-port]
+//                             [--mirror-scenarios mir-none,mir-port] [--mirror-extension]
 // --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
-// schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else.
+// schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else;
+// --mirror-extension adds, per scenario and server, fresh installs' first clicks in Chromium.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { destroyLab, isRoot } from '../test/lab/lab-net.js';
@@ -17,6 +18,11 @@ import { destroyMirrorLab } from '../test/lab/mirror/mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
 import { formatMirrorTable, scoreMirror, type MirrorRow } from '../test/lab/mirror/mirror-score.js';
 import { SERVER_KINDS, type ServerKind } from '../test/lab/mirror/web-servers.js';
+import { firstClickInChromium, labExtensionBuild } from '../test/lab/mirror/mirror-extension-run.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Result } from '../src/core/types.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     'only-mirrors': { type: 'boolean', default: false },
     'mirror-servers': { type: 'string' },
     'mirror-scenarios': { type: 'string' },
+    'mirror-extension': { type: 'boolean', default: false },
   },
 });
 
@@ -94,17 +101,51 @@ async function main(): Promise<void> {
 
   // The mirror lab: every mirror scenario on every server kind.
   const mirrorRows: MirrorRow[] = [];
+  const extensionMirrorRows: { scenario: string; server: string; runs: number; correct: number; verdict: string; seconds?: number; mb?: number }[] = [];
   const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
   if (values.mirrors || values['only-mirrors']) {
     const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
     const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
-    for (const s of MIRROR_SCENARIOS.filter((m) => !ids || ids.includes(m.id))) {
-      for (const server of servers) {
-        if (Date.now() > stopAt) break;
-        const recs = await runMirrorScenario(s, server, { runs, log });
-        mirrorRecords[`${s.id} ${server}`] = recs;
-        mirrorRows.push(scoreMirror(s, server, recs));
+    const work = values['mirror-extension'] ? mkdtempSync(join(tmpdir(), 'ttd-bench-ext-')) : undefined;
+    const extensionDir = work ? await labExtensionBuild(work) : undefined;
+    try {
+      for (const s of MIRROR_SCENARIOS.filter((m) => !ids || ids.includes(m.id))) {
+        for (const server of servers) {
+          if (Date.now() > stopAt) break;
+          const recs = await runMirrorScenario(s, server, { runs, log });
+          mirrorRecords[`${s.id} ${server}`] = recs;
+          mirrorRows.push(scoreMirror(s, server, recs));
+          if (!extensionDir) continue;
+          // A fresh install's first click, a browser session per run: one run each.
+          const results: Result[] = [];
+          await runMirrorScenario(s, server, {
+            runs: 1,
+            cli: false,
+            probe: false,
+            log: () => undefined,
+            client: async ({ caPath, dir }) => {
+              const click = await firstClickInChromium(extensionDir, caPath, dir).catch((err: unknown) => {
+                log(`${s.id} ${server} extension: ${err instanceof Error ? err.message : String(err)}`);
+                return undefined;
+              });
+              if (!click) return;
+              results.push(click.outcome.result);
+              log(`${s.id} ${server} extension first click: ${click.outcome.verdict} ${(click.outcome.result.durationMs / 1000).toFixed(1)} s ${(click.outcome.result.bytesUsed / 1e6).toFixed(1)} MB${click.outcome.result.error ? ` (${click.outcome.result.error.slice(0, 140)})` : ''}`);
+            },
+          });
+          extensionMirrorRows.push({
+            scenario: s.id,
+            server,
+            runs: 1,
+            correct: results.filter((r) => s.truth.verdicts.includes(r.verdict)).length,
+            verdict: results[0]?.verdict ?? 'no result',
+            seconds: results[0] ? results[0].durationMs / 1000 : undefined,
+            mb: results[0] ? results[0].bytesUsed / 1e6 : undefined,
+          });
+        }
       }
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
     }
   }
 
@@ -114,6 +155,18 @@ async function main(): Promise<void> {
         `Mirror lab (Debian's nginx, Apache httpd, lighttpd; no noise): CLI \`tls-throttle run https://10.78.0.1/pub/small.bin --json\` (a 2 MiB file, whole-file transfers) and mirror mode (test/lab/mirror/mirror-probe.ts: pre-use check, 8 rounds of 2 MiB ranges of a 96 MiB file, each plaintext range compared with TLS; right = the check's outcome, and a ratio beyond the 25% margin exactly where the truth is throttled).`,
         '',
         formatMirrorTable(mirrorRows),
+        ...(extensionMirrorRows.length
+          ? [
+              '',
+              'Through the extension: a fresh Chromium profile in mir-cli, built with a list naming a server that refuses connections and the lab mirror (2 MiB file), one click on "Run test":',
+              '',
+              '| scenario | server | runs | correct | verdict | s | MB |',
+              '|---|---|---|---|---|---|---|',
+              ...extensionMirrorRows.map(
+                (r) => `| ${r.scenario} | ${r.server} | ${r.runs} | ${r.correct}/${r.runs} | ${r.verdict} | ${r.seconds?.toFixed(1) ?? '-'} | ${r.mb?.toFixed(1) ?? '-'} |`,
+              ),
+            ]
+          : []),
       ]
     : [];
   const out = [
