@@ -1,2 +1,2 @@
 export declare const ENTRIES: Array<Record<string, unknown>>;
-export declare function build(opts?: { only?: string; clean?: boolean }): Promise<void>;
+export declare function build(opts?: { only?: string; clean?: boolean; outDir?: string; configFile?: string }): Promise<void>;

@@ -41,11 +41,12 @@ const STATIC = [
   ['src/extension/icons', 'dist/extension/icons'],
 ];
 
-async function buildManifest() {
+async function buildManifest(configFile, outDir) {
   const manifest = JSON.parse(await readFile('manifest.json', 'utf8'));
   manifest.version = pkg.version;
-  const endpoints = JSON.parse(await readFile(endpointsFile, 'utf8'));
-  // Least privilege: host permissions only for the default endpoints, over both schemes.
+  const endpoints = JSON.parse(await readFile(configFile, 'utf8'));
+  // Least privilege: host permissions only for the default endpoints and mirrors, over both
+  // schemes (a mirror's file is fetched from the same host over http and https).
   // An M-Lab entry ("kind": "mlab", its url the locate API) gets none at install: its locate
   // host is an optional permission asked for when the user accepts M-Lab's terms (issue 6).
   const hosts = new Set();
@@ -56,24 +57,32 @@ async function buildManifest() {
     hosts.add(`https://${u.hostname}/*`);
   }
   manifest.host_permissions = [...hosts];
-  await writeFile('dist/extension/manifest.json', JSON.stringify(manifest, null, 2));
+  await writeFile(`${outDir}/extension/manifest.json`, JSON.stringify(manifest, null, 2));
   return endpoints;
 }
 
-export async function build({ only, clean = false } = {}) {
+/**
+ * `outDir` and `configFile` let a test build the extension with another server list (the mirror
+ * lab's) into a directory of its own, leaving dist/ to the other tests.
+ */
+export async function build({ only, clean = false, outDir = 'dist', configFile = endpointsFile } = {}) {
   const entries = ENTRIES.filter((e) => existsSync(e.in) && (!only || e.out.startsWith(only)));
+  const place = (path) => path.replace(/^dist\//, `${outDir}/`);
   // Only a release build starts from nothing: tests rebuild in place while other runs read dist/.
-  if (clean) await rm('dist', { recursive: true, force: true });
-  await mkdir('dist/extension', { recursive: true });
-  const endpoints = existsSync(endpointsFile) ? JSON.parse(await readFile(endpointsFile, 'utf8')) : { endpoints: [] };
+  if (clean) await rm(outDir, { recursive: true, force: true });
+  await mkdir(`${outDir}/extension`, { recursive: true });
+  const endpoints = existsSync(configFile) ? JSON.parse(await readFile(configFile, 'utf8')) : { endpoints: [] };
   for (const { in: entry, out, ...options } of entries) {
     const result = await esbuild.build({
       entryPoints: [entry],
-      outfile: out,
+      outfile: place(out),
       logLevel: 'silent',
       metafile: true,
       define: {
         __VERSION__: JSON.stringify(pkg.version),
+        // The project's home page for the CLI's User-Agent (src/core/user-agent.ts); none when
+        // package.json names none.
+        __HOMEPAGE__: JSON.stringify(pkg.homepage ?? ''),
         __DEFAULT_ENDPOINTS__: JSON.stringify(endpoints.endpoints),
         // Where the extension sends anonymous reports once the user opts in (issue 5); "" when
         // the config names no collector, and the options page then asks for one.
@@ -86,9 +95,9 @@ export async function build({ only, clean = false } = {}) {
       throw new Error(`build of ${entry} has warnings:\n${text.join('\n')}`);
     }
   }
-  for (const [from, to] of STATIC) if (existsSync(from)) await cp(from, to, { recursive: true });
-  if (existsSync('manifest.json') && existsSync('src/extension/background/main.ts')) await buildManifest();
-  if (existsSync('dist/cli.js')) await chmod('dist/cli.js', 0o755);
+  for (const [from, to] of STATIC) if (existsSync(from)) await cp(from, place(to), { recursive: true });
+  if (existsSync('manifest.json') && existsSync('src/extension/background/main.ts')) await buildManifest(configFile, outDir);
+  if (existsSync(`${outDir}/cli.js`)) await chmod(`${outDir}/cli.js`, 0o755);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

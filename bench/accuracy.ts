@@ -6,12 +6,26 @@
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
 // Scenarios whose id starts with w- run on the WAN lab (test/lab/wan-net.ts), beside the
 // throttle lab's namespaces, not instead of them.
+//                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
+//                             [--mirror-scenarios mir-none,mir-port] [--mirror-extension]
+// --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
+// schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else;
+// --mirror-extension adds, per scenario and server, fresh installs' first clicks in Chromium.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
+import { destroyMirrorLab } from '../test/lab/mirror/mirror-net.js';
+import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
+import { formatMirrorTable, scoreMirror, type MirrorRow } from '../test/lab/mirror/mirror-score.js';
+import { SERVER_KINDS, type ServerKind } from '../test/lab/mirror/web-servers.js';
+import { firstClickInChromium, labExtensionBuild } from '../test/lab/mirror/mirror-extension-run.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Result } from '../src/core/types.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +42,11 @@ const { values } = parseArgs({
     /** Stop starting scenarios after this UTC time (HH:MM): a bounded run. */
     deadline: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    mirrors: { type: 'boolean', default: false },
+    'only-mirrors': { type: 'boolean', default: false },
+    'mirror-servers': { type: 'string' },
+    'mirror-scenarios': { type: 'string' },
+    'mirror-extension': { type: 'boolean', default: false },
   },
 });
 
@@ -45,7 +64,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void destroyActiveLabs().finally(() => process.exit(130));
+    void Promise.all([destroyActiveLabs(), destroyMirrorLab()]).finally(() => process.exit(130));
   });
 }
 
@@ -65,7 +84,7 @@ async function main(): Promise<void> {
   let seed = Number(values.seed);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  for (const s of chosen) {
+  for (const s of values['only-mirrors'] ? [] : chosen) {
     if (Date.now() > stopAt) {
       log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
       break;
@@ -78,7 +97,7 @@ async function main(): Promise<void> {
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
+  const extScenarios = values.extension && !values['only-mirrors'] ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
     if (Date.now() > stopAt) break;
@@ -87,24 +106,98 @@ async function main(): Promise<void> {
     extRows.push({ ...scoreScenario(s, recs), scenario: `${s.id} (extension)` });
   }
 
+  // The mirror lab: every mirror scenario on every server kind.
+  const mirrorRows: MirrorRow[] = [];
+  const extensionMirrorRows: { scenario: string; server: string; runs: number; correct: number; verdict: string; seconds?: number; mb?: number }[] = [];
+  const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
+  if (values.mirrors || values['only-mirrors']) {
+    const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
+    const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
+    const work = values['mirror-extension'] ? mkdtempSync(join(tmpdir(), 'ttd-bench-ext-')) : undefined;
+    const extensionDir = work ? await labExtensionBuild(work) : undefined;
+    try {
+      for (const s of MIRROR_SCENARIOS.filter((m) => !ids || ids.includes(m.id))) {
+        for (const server of servers) {
+          if (Date.now() > stopAt) break;
+          const recs = await runMirrorScenario(s, server, { runs, log });
+          mirrorRecords[`${s.id} ${server}`] = recs;
+          mirrorRows.push(scoreMirror(s, server, recs));
+          if (!extensionDir) continue;
+          // A fresh install's first click, a browser session per run: one run each.
+          const results: Result[] = [];
+          await runMirrorScenario(s, server, {
+            runs: 1,
+            cli: false,
+            probe: false,
+            log: () => undefined,
+            client: async ({ caPath, dir }) => {
+              const click = await firstClickInChromium(extensionDir, caPath, dir).catch((err: unknown) => {
+                log(`${s.id} ${server} extension: ${err instanceof Error ? err.message : String(err)}`);
+                return undefined;
+              });
+              if (!click) return;
+              results.push(click.outcome.result);
+              log(`${s.id} ${server} extension first click: ${click.outcome.verdict} ${(click.outcome.result.durationMs / 1000).toFixed(1)} s ${(click.outcome.result.bytesUsed / 1e6).toFixed(1)} MB${click.outcome.result.error ? ` (${click.outcome.result.error.detail.slice(0, 140)})` : ''}`);
+            },
+          });
+          extensionMirrorRows.push({
+            scenario: s.id,
+            server,
+            runs: 1,
+            correct: results.filter((r) => s.truth.verdicts.includes(r.verdict)).length,
+            verdict: results[0]?.verdict ?? 'no result',
+            seconds: results[0] ? results[0].durationMs / 1000 : undefined,
+            mb: results[0] ? results[0].bytesUsed / 1e6 : undefined,
+          });
+        }
+      }
+    } finally {
+      if (work) rmSync(work, { recursive: true, force: true });
+    }
+  }
+
+  const mirrorOut = mirrorRows.length
+    ? [
+        '',
+        `Mirror lab (Debian's nginx, Apache httpd, lighttpd; no noise): CLI \`tls-throttle run https://10.78.0.1/pub/small.bin --json\` (a 2 MiB file, whole-file transfers) and mirror mode (test/lab/mirror/mirror-probe.ts: pre-use check, 8 rounds of 2 MiB ranges of a 96 MiB file, each plaintext range compared with TLS; right = the check's outcome, and a ratio beyond the 25% margin exactly where the truth is throttled).`,
+        '',
+        formatMirrorTable(mirrorRows),
+        ...(extensionMirrorRows.length
+          ? [
+              '',
+              'Through the extension: a fresh Chromium profile in mir-cli, built with a list naming a server that refuses connections and the lab mirror (2 MiB file), one click on "Run test":',
+              '',
+              '| scenario | server | runs | correct | verdict | s | MB |',
+              '|---|---|---|---|---|---|---|',
+              ...extensionMirrorRows.map(
+                (r) => `| ${r.scenario} | ${r.server} | ${r.runs} | ${r.correct}/${r.runs} | ${r.verdict} | ${r.seconds?.toFixed(1) ?? '-'} | ${r.mb?.toFixed(1) ?? '-'} |`,
+              ),
+            ]
+          : []),
+      ]
+    : [];
   const out = [
-    `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
-      noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
-    } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
-    '',
-    formatTable([...rows, ...extRows]),
-    '',
-    ...(scored.some((s) => !s.wan) ? ['Goals (issue 4, throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
+    values['only-mirrors']
+      ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
+      : `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+          noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
+        } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
+    ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
+    ...(scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
     // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
     // their HTTP is below the line on purpose.
     ...(formatControls(scored.filter((s) => s.wan), all)
       ? ['', 'WAN lab: unshaped controls by line rate (a rate whose control is suspect measures the machine, not the method):', formatControls(scored.filter((s) => s.wan), all)]
       : []),
     ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
+    ...mirrorOut,
   ].join('\n');
   console.log(out);
   if (values['json-out']) {
-    writeFileSync(values['json-out'], JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all) }, null, 1));
+    writeFileSync(
+      values['json-out'],
+      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords }, null, 1),
+    );
   }
 }
 

@@ -1,5 +1,5 @@
 // Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
-// iproute2, curl, pebble, systemd-analyze). As root on Debian they are installed when missing; otherwise the exact
+// iproute2, curl, pebble, systemd-analyze, gcc, and the mirror lab's nginx, Apache httpd and lighttpd). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -13,6 +13,14 @@ const NEEDED = [
   { pkg: 'curl', present: () => existsSync('/usr/bin/curl') },
   { pkg: 'systemd', present: () => existsSync('/usr/bin/systemd-analyze') },
   { pkg: 'pebble', present: () => existsSync('/usr/bin/pebble') && existsSync('/usr/bin/pebble-challtestsrv') },
+  // The mirror lab (test/lab/mirror): web servers from Debian serving one file over both schemes.
+  { pkg: 'nginx-light', present: () => existsSync('/usr/sbin/nginx') },
+  { pkg: 'apache2', present: () => existsSync('/usr/sbin/apache2') },
+  { pkg: 'lighttpd', present: () => existsSync('/usr/sbin/lighttpd') },
+  { pkg: 'lighttpd-mod-openssl', present: () => existsSync('/usr/lib/lighttpd/mod_openssl.so') },
+  // The WAN lab's packet forwarder is C, compiled on first use (test/lab/wan-forwarder.c).
+  { pkg: 'gcc', present: () => existsSync('/usr/bin/gcc') },
+  { pkg: 'libc6-dev', present: () => existsSync('/usr/include/stdio.h') },
 ];
 
 const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);

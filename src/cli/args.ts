@@ -21,6 +21,8 @@ export const USAGE = `Usage:
                    [--http-port P] [--https-port P] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--report URL]
                    [--resolve NAME:ADDRESS]
+  tls-throttle run auto [--servers FILE] [--json] [--ca FILE | --insecure] ...
+                   (the quickest usable server of the list: config/endpoints.json's by default)
   tls-throttle run mlab --accept-mlab-policy [--json] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--locate-url URL]
   tls-throttle serve [--ports 8080,8443] [--host H] [--cert F --key F]
@@ -50,6 +52,8 @@ export interface RunArgs {
   resolve?: { name: string; address: string };
   /** `run mlab`: the locate API to ask (tests point it at a local locate server). */
   locateUrl?: string;
+  /** `run auto`: a JSON file listing the servers to choose from (config/endpoints.json's format). */
+  servers?: string;
 }
 
 export interface ServeArgs {
@@ -121,6 +125,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         report: { type: 'string' },
         'locate-url': { type: 'string' },
         resolve: { type: 'string' },
+        servers: { type: 'string' },
         'accept-mlab-policy': { type: 'boolean', default: false },
         ports: { type: 'string' },
         host: { type: 'string' },
@@ -145,6 +150,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     const mlab = parsed.positionals[0] === 'mlab';
     if (!mlab && v['locate-url']) throw new UsageError('--locate-url goes with run mlab');
     if (mlab && !v['accept-mlab-policy']) throw new UsageError(MLAB_CONSENT);
+    if (v.servers && parsed.positionals[0] !== 'auto') throw new UsageError('--servers goes with run auto');
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -159,6 +165,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,
       resolve: v.resolve === undefined ? undefined : resolveArg(v.resolve),
+      servers: v.servers,
     };
   }
   if (command === 'serve') {

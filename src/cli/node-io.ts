@@ -6,8 +6,19 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent, buildConnector, request } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
+import { politeUserAgent } from '../core/user-agent.js';
+
+/** Set by build.mjs from package.json. */
+declare const __VERSION__: string;
+declare const __HOMEPAGE__: string;
+
+/** Sent with every request: servers that are not ours can see what is asking (core/user-agent.ts). */
+export const CLI_USER_AGENT = politeUserAgent(
+  typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
+  typeof __HOMEPAGE__ === 'string' && __HOMEPAGE__ ? __HOMEPAGE__ : undefined,
+);
 
 export interface TlsTrust {
   caFile?: string;
@@ -44,23 +55,52 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
       return done ? { done: true } : { done: false, value: value as Uint8Array };
     },
     async cancel() {
+      // undici reports a body destroyed before its end as an 'error' event (UND_ERR_ABORTED):
+      // cancelling is what we meant, so it is no error, and unheard it would end the process.
+      (body as unknown as { on(e: 'error', l: () => void): void }).on('error', () => undefined);
       body.destroy();
     },
   };
 }
 
-export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): { fetch: FetchLike; close: () => Promise<void> } {
+export interface NodeIo {
+  fetch: FetchLike;
+  close: () => Promise<void>;
+  /**
+   * The address the newest connection to an origin ("https://host:port", default ports left
+   * out) reached: how a mirror check tells whether both schemes reach the same server.
+   */
+  remoteAddressOf: (origin: string) => string | undefined;
+}
+
+function originKey(protocol: string, hostname: string, port: string | number | undefined): string {
+  const p = String(port ?? '');
+  const dflt = protocol === 'https:' ? '443' : '80';
+  return `${protocol}//${hostname}${p && p !== dflt ? `:${p}` : ''}`;
+}
+
+export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): NodeIo {
   const ca = trust.caFile ? readFileSync(trust.caFile, 'utf8') : undefined;
   const timeoutMs = Math.max(1, Math.ceil(requestTimeoutMs));
   const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-  const connect = {
-    ca,
-    rejectUnauthorized: !trust.insecure,
-    timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS),
-    ...(trust.resolve ? { lookup: lookupWith(trust.resolve) } : {}),
+  const remote = new Map<string, string>();
+  // undici's own connector, wrapped to note each socket's remote address once it connects.
+  const connector = (): buildConnector.connector => {
+    const base = buildConnector({
+      ca,
+      rejectUnauthorized: !trust.insecure,
+      timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS),
+      ...(trust.resolve ? { lookup: lookupWith(trust.resolve) } : {}),
+    } as buildConnector.BuildOptions);
+    return (opts, cb) =>
+      base(opts, (err, socket) => {
+        if (socket?.remoteAddress) remote.set(originKey(opts.protocol, opts.hostname, opts.port), socket.remoteAddress);
+        // The overloads of undici's callback type take (err, null) or (null, socket).
+        (cb as (e: Error | null, s: typeof socket) => void)(err, socket);
+      });
   };
   const agent = new Agent({
-    connect,
+    connect: connector(),
     ...timeouts,
     // One connection per origin carries all of a leg's transfers, one after another, as a
     // browser's would: shaping that starts after some megabytes in one flow then shows. With
@@ -72,12 +112,12 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
   // undici closes a connection after a HEAD (servers that send a body anyway would corrupt
   // the next response), so the digest HEADs get connections of their own: on the legs' pool
   // each one cut a leg's flow in the lab, and its 7 MB-per-flow shaper never engaged.
-  const headAgent = new Agent({ connect, ...timeouts });
+  const headAgent = new Agent({ connect: connector(), ...timeouts });
   const fetch: FetchLike = async (url, init) => {
     const res = await request(url, {
       method: init.method ?? 'GET',
       body: init.body,
-      headers: init.headers,
+      headers: { 'user-agent': CLI_USER_AGENT, ...init.headers },
       signal: init.signal,
       dispatcher: init.method === 'HEAD' ? headAgent : agent,
     });
@@ -102,7 +142,11 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
   };
   // destroy, not close: close waits for requests in flight, and a run that ended at its
   // deadline may have left one with a peer that never answers.
-  return { fetch, close: async () => void (await Promise.all([agent.destroy(), headAgent.destroy()])) };
+  return {
+    fetch,
+    close: async () => void (await Promise.all([agent.destroy(), headAgent.destroy()])),
+    remoteAddressOf: (origin) => remote.get(origin),
+  };
 }
 
 export function nodeHasher(): Hasher {

@@ -69,6 +69,12 @@ export function noteText(n: Note): string {
       return 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate';
     case 'upload-untimed':
       return 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure';
+    case 'server-chosen':
+      return `server: ${n.id} (${n.kind === 'mirror' ? 'public mirror' : 'endpoint'} ${n.url}), chosen by its connection time of ${n.connectMs} ms${n.checks.length ? `; checked before use: ${n.checks.join('; ')}` : ''}`;
+    case 'server-passed-over':
+      return `passed over: ${n.detail}`;
+    case 'mirrors-rested':
+      return `mirrors used by a scheduled check in the last 24 hours were left out: ${n.ids.join(', ')}`;
     case 'text':
       return n.text;
   }

@@ -4,11 +4,13 @@ import { runNdt7Measurement } from '../core/ndt7/run.js';
 import { runMeasurement } from '../core/runner.js';
 import type { Progress, Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
-import { formatHuman, printableResult } from './format.js';
+import { formatHuman, OUTPUT_TEXT_MAX_CHARS, printableResult } from './format.js';
+import { safeText } from '../core/safe-text.js';
 import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
 import { nodeWebSocketFactory } from './node-websocket.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
+import { runAuto, serverList } from './auto-choice.js';
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -61,6 +63,9 @@ async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, s
   }
 }
 
+/** A line about servers tried: their names and answers come from the network. */
+const printableLine = (line: string) => safeText(line, OUTPUT_TEXT_MAX_CHARS);
+
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
   // One deadline for every request of the run, /info to the last transfer: --max-seconds is
   // a promise to the user whatever the endpoint or the path does (core/deadline-fetch.ts).
@@ -70,26 +75,39 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
   // Ctrl-C reaches every request too, /info included.
   const fetch = deadlineFetch(io.fetch, deadline, { cancel: signal });
   try {
-    const result = args.url === 'mlab' ? await runMlab(args, fetch, deadline, signal) : await runMeasurement(
-      {
-        fetch,
-        clock: nodeClock,
-        hasher: nodeHasher,
-        random: Math.random,
-        clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-        signal,
-        deadline,
-        onProgress: args.json ? undefined : progressPrinter(process.stderr),
-      },
-      {
-        url: args.url,
-        httpPort: args.httpPort,
-        httpsPort: args.httpsPort,
-        diagnose: args.diagnose ? 'always' : 'auto',
-        budgetBytes: args.budgetMb * 1e6,
-        maxDurationMs: args.maxSeconds * 1000,
-      },
-    );
+    const measure = (url: string, budgetBytes: number) =>
+      runMeasurement(
+        {
+          fetch,
+          clock: nodeClock,
+          hasher: nodeHasher,
+          random: Math.random,
+          clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
+          signal,
+          deadline,
+          onProgress: args.json ? undefined : progressPrinter(process.stderr),
+        },
+        {
+          url,
+          httpPort: args.httpPort,
+          httpsPort: args.httpsPort,
+          diagnose: args.diagnose ? 'always' : 'auto',
+          budgetBytes,
+          maxDurationMs: args.maxSeconds * 1000,
+        },
+      );
+    const result =
+      args.url === 'mlab'
+        ? await runMlab(args, fetch, deadline, signal)
+        : args.url === 'auto'
+          ? await runAuto({ ...io, fetch }, await serverList(args.servers), measure, args.budgetMb * 1e6, (line) => process.stderr.write(`${printableLine(line)}\n`), signal)
+          : await measure(args.url, args.budgetMb * 1e6);
+    if (args.url === 'auto' && result.verdict === 'failed' && !args.json) {
+      process.stderr.write(
+        'Next: name a large file that a server offers over both http and https (tls-throttle run https://host/path/file),\n' +
+          'run an endpoint of your own (tls-throttle serve, README "Deploying an endpoint"), or use M-Lab (tls-throttle run mlab).\n',
+      );
+    }
     // Whatever text in it came from the network, nothing reaches the terminal raw.
     if (args.json) process.stdout.write(`${JSON.stringify(printableResult(result))}\n`);
     else process.stdout.write(`${formatHuman(result)}\n`);

@@ -19,7 +19,31 @@ export interface EndpointInfo {
 
 export type Target =
   | { mode: 'endpoint'; host: string; tlsPort: number; plainPort: number; info: EndpointInfo }
-  | { mode: 'file'; host: string; tlsPort: number; plainPort: number; path: string };
+  | { mode: 'file'; host: string; tlsPort: number; plainPort: number; path: string }
+  | MirrorTarget;
+
+/**
+ * A public mirror's file, measured in byte ranges (src/core/mirror/): what checkMirror found
+ * before the run, so every range can be checked against it.
+ */
+export interface MirrorTarget {
+  mode: 'mirror';
+  host: string;
+  tlsPort: number;
+  plainPort: number;
+  /** Path and query of the file, the same on both schemes. */
+  path: string;
+  fileBytes: number;
+  etag?: string;
+  lastModified?: string;
+  /** The checks made before use, in words, for the Result (which ones a platform can make varies). */
+  checks: string[];
+}
+
+/** The file's URL over one scheme and port. */
+export function mirrorUrl(target: MirrorTarget, scheme: 'http' | 'https', port = scheme === 'https' ? target.tlsPort : target.plainPort): string {
+  return `${origin(scheme, target.host, port)}${target.path}`;
+}
 
 export function isEndpointInfo(v: unknown): v is EndpointInfo {
   const i = v as Partial<EndpointInfo> | null;

@@ -11,12 +11,20 @@ export type MeasureErrorKind =
   | 'not-plaintext'
   | 'unreachable'
   | 'aborted'
-  | 'bad-endpoint';
+  | 'bad-endpoint'
+  /** A server answered a Range request with the whole file (HTTP 200 instead of 206). */
+  | 'range-ignored'
+  /** A public mirror that cannot serve this test (redirect, no Range, different files). */
+  | 'not-usable'
+  /** A server asked us to come back later (HTTP 429 or 503, RFC 9110 sec. 10.2.3 Retry-After). */
+  | 'busy';
 
 export class MeasureError extends Error {
   constructor(
     readonly kind: MeasureErrorKind,
     message: string,
+    /** The Retry-After header of a 'busy' answer, as the server sent it. */
+    readonly retryAfter?: string,
   ) {
     super(message);
     this.name = 'MeasureError';

@@ -52,6 +52,10 @@ export type Note =
   | { code: 'mlab-retried'; machine: string; detail: string }
   | { code: 'upload-client-timed' }
   | { code: 'upload-untimed' }
+  // Which server a run chose among several (choose-server.ts), and why others were not used.
+  | { code: 'server-chosen'; id: string; kind: 'endpoint' | 'mirror'; url: string; connectMs: number; checks: string[] }
+  | { code: 'server-passed-over'; detail: string }
+  | { code: 'mirrors-rested'; ids: string[] }
   /** A note stored by an older version as a sentence (history written before notes had codes). */
   | { code: 'text'; text: string };
 
@@ -83,6 +87,9 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'mlab-retried',
   'upload-client-timed',
   'upload-untimed',
+  'server-chosen',
+  'server-passed-over',
+  'mirrors-rested',
   'text',
 ];
 

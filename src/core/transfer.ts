@@ -41,6 +41,14 @@ export interface DownloadRequest {
   scheme: 'http' | 'https';
   signal?: AbortSignal;
   onBytes?: (bytes: number, elapsedMs: number) => void;
+  /** Request headers, e.g. `Range` for a byte range of a mirror's file (src/core/mirror/range.ts). */
+  headers?: Record<string, string>;
+  /** 206 for a Range request; anything else is refused before the body is read. Default 200. */
+  expectStatus?: 200 | 206;
+  /** Sees the response before its body is read; throwing refuses it (a wrong Content-Range). */
+  onResponse?: (res: ResponseLike) => void;
+  /** Gets the whole body after the timed window, for checks that need more than its digest. */
+  onBody?: (body: Uint8Array) => void;
 }
 
 export interface TransferDeps {
@@ -70,14 +78,28 @@ function middleboxHeaders(res: ResponseLike): string[] {
 /** Fails loudly on anything but a direct 200 over the scheme we asked for. */
 async function checkResponse(
   res: ResponseLike,
-  req: { url: string; scheme: 'http' | 'https' },
+  req: { url: string; scheme: 'http' | 'https'; expectStatus?: 200 | 206 },
   inspect: ResponseInspector | undefined,
 ): Promise<void> {
   if (res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400) || res.redirected) {
     const to = res.headers.get('location') ?? (res.redirected ? res.url : 'an undisclosed location');
     throw new MeasureError('redirect', `${req.url} redirected (HTTP ${res.status}) to ${safeText(to)}`);
   }
-  if (res.status !== 200) {
+  // A server that is busy or limiting us says so (RFC 6585 sec. 4, RFC 9110 sec. 15.6.4); that
+  // is no finding about the path, and its Retry-After is for whoever picks the next server.
+  if (res.status === 429 || res.status === 503) {
+    const retryAfter = res.headers.get('retry-after') ?? undefined;
+    throw new MeasureError(
+      'busy',
+      `${req.url} answered HTTP ${res.status}${retryAfter ? ` (Retry-After: ${retryAfter})` : ''}`,
+      retryAfter,
+    );
+  }
+  const expected = req.expectStatus ?? 200;
+  if (expected === 206 && res.status === 200) {
+    throw new MeasureError('range-ignored', `${req.url} answered HTTP 200 (the whole file) to a Range request`);
+  }
+  if (res.status !== expected) {
     throw new MeasureError('http-status', `${req.url} answered HTTP ${res.status}`);
   }
   if (res.url && !res.url.startsWith(`${req.scheme}:`)) {
@@ -166,9 +188,17 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
   let bytes = 0;
   let bodyStarted = false;
   let reader: ReturnType<NonNullable<ResponseLike['body']>['getReader']> | undefined;
+  let res: ResponseLike | undefined;
   try {
-    const res = await deps.fetch(req.url, { method: 'GET', signal: dog.signal, redirect: 'manual', cache: 'no-store' });
+    res = await deps.fetch(req.url, {
+      method: 'GET',
+      signal: dog.signal,
+      redirect: 'manual',
+      cache: 'no-store',
+      ...(req.headers ? { headers: req.headers } : {}),
+    });
     await checkResponse(res, req, deps.inspect);
+    req.onResponse?.(res);
     if (!res.body) throw new MeasureError('short-body', `${what}: the response had no body`);
     reader = res.body.getReader();
     bodyStarted = true;
@@ -204,6 +234,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
     const timedBytes = bytes - firstChunkBytes;
     const hasher = deps.hasher();
     hasher.update(body);
+    req.onBody?.(body);
     return {
       bytes,
       durationMs,
@@ -216,7 +247,9 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
       middleboxHeaders: middleboxHeaders(res),
     };
   } catch (err) {
-    void reader?.cancel().catch(() => undefined);
+    // A refused response's body is dropped too: left unread, a whole file answering a Range
+    // request would hold the leg's one connection (src/cli/node-io.ts keeps one per origin).
+    void (reader ?? res?.body?.getReader())?.cancel().catch(() => undefined);
     throw abortError(dog.reason, what, clock.now() - requestedAt, bytes, limits, err, bodyStarted);
   } finally {
     dog.dispose();

@@ -65,3 +65,27 @@ describe('isCommandMessage', () => {
   });
 });
 
+
+describe('handleCommand with the automatic choice', () => {
+  const AUTO = { id: 'auto', name: 'Best usable server', url: 'auto:', kind: 'auto' as const };
+
+  it('starts the automatic choice when nothing is selected', async () => {
+    const { deps } = setup();
+    const started = await handleCommand({ command: 'runTest' }, { ...deps, auto: AUTO });
+    expect(started).toMatchObject({ status: 'running', endpoint: AUTO });
+  });
+
+  it('measures a server named in the command instead, as the popup\'s next steps ask', async () => {
+    const { deps } = setup();
+    const started = await handleCommand({ command: 'runTest', endpointId: 'default' }, { ...deps, auto: AUTO });
+    expect(started).toMatchObject({ status: 'running', endpoint: ENDPOINT });
+  });
+
+  it('starts the automatic choice when the command names it', async () => {
+    const { deps, controller } = setup();
+    await deps.store.saveSettings({ selectedEndpointId: 'default' });
+    const started = await handleCommand({ command: 'runTest', endpointId: 'auto' }, { ...deps, auto: AUTO });
+    expect(started).toMatchObject({ status: 'running', endpoint: AUTO });
+    controller.cancel();
+  });
+});

@@ -78,7 +78,7 @@ describe('adding a custom endpoint', () => {
     const p = new FakePermissions();
     const { ctx, status, statusEl } = context(p, infoAnswers);
     const { granted, heldBefore } = click(p, 'https://shared.test/');
-    await addEndpoint('https://shared.test/', granted, heldBefore, ctx, statusEl);
+    await addEndpoint({ kind: 'http', url: 'https://shared.test/' }, granted, heldBefore, ctx, statusEl);
     expect(status.dataset.state).toBe('ok');
     expect((await ctx.store.settings()).customEndpoints.map((e) => e.url)).toEqual(['https://shared.test/']);
     expect(await p.contains(SHARED)).toBe(true);
@@ -88,7 +88,7 @@ describe('adding a custom endpoint', () => {
     const p = new FakePermissions(SHARED);
     const { ctx, status, statusEl } = context(p, notFound, [custom('https://shared.test/')]);
     const { granted, heldBefore } = click(p, 'https://shared.test:8443/');
-    await addEndpoint('https://shared.test:8443/', granted, heldBefore, ctx, statusEl);
+    await addEndpoint({ kind: 'http', url: 'https://shared.test:8443/' }, granted, heldBefore, ctx, statusEl);
     expect(status.dataset.state).toBe('error');
     expect(status.textContent).toMatch(/answered HTTP 404/);
     expect(await p.contains(SHARED)).toBe(true);
@@ -98,7 +98,7 @@ describe('adding a custom endpoint', () => {
     const p = new FakePermissions(['https://shared.test/*']);
     const { ctx, statusEl } = context(p, notFound);
     const { granted, heldBefore } = click(p, 'https://shared.test/');
-    await addEndpoint('https://shared.test/', granted, heldBefore, ctx, statusEl);
+    await addEndpoint({ kind: 'http', url: 'https://shared.test/' }, granted, heldBefore, ctx, statusEl);
     expect([...p.granted]).toEqual(['https://shared.test/*']);
   });
 
@@ -109,7 +109,7 @@ describe('adding a custom endpoint', () => {
     };
     const { ctx, status, statusEl } = context(p, hostile);
     const { granted, heldBefore } = click(p, 'https://shared.test/');
-    await addEndpoint('https://shared.test/', granted, heldBefore, ctx, statusEl);
+    await addEndpoint({ kind: 'http', url: 'https://shared.test/' }, granted, heldBefore, ctx, statusEl);
     expect(status.textContent).toMatch(/socket hang up\)?$/);
     // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(status.textContent).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202a-\u202e]/);

@@ -1,5 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allEndpoints, chooseEndpoint, endpointRootUrl, originPatterns } from '../../src/extension/shared/endpoints.js';
+import {
+  allEndpoints,
+  autoCandidates,
+  autoEndpoint,
+  chooseEndpoint,
+  customTargetUrl,
+  endpointRootUrl,
+  originPatterns,
+  type EndpointRef,
+} from '../../src/extension/shared/endpoints.js';
 
 const A = { id: 'a', name: 'A', url: 'https://a.test/' };
 const B = { id: 'b', name: 'B', url: 'https://b.test:8443/' };
@@ -49,5 +59,53 @@ describe('chooseEndpoint', () => {
 describe('allEndpoints', () => {
   it('lists defaults first and a custom endpoint with a default id once', () => {
     expect(allEndpoints([A], [B, { ...A, name: 'dup' }])).toEqual([A, B]);
+  });
+});
+
+describe('the automatic choice and mirrors', () => {
+  const ours = { id: 'ours', name: 'Ours', url: 'https://ours.test/' };
+  const mirror = { id: 'm', name: 'M', url: 'https://m.test/f.iso', kind: 'mirror' as const };
+  const mlab = { id: 'mlab', name: 'M-Lab', url: 'https://locate.test/', kind: 'mlab' as const };
+  const auto = autoEndpoint('Best');
+
+  it('uses the automatic choice when nothing is selected', () => {
+    expect(chooseEndpoint([ours, mirror, mlab], undefined, auto)).toBe(auto);
+  });
+
+  it('keeps an explicit selection', () => {
+    expect(chooseEndpoint([ours, mirror, mlab], 'mlab', auto)).toBe(mlab);
+  });
+
+  it('falls back to the first entry when nothing but M-Lab could be chosen automatically', () => {
+    expect(chooseEndpoint([mlab], undefined, auto)).toBe(mlab);
+  });
+
+  it('offers everything but M-Lab to the automatic choice', () => {
+    expect(autoCandidates([ours, mirror, mlab, auto])).toEqual([ours, mirror]);
+  });
+
+  it('reads a root URL as an endpoint and a URL with a path as a mirror', () => {
+    expect(customTargetUrl(' https://ep.example:8443 ')).toEqual({ kind: 'http', url: 'https://ep.example:8443/' });
+    expect(customTargetUrl('http://mirror.example/debian/big.iso#x')).toEqual({ kind: 'mirror', url: 'http://mirror.example/debian/big.iso' });
+    expect(() => customTargetUrl('ftp://mirror.example/f')).toThrow(/cannot be measured/);
+  });
+});
+
+describe('the default list in config/endpoints.json', () => {
+  const config = JSON.parse(readFileSync('config/endpoints.json', 'utf8')) as { endpoints: EndpointRef[] };
+
+  it('names the source of every mirror, and each names a file', () => {
+    const mirrors = config.endpoints.filter((e) => e.kind === 'mirror');
+    expect(mirrors.length).toBeGreaterThan(0);
+    for (const m of mirrors) {
+      expect(m.source, m.id).toMatch(/^https?:\/\//);
+      expect(new URL(m.url).pathname, m.id).not.toBe('/');
+    }
+  });
+
+  it('uses ids a report may carry, once each', () => {
+    const ids = config.endpoints.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9][a-z0-9-]{0,39}$/);
   });
 });

@@ -67,6 +67,13 @@ describe('extensionFetch', () => {
     expect(seen).toMatchObject({ cache: 'no-store', redirect: 'manual', credentials: 'omit' });
   });
 
+  it('sends the headers it was made with on every request, under the request\'s own', async () => {
+    let seen: RequestInit | undefined;
+    const f = extensionFetch(async (_u, init) => ((seen = init), fakeResponse(URL_HTTP, [])), timing({}), { 'user-agent': 'tls-throttle-detector/1' });
+    await f(URL_HTTP, { method: 'GET', headers: { range: 'bytes=0-9' } });
+    expect(seen?.headers).toEqual({ 'user-agent': 'tls-throttle-detector/1', range: 'bytes=0-9' });
+  });
+
   it('fails a plaintext body at its end when Resource Timing shows TLS', async () => {
     const t = timing({ [URL_HTTP]: { name: URL_HTTP, secureConnectionStart: 3 } });
     const f = extensionFetch(async () => fakeResponse(URL_HTTP, [new Uint8Array(3)]), t);

@@ -26,6 +26,7 @@ const HTTP: EndpointRef = { id: 'local-dev', name: 'Endpoint', url: 'https://end
 const MLAB: EndpointRef = { id: 'mlab', name: 'M-Lab', url: DEFAULT_LOCATE_URL, kind: 'mlab' };
 const OPTS: RunOptions = { url: '', diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000 };
 const RUN_DEPS = { clock: { now: () => 0 }, random: () => 0.5 } as unknown as RunDeps;
+const CTX = { trigger: 'manual' as const, onChosen: () => undefined };
 
 /** A run deadline the test ends by hand. */
 function manualDeadline(limitMs = 60_000): RunDeadline & { end(): void } {
@@ -66,6 +67,7 @@ function providers(state: Partial<MlabState>, during?: (deps: Ndt7Deps) => Promi
     locateFetch,
     mlabState: async () => readMlab(state),
     clientVersion: '1.2.3',
+    auto: { candidates: async () => [HTTP], history: async () => [], now: () => NOW, sleep: async () => undefined },
   });
   return { measure, calls, webSocket, locateFetch, locateCalls };
 }
@@ -73,14 +75,14 @@ function providers(state: Partial<MlabState>, during?: (deps: Ndt7Deps) => Promi
 describe('providerMeasure', () => {
   it('measures an HTTP endpoint with the HTTP runner', async () => {
     const p = providers({ consent: true });
-    await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP, manualDeadline());
+    await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP, { ...CTX, deadline: manualDeadline() });
     expect(p.calls.http.map((o) => o.url)).toEqual([HTTP.url]);
     expect(p.calls.mlab).toEqual([]);
   });
 
   it("measures M-Lab with the ndt7 provider, the browser's WebSocket and the build's locate URL", async () => {
     const p = providers({ consent: true });
-    const r = await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
+    const r = await p.measure(RUN_DEPS, OPTS, MLAB, { ...CTX, deadline: manualDeadline() });
     expect(r.endpoint).toBe('mlab:mlab1-lo01');
     expect(p.calls.http).toEqual([]);
     const [call] = p.calls.mlab;
@@ -101,19 +103,19 @@ describe('providerMeasure', () => {
       expect(deps.signal!.aborted).toBe(true);
       expect((deps.signal!.reason as MeasureError).message).toMatch(/time limit of 5000 ms ran out/);
     });
-    await p.measure(RUN_DEPS, OPTS, MLAB, deadline);
+    await p.measure(RUN_DEPS, OPTS, MLAB, { ...CTX, deadline });
     expect(p.calls.mlab).toHaveLength(1);
   });
 
   it('asks the stored locate URL when one replaces the build one', async () => {
     const p = providers({ consent: true, locateUrl: 'http://127.0.0.1:4000/v2/nearest/ndt/ndt7' });
-    await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
+    await p.measure(RUN_DEPS, OPTS, MLAB, { ...CTX, deadline: manualDeadline() });
     expect(p.calls.mlab[0]!.opts.locateUrl).toBe('http://127.0.0.1:4000/v2/nearest/ndt/ndt7');
   });
 
   it('reaches nothing of M-Lab without consent, and says why in a failed result', async () => {
     const p = providers({ consent: false });
-    const r = await p.measure(RUN_DEPS, OPTS, MLAB, manualDeadline());
+    const r = await p.measure(RUN_DEPS, OPTS, MLAB, { ...CTX, deadline: manualDeadline() });
     expect(p.calls.mlab).toEqual([]);
     expect(r.verdict).toBe('failed');
     expect(r.bytesUsed).toBe(0);

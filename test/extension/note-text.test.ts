@@ -50,12 +50,15 @@ const SAMPLES: Record<Note['code'], Note> = {
   'mlab-retried': { code: 'mlab-retried', machine: 'mlab1-lga0t', detail: 'HTTP 401' },
   'upload-client-timed': { code: 'upload-client-timed' },
   'upload-untimed': { code: 'upload-untimed' },
+  'server-chosen': { code: 'server-chosen', id: 'hetzner-fsn1', kind: 'mirror', url: 'https://fsn1-speed.hetzner.com/1GB.bin', connectMs: 23, checks: ['same length'] },
+  'server-passed-over': { code: 'server-passed-over', detail: 'ours (https://e.test/) was skipped: cannot reach' },
+  'mirrors-rested': { code: 'mirrors-rested', ids: ['hetzner-fsn1'] },
   text: { code: 'text', text: 'an older sentence' },
 };
 
 const ERROR_CODES: RunErrorCode[] = [
   'stalled', 'timeout', 'http-status', 'redirect', 'short-body', 'dropped', 'not-plaintext', 'unreachable', 'aborted',
-  'bad-endpoint', 'interfered', 'abandoned', 'internal', 'mlab-no-capacity', 'mlab-refused', 'mlab-consent', 'text',
+  'bad-endpoint', 'interfered', 'abandoned', 'internal', 'mlab-no-capacity', 'mlab-refused', 'mlab-consent', 'range-ignored', 'not-usable', 'busy', 'text',
 ];
 
 describe('note-text', () => {

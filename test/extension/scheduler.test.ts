@@ -12,7 +12,13 @@ import { sampleResult } from './sample-result.js';
 const NOW = Date.UTC(2026, 10, 24, 12);
 const ENDPOINT = { id: 'default', name: 'Endpoint', url: 'https://endpoint.test/' };
 
-function setup(settings: Partial<Settings>, network: NetworkState = { online: true, metered: false, saveData: false }) {
+const MIRROR = { id: 'mirror-a', name: 'Mirror A', url: 'https://mirror.test/f.iso', kind: 'mirror' as const };
+
+function setup(
+  settings: Partial<Settings>,
+  network: NetworkState = { online: true, metered: false, saveData: false },
+  endpoints: { id: string; name: string; url: string; kind?: 'mirror' }[] = [ENDPOINT],
+) {
   const storage = new FakeStorage({ schemaVersion: 1, settings: { ...DEFAULT_SETTINGS, ...settings } });
   const store = new Store(storage);
   const alarms = new FakeAlarms();
@@ -30,11 +36,24 @@ function setup(settings: Partial<Settings>, network: NetworkState = { online: tr
     now: () => NOW,
     newId: () => `run-${runs.length + 1}`,
   });
-  const scheduler = new Scheduler({ alarms, store, controller, network: () => network, endpoints: () => [ENDPOINT], now: () => NOW, random: () => 0 });
+  const scheduler = new Scheduler({ alarms, store, controller, network: () => network, endpoints: () => endpoints, now: () => NOW, random: () => 0 });
   return { scheduler, alarms, store, runs };
 }
 
 describe('Scheduler', () => {
+  it('checks a selected public mirror at most once a day, saying why it skipped', async () => {
+    const t = setup({ schedule: 'hourly', selectedEndpointId: MIRROR.id }, undefined, [MIRROR]);
+    await t.scheduler.onAlarm({ name: ALARM_NAME, scheduledTime: NOW });
+    expect(t.runs).toEqual([MIRROR.url]);
+    await t.scheduler.onAlarm({ name: ALARM_NAME, scheduledTime: NOW });
+    expect(t.runs).toEqual([MIRROR.url]);
+    expect((await t.store.scheduleLog()).at(-1)).toEqual({
+      at: NOW,
+      outcome: 'skipped',
+      reason: 'Mirror A had its scheduled check of the day: a public mirror gets at most one a day',
+    });
+  });
+
   it('runs a scheduled test when the alarm fires and files it as scheduled', async () => {
     const t = setup({ schedule: 'daily' });
     await t.scheduler.onAlarm({ name: ALARM_NAME, scheduledTime: NOW });

@@ -10,6 +10,8 @@ export interface CommandDeps {
   controller: RunController;
   store: Store;
   endpoints: (settings: Settings) => EndpointRef[];
+  /** The automatic choice, used when nothing is selected (a fresh install). */
+  auto?: EndpointRef;
 }
 
 async function runTest(message: Extract<CommandMessage, { command: 'runTest' }>, deps: CommandDeps): Promise<RunState> {
@@ -17,9 +19,10 @@ async function runTest(message: Extract<CommandMessage, { command: 'runTest' }>,
   if (running.status === 'running') return running;
   const settings = await deps.store.settings();
   const list = deps.endpoints(settings);
-  const endpoint = chooseEndpoint(list, message.endpointId ?? settings.selectedEndpointId);
+  const endpoint =
+    deps.auto && message.endpointId === deps.auto.id ? deps.auto : chooseEndpoint(list, message.endpointId ?? settings.selectedEndpointId, deps.auto);
   if (!endpoint) return { status: 'idle', error: 'no endpoint is configured: add one on the options page' };
-  if (message.endpointId && endpoint.id !== message.endpointId) {
+  if (message.endpointId && endpoint?.id !== message.endpointId) {
     return { status: 'idle', error: `no endpoint has the id ${message.endpointId}` };
   }
   return deps.controller.start(endpoint, 'manual', settings);

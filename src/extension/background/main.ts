@@ -4,15 +4,25 @@
 // worker", "Register listeners synchronously").
 import { runNdt7Measurement } from '../../core/ndt7/index.js';
 import { runMeasurement } from '../../core/runner.js';
+import { politeUserAgent } from '../../core/user-agent.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
-import { alarms, dataCollection, keepAliveTick, messaging, onStartupOrInstall, platformOs, storageLocal } from '../platform/browser.js';
+import {
+  alarms,
+  dataCollection,
+  keepAliveTick,
+  messaging,
+  onStartupOrInstall,
+  platformOs,
+  storageLocal,
+  translate,
+} from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
 import { browserWebSocketFactory } from '../platform/browser-websocket.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
 import { locateFetch } from '../platform/locate-fetch.js';
 import { networkState } from '../platform/network-state.js';
-import { allEndpoints } from '../shared/endpoints.js';
+import { allEndpoints, autoEndpoint } from '../shared/endpoints.js';
 import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
@@ -25,7 +35,7 @@ import { readSettings, type Settings } from '../shared/storage-schema.js';
 import { startKeepAlive } from './keep-alive.js';
 
 const store = new Store(storageLocal);
-const fetchImpl = extensionFetch();
+const fetchImpl = extensionFetch(fetch, performance, { 'user-agent': politeUserAgent(VERSION) });
 
 // Anonymous reports: queued after a run is filed, only with consent, sent apart from it.
 const reporting = new Reporting({
@@ -54,6 +64,12 @@ const controller = new RunController({
     locateFetch: locateFetch(),
     mlabState: () => mlab.state(),
     clientVersion: VERSION,
+    auto: {
+      candidates: async () => endpoints(await store.settings()),
+      history: () => store.history(),
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    },
   }),
   refuse: (endpoint) => mlab.refuse(endpoint),
   store,
@@ -77,6 +93,7 @@ const controller = new RunController({
 });
 
 const endpoints = (settings: Settings) => allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
+const auto = autoEndpoint(translate('autoEndpointName'));
 
 const scheduler = new Scheduler({
   alarms,
@@ -84,12 +101,13 @@ const scheduler = new Scheduler({
   controller,
   network: () => networkState(),
   endpoints,
+  auto,
   now: () => Date.now(),
   random: Math.random,
   mlab,
 });
 
-messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints }));
+messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints, auto }));
 alarms.onAlarm((alarm) => void scheduler.onAlarm(alarm));
 alarms.onAlarm((alarm) => void reporting.onAlarm(alarm));
 onStartupOrInstall(() => void reporting.flush());

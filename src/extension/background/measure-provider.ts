@@ -10,6 +10,7 @@ import type { WebSocketFactory } from '../../core/ndt7/websocket.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
 import type { Result } from '../../core/types.js';
 import { isMlabEndpoint } from '../shared/endpoints.js';
+import { measureAuto, type AutoChoiceDeps } from './auto-choice.js';
 import { locateUrlFor, mlabRefusal, type MlabState } from '../shared/mlab-state.js';
 import { failedResult } from '../../core/engine/result.js';
 import type { Measure } from './run-controller.js';
@@ -29,10 +30,14 @@ export interface ProviderDeps {
   locateFetch: FetchLike;
   mlabState: () => Promise<MlabState>;
   clientVersion: string;
+  /** The automatic choice among the build's and the user's servers ("auto" endpoint). */
+  auto: Omit<AutoChoiceDeps, 'http'>;
 }
 
 export function providerMeasure(p: ProviderDeps): Measure {
-  return async (deps, opts, endpoint, deadline) => {
+  return async (deps, opts, endpoint, ctx) => {
+    if (endpoint.kind === 'auto') return measureAuto({ ...p.auto, http: p.http }, deps, opts, ctx);
+    const { deadline } = ctx;
     if (!isMlabEndpoint(endpoint)) return p.http(deps, opts);
     const state = await p.mlabState();
     const refusal = mlabRefusal(state);

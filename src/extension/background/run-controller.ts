@@ -17,7 +17,15 @@ import type { Store } from '../shared/store.js';
  * the endpoint says which (background/measure-provider.ts). `deps.fetch` is already held to
  * `deadline`; a provider with side effects of its own (M-Lab's WebSockets) holds them to it.
  */
-export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef, deadline: RunDeadline) => Promise<Result>;
+export type Measure = (deps: RunDeps, opts: RunOptions, endpoint: EndpointRef, ctx: MeasureContext) => Promise<Result>;
+
+export interface MeasureContext {
+  trigger: Trigger;
+  /** The server an automatic choice settled on: history files the run under it. */
+  onChosen: (endpoint: EndpointRef) => void;
+  /** The run's time limit; `deps.fetch` is already held to it. */
+  deadline: RunDeadline;
+}
 
 /**
  * How long past its own time limit a run may go before the controller stops waiting for it.
@@ -163,7 +171,11 @@ export class RunController {
       };
       // The popup's Cancel reaches every request too, /info included.
       const fetch = deadlineFetch(deps.fetch, deadline, { cancel: running.controller.signal });
-      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, deadline);
+      const onChosen = (endpoint: EndpointRef) => {
+        state.endpoint = endpoint;
+        this.deps.broadcast({ event: 'state', state });
+      };
+      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, { trigger: state.trigger, onChosen, deadline });
       return await Promise.race([measured, watchdog]);
     } finally {
       cancelWatchdog();

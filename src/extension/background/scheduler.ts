@@ -9,6 +9,7 @@ import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 import type { RunController } from './run-controller.js';
 import { ALARM_NAME, nextCheckAt, skipReason } from './schedule.js';
+import { restedMirrors } from './auto-choice.js';
 
 export interface SchedulerDeps {
   alarms: AlarmsPort;
@@ -16,6 +17,8 @@ export interface SchedulerDeps {
   controller: RunController;
   network: () => NetworkState;
   endpoints: (settings: Settings) => EndpointRef[];
+  /** The automatic choice, used when nothing is selected. */
+  auto?: EndpointRef;
   now: () => number;
   random: () => number;
   /** M-Lab's consent, intervals and no-capacity retries; absent: plain schedule only. */
@@ -28,7 +31,7 @@ export class Scheduler {
   /** Arms the alarm for the settings' schedule; keeps an armed alarm unless `force`. */
   async arm(settings: Settings, force = false): Promise<void> {
     const { alarms } = this.deps;
-    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId, this.deps.auto);
     const when = this.deps.mlab
       ? this.deps.mlab.nextCheckAt(settings.schedule, endpoint, this.deps.now())
       : nextCheckAt(settings.schedule, this.deps.now(), this.deps.random);
@@ -55,8 +58,12 @@ export class Scheduler {
       usage: await store.usage(at),
       running: controller.state().status === 'running',
     });
-    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId);
-    const refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
+    const endpoint = chooseEndpoint(this.deps.endpoints(settings), settings.selectedEndpointId, this.deps.auto);
+    let refusal = !reason && endpoint ? await this.deps.mlab?.refuse(endpoint) : undefined;
+    // A third party's mirror gets at most one scheduled check a day (README, "Public mirrors").
+    if (!reason && !refusal && endpoint?.kind === 'mirror' && restedMirrors(await store.history(), at).has(endpoint.id)) {
+      refusal = `${endpoint.name} had its scheduled check of the day: a public mirror gets at most one a day`;
+    }
     if (reason || refusal || !endpoint) {
       await store.appendScheduleLog({ at, outcome: 'skipped', reason: reason ?? refusal ?? 'no endpoint is configured' });
       return;

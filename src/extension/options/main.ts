@@ -13,7 +13,7 @@ import { scheduleSection } from './schedule-section.js';
 import type { OptionsContext, OptionsSection } from './section.js';
 
 const SECTIONS: OptionsSection[] = [
-  endpointsSection,
+  endpointsSection(storageLocal),
   mlabSection(storageLocal),
   scheduleSection,
   budgetSection,

@@ -29,6 +29,10 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
   return {
     id: 'reporting-section',
     async mount(root, ctx) {
+      // A build that names no collector (config/endpoints.json) offers no reports: the section
+      // would only queue reports for nowhere (or a developer's 127.0.0.1).
+      root.hidden = !deps.collectorDefault;
+      if (!deps.collectorDefault) return;
       const consent = root.querySelector<HTMLInputElement>('#report-consent')!;
       const preview = root.querySelector<HTMLElement>('#report-preview')!;
       const previewSource = root.querySelector<HTMLElement>('#report-preview-source')!;

@@ -99,13 +99,21 @@ function guarded(res: ResponseLike, url: string, timing: TimingSource): Response
  * fetch as the core wants it: never from cache, never following redirects, no cookies; the
  * bodies of plaintext requests are checked against Resource Timing when they end.
  */
-export function extensionFetch(fetchImpl: typeof fetch = fetch, timing: TimingSource = performance): FetchLike {
+/**
+ * `headers` go with every request: the project's User-Agent (src/core/user-agent.ts), which
+ * Firefox sends and Chrome silently replaces with its own (Chromium bug 571722).
+ */
+export function extensionFetch(
+  fetchImpl: typeof fetch = fetch,
+  timing: TimingSource = performance,
+  headers: Record<string, string> = {},
+): FetchLike {
   timing.setResourceTimingBufferSize?.(1000);
   return async (url, init) => {
     const res = await fetchImpl(url, {
       method: init.method ?? 'GET',
       body: init.body as BodyInit | undefined,
-      headers: init.headers,
+      headers: { ...headers, ...init.headers },
       signal: init.signal,
       redirect: 'manual',
       cache: 'no-store',

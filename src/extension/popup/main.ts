@@ -3,10 +3,11 @@
 // 3); the background tells it about a running test by broadcast.
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import { parseQueueState } from '../../core/report-queue.js';
-import { messaging, openOptionsPage, storageLocal, translate as t } from '../platform/browser.js';
+import { messaging, openOptionsPage, permissions, storageLocal, translate as t } from '../platform/browser.js';
 import { networkState, onOnlineChange } from '../platform/network-state.js';
 import { byId, isolate, localizePage } from '../shared/dom.js';
-import { allEndpoints, chooseEndpoint } from '../shared/endpoints.js';
+import { allEndpoints, autoCandidates, autoEndpoint, chooseEndpoint, isMlabEndpoint, type EndpointRef } from '../shared/endpoints.js';
+import { locateUrlFor, MLAB_KEY, mlabPermissionOrigins, readMlab, type MlabState } from '../shared/mlab-state.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
 import { pageFormat } from '../shared/locale-format.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
@@ -22,6 +23,7 @@ import { renderRatioChart } from './ratio-chart.js';
 import { renderReportStatus } from './report-status.js';
 import { renderTransfersChart } from './transfers-chart.js';
 import { renderVerdictCard } from './verdict-card.js';
+import { renderNextSteps } from './next-steps.js';
 
 const f = pageFormat(t);
 const store = new Store(storageLocal);
@@ -31,6 +33,12 @@ const runBlocked = byId('run-blocked');
 const runError = byId('run-error');
 const announce = byId('announce');
 const endpointLine = byId('endpoint-line');
+const intro = byId('intro');
+const nextSteps = byId('next-steps');
+const auto = autoEndpoint(t('autoEndpointName'));
+/** Kept current, so that a click can ask for M-Lab's permission before any await. */
+let mlabState: MlabState = readMlab(undefined);
+let endpoints: EndpointRef[] = [];
 const latest = byId('latest');
 const transfers = byId('transfers');
 const latestSection = byId('latest-section');
@@ -64,6 +72,53 @@ let firstRenderDone = false;
 function showError(message: string | undefined): void {
   runError.hidden = !message;
   runError.textContent = message ?? '';
+  showNextSteps();
+}
+
+/** A failed state always carries a next step: after a failed run, or a run that would not start. */
+function showNextSteps(): void {
+  const latestFailed = index.latest?.result.verdict === 'failed';
+  if (running || (!latestFailed && runError.hidden)) {
+    nextSteps.hidden = true;
+    return;
+  }
+  const mlab = endpoints.find((e) => isMlabEndpoint(e));
+  renderNextSteps(
+    nextSteps,
+    {
+      servers: [...(autoCandidates(endpoints).length > 1 ? [auto] : []), ...autoCandidates(endpoints)],
+      ...(mlab ? { mlab } : {}),
+      mlabConsent: mlabState.consent,
+      ...(latestFailed ? { failedId: index.latest!.endpoint.id } : {}),
+    },
+    {
+      runWith: (endpointId) => void command('runTest', endpointId),
+      acceptMlabAndRun: () => mlab && acceptMlabAndRun(mlab),
+      openOptions: () => void openOptionsPage(),
+    },
+    t,
+  );
+}
+
+/**
+ * The consent is the click on a button right under M-Lab's consent text. The host permission
+ * for the locate service is asked first, while the click's user activation lasts (MDN,
+ * "permissions.request()"); consent is stored at once too, since Firefox may close the popup
+ * when its permission prompt opens, and withdrawn if the permission is refused.
+ */
+function acceptMlabAndRun(mlab: EndpointRef): void {
+  const origins = mlabPermissionOrigins(locateUrlFor(mlab, mlabState));
+  const granted = permissions.request(origins);
+  void (async () => {
+    const accepted = readMlab({ ...mlabState, consent: true, decidedAt: Date.now(), retryAttempt: 0 });
+    await storageLocal.set({ [MLAB_KEY]: accepted });
+    if (!(await granted.catch(() => false))) {
+      await storageLocal.set({ [MLAB_KEY]: { ...accepted, consent: false } });
+      showError(t('mlabPermissionDenied', [new URL(locateUrlFor(mlab, mlabState)).hostname]));
+      return;
+    }
+    await command('runTest', mlab.id);
+  })();
 }
 
 /** Keeps keyboard focus somewhere useful when the element holding it is disabled or hidden. */
@@ -102,6 +157,7 @@ function renderState(state: RunState): void {
   }
   if (wasRunning && !running) keepFocus(cancelButton, runButton);
   if (state.status === 'idle') showError(state.error);
+  else showNextSteps();
 }
 
 function renderLatest(takeFocus: boolean): void {
@@ -124,6 +180,10 @@ function renderLatest(takeFocus: boolean): void {
 }
 
 function renderHistory(): void {
+  // Before the first test: what a test does, how long it takes, how much data it may use.
+  intro.hidden = index.points.length > 0;
+  if (!intro.hidden) void store.settings().then((s) => (intro.textContent = t('firstRunIntro', [f.count(s.maxRunSeconds), f.count(s.runBudgetMb)])));
+  showNextSteps();
   const newest = index.latest;
   renderLatest(firstRenderDone && newest !== null && newest.id !== shownRunId);
   firstRenderDone = true;
@@ -136,23 +196,37 @@ function renderHistory(): void {
 
 async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
-  const endpoint = chooseEndpoint(allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints), settings.selectedEndpointId);
-  endpointLine.textContent = endpoint ? t('endpointLine', [isolate(endpoint.name), isolate(endpoint.url)]) : '';
+  endpoints = allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
+  const endpoint = chooseEndpoint(endpoints, settings.selectedEndpointId, auto);
+  endpointLine.textContent = !endpoint
+    ? ''
+    : endpoint.id === auto.id
+      ? t('endpointLineAuto', [f.count(autoCandidates(endpoints).length)])
+      : t('endpointLine', [isolate(endpoint.name), isolate(endpoint.url)]);
   maxRunMs = settings.maxRunSeconds * 1000;
   haveEndpoint = !!endpoint;
   renderRunButton();
+  showNextSteps();
+}
+
+async function renderMlab(): Promise<void> {
+  mlabState = readMlab((await storageLocal.get([MLAB_KEY]))[MLAB_KEY]);
+  showNextSteps();
 }
 
 async function renderReports(): Promise<void> {
+  // A build that names no collector has no reports to speak of (config/endpoints.json).
+  reportView.line.hidden = !REPORT_COLLECTOR_URL;
+  if (!REPORT_COLLECTOR_URL) return;
   const stored = await storageLocal.get([REPORTING_KEY, REPORT_QUEUE_KEY]);
   const reporting = readReporting(stored[REPORTING_KEY]);
   collectorUrl = effectiveCollectorUrl(reporting, REPORT_COLLECTOR_URL);
   renderReportStatus(reportView, reporting, parseQueueState(stored[REPORT_QUEUE_KEY]), t, f);
 }
 
-async function command(name: 'runTest' | 'cancelTest' | 'getState'): Promise<void> {
+async function command(name: 'runTest' | 'cancelTest' | 'getState', endpointId?: string): Promise<void> {
   try {
-    renderState(await sendCommand(messaging.send, name, {}));
+    renderState(await sendCommand(messaging.send, name, endpointId ? { endpointId } : {}));
   } catch (err) {
     showError(t('backgroundUnavailable', [err instanceof Error ? err.message : String(err)]));
   }
@@ -198,6 +272,7 @@ storageLocal.onChanged((changes) => {
     void command('getState');
   }
   if (changes.settings) void renderEndpoint();
+  if (changes[MLAB_KEY]) void renderMlab();
   if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports().then(() => renderLatest(false));
 });
 
@@ -205,7 +280,7 @@ localizePage(document, t);
 // Marks for bench/popup.ts: where the time to a usable popup goes.
 void (async () => {
   const state = command('getState');
-  const [i] = await Promise.all([store.historyIndex(), renderEndpoint(), renderReports()]);
+  const [i] = await Promise.all([store.historyIndex(), renderMlab().then(renderEndpoint), renderReports()]);
   index = i;
   performance.mark('ttd:history-read');
   renderHistory();

@@ -29,6 +29,9 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'mlab-retried': 'noteMlabRetried',
   'upload-client-timed': 'noteUploadClientTimed',
   'upload-untimed': 'noteUploadUntimed',
+  'server-chosen': 'noteServerChosen',
+  'server-passed-over': 'noteServerPassedOver',
+  'mirrors-rested': 'noteMirrorsRested',
   text: 'noteText',
 };
 
@@ -49,6 +52,9 @@ const ERROR_KEYS: Record<RunErrorCode, string> = {
   'mlab-no-capacity': 'errorMlabNoCapacity',
   'mlab-refused': 'errorMlabRefused',
   'mlab-consent': 'errorMlabConsent',
+  'range-ignored': 'errorRangeIgnored',
+  'not-usable': 'errorNotUsable',
+  busy: 'errorBusy',
   text: 'errorText',
 };
 
@@ -103,6 +109,12 @@ function substitutions(n: Note, t: Translate): string[] {
       return [n.detail];
     case 'mlab-retried':
       return [n.machine, n.detail];
+    case 'server-chosen':
+      return [n.id, t(n.kind === 'mirror' ? 'noteKindMirror' : 'noteKindEndpoint'), n.url, count(n.connectMs), n.checks.length ? n.checks.join('; ') : '-'];
+    case 'server-passed-over':
+      return [n.detail];
+    case 'mirrors-rested':
+      return [n.ids.join(', ')];
     case 'text':
       return [n.text];
     case 'entropy-shaping':

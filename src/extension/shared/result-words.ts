@@ -121,6 +121,9 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
 
 const ERROR_NEXT_KEYS: Record<RunErrorCode, string> = {
   unreachable: 'nextCheckConnection',
+  'range-ignored': 'nextOtherEndpoint',
+  'not-usable': 'nextOtherEndpoint',
+  busy: 'nextRunAgain',
   'bad-endpoint': 'nextOtherEndpoint',
   'http-status': 'nextOtherEndpoint',
   redirect: 'nextRedirect',

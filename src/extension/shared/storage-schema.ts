@@ -45,7 +45,13 @@ const num = v.pipe(
   v.transform((x) => x ?? NaN),
 );
 
-const endpointRef = v.object({ id: v.string(), name: v.string(), url: v.string(), kind: v.optional(v.picklist(['http', 'mlab'])) });
+const endpointRef = v.object({
+  id: v.string(),
+  name: v.string(),
+  url: v.string(),
+  kind: v.optional(v.picklist(['http', 'mirror', 'mlab', 'auto'])),
+  source: v.optional(v.string()),
+});
 
 const transfer = v.looseObject({ bytes: num, ms: num, mbps: num });
 const leg = v.looseObject({

@@ -1,0 +1,117 @@
+// The mirror lab's CI subset: Debian's own web servers (not ours) serving one file over both
+// schemes with Range, measured in mirror mode and by today's CLI, in namespaces of its own
+// (mir-*, 10.78.0.0/24). The full table is `npm run bench:accuracy -- --only-mirrors`.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isRoot } from '../lab-net.js';
+import { MIRROR_SCENARIOS, probeCorrect, runMirrorScenario, type MirrorRunRecord } from './mirror-scenarios.js';
+import { MADDR, MNS } from './mirror-net.js';
+import { FILES, SERVER_KINDS, type ServerKind } from './web-servers.js';
+
+const REPO = resolve(import.meta.dirname, '..', '..', '..');
+const binaries: Record<ServerKind, string> = { nginx: '/usr/sbin/nginx', apache: '/usr/sbin/apache2', lighttpd: '/usr/sbin/lighttpd' };
+const missing = SERVER_KINDS.filter((k) => !existsSync(binaries[k]));
+const skipReason = !isRoot()
+  ? ' (skipped: needs root for network namespaces and tc)'
+  : !existsSync(join(REPO, 'dist', 'cli.js'))
+    ? ' (skipped: dist/cli.js missing, run `node build.mjs`)'
+    : missing.length || !existsSync('/usr/lib/lighttpd/mod_openssl.so')
+      ? ` (skipped: install nginx-light apache2 lighttpd lighttpd-mod-openssl)`
+      : '';
+if (skipReason) console.warn(`mirror lab tests${skipReason}`);
+
+const scenario = (id: string) => MIRROR_SCENARIOS.find((s) => s.id === id)!;
+async function once(id: string, server: ServerKind, cli: boolean): Promise<MirrorRunRecord> {
+  const [r] = await runMirrorScenario(scenario(id), server, { runs: 1, cli });
+  return r!;
+}
+const TIMEOUT_MS = 150_000;
+
+describe.skipIf(!!skipReason)(`mirror lab${skipReason}`, () => {
+  for (const server of SERVER_KINDS) {
+    it(
+      `${server}: checks the file on both schemes (one address) and measures equal speeds in byte ranges`,
+      async () => {
+        const r = await once('mir-none', server, false);
+        expect(r.probe?.check).toBe('usable');
+        expect(r.probe?.checks).toContain('same server address on both schemes (10.78.0.1)');
+        expect(r.probe?.stopped).toBeUndefined();
+        expect(r.probe?.verifiedBlocks).toBeGreaterThan(0);
+        expect(probeCorrect(scenario('mir-none'), r)).toBe(true);
+      },
+      TIMEOUT_MS,
+    );
+  }
+
+  it(
+    'nginx, port 443 at a fifth: the CLI finds TLS throttled, and mirror mode reads about 5x',
+    async () => {
+      const r = await once('mir-port', 'nginx', true);
+      expect(r.cli?.verdict).toBe('tls-throttled');
+      expect(r.probe?.ratio).toBeGreaterThan(4);
+      expect(r.probe?.ratio).toBeLessThan(6);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'apache, http redirecting to https: never a throttling verdict; mirror mode calls it not usable',
+    async () => {
+      const r = await once('mir-redirect', 'apache', true);
+      expect(['failed', 'interfered']).toContain(r.cli?.verdict);
+      expect(r.probe).toMatchObject({ check: 'not-usable' });
+      expect(r.probe?.reason).toMatch(/redirects \(HTTP 301\) to https:\/\/10.78.0.1\//);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'lighttpd behind a plaintext-only cache: interfered, by the CLI and in mirror mode',
+    async () => {
+      const r = await once('mir-cache', 'lighttpd', true);
+      expect(r.cli?.verdict).toBe('interfered');
+      expect(r.probe).toMatchObject({ check: 'interfered' });
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'run auto: skips a server that refuses connections, measures the lab mirror, and names both',
+    async () => {
+      let out: { verdict: string; endpoint: string; warnings: string[] } | undefined;
+      let stderr = '';
+      await runMirrorScenario(scenario('mir-none'), 'nginx', {
+        runs: 1,
+        cli: false,
+        probe: false,
+        client: async ({ caPath, dir }) => {
+          const list = join(dir, 'servers.json');
+          await writeFile(
+            list,
+            JSON.stringify({
+              endpoints: [
+                { id: 'lab-gone', url: `https://${MADDR.srv}:9/` },
+                { id: 'lab-nginx', kind: 'mirror', url: `https://${MADDR.srv}${FILES.small.path}` },
+              ],
+            }),
+          );
+          const r = spawnSync('ip', ['netns', 'exec', MNS.cli, process.execPath, join(REPO, 'dist', 'cli.js'), 'run', 'auto', '--servers', list, '--ca', caPath, '--json'], {
+            encoding: 'utf8',
+            timeout: 120_000,
+          });
+          stderr = r.stderr;
+          out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+        },
+      });
+      expect(out?.verdict).toBe('no-difference');
+      expect(out?.endpoint).toBe(`https://${MADDR.srv}${FILES.small.path}`);
+      expect(out?.warnings[0]).toMatch(/^server: lab-nginx \(public mirror .*checked before use: .*same server address on both schemes \(10.78.0.1\)/);
+      expect(out?.warnings.some((w) => /passed over: lab-gone .* was skipped: cannot reach/.test(w))).toBe(true);
+      expect(stderr).toMatch(/^lab-gone: cannot reach/m);
+    },
+    TIMEOUT_MS,
+  );
+});

@@ -1,0 +1,152 @@
+// Web servers from Debian, not ours, serving one file over both schemes with Range: nginx
+// (nginx-light), Apache httpd (apache2) and lighttpd (with lighttpd-mod-openssl). Each runs in
+// the foreground inside mir-srv with a configuration written here, under a temporary directory.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MNS } from './mirror-net.js';
+
+export const SERVER_KINDS = ['nginx', 'apache', 'lighttpd'] as const;
+export type ServerKind = (typeof SERVER_KINDS)[number];
+
+export interface WebServerOptions {
+  kind: ServerKind;
+  dir: string;
+  /** Where it listens (the public address, or 127.0.0.1 behind a front). */
+  host: string;
+  plainPort: number;
+  tlsPort: number;
+  certFile: string;
+  keyFile: string;
+  /** The plain scheme answers 301 to the same URL over https (as many mirrors do). */
+  redirectHttp?: boolean;
+}
+
+/** The files every server serves, under /pub: a small one and one larger than any run's ranges. */
+export const FILES = { small: { path: '/pub/small.bin', bytes: 2 * 1024 * 1024 }, big: { path: '/pub/big.bin', bytes: 96 * 1024 * 1024 } };
+
+export async function makeDocroot(dir: string): Promise<string> {
+  const root = join(dir, 'www');
+  await mkdir(join(root, 'pub'), { recursive: true });
+  for (const f of Object.values(FILES)) await writeFile(join(root, f.path), randomBytes(f.bytes));
+  // Servers drop privileges (nobody, www-data): every directory on the way must be readable.
+  for (const d of [dir, root, join(root, 'pub')]) await chmod(d, 0o755);
+  return root;
+}
+
+function nginxConf(o: WebServerOptions, root: string): string {
+  const tmp = join(o.dir, 'nginx-tmp');
+  return `daemon off;
+user nobody nogroup;
+worker_processes 1;
+pid ${o.dir}/nginx.pid;
+error_log ${o.dir}/nginx-error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
+  default_type application/octet-stream;
+  sendfile on;
+  server {
+    listen ${o.host}:${o.plainPort};
+    listen ${o.host}:${o.tlsPort} ssl;
+    ssl_certificate ${o.certFile};
+    ssl_certificate_key ${o.keyFile};
+    root ${root};
+    ${o.redirectHttp ? 'if ($scheme = http) { return 301 https://$host$request_uri; }' : ''}
+  }
+}
+`;
+}
+
+function apacheConf(o: WebServerOptions, root: string): string {
+  const mod = (name: string, file: string) => `LoadModule ${name} /usr/lib/apache2/modules/${file}`;
+  return `${mod('mpm_event_module', 'mod_mpm_event.so')}
+${mod('authz_core_module', 'mod_authz_core.so')}
+${mod('mime_module', 'mod_mime.so')}
+${mod('alias_module', 'mod_alias.so')}
+${mod('socache_shmcb_module', 'mod_socache_shmcb.so')}
+${mod('ssl_module', 'mod_ssl.so')}
+ServerRoot ${o.dir}
+ServerName ${o.host}
+PidFile ${o.dir}/httpd.pid
+DefaultRuntimeDir ${o.dir}
+Mutex file:${o.dir} default
+ErrorLog ${o.dir}/apache-error.log
+User www-data
+Group www-data
+TypesConfig /etc/mime.types
+Listen ${o.host}:${o.plainPort}
+Listen ${o.host}:${o.tlsPort}
+DocumentRoot ${root}
+<Directory ${root}>
+  Require all granted
+</Directory>
+<VirtualHost ${o.host}:${o.plainPort}>
+  ${o.redirectHttp ? `Redirect permanent / https://${o.host}/` : ''}
+</VirtualHost>
+<VirtualHost ${o.host}:${o.tlsPort}>
+  SSLEngine on
+  SSLCertificateFile ${o.certFile}
+  SSLCertificateKeyFile ${o.keyFile}
+</VirtualHost>
+`;
+}
+
+function lighttpdConf(o: WebServerOptions, root: string): string {
+  return `server.modules = ( "mod_openssl", "mod_redirect" )
+server.document-root = "${root}"
+server.bind = "${o.host}"
+server.port = ${o.plainPort}
+server.username = "www-data"
+server.groupname = "www-data"
+mimetype.assign = ( ".bin" => "application/octet-stream" )
+$SERVER["socket"] == "${o.host}:${o.tlsPort}" {
+  ssl.engine = "enable"
+  ssl.pemfile = "${o.certFile}"
+  ssl.privkey = "${o.keyFile}"
+}
+${o.redirectHttp ? `$HTTP["scheme"] == "http" { url.redirect = ( "" => "https://\${url.authority}\${url.path}\${qsa}" ) }` : ''}
+`;
+}
+
+/** Starts the server inside mir-srv and resolves once both ports accept connections. */
+export async function startWebServer(o: WebServerOptions): Promise<ChildProcess> {
+  const root = await makeDocroot(o.dir);
+  let args: string[];
+  let env: NodeJS.ProcessEnv = process.env;
+  if (o.kind === 'nginx') {
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(o.dir, 'nginx-tmp', d), { recursive: true });
+    await writeFile(join(o.dir, 'nginx.conf'), nginxConf(o, root));
+    args = ['/usr/sbin/nginx', '-c', join(o.dir, 'nginx.conf')];
+  } else if (o.kind === 'apache') {
+    await writeFile(join(o.dir, 'apache.conf'), apacheConf(o, root));
+    args = ['/usr/sbin/apache2', '-f', join(o.dir, 'apache.conf'), '-DFOREGROUND'];
+    env = { ...process.env, APACHE_RUN_DIR: o.dir, APACHE_LOCK_DIR: o.dir, APACHE_LOG_DIR: o.dir };
+  } else {
+    await writeFile(join(o.dir, 'lighttpd.conf'), lighttpdConf(o, root));
+    args = ['/usr/sbin/lighttpd', '-D', '-f', join(o.dir, 'lighttpd.conf')];
+  }
+  const child = spawn('ip', ['netns', 'exec', MNS.srv, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${o.kind} exited with ${child.exitCode}: ${stderr.trim()}`);
+    const up = await listening(o.host, [o.plainPort, o.tlsPort]);
+    if (up) return child;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${o.kind} did not listen on ${o.host}:${o.plainPort},${o.tlsPort} within 15 s: ${stderr.trim()}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function listening(host: string, ports: number[]): Promise<boolean> {
+  const { sh } = await import('../lab-net.js');
+  const out = await sh('ip', ['netns', 'exec', MNS.srv, 'ss', '-ltnH']).catch(() => '');
+  return ports.every((p) => out.includes(`${host}:${p} `));
+}
