@@ -71,6 +71,8 @@ export function noteText(n: Note): string {
       return 'an upload ended before the server could time it (it measures every 250 ms), so that round has no upload figure';
     case 'server-chosen':
       return `server: ${n.id} (${n.kind === 'mirror' ? 'public mirror' : 'endpoint'} ${n.url}), chosen by its connection time of ${n.connectMs} ms${n.checks.length ? `; checked before use: ${n.checks.join('; ')}` : ''}`;
+    case 'mirror-checked':
+      return `the file was checked on both schemes before use: ${n.checks.join('; ')}`;
     case 'server-passed-over':
       return `passed over: ${n.detail}`;
     case 'mirrors-rested':

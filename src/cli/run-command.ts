@@ -85,6 +85,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
           signal,
           deadline,
+          remoteAddressOf: io.remoteAddressOf,
           onProgress: args.json ? undefined : progressPrinter(process.stderr),
         },
         {

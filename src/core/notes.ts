@@ -55,6 +55,8 @@ export type Note =
   // Which server a run chose among several (choose-server.ts), and why others were not used.
   | { code: 'server-chosen'; id: string; kind: 'endpoint' | 'mirror'; url: string; connectMs: number; checks: string[] }
   | { code: 'server-passed-over'; detail: string }
+  /** The checks a public mirror passed before it was used (mirror/check.ts). */
+  | { code: 'mirror-checked'; checks: string[] }
   | { code: 'mirrors-rested'; ids: string[] }
   /** A note stored by an older version as a sentence (history written before notes had codes). */
   | { code: 'text'; text: string };
@@ -89,6 +91,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'upload-untimed',
   'server-chosen',
   'server-passed-over',
+  'mirror-checked',
   'mirrors-rested',
   'text',
 ];

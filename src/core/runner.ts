@@ -1,10 +1,14 @@
-// A whole measurement against our endpoint or any file served over both schemes: resolve the
-// target, then run the engine (engine/engine.ts) with the HTTP driver (engine/http-driver.ts).
+// A whole measurement against our endpoint or a public mirror's file served over both schemes:
+// resolve the target (an endpoint's /info, or the mirror's pre-use check, mirror/check.ts), then
+// run the engine (engine/engine.ts) with the HTTP driver (engine/http-driver.ts).
 import type { RunDeadline } from './deadline-fetch.js';
 import { Engine, runErrorOf } from './engine/engine.js';
 import { HttpDriver } from './engine/http-driver.js';
 import { failedResult } from './engine/result.js';
 import { resolveTarget, type Target } from './endpoint.js';
+import { checkMirror } from './mirror/check.js';
+import { MirrorSession } from './mirror/session.js';
+import type { Note } from './notes.js';
 import type { Progress, Result } from './types.js';
 import type { TransferDeps } from './transfer.js';
 
@@ -31,20 +35,56 @@ export interface RunDeps extends TransferDeps {
   random: () => number;
   /** The run's hard time limit, when every request is held to it (deadline-fetch.ts). */
   deadline?: RunDeadline;
+  /**
+   * The address the newest connection to an origin reached, where the platform shows it (the
+   * CLI): a mirror whose schemes reach different servers is refused.
+   */
+  remoteAddressOf?: (origin: string) => string | undefined;
+}
+
+/** A URL with a path names a file; a bare origin, an endpoint of ours (its /info). */
+function namesAFile(rawUrl: string): boolean {
+  try {
+    const u = new URL(rawUrl);
+    return u.pathname !== '/' || u.search !== '';
+  } catch {
+    return false;
+  }
 }
 
 export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<Result> {
   const startedAt = deps.clock.now();
   deps.onProgress?.({ phase: 'info', round: 0, budgetShare: 0 });
-  let target: Target;
-  try {
-    target = await resolveTarget(deps.fetch, opts.url, { ...opts, signal: deps.signal });
-  } catch (err) {
-    return failedResult(opts.url, runErrorOf(err), deps.clock.now() - startedAt);
-  }
   const seed = opts.seed ?? Math.floor(deps.random() * 2 ** 31);
-  const driver = new HttpDriver(deps, target, opts.url, seed);
-  const engine = new Engine(deps, opts, driver, driver.initialNotes(opts.diagnose));
+  const notes: Note[] = [];
+  let target: Target;
+  let mirror: MirrorSession | undefined;
+  if (namesAFile(opts.url)) {
+    // Any server's file: checked on both schemes first, then measured in fresh byte ranges.
+    const check = await checkMirror(
+      { fetch: deps.fetch, hasher: deps.hasher, clock: deps.clock, signal: deps.signal, remoteAddressOf: deps.remoteAddressOf },
+      opts.url,
+      { httpPort: opts.httpPort, httpsPort: opts.httpsPort },
+    );
+    const durationMs = () => deps.clock.now() - startedAt;
+    if (check.outcome === 'interfered') return { ...failedResult(opts.url, { code: 'interfered', detail: check.reason }, durationMs()), verdict: 'interfered' };
+    if (check.outcome === 'busy') {
+      const detail = check.retryAfter ? `${check.reason} (Retry-After: ${check.retryAfter})` : check.reason;
+      return failedResult(opts.url, { code: 'busy', detail }, durationMs());
+    }
+    if (check.outcome !== 'usable') return failedResult(opts.url, { code: check.outcome, detail: check.reason }, durationMs());
+    target = check.target;
+    mirror = new MirrorSession({ ...deps, random: deps.random }, check.target);
+    notes.push({ code: 'mirror-checked', checks: check.checks });
+  } else {
+    try {
+      target = await resolveTarget(deps.fetch, opts.url, { ...opts, signal: deps.signal });
+    } catch (err) {
+      return failedResult(opts.url, runErrorOf(err), deps.clock.now() - startedAt);
+    }
+  }
+  const driver = new HttpDriver(deps, target, opts.url, seed, mirror);
+  const engine = new Engine(deps, opts, driver, [...notes, ...driver.initialNotes(opts.diagnose)]);
   try {
     await engine.run();
   } catch (err) {

@@ -51,6 +51,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'upload-client-timed': { code: 'upload-client-timed' },
   'upload-untimed': { code: 'upload-untimed' },
   'server-chosen': { code: 'server-chosen', id: 'hetzner-fsn1', kind: 'mirror', url: 'https://fsn1-speed.hetzner.com/1GB.bin', connectMs: 23, checks: ['same length'] },
+  'mirror-checked': { code: 'mirror-checked', checks: ['same length on both schemes (1000000000 bytes)'] },
   'server-passed-over': { code: 'server-passed-over', detail: 'ours (https://e.test/) was skipped: cannot reach' },
   'mirrors-rested': { code: 'mirrors-rested', ids: ['hetzner-fsn1'] },
   text: { code: 'text', text: 'an older sentence' },

@@ -58,6 +58,11 @@ export interface Driver {
   roundCost(legs: LegSpec[]): { bytes: number; ms: number };
   /** One transfer of a leg in a round. */
   measure(leg: LegSpec, round: number, ctx: DriverContext): Promise<Measured>;
+  /**
+   * After every leg of a round has run, and before the round is compared: checks that need
+   * the whole round (a mirror's plaintext ranges against the same bytes over TLS).
+   */
+  endRound?(ctx: DriverContext): Promise<void>;
   /** Asks for transfers of at least this many bytes on a leg; false where it cannot. */
   lengthenFlow(leg: LegSpec, bytesPerTransfer: number): boolean;
   /**

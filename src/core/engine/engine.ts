@@ -237,6 +237,7 @@ export class Engine {
           leg.flowBytes = Math.max(leg.flowBytes, m.flowBytes);
         });
       }
+      await this.driver.endRound?.(this.ctx);
       return true;
     } catch (err) {
       // The time limit ending a round keeps the rounds before it, whatever the provider.

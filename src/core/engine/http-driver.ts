@@ -1,7 +1,7 @@
-// The HTTP driver (driver.ts): downloads and uploads against our endpoint, or downloads of any
-// file served over both schemes. It sizes each leg's transfers (sizer.ts), times them
-// (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches for
-// over TLS (docs/method.md, "Same bytes, verified").
+// The HTTP driver (driver.ts): downloads and uploads against our endpoint, or byte ranges of a
+// public mirror's file (../mirror/session.ts). It sizes each leg's transfers (sizer.ts), times
+// them (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches
+// for over TLS (docs/method.md, "Same bytes, verified").
 import { MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
@@ -12,6 +12,7 @@ import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyByt
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
 import type { Driver, DriverContext, LegGuard, Measured } from './driver.js';
+import type { MirrorRefusal, MirrorSession } from '../mirror/session.js';
 import type { Note } from '../notes.js';
 
 interface HttpLeg {
@@ -44,22 +45,23 @@ export class HttpDriver implements Driver {
   private nonce = 0;
   private readonly legs = new Map<string, HttpLeg>();
   private readonly trustedDigests = new Map<string, string>();
-  private fileBytes: number | undefined;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly target: Target,
     private readonly url: string,
     private readonly seed: number,
+    /** Present for a public mirror: every download is a fresh byte range of its file. */
+    private readonly mirror?: MirrorSession,
   ) {
-    this.plan = target.mode === 'file' ? filePlan(target.tlsPort, target.plainPort) : endpointPlan(target.tlsPort, target.plainPort);
+    this.plan = target.mode === 'endpoint' ? endpointPlan(target.tlsPort, target.plainPort) : filePlan(target.tlsPort, target.plainPort);
     this.endpointTlsMbps = target.mode === 'endpoint' ? target.info.tlsCapacityMbps : undefined;
   }
 
   /** What a user should know before the rounds begin. */
   initialNotes(diagnose: 'auto' | 'always' | 'never'): Note[] {
     const notes: Note[] = [];
-    if (this.target.mode === 'file' && diagnose === 'always') notes.push({ code: 'file-screening-only' });
+    if (this.target.mode !== 'endpoint' && diagnose === 'always') notes.push({ code: 'file-screening-only' });
     if (this.target.mode === 'endpoint' && this.target.tlsPort === this.target.plainPort) {
       notes.push({ code: 'single-port', port: this.target.tlsPort });
     }
@@ -74,7 +76,12 @@ export class HttpDriver implements Driver {
     let l = this.legs.get(spec.id);
     if (!l) {
       const s = spec.direction === 'up' ? UPLOAD_SIZER : DOWNLOAD_SIZER;
-      const maxBytes = this.target.mode === 'endpoint' ? Math.min(s.maxBytes, this.target.info.limits.maxBytes) : s.maxBytes;
+      const maxBytes =
+        this.target.mode === 'endpoint'
+          ? Math.min(s.maxBytes, this.target.info.limits.maxBytes)
+          : this.target.mode === 'mirror'
+            ? Math.min(s.maxBytes, this.target.fileBytes)
+            : s.maxBytes;
       const sizer = { ...s, maxBytes };
       l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [] };
       this.legs.set(spec.id, l);
@@ -83,9 +90,7 @@ export class HttpDriver implements Driver {
   }
 
   async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void> {
-    if (this.target.mode === 'file') await this.sizeFile(fresh, ctx);
-    else this.capSizes(fresh, active.length, ctx);
-    // A file's ramp is one whole-file transfer: it warms the connection as the ramp does.
+    this.capSizes(fresh, active.length, ctx);
     for (const spec of fresh) await guard(spec, () => this.ramp(spec, ctx));
   }
 
@@ -115,26 +120,6 @@ export class HttpDriver implements Driver {
       ctx.spend(sample.bytes);
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
-    }
-  }
-
-  /** Any server's file: every transfer is the whole file (its length from a HEAD over TLS). */
-  private async sizeFile(fresh: LegSpec[], ctx: DriverContext): Promise<void> {
-    if (this.fileBytes === undefined) {
-      const url = digestUrl(this.target, 'random', 0, 0);
-      const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: ctx.signal });
-      const length = Number(res.headers.get('content-length'));
-      if (res.status !== 200 || !Number.isFinite(length) || length <= 0) {
-        throw new MeasureError('bad-endpoint', `${url} answered HTTP ${res.status} with no usable Content-Length`);
-      }
-      if (length < 1_000_000) ctx.note({ code: 'small-file', bytes: length });
-      this.fileBytes = length;
-    }
-    const length = this.fileBytes;
-    for (const spec of fresh) {
-      const l = this.leg(spec);
-      l.nextBytes = length;
-      l.sizer = { ...l.sizer, minBytes: length, maxBytes: length, startBytes: length };
     }
   }
 
@@ -171,6 +156,7 @@ export class HttpDriver implements Driver {
     const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce);
     let sample: TransferSample;
     const requestedAt = this.deps.clock.now();
+    if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, ctx);
     try {
       if (spec.direction === 'up') {
         sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal });
@@ -190,15 +176,52 @@ export class HttpDriver implements Driver {
       }
       throw err;
     }
-    leg.carriedBytes += sample.bytes;
-    if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
-    leg.endedAtMs = this.deps.clock.now();
-    ctx.progress(spec.id, round, sample.bytes, sample.mbps, true);
+    this.afterTransfer(spec, round, requestedAt, sample, ctx);
     await this.checkIntegrity(spec, bytes, sample, ctx);
     return sample;
   }
 
-  /** The plaintext leg must carry the very bytes the endpoint vouches for over TLS. */
+  private afterTransfer(spec: LegSpec, round: number, requestedAt: number, sample: TransferSample, ctx: DriverContext): void {
+    const leg = this.leg(spec);
+    leg.carriedBytes += sample.bytes;
+    if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
+    leg.endedAtMs = this.deps.clock.now();
+    ctx.progress(spec.id, round, sample.bytes, sample.mbps, true);
+  }
+
+  /**
+   * A byte range of a mirror's file. The session compares every plaintext range with the same
+   * bytes over TLS (in this round's TLS transfer, or at endRound), so no digest is asked for.
+   */
+  private async mirrorTransfer(mirror: MirrorSession, spec: LegSpec, bytes: number, round: number, requestedAt: number, ctx: DriverContext): Promise<TransferSample> {
+    const out = await mirror.transfer({
+      scheme: spec.scheme,
+      port: spec.port,
+      bytes,
+      round,
+      signal: ctx.signal,
+      onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
+    });
+    if (out.outcome !== 'sample') {
+      ctx.spend(out.bytesUsed);
+      throw refusalError(out);
+    }
+    this.afterTransfer(spec, round, requestedAt, out.sample, ctx);
+    return out.sample;
+  }
+
+  async endRound(ctx: DriverContext): Promise<void> {
+    if (!this.mirror) return;
+    const verified = await this.mirror.verifyPending(ctx.signal);
+    if (verified.outcome === 'verified') {
+      ctx.spend(verified.verifyBytes);
+      return;
+    }
+    ctx.spend(verified.bytesUsed);
+    throw refusalError(verified);
+  }
+
+  /** The plaintext leg must carry the very bytes the endpoint vouches for over TLS (its Repr-Digest). */
   private async checkIntegrity(spec: LegSpec, bytes: number, sample: TransferSample, ctx: DriverContext): Promise<void> {
     if (spec.direction === 'up') {
       if (spec.scheme === 'http' && sample.middleboxHeaders.length) {
@@ -231,13 +254,6 @@ export class HttpDriver implements Driver {
     const known = this.trustedDigests.get(key);
     if (known) return known;
     const url = digestUrl(this.target, spec.payload, bytes, this.seed);
-    if (this.target.mode === 'file') {
-      // Any server's file: only its TLS body can vouch for the plaintext one.
-      const sample = await timedDownload(this.deps, { url, expectBytes: bytes, scheme: 'https', signal: ctx.signal });
-      ctx.spend(sample.bytes);
-      this.trustedDigests.set(key, sample.digest!);
-      return sample.digest!;
-    }
     const res = await this.deps.fetch(url, { method: 'HEAD', redirect: 'manual', cache: 'no-store', signal: ctx.signal });
     const digest = parseReprDigest(res.headers.get('repr-digest'));
     if (res.status !== 200 || !digest) {
@@ -248,3 +264,8 @@ export class HttpDriver implements Driver {
   }
 }
 
+/** A mirror's refusal as the run's end: interference is a verdict, the rest a failure with its reason. */
+function refusalError(r: MirrorRefusal): Error {
+  if (r.outcome === 'interfered') return new Interference(r.reason);
+  return new MeasureError(r.outcome, r.reason, r.outcome === 'busy' ? r.retryAfter : undefined);
+}

@@ -31,6 +31,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'upload-untimed': 'noteUploadUntimed',
   'server-chosen': 'noteServerChosen',
   'server-passed-over': 'noteServerPassedOver',
+  'mirror-checked': 'noteMirrorChecked',
   'mirrors-rested': 'noteMirrorsRested',
   text: 'noteText',
 };
@@ -113,6 +114,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [n.id, t(n.kind === 'mirror' ? 'noteKindMirror' : 'noteKindEndpoint'), n.url, count(n.connectMs), n.checks.length ? n.checks.join('; ') : '-'];
     case 'server-passed-over':
       return [n.detail];
+    case 'mirror-checked':
+      return [n.checks.join('; ')];
     case 'mirrors-rested':
       return [n.ids.join(', ')];
     case 'text':

@@ -10,7 +10,7 @@ import { MADDR, MNS } from './mirror-net.js';
 import { FILES } from './web-servers.js';
 
 /** Builds the extension with the lab's list into `work`; answers the unpacked directory. */
-export async function labExtensionBuild(work: string, file: string = FILES.small.path): Promise<string> {
+export async function labExtensionBuild(work: string, file: string = FILES.big.path): Promise<string> {
   const config = join(work, 'endpoints.json');
   await writeFile(
     config,

@@ -48,7 +48,7 @@ describe.skipIf(!!skipReason)(`first run through a mirror${skipReason}`, () => {
           const { outcome } = click;
           expect(outcome.verdict).toBe('tls-throttled');
           expect(outcome.entry.endpoint.id).toBe('lab-mirror');
-          expect(outcome.result.warnings[0]).toMatch(/^server: lab-mirror \(public mirror https:\/\/10.78.0.1\/pub\/small.bin\), chosen by its connection time/);
+          expect(said(outcome.result.warnings as unknown as Note[])[0]).toMatch(/^server: lab-mirror \(public mirror https:\/\/10.78.0.1\/pub\/big.bin\), chosen by its connection time/);
           expect(said(outcome.result.warnings).some((w) => /passed over: lab-gone .* was skipped: cannot reach/.test(w))).toBe(true);
           checked = true;
         },

@@ -10,6 +10,8 @@ import { isRoot } from '../lab-net.js';
 import { MIRROR_SCENARIOS, probeCorrect, runMirrorScenario, type MirrorRunRecord } from './mirror-scenarios.js';
 import { MADDR, MNS } from './mirror-net.js';
 import { FILES, SERVER_KINDS, type ServerKind } from './web-servers.js';
+import type { Note } from '../../../src/core/notes.js';
+import { noteText } from '../../../src/cli/note-text.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
 const binaries: Record<ServerKind, string> = { nginx: '/usr/sbin/nginx', apache: '/usr/sbin/apache2', lighttpd: '/usr/sbin/lighttpd' };
@@ -94,7 +96,7 @@ describe.skipIf(!!skipReason)(`mirror lab${skipReason}`, () => {
             JSON.stringify({
               endpoints: [
                 { id: 'lab-gone', url: `https://${MADDR.srv}:9/` },
-                { id: 'lab-nginx', kind: 'mirror', url: `https://${MADDR.srv}${FILES.small.path}` },
+                { id: 'lab-nginx', kind: 'mirror', url: `https://${MADDR.srv}${FILES.big.path}` },
               ],
             }),
           );
@@ -107,9 +109,10 @@ describe.skipIf(!!skipReason)(`mirror lab${skipReason}`, () => {
         },
       });
       expect(out?.verdict).toBe('no-difference');
-      expect(out?.endpoint).toBe(`https://${MADDR.srv}${FILES.small.path}`);
-      expect(out?.warnings[0]).toMatch(/^server: lab-nginx \(public mirror .*checked before use: .*same server address on both schemes \(10.78.0.1\)/);
-      expect(out?.warnings.some((w) => /passed over: lab-gone .* was skipped: cannot reach/.test(w))).toBe(true);
+      expect(out?.endpoint).toBe(`https://${MADDR.srv}${FILES.big.path}`);
+      const said = (out?.warnings ?? []).map((w) => noteText(w as unknown as Note));
+      expect(said[0]).toMatch(/^server: lab-nginx \(public mirror .*checked before use: .*same server address on both schemes \(10.78.0.1\)/);
+      expect(said.some((w) => /passed over: lab-gone .* was skipped: cannot reach/.test(w))).toBe(true);
       expect(stderr).toMatch(/^lab-gone: cannot reach/m);
     },
     TIMEOUT_MS,

@@ -168,7 +168,7 @@ export async function runMirrorScenario(s: MirrorScenario, server: ServerKind, o
     for (let run = 0; run < opts.runs; run++) {
       const record: MirrorRunRecord = { scenario: s.id, server, run, cliWallMs: 0 };
       if (opts.cli !== false) {
-        const r = await inCli([process.execPath, CLI, 'run', `https://${MADDR.srv}${FILES.small.path}`, '--ca', cert.caPath, '--json'], 150_000);
+        const r = await inCli([process.execPath, CLI, 'run', `https://${MADDR.srv}${FILES.big.path}`, '--ca', cert.caPath, '--json'], 150_000);
         record.cliWallMs = r.wallMs;
         try {
           record.cli = JSON.parse(r.out.trim().split('\n').pop() ?? '') as Result;
