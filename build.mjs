@@ -48,7 +48,7 @@ async function buildManifest(configFile, outDir) {
   // Least privilege: host permissions only for the default endpoints and mirrors, over both
   // schemes (a mirror's file is fetched from the same host over http and https).
   // An M-Lab entry ("kind": "mlab", its url the locate API) gets none at install: its locate
-  // host is an optional permission asked for when the user accepts M-Lab's terms (issue 6).
+  // host is an optional permission asked for when the user accepts M-Lab's terms.
   const hosts = new Set();
   for (const e of endpoints.endpoints) {
     if (e.kind === 'mlab') continue;
@@ -84,7 +84,7 @@ export async function build({ only, clean = false, outDir = 'dist', configFile =
         // package.json names none.
         __HOMEPAGE__: JSON.stringify(pkg.homepage ?? ''),
         __DEFAULT_ENDPOINTS__: JSON.stringify(endpoints.endpoints),
-        // Where the extension sends anonymous reports once the user opts in (issue 5); "" when
+        // Where the extension sends anonymous reports once the user opts in; "" when
         // the config names no collector, and the options page then asks for one.
         __REPORT_COLLECTOR_URL__: JSON.stringify(endpoints.collector ?? ''),
       },

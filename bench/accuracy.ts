@@ -1,4 +1,4 @@
-// The accuracy benchmark of issue 4: every lab scenario, several runs each, through the CLI
+// The accuracy benchmark: every lab scenario, several runs each, through the CLI
 // (and, with --extension, a subset through the extension in Chromium), scored against the
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]

@@ -1,5 +1,5 @@
 // What a verdict costs in seconds and megabytes on a 50 Mbit/s line (a userland shaper on
-// loopback), unshaped and with TLS slowed to a fifth. Goals (issue: throttle lab): at most
+// loopback), unshaped and with TLS slowed to a fifth. Goals: at most
 // 20 s and 30 MB on a 50 Mbit/s line.
 import { nodeClock, nodeFetch, nodeHasher } from '../src/cli/node-io.js';
 import { runMeasurement } from '../src/core/runner.js';

@@ -1,4 +1,4 @@
-// The ws:// leg of an M-Lab test must stay plaintext (issue 6): Firefox's default extension CSP
+// The ws:// leg of an M-Lab test must stay plaintext: Firefox's default extension CSP
 // carries upgrade-insecure-requests, which would open it as wss:// and compare TLS with TLS.
 // Browsers never upgrade loopback, so the ndt7 server runs in a network namespace (10.79.1.2).
 // With the manifest's CSP the leg stays ws://; with Firefox's default CSP the run fails and

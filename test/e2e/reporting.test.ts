@@ -1,4 +1,4 @@
-// Anonymous reports end to end (issue 5): the built extension in real headless Chromium, a
+// Anonymous reports end to end: the built extension in real headless Chromium, a
 // real endpoint with the collector on its ports (as `tls-throttle serve --collector` mounts
 // it), consent given on the options page after its preview, a test run from the popup, then the
 // report in the collector's export and, with four more reports from the same network, in its

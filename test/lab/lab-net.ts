@@ -1,5 +1,5 @@
 // The lab's hosts and line: network namespaces, a veth "access line", and htb on both ends of
-// it (design notes, "The throttle lab"). Needs root. Only addresses in 10.77.0.0/24, inside
+// it (test/lab/README.md). Needs root. Only addresses in 10.77.0.0/24, inside
 // namespaces this file makes, are ever used.
 //
 //   lab-srv (10.77.0.1)  == the line ==  lab-home (bridge br-home) -- lab-cli (10.77.0.2)
@@ -90,7 +90,7 @@ export interface LineOptions {
 /**
  * Builds the hosts and an htb tree on each end of the line:
  *   1: htb default 10 -> 1:1 the line -> 1:10 everything; scenarios add 1:20 and filters.
- * quantum 1514 keeps htb's per-round deficit at one packet, as the design notes' recipe does.
+ * quantum 1514 keeps htb's per-round deficit at one packet, as the lab recipe in test/lab/README.md does.
  */
 export async function createLab(line: LineOptions): Promise<void> {
   await destroyLab();

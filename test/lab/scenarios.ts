@@ -1,4 +1,4 @@
-// The lab's scenarios (issue 4, (a)-(i)): each is a shaper with a known truth, so a verdict can
+// The lab's scenarios ((a)-(i)): each is a shaper with a known truth, so a verdict can
 // be scored right or wrong. Rates are chosen as an ISP would set them on a home line:
 // the line at 20, 50 or 100 Mbit/s and the throttled class well below it.
 import type { Cause, Verdict } from '../../src/core/types.js';

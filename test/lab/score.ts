@@ -1,4 +1,4 @@
-// Scoring lab runs against their scenario's truth, and the accuracy table of issue 4.
+// Scoring lab runs against their scenario's truth, and the accuracy table and its goals.
 import { compareRounds, MIN_ROUNDS } from '../../src/core/decision.js';
 import type { Result } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
@@ -158,7 +158,7 @@ export interface Goal {
   met: boolean | undefined;
 }
 
-/** The goals of issue 4, each measured over the runs it speaks about. */
+/** The accuracy goals, each measured over the runs it speaks about. */
 export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goal[] {
   const out: Goal[] = [];
   const runsWhere = (pred: (s: Scenario) => boolean) =>

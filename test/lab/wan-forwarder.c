@@ -1,6 +1,6 @@
 /*
  * The wide-area path of the WAN lab: one-way delay and random loss in userland, because this
- * kernel has no netem (design notes, "Delay and loss without netem").
+ * kernel has no netem (test/lab/README.md, "The WAN lab").
  *
  *   wan-forwarder <in-tun> <out-tun> <one-way-delay-us> <loss-ppm> <seed> [queue-packets]
  *
@@ -15,7 +15,7 @@
  * the count is reported, so a run can tell a queue drop from the configured loss.
  *
  * Why C and not Node: Node cannot attach to a TUN device at all (TUNSETIFF is an ioctl, and
- * Node has no ioctl), and the design notes measured a plain Python loop at about 44 of
+ * Node has no ioctl), and a plain Python loop was first measured at about 44 of
  * 50 Mbit/s. Where this loop stops keeping up is measured in test/lab/README.md.
  *
  * On SIGTERM/SIGINT it prints one JSON line of counters on stdout and exits.

@@ -9,8 +9,7 @@
 //
 // Policy routing in wan-rtr sends every packet that arrives on either veth into the TUN `wa`
 // (`ip rule add iif <veth> lookup 100`); the forwarder writes it to `wb` after the delay, and
-// the router forwards it from there by its main table (design notes, "Delay and loss without
-// netem"). The forwarder hands the kernel single IP packets, and every veth has GSO limited to
+// the router forwards it from there by its main table (test/lab/README.md, "The WAN lab"). The forwarder hands the kernel single IP packets, and every veth has GSO limited to
 // one segment, so the htb classes on the router's egress meter wire-size packets as an ISP's
 // shaper does (with veth's 64 kB GSO packets a slow class lets seconds of data through at once).
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -69,8 +69,8 @@ export const WAN_SCENARIOS: Scenario[] = [
     noise: NO_NOISE,
   },
   {
-    // The classifier of encrypted-looking flows (Rogers throttled such flows, design notes,
-    // "The problem"): TLS, and every plaintext connection whose first body bytes look random,
+    // The classifier of encrypted-looking flows (Rogers throttled such flows, docs/method.md,
+    // "The question"): TLS, and every plaintext connection whose first body bytes look random,
     // at 10 of 50 Mbit/s for the rest of the connection (pacing-proxy.ts, "flow entropy").
     id: 'w-flow-entropy-50m-20ms-0pct',
     title: 'flow entropy classifier: TLS and plaintext connections that start random at 10 of 50 Mbit/s, 20 ms RTT',
@@ -85,7 +85,7 @@ export const WAN_SCENARIOS: Scenario[] = [
     noise: NO_NOISE,
   },
   {
-    // Rogers capped P2P uploads (design notes, "The problem"). The cap sits on the router's
+    // Rogers capped P2P uploads (docs/method.md, "The question"). The cap sits on the router's
     // egress toward the server, where the ISP meets the client's upstream, and meters wire-size
     // packets (wan-net.ts). Pure ACKs of downloads stay in the line's class, or the cap would
     // throttle downloads from port 443 too and would not be an upload cap.

@@ -1,5 +1,5 @@
 // A userland shaper: a TCP proxy that classifies each client connection and paces it with a
-// token bucket. It plays the ISP's DPI box in tests and in the throttle lab (issue 4):
+// token bucket. It plays the ISP's DPI box in tests and in the throttle lab:
 //  - protocol: the first byte the client sends is 0x16 (a TLS handshake record, RFC 8446
 //    section 5.1) -> the TLS class, anything else -> the plaintext class, on any port;
 //  - delayed throttling: the first N bytes of each flow pass at full speed, then the class

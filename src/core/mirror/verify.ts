@@ -1,7 +1,7 @@
 // Same bytes, verified: every plaintext range of a mirror's file is compared, block by block,
 // with the same bytes fetched over TLS, which no middlebox can alter unseen. Only a mirror
-// whose two schemes serve one file from one server is a fair comparison (design notes,
-// "Same server, same bytes"); what falls short is either "not usable for this test" (the
+// whose two schemes serve one file from one server is a fair comparison (docs/method.md,
+// "Same bytes, verified"); what falls short is either "not usable for this test" (the
 // mirror's own doing: a redirect, an error page, two different files) or `interfered` (what
 // a middlebox on the plaintext path does: altered bytes, a cache only plaintext passes).
 import { MeasureError } from '../errors.js';

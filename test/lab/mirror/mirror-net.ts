@@ -1,5 +1,5 @@
 // The mirror lab's hosts and line: two network namespaces joined by a veth "access line" with
-// htb on both ends (design notes, "The throttle lab"). Its names (mir-*) and subnet
+// htb on both ends (test/lab/README.md). Its names (mir-*) and subnet
 // (10.78.0.0/24) are its own, so it runs beside the main lab (lab-*, 10.77.0.0/24,
 // test/lab/lab-net.ts) without touching it. Needs root.
 //

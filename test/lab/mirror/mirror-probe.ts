@@ -36,7 +36,7 @@ async function main(url: string, caFile: string, rounds: number, bytes: number):
     const mbps: Record<'http' | 'https', number[]> = { http: [], https: [] };
     let used = 0;
     for (let round = 0; round < rounds; round++) {
-      // ABBA order, as the runner's rounds (design notes, "Interleave and repeat").
+      // ABBA order, as the runner's rounds (docs/method.md, "Rounds").
       const order: ('http' | 'https')[] = round % 2 ? ['http', 'https'] : ['https', 'http'];
       for (const scheme of order) {
         const t = await session.transfer({ scheme, port: scheme === 'https' ? check.target.tlsPort : check.target.plainPort, bytes, round });

@@ -1,4 +1,4 @@
-// run mlab through real kernel shaping (design notes, "The throttle lab"): the local M-Lab in
+// run mlab through real kernel shaping (test/lab/README.md): the local M-Lab in
 // one network namespace, the CLI in another, a veth pair as the line and htb on the server's
 // side as the ISP's shaper. Needs root; only 10.78.0.0/24 inside namespaces made here is used.
 // The namespaces are n7-* (the HTTP lab's cleanup owns lab-*), removed in afterAll.
