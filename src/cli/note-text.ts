@@ -31,6 +31,8 @@ export function noteText(n: Note): string {
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':
       return `${n.pair === 'upload' ? 'uploads' : 'encrypted against low-entropy plain downloads'} ran ${x(n.ratio)} apart after ${n.rounds} rounds (95% interval ${interval(n.ci95)}), unsettled when the budget ended: downloads alone cannot say there is no difference`;
+    case 'window-limited':
+      return `${n.rounds} rounds were left out: both transfers lasted only a few round trips, so TCP's window, not the line, set their speed (a long or lossy path)`;
     case 'stopped-early':
       return `stopped after ${n.rounds} rounds: ${n.detail}`;
     case 'less-busy-finding':

@@ -5,7 +5,9 @@
 //  1. Pairing. Each comparison pairs a suspect leg (e.g. HTTPS) with a reference leg (e.g.
 //     HTTP on the plain port) round by round. A transfer counts at its sustained rate: after a
 //     burst (a token bucket that refilled while the leg waited) the rate that followed, else
-//     its goodput (shaping.ts sustainedMbps). A round with a zero on either side is left out.
+//     its goodput (shaping.ts sustainedMbps). A round with a zero on either side is left out,
+//     and so is a round whose two transfers both lasted only a few round trips: there TCP's
+//     window, not any shaper, set both rates (window-limited, below).
 //  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
 //     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
@@ -56,7 +58,28 @@ export const MIN_FLOW_BYTES = 8_000_000;
 const TURN_RATIO = 2;
 
 /** One transfer as the decision sees it. */
-export type MeasuredTransfer = BinnedTransfer & { bytes: number; durationMs: number; mbps: number };
+export type MeasuredTransfer = BinnedTransfer & {
+  bytes: number;
+  durationMs: number;
+  mbps: number;
+  /** Request to first body byte on a kept-alive connection: about one round trip, when known. */
+  ttfbMs?: number;
+};
+
+/**
+ * Rule 1: a transfer that lasted fewer round trips than this is window-limited. Linux restarts
+ * a connection's congestion window after an idle longer than its retransmission timeout
+ * (RFC 2861; tcp_slow_start_after_idle), which the wait for the other legs exceeds, so every
+ * transfer begins in slow start: at 50 Mbit/s and 150 ms it takes about 6 round trips to
+ * reach the line's rate, and with loss the window, not the shaper, sets the rate. On a 150 ms
+ * path with 1% loss, 200 ms transfers (one or two round trips) gave false findings in both
+ * directions in the WAN lab (0.27x and 2.59x unshaped; test/lab/README.md).
+ */
+export const WINDOW_LIMITED_RTTS = 5;
+
+export function windowLimited(t: MeasuredTransfer): boolean {
+  return t.ttfbMs !== undefined && t.ttfbMs > 0 && t.durationMs < WINDOW_LIMITED_RTTS * t.ttfbMs;
+}
 
 export interface MeasuredLeg {
   spec: LegSpec;
@@ -74,17 +97,22 @@ export interface PairedRound {
 // ---- Rules 1-5: one comparison --------------------------------------------------------------
 
 /** Rule 1: the two legs' sustained rates in the rounds both measured. */
-export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): PairedRound[] {
+export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { rounds: PairedRound[]; windowLimited: number } {
   const rounds: PairedRound[] = [];
+  let limited = 0;
   for (const [round, s] of [...suspect.samples].sort((a, b) => a[0] - b[0])) {
     const r = reference.samples.get(round);
-    if (r) rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
+    if (!r) continue;
+    if (windowLimited(s) && windowLimited(r)) limited++;
+    else rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
   }
-  return rounds;
+  return { rounds, windowLimited: limited };
 }
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg): Comparison {
-  return compareRounds(pair.id, pair.suspect.id, pair.reference.id, pairRounds(suspect, reference));
+  const paired = pairRounds(suspect, reference);
+  const c = compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
+  return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }
 
 /** Rules 2-5: the outcome of the suspect leg against the reference leg. */
@@ -349,7 +377,8 @@ function lessBusyNotes(basis: Comparison): Note[] {
 
 /** Why an unclear screening pair is unclear, in numbers. */
 function whyUnclear(screen: Comparison): Note[] {
-  if (screen.rounds < MIN_ROUNDS) return [{ code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
+  const limited: Note[] = screen.windowLimitedRounds ? [{ code: 'window-limited', rounds: screen.windowLimitedRounds }] : [];
+  if (screen.rounds < MIN_ROUNDS) return [...limited, { code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
   const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
   if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
   if (screen.lessBusyLean) {

@@ -25,6 +25,7 @@ export type Note =
   | { code: 'turned'; ratio: number; leg: string; carriedBytes: number }
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
+  | { code: 'window-limited'; rounds: number }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
   // How a finding was read.
   | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
@@ -73,6 +74,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'turned',
   'short-flow',
   'stopped-early',
+  'window-limited',
   'pair-unsettled',
   'less-busy-finding',
   'entropy-shaping',

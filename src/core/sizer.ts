@@ -30,6 +30,22 @@ export const DOWNLOAD_SIZER: SizerOptions = {
 // Uploads start smaller: a Rogers-style 80 kbit/s cap moves 10 kB a second.
 export const UPLOAD_SIZER: SizerOptions = { ...DOWNLOAD_SIZER, startBytes: 32 * 1024, minBytes: 8 * 1024 };
 
+/** A transfer should last this many round trips, so that the line, not TCP's window, sets its rate. */
+export const TARGET_RTTS = 10;
+/** ... but never longer than this: a round of two legs must stay short beside cross traffic. */
+export const MAX_TARGET_MS = 2_000;
+
+/**
+ * The target duration of a leg's transfers on a path with this round-trip time: the usual
+ * target, or TARGET_RTTS round trips on a long path (decision.ts WINDOW_LIMITED_RTTS says why:
+ * every transfer starts in slow start after the wait for the other legs).
+ */
+export function targetForRtt(baseTargetMs: number, rttMs: number): number {
+  // Short paths keep the usual target exactly (up to 30 ms for 200 ms): the lab tuned it there.
+  if (!(rttMs > 0) || TARGET_RTTS * rttMs <= 1.5 * baseTargetMs) return baseTargetMs;
+  return Math.min(MAX_TARGET_MS, TARGET_RTTS * rttMs);
+}
+
 /**
  * Sizes snap to a grid of 2^(k/4) x 16 KiB, so a run asks for few distinct sizes and the
  * endpoint can reuse each size's digest.

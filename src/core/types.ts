@@ -70,6 +70,11 @@ export interface Comparison {
    * two rounds in a row, so the outcome stays 'unclear' until the next round agrees.
    */
   pendingRound?: boolean;
+  /**
+   * Rounds left out because both transfers lasted only a few round trips (decision.ts rule 1):
+   * TCP's window set both rates there.
+   */
+  windowLimitedRounds?: number;
 }
 
 export interface ShapingEstimate {

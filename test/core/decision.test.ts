@@ -1,12 +1,14 @@
 // The decision (src/core/decision.ts), rule by rule.
 import { describe, expect, it } from 'vitest';
 import {
+  compareLegs,
   compareRounds,
   decide,
   diagnoseCause,
   lastRoundsApart,
   MIN_FLOW_BYTES,
   MIN_ROUNDS,
+  windowLimited,
   type MeasuredLeg,
   type MeasuredTransfer,
 } from '../../src/core/decision.js';
@@ -329,5 +331,36 @@ describe('decide: why an unclear run is unclear', () => {
     expect(decideOn([unclear({ ratio: 1.3, ci95: [0.9, 1.8], rounds: 12 })]).notes).toEqual([
       { code: 'straddles-margin', rounds: 12, ci95: [0.9, 1.8], marginRatio: 1.25 },
     ]);
+  });
+});
+
+describe('decide: window-limited rounds', () => {
+  /** A transfer of `ms` at `mbps`, whose first byte came `ttfbMs` after the request. */
+  const short = (mbps: number, ms: number, ttfbMs: number): MeasuredTransfer => ({ ...flat(mbps), durationMs: ms, ttfbMs });
+
+  it('leaves out rounds whose two transfers both lasted only a few round trips, and says so', () => {
+    // A 150 ms path: 200 ms transfers are barely over one round trip on either leg.
+    const tls = { ...leg('https', 443, []), samples: new Map(Array.from({ length: 8 }, (_, i) => [i, short(1 + (i % 3), 200, 150)] as const)) };
+    const plain = { ...leg('http', 80, []), samples: new Map(Array.from({ length: 8 }, (_, i) => [i, short(4 - (i % 3), 200, 150)] as const)) };
+    const c = compareLegs(SCREEN, tls, plain);
+    expect(c.rounds).toBe(0);
+    expect(c.windowLimitedRounds).toBe(8);
+    const d = decide({ comparisons: [c], screening: SCREEN, legs: new Map([tls, plain].map((l) => [l.spec.id, l])), capacities: {} });
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.notes[0]).toEqual({ code: 'window-limited', rounds: 8 });
+  });
+
+  it('keeps a round in which one transfer lasted long enough to show the line', () => {
+    const tls = { ...leg('https', 443, []), samples: new Map(Array.from({ length: 8 }, (_, i) => [i, short(2, 1500, 150)] as const)) };
+    const plain = { ...leg('http', 80, []), samples: new Map(Array.from({ length: 8 }, (_, i) => [i, short(10, 300, 150)] as const)) };
+    const c = compareLegs(SCREEN, tls, plain);
+    expect(c.rounds).toBe(8);
+    expect(c.windowLimitedRounds).toBeUndefined();
+  });
+
+  it('never leaves out a transfer whose round trip is unknown (uploads, ndt7)', () => {
+    const t = flat(10);
+    expect(windowLimited(t)).toBe(false);
+    expect(windowLimited({ ...t, ttfbMs: 0 })).toBe(false);
   });
 });

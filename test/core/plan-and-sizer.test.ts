@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { endpointPlan, legsOf, roundOrder } from '../../src/core/plan.js';
-import { DOWNLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes } from '../../src/core/sizer.js';
+import { DOWNLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt } from '../../src/core/sizer.js';
 
 describe('plan', () => {
   it('screens HTTPS on the TLS port against HTTP on the plain port', () => {
@@ -80,5 +80,23 @@ describe('sizer', () => {
     const t = (mbps: number) => ({ bins: [1, 1, 1, 1, 1], binMs: 50, mbps });
     expect(steadyBytes([t(40), t(50), t(60)], DOWNLOAD_SIZER)).toBe(snapBytes((50 * 1000 * DOWNLOAD_SIZER.targetMs) / 8, DOWNLOAD_SIZER));
     expect(steadyBytes([], DOWNLOAD_SIZER)).toBeUndefined();
+  });
+});
+
+describe('targetForRtt', () => {
+  it('keeps the usual target on short paths', () => {
+    expect(targetForRtt(200, 1)).toBe(200);
+    expect(targetForRtt(200, 30)).toBe(200);
+  });
+
+  it('asks for ten round trips on a long path, at most two seconds', () => {
+    expect(targetForRtt(200, 50)).toBe(500);
+    expect(targetForRtt(200, 150)).toBe(1500);
+    expect(targetForRtt(200, 600)).toBe(2000);
+  });
+
+  it('keeps the target when the round trip is unknown', () => {
+    expect(targetForRtt(200, 0)).toBe(200);
+    expect(targetForRtt(200, NaN)).toBe(200);
   });
 });

@@ -34,6 +34,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   turned: { code: 'turned', ratio: 13.3, leg: 'https-443-down-random', carriedBytes: 7_400_000 },
   'short-flow': { code: 'short-flow', carriedBytes: 3_100_000, minFlowBytes: 8_000_000 },
   'stopped-early': { code: 'stopped-early', rounds: 7, detail: 'the server closed the test' },
+  'window-limited': { code: 'window-limited', rounds: 5 },
   'pair-unsettled': { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [4.7, 5.13] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
   'entropy-shaping': { code: 'entropy-shaping' },

@@ -8,7 +8,8 @@ import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
-import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, type SizerOptions } from '../sizer.js';
+import { median } from 'simple-statistics';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
 import type { Driver, DriverContext, LegGuard, Measured } from './driver.js';
@@ -118,6 +119,7 @@ export class HttpDriver implements Driver {
       }
       const sample = await this.transfer(spec, -1, ctx);
       ctx.spend(sample.bytes);
+      this.followRtt(leg, [sample]);
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
     }
@@ -134,8 +136,20 @@ export class HttpDriver implements Driver {
     const leg = this.leg(spec);
     const sample = await this.transfer(spec, round, ctx);
     leg.samples.push(sample);
+    this.followRtt(leg, leg.samples.slice(-RECENT_WAITS));
     leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
     return { sample: sample satisfies MeasuredTransfer, bytesUsed: sample.bytes, flowBytes: leg.carriedBytes };
+  }
+
+  /**
+   * On a long path a transfer must last more round trips than the usual 200 ms allow (sizer.ts
+   * targetForRtt). A download's time to its first byte, on a kept-alive connection, is about
+   * one round trip; uploads have none to read and keep their target.
+   */
+  private followRtt(leg: HttpLeg, samples: TransferSample[]): void {
+    const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
+    if (!ttfbs.length) return;
+    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, median(ttfbs)) };
   }
 
   lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {

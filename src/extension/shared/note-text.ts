@@ -13,6 +13,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   turned: 'noteTurned',
   'short-flow': 'noteShortFlow',
   'stopped-early': 'noteStoppedEarly',
+  'window-limited': 'noteWindowLimited',
   'pair-unsettled': 'notePairUnsettled',
   'less-busy-finding': 'noteLessBusyFinding',
   'entropy-shaping': 'noteEntropyShaping',
@@ -90,6 +91,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [mb(n.carriedBytes), mb(n.minFlowBytes)];
     case 'stopped-early':
       return [count(n.rounds), n.detail];
+    case 'window-limited':
+      return [count(n.rounds)];
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
     case 'less-busy-finding':
