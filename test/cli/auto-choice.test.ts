@@ -44,7 +44,7 @@ describe('run auto', () => {
       (l) => void lines.push(l),
     );
     expect(measured).toEqual(['https://whole.test/f.iso']);
-    expect(r.warnings[0]).toMatch(/^server: whole .*same server address on both schemes \(192.0.2.1\)/);
+    expect(said(r.warnings)[0]).toMatch(/^server: whole .*same server address on both schemes \(192.0.2.1\)/);
     expect(said(r.warnings).some((w) => /split .*reach different servers: http 198.51.100.7, https 203.0.113.9/.test(w))).toBe(true);
     expect(lines[0]).toMatch(/^split: the schemes reach different servers/);
   });

@@ -93,7 +93,7 @@ describe('a fleet of endpoints', () => {
   it('measures against the endpoint that answers sooner, and names it', async () => {
     const r = await auto();
     expect(r.verdict).not.toBe('failed');
-    expect(r.warnings[0]).toMatch(/^server: near \(endpoint https:\/\/127.0.0.1:\d+\/\), chosen by its connection time of \d+ ms/);
+    expect(said(r.warnings)[0]).toMatch(/^server: near \(endpoint https:\/\/127.0.0.1:\d+\/\), chosen by its connection time of \d+ ms/);
     const ms = (id: string) => Number(new RegExp(`server: ${id} .* of (\\d+) ms`).exec(said(r.warnings)[0]!)?.[1]);
     expect(ms('near')).toBeLessThan(DELAY_MS);
   }, 60_000);
@@ -102,7 +102,7 @@ describe('a fleet of endpoints', () => {
     await near.close(0);
     const r = await auto();
     expect(r.verdict).not.toBe('failed');
-    expect(r.warnings[0]).toMatch(/^server: far .* chosen by its connection time of \d+ ms/);
+    expect(said(r.warnings)[0]).toMatch(/^server: far .* chosen by its connection time of \d+ ms/);
     expect(said(r.warnings).some((w) => /^passed over: near .* was skipped: cannot reach/.test(w))).toBe(true);
   }, 60_000);
 });

@@ -61,7 +61,7 @@ describe('the automatic choice of a server', () => {
     expect(measured).toEqual([MIRROR.url]);
     expect(chosen).toEqual(['mirror-a']);
     expect(r.verdict).toBe('tls-throttled');
-    expect(r.warnings[0]).toMatch(/^server: mirror-a \(public mirror https:\/\/mirror.test\/pub\/big.iso\), chosen by its connection time of \d+ ms; checked before use: no redirect/);
+    expect(said(r.warnings)[0]).toMatch(/^server: mirror-a \(public mirror https:\/\/mirror.test\/pub\/big.iso\), chosen by its connection time of \d+ ms; checked before use: no redirect/);
   });
 
   it('falls back to the next candidate when the run on the first fails', async () => {
@@ -86,7 +86,7 @@ describe('the automatic choice of a server', () => {
     const deps = { ...network({ 'ours.test': 80, 'mirror.test': 5 }), signal: controller.signal };
     const r = await measureAuto(a, deps, OPTS, ctx);
     expect(measured).toEqual([MIRROR.url]);
-    expect(r.error).toMatch(/was cancelled/);
+    expect(r.error?.detail).toMatch(/was cancelled/);
   });
 
   it('skips a mirror whose http URL redirects, and says so', async () => {
@@ -101,14 +101,14 @@ describe('the automatic choice of a server', () => {
     const r = await measureAuto(a, network({}, { plain: { redirect: true } }, true), OPTS, ctx);
     expect(measured).toEqual([]);
     expect(r.verdict).toBe('failed');
-    expect(r.error).toMatch(/^no server could be used: ours .* was skipped: cannot reach https:\/\/ours.test\/info: ECONNREFUSED; mirror-a .* was skipped: .*redirects \(HTTP 301\)/);
+    expect(r.error?.detail).toMatch(/^no server could be used: ours .* was skipped: cannot reach https:\/\/ours.test\/info: ECONNREFUSED; mirror-a .* was skipped: .*redirects \(HTTP 301\)/);
   });
 
   it('answers interfered, with the evidence, when a check found a middlebox and nothing could be measured', async () => {
     const { a, ctx } = auto({});
     const r = await measureAuto(a, network({}, { plain: { via: '1.1 squid' } }, true), OPTS, ctx);
     expect(r.verdict).toBe('interfered');
-    expect(r.error).toMatch(/^the plaintext path was interfered with \(mirror-a: a cache or proxy handled the plaintext leg only \(via: 1.1 squid\)\); no server could be used: /);
+    expect(r.error?.detail).toMatch(/^the plaintext path was interfered with \(mirror-a: a cache or proxy handled the plaintext leg only \(via: 1.1 squid\)\); no server could be used: /);
   });
 
   it('leaves out a mirror that a scheduled check used within the last day', async () => {
@@ -116,7 +116,7 @@ describe('the automatic choice of a server', () => {
     const { a, measured } = auto({ [ENDPOINT.url]: () => sampleResult() }, [ENDPOINT, MIRROR], [used]);
     const r = await measureAuto(a, network({ 'ours.test': 80, 'mirror.test': 5 }), OPTS, { trigger: 'scheduled', onChosen: () => undefined, deadline: startRunDeadline({ now: () => 0 }, 60_000) });
     expect(measured).toEqual([ENDPOINT.url]);
-    expect(r.warnings).toContain('mirrors used by a scheduled check in the last 24 hours were left out: mirror-a');
+    expect(r.warnings).toContainEqual({ code: 'mirrors-rested', ids: ['mirror-a'] });
   });
 
   it('counts only scheduled runs on mirrors within the day as a reason to rest', () => {
@@ -130,7 +130,7 @@ describe('the automatic choice of a server', () => {
   it('waits out a short Retry-After from a busy server, then measures it again', async () => {
     let calls = 0;
     const { a, ctx, measured } = auto(
-      { [MIRROR.url]: () => (++calls === 1 ? failedResult(`${MIRROR.url} answered HTTP 503 (Retry-After: 2)`) : sampleResult()) },
+      { [MIRROR.url]: () => (++calls === 1 ? { ...failedResult(), error: { code: 'busy' as const, detail: `${MIRROR.url} answered HTTP 503 (Retry-After: 2)` } } : sampleResult()) },
       [MIRROR],
     );
     const slept: number[] = [];
