@@ -45,7 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM_PATH))('the first run when nothing is usabl
         expect(await popup.locator('#intro').isVisible()).toBe(true);
         const outcome = await browser.runTest({ popup, timeoutMs: 60_000 });
         expect(outcome.verdict).toBe('failed');
-        expect(outcome.result.error).toMatch(
+        expect(outcome.result.error?.detail).toMatch(
           /^no server could be used: down-endpoint .* was skipped: cannot reach .*; not-ours .* was skipped: .*answered HTTP 404; down-mirror .* was skipped: cannot reach/,
         );
         // Chrome replaces the User-Agent an extension's fetch sets with its own (Chromium bug

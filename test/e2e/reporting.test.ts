@@ -56,7 +56,17 @@ describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless 
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'ttd-e2e-collector-'));
-    collector = await startCollector({ dataDir, log: () => undefined, lookup });
+    // This test follows one extension's reports through the collector: the limits a public
+    // collector puts on one address (reads, reports per network) and the read snapshots'
+    // refresh interval are tested on their own (test/security/server-collector.test.ts).
+    collector = await startCollector({
+      dataDir,
+      log: () => undefined,
+      lookup,
+      readRateLimit: false,
+      networkCeiling: false,
+      readCache: { refreshMs: 0, maxStaleMs: 0 },
+    });
     const outage: RouteHandler = async (_req, res, ctx) => {
       if (outageStatus === undefined || ctx.url.pathname !== '/v1/reports') return false;
       res.writeHead(outageStatus, { 'access-control-allow-origin': '*', 'content-type': 'application/json' });
