@@ -77,8 +77,19 @@ export type MeasuredTransfer = BinnedTransfer & {
  */
 export const WINDOW_LIMITED_RTTS = 5;
 
-export function windowLimited(t: MeasuredTransfer): boolean {
-  return t.ttfbMs !== undefined && t.ttfbMs > 0 && t.durationMs < WINDOW_LIMITED_RTTS * t.ttfbMs;
+/**
+ * The path's round trip as two legs' transfers show it: the least time to a first byte of any
+ * of them. A time to first byte also holds the server's and the client's own delays (a
+ * browser's fetch start, a busy processor), so the least of many is the closest to the path;
+ * undefined when none is known (uploads, ndt7).
+ */
+export function pathRttMs(...legs: MeasuredLeg[]): number | undefined {
+  const ttfbs = legs.flatMap((l) => [...l.samples.values()].map((s) => s.ttfbMs ?? 0)).filter((ms) => ms > 0);
+  return ttfbs.length ? Math.min(...ttfbs) : undefined;
+}
+
+export function windowLimited(t: MeasuredTransfer, rttMs: number | undefined): boolean {
+  return rttMs !== undefined && rttMs > 0 && t.durationMs < WINDOW_LIMITED_RTTS * rttMs;
 }
 
 export interface MeasuredLeg {
@@ -100,10 +111,11 @@ export interface PairedRound {
 export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { rounds: PairedRound[]; windowLimited: number } {
   const rounds: PairedRound[] = [];
   let limited = 0;
+  const rttMs = pathRttMs(suspect, reference);
   for (const [round, s] of [...suspect.samples].sort((a, b) => a[0] - b[0])) {
     const r = reference.samples.get(round);
     if (!r) continue;
-    if (windowLimited(s) && windowLimited(r)) limited++;
+    if (windowLimited(s, rttMs) && windowLimited(r, rttMs)) limited++;
     else rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
   }
   return { rounds, windowLimited: limited };

@@ -8,6 +8,7 @@ import {
   lastRoundsApart,
   MIN_FLOW_BYTES,
   MIN_ROUNDS,
+  pathRttMs,
   windowLimited,
   type MeasuredLeg,
   type MeasuredTransfer,
@@ -360,7 +361,17 @@ describe('decide: window-limited rounds', () => {
 
   it('never leaves out a transfer whose round trip is unknown (uploads, ndt7)', () => {
     const t = flat(10);
-    expect(windowLimited(t)).toBe(false);
-    expect(windowLimited({ ...t, ttfbMs: 0 })).toBe(false);
+    expect(windowLimited(t, undefined)).toBe(false);
+    expect(pathRttMs(leg('https', 443, [10, 10]))).toBeUndefined();
+    expect(windowLimited({ ...t, ttfbMs: 0 }, pathRttMs({ ...leg('https', 443, []), samples: new Map([[0, { ...t, ttfbMs: 0 }]]) }))).toBe(false);
+  });
+
+  it('reads the path from the least time to a first byte, so one slow start of a fetch marks nothing', () => {
+    // One transfer's first byte came late (a busy browser); the path's round trip is 2 ms.
+    const samples = new Map(Array.from({ length: 8 }, (_, i) => [i, { ...flat(50), durationMs: 200, ttfbMs: i === 3 ? 120 : 2 }] as const));
+    const tls = { ...leg('https', 443, []), samples };
+    const plain = { ...leg('http', 80, []), samples: new Map(samples) };
+    expect(pathRttMs(tls, plain)).toBe(2);
+    expect(compareLegs(SCREEN, tls, plain).windowLimitedRounds).toBeUndefined();
   });
 });

@@ -8,7 +8,6 @@ import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
-import { median } from 'simple-statistics';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
@@ -144,12 +143,13 @@ export class HttpDriver implements Driver {
   /**
    * On a long path a transfer must last more round trips than the usual 200 ms allow (sizer.ts
    * targetForRtt). A download's time to its first byte, on a kept-alive connection, is about
-   * one round trip; uploads have none to read and keep their target.
+   * one round trip plus the endpoints' own delays, so the least of the recent ones is taken
+   * (as decision.ts pathRttMs); uploads have none to read and keep their target.
    */
   private followRtt(leg: HttpLeg, samples: TransferSample[]): void {
     const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
     if (!ttfbs.length) return;
-    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, median(ttfbs)) };
+    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, Math.min(...ttfbs)) };
   }
 
   lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {
