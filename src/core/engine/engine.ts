@@ -156,17 +156,15 @@ export class Engine {
    * A diagnosis leg that fails (a middlebox refusing HTTP on 443, say) must not cost the
    * screening answer: its pairs are dropped with a note, and the cause stays unknown.
    */
-  private async guardDiagnosis(specs: LegSpec[], work: () => Promise<void>): Promise<void> {
-    if (specs.some((s) => this.isScreening(s))) return work();
+  private async guardDiagnosis(spec: LegSpec, work: () => Promise<void>): Promise<void> {
+    if (this.isScreening(spec)) return work();
     try {
       await work();
     } catch (err) {
       if ((err instanceof MeasureError && err.kind === 'aborted') || this.driver.abandonsServer?.(err) || this.deps.deadline?.expired()) throw err;
-      for (const spec of specs) {
-        this.active = this.active.filter((p) => p.suspect.id !== spec.id && p.reference.id !== spec.id);
-        this.legs.delete(spec.id);
-        addNote(this.notes, { code: 'diagnosis-dropped', leg: spec.id, detail: describe(err) });
-      }
+      this.active = this.active.filter((p) => p.suspect.id !== spec.id && p.reference.id !== spec.id);
+      this.legs.delete(spec.id);
+      addNote(this.notes, { code: 'diagnosis-dropped', leg: spec.id, detail: describe(err) });
     }
   }
 
@@ -218,7 +216,7 @@ export class Engine {
     const fresh = specs.filter((s) => !this.leg(s).prepared);
     if (!fresh.length) return;
     await this.driver.prepare(fresh, specs, this.ctx, async (spec, work) => {
-      await this.guardDiagnosis([spec], work);
+      await this.guardDiagnosis(spec, work);
       return this.legs.has(spec.id);
     });
     for (const s of fresh) if (this.legs.has(s.id)) this.leg(s).prepared = true;
@@ -229,7 +227,7 @@ export class Engine {
     try {
       for (const spec of roundOrder(legs)) {
         if (!this.legs.has(spec.id)) continue;
-        await this.guardDiagnosis([spec], async () => {
+        await this.guardDiagnosis(spec, async () => {
           const leg = this.leg(spec);
           const m = await this.driver.measure(spec, round, this.ctx);
           this.bytesUsed += m.bytesUsed;
