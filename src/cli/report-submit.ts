@@ -98,6 +98,9 @@ export function cliReport(result: Result, nowMs: number): Report {
   });
 }
 
+/** undici's error codes for its timers (undici/lib/core/errors.js). */
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 export type SubmitOutcome = { ok: true; status: number } | { ok: false; message: string };
 
 /** POSTs the report; never throws. */
@@ -130,7 +133,10 @@ export async function postReport(url: string, report: Report, trust: { ca?: stri
     return { ok: false, message: `the collector answered ${res.statusCode}: ${safeText(detail)}` };
   } catch (err) {
     const e = err as Error & { code?: string };
-    const reason = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.code ? `${e.code} ` : ''}${safeText(e.message)}`;
+    // Whichever of the signal and undici's own header, body or connect timer fires first (they
+    // are set alike), it is the same finding: the collector did not answer in time.
+    const timedOut = e.name === 'TimeoutError' || (e.code !== undefined && TIMEOUT_CODES.has(e.code));
+    const reason = timedOut ? `no answer within ${timeoutMs} ms` : `${e.code ? `${e.code} ` : ''}${safeText(e.message)}`;
     return { ok: false, message: reason };
   } finally {
     await agent?.destroy().catch(() => undefined);
