@@ -186,6 +186,19 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
+  it('keeps the next steps of a failed run, server list included, inside the card at 360 px', async () => {
+    const page = await open(browser, 'popup.html', 360, [historyEntry(0, STATES.failed)]);
+    await page.waitForSelector('#next-steps:not([hidden]) select');
+    const inside = await page.evaluate(() => {
+      const card = document.querySelector('#next-steps')!.getBoundingClientRect();
+      const select = document.querySelector('#next-steps select')!.getBoundingClientRect();
+      return select.left >= card.left && select.right <= card.right;
+    });
+    expect(inside).toBe(true);
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+
   it('hides the previous result while a test runs and names the leg in words', async () => {
     const page = await open(browser, 'popup.html', 420, twentyResults());
     const sender = await browser.openPage('options.html');
