@@ -45,6 +45,13 @@ describe('result words', () => {
     expect(ratioSentence(r, t, f)).toContain('between 0.58x and 6.1x');
   });
 
+  it('gives the reason of a run whose rounds a long path left window-limited, and asks for more time', () => {
+    const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: NaN, ci95: [NaN, NaN], warnings: [{ code: 'window-limited', rounds: 5 }, { code: 'too-few-rounds', rounds: 0, minRounds: 6 }] });
+    const a = advice(r, t)!;
+    expect(a.reason).toContain('5 rounds were left out');
+    expect(a.next).toBe(t('nextRaiseBudget'));
+  });
+
   it('calls a run the user stopped "Cancelled", not a failure', () => {
     const r = { ...failedResult(), error: { code: 'aborted' as const, detail: 'cancelled after 4180 ms' } };
     expect(cardState(r)).toBe('cancelled');

@@ -91,33 +91,28 @@ export function causeSentences(r: Result, t: Translate, f: LocaleFormat): string
   return out;
 }
 
-/** Notes that say why a run could not settle, most telling first (docs/method.md, "Stopping"). */
-const REASON_CODES: readonly Note['code'][] = [
-  'budget-spent',
-  'too-few-rounds',
-  'straddles-margin',
-  'pending-second-look',
-  'less-busy-lean',
-  'turned',
-  'short-flow',
-  'cpu-bound',
-  'stopped-early',
-  'no-screening',
-];
-
-/** For each reason, the step most likely to settle the next run. */
+/**
+ * Notes that say why a run could not settle, most telling first (docs/method.md, "Stopping"),
+ * each with the step most likely to settle the next run.
+ */
 const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
+  // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
+  // longer transfers, so more of the time budget.
+  'window-limited': 'nextRaiseBudget',
   'budget-spent': 'nextRaiseBudget',
   'too-few-rounds': 'nextRaiseBudget',
   'straddles-margin': 'nextQuieterTime',
   'pending-second-look': 'nextRunAgain',
   'less-busy-lean': 'nextQuieterTime',
+  'pair-unsettled': 'nextRaiseBudget',
   turned: 'nextRaiseBudget',
   'short-flow': 'nextRaiseBudget',
   'cpu-bound': 'nextOtherDevice',
   'stopped-early': 'nextRunAgain',
   'no-screening': 'nextOtherEndpoint',
 };
+/** The same reasons in their order (an object keeps the order its string keys were written in). */
+const REASON_CODES = Object.keys(NOTE_NEXT_KEYS) as Note['code'][];
 
 const ERROR_NEXT_KEYS: Record<RunErrorCode, string> = {
   unreachable: 'nextCheckConnection',
