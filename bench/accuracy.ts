@@ -8,9 +8,11 @@
 // throttle lab's namespaces, not instead of them.
 //                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
 //                             [--mirror-scenarios mir-none,mir-port] [--mirror-extension]
+//                             [--mirror-extension-runs N]
 // --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
 // schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else;
-// --mirror-extension adds, per scenario and server, fresh installs' first clicks in Chromium.
+// --mirror-extension adds, per scenario and server, N fresh installs' first clicks (default 1)
+// in Chromium and in Firefox, from the packaged zips.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
@@ -21,7 +23,9 @@ import { destroyMirrorLab } from '../test/lab/mirror/mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
 import { formatMirrorTable, scoreMirror, type MirrorRow } from '../test/lab/mirror/mirror-score.js';
 import { SERVER_KINDS, type ServerKind } from '../test/lab/mirror/web-servers.js';
-import { firstClickInChromium, labExtensionBuild } from '../test/lab/mirror/mirror-extension-run.js';
+import { firstClickInChromium, firstClickInFirefox, labExtensionPackages } from '../test/lab/mirror/mirror-extension-run.js';
+import { existsSync } from 'node:fs';
+import { FIREFOX_PATH } from '../test/e2e/support/firefox-browser.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +51,8 @@ const { values } = parseArgs({
     'mirror-servers': { type: 'string' },
     'mirror-scenarios': { type: 'string' },
     'mirror-extension': { type: 'boolean', default: false },
+    /** First clicks per browser, scenario and server with --mirror-extension. */
+    'mirror-extension-runs': { type: 'string', default: '1' },
   },
 });
 
@@ -108,13 +114,16 @@ async function main(): Promise<void> {
 
   // The mirror lab: every mirror scenario on every server kind.
   const mirrorRows: MirrorRow[] = [];
-  const extensionMirrorRows: { scenario: string; server: string; runs: number; correct: number; verdict: string; seconds?: number; mb?: number }[] = [];
+  const extensionMirrorRows: { scenario: string; server: string; browser: string; runs: number; correct: number; verdicts: string[]; seconds?: number; mb?: number }[] = [];
   const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
   if (values.mirrors || values['only-mirrors']) {
     const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
     const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
     const work = values['mirror-extension'] ? mkdtempSync(join(tmpdir(), 'ttd-bench-ext-')) : undefined;
-    const extensionDir = work ? await labExtensionBuild(work) : undefined;
+    // The packaged zips, as a store would get them (scripts/package.mjs), built with the lab's list.
+    const packages = work ? await labExtensionPackages(work) : undefined;
+    const browsers = ['chromium', ...(existsSync(FIREFOX_PATH) ? ['firefox'] : [])] as const;
+    const extensionRuns = Number(values['mirror-extension-runs']);
     try {
       for (const s of MIRROR_SCENARIOS.filter((m) => !ids || ids.includes(m.id))) {
         for (const server of servers) {
@@ -122,33 +131,45 @@ async function main(): Promise<void> {
           const recs = await runMirrorScenario(s, server, { runs, log });
           mirrorRecords[`${s.id} ${server}`] = recs;
           mirrorRows.push(scoreMirror(s, server, recs));
-          if (!extensionDir) continue;
-          // A fresh install's first click, a browser session per run: one run each.
-          const results: Result[] = [];
+          if (!packages) continue;
+          // Fresh installs' first clicks, a fresh profile per click, in each browser.
+          const results: Record<string, Result[]> = Object.fromEntries(browsers.map((b) => [b, []]));
+          const clicks: Record<string, number> = Object.fromEntries(browsers.map((b) => [b, 0]));
           await runMirrorScenario(s, server, {
-            runs: 1,
+            runs: extensionRuns,
             cli: false,
             probe: false,
             log: () => undefined,
             client: async ({ caPath, dir }) => {
-              const click = await firstClickInChromium(extensionDir, caPath, dir).catch((err: unknown) => {
-                log(`${s.id} ${server} extension: ${err instanceof Error ? err.message : String(err)}`);
-                return undefined;
-              });
-              if (!click) return;
-              results.push(click.outcome.result);
-              log(`${s.id} ${server} extension first click: ${click.outcome.verdict} ${(click.outcome.result.durationMs / 1000).toFixed(1)} s ${(click.outcome.result.bytesUsed / 1e6).toFixed(1)} MB${click.outcome.result.error ? ` (${click.outcome.result.error.detail.slice(0, 140)})` : ''}`);
+              for (const browser of browsers) {
+                clicks[browser]!++;
+                const result = await (browser === 'chromium'
+                  ? firstClickInChromium(packages.chromeDir, caPath, dir).then((c) => c.outcome.result)
+                  : firstClickInFirefox(packages.firefoxZip, caPath).then((c) => c.entry.result)
+                ).catch((err: unknown) => {
+                  log(`${s.id} ${server} ${browser} first click: ${err instanceof Error ? err.message : String(err)}`);
+                  return undefined;
+                });
+                if (!result) continue;
+                results[browser]!.push(result);
+                log(`${s.id} ${server} ${browser} first click: ${result.verdict} ${(result.durationMs / 1000).toFixed(1)} s ${(result.bytesUsed / 1e6).toFixed(1)} MB${result.error ? ` (${result.error.detail.slice(0, 160)})` : ''}`);
+              }
             },
           });
-          extensionMirrorRows.push({
-            scenario: s.id,
-            server,
-            runs: 1,
-            correct: results.filter((r) => s.truth.verdicts.includes(r.verdict)).length,
-            verdict: results[0]?.verdict ?? 'no result',
-            seconds: results[0] ? results[0].durationMs / 1000 : undefined,
-            mb: results[0] ? results[0].bytesUsed / 1e6 : undefined,
-          });
+          for (const browser of browsers) {
+            const rs = results[browser]!;
+            const med = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] : undefined);
+            extensionMirrorRows.push({
+              scenario: s.id,
+              server,
+              browser,
+              runs: clicks[browser]!,
+              correct: rs.filter((r) => s.truth.verdicts.includes(r.verdict)).length,
+              verdicts: rs.map((r) => r.verdict),
+              seconds: med(rs.map((r) => r.durationMs / 1000)),
+              mb: med(rs.map((r) => r.bytesUsed / 1e6)),
+            });
+          }
         }
       }
     } finally {
@@ -159,18 +180,18 @@ async function main(): Promise<void> {
   const mirrorOut = mirrorRows.length
     ? [
         '',
-        `Mirror lab (Debian's nginx, Apache httpd, lighttpd; no noise): CLI \`tls-throttle run https://10.78.0.1/pub/small.bin --json\` (a 2 MiB file, whole-file transfers) and mirror mode (test/lab/mirror/mirror-probe.ts: pre-use check, 8 rounds of 2 MiB ranges of a 96 MiB file, each plaintext range compared with TLS; right = the check's outcome, and a ratio beyond the 25% margin exactly where the truth is throttled).`,
+        `Mirror lab (Debian's nginx, Apache httpd, lighttpd; no noise): CLI \`tls-throttle run https://10.78.0.1/pub/big.bin --json\` (mirror mode in the engine: pre-use check of both schemes, then every transfer a fresh byte range of the 96 MiB file, sized by the sizer, each plaintext range compared with TLS) and the probe (test/lab/mirror/mirror-probe.ts: pre-use check, 8 rounds of 2 MiB ranges; right = the check's outcome, and a ratio beyond the 25% margin exactly where the truth is throttled).`,
         '',
         formatMirrorTable(mirrorRows),
         ...(extensionMirrorRows.length
           ? [
               '',
-              'Through the extension: a fresh Chromium profile in mir-cli, built with a list naming a server that refuses connections and the lab mirror (2 MiB file), one click on "Run test":',
+              `Through the extension: the packaged zips (scripts/package.mjs) of a build whose list names a server that refuses connections and the lab mirror (the 96 MiB file); per click a fresh profile in mir-cli (Chromium: the Chrome zip unpacked; Firefox: the Firefox zip installed from the file), the popup the only page, one click on "Run test". s and MB are medians:`,
               '',
-              '| scenario | server | runs | correct | verdict | s | MB |',
-              '|---|---|---|---|---|---|---|',
+              '| scenario | server | browser | runs | correct | verdicts | s | MB |',
+              '|---|---|---|---|---|---|---|---|',
               ...extensionMirrorRows.map(
-                (r) => `| ${r.scenario} | ${r.server} | ${r.runs} | ${r.correct}/${r.runs} | ${r.verdict} | ${r.seconds?.toFixed(1) ?? '-'} | ${r.mb?.toFixed(1) ?? '-'} |`,
+                (r) => `| ${r.scenario} | ${r.server} | ${r.browser} | ${r.runs} | ${r.correct}/${r.runs} | ${r.verdicts.join(', ') || 'no result'} | ${r.seconds?.toFixed(1) ?? '-'} | ${r.mb?.toFixed(1) ?? '-'} |`,
               ),
             ]
           : []),

@@ -18,6 +18,8 @@ const NEEDED = [
   { pkg: 'apache2', present: () => existsSync('/usr/sbin/apache2') },
   { pkg: 'lighttpd', present: () => existsSync('/usr/sbin/lighttpd') },
   { pkg: 'lighttpd-mod-openssl', present: () => existsSync('/usr/lib/lighttpd/mod_openssl.so') },
+  // The packaged extension's zips, unpacked for Chromium (test/e2e/package.test.ts, test/lab/mirror).
+  { pkg: 'unzip', present: () => existsSync('/usr/bin/unzip') },
   // The WAN lab's packet forwarder is C, compiled on first use (test/lab/wan-forwarder.c).
   { pkg: 'gcc', present: () => existsSync('/usr/bin/gcc') },
   { pkg: 'libc6-dev', present: () => existsSync('/usr/include/stdio.h') },

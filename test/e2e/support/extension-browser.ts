@@ -76,6 +76,8 @@ function prepareExtension(source: string, dir: string, grantHosts: string[], csp
   }
   rmSync(dir, { recursive: true, force: true });
   cpSync(source, dir, { recursive: true });
+  // Nothing to change: the manifest stays byte for byte as built or packaged.
+  if (!grantHosts.length && !csp) return dir;
   const manifestPath = join(dir, 'manifest.json');
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
     host_permissions?: string[];

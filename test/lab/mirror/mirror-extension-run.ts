@@ -1,16 +1,30 @@
 // The extension as a fresh install meets the mirror lab: built from a server list naming only
-// the lab's servers (one that refuses connections, and the mirror's file), loaded in a fresh
-// Chromium profile inside mir-cli (Playwright drives it over a pipe, which crosses namespaces),
-// with one click on "Run test" in the popup and no other page visited.
-import { chmod, writeFile } from 'node:fs/promises';
+// the lab's servers (one that refuses connections, and the mirror's file), packaged by
+// scripts/package.mjs into the zips a store would get, and installed from them: the Chrome zip
+// unpacked into a fresh directory and loaded in a fresh Chromium profile inside mir-cli
+// (Playwright drives it over a pipe, which crosses namespaces), the Firefox zip installed as a
+// temporary add-on from the file (firefox-first-run.ts). One click on "Run test" in the popup,
+// and no other page visited.
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from '../../../build.mjs';
-import { CHROMIUM_PATH, ExtensionBrowser, type RunOutcome } from '../../e2e/support/extension-browser.js';
+import { packageExtension } from '../../../scripts/package.mjs';
+import { CHROMIUM_PATH, ExtensionBrowser, type RunOutcome, type StoredEntry } from '../../e2e/support/extension-browser.js';
 import { MADDR, MNS } from './mirror-net.js';
 import { FILES } from './web-servers.js';
 
-/** Builds the extension with the lab's list into `work`; answers the unpacked directory. */
-export async function labExtensionBuild(work: string, file: string = FILES.big.path): Promise<string> {
+export interface LabPackages {
+  /** The Chrome zip, unpacked as it is into a directory of its own. */
+  chromeDir: string;
+  chromeZip: string;
+  /** The Firefox zip, installed from the file. */
+  firefoxZip: string;
+}
+
+/** Builds the extension with the lab's list into `work` and packages it; answers the packages. */
+export async function labExtensionPackages(work: string, file: string = FILES.big.path): Promise<LabPackages> {
   const config = join(work, 'endpoints.json');
   await writeFile(
     config,
@@ -22,7 +36,11 @@ export async function labExtensionBuild(work: string, file: string = FILES.big.p
     }),
   );
   await build({ outDir: join(work, 'dist'), configFile: config, only: 'dist/extension' });
-  return join(work, 'dist', 'extension');
+  const zips = packageExtension({ source: join(work, 'dist', 'extension'), out: join(work, 'packages') });
+  const chromeDir = join(work, 'chrome-unpacked');
+  await mkdir(chromeDir, { recursive: true });
+  execFileSync('unzip', ['-q', '-o', zips.chrome, '-d', chromeDir]);
+  return { chromeDir, chromeZip: zips.chrome, firefoxZip: zips.firefox };
 }
 
 export interface FirstClick {
@@ -48,4 +66,31 @@ export async function firstClickInChromium(extensionDir: string, caPath: string,
   } finally {
     await browser.close();
   }
+}
+
+/** What firefox-first-run.ts prints: the popup's first-run text and the run as stored. */
+export interface FirefoxFirstClick {
+  intro: string;
+  endpointLine: string;
+  reportsHidden: boolean;
+  verdict: string;
+  entry: StoredEntry;
+  /** Pages the tab showed before the click: the popup only. */
+  pagesBefore: string[];
+}
+
+/** One first click in Firefox, the whole browser inside mir-cli (firefox-first-run.ts). */
+export async function firstClickInFirefox(firefoxZip: string, caPath: string, timeoutMs = 180_000): Promise<FirefoxFirstClick> {
+  let out: string;
+  try {
+    ({ stdout: out } = await promisify(execFile)(
+      'ip',
+      ['netns', 'exec', MNS.cli, process.execPath, '--import', 'tsx', 'test/lab/mirror/firefox-first-run.ts', firefoxZip, caPath],
+      { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' },
+    ));
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string };
+    throw new Error(`Firefox first click failed (${e.code ?? 'killed'}): ${(e.stderr ?? String(err)).slice(-600)}`, { cause: err });
+  }
+  return JSON.parse(out.trim().split('\n').pop()!) as FirefoxFirstClick;
 }

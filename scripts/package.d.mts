@@ -1,0 +1,1 @@
+export declare function packageExtension(opts?: { source?: string; out?: string }): { chrome: string; firefox: string };
