@@ -24,7 +24,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => server.kill('SIGT
 
 function explain() {
   console.log(`
-The extension is built in ${extensionDir}. Its default endpoint is https://127.0.0.1:8443/.
+The extension is built in ${extensionDir}. With no server selected, "Run test" measures the
+quickest usable server of its list elsewhere, and this local endpoint (https://127.0.0.1:8443/)
+only when none is usable; select it in the options to measure it anyway.
 
 Load it in Chrome or Chromium:
   1. open chrome://extensions and switch on "Developer mode";

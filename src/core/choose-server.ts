@@ -95,8 +95,10 @@ export async function chooseServer<R>(
       records.push({ ...c, outcome: p.busy ? 'busy' : 'skipped', reason: p.reason });
     }
   }
+  // A server on this machine answers quickest but measures the processor, not the line (README,
+  // "Quick start": loopback TLS is CPU-bound): it comes after every usable server elsewhere.
   // Stable: among equal times, the configured order (ours before mirrors) wins.
-  usable.sort((a, b) => a.connectMs - b.connectMs);
+  usable.sort((a, b) => Number(isLoopbackUrl(a.url)) - Number(isLoopbackUrl(b.url)) || a.connectMs - b.connectMs);
   for (const c of usable) {
     if (deps.signal?.aborted) break;
     const record = records.find((r) => r.id === c.id)!;
@@ -116,6 +118,20 @@ export async function chooseServer<R>(
     record.reason = outcome.reason;
   }
   return { candidates: records };
+}
+
+/**
+ * Whether a URL names this machine: localhost, 127.0.0.0/8 or ::1 (RFC 6890 sec. 2.2.2 and
+ * 2.2.3; RFC 6761 sec. 6.3 for "localhost"). A malformed URL is not loopback.
+ */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

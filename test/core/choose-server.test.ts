@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chooseServer,
   describePassedOver,
+  isLoopbackUrl,
   medianMs,
   nothingUsableMessage,
   timeSmallRequests,
@@ -42,6 +43,24 @@ describe('choosing a server', () => {
     expect(choice.chosen).toMatchObject({ id: 'b', connectMs: 12 });
     expect(choice.value).toBe('measured b');
     expect(choice.candidates.find((r) => r.id === 'b')?.outcome).toBe('chosen');
+  });
+
+  it('measures a usable server elsewhere before one on this machine, however quick the local one answers', async () => {
+    const local: Candidate = { id: 'local-dev', kind: 'endpoint', url: 'https://127.0.0.1:8443/' };
+    const { d } = deps({ 'local-dev': [{ ok: true, connectMs: 1 }], m: [{ ok: true, connectMs: 60 }] });
+    const tried: string[] = [];
+    const choice = await chooseServer([local, c('m')], d, async (x) => {
+      tried.push(x.id);
+      return x.id === 'm' ? { ok: false, reason: 'stalled' } : { ok: true, value: x.id };
+    });
+    // The local one still serves when nothing else does.
+    expect(tried).toEqual(['m', 'local-dev']);
+    expect(choice.chosen?.id).toBe('local-dev');
+  });
+
+  it('knows loopback URLs', () => {
+    for (const u of ['https://127.0.0.1:8443/', 'http://127.8.9.10/x', 'https://localhost/', 'https://a.localhost:1/', 'https://[::1]:8443/']) expect(isLoopbackUrl(u), u).toBe(true);
+    for (const u of ['https://10.78.0.1/pub/big.bin', 'https://127.example/', 'https://[::2]/', 'not a url']) expect(isLoopbackUrl(u), u).toBe(false);
   });
 
   it('skips a candidate whose probe failed, with its reason, and falls back after a failed attempt', async () => {
