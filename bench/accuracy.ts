@@ -10,7 +10,7 @@
 //                             [--mirror-scenarios mir-none,mir-port] [--mirror-extension]
 //                             [--mirror-extension-runs N]
 // --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
-// schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else;
+// schemes, measured by the CLI (mirror mode) and by the mirror probe; --only-mirrors runs nothing else;
 // --mirror-extension adds, per scenario and server, N fresh installs' first clicks (default 1)
 // in Chromium and in Firefox, from the packaged zips.
 import { writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
-import { destroyMirrorLab } from '../test/lab/mirror/mirror-net.js';
+import { destroyOwnMirrorLab } from '../test/lab/mirror/mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
 import { formatMirrorTable, scoreMirror, type MirrorRow } from '../test/lab/mirror/mirror-score.js';
 import { SERVER_KINDS, type ServerKind } from '../test/lab/mirror/web-servers.js';
@@ -70,7 +70,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void Promise.all([destroyActiveLabs(), destroyMirrorLab()]).finally(() => process.exit(130));
+    void Promise.all([destroyActiveLabs(), destroyOwnMirrorLab()]).finally(() => process.exit(130));
   });
 }
 

@@ -50,10 +50,15 @@ export interface FirstClick {
   outcome: RunOutcome;
 }
 
-/** One first click in Chromium inside mir-cli; `dir` holds the wrapper script. */
-export async function firstClickInChromium(extensionDir: string, caPath: string, dir: string): Promise<FirstClick> {
+/**
+ * One first click in Chromium inside mir-cli; `dir` holds the wrapper script. With `netLogPath`,
+ * Chromium writes its net log there (--log-net-log: every HTTP/2 frame's type, stream and
+ * error code, and each socket's fate), to tell who cut a transfer off.
+ */
+export async function firstClickInChromium(extensionDir: string, caPath: string, dir: string, netLogPath?: string): Promise<FirstClick> {
   const wrapper = join(dir, 'chromium-in-mir-cli.sh');
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${MNS.cli} ${CHROMIUM_PATH} "$@"\n`);
+  const netLog = netLogPath ? ` --log-net-log=${netLogPath} --net-log-capture-mode=Default` : '';
+  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${MNS.cli} ${CHROMIUM_PATH}${netLog} "$@"\n`);
   await chmod(wrapper, 0o755);
   const browser = await ExtensionBrowser.launch({ extensionDir, caPath, executablePath: wrapper });
   try {

@@ -69,6 +69,20 @@ export async function createMirrorLab(line: { downMbps: number; upMbps?: number 
 }
 
 const LOCK_DIR = '/tmp/ttd-mirror-lab.lock';
+/** Whether this process holds the lock: the mir-* namespaces are then its own to remove. */
+let lockHeld = false;
+
+/**
+ * For a signal handler: removes the mirror lab only when this process holds its lock. Another
+ * process's interrupted benchmark must not pull the namespaces from under a run in progress
+ * (it did once: a run in mir-cli failed with 'Cannot open network namespace "mir-cli"').
+ */
+export async function destroyOwnMirrorLab(): Promise<void> {
+  if (!lockHeld) return;
+  await destroyMirrorLab();
+  rmSync(LOCK_DIR, { recursive: true, force: true });
+  lockHeld = false;
+}
 
 /** One mirror lab at a time (its names are fixed); a lock whose owner is gone is taken over. */
 export async function acquireMirrorLock(timeoutMs = 600_000): Promise<() => void> {
@@ -77,7 +91,11 @@ export async function acquireMirrorLock(timeoutMs = 600_000): Promise<() => void
     try {
       mkdirSync(LOCK_DIR);
       writeFileSync(`${LOCK_DIR}/pid`, String(process.pid));
-      return () => rmSync(LOCK_DIR, { recursive: true, force: true });
+      lockHeld = true;
+      return () => {
+        lockHeld = false;
+        rmSync(LOCK_DIR, { recursive: true, force: true });
+      };
     } catch {
       let owner = NaN;
       try {

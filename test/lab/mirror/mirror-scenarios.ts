@@ -1,8 +1,9 @@
 // The mirror lab's scenarios: a file served by nginx, Apache httpd or lighttpd (Debian's, not
 // ours) over both schemes, with a shaper or a middlebox whose truth is known. Each run measures
-// twice: the CLI as it is today against the small file (a file URL: whole-file transfers, both
-// bodies' digests compared), and mirror mode (mirror-probe.ts: pre-use check, fresh byte
-// ranges of the large file, each plaintext range compared with TLS).
+// twice: the CLI against the 96 MiB file (mirror mode in the engine: the pre-use check, then
+// every transfer a fresh byte range sized by the sizer, each plaintext range compared with
+// TLS: src/core/mirror), and the probe (mirror-probe.ts: the same check and MirrorSession in
+// fixed rounds of 2 MiB ranges, read for its ratio).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -119,9 +120,9 @@ function firstLine(child: ChildProcess, what: string): Promise<void> {
 
 export interface MirrorRunOptions {
   runs: number;
-  /** Measure with the CLI against the small file (today's file mode). */
+  /** Measure with the CLI (`tls-throttle run <the 96 MiB file's URL>`). */
   cli?: boolean;
-  /** Measure in mirror mode (ranges of the large file). */
+  /** Run the probe (mirror-probe.ts: fixed rounds of ranges of the large file). */
   probe?: boolean;
   log?: (line: string) => void;
   onRun?: (r: MirrorRunRecord) => void;
@@ -189,7 +190,7 @@ export async function runMirrorScenario(s: MirrorScenario, server: ServerKind, o
       const probeText = record.probe
         ? `${record.probe.check}${record.probe.ratio !== undefined ? ` ratio ${record.probe.ratio.toFixed(2)}` : ''}${record.probe.stopped ? ` ${record.probe.stopped.outcome}: ${record.probe.stopped.reason.slice(0, 120)}` : ''}${record.probe.reason ? `: ${record.probe.reason.slice(0, 120)}` : ''}`
         : record.probeError ?? '-';
-      log(`${s.id} ${server} run ${run + 1}/${opts.runs}: CLI ${cliText}; mirror mode ${probeText}`);
+      log(`${s.id} ${server} run ${run + 1}/${opts.runs}: CLI ${cliText}; probe ${probeText}`);
       records.push(record);
       opts.onRun?.(record);
     }
@@ -208,7 +209,7 @@ export function cliCorrect(s: MirrorScenario, r: MirrorRunRecord): boolean {
 }
 
 /**
- * Was mirror mode right? The check's outcome, and for a usable mirror a ratio on the right
+ * Was the probe right? The check's outcome, and for a usable mirror a ratio on the right
  * side of the method's 25% margin (src/core/compare.ts DEFAULT_MARGIN_RATIO): above 1.25 for
  * a throttled one, within it for an unshaped one. An interfered check or transfer answers the
  * middlebox scenarios.

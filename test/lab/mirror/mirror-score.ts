@@ -1,5 +1,5 @@
 // The mirror scenarios' rows of the accuracy benchmark: per scenario and server, how many runs
-// were right through the CLI (today's file mode, small file) and through mirror mode (ranges
+// were right through the CLI (mirror mode in the engine) and through the probe (fixed ranges
 // of the large file), and what a run cost.
 import { median } from 'simple-statistics';
 import { cliCorrect, probeCorrect, type MirrorRunRecord, type MirrorScenario } from './mirror-scenarios.js';
@@ -41,7 +41,7 @@ const f = (x: number | undefined, digits = 1) => (x === undefined ? '-' : x.toFi
 
 export function formatMirrorTable(rows: MirrorRow[]): string {
   const head =
-    '| scenario | server | runs | CLI correct | CLI median s | CLI median MB | mirror mode correct | mirror mode median s | mirror mode median MB | mirror mode ratio |\n' +
+    '| scenario | server | runs | CLI correct | CLI median s | CLI median MB | probe correct | probe median s | probe median MB | probe ratio |\n' +
     '|---|---|---|---|---|---|---|---|---|---|';
   return [
     head,
