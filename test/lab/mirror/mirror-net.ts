@@ -48,10 +48,25 @@ async function shape(ns: string, dev: string, mbps: number): Promise<void> {
   await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
 }
 
+/**
+ * The lab is IPv4 only, and no address may change once a client runs. With IPv6 on, each veth
+ * gets a link-local address whose duplicate address detection ends about 1.8 s after the link
+ * comes up (RFC 4862 sec. 5.4); the kernel then announces the address (RTM_NEWADDR), Chromium
+ * takes it for a network change (net log: NETWORK_IP_ADDRESSES_CHANGED) and closes every
+ * HTTP/2 session with ERR_NETWORK_CHANGED, cutting off the transfer in flight as "network
+ * error". HTTP/1.1 transfers survive it, so only lighttpd (the one server here speaking HTTP/2)
+ * lost first clicks that started within those seconds.
+ */
+async function ipv4Only(ns: string): Promise<void> {
+  await sh('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1']);
+}
+
 export async function createMirrorLab(line: { downMbps: number; upMbps?: number }): Promise<void> {
   await destroyMirrorLab();
   await sh('ip', ['netns', 'add', MNS.srv]);
   await sh('ip', ['netns', 'add', MNS.cli]);
+  await ipv4Only(MNS.srv);
+  await ipv4Only(MNS.cli);
   await sh('ip', ['-n', MNS.srv, 'link', 'add', MLINE_DOWN_DEV, 'type', 'veth', 'peer', 'name', MLINE_UP_DEV]);
   await sh('ip', ['-n', MNS.srv, 'link', 'set', MLINE_UP_DEV, 'netns', MNS.cli]);
   for (const [ns, dev, addr] of [
