@@ -65,7 +65,8 @@ if (process.argv[1]?.endsWith('mirror-probe.ts')) {
   main(url!, ca!, Number(rounds), Number(bytes)).then(
     (s) => process.stdout.write(`${JSON.stringify(s)}\n`),
     (err: unknown) => {
-      process.stderr.write(`mirror probe failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+      // The message alone: the runner keeps the last 300 characters, which a stack would fill.
+      process.stderr.write(`mirror probe failed: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exit(1);
     },
   );
