@@ -26,6 +26,9 @@ export function headline(r: Result): string {
       return `TLS THROTTLED: encrypted traffic was ${x(r.ratio)} slower than plain traffic (${ci})`;
     case 'plaintext-throttled':
       return `PLAINTEXT THROTTLED: plain traffic was ${x(1 / r.ratio)} slower than encrypted traffic (${ci})`;
+    case 'sni-throttled':
+      // ratio is the control name's goodput over the named one's (src/core/sni/sni-decision.ts).
+      return `SNI THROTTLED: connections naming ${printable(r.sni?.name ?? '?')} were ${x(r.ratio)} slower than the same server under a control name (${ci})`;
     case 'no-difference':
       return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
     case 'inconclusive':
@@ -47,6 +50,10 @@ const CAUSES: Record<string, string> = {
 export function formatHuman(r: Result): string {
   const lines = [headline(r)];
   if (r.cause) lines.push(`Cause: ${CAUSES[r.cause]}.`);
+  if (r.sni) {
+    const rate = r.sni.rateMbps !== undefined ? `; connections naming it were held to about ${(r.sni.rateMbps * 1000).toFixed(0)} kbit/s` : '';
+    lines.push(`Server name: ${printable(r.sni.name)}, compared with the control name ${printable(r.sni.controlName)}${rate}.`);
+  }
   if (r.shaping) {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
     lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${printable(r.shaping.leg)}${burst}.`);
@@ -59,7 +66,7 @@ export function formatHuman(r: Result): string {
     `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
   );
   for (const w of r.warnings) lines.push(`Note: ${printable(noteText(w))}`);
-  if (r.verdict === 'tls-throttled' || r.verdict === 'no-difference') {
+  if (r.verdict === 'tls-throttled' || r.verdict === 'sni-throttled' || r.verdict === 'no-difference') {
     lines.push('One test is one moment on one path: repeat it at other times before drawing conclusions.');
   }
   return lines.join('\n');
