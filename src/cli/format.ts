@@ -53,6 +53,10 @@ export function formatHuman(r: Result): string {
   if (r.sni) {
     const rate = r.sni.rateMbps !== undefined ? `; connections naming it were held to about ${(r.sni.rateMbps * 1000).toFixed(0)} kbit/s` : '';
     lines.push(`Server name: ${printable(r.sni.name)}, compared with the control name ${printable(r.sni.controlName)}${rate}.`);
+    const byName = r.comparisons.find((c) => c.id === 'sni');
+    if (byName && r.verdict !== 'sni-throttled' && byName.rounds > 0) {
+      lines.push(`The name against the control: ${x(byName.ratio)} (95% CI ${x(byName.ci95[0])}-${x(byName.ci95[1])}, ${byName.rounds} rounds).`);
+    }
   }
   if (r.shaping) {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
