@@ -11,6 +11,9 @@
 // --mirrors adds the mirror lab (test/lab/mirror): Debian's web servers serving a file over both
 // schemes, measured by the CLI as it is and in mirror mode; --only-mirrors runs nothing else;
 // --mirror-extension adds, per scenario and server, fresh installs' first clicks in Chromium.
+//                             [--sni-scenarios all|sni-throttled,sni-drop,...] [--only-sni]
+// --sni-scenarios adds the SNI lab (test/lab/sni): `tls-throttle run --sni twitter.com` against
+// an SNI shaper; --only-sni runs nothing else.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
@@ -26,6 +29,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../src/core/types.js';
+import { destroySniLab } from '../test/lab/sni/sni-net.js';
+import { runSniScenario, SNI_SCENARIOS, sniScenarioById, type SniRunRecord } from '../test/lab/sni/sni-scenarios.js';
+import { formatSniTable, scoreSni, type SniRow } from '../test/lab/sni/sni-score.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +53,8 @@ const { values } = parseArgs({
     'mirror-servers': { type: 'string' },
     'mirror-scenarios': { type: 'string' },
     'mirror-extension': { type: 'boolean', default: false },
+    'sni-scenarios': { type: 'string' },
+    'only-sni': { type: 'boolean', default: false },
   },
 });
 
@@ -64,7 +72,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void Promise.all([destroyActiveLabs(), destroyMirrorLab()]).finally(() => process.exit(130));
+    void Promise.all([destroyActiveLabs(), destroyMirrorLab(), destroySniLab()]).finally(() => process.exit(130));
   });
 }
 
@@ -84,7 +92,8 @@ async function main(): Promise<void> {
   let seed = Number(values.seed);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  for (const s of values['only-mirrors'] ? [] : chosen) {
+  const onlyOther = values['only-mirrors'] || values['only-sni'];
+  for (const s of onlyOther ? [] : chosen) {
     if (Date.now() > stopAt) {
       log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
       break;
@@ -97,7 +106,7 @@ async function main(): Promise<void> {
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension && !values['only-mirrors'] ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
+  const extScenarios = values.extension && !onlyOther ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
     if (Date.now() > stopAt) break;
@@ -110,7 +119,7 @@ async function main(): Promise<void> {
   const mirrorRows: MirrorRow[] = [];
   const extensionMirrorRows: { scenario: string; server: string; runs: number; correct: number; verdict: string; seconds?: number; mb?: number }[] = [];
   const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
-  if (values.mirrors || values['only-mirrors']) {
+  if ((values.mirrors || values['only-mirrors']) && !values['only-sni']) {
     const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
     const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
     const work = values['mirror-extension'] ? mkdtempSync(join(tmpdir(), 'ttd-bench-ext-')) : undefined;
@@ -156,6 +165,24 @@ async function main(): Promise<void> {
     }
   }
 
+  // The SNI lab: each chosen scenario, `runs` runs (no noise: its line has no cross traffic).
+  const sniRows: SniRow[] = [];
+  const sniRecords: Record<string, SniRunRecord[]> = {};
+  const sniIds = values['sni-scenarios'] ?? (values['only-sni'] ? 'all' : undefined);
+  for (const s of sniIds === undefined ? [] : sniIds === 'all' ? SNI_SCENARIOS : sniIds.split(',').map((id) => sniScenarioById(id.trim()))) {
+    if (Date.now() > stopAt) break;
+    const recs = await runSniScenario(s, { runs, log });
+    sniRecords[s.id] = recs;
+    sniRows.push(scoreSni(s, recs));
+  }
+  const sniOut = sniRows.length
+    ? [
+        '',
+        'SNI lab (sni-srv/sni-cli, a 20 Mbit/s line, no noise): CLI `tls-throttle run https://10.80.0.1 --sni twitter.com --accept-sni-risk --json --max-seconds 90`, every TLS leg pinned to the endpoint\'s certificate; right = the truth\'s verdict, and for sni-throttled the named rate within 20% of 128 kbit/s.',
+        '',
+        formatSniTable(sniRows),
+      ]
+    : [];
   const mirrorOut = mirrorRows.length
     ? [
         '',
@@ -177,7 +204,9 @@ async function main(): Promise<void> {
       ]
     : [];
   const out = [
-    values['only-mirrors']
+    values['only-sni']
+      ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
+      : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
       : `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
@@ -191,12 +220,13 @@ async function main(): Promise<void> {
       : []),
     ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
     ...mirrorOut,
+    ...sniOut,
   ].join('\n');
   console.log(out);
   if (values['json-out']) {
     writeFileSync(
       values['json-out'],
-      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords }, null, 1),
+      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords, sniRecords }, null, 1),
     );
   }
 }
