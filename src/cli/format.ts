@@ -34,6 +34,7 @@ export function headline(r: Result): string {
     case 'inconclusive':
       return `INCONCLUSIVE: the measurements do not allow a verdict (ratio ${x(r.ratio)}, ${ci})`;
     case 'interfered':
+      if (r.sni) return `INTERFERED: connections naming ${printable(r.sni.name)} were blocked or cut on the path, so no comparison is possible`;
       return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
     case 'failed':
       return `FAILED: ${r.error ? printable(errorText(r.error)) : 'the measurement did not complete'}`;
@@ -58,13 +59,17 @@ export function formatHuman(r: Result): string {
       lines.push(`The name against the control: ${x(byName.ratio)} (95% CI ${x(byName.ci95[0])}-${x(byName.ci95[1])}, ${byName.rounds} rounds).`);
     }
   }
-  if (r.shaping) {
+  // A run by name says its rate on the server-name line below, in kbit/s.
+  if (r.shaping && r.sni?.rateMbps === undefined) {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
     lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${printable(r.shaping.leg)}${burst}.`);
   }
   if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${printable(errorText(r.error))}`);
+  const idWidth = Math.max(26, ...r.legs.map((l) => l.id.length));
   for (const leg of r.legs) {
-    if (leg.transfers.length) lines.push(`  ${printable(leg.id).padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
+    // Below 1 Mbit/s (a name held to 128 kbit/s) one decimal would read 0.1.
+    const mbps = leg.medianMbps.toFixed(leg.medianMbps < 1 ? 3 : 1);
+    if (leg.transfers.length) lines.push(`  ${printable(leg.id).padEnd(idWidth)} median ${mbps.padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
   }
   lines.push(
     `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
