@@ -64,4 +64,14 @@ describe.skipIf(!!skipReason)(`SNI lab${skipReason}`, () => {
     },
     TIMEOUT_MS,
   );
+
+  it(
+    'says interfered when connections naming the name are reset at their ClientHello',
+    async () => {
+      const { result } = await once('sni-reset');
+      expect(result!.verdict).toBe('interfered');
+      expect(result!.error?.detail).toMatch(/ECONNRESET/);
+    },
+    TIMEOUT_MS,
+  );
 });

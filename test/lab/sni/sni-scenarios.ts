@@ -60,6 +60,12 @@ export const SNI_SCENARIOS: SniScenario[] = [
     // about TLS would still not mislead, but the truth is interfered.
     correct: ['interfered'],
   },
+  {
+    id: 'sni-reset',
+    what: `connections naming ${TESTED_NAME} reset (a TCP RST answers the ClientHello)`,
+    shaper: { names: [TESTED_NAME], action: 'reset', kbps: SHAPED_KBPS },
+    correct: ['interfered'],
+  },
 ];
 
 export function sniScenarioById(id: string): SniScenario {

@@ -18,7 +18,7 @@ afterAll(async () => {
 
 const PORT_BASE = 20000 + (process.pid % 20000);
 
-async function shaper(port: number, action: 'shape' | 'drop') {
+async function shaper(port: number, action: 'shape' | 'drop' | 'reset') {
   const s = await startSniShaper({ listenHost: '127.0.0.1', listenPort: port, targetHost: '127.0.0.1', targetPort: ep.tlsPort, names: ['twitter.com'], action, kbps: 128 });
   shapers.push(s);
   return s;
@@ -74,4 +74,16 @@ describe('SNI shaper', () => {
       await pools.close();
     }
   }, 20_000);
+
+  it('resets a listed name at its ClientHello', async () => {
+    const s = await shaper(PORT_BASE + 3, 'reset');
+    const pin = await learnEndpointPin(`https://127.0.0.1:${ep.tlsPort}/`, { caFile: ep.caPath }, 5000);
+    const pools = pinnedFetches({ caFile: ep.caPath }, pin, 5000);
+    try {
+      await expect(pools.forName('t.co.twitter.com').fetch(`https://127.0.0.1:${PORT_BASE + 3}/info`, {})).rejects.toThrow();
+      expect(s.stats.reset).toBe(1);
+    } finally {
+      await pools.close();
+    }
+  });
 });

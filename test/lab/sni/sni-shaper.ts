@@ -5,7 +5,8 @@
 //  - 'shape': once the client has sent anything after its ClientHello (its handshake ended),
 //    the server's bytes to it go at `kbps` through a token bucket of its own per connection;
 //  - 'drop': the box swallows the ClientHello and everything after it and never answers, as a
-//    box that blackholes a name does (the client sees its handshake time out).
+//    box that blackholes a name does (the client sees its handshake time out);
+//  - 'reset': the box answers the ClientHello with a TCP RST, as boxes that block by SNI often do.
 // Other names, no name, and plaintext pass untouched. Pacing keeps backpressure
 // (test/support/pacing-proxy.ts pacedPipe).
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -19,13 +20,13 @@ export interface SniShaperOptions {
   targetPort: number;
   /** Names acted on, each with every name under it. */
   names: string[];
-  action: 'shape' | 'drop';
+  action: 'shape' | 'drop' | 'reset';
   /** The shaped rate, server to client (the 2024 boxes: 128 kbit/s). */
   kbps: number;
 }
 
 export interface SniShaper {
-  stats: { shaped: number; dropped: number; passed: number; noName: number; notTls: number };
+  stats: { shaped: number; dropped: number; reset: number; passed: number; noName: number; notTls: number };
   close(): Promise<void>;
 }
 
@@ -33,7 +34,7 @@ export interface SniShaper {
 const HELLO_WAIT_MS = 5_000;
 
 export async function startSniShaper(opts: SniShaperOptions): Promise<SniShaper> {
-  const stats = { shaped: 0, dropped: 0, passed: 0, noName: 0, notTls: 0 };
+  const stats = { shaped: 0, dropped: 0, reset: 0, passed: 0, noName: 0, notTls: 0 };
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
     sockets.add(s);
@@ -84,6 +85,12 @@ export async function startSniShaper(opts: SniShaperOptions): Promise<SniShaper>
       if (parsed.state === 'hello') {
         const listed = matchesListed(parsed.serverName, opts.names);
         if (!parsed.serverName) stats.noName++;
+        if (listed && opts.action === 'reset') {
+          stats.reset++;
+          clearTimeout(timer);
+          decided = true;
+          return void client.resetAndDestroy();
+        }
         if (listed && opts.action === 'drop') stats.dropped++;
         else if (listed) stats.shaped++;
         else stats.passed++;
