@@ -3,7 +3,7 @@
 // front of its verdict: the name's TLS slower than the control name's TLS, on the same server
 // and port and in the same rounds, beyond the margin, is `sni-throttled`. A name that is not
 // slowed leaves the usual question (control TLS against plaintext) to decide() as in any run.
-import { decide, lessBusyNotes, throttledSamples, whyUnclear, type Decision, type DecisionInput } from '../decision.js';
+import { decide, lessBusyNotes, round3, throttledSamples, whyUnclear, type Decision, type DecisionInput } from '../decision.js';
 import { estimateShaping } from '../shaping.js';
 
 export function decideSni(input: DecisionInput): Decision {
@@ -20,5 +20,7 @@ export function decideSni(input: DecisionInput): Decision {
   if (sni.outcome === 'same') return decide(input);
   // Faster (the name ran faster than the control: a name given priority, or a control that was
   // slowed) or unclear: no finding about the name, with the reason in numbers.
-  return { verdict: 'inconclusive', basis: sni, notes: sni.outcome === 'unclear' ? whyUnclear(sni) : [] };
+  if (sni.outcome === 'unclear') return { verdict: 'inconclusive', basis: sni, notes: whyUnclear(sni) };
+  const ci95: [number, number] = [round3(sni.ci95[0]), round3(sni.ci95[1])];
+  return { verdict: 'inconclusive', basis: sni, notes: [{ code: 'name-faster', rounds: sni.rounds, ratio: round3(sni.ratio), ci95 }] };
 }

@@ -49,5 +49,6 @@ describe('decideSni', () => {
     const d = decideSni(input(cmp('sni', 'faster', 0.3, [0.25, 0.35])));
     expect(d.verdict).toBe('inconclusive');
     expect(d.basis?.id).toBe('sni');
+    expect(d.notes).toEqual([{ code: 'name-faster', rounds: 8, ratio: 0.3, ci95: [0.25, 0.35] }]);
   });
 });
