@@ -16,10 +16,8 @@ afterAll(async () => {
   await ep.close(0);
 });
 
-const PORT_BASE = 20000 + (process.pid % 20000);
-
-async function shaper(port: number, action: 'shape' | 'drop' | 'reset') {
-  const s = await startSniShaper({ listenHost: '127.0.0.1', listenPort: port, targetHost: '127.0.0.1', targetPort: ep.tlsPort, names: ['twitter.com'], action, kbps: 128 });
+async function shaper(action: 'shape' | 'drop' | 'reset') {
+  const s = await startSniShaper({ listenHost: '127.0.0.1', listenPort: 0, targetHost: '127.0.0.1', targetPort: ep.tlsPort, names: ['twitter.com'], action, kbps: 128 });
   shapers.push(s);
   return s;
 }
@@ -42,20 +40,20 @@ async function timed(port: number, name: string, bytes: number): Promise<number>
 
 describe('SNI shaper', () => {
   it('paces a listed name (and a name under it) at 128 kbit/s after the handshake, and passes others', async () => {
-    const s = await shaper(PORT_BASE, 'shape');
-    const shapedMs = await timed(PORT_BASE, 'abs.twitter.com', 32_000);
+    const s = await shaper('shape');
+    const shapedMs = await timed(s.port, 'abs.twitter.com', 32_000);
     // 32 kB at 16 kB/s: about 2 s.
     expect(shapedMs).toBeGreaterThan(1600);
     expect(shapedMs).toBeLessThan(3000);
-    expect(await timed(PORT_BASE, 'nottwitter.com', 32_000)).toBeLessThan(500);
+    expect(await timed(s.port, 'nottwitter.com', 32_000)).toBeLessThan(500);
     expect(s.stats).toMatchObject({ shaped: 1, passed: 1 });
   }, 20_000);
 
   it('passes plaintext untouched', async () => {
-    const s = await shaper(PORT_BASE + 1, 'shape');
+    const s = await shaper('shape');
     const io = nodeFetch({});
     try {
-      const res = await io.fetch(`http://127.0.0.1:${PORT_BASE + 1}/info`, {});
+      const res = await io.fetch(`http://127.0.0.1:${s.port}/info`, {});
       expect(res.status).toBe(200);
       expect(s.stats.notTls).toBe(1);
     } finally {
@@ -64,11 +62,11 @@ describe('SNI shaper', () => {
   });
 
   it('swallows a dropped name: the handshake never completes', async () => {
-    const s = await shaper(PORT_BASE + 2, 'drop');
+    const s = await shaper('drop');
     const pin = await learnEndpointPin(`https://127.0.0.1:${ep.tlsPort}/`, { caFile: ep.caPath }, 5000);
     const pools = pinnedFetches({ caFile: ep.caPath }, pin, 1500);
     try {
-      await expect(pools.forName('twitter.com').fetch(`https://127.0.0.1:${PORT_BASE + 2}/info`, {})).rejects.toThrow(/timeout/i);
+      await expect(pools.forName('twitter.com').fetch(`https://127.0.0.1:${s.port}/info`, {})).rejects.toThrow(/timeout/i);
       expect(s.stats.dropped).toBe(1);
     } finally {
       await pools.close();
@@ -76,11 +74,11 @@ describe('SNI shaper', () => {
   }, 20_000);
 
   it('resets a listed name at its ClientHello', async () => {
-    const s = await shaper(PORT_BASE + 3, 'reset');
+    const s = await shaper('reset');
     const pin = await learnEndpointPin(`https://127.0.0.1:${ep.tlsPort}/`, { caFile: ep.caPath }, 5000);
     const pools = pinnedFetches({ caFile: ep.caPath }, pin, 5000);
     try {
-      await expect(pools.forName('t.co.twitter.com').fetch(`https://127.0.0.1:${PORT_BASE + 3}/info`, {})).rejects.toThrow();
+      await expect(pools.forName('t.co.twitter.com').fetch(`https://127.0.0.1:${s.port}/info`, {})).rejects.toThrow();
       expect(s.stats.reset).toBe(1);
     } finally {
       await pools.close();

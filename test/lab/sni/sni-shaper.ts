@@ -26,6 +26,8 @@ export interface SniShaperOptions {
 }
 
 export interface SniShaper {
+  /** The port listened on (a requested 0 becomes the one the system chose). */
+  port: number;
   stats: { shaped: number; dropped: number; reset: number; passed: number; noName: number; notTls: number };
   close(): Promise<void>;
 }
@@ -113,7 +115,10 @@ export async function startSniShaper(opts: SniShaperOptions): Promise<SniShaper>
     server.once('error', reject);
     server.listen(opts.listenPort, opts.listenHost, () => resolve());
   });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('SNI shaper: the listening socket has no port');
   return {
+    port: address.port,
     stats,
     close: () =>
       new Promise<void>((resolve) => {
