@@ -65,7 +65,11 @@ export function pinnedIdentityCheck(pin: EndpointPin, serverName: string): (host
   };
 }
 
-/** One connection pool per server name, each its own flow (node-io.ts: one connection per origin). */
+/**
+ * One connection pool per server name, each its own flow (node-io.ts: one connection per origin).
+ * Node skips checkServerIdentity on a resumed TLS session; undici keeps resumable sessions per
+ * pool and server name, so a pool resumes only sessions whose full handshake passed the pin.
+ */
 export function pinnedFetches(trust: Pick<TlsTrust, 'caFile' | 'resolve'>, pin: EndpointPin, requestTimeoutMs: number) {
   const pools: NodeIo[] = [];
   return {
