@@ -13,6 +13,9 @@
 // schemes, measured by the CLI (mirror mode) and by the mirror probe; --only-mirrors runs nothing else;
 // --mirror-extension adds, per scenario and server, N fresh installs' first clicks (default 1)
 // in Chromium and in Firefox, from the packaged zips.
+//                             [--sni-scenarios all|sni-throttled,sni-drop,...] [--only-sni]
+// --sni-scenarios adds the SNI lab (test/lab/sni): `tls-throttle run --sni twitter.com` against
+// an SNI shaper; --only-sni runs nothing else.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
@@ -30,6 +33,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../src/core/types.js';
+import { destroySniLab } from '../test/lab/sni/sni-net.js';
+import { runSniScenario, SNI_SCENARIOS, sniScenarioById, type SniRunRecord } from '../test/lab/sni/sni-scenarios.js';
+import { formatSniTable, scoreSni, type SniRow } from '../test/lab/sni/sni-score.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +59,8 @@ const { values } = parseArgs({
     'mirror-extension': { type: 'boolean', default: false },
     /** First clicks per browser, scenario and server with --mirror-extension. */
     'mirror-extension-runs': { type: 'string', default: '1' },
+    'sni-scenarios': { type: 'string' },
+    'only-sni': { type: 'boolean', default: false },
   },
 });
 
@@ -70,7 +78,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void Promise.all([destroyActiveLabs(), destroyOwnMirrorLab()]).finally(() => process.exit(130));
+    void Promise.all([destroyActiveLabs(), destroyOwnMirrorLab(), destroySniLab()]).finally(() => process.exit(130));
   });
 }
 
@@ -90,7 +98,8 @@ async function main(): Promise<void> {
   let seed = Number(values.seed);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  for (const s of values['only-mirrors'] ? [] : chosen) {
+  const onlyOther = values['only-mirrors'] || values['only-sni'];
+  for (const s of onlyOther ? [] : chosen) {
     if (Date.now() > stopAt) {
       log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
       break;
@@ -103,7 +112,7 @@ async function main(): Promise<void> {
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension && !values['only-mirrors'] ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
+  const extScenarios = values.extension && !onlyOther ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
     if (Date.now() > stopAt) break;
@@ -116,7 +125,7 @@ async function main(): Promise<void> {
   const mirrorRows: MirrorRow[] = [];
   const extensionMirrorRows: { scenario: string; server: string; browser: string; runs: number; correct: number; verdicts: string[]; seconds?: number; mb?: number }[] = [];
   const mirrorRecords: Record<string, MirrorRunRecord[]> = {};
-  if (values.mirrors || values['only-mirrors']) {
+  if ((values.mirrors || values['only-mirrors']) && !values['only-sni']) {
     const servers = (values['mirror-servers']?.split(',').map((x) => x.trim()) ?? [...SERVER_KINDS]) as ServerKind[];
     const ids = values['mirror-scenarios']?.split(',').map((x) => x.trim());
     const work = values['mirror-extension'] ? mkdtempSync(join(tmpdir(), 'ttd-bench-ext-')) : undefined;
@@ -177,6 +186,24 @@ async function main(): Promise<void> {
     }
   }
 
+  // The SNI lab: each chosen scenario, `runs` runs (no noise: its line has no cross traffic).
+  const sniRows: SniRow[] = [];
+  const sniRecords: Record<string, SniRunRecord[]> = {};
+  const sniIds = values['sni-scenarios'] ?? (values['only-sni'] ? 'all' : undefined);
+  for (const s of sniIds === undefined ? [] : sniIds === 'all' ? SNI_SCENARIOS : sniIds.split(',').map((id) => sniScenarioById(id.trim()))) {
+    if (Date.now() > stopAt) break;
+    const recs = await runSniScenario(s, { runs, log });
+    sniRecords[s.id] = recs;
+    sniRows.push(scoreSni(s, recs));
+  }
+  const sniOut = sniRows.length
+    ? [
+        '',
+        'SNI lab (sni-srv/sni-cli, a 20 Mbit/s line, no noise): CLI `tls-throttle run https://10.80.0.1 --sni twitter.com --accept-sni-risk --json --max-seconds 90`, every TLS leg pinned to the endpoint\'s certificate; right = the truth\'s verdict, and for sni-throttled the named rate within 20% of 128 kbit/s.',
+        '',
+        formatSniTable(sniRows),
+      ]
+    : [];
   const mirrorOut = mirrorRows.length
     ? [
         '',
@@ -198,7 +225,9 @@ async function main(): Promise<void> {
       ]
     : [];
   const out = [
-    values['only-mirrors']
+    values['only-sni']
+      ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
+      : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
       : `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
@@ -212,12 +241,13 @@ async function main(): Promise<void> {
       : []),
     ...(Number(values['glasnost-runs']) > 0 ? ['', "Glasnost's rule on the same shaping (test/lab/glasnost-rule.ts):", '', formatGlasnost(scored, all)] : []),
     ...mirrorOut,
+    ...sniOut,
   ].join('\n');
   console.log(out);
   if (values['json-out']) {
     writeFileSync(
       values['json-out'],
-      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords }, null, 1),
+      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords, sniRecords }, null, 1),
     );
   }
 }

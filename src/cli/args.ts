@@ -3,6 +3,8 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
+import { isServerName } from '../core/sni/control-name.js';
+import { LISTED_SNI_NAMES } from '../core/sni/names.js';
 import { isDomainName } from '../server/acme/acme-store.js';
 import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
 
@@ -21,6 +23,9 @@ export const USAGE = `Usage:
                    [--http-port P] [--https-port P] [--diagnose]
                    [--budget-mb N] [--max-seconds N] [--report URL]
                    [--resolve NAME:ADDRESS]
+  tls-throttle run <endpoint> --sni NAME[,NAME...]|listed --accept-sni-risk [--json] [--ca FILE] ...
+                   (TLS naming NAME against TLS naming a control name, same server and port;
+                    "listed" is the built-in list of names that have been throttled)
   tls-throttle run auto [--servers FILE] [--json] [--ca FILE | --insecure] ...
                    (the quickest usable server of the list: config/endpoints.json's by default)
   tls-throttle run mlab --accept-mlab-policy [--json] [--diagnose]
@@ -54,6 +59,8 @@ export interface RunArgs {
   locateUrl?: string;
   /** `run auto`: a JSON file listing the servers to choose from (config/endpoints.json's format). */
   servers?: string;
+  /** A run by server name (`--sni`): the names to test, one run each. */
+  sni?: string[];
 }
 
 export interface ServeArgs {
@@ -75,6 +82,25 @@ export interface ServeArgs {
 
 /** Let's Encrypt's production directory (RFC 8555 sec. 7.1.1). */
 export const LETS_ENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
+
+/** What a run by server name shows to the path, in plain words: nothing runs until it is accepted. */
+export const SNI_RISK = `A run by server name sends each NAME unencrypted in the TLS ClientHello (the SNI) of
+connections from this computer. Your ISP, and anyone else on the path, sees this computer
+ask for NAME as if it were visiting it; where that name is blocked, censored or watched,
+that can draw attention to you. The data goes only to the endpoint you named, and its
+certificate is still checked (pinned to the one it shows under its own name).
+Add --accept-sni-risk to run the test on these terms.`;
+
+/** --sni NAME[,NAME...], or "listed" for the built-in list (core/sni/names.ts). */
+function sniNames(v: string): string[] {
+  const names = v.split(',').map((n) => n.trim().toLowerCase()).filter(Boolean);
+  const out = names.flatMap((n) => (n === 'listed' ? [...LISTED_SNI_NAMES] : [n]));
+  for (const n of out) if (!isServerName(n)) throw new UsageError(`--sni takes DNS names (e.g. twitter.com), not "${n}"`);
+  if (!out.length) throw new UsageError('--sni needs at least one name');
+  if (out.length > MAX_SNI_NAMES) throw new UsageError(`--sni takes at most ${MAX_SNI_NAMES} names (got ${out.length})`);
+  return [...new Set(out)];
+}
+const MAX_SNI_NAMES = 8;
 
 /** M-Lab's data policy in plain words: nothing runs against M-Lab until the user accepts it. */
 export const MLAB_CONSENT = `run mlab measures against Measurement Lab (M-Lab) servers. M-Lab publishes the data of
@@ -127,6 +153,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         resolve: { type: 'string' },
         servers: { type: 'string' },
         'accept-mlab-policy': { type: 'boolean', default: false },
+        sni: { type: 'string' },
+        'accept-sni-risk': { type: 'boolean', default: false },
         ports: { type: 'string' },
         host: { type: 'string' },
         cert: { type: 'string' },
@@ -151,6 +179,15 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     if (!mlab && v['locate-url']) throw new UsageError('--locate-url goes with run mlab');
     if (mlab && !v['accept-mlab-policy']) throw new UsageError(MLAB_CONSENT);
     if (v.servers && parsed.positionals[0] !== 'auto') throw new UsageError('--servers goes with run auto');
+    const sni = v.sni === undefined ? undefined : sniNames(v.sni);
+    if (sni) {
+      if (mlab || parsed.positionals[0] === 'auto') throw new UsageError('--sni needs an endpoint of ours (tls-throttle serve), not mlab or auto');
+      if (!/^https:\/\/[^/]+\/?$/i.test(parsed.positionals[0]!)) throw new UsageError("--sni needs the endpoint's https:// origin (its /info), not a file URL");
+      // The pin is learned over an ordinarily verified connection (cli/sni-io.ts): there is none without checks.
+      if (v.insecure) throw new UsageError('--sni checks the endpoint by its certificate; it cannot run with --insecure (give --ca)');
+      if (v.diagnose) throw new UsageError('--sni and --diagnose exclude each other');
+      if (!v['accept-sni-risk']) throw new UsageError(SNI_RISK);
+    } else if (v['accept-sni-risk']) throw new UsageError('--accept-sni-risk goes with --sni');
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -166,6 +203,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       locateUrl: mlab ? v['locate-url'] : undefined,
       resolve: v.resolve === undefined ? undefined : resolveArg(v.resolve),
       servers: v.servers,
+      ...(sni ? { sni } : {}),
     };
   }
   if (command === 'serve') {

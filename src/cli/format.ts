@@ -26,11 +26,15 @@ export function headline(r: Result): string {
       return `TLS THROTTLED: encrypted traffic was ${x(r.ratio)} slower than plain traffic (${ci})`;
     case 'plaintext-throttled':
       return `PLAINTEXT THROTTLED: plain traffic was ${x(1 / r.ratio)} slower than encrypted traffic (${ci})`;
+    case 'sni-throttled':
+      // ratio is the control name's goodput over the named one's (src/core/sni/sni-decision.ts).
+      return `SNI THROTTLED: connections naming ${printable(r.sni?.name ?? '?')} were ${x(r.ratio)} slower than the same server under a control name (${ci})`;
     case 'no-difference':
       return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
     case 'inconclusive':
       return `INCONCLUSIVE: the measurements do not allow a verdict (ratio ${x(r.ratio)}, ${ci})`;
     case 'interfered':
+      if (r.sni) return `INTERFERED: connections naming ${printable(r.sni.name)} were blocked or cut on the path, so no comparison is possible`;
       return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
     case 'failed':
       return `FAILED: ${r.error ? printable(errorText(r.error)) : 'the measurement did not complete'}`;
@@ -47,19 +51,31 @@ const CAUSES: Record<string, string> = {
 export function formatHuman(r: Result): string {
   const lines = [headline(r)];
   if (r.cause) lines.push(`Cause: ${CAUSES[r.cause]}.`);
-  if (r.shaping) {
+  if (r.sni) {
+    const rate = r.sni.rateMbps !== undefined ? `; connections naming it were held to about ${(r.sni.rateMbps * 1000).toFixed(0)} kbit/s` : '';
+    lines.push(`Server name: ${printable(r.sni.name)}, compared with the control name ${printable(r.sni.controlName)}${rate}.`);
+    const byName = r.comparisons.find((c) => c.id === 'sni');
+    if (byName && r.verdict !== 'sni-throttled' && byName.rounds > 0) {
+      lines.push(`The name against the control: ${x(byName.ratio)} (95% CI ${x(byName.ci95[0])}-${x(byName.ci95[1])}, ${byName.rounds} rounds).`);
+    }
+  }
+  // A run by name says its rate on the server-name line below, in kbit/s.
+  if (r.shaping && r.sni?.rateMbps === undefined) {
     const burst = r.shaping.burstBytes > 0 ? `, after a burst of about ${Math.round(r.shaping.burstBytes / 1000)} kB` : '';
     lines.push(`Shaped rate: about ${r.shaping.rateMbps.toFixed(2)} Mbit/s on ${printable(r.shaping.leg)}${burst}.`);
   }
   if (r.verdict === 'interfered' && r.error) lines.push(`Seen: ${printable(errorText(r.error))}`);
+  const idWidth = Math.max(26, ...r.legs.map((l) => l.id.length));
   for (const leg of r.legs) {
-    if (leg.transfers.length) lines.push(`  ${printable(leg.id).padEnd(26)} median ${leg.medianMbps.toFixed(1).padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
+    // Below 1 Mbit/s (a name held to 128 kbit/s) one decimal would read 0.1.
+    const mbps = leg.medianMbps.toFixed(leg.medianMbps < 1 ? 3 : 1);
+    if (leg.transfers.length) lines.push(`  ${printable(leg.id).padEnd(idWidth)} median ${mbps.padStart(8)} Mbit/s over ${leg.transfers.length} transfers`);
   }
   lines.push(
     `${r.rounds} rounds, ${(r.bytesUsed / 1e6).toFixed(1)} MB, ${(r.durationMs / 1000).toFixed(1)} s, p = ${Number.isFinite(r.pValue) ? r.pValue.toPrecision(2) : 'n/a'}`,
   );
   for (const w of r.warnings) lines.push(`Note: ${printable(noteText(w))}`);
-  if (r.verdict === 'tls-throttled' || r.verdict === 'no-difference') {
+  if (r.verdict === 'tls-throttled' || r.verdict === 'sni-throttled' || r.verdict === 'no-difference') {
     lines.push('One test is one moment on one path: repeat it at other times before drawing conclusions.');
   }
   return lines.join('\n');

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import type { PeerCertificate } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, request } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
@@ -25,6 +26,11 @@ export interface TlsTrust {
   insecure?: boolean;
   /** `--resolve NAME:ADDRESS`: connections to NAME go to ADDRESS (SNI and the certificate check keep NAME). */
   resolve?: { name: string; address: string };
+  /**
+   * A run by server name (cli/sni-io.ts): every TLS connection sends this server name and is
+   * checked against the endpoint's pinned certificate instead of against the name.
+   */
+  sni?: { serverName: string; checkServerIdentity: (host: string, cert: PeerCertificate) => Error | undefined };
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
@@ -91,9 +97,14 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
       rejectUnauthorized: !trust.insecure,
       timeout: Math.min(timeoutMs, CONNECT_TIMEOUT_MS),
       ...(trust.resolve ? { lookup: lookupWith(trust.resolve) } : {}),
+      // The chain is still verified (rejectUnauthorized above); only the name check is the pin's.
+      ...(trust.sni ? { checkServerIdentity: trust.sni.checkServerIdentity } : {}),
     } as buildConnector.BuildOptions);
+    // undici derives the server name from each request's host, ahead of the connector's own
+    // option (lib/core/connect.js), so a run by name sets it on every connection here.
+    const sni = trust.sni ? { servername: trust.sni.serverName } : {};
     return (opts, cb) =>
-      base(opts, (err, socket) => {
+      base({ ...opts, ...sni }, (err, socket) => {
         if (socket?.remoteAddress) remote.set(originKey(opts.protocol, opts.hostname, opts.port), socket.remoteAddress);
         // The overloads of undici's callback type take (err, null) or (null, socket).
         (cb as (e: Error | null, s: typeof socket) => void)(err, socket);

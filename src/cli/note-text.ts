@@ -31,6 +31,9 @@ export function noteText(n: Note): string {
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':
       return `${n.pair === 'upload' ? 'uploads' : 'encrypted against low-entropy plain downloads'} ran ${x(n.ratio)} apart after ${n.rounds} rounds (95% interval ${interval(n.ci95)}), unsettled when the budget ended: downloads alone cannot say there is no difference`;
+    case 'name-faster':
+      // ratio is the control's goodput over the name's: below 1 the name was the faster.
+      return `connections naming the server name ran ${x(1 / n.ratio)} faster than the control name after ${n.rounds} rounds (95% interval ${interval([1 / n.ci95[1], 1 / n.ci95[0]])}): a name given priority, or a control name slowed; no finding about the name`;
     case 'window-limited':
       return `${n.rounds} rounds were left out: both transfers lasted only a few round trips, so TCP's window, not the line, set their speed (a long or lossy path)`;
     case 'stopped-early':

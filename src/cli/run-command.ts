@@ -11,12 +11,13 @@ import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
 import { nodeWebSocketFactory } from './node-websocket.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
 import { runAuto, serverList } from './auto-choice.js';
+import { runSniCommand } from './sni-command.js';
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
 
 /** A live progress line on stderr: rewritten in place on a terminal, one line per transfer elsewhere. */
-function progressPrinter(stream: NodeJS.WriteStream, infoLine = 'Asking the endpoint what it offers...'): (p: Progress) => void {
+export function progressPrinter(stream: NodeJS.WriteStream, infoLine = 'Asking the endpoint what it offers...'): (p: Progress) => void {
   const tty = stream.isTTY;
   return (p) => {
     if (p.phase === 'info') return void stream.write(`${infoLine}\n`);
@@ -67,6 +68,7 @@ async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, s
 const printableLine = (line: string) => safeText(line, OUTPUT_TEXT_MAX_CHARS);
 
 export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<RunOutcome> {
+  if (args.sni) return runSniCommand(args, signal);
   // One deadline for every request of the run, /info to the last transfer: --max-seconds is
   // a promise to the user whatever the endpoint or the path does (core/deadline-fetch.ts).
   const limitMs = args.maxSeconds * 1000;

@@ -382,13 +382,13 @@ function unsettledFinding(c: ById): Note | undefined {
   return undefined;
 }
 
-function lessBusyNotes(basis: Comparison): Note[] {
+export function lessBusyNotes(basis: Comparison): Note[] {
   if (!basis.busyRoundsLeftOut) return [];
   return [{ code: 'less-busy-finding', rounds: basis.rounds, totalRounds: basis.rounds + basis.busyRoundsLeftOut }];
 }
 
 /** Why an unclear screening pair is unclear, in numbers. */
-function whyUnclear(screen: Comparison): Note[] {
+export function whyUnclear(screen: Comparison): Note[] {
   const limited: Note[] = screen.windowLimitedRounds ? [{ code: 'window-limited', rounds: screen.windowLimitedRounds }] : [];
   if (screen.rounds < MIN_ROUNDS) return [...limited, { code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
   const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
@@ -448,7 +448,7 @@ function withProcessorAndShaping(finding: Decision, input: DecisionInput): Decis
  * Throttling that begins after the first megabytes of a flow would otherwise be read as a
  * blend (the lab's 20-to-1.5 Mbit/s scenario read 8.4). Every round when fewer than three qualify.
  */
-function throttledSamples(slow: MeasuredLeg, fast: MeasuredLeg): MeasuredTransfer[] {
+export function throttledSamples(slow: MeasuredLeg, fast: MeasuredLeg): MeasuredTransfer[] {
   const picked = [...slow.samples.entries()]
     .filter(([round, s]) => {
       const f = fast.samples.get(round);

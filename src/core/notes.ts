@@ -27,6 +27,8 @@ export type Note =
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
+  /** A run by server name (core/sni/): the name ran faster than the control, so no finding about it. */
+  | { code: 'name-faster'; rounds: number; ratio: number; ci95: [number, number] }
   // How a finding was read.
   | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
   | { code: 'entropy-shaping' }
@@ -76,6 +78,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'stopped-early',
   'window-limited',
   'pair-unsettled',
+  'name-faster',
   'less-busy-finding',
   'entropy-shaping',
   'upload-only',

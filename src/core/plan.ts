@@ -21,7 +21,9 @@ export type ComparisonId =
   | 'port-for-plaintext'
   | 'entropy'
   | 'tls-vs-low-entropy'
-  | 'upload';
+  | 'upload'
+  /** A server name against a control name, both over TLS (sni/sni-plan.ts). */
+  | 'sni';
 
 export interface Plan {
   screening: PairSpec[];

@@ -5,6 +5,7 @@
 // (every string is an enum or a tight pattern, so nothing typed by anyone can ride along).
 // Numbers are rounded so that their last digits cannot act as a fingerprint either.
 import * as v from 'valibot';
+import { isListedSniName, LISTED_SNI_NAMES } from './sni/names.js';
 import { CAUSES, VERDICTS, type Result } from './types.js';
 
 export const REPORT_SCHEMA_VERSION = 1;
@@ -16,7 +17,7 @@ export const TRIGGERS = ['manual', 'scheduled'] as const;
 export const CLIENT_KINDS = ['extension', 'cli'] as const;
 export const BROWSER_FAMILIES = ['chrome', 'chromium', 'edge', 'firefox', 'opera', 'brave', 'other'] as const;
 export const OS_FAMILIES = ['windows', 'mac', 'linux', 'android', 'chromeos', 'ios', 'bsd', 'other'] as const;
-export const COMPARISON_IDS = ['screen', 'protocol-on-plain-port', 'port-for-plaintext', 'entropy', 'tls-vs-low-entropy', 'upload'] as const;
+export const COMPARISON_IDS = ['screen', 'protocol-on-plain-port', 'port-for-plaintext', 'entropy', 'tls-vs-low-entropy', 'upload', 'sni'] as const;
 export const COMPARISON_OUTCOMES = ['slower', 'faster', 'same', 'unclear'] as const;
 
 /** The id reported for an endpoint the user added: its hostname may be private. */
@@ -35,11 +36,15 @@ const finite = (min: number, max: number) => v.pipe(v.number(), v.finite(), v.mi
 const ratio = v.nullable(finite(0, 1e6));
 const interval = v.nullable(v.strictTuple([finite(0, 1e6), finite(0, 1e6)]));
 
+const SNI_ROLES = ['name', 'control'] as const;
+
 const LegSchema = v.strictObject({
   scheme: v.picklist(['http', 'https']),
   port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
   direction: v.picklist(['down', 'up']),
   payload: v.picklist(['random', 'text']),
+  /** On a run by server name: whether the leg's ClientHello named the name or the control. */
+  sni: v.optional(v.picklist(SNI_ROLES)),
   transfers: count(10_000),
   medianMbps: v.nullable(finite(0, MAX_MBPS)),
 });
@@ -86,9 +91,20 @@ export const ReportSchema = v.strictObject({
   shaping: v.nullable(
     v.strictObject({
       // HTTP legs are https-443-..., M-Lab ndt7 legs wss-443-... (src/core/ndt7/legs.ts).
-      leg: v.pipe(v.string(), v.regex(/^(https?|wss?)-\d{1,5}-(down|up)-(random|text)$/)),
+      // A run by server name adds the leg's role (core/sni/sni-plan.ts), never the name itself.
+      leg: v.pipe(v.string(), v.regex(/^(https?|wss?)-\d{1,5}-(down|up)-(random|text)(-sni-(name|control))?$/)),
       rateMbps: finite(0, MAX_MBPS),
       burstBytes: count(MAX_BYTES),
+    }),
+  ),
+  /**
+   * A run by server name: the name only when it is one of the built-in list (sni/names.ts),
+   * null for a name the user gave (it may be their own); and the rate it was held to.
+   */
+  sni: v.optional(
+    v.strictObject({
+      name: v.nullable(v.picklist(LISTED_SNI_NAMES)),
+      rateMbps: v.nullable(finite(0, MAX_MBPS)),
     }),
   ),
 });
@@ -150,6 +166,7 @@ export function buildReport(result: Result, meta: ReportMeta): Report {
     port: l.port,
     direction: l.direction,
     payload: l.payload,
+    ...(l.sni ? { sni: l.sni } : {}),
     transfers: l.transfers.length,
     medianMbps: orNull(l.transfers.length ? l.medianMbps : undefined),
   }));
@@ -182,6 +199,10 @@ export function buildReport(result: Result, meta: ReportMeta): Report {
       ? { leg: result.shaping.leg, rateMbps: sig(result.shaping.rateMbps), burstBytes: Math.round(sig(result.shaping.burstBytes)) }
       : null,
   };
+  if (result.sni) {
+    const name = result.sni.name.toLowerCase();
+    Object.assign(report, { sni: { name: isListedSniName(name) ? name : null, rateMbps: orNull(result.sni.rateMbps) } });
+  }
   const checked = validateReport(report);
   if (!checked.ok) throw new Error(`the run cannot be reported: ${checked.issues.join('; ')}`);
   return checked.report;

@@ -5,6 +5,8 @@ import type { Note, RunError } from './notes.js';
 export const VERDICTS = [
   'tls-throttled',
   'plaintext-throttled',
+  // TLS to one server name slower than TLS to a control name, same server and port (sni/).
+  'sni-throttled',
   'no-difference',
   'inconclusive',
   'interfered',
@@ -26,6 +28,11 @@ export interface LegSpec {
   port: number;
   direction: Direction;
   payload: PayloadKind;
+  /**
+   * On a run by server name (src/core/sni/): whether this TLS leg's ClientHello names the
+   * server name under test or the control name. The name itself is in Result.sni only.
+   */
+  sni?: 'name' | 'control';
 }
 
 export interface TransferRecord {
@@ -83,6 +90,19 @@ export interface ShapingEstimate {
   burstBytes: number;
 }
 
+/**
+ * What a run by server name compared (src/core/sni/): TLS to the same server and port with
+ * `name` in the ClientHello's server_name against a control name of similar length.
+ */
+export interface SniOutcome {
+  /** The server name under test, as sent in the ClientHello. */
+  name: string;
+  /** The control: a random label under a neutral domain, never a name anyone throttles. */
+  controlName: string;
+  /** The rate the connections naming `name` were held to, when the verdict is `sni-throttled`. */
+  rateMbps?: number;
+}
+
 /** The Result of a run: printed by `tls-throttle run --json`, stored in history, reported. */
 export interface Result {
   verdict: Verdict;
@@ -98,6 +118,8 @@ export interface Result {
   legs: LegResult[];
   comparisons: Comparison[];
   shaping?: ShapingEstimate;
+  /** Present on a run by server name (`tls-throttle run --sni NAME`). */
+  sni?: SniOutcome;
   /** Coded notes with their numbers (notes.ts); the CLI and the popup put them in words. */
   warnings: Note[];
   /** Why the run failed or was interfered with: a code and the detail with its numbers. */

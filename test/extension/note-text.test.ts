@@ -36,6 +36,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'stopped-early': { code: 'stopped-early', rounds: 7, detail: 'the server closed the test' },
   'window-limited': { code: 'window-limited', rounds: 5 },
   'pair-unsettled': { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [4.7, 5.13] },
+  'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
   'entropy-shaping': { code: 'entropy-shaping' },
   'upload-only': { code: 'upload-only', downloads: 'same' },

@@ -32,6 +32,14 @@ describe('result words', () => {
     expect(ratioSentence(r, t, f)).toBe('Plain traffic ran 2.0 times slower than encrypted traffic: very likely between 1.60 and 2.5 times slower.');
   });
 
+  it('heads a run slowed by server name and words its ratio with the name', () => {
+    const r = sampleResult({ verdict: 'sni-throttled', cause: undefined, ratio: 7.8, ci95: [6.9, 8.6], sni: { name: 't.co', controlName: 'qz.example.net', rateMbps: 0.13 } });
+    expect(headline(r, t)).toBe('A server name is being slowed');
+    expect(ratioSentence(r, t, f)).toBe(
+      'Connections naming t.co ran 7.8 times slower than connections to the same server under another name: very likely between 6.9 and 8.6 times slower.',
+    );
+  });
+
   it('names the cause and the shaper rate of a finding', () => {
     const r = sampleResult({ shaping: { leg: 'https-443-down-random', rateMbps: 9.6, burstBytes: 1e6 } });
     expect(causeSentences(r, t, f)).toEqual(['What triggers it: the slowdown follows the TLS protocol, not the port.', 'A shaper holds the slow traffic to about 9.6 Mbit/s.']);

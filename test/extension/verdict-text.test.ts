@@ -19,6 +19,19 @@ describe('verdictText', () => {
     expect(verdictText(r, t).headline).toBe('Plain traffic was 2.0x slower than encrypted traffic (95% CI 1.60-2.5x)');
   });
 
+  it('names the server name that was slowed, against the control name', () => {
+    const r = sampleResult({
+      verdict: 'sni-throttled',
+      cause: undefined,
+      ratio: 7.8,
+      ci95: [6.9, 8.6],
+      sni: { name: 'twitter.com', controlName: 'qzkvwmx.example.net', rateMbps: 0.128 },
+    });
+    const text = verdictText(r, t);
+    expect(text.headline).toBe('Connections naming twitter.com were 7.8x slower than connections naming another server (95% CI 6.9-8.6x)');
+    expect(text.meaning).toMatch(/server name they ask for \(the SNI\)/);
+  });
+
   it('gives the reason of a failed run, and says it proves nothing', () => {
     const text = verdictText(failedResult('cannot reach https://e.test/info: refused'), t);
     expect(text.headline).toBe('The test did not complete: the test server could not be reached (cannot reach https://e.test/info: refused)');

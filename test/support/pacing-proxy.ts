@@ -119,7 +119,7 @@ export class TokenBucket {
 }
 
 /** A run of bytes and the bucket that paces it (undefined: send at once). */
-interface Segment {
+export interface Segment {
   bytes: Buffer;
   bucket: TokenBucket | undefined;
 }
@@ -129,7 +129,7 @@ interface Segment {
  * anything is pending, and `dst` backpressure (write() === false) is honoured, so memory is
  * bounded by one read chunk.
  */
-function pacedPipe(src: Socket, dst: Socket, split: (chunk: Buffer) => Segment[]): { push(chunk: Buffer): void } {
+export function pacedPipe(src: Socket, dst: Socket, split: (chunk: Buffer) => Segment[]): { push(chunk: Buffer): void } {
   const pending: Segment[] = [];
   let timer: NodeJS.Timeout | undefined;
   let waitingDrain = false;

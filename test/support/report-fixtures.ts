@@ -56,9 +56,14 @@ export function sampleMeta(over: Partial<ReportMeta> = {}): ReportMeta {
 const FIGURES: Partial<Record<Verdict, Pick<Result, 'ratio' | 'ci95'>>> = {
   'no-difference': { ratio: 1.02, ci95: [0.94, 1.11] },
   'plaintext-throttled': { ratio: 0.48, ci95: [0.41, 0.57] },
+  'sni-throttled': { ratio: 7.8, ci95: [6.9, 8.6] },
 };
+
+/** What a run by server name adds to its Result (core/sni/). */
+export const SAMPLE_SNI = { name: 'twitter.com', controlName: 'kqzvwxpn.example.net', rateMbps: 0.1281 };
 
 /** A valid report with a fresh reportId, for the current hour. */
 export function sampleReport(verdict: Verdict = 'tls-throttled', over: Partial<ReportMeta> = {}): Report {
-  return buildReport(sampleResult({ verdict, cause: verdict === 'tls-throttled' ? 'protocol' : undefined, ...FIGURES[verdict] }), sampleMeta(over));
+  const sni = verdict === 'sni-throttled' ? { sni: SAMPLE_SNI } : {};
+  return buildReport(sampleResult({ verdict, cause: verdict === 'tls-throttled' ? 'protocol' : undefined, ...FIGURES[verdict], ...sni }), sampleMeta(over));
 }

@@ -2,7 +2,7 @@
 // progress, the stopping policy and the decision; a driver knows how to move bytes on one kind
 // of server: our HTTP endpoint or any file served over both schemes (http-driver.ts), or
 // M-Lab's ndt7 servers (../ndt7/driver.ts). Both then obey the same rules.
-import type { MeasuredTransfer } from '../decision.js';
+import type { Decision, DecisionInput, MeasuredTransfer } from '../decision.js';
 import type { Note } from '../notes.js';
 import type { Plan } from '../plan.js';
 import type { LegSpec } from '../types.js';
@@ -75,4 +75,9 @@ export interface Driver {
    * provider then tries another server, so not even a diagnosis leg may absorb it.
    */
   abandonsServer?(err: unknown): boolean;
+  /**
+   * The decision for a plan with pairs the default one (decision.ts decide) does not know: a
+   * run by server name (../sni/sni-decision.ts). Absent: decide().
+   */
+  decide?(input: DecisionInput): Decision;
 }

@@ -12,6 +12,7 @@ import {
   MIN_ROUNDS,
   pairNeedsRounds,
   shortFlowLegs,
+  type DecisionInput,
   type MeasuredLeg,
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
@@ -279,10 +280,11 @@ export class Engine {
       legs: this.legs,
       capacities: { endpointTlsMbps: this.driver.endpointTlsMbps },
     };
-    let decision = decide(input);
+    const decideRun = this.driver.decide ? (i: DecisionInput) => this.driver.decide!(i) : decide;
+    let decision = decideRun(input);
     if (decision.wantsClientCapacity && this.deps.clientTlsCapacityMbps) {
       const clientTlsMbps = await this.deps.clientTlsCapacityMbps().catch(() => 0);
-      decision = decide({ ...input, capacities: { ...input.capacities, clientTlsMbps } });
+      decision = decideRun({ ...input, capacities: { ...input.capacities, clientTlsMbps } });
     }
     const result = resultOf(this.driver.endpoint(), this.elapsedMs(), this.measuredSoFar());
     result.verdict = decision.verdict;

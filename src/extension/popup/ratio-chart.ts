@@ -17,6 +17,7 @@ const BOX: Box = { width: 396, height: 190, left: 46, right: 14, top: 30, bottom
 const VERDICT_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',
   'plaintext-throttled': 'verdictPlaintextThrottled',
+  'sni-throttled': 'verdictSniThrottled',
   'no-difference': 'verdictNoDifference',
   inconclusive: 'verdictInconclusive',
   interfered: 'verdictInterfered',

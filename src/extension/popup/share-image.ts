@@ -15,6 +15,7 @@ const FONT = 'system-ui, "Segoe UI", Roboto, "Noto Sans", "Noto Sans Arabic", "N
 const STATE_COLOURS: Record<string, string> = {
   'tls-throttled': '#b3261e',
   'plaintext-throttled': '#b3261e',
+  'sni-throttled': '#b3261e',
   interfered: '#b3261e',
   'no-difference': '#1e7a3a',
   inconclusive: '#8a5a00',

@@ -14,6 +14,7 @@ import { legWords } from './leg-words.js';
 const LABEL_KEYS: Record<string, string> = {
   'tls-throttled': 'verdictTlsThrottled',
   'plaintext-throttled': 'verdictPlaintextThrottled',
+  'sni-throttled': 'verdictSniThrottled',
   'no-difference': 'verdictNoDifference',
   inconclusive: 'verdictInconclusive',
   interfered: 'verdictInterfered',

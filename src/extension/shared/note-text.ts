@@ -15,6 +15,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'stopped-early': 'noteStoppedEarly',
   'window-limited': 'noteWindowLimited',
   'pair-unsettled': 'notePairUnsettled',
+  'name-faster': 'noteNameFaster',
   'less-busy-finding': 'noteLessBusyFinding',
   'entropy-shaping': 'noteEntropyShaping',
   'upload-only': 'noteUploadOnly',
@@ -95,6 +96,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds)];
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
+    case 'name-faster':
+      return [ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
     case 'less-busy-finding':
       return [count(n.rounds), count(n.totalRounds)];
     case 'upload-only':

@@ -21,6 +21,7 @@ export function cardState(r: Result): CardState {
 export const HEADLINE_KEYS: Record<CardState, string> = {
   'tls-throttled': 'cardTlsThrottled',
   'plaintext-throttled': 'cardPlaintextThrottled',
+  'sni-throttled': 'cardSniThrottled',
   'no-difference': 'cardNoDifference',
   inconclusive: 'cardInconclusive',
   interfered: 'cardInterfered',
@@ -66,6 +67,11 @@ export function ratioSentence(r: Result, t: Translate, f: LocaleFormat): string 
       return range
         ? t('ratioPlainSlower', [f.ratioBare(1 / r.ratio), f.ratioBare(1 / hi), f.ratioBare(1 / lo)])
         : t('ratioPlainSlowerNoRange', [f.ratioBare(1 / r.ratio)]);
+    case 'sni-throttled':
+      // ratio is the control name's goodput over the named one's: above 1 the name is slowed.
+      return range
+        ? t('ratioSniSlower', [r.sni?.name ?? '?', f.ratioBare(r.ratio), f.ratioBare(lo), f.ratioBare(hi)])
+        : t('ratioSniSlower', [r.sni?.name ?? '?', f.ratioBare(r.ratio), f.ratioBare(r.ratio), f.ratioBare(r.ratio)]);
     case 'no-difference':
       return range ? t('ratioSame', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioSameNoRange', [f.ratio(r.ratio)]);
     case 'inconclusive':

@@ -112,6 +112,7 @@ export const resultSchema = v.looseObject({
   legs: v.array(leg),
   comparisons: v.array(comparison),
   shaping: v.optional(v.looseObject({ leg: v.string(), rateMbps: num, burstBytes: num })),
+  sni: v.optional(v.looseObject({ name: v.string(), controlName: v.string(), rateMbps: v.optional(num) })),
   // Entries stored before the cap existed are capped as they are read.
   warnings: v.pipe(
     v.array(note),

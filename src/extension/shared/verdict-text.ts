@@ -46,6 +46,10 @@ export function verdictText(r: Result, t: Translate): VerdictText {
       // ratio is plain over TLS goodput; below 1 the plain leg is the slow one.
       headline = t('headlinePlaintextThrottled', [formatRatio(1 / r.ratio), bare(1 / hi), formatRatio(1 / lo)]);
       break;
+    case 'sni-throttled':
+      // ratio is the control name's goodput over the named one's (src/core/sni/sni-decision.ts).
+      headline = t('headlineSniThrottled', [r.sni?.name ?? '?', formatRatio(r.ratio), bare(lo), formatRatio(hi)]);
+      break;
     case 'no-difference':
       headline = t('headlineNoDifference', [formatRatio(r.ratio), bare(lo), formatRatio(hi)]);
       break;
@@ -71,6 +75,7 @@ export function verdictText(r: Result, t: Translate): VerdictText {
 const MEANING_KEYS: Record<Result['verdict'], string> = {
   'tls-throttled': 'meaningTlsThrottled',
   'plaintext-throttled': 'meaningPlaintextThrottled',
+  'sni-throttled': 'meaningSniThrottled',
   'no-difference': 'meaningNoDifference',
   inconclusive: 'meaningInconclusive',
   interfered: 'meaningInterfered',

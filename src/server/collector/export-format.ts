@@ -37,6 +37,8 @@ export const CSV_COLUMNS = [
   'http_median_mbps',
   'shaping_rate_mbps',
   'shaping_burst_bytes',
+  'sni_name',
+  'sni_rate_mbps',
 ] as const;
 
 /**
@@ -59,7 +61,7 @@ export function csvLine(row: StoredReport): string {
   const r = row.report;
   // The screening legs: HTTPS and HTTP downloads of random payload (docs/method.md, "Legs and pairs").
   const screen = (scheme: 'http' | 'https') =>
-    r.legs.find((l) => l.scheme === scheme && l.direction === 'down' && l.payload === 'random')?.medianMbps ?? null;
+    r.legs.find((l) => l.scheme === scheme && l.direction === 'down' && l.payload === 'random' && l.sni !== 'name')?.medianMbps ?? null;
   const cells: Record<(typeof CSV_COLUMNS)[number], string | number | null> = {
     received_hour: row.receivedHour,
     report_hour: r.hour,
@@ -86,6 +88,9 @@ export function csvLine(row: StoredReport): string {
     http_median_mbps: screen('http'),
     shaping_rate_mbps: r.shaping?.rateMbps ?? null,
     shaping_burst_bytes: r.shaping?.burstBytes ?? null,
+    // A run by server name: the name only when it is on the built-in list (core/sni/names.ts).
+    sni_name: r.sni?.name ?? null,
+    sni_rate_mbps: r.sni?.rateMbps ?? null,
   };
   return `${CSV_COLUMNS.map((c) => csvCell(cells[c])).join(',')}\r\n`;
 }

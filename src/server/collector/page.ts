@@ -30,7 +30,7 @@ Only groups with at least 5 reports are shown. Open data: <a href="/v1/export?fo
 <h2>Last 90 days, per network</h2>
 <p id="status" class="muted">Loading...</p>
 <table id="networks" hidden>
-<thead><tr><th>Network</th><th>Country</th><th class="num">Reports</th><th class="num">TLS throttled</th><th class="num">No difference</th><th class="num">Inconclusive</th><th class="num">Other</th></tr></thead>
+<thead><tr><th>Network</th><th>Country</th><th class="num">Reports</th><th class="num">TLS throttled</th><th class="num">Name throttled</th><th class="num">No difference</th><th class="num">Inconclusive</th><th class="num">Other</th></tr></thead>
 <tbody></tbody>
 </table>
 <h2>Share of "TLS throttled" per week</h2>
@@ -72,7 +72,9 @@ function pageScript(): void {
       const tr = el('tr');
       tr.dataset.asn = g.asn === null ? 'unknown' : String(g.asn);
       const throttled = g.verdicts['tls-throttled']?.share ?? 0;
-      const other = 1 - throttled - (g.verdicts['no-difference']?.share ?? 0) - (g.verdicts['inconclusive']?.share ?? 0);
+      // Throttled by server name (tls-throttle run --sni): its own column, not "other".
+      const byName = g.verdicts['sni-throttled']?.share ?? 0;
+      const other = 1 - throttled - byName - (g.verdicts['no-difference']?.share ?? 0) - (g.verdicts['inconclusive']?.share ?? 0);
       const cell = el('td', pct(throttled), 'num');
       const bar = el('span', undefined, 'bar');
       bar.style.width = `${Math.round(throttled * 80)}px`;
@@ -82,6 +84,7 @@ function pageScript(): void {
         el('td', g.country ?? 'unknown'),
         el('td', String(g.reports), 'num'),
         cell,
+        el('td', pct(byName), 'num'),
         el('td', pct(g.verdicts['no-difference']?.share ?? 0), 'num'),
         el('td', pct(g.verdicts['inconclusive']?.share ?? 0), 'num'),
         el('td', pct(Math.max(0, other)), 'num'),

@@ -40,17 +40,21 @@ const LOW = Number((1 / MARGIN_RATIO).toPrecision(3));
  * at capacity turns a finding into, core/cpu-bound.ts), `interfered` and `failed` may carry
  * any figures or none.
  */
-export function checkVerdictFigures(r: Pick<Report, 'verdict' | 'ratio' | 'ci95'>): RuleCheck {
-  if (r.verdict !== 'tls-throttled' && r.verdict !== 'plaintext-throttled' && r.verdict !== 'no-difference') return { ok: true };
+export function checkVerdictFigures(r: Pick<Report, 'verdict' | 'ratio' | 'ci95'> & { sni?: Report['sni'] }): RuleCheck {
+  // A finding by server name compares the name with a control name (core/sni/sni-decision.ts):
+  // the same rule as a TLS finding, and it must say that it was a run by name.
+  if (r.verdict === 'sni-throttled' && !r.sni) return { ok: false, message: 'an sni-throttled report needs its sni field' };
+  const throttled = r.verdict === 'tls-throttled' || r.verdict === 'sni-throttled';
+  if (!throttled && r.verdict !== 'plaintext-throttled' && r.verdict !== 'no-difference') return { ok: true };
   if (r.ratio === null || r.ci95 === null) return { ok: false, message: `a ${r.verdict} report needs a ratio and an interval` };
   const [lo, hi] = r.ci95;
   const figures = `ratio ${r.ratio}, interval ${lo}-${hi}`;
   if (!(lo <= r.ratio && r.ratio <= hi)) return { ok: false, message: `the ratio lies outside its interval (${figures})` };
   const fits =
-    r.verdict === 'tls-throttled' ? lo >= HIGH : r.verdict === 'plaintext-throttled' ? hi <= LOW : lo >= LOW && hi <= HIGH;
+    throttled ? lo >= HIGH : r.verdict === 'plaintext-throttled' ? hi <= LOW : lo >= LOW && hi <= HIGH;
   if (fits) return { ok: true };
   const rule =
-    r.verdict === 'tls-throttled'
+    throttled
       ? `an interval wholly above ${HIGH}`
       : r.verdict === 'plaintext-throttled'
         ? `an interval wholly below ${LOW}`

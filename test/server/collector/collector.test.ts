@@ -75,6 +75,15 @@ describe.each(STORE_KINDS)('collector over %s', (kind) => {
     expect(groups[0]!.verdicts.failed).toEqual({ count: 0, share: 0 });
   });
 
+  it('stores and counts findings by server name as their own verdict', async () => {
+    await postMany(5, 'sni-throttled', A);
+    const { groups } = await aggregates();
+    expect(groups[0]!.verdicts['sni-throttled']).toEqual({ count: 5, share: 1 });
+    expect(groups[0]!.verdicts['tls-throttled']).toEqual({ count: 0, share: 0 });
+    const lines = (await c.get('/v1/export')).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ verdict: 'sni-throttled', sni: { name: 'twitter.com', rateMbps: 0.128 } });
+  });
+
   it('leaves out a group with fewer than 5 reports', async () => {
     await postMany(5, 'no-difference', A);
     await postMany(4, 'tls-throttled', B);
