@@ -33,7 +33,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../src/core/types.js';
-import { destroySniLab } from '../test/lab/sni/sni-net.js';
+import { destroyOwnSniLab } from '../test/lab/sni/sni-net.js';
 import { runSniScenario, SNI_SCENARIOS, sniScenarioById, type SniRunRecord } from '../test/lab/sni/sni-scenarios.js';
 import { formatSniTable, scoreSni, type SniRow } from '../test/lab/sni/sni-score.js';
 
@@ -78,7 +78,7 @@ function deadlineMs(hhmm: string | undefined): number {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     console.error(`${signal}: removing the lab's namespaces and processes`);
-    void Promise.all([destroyActiveLabs(), destroyOwnMirrorLab(), destroySniLab()]).finally(() => process.exit(130));
+    void Promise.all([destroyActiveLabs(), destroyOwnMirrorLab(), destroyOwnSniLab()]).finally(() => process.exit(130));
   });
 }
 

@@ -3,6 +3,7 @@
 // the client's (uploads), as lab-net.ts builds the throttle lab. Its own names, subnet and lock,
 // so it runs beside the throttle lab (lab-*, 10.77.0.0/24) and the WAN lab (wan-*, 10.79.0.0/24).
 // Needs root. Only addresses in 10.80.0.0/24, inside namespaces this file makes, are used.
+import { rmSync } from 'node:fs';
 import { acquireLabLock, namespacePids, sh, tc } from '../lab-net.js';
 
 export const SNI_NS = { srv: 'sni-srv', cli: 'sni-cli' } as const;
@@ -12,8 +13,26 @@ const SRV_DEV = 'veth-ssrv';
 const CLI_DEV = 'veth-scli';
 const LOCK_DIR = '/tmp/ttd-sni-lab.lock';
 
-export function acquireSniLock(timeoutMs = 600_000): Promise<() => void> {
-  return acquireLabLock(timeoutMs, LOCK_DIR);
+let lockHeld = false;
+
+export async function acquireSniLock(timeoutMs = 600_000): Promise<() => void> {
+  const release = await acquireLabLock(timeoutMs, LOCK_DIR);
+  lockHeld = true;
+  return () => {
+    lockHeld = false;
+    release();
+  };
+}
+
+/**
+ * For an interrupted benchmark: removes the sni-* namespaces only when this process holds the
+ * SNI lab's lock, so a Ctrl-C never pulls the lab from under another process's run.
+ */
+export async function destroyOwnSniLab(): Promise<void> {
+  if (!lockHeld) return;
+  await destroySniLab();
+  rmSync(LOCK_DIR, { recursive: true, force: true });
+  lockHeld = false;
 }
 
 /** Removes the sni-* namespaces and ends the processes left in them. */
