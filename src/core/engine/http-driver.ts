@@ -173,13 +173,14 @@ export class HttpDriver implements Driver {
     if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, ctx);
     try {
       if (spec.direction === 'up') {
-        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal });
+        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal, flow: spec.id });
       } else {
         sample = await timedDownload(this.deps, {
           url,
           expectBytes: bytes,
           scheme: spec.scheme,
           signal: ctx.signal,
+          flow: spec.id,
           onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
         });
       }
