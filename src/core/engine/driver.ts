@@ -63,6 +63,11 @@ export interface Driver {
    * the whole round (a mirror's plaintext ranges against the same bytes over TLS).
    */
   endRound?(ctx: DriverContext): Promise<void>;
+  /**
+   * Lifts the size cap of a leg held cheap until its pair showed a difference (an upload leg
+   * of the HTTP driver): its transfers then follow the usual target.
+   */
+  growLeg?(leg: LegSpec): void;
   /** Asks for transfers of at least this many bytes on a leg; false where it cannot. */
   lengthenFlow(leg: LegSpec, bytesPerTransfer: number): boolean;
   /**

@@ -8,6 +8,7 @@
 import {
   compareLegs,
   decide,
+  MARGIN_RATIO,
   MIN_FLOW_BYTES,
   MIN_ROUNDS,
   pairNeedsRounds,
@@ -75,7 +76,8 @@ export class Engine {
     this.bytesUsed = carried?.bytesUsed ?? 0;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
-    if (opts.diagnose === 'always') this.active.push(...driver.plan.diagnosis);
+    if (opts.diagnose !== 'never') this.addPairs(driver.plan.references);
+    if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
     const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds });
     this.ctx = {
@@ -97,6 +99,10 @@ export class Engine {
       progress: (leg, round, bytes, mbps, transferDone) => this.progress(leg, round, bytes, mbps, transferDone),
       signal: deps.signal,
     };
+  }
+
+  private addPairs(pairs: PairSpec[]): void {
+    for (const p of pairs) if (!this.active.some((a) => a.id === p.id)) this.active.push(p);
   }
 
   private elapsedMs(): number {
@@ -140,12 +146,37 @@ export class Engine {
     return this.comparisons.find((c) => c.id === 'screen');
   }
 
-  /** The pairs that still need rounds (decision.ts rules 6 and 7). */
+  /**
+   * The pairs that still need rounds (decision.ts rules 6 and 7). The port swap of uploads
+   * asks "this way too?" of the upload pair's direction, as the download one does of screening's.
+   */
   private needingRounds(): PairSpec[] {
     const screen = this.screen()?.outcome;
+    const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
+    const uploadSwap = new Set(this.driver.plan.uploadFollowUp.map((p) => p.id));
     return this.active.filter((p) =>
-      pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), screen, this.legs, this.driver.flowsMayGrow),
+      pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), uploadSwap.has(p.id) ? upload : screen, this.legs, this.driver.flowsMayGrow),
     );
+  }
+
+  /**
+   * The upload pair runs cheap (http-driver.ts CHEAP_UPLOAD_BYTES) until it shows a
+   * difference: an estimate past the margin after two rounds, or a finding. Then its legs
+   * grow to the usual transfer, and an automatic run adds the port swap of uploads, whose
+   * legs start grown. True when that swap was added now.
+   */
+  private growDifferingUploads(): boolean {
+    const upload = this.comparisons.find((c) => c.id === 'upload');
+    const pair = this.active.find((p) => p.id === 'upload');
+    if (!upload || !pair || !shows(upload)) return false;
+    this.driver.growLeg?.(pair.suspect);
+    this.driver.growLeg?.(pair.reference);
+    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
+    const swap = this.driver.plan.uploadFollowUp;
+    if (!differs || this.opts.diagnose !== 'auto' || !swap.length || swap.every((p) => this.active.some((a) => a.id === p.id))) return false;
+    this.addPairs(swap);
+    for (const p of swap) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
+    return true;
   }
 
   private isScreening(spec: LegSpec): boolean {
@@ -176,6 +207,7 @@ export class Engine {
 
   async run(): Promise<void> {
     let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
+    let uploadDiagnosisFrom = Infinity;
     for (let round = 0; round < this.driver.maxRounds; round++) {
       try {
         await this.prepareNewLegs();
@@ -195,11 +227,12 @@ export class Engine {
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference)));
+      if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
       if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
         diagnosisFrom = round + 1;
-        this.active.push(...this.driver.plan.followUp);
+        this.addPairs(this.driver.plan.followUp);
         continue;
       }
       if (this.needingRounds().length === 0) break;
@@ -207,6 +240,9 @@ export class Engine {
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach MIN_ROUNDS.
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+      // The same for the port swap of uploads, once the upload pair has its direction.
+      const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
+      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
   }
 
@@ -297,6 +333,12 @@ export class Engine {
     this.deps.onProgress?.({ phase: 'done', round: this.rounds, budgetShare: this.budgetShare() });
     return result;
   }
+}
+
+/** Whether a pair shows a difference worth paying for: a finding, or an estimate past the margin after two rounds. */
+function shows(c: Comparison): boolean {
+  if (c.outcome === 'slower' || c.outcome === 'faster') return true;
+  return c.rounds >= 2 && (c.ratio > MARGIN_RATIO || c.ratio < 1 / MARGIN_RATIO);
 }
 
 function describe(err: unknown): string {

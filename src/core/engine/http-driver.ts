@@ -26,7 +26,20 @@ interface HttpLeg {
   endedAtMs?: number;
   /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
   waitsMs: number[];
+  /** The largest transfer the budget allows this leg (capSizes), whether or not it is held cheap. */
+  fullMaxBytes: number;
+  /** An upload leg held to CHEAP_UPLOAD_BYTES until its pair shows a difference (growLeg). */
+  cheap: boolean;
 }
+
+/**
+ * Uploads run in every run (plan.ts references) but cost the user's upstream, often the
+ * scarcer direction, so each transfer is held to this size until the upload pair shows a
+ * difference (engine.ts growDifferingUploads). At 20 Mbit/s upstream this is the usual 200 ms
+ * transfer; faster upstreams get shorter transfers, the same on both legs, until a difference
+ * shows. A Rogers-style cap (80 kbit/s) or the WAN lab's 1 Mbit/s never reaches it.
+ */
+export const CHEAP_UPLOAD_BYTES = 512 * 1024;
 
 /** The sizer plans for the longest wait among this many recent rounds. */
 const RECENT_WAITS = 6;
@@ -82,8 +95,9 @@ export class HttpDriver implements Driver {
           : this.target.mode === 'mirror'
             ? Math.min(s.maxBytes, this.target.fileBytes)
             : s.maxBytes;
-      const sizer = { ...s, maxBytes };
-      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [] };
+      const cheap = spec.direction === 'up';
+      const sizer = { ...s, maxBytes: cheap ? Math.min(maxBytes, CHEAP_UPLOAD_BYTES) : maxBytes };
+      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], fullMaxBytes: maxBytes, cheap };
       this.legs.set(spec.id, l);
     }
     return l;
@@ -105,9 +119,19 @@ export class HttpDriver implements Driver {
     const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
     for (const spec of fresh) {
       const leg = this.leg(spec);
-      leg.sizer = { ...leg.sizer, maxBytes: Math.max(leg.sizer.minBytes, Math.min(leg.sizer.maxBytes, cap)) };
+      leg.fullMaxBytes = Math.max(leg.sizer.minBytes, Math.min(leg.fullMaxBytes, cap));
+      leg.sizer = { ...leg.sizer, maxBytes: leg.cheap ? Math.min(leg.fullMaxBytes, CHEAP_UPLOAD_BYTES) : leg.fullMaxBytes };
       leg.nextBytes = Math.min(leg.nextBytes, leg.sizer.maxBytes);
     }
+  }
+
+  growLeg(spec: LegSpec): void {
+    const leg = this.leg(spec);
+    if (!leg.cheap) return;
+    leg.cheap = false;
+    leg.sizer = { ...leg.sizer, maxBytes: leg.fullMaxBytes };
+    // The next transfer follows the leg's measured rate to the usual target at once.
+    leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
   }
 
   private async ramp(spec: LegSpec, ctx: DriverContext): Promise<void> {
