@@ -66,7 +66,7 @@ describe.skipIf(!built)('each leg its own flow in real browsers', () => {
   it.skipIf(!haveChromium)('Chromium: the random and low-entropy legs to the plain port never share a connection', async () => {
     counter.reset();
     const run = await runExtensionTest({ caPath: endpoint.caPath, endpointUrl: `https://127.0.0.1:${endpoint.tlsPort}/`, runTimeoutMs: 120_000, runBudgetMb: 60 });
-    console.log(`Chromium: ${run.verdict}, connections per leg: ${counter.summary()}`);
+    console.log(`Chromium: ${run.verdict} ${JSON.stringify(run.result.warnings)}, connections per leg: ${counter.summary()}`);
     expect(run.verdict).not.toBe('failed');
     const random = `http-${endpoint.plainPort}-down-random`;
     const text = `http-${endpoint.plainPort}-down-text`;
