@@ -152,11 +152,25 @@ export class Engine {
    */
   private needingRounds(): PairSpec[] {
     const screen = this.screen()?.outcome;
-    const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
+    const upload = this.comparisons.find((c) => c.id === 'upload');
     const uploadSwap = new Set(this.driver.plan.uploadFollowUp.map((p) => p.id));
-    return this.active.filter((p) =>
-      pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), uploadSwap.has(p.id) ? upload : screen, this.legs, this.driver.flowsMayGrow),
+    return this.active.filter(
+      (p) =>
+        !this.moot(p, screen, upload) &&
+        pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), uploadSwap.has(p.id) ? upload?.outcome : screen, this.legs, this.driver.flowsMayGrow),
     );
+  }
+
+  /**
+   * References a download finding makes moot while it stands: TLS against the low-entropy body
+   * (the verdict then rests on screening, and the entropy pair alone tells the cause), and
+   * uploads that have shown no difference (they add no cause to one found in downloads). Each
+   * would cost a leg per round of the port swap; in the WAN lab they raised a port cap's run
+   * from 32 to 53 MB. Should screening lose its finding, they run again.
+   */
+  private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
+    if (screen !== 'slower' && screen !== 'faster') return false;
+    return p.id === 'tls-vs-low-entropy' || (p.id === 'upload' && (!upload || !shows(upload)));
   }
 
   /**
