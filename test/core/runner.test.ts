@@ -79,6 +79,22 @@ describe('runMeasurement on a simulated line', () => {
     expect(Math.max(...uploads.map((t) => t.bytes))).toBeLessThanOrEqual(CHEAP_UPLOAD_BYTES);
   });
 
+  it('stops the references a download finding makes moot, while the port swap runs', async () => {
+    // Uploads so noisy that their pair cannot settle "not slower too" within the run.
+    const legs = {
+      'https-443': { mbps: 10, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'https-80': { mbps: 50, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'http-443': { mbps: 10, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'http-80': { mbps: 50, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+    };
+    const { result } = await run({ legs });
+    const rounds = (id: string) => result.legs.find((l) => l.id === id)?.transfers.length ?? 0;
+    expect(result.verdict).toBe('tls-throttled');
+    // The port swap took rounds past the finding; the uploads stopped at it (19 rounds without this rule).
+    expect(rounds('http-80-down-random')).toBeGreaterThan(rounds('https-443-down-random'));
+    expect(rounds('https-443-up-random')).toBeLessThanOrEqual(rounds('https-443-down-random'));
+  });
+
   it('measures the low-entropy reference and cheap uploads in every automatic run', async () => {
     const { result, net } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
     expect(result.verdict).toBe('no-difference');
