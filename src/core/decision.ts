@@ -108,11 +108,14 @@ export interface PairedRound {
 
 // ---- Rules 1-5: one comparison --------------------------------------------------------------
 
-/** Rule 1: the two legs' sustained rates in the rounds both measured. */
-export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { rounds: PairedRound[]; windowLimited: number } {
+/**
+ * Rule 1: the two legs' sustained rates in the rounds both measured. Uploads show no time to a
+ * first byte; they cross the same path, so `runRttMs` (the least of the run's downloads) stands in.
+ */
+export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): { rounds: PairedRound[]; windowLimited: number } {
   const rounds: PairedRound[] = [];
   let limited = 0;
-  const rttMs = pathRttMs(suspect, reference);
+  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
   for (const [round, s] of [...suspect.samples].sort((a, b) => a[0] - b[0])) {
     const r = reference.samples.get(round);
     if (!r) continue;
@@ -122,8 +125,8 @@ export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { roun
   return { rounds, windowLimited: limited };
 }
 
-export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg): Comparison {
-  const paired = pairRounds(suspect, reference);
+export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
+  const paired = pairRounds(suspect, reference, runRttMs);
   const c = compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }

@@ -95,8 +95,31 @@ describe('runMeasurement on a simulated line', () => {
     expect(rounds('https-443-up-random')).toBeLessThanOrEqual(rounds('https-443-down-random'));
   });
 
+  it('grows even uploads to the usual size where a cheap one lasts too few round trips to read', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    expect(result.verdict).toBe('no-difference');
+    const upload = result.comparisons.find((c) => c.id === 'upload')!;
+    expect(upload.outcome).toBe('same');
+    expect(upload.windowLimitedRounds).toBeLessThanOrEqual(2);
+    const uploads = result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers);
+    expect(Math.max(...uploads.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
+  });
+
+  it('leaves the references out, and says so in numbers, where beside them every transfer would be a few round trips', async () => {
+    // 150 ms: transfers want ten round trips (about 9 MB at 50 Mbit/s); 60 MB for three full legs gives each 2.5 MB.
+    const legs = { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } };
+    const { result, net } = await run({ legs, ttfbMs: 150 }, { budgetBytes: 60e6 });
+    expect(result.comparisons.map((c) => c.id)).toEqual(['screen']);
+    expect(net.requests.some((r) => r.includes('kind=text') || r.startsWith('POST'))).toBe(false);
+    expect(said(result.warnings)).toMatch(/references were left out: beside them each transfer could carry only [\d.]+ MB of the [\d.]+ MB this path needs, within a budget of 60(\.0)? MB/);
+    // With a budget that affords them, the same path gets them.
+    const { result: wide } = await run({ legs, ttfbMs: 150 }, { budgetBytes: 400e6 });
+    expect(wide.comparisons.map((c) => c.id)).toContain('tls-vs-low-entropy');
+  });
+
   it('measures the low-entropy reference and cheap uploads in every automatic run', async () => {
-    const { result, net } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    // At 25 Mbit/s up, 512 KiB lasts 170 ms: enough round trips to read, short of the 200 ms target.
+    const { result, net } = await run({ legs: { 'https-443': { mbps: 50, upMbps: 25, noise: 0.05 }, 'http-80': { mbps: 50, upMbps: 25, noise: 0.05 } } });
     expect(result.verdict).toBe('no-difference');
     expect(net.requests.some((r) => r.includes('kind=text'))).toBe(true);
     const uploads = result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers);

@@ -64,6 +64,11 @@ export interface Driver {
    */
   endRound?(ctx: DriverContext): Promise<void>;
   /**
+   * Whether the plan's references fit beside the legs measured so far, and the transfer each
+   * full-size leg could then make against the one it wants (a driver without it: they fit).
+   */
+  referencesFit?(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number };
+  /**
    * Lifts the size cap of a leg held cheap until its pair showed a difference (an upload leg
    * of the HTTP driver): its transfers then follow the usual target.
    */

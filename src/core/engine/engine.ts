@@ -12,6 +12,7 @@ import {
   MIN_FLOW_BYTES,
   MIN_ROUNDS,
   pairNeedsRounds,
+  pathRttMs,
   shortFlowLegs,
   type MeasuredLeg,
 } from '../decision.js';
@@ -63,6 +64,7 @@ export class Engine {
   private readonly notes: Note[] = [];
   private active: PairSpec[];
   private lastProgressAt = -Infinity;
+  private referencesPending: boolean;
   private readonly ctx: DriverContext;
 
   constructor(
@@ -76,7 +78,9 @@ export class Engine {
     this.bytesUsed = carried?.bytesUsed ?? 0;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
-    if (opts.diagnose !== 'never') this.addPairs(driver.plan.references);
+    // An automatic run admits the references once screening's ramps have shown what the path
+    // and the budget allow (admitReferences); --diagnose asks for every pair whatever it costs.
+    this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
     if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
     const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds });
@@ -99,6 +103,17 @@ export class Engine {
       progress: (leg, round, bytes, mbps, transferDone) => this.progress(leg, round, bytes, mbps, transferDone),
       signal: deps.signal,
     };
+  }
+
+  /**
+   * The references run in every automatic run whose budget lets each full-size leg keep half
+   * its target beside them; otherwise the run says what it left out and why, in numbers.
+   */
+  private admitReferences(): void {
+    const references = this.driver.plan.references;
+    const fit = this.driver.referencesFit?.(legsOf(references), this.ctx);
+    if (!fit || fit.fits) return this.addPairs(references);
+    addNote(this.notes, { code: 'references-skipped', transferBytes: fit.transferBytes, wantedBytes: Math.round(fit.wantedBytes), budgetBytes: this.opts.budgetBytes });
   }
 
   private addPairs(pairs: PairSpec[]): void {
@@ -170,19 +185,24 @@ export class Engine {
    */
   private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
     if (screen !== 'slower' && screen !== 'faster') return false;
+    // Only a reference: where uploads are what a download finding adds (M-Lab), they run.
+    if (!this.driver.plan.references.some((r) => r.id === p.id)) return false;
     return p.id === 'tls-vs-low-entropy' || (p.id === 'upload' && (!upload || !shows(upload)));
   }
 
   /**
    * The upload pair runs cheap (http-driver.ts CHEAP_UPLOAD_BYTES) until it shows a
-   * difference: an estimate past the margin after two rounds, or a finding. Then its legs
-   * grow to the usual transfer, and an automatic run adds the port swap of uploads, whose
+   * difference (an estimate past the margin after two rounds, or a finding) or until two of
+   * its rounds were too short to read. Then its legs grow to the usual transfer, and an automatic run adds the port swap of uploads, whose
    * legs start grown. True when that swap was added now.
    */
   private growDifferingUploads(): boolean {
     const upload = this.comparisons.find((c) => c.id === 'upload');
     const pair = this.active.find((p) => p.id === 'upload');
-    if (!upload || !pair || !shows(upload)) return false;
+    // A cheap transfer that lasts under five round trips reads TCP's window, not the line
+    // (decision.ts rule 1): on such an upstream the legs need the usual size to show anything.
+    const unreadable = (upload?.windowLimitedRounds ?? 0) >= 2;
+    if (!upload || !pair || !(shows(upload) || unreadable)) return false;
     this.driver.growLeg?.(pair.suspect);
     this.driver.growLeg?.(pair.reference);
     const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
@@ -225,6 +245,11 @@ export class Engine {
     for (let round = 0; round < this.driver.maxRounds; round++) {
       try {
         await this.prepareNewLegs();
+        if (this.referencesPending) {
+          this.referencesPending = false;
+          this.admitReferences();
+          await this.prepareNewLegs();
+        }
       } catch (err) {
         // The time limit ending a ramp or probe keeps the rounds before it.
         if (this.rounds === 0 || !this.deps.deadline?.expired()) throw err;
@@ -240,7 +265,8 @@ export class Engine {
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
-      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference)));
+      const runRttMs = pathRttMs(...this.legs.values());
+      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';

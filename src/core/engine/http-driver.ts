@@ -16,7 +16,10 @@ import type { MirrorRefusal, MirrorSession } from '../mirror/session.js';
 import type { Note } from '../notes.js';
 
 interface HttpLeg {
+  spec: LegSpec;
   sizer: SizerOptions;
+  /** What a transfer at the target would carry at the rate the ramp ended on (0 before). */
+  wantedBytes: number;
   nextBytes: number;
   /** Transfers by round: what the sizer follows. */
   samples: TransferSample[];
@@ -58,6 +61,8 @@ export class HttpDriver implements Driver {
   private nonce = 0;
   private readonly legs = new Map<string, HttpLeg>();
   private readonly trustedDigests = new Map<string, string>();
+  /** The least time to a first byte of any download of the run: the path's round trip, about. */
+  private leastTtfbMs = Infinity;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -97,32 +102,55 @@ export class HttpDriver implements Driver {
             : s.maxBytes;
       const cheap = spec.direction === 'up';
       const sizer = { ...s, maxBytes: cheap ? Math.min(maxBytes, CHEAP_UPLOAD_BYTES) : maxBytes };
-      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], fullMaxBytes: maxBytes, cheap };
+      l = { spec, sizer, wantedBytes: 0, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], fullMaxBytes: maxBytes, cheap };
       this.legs.set(spec.id, l);
     }
     return l;
   }
 
   async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void> {
-    this.capSizes(fresh, active.length, ctx);
+    this.capSizes(fresh, active, ctx);
     for (const spec of fresh) await guard(spec, () => this.ramp(spec, ctx));
   }
 
   /**
-   * On a line faster than the budget can follow, transfers shorter than the target are the
-   * price of a verdict within budget: each leg may use a fair share of what is left for
-   * MIN_ROUNDS rounds plus its ramp. (Planning for twice as many rounds, so more and shorter
-   * transfers, left as many unshaped 100 Mbit/s runs inconclusive in the lab: 3 of 10.)
+   * The largest transfer each full-size leg may make: a fair share of what is left for
+   * MIN_ROUNDS rounds plus its ramp, after the cheap upload legs' own share. (Planning for
+   * twice as many rounds, so more and shorter transfers, left as many unshaped 100 Mbit/s runs
+   * inconclusive in the lab: 3 of 10.)
    */
-  private capSizes(fresh: LegSpec[], activeLegs: number, ctx: DriverContext): void {
-    const remaining = ctx.budgetBytes - ctx.bytesUsed;
-    const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
+  private shareBytes(active: LegSpec[], ctx: DriverContext): number {
+    const rounds = MIN_ROUNDS + 2;
+    const cheap = active.filter((s) => this.leg(s).cheap).length;
+    const full = Math.max(1, active.length - cheap);
+    const remaining = ctx.budgetBytes - ctx.bytesUsed - cheap * CHEAP_UPLOAD_BYTES * rounds;
+    return Math.floor(Math.max(0, remaining) / (full * rounds));
+  }
+
+  /** On a line faster than the budget can follow, transfers shorter than the target are the price of a verdict within budget. */
+  private capSizes(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): void {
+    const cap = this.shareBytes(active, ctx);
     for (const spec of fresh) {
       const leg = this.leg(spec);
       leg.fullMaxBytes = Math.max(leg.sizer.minBytes, Math.min(leg.fullMaxBytes, cap));
       leg.sizer = { ...leg.sizer, maxBytes: leg.cheap ? Math.min(leg.fullMaxBytes, CHEAP_UPLOAD_BYTES) : leg.fullMaxBytes };
       leg.nextBytes = Math.min(leg.nextBytes, leg.sizer.maxBytes);
     }
+  }
+
+  /**
+   * Whether the references' legs fit beside the legs measured so far (the screening pair, just
+   * ramped): whether each full-size leg's share of the budget would still reach half its
+   * target, so half of ten round trips on a long path (decision.ts WINDOW_LIMITED_RTTS). A
+   * third full-size leg cut a 150 ms path's transfers to 1.5 MB, about two round trips, and
+   * twelve of thirteen rounds carried no ratio in the WAN lab (bench/RESULTS.md).
+   */
+  referencesFit(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } {
+    const measured = [...this.legs.values()].filter((l) => l.wantedBytes > 0);
+    const wantedBytes = Math.max(0, ...measured.map((l) => l.wantedBytes));
+    const all = [...[...this.legs.values()].map((l) => l.spec), ...references.filter((r) => !this.legs.has(r.id))];
+    const transferBytes = this.shareBytes(all, ctx);
+    return { fits: !measured.length || transferBytes >= wantedBytes / 2, transferBytes, wantedBytes };
   }
 
   growLeg(spec: LegSpec): void {
@@ -143,6 +171,7 @@ export class HttpDriver implements Driver {
       const sample = await this.transfer(spec, -1, ctx);
       ctx.spend(sample.bytes);
       this.followRtt(leg, [sample]);
+      if (!leg.cheap) leg.wantedBytes = (sample.mbps * 1000 * leg.sizer.targetMs) / 8;
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
     }
@@ -168,12 +197,21 @@ export class HttpDriver implements Driver {
    * On a long path a transfer must last more round trips than the usual 200 ms allow (sizer.ts
    * targetForRtt). A download's time to its first byte, on a kept-alive connection, is about
    * one round trip plus the endpoints' own delays, so the least of the recent ones is taken
-   * (as decision.ts pathRttMs); uploads have none to read and keep their target.
+   * (as decision.ts pathRttMs). Uploads have none of their own; they cross the same path, so
+   * they follow the least the run's downloads have shown, and a cheap upload leg's cap grows
+   * with its target (a 512 KiB upload on a 150 ms path is a few round trips of slow start,
+   * whose rate the connection's own loss history sets, not any shaper).
    */
   private followRtt(leg: HttpLeg, samples: TransferSample[]): void {
+    for (const s of samples) if (s.ttfbMs > 0) this.leastTtfbMs = Math.min(this.leastTtfbMs, s.ttfbMs);
     const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
-    if (!ttfbs.length) return;
-    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, Math.min(...ttfbs)) };
+    const rttMs = ttfbs.length ? Math.min(...ttfbs) : this.leastTtfbMs;
+    if (!Number.isFinite(rttMs)) return;
+    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
+    leg.sizer = { ...leg.sizer, targetMs };
+    if (leg.cheap) {
+      leg.sizer.maxBytes = Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs));
+    }
   }
 
   lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {
