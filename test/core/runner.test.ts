@@ -152,6 +152,19 @@ describe('runMeasurement on a simulated line', () => {
     expect(Math.max(...plainUp.transfers.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
   });
 
+  it('grows the port swap of uploads with the upload pair under --diagnose', async () => {
+    const legs = {
+      'https-443': { mbps: 50, upMbps: 4 },
+      'http-443': { mbps: 50, upMbps: 4 },
+      'http-80': { mbps: 50, upMbps: 40 },
+      'https-80': { mbps: 50, upMbps: 40 },
+    };
+    const { result } = await run({ legs }, { diagnose: 'always' });
+    expect(result.cause).toBe('port');
+    const swapUp = result.legs.find((l) => l.id === 'https-80-up-random')!;
+    expect(Math.max(...swapUp.transfers.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
+  });
+
   it('names no cause for an upload cap when the endpoint has one port: no swap to tell', async () => {
     const legs = { 'https-443': { mbps: 50, upMbps: 1 }, 'http-443': { mbps: 50, upMbps: 10 } };
     const { result } = await run({ legs, ports: [443] });

@@ -203,13 +203,16 @@ export class Engine {
     // (decision.ts rule 1): on such an upstream the legs need the usual size to show anything.
     const unreadable = (upload?.windowLimitedRounds ?? 0) >= 2;
     if (!upload || !pair || !(shows(upload) || unreadable)) return false;
-    this.driver.growLeg?.(pair.suspect);
-    this.driver.growLeg?.(pair.reference);
-    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
     const swap = this.driver.plan.uploadFollowUp;
+    // The swap's legs grow with the pair's (under --diagnose they run from the start).
+    const grow = (pairs: PairSpec[]) => {
+      for (const p of pairs) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
+    };
+    grow([pair, ...swap.filter((p) => this.active.some((a) => a.id === p.id))]);
+    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
     if (!differs || this.opts.diagnose !== 'auto' || !swap.length || swap.every((p) => this.active.some((a) => a.id === p.id))) return false;
     this.addPairs(swap);
-    for (const p of swap) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
+    grow(swap);
     return true;
   }
 
