@@ -65,9 +65,10 @@ export interface Driver {
   endRound?(ctx: DriverContext): Promise<void>;
   /**
    * Whether the plan's references fit beside the legs measured so far, and the transfer each
-   * full-size leg could then make against the one it wants (a driver without it: they fit).
+   * full-size leg could then make against the one it wants; undefined while it cannot tell yet
+   * (asked again after the next round). A driver without it: they fit.
    */
-  referencesFit?(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number };
+  referencesFit?(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } | undefined;
   /**
    * Lifts the size cap of a leg held cheap until its pair showed a difference (an upload leg
    * of the HTTP driver): its transfers then follow the usual target.

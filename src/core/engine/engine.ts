@@ -107,13 +107,26 @@ export class Engine {
 
   /**
    * The references run in every automatic run whose budget lets each full-size leg keep half
-   * its target beside them; otherwise the run says what it left out and why, in numbers.
+   * its target beside them; otherwise the run says what it left out and why, in numbers. True
+   * when they were admitted now (their legs then need preparing); on a long path the answer
+   * waits for two screening rounds, and the references join from the next.
    */
-  private admitReferences(): void {
+  private admitReferences(): boolean {
     const references = this.driver.plan.references;
-    const fit = this.driver.referencesFit?.(legsOf(references), this.ctx);
-    if (!fit || fit.fits) return this.addPairs(references);
+    if (!this.driver.referencesFit) {
+      this.referencesPending = false;
+      this.addPairs(references);
+      return true;
+    }
+    const fit = this.driver.referencesFit(legsOf(references), this.ctx);
+    if (!fit) return false;
+    this.referencesPending = false;
+    if (fit.fits) {
+      this.addPairs(references);
+      return true;
+    }
     addNote(this.notes, { code: 'references-skipped', transferBytes: fit.transferBytes, wantedBytes: Math.round(fit.wantedBytes), budgetBytes: this.opts.budgetBytes });
+    return false;
   }
 
   private addPairs(pairs: PairSpec[]): void {
@@ -248,11 +261,7 @@ export class Engine {
     for (let round = 0; round < this.driver.maxRounds; round++) {
       try {
         await this.prepareNewLegs();
-        if (this.referencesPending) {
-          this.referencesPending = false;
-          this.admitReferences();
-          await this.prepareNewLegs();
-        }
+        if (this.referencesPending && this.admitReferences()) await this.prepareNewLegs();
       } catch (err) {
         // The time limit ending a ramp or probe keeps the rounds before it.
         if (this.rounds === 0 || !this.deps.deadline?.expired()) throw err;

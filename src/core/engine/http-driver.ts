@@ -7,6 +7,7 @@ import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
+import { sustainedMbps } from '../shaping.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
@@ -139,15 +140,23 @@ export class HttpDriver implements Driver {
   }
 
   /**
-   * Whether the references' legs fit beside the legs measured so far (the screening pair, just
-   * ramped): whether each full-size leg's share of the budget would still reach half its
-   * target, so half of ten round trips on a long path (decision.ts WINDOW_LIMITED_RTTS). A
-   * third full-size leg cut a 150 ms path's transfers to 1.5 MB, about two round trips, and
-   * twelve of thirteen rounds carried no ratio in the WAN lab (bench/RESULTS.md).
+   * Whether the references' legs fit beside the legs measured so far (the screening pair):
+   * whether each full-size leg's share of the budget would still reach half the transfer its
+   * target wants at the rate it has shown, so half of ten round trips on a long path
+   * (decision.ts WINDOW_LIMITED_RTTS). A third full-size leg cut a 150 ms path's transfers to
+   * 1.5 MB, about two round trips, and twelve of thirteen rounds carried no ratio in the WAN
+   * lab (bench/RESULTS.md). On a long path a ramp's short transfers show slow start, not the
+   * line, so the answer waits for two rounds of the screening legs (undefined until then).
    */
-  referencesFit(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } {
+  referencesFit(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } | undefined {
     const measured = [...this.legs.values()].filter((l) => l.wantedBytes > 0);
-    const wantedBytes = Math.max(0, ...measured.map((l) => l.wantedBytes));
+    const longPath = measured.some((l) => l.sizer.targetMs > DOWNLOAD_SIZER.targetMs);
+    if (longPath && measured.some((l) => l.samples.length < 2)) return undefined;
+    const wanted = (l: HttpLeg) => {
+      const last = l.samples.at(-1);
+      return last ? (sustainedMbps(last).mbps * 1000 * l.sizer.targetMs) / 8 : l.wantedBytes;
+    };
+    const wantedBytes = Math.max(0, ...measured.map(wanted));
     const all = [...[...this.legs.values()].map((l) => l.spec), ...references.filter((r) => !this.legs.has(r.id))];
     const transferBytes = this.shareBytes(all, ctx);
     return { fits: !measured.length || transferBytes >= wantedBytes / 2, transferBytes, wantedBytes };
