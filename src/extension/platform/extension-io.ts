@@ -101,9 +101,13 @@ function guarded(res: ResponseLike, url: string, timing: TimingSource): Response
  * uncredentialed requests to one origin in separate socket pools: Chromium's socket pool
  * groups are keyed by privacy mode, which `credentials: 'omit'` turns on (net/socket/
  * client_socket_pool.h, GroupId), and Firefox's connection hash key carries an anonymous flag
- * (netwerk/protocol/http/nsHttpConnectionInfo.cpp). So the first flow seen on an origin gets
- * 'omit' and the second 'include'; a third shares the first's pool (the endpoint plan has at
- * most two flows of different payloads per origin: src/core/plan.ts). Only our endpoint's own
+ * (netwerk/protocol/http/nsHttpConnectionInfo.cpp). So the first flow seen on an origin (the
+ * screening download) gets 'omit' and every later one 'include': on the plain origin the
+ * low-entropy download and the plain upload then share a pool, whose first request is the
+ * low-entropy one (src/core/plan.ts, legs in that order). The upload does not share the random
+ * download's: in the WAN lab's extension runs that download then ran at 22 Mbit/s beside
+ * HTTPS's 37 (screening 0.56-0.68x, unshaped), and at 38-45 with the upload moved off it
+ * (bench/RESULTS.md, "Every run's references"). Only our endpoint's own
  * plan has two flows on one origin, and the endpoint sets no cookie (src/server); a file or a
  * mirror is always fetched without credentials. test/e2e/flows.test.ts counts the sockets each
  * leg used at the endpoint, in Chromium and Firefox.
@@ -116,7 +120,7 @@ export function flowCredentials(): (url: string, flow: string | undefined) => Re
     const flows = flowsByOrigin.get(origin) ?? [];
     if (!flows.includes(flow)) flows.push(flow);
     flowsByOrigin.set(origin, flows);
-    return flows.indexOf(flow) === 1 ? 'include' : 'omit';
+    return flows.indexOf(flow) >= 1 ? 'include' : 'omit';
   };
 }
 
