@@ -15,10 +15,11 @@ export interface AesGcmEncryptor {
 
 /**
  * Loopback HTTPS goodput in headless Chromium over AES-GCM throughput (256 KiB per call) in
- * the same page, bench/RESULTS.md ("The browser's TLS capacity"): 0.08-0.41 under a load of
- * 9-13 on 2 cores, median about 0.33. The lower quarter is taken, so the estimate errs low and
- * withholds a finding rather than blame the network for the processor; the loopback figure
- * itself carries the endpoint's TLS work on the same cores, which errs low too.
+ * the same page, bench/RESULTS.md ("The browser's TLS capacity"): 0.08-0.54 in 8 samples under
+ * a load of 9-19 on 2 cores, median 0.38, lower quartile 0.25. A fifth is taken, below the
+ * lower quartile, so the estimate errs low and withholds a finding rather than blame the
+ * network for the processor; the loopback figure itself carries the endpoint's TLS work on
+ * the same cores, which errs low too.
  */
 export const TLS_PER_AES_GCM = 0.2;
 /** Bytes per encrypt call: large enough that the call's own overhead does not dominate. */
