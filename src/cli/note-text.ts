@@ -58,6 +58,11 @@ export function noteText(n: Note): string {
       return 'a plain file URL allows only the screening pair: diagnosis needs an endpoint of ours';
     case 'single-port':
       return `the endpoint serves one port (${n.port}): port and protocol cannot be told apart`;
+    case 'references-skipped':
+      return (
+        `the low-entropy and upload references were left out: beside them each transfer could carry only ${mb(n.transferBytes)} of the ${mb(n.wantedBytes)} ` +
+        `this path needs, within a budget of ${mb(n.budgetBytes)}; a larger budget includes them (without them a classifier of encrypted-looking traffic and an upload cap go unseen)`
+      );
     case 'small-file':
       return `the file is only ${n.bytes} bytes: transfers this short measure latency more than goodput`;
     case 'diagnosis-dropped':

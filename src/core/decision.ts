@@ -27,7 +27,8 @@
 //     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
 //     unless such a pair still leans past the margin unsettled; anything else is
 //     inconclusive, with the reason in numbers.
-//  9. Cause, from the port swap and the entropy pair (diagnoseCause).
+//  9. Cause, from the port swap and the entropy pair (diagnoseCause); of an upload finding,
+//     from the port swap of uploads (diagnoseUploadCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
 //     capacity of the endpoint or of this computer.
 // 11. Shaping. The slow leg's sustained rate while throttled, and its burst (shaping.ts).
@@ -107,11 +108,14 @@ export interface PairedRound {
 
 // ---- Rules 1-5: one comparison --------------------------------------------------------------
 
-/** Rule 1: the two legs' sustained rates in the rounds both measured. */
-export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { rounds: PairedRound[]; windowLimited: number } {
+/**
+ * Rule 1: the two legs' sustained rates in the rounds both measured. Uploads show no time to a
+ * first byte; they cross the same path, so `runRttMs` (the least of the run's downloads) stands in.
+ */
+export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): { rounds: PairedRound[]; windowLimited: number } {
   const rounds: PairedRound[] = [];
   let limited = 0;
-  const rttMs = pathRttMs(suspect, reference);
+  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
   for (const [round, s] of [...suspect.samples].sort((a, b) => a[0] - b[0])) {
     const r = reference.samples.get(round);
     if (!r) continue;
@@ -121,8 +125,8 @@ export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg): { roun
   return { rounds, windowLimited: limited };
 }
 
-export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg): Comparison {
-  const paired = pairRounds(suspect, reference);
+export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
+  const paired = pairRounds(suspect, reference, runRttMs);
   const c = compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }
@@ -277,6 +281,19 @@ export function diagnoseCause(c: ById): Cause | undefined {
 }
 
 /**
+ * Rule 9 for an upload finding: the port swap of uploads, read as the download one is. An
+ * upload cap has no entropy pair (every upload is random), so without the swap it has no cause.
+ */
+export function diagnoseUploadCause(c: ById): Cause | undefined {
+  const protocol = c['upload-protocol-on-plain-port']?.outcome;
+  const port = c['upload-port-for-plaintext']?.outcome;
+  if (protocol === undefined && port === undefined) return undefined;
+  if (protocol === 'slower' && port !== 'slower') return 'protocol';
+  if (port === 'slower' && protocol !== 'slower') return 'port';
+  return 'unknown';
+}
+
+/**
  * Rule 10. TLS cannot run faster than the slower of the line and the processors at either
  * end. The thresholds are judgment with a safety factor, not fitted: a capacity measured once
  * on a quieter processor than the run had (the run hashes every body, and runs another leg
@@ -358,11 +375,14 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
   }
   const upload = c['upload'];
   if (upload?.outcome === 'slower' || upload?.outcome === 'faster') {
-    return withCause({
+    // The download pairs say nothing of what caps uploads: the cause is the uploads' own swap.
+    const uploadCause = diagnoseUploadCause(c);
+    return {
       verdict: upload.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
+      ...(uploadCause ? { cause: uploadCause } : {}),
       basis: upload,
       notes: [...lessBusyNotes(upload), { code: 'upload-only', downloads: screen.outcome === 'same' ? 'same' : 'unclear' }],
-    });
+    };
   }
   return undefined;
 }

@@ -30,6 +30,13 @@ export interface RequestOptions {
   /** Always 'manual': a redirect on a measured leg is a finding, never something to follow. */
   redirect?: 'manual';
   cache?: 'no-store';
+  /**
+   * The flow (a leg's id) this request belongs to. Requests of one flow share one connection
+   * and no two flows share one: a middlebox that classifies a connection by its first
+   * response would otherwise give one leg the class another leg earned (docs/method.md, "One
+   * flow per leg"). Absent: any connection the platform picks.
+   */
+  flow?: string;
 }
 
 export type FetchLike = (url: string, init: RequestOptions) => Promise<ResponseLike>;

@@ -47,6 +47,7 @@ export type Note =
   | { code: 'no-screening' }
   | { code: 'file-screening-only' }
   | { code: 'single-port'; port: number }
+  | { code: 'references-skipped'; transferBytes: number; wantedBytes: number; budgetBytes: number }
   | { code: 'small-file'; bytes: number }
   | { code: 'diagnosis-dropped'; leg: string; detail: string }
   | { code: 'mlab-scope' }
@@ -86,6 +87,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'no-screening',
   'file-screening-only',
   'single-port',
+  'references-skipped',
   'small-file',
   'diagnosis-dropped',
   'mlab-scope',

@@ -22,56 +22,83 @@ export type ComparisonId =
   | 'entropy'
   | 'tls-vs-low-entropy'
   | 'upload'
+  | 'upload-protocol-on-plain-port'
+  | 'upload-port-for-plaintext'
   /** A server name against a control name, both over TLS (sni/sni-plan.ts). */
   | 'sni';
 
 export interface Plan {
   screening: PairSpec[];
-  /** Every diagnosis pair: what a run measures from the start when asked to diagnose. */
+  /**
+   * Pairs every run measures from the start beside screening, whatever it finds: the
+   * low-entropy reference and the cheap upload pair. Each sees shaping the screening pair is
+   * blind to (a classifier that slows TLS and random plaintext alike; a cap on uploads only),
+   * and a run that added them only after screening differed would never see it. A failing
+   * one is dropped with a note, as a diagnosis pair is (engine.ts guardDiagnosis).
+   */
+  references: PairSpec[];
+  /** Every diagnosis pair (the references included): what a run measures from the start when asked to diagnose. */
   diagnosis: PairSpec[];
   /**
-   * What an automatic run adds once screening sees a difference: the port swap only. The
-   * entropy pairs exist for when screening looks equal (a difference between TLS and random
-   * plaintext already rules out entropy as the sole cause), and uploads add no cause to a
-   * difference already found in downloads; each pair would cost a leg per round.
+   * What an automatic run adds once screening sees a difference: the port swap only (a
+   * difference between TLS and random plaintext already rules out entropy as the sole cause,
+   * and the references run anyway).
    */
   followUp: PairSpec[];
+  /** What an automatic run adds once the upload pair sees a difference: the port swap of uploads. */
+  uploadFollowUp: PairSpec[];
 }
 
-/** Screening: HTTPS on the TLS port against HTTP on the plain port, random payload, downloads. */
+/** The pairs of the port swap for one direction: the same protocols on each other's ports. */
+function portSwapOf(tlsPort: number, plainPort: number, direction: Direction): PairSpec[] {
+  if (tlsPort === plainPort) return [];
+  const plain = leg('http', plainPort, direction, 'random');
+  const up = direction === 'up';
+  return [
+    { id: up ? 'upload-protocol-on-plain-port' : 'protocol-on-plain-port', suspect: leg('https', plainPort, direction, 'random'), reference: plain },
+    { id: up ? 'upload-port-for-plaintext' : 'port-for-plaintext', suspect: leg('http', tlsPort, direction, 'random'), reference: plain },
+  ];
+}
+
+/**
+ * Our endpoint: screening is HTTPS on the TLS port against HTTP on the plain port, random
+ * payload, downloads; every run also compares both with a low-entropy plaintext body, and
+ * uploads on both schemes (the references).
+ */
 export function endpointPlan(tlsPort: number, plainPort: number): Plan {
   const tls = leg('https', tlsPort, 'down', 'random');
   const plain = leg('http', plainPort, 'down', 'random');
   const plainText = leg('http', plainPort, 'down', 'text');
   const screening: PairSpec[] = [{ id: 'screen', suspect: tls, reference: plain }];
-  const portSwap: PairSpec[] = [];
-  if (tlsPort !== plainPort) {
-    // Glasnost's port swap: the same protocols on each other's ports tell port from protocol.
-    portSwap.push(
-      { id: 'protocol-on-plain-port', suspect: leg('https', plainPort, 'down', 'random'), reference: plain },
-      { id: 'port-for-plaintext', suspect: leg('http', tlsPort, 'down', 'random'), reference: plain },
-    );
-  }
-  const diagnosis: PairSpec[] = [...portSwap];
-  // An entropy classifier slows random-looking plaintext as well as TLS, so the screening pair
-  // alone can look equal: compare both with a low-entropy plaintext body.
-  diagnosis.push(
+  // Glasnost's port swap: the same protocols on each other's ports tell port from protocol.
+  const portSwap = portSwapOf(tlsPort, plainPort, 'down');
+  const uploadSwap = portSwapOf(tlsPort, plainPort, 'up');
+  const references: PairSpec[] = [
+    // An entropy classifier slows random-looking plaintext as well as TLS, so the screening
+    // pair alone can look equal: compare both with a low-entropy plaintext body.
     { id: 'entropy', suspect: plain, reference: plainText },
     { id: 'tls-vs-low-entropy', suspect: tls, reference: plainText },
     // Rogers capped uploads of encrypted and P2P flows.
     { id: 'upload', suspect: leg('https', tlsPort, 'up', 'random'), reference: leg('http', plainPort, 'up', 'random') },
-  );
-  return { screening, diagnosis, followUp: portSwap };
+  ];
+  return { screening, references, diagnosis: [...portSwap, ...references, ...uploadSwap], followUp: portSwap, uploadFollowUp: uploadSwap };
 }
 
-/** Generic mode: any file served over both schemes; downloads of that file only. */
+/**
+ * Generic mode: any file served over both schemes (a mirror too); downloads of that file only.
+ * Its bytes are what they are, so there is no low-entropy reference, and nothing to upload to:
+ * such a run is blind to a classifier of encrypted-looking flows and to upload caps
+ * (docs/method.md, "What the method cannot see").
+ */
 export function filePlan(tlsPort: number, plainPort: number): Plan {
   return {
     screening: [
       { id: 'screen', suspect: leg('https', tlsPort, 'down', 'random'), reference: leg('http', plainPort, 'down', 'random') },
     ],
+    references: [],
     diagnosis: [],
     followUp: [],
+    uploadFollowUp: [],
   };
 }
 

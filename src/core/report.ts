@@ -17,7 +17,17 @@ export const TRIGGERS = ['manual', 'scheduled'] as const;
 export const CLIENT_KINDS = ['extension', 'cli'] as const;
 export const BROWSER_FAMILIES = ['chrome', 'chromium', 'edge', 'firefox', 'opera', 'brave', 'other'] as const;
 export const OS_FAMILIES = ['windows', 'mac', 'linux', 'android', 'chromeos', 'ios', 'bsd', 'other'] as const;
-export const COMPARISON_IDS = ['screen', 'protocol-on-plain-port', 'port-for-plaintext', 'entropy', 'tls-vs-low-entropy', 'upload', 'sni'] as const;
+export const COMPARISON_IDS = [
+  'screen',
+  'protocol-on-plain-port',
+  'port-for-plaintext',
+  'entropy',
+  'tls-vs-low-entropy',
+  'upload',
+  'upload-protocol-on-plain-port',
+  'upload-port-for-plaintext',
+  'sni',
+] as const;
 export const COMPARISON_OUTCOMES = ['slower', 'faster', 'same', 'unclear'] as const;
 
 /** The id reported for an endpoint the user added: its hostname may be private. */

@@ -49,6 +49,8 @@ export interface DownloadRequest {
   onResponse?: (res: ResponseLike) => void;
   /** Gets the whole body after the timed window, for checks that need more than its digest. */
   onBody?: (body: Uint8Array) => void;
+  /** The flow that carries it (io.ts RequestOptions.flow). */
+  flow?: string;
 }
 
 export interface TransferDeps {
@@ -196,6 +198,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
       redirect: 'manual',
       cache: 'no-store',
       ...(req.headers ? { headers: req.headers } : {}),
+      ...(req.flow ? { flow: req.flow } : {}),
     });
     await checkResponse(res, req, deps.inspect);
     req.onResponse?.(res);
@@ -261,6 +264,8 @@ export interface UploadRequest {
   body: Uint8Array;
   scheme: 'http' | 'https';
   signal?: AbortSignal;
+  /** The flow that carries it (io.ts RequestOptions.flow). */
+  flow?: string;
 }
 
 /** What POST /upload answers: the server's own clock for the first and last body byte. */
@@ -305,6 +310,7 @@ export async function timedUpload(deps: TransferDeps, req: UploadRequest): Promi
       signal: dog.signal,
       redirect: 'manual',
       cache: 'no-store',
+      ...(req.flow ? { flow: req.flow } : {}),
     });
     await checkResponse(res, req, deps.inspect);
     const receipt = parseReceipt(await res.text(), what);

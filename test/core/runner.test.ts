@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_FLOW_BYTES } from '../../src/core/decision.js';
+import { CHEAP_UPLOAD_BYTES } from '../../src/core/engine/http-driver.js';
 import { MeasureError } from '../../src/core/errors.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import type { Note } from '../../src/core/notes.js';
@@ -61,13 +62,115 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.cause).toBe('protocol');
   });
 
-  it('diagnoses automatically with the port swap only, once screening sees a difference', async () => {
-    const legs = { 'https-443': { mbps: 10 }, 'https-80': { mbps: 50 }, 'http-443': { mbps: 10 }, 'http-80': { mbps: 50 } };
-    const { result, net } = await run({ legs });
+  it('diagnoses automatically with the download port swap only, once screening sees a difference', async () => {
+    const legs = {
+      'https-443': { mbps: 10, upMbps: 20 },
+      'https-80': { mbps: 50, upMbps: 20 },
+      'http-443': { mbps: 10, upMbps: 20 },
+      'http-80': { mbps: 50, upMbps: 20 },
+    };
+    const { result } = await run({ legs });
     expect(result.cause).toBe('port');
-    expect(result.comparisons.map((c) => c.id)).toEqual(['screen', 'protocol-on-plain-port', 'port-for-plaintext']);
-    // Every leg the run measured is one a comparison needs: no text or upload leg spent bytes.
+    // The references run in every run; the port swap of uploads only once uploads differ.
+    expect(result.comparisons.map((c) => c.id)).toEqual(['screen', 'entropy', 'tls-vs-low-entropy', 'upload', 'protocol-on-plain-port', 'port-for-plaintext']);
+    // Even uploads stay cheap: no upload transfer grew past the cap.
+    const uploads = result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers);
+    expect(uploads.length).toBeGreaterThan(0);
+    expect(Math.max(...uploads.map((t) => t.bytes))).toBeLessThanOrEqual(CHEAP_UPLOAD_BYTES);
+  });
+
+  it('stops the references a download finding makes moot, while the port swap runs', async () => {
+    // Uploads so noisy that their pair cannot settle "not slower too" within the run.
+    const legs = {
+      'https-443': { mbps: 10, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'https-80': { mbps: 50, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'http-443': { mbps: 10, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+      'http-80': { mbps: 50, upMbps: 20, noise: 0.05, upNoise: 0.9 },
+    };
+    const { result } = await run({ legs });
+    const rounds = (id: string) => result.legs.find((l) => l.id === id)?.transfers.length ?? 0;
+    expect(result.verdict).toBe('tls-throttled');
+    // The port swap took rounds past the finding; the uploads stopped at it (19 rounds without this rule).
+    expect(rounds('http-80-down-random')).toBeGreaterThan(rounds('https-443-down-random'));
+    expect(rounds('https-443-up-random')).toBeLessThanOrEqual(rounds('https-443-down-random'));
+  });
+
+  it('grows even uploads to the usual size where a cheap one lasts too few round trips to read', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } } });
+    expect(result.verdict).toBe('no-difference');
+    const upload = result.comparisons.find((c) => c.id === 'upload')!;
+    expect(upload.outcome).toBe('same');
+    expect(upload.windowLimitedRounds).toBeLessThanOrEqual(2);
+    const uploads = result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers);
+    expect(Math.max(...uploads.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
+  });
+
+  it('leaves the references out, and says so in numbers, where beside them every transfer would be a few round trips', async () => {
+    // 150 ms: transfers want ten round trips (about 9 MB at 50 Mbit/s, planned at twice the rate
+    // shown, 19 MB); 60 MB for three full legs gives each about 2 MB.
+    const legs = { 'https-443': { mbps: 50, noise: 0.05 }, 'http-80': { mbps: 50, noise: 0.05 } };
+    const { result, net } = await run({ legs, ttfbMs: 150 }, { budgetBytes: 60e6 });
+    expect(result.comparisons.map((c) => c.id)).toEqual(['screen']);
     expect(net.requests.some((r) => r.includes('kind=text') || r.startsWith('POST'))).toBe(false);
+    expect(said(result.warnings)).toMatch(/references were left out: beside them each transfer could carry only [\d.]+ MB of the [\d.]+ MB this path needs, within a budget of 60(\.0)? MB/);
+    // With a budget that affords them, the same path gets them.
+    const { result: wide } = await run({ legs, ttfbMs: 150 }, { budgetBytes: 600e6 });
+    expect(wide.comparisons.map((c) => c.id)).toContain('tls-vs-low-entropy');
+  });
+
+  it('measures the low-entropy reference and cheap uploads in every automatic run', async () => {
+    // At 25 Mbit/s up, 512 KiB lasts 170 ms: enough round trips to read, short of the 200 ms target.
+    const { result, net } = await run({ legs: { 'https-443': { mbps: 50, upMbps: 25, noise: 0.05 }, 'http-80': { mbps: 50, upMbps: 25, noise: 0.05 } } });
+    expect(result.verdict).toBe('no-difference');
+    expect(net.requests.some((r) => r.includes('kind=text'))).toBe(true);
+    const uploads = result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers);
+    expect(Math.max(...uploads.map((t) => t.bytes))).toBeLessThanOrEqual(CHEAP_UPLOAD_BYTES);
+    expect(result.comparisons.find((c) => c.id === 'tls-vs-low-entropy')?.outcome).toBe('same');
+    expect(result.comparisons.find((c) => c.id === 'upload')?.outcome).toBe('same');
+  });
+
+  it('finds a classifier of encrypted-looking traffic in an automatic run, cause entropy', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 10, noise: 0.05 }, 'http-80': { mbps: 10, noise: 0.05 } }, textMbps: 50 });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('entropy');
+    expect(result.ratio).toBeGreaterThan(4);
+  });
+
+  it('finds an upload cap in an automatic run, grows the upload legs only then, and names the port', async () => {
+    const legs = {
+      'https-443': { mbps: 50, upMbps: 4 },
+      'http-443': { mbps: 50, upMbps: 4 },
+      'http-80': { mbps: 50, upMbps: 40 },
+      'https-80': { mbps: 50, upMbps: 40 },
+    };
+    const { result } = await run({ legs });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('port');
+    expect(said(result.warnings)).toMatch(/uploads only/);
+    expect(result.ratio).toBeGreaterThan(8);
+    // The plaintext upload at 40 Mbit/s grew past the cheap size for its 200 ms target.
+    const plainUp = result.legs.find((l) => l.id === 'http-80-up-random')!;
+    expect(Math.max(...plainUp.transfers.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
+  });
+
+  it('grows the port swap of uploads with the upload pair under --diagnose', async () => {
+    const legs = {
+      'https-443': { mbps: 50, upMbps: 4 },
+      'http-443': { mbps: 50, upMbps: 4 },
+      'http-80': { mbps: 50, upMbps: 40 },
+      'https-80': { mbps: 50, upMbps: 40 },
+    };
+    const { result } = await run({ legs }, { diagnose: 'always' });
+    expect(result.cause).toBe('port');
+    const swapUp = result.legs.find((l) => l.id === 'https-80-up-random')!;
+    expect(Math.max(...swapUp.transfers.map((t) => t.bytes))).toBeGreaterThan(CHEAP_UPLOAD_BYTES);
+  });
+
+  it('names no cause for an upload cap when the endpoint has one port: no swap to tell', async () => {
+    const legs = { 'https-443': { mbps: 50, upMbps: 1 }, 'http-443': { mbps: 50, upMbps: 10 } };
+    const { result } = await run({ legs, ports: [443] });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBeUndefined();
   });
 
   it('stops measuring a pair once it has its answer, while other pairs run on', async () => {
@@ -79,7 +182,8 @@ describe('runMeasurement on a simulated line', () => {
     };
     const { result } = await run({ legs }, { diagnose: 'always' });
     const upload = result.comparisons.find((c) => c.id === 'upload')!;
-    expect(upload.outcome).toBe('same');
+    // Settled on the near side (rule 7): not slower too, which is all the cause needs.
+    expect(upload.ci95[1]).toBeLessThan(1.25);
     expect(result.rounds).toBeGreaterThan(upload.rounds);
     // The upload legs ran exactly the rounds their pair needed, not every round of the run.
     for (const leg of result.legs.filter((l) => l.direction === 'up')) expect(leg.transfers.length).toBe(upload.rounds);
@@ -89,7 +193,7 @@ describe('runMeasurement on a simulated line', () => {
   it('does not answer "no difference" before each screening leg has carried MIN_FLOW_BYTES', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } });
     expect(result.verdict).toBe('no-difference');
-    for (const leg of result.legs) {
+    for (const leg of result.legs.filter((l) => l.id === 'https-443-down-random' || l.id === 'http-80-down-random')) {
       const carried = leg.transfers.reduce((sum, t) => sum + t.bytes, 0);
       // Rounds only; the ramp carried the rest of the 8 MB.
       expect(MIN_FLOW_BYTES).toBe(8e6);
@@ -114,7 +218,8 @@ describe('runMeasurement on a simulated line', () => {
   });
 
   it('warns, and still says "no difference", when the budget ends before the flows are long', async () => {
-    const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } }, { budgetBytes: 9e6 });
+    // Five legs share the budget (screening, the low-entropy reference, two cheap uploads).
+    const { result } = await run({ legs: { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 20, noise: 0.05 } } }, { budgetBytes: 14e6 });
     expect(result.verdict).toBe('no-difference');
     expect(said(result.warnings)).toMatch(/carried only [\d.]+ MB .* long flow/);
   });
@@ -294,8 +399,10 @@ describe('runMeasurement on a simulated line', () => {
     // the comparison reads the rate after it, and the ratio is the true 50 / 5.
     expect(result.ratio).toBeGreaterThan(8);
     expect(result.ratio).toBeLessThan(12);
-    const tls = result.legs.find((l) => l.scheme === 'https')!;
-    expect(tls.transfers.every((t) => t.steadyMbps !== undefined && Math.abs(t.steadyMbps - 5) < 0.5)).toBe(true);
+    // The first round's transfer may fit the bucket that filled during the other legs' ramps
+    // whole; from then on the sizer plans past the refill.
+    const tls = result.legs.find((l) => l.id === 'https-443-down-random')!;
+    expect(tls.transfers.slice(1).every((t) => t.steadyMbps !== undefined && Math.abs(t.steadyMbps - 5) < 0.5)).toBe(true);
   });
 });
 

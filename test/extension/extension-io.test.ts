@@ -67,6 +67,21 @@ describe('extensionFetch', () => {
     expect(seen).toMatchObject({ cache: 'no-store', redirect: 'manual', credentials: 'omit' });
   });
 
+  it('sends a second flow to one origin with credentials, so the browser gives it connections of its own', async () => {
+    const seen: { url: string; credentials?: RequestCredentials }[] = [];
+    const f = extensionFetch(async (u, init) => (seen.push({ url: String(u), credentials: init?.credentials }), fakeResponse(String(u), [])), timing({}));
+    const tls = 'https://e.test/payload';
+    for (let round = 0; round < 2; round++) {
+      await f(tls, { flow: 'https-443-down-random' });
+      await f(URL_HTTP, { flow: 'http-80-down-random' });
+      await f(URL_HTTP, { flow: 'http-80-down-text' });
+      await f(URL_HTTP, { flow: 'http-80-up-random' });
+      await f(URL_HTTP, {});
+    }
+    // The screening downloads keep a pool each to themselves; later flows share the credentialed one.
+    expect(seen.map((s) => s.credentials)).toEqual(Array(2).fill(['omit', 'omit', 'include', 'include', 'omit']).flat());
+  });
+
   it('sends the headers it was made with on every request, under the request\'s own', async () => {
     let seen: RequestInit | undefined;
     const f = extensionFetch(async (_u, init) => ((seen = init), fakeResponse(URL_HTTP, [])), timing({}), { 'user-agent': 'tls-throttle-detector/1' });

@@ -44,6 +44,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'no-screening': { code: 'no-screening' },
   'file-screening-only': { code: 'file-screening-only' },
   'single-port': { code: 'single-port', port: 8443 },
+  'references-skipped': { code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60_000_000 },
   'small-file': { code: 'small-file', bytes: 1024 },
   'diagnosis-dropped': { code: 'diagnosis-dropped', leg: 'http-443-down-random', detail: 'HTTP 400' },
   'mlab-scope': { code: 'mlab-scope' },

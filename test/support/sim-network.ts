@@ -85,6 +85,8 @@ export interface SimLeg {
   mbps: number;
   /** Upload goodput; defaults to mbps. */
   upMbps?: number;
+  /** Noise of uploads, as `noise`; defaults to noise. */
+  upNoise?: number;
   /** Per-transfer multiplicative noise, as a fraction (0.1 = +-10% uniform). */
   noise?: number;
   /** Serve this many bytes at burstMbps before settling to mbps (a token bucket). */
@@ -222,7 +224,8 @@ export function simNetwork(opts: SimOptions): Sim {
     if (plain && opts.plaintext === 'captive-portal') {
       return textResponse(url, 511, '<html>Log in to the hotel Wi-Fi</html>');
     }
-    const factor = 1 + (leg.noise ? (uniform() * 2 - 1) * leg.noise : 0);
+    const noise = u.pathname === '/upload' ? (leg.upNoise ?? leg.noise) : leg.noise;
+    const factor = 1 + (noise ? (uniform() * 2 - 1) * noise : 0);
     if (u.pathname === '/upload') {
       const bytes = init.body?.length ?? 0;
       const ms = (bytes * 8) / ((leg.upMbps ?? leg.mbps) * factor * 1000);

@@ -63,6 +63,17 @@ export interface Driver {
    * the whole round (a mirror's plaintext ranges against the same bytes over TLS).
    */
   endRound?(ctx: DriverContext): Promise<void>;
+  /**
+   * Whether the plan's references fit beside the legs measured so far, and the transfer each
+   * full-size leg could then make against the one it wants; undefined while it cannot tell yet
+   * (asked again after the next round). A driver without it: they fit.
+   */
+  referencesFit?(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } | undefined;
+  /**
+   * Lifts the size cap of a leg held cheap until its pair showed a difference (an upload leg
+   * of the HTTP driver): its transfers then follow the usual target.
+   */
+  growLeg?(leg: LegSpec): void;
   /** Asks for transfers of at least this many bytes on a leg; false where it cannot. */
   lengthenFlow(leg: LegSpec, bytesPerTransfer: number): boolean;
   /**

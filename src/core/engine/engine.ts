@@ -8,9 +8,11 @@
 import {
   compareLegs,
   decide,
+  MARGIN_RATIO,
   MIN_FLOW_BYTES,
   MIN_ROUNDS,
   pairNeedsRounds,
+  pathRttMs,
   shortFlowLegs,
   type DecisionInput,
   type MeasuredLeg,
@@ -63,6 +65,7 @@ export class Engine {
   private readonly notes: Note[] = [];
   private active: PairSpec[];
   private lastProgressAt = -Infinity;
+  private referencesPending: boolean;
   private readonly ctx: DriverContext;
 
   constructor(
@@ -76,7 +79,10 @@ export class Engine {
     this.bytesUsed = carried?.bytesUsed ?? 0;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
-    if (opts.diagnose === 'always') this.active.push(...driver.plan.diagnosis);
+    // An automatic run admits the references once screening's ramps have shown what the path
+    // and the budget allow (admitReferences); --diagnose asks for every pair whatever it costs.
+    this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
+    if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
     const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds });
     this.ctx = {
@@ -98,6 +104,34 @@ export class Engine {
       progress: (leg, round, bytes, mbps, transferDone) => this.progress(leg, round, bytes, mbps, transferDone),
       signal: deps.signal,
     };
+  }
+
+  /**
+   * The references run in every automatic run whose budget lets each full-size leg keep half
+   * its target beside them; otherwise the run says what it left out and why, in numbers. True
+   * when they were admitted now (their legs then need preparing); on a long path the answer
+   * waits for two screening rounds, and the references join from the next.
+   */
+  private admitReferences(): boolean {
+    const references = this.driver.plan.references;
+    if (!this.driver.referencesFit) {
+      this.referencesPending = false;
+      this.addPairs(references);
+      return true;
+    }
+    const fit = this.driver.referencesFit(legsOf(references), this.ctx);
+    if (!fit) return false;
+    this.referencesPending = false;
+    if (fit.fits) {
+      this.addPairs(references);
+      return true;
+    }
+    addNote(this.notes, { code: 'references-skipped', transferBytes: fit.transferBytes, wantedBytes: Math.round(fit.wantedBytes), budgetBytes: this.opts.budgetBytes });
+    return false;
+  }
+
+  private addPairs(pairs: PairSpec[]): void {
+    for (const p of pairs) if (!this.active.some((a) => a.id === p.id)) this.active.push(p);
   }
 
   private elapsedMs(): number {
@@ -141,12 +175,59 @@ export class Engine {
     return this.comparisons.find((c) => c.id === 'screen');
   }
 
-  /** The pairs that still need rounds (decision.ts rules 6 and 7). */
+  /**
+   * The pairs that still need rounds (decision.ts rules 6 and 7). The port swap of uploads
+   * asks "this way too?" of the upload pair's direction, as the download one does of screening's.
+   */
   private needingRounds(): PairSpec[] {
     const screen = this.screen()?.outcome;
-    return this.active.filter((p) =>
-      pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), screen, this.legs, this.driver.flowsMayGrow),
+    const upload = this.comparisons.find((c) => c.id === 'upload');
+    const uploadSwap = new Set(this.driver.plan.uploadFollowUp.map((p) => p.id));
+    return this.active.filter(
+      (p) =>
+        !this.moot(p, screen, upload) &&
+        pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), uploadSwap.has(p.id) ? upload?.outcome : screen, this.legs, this.driver.flowsMayGrow),
     );
+  }
+
+  /**
+   * References a download finding makes moot while it stands: TLS against the low-entropy body
+   * (the verdict then rests on screening, and the entropy pair alone tells the cause), and
+   * uploads that have shown no difference (they add no cause to one found in downloads). Each
+   * would cost a leg per round of the port swap; in the WAN lab they raised a port cap's run
+   * from 32 to 53 MB. Should screening lose its finding, they run again.
+   */
+  private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
+    if (screen !== 'slower' && screen !== 'faster') return false;
+    // Only a reference: where uploads are what a download finding adds (M-Lab), they run.
+    if (!this.driver.plan.references.some((r) => r.id === p.id)) return false;
+    return p.id === 'tls-vs-low-entropy' || (p.id === 'upload' && (!upload || !shows(upload)));
+  }
+
+  /**
+   * The upload pair runs cheap (http-driver.ts CHEAP_UPLOAD_BYTES) until it shows a
+   * difference (an estimate past the margin after two rounds, or a finding) or until two of
+   * its rounds were too short to read. Then its legs grow to the usual transfer, and an automatic run adds the port swap of uploads, whose
+   * legs start grown. True when that swap was added now.
+   */
+  private growDifferingUploads(): boolean {
+    const upload = this.comparisons.find((c) => c.id === 'upload');
+    const pair = this.active.find((p) => p.id === 'upload');
+    // A cheap transfer that lasts under five round trips reads TCP's window, not the line
+    // (decision.ts rule 1): on such an upstream the legs need the usual size to show anything.
+    const unreadable = (upload?.windowLimitedRounds ?? 0) >= 2;
+    if (!upload || !pair || !(shows(upload) || unreadable)) return false;
+    const swap = this.driver.plan.uploadFollowUp;
+    // The swap's legs grow with the pair's (under --diagnose they run from the start).
+    const grow = (pairs: PairSpec[]) => {
+      for (const p of pairs) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
+    };
+    grow([pair, ...swap.filter((p) => this.active.some((a) => a.id === p.id))]);
+    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
+    if (!differs || this.opts.diagnose !== 'auto' || !swap.length || swap.every((p) => this.active.some((a) => a.id === p.id))) return false;
+    this.addPairs(swap);
+    grow(swap);
+    return true;
   }
 
   private isScreening(spec: LegSpec): boolean {
@@ -177,9 +258,11 @@ export class Engine {
 
   async run(): Promise<void> {
     let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
+    let uploadDiagnosisFrom = Infinity;
     for (let round = 0; round < this.driver.maxRounds; round++) {
       try {
         await this.prepareNewLegs();
+        if (this.referencesPending && this.admitReferences()) await this.prepareNewLegs();
       } catch (err) {
         // The time limit ending a ramp or probe keeps the rounds before it.
         if (this.rounds === 0 || !this.deps.deadline?.expired()) throw err;
@@ -195,12 +278,14 @@ export class Engine {
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
-      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference)));
+      const runRttMs = pathRttMs(...this.legs.values());
+      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
+      if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
       if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
         diagnosisFrom = round + 1;
-        this.active.push(...this.driver.plan.followUp);
+        this.addPairs(this.driver.plan.followUp);
         continue;
       }
       if (this.needingRounds().length === 0) break;
@@ -208,6 +293,9 @@ export class Engine {
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach MIN_ROUNDS.
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+      // The same for the port swap of uploads, once the upload pair has its direction.
+      const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
+      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
   }
 
@@ -299,6 +387,12 @@ export class Engine {
     this.deps.onProgress?.({ phase: 'done', round: this.rounds, budgetShare: this.budgetShare() });
     return result;
   }
+}
+
+/** Whether a pair shows a difference worth paying for: a finding, or an estimate past the margin after two rounds. */
+function shows(c: Comparison): boolean {
+  if (c.outcome === 'slower' || c.outcome === 'faster') return true;
+  return c.rounds >= 2 && (c.ratio > MARGIN_RATIO || c.ratio < 1 / MARGIN_RATIO);
 }
 
 function describe(err: unknown): string {

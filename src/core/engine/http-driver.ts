@@ -7,6 +7,7 @@ import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
+import { sustainedMbps } from '../shaping.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
@@ -16,7 +17,10 @@ import type { MirrorRefusal, MirrorSession } from '../mirror/session.js';
 import type { Note } from '../notes.js';
 
 interface HttpLeg {
+  spec: LegSpec;
   sizer: SizerOptions;
+  /** What a transfer at the target would carry at the rate the ramp ended on (0 before). */
+  wantedBytes: number;
   nextBytes: number;
   /** Transfers by round: what the sizer follows. */
   samples: TransferSample[];
@@ -26,7 +30,20 @@ interface HttpLeg {
   endedAtMs?: number;
   /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
   waitsMs: number[];
+  /** The largest transfer the budget allows this leg (capSizes), whether or not it is held cheap. */
+  fullMaxBytes: number;
+  /** An upload leg held to CHEAP_UPLOAD_BYTES until its pair shows a difference (growLeg). */
+  cheap: boolean;
 }
+
+/**
+ * Uploads run in every run (plan.ts references) but cost the user's upstream, often the
+ * scarcer direction, so each transfer is held to this size until the upload pair shows a
+ * difference (engine.ts growDifferingUploads). At 20 Mbit/s upstream this is the usual 200 ms
+ * transfer; faster upstreams get shorter transfers, the same on both legs, until a difference
+ * shows. A Rogers-style cap (80 kbit/s) or the WAN lab's 1 Mbit/s never reaches it.
+ */
+export const CHEAP_UPLOAD_BYTES = 512 * 1024;
 
 /** The sizer plans for the longest wait among this many recent rounds. */
 const RECENT_WAITS = 6;
@@ -45,6 +62,8 @@ export class HttpDriver implements Driver {
   private nonce = 0;
   private readonly legs = new Map<string, HttpLeg>();
   private readonly trustedDigests = new Map<string, string>();
+  /** The least time to a first byte of any download of the run: the path's round trip, about. */
+  private leastTtfbMs = Infinity;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -82,32 +101,84 @@ export class HttpDriver implements Driver {
           : this.target.mode === 'mirror'
             ? Math.min(s.maxBytes, this.target.fileBytes)
             : s.maxBytes;
-      const sizer = { ...s, maxBytes };
-      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [] };
+      const cheap = spec.direction === 'up';
+      const sizer = { ...s, maxBytes: cheap ? Math.min(maxBytes, CHEAP_UPLOAD_BYTES) : maxBytes };
+      l = { spec, sizer, wantedBytes: 0, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], fullMaxBytes: maxBytes, cheap };
       this.legs.set(spec.id, l);
     }
     return l;
   }
 
   async prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void> {
-    this.capSizes(fresh, active.length, ctx);
+    this.capSizes(fresh, active, ctx);
     for (const spec of fresh) await guard(spec, () => this.ramp(spec, ctx));
   }
 
   /**
-   * On a line faster than the budget can follow, transfers shorter than the target are the
-   * price of a verdict within budget: each leg may use a fair share of what is left for
-   * MIN_ROUNDS rounds plus its ramp. (Planning for twice as many rounds, so more and shorter
-   * transfers, left as many unshaped 100 Mbit/s runs inconclusive in the lab: 3 of 10.)
+   * The largest transfer each full-size leg may make: a fair share of what is left for
+   * MIN_ROUNDS rounds plus its ramp, after the cheap upload legs' own share. (Planning for
+   * twice as many rounds, so more and shorter transfers, left as many unshaped 100 Mbit/s runs
+   * inconclusive in the lab: 3 of 10.)
    */
-  private capSizes(fresh: LegSpec[], activeLegs: number, ctx: DriverContext): void {
-    const remaining = ctx.budgetBytes - ctx.bytesUsed;
-    const cap = Math.floor(remaining / (activeLegs * (MIN_ROUNDS + 2)));
+  private shareBytes(active: LegSpec[], ctx: DriverContext): number {
+    const rounds = MIN_ROUNDS + 2;
+    const cheap = active.filter((s) => this.leg(s).cheap).length;
+    const full = Math.max(1, active.length - cheap);
+    const remaining = ctx.budgetBytes - ctx.bytesUsed - cheap * CHEAP_UPLOAD_BYTES * rounds;
+    return Math.floor(Math.max(0, remaining) / (full * rounds));
+  }
+
+  /** On a line faster than the budget can follow, transfers shorter than the target are the price of a verdict within budget. */
+  private capSizes(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext): void {
+    const cap = this.shareBytes(active, ctx);
     for (const spec of fresh) {
       const leg = this.leg(spec);
-      leg.sizer = { ...leg.sizer, maxBytes: Math.max(leg.sizer.minBytes, Math.min(leg.sizer.maxBytes, cap)) };
+      leg.fullMaxBytes = Math.max(leg.sizer.minBytes, Math.min(leg.fullMaxBytes, cap));
+      leg.sizer = { ...leg.sizer, maxBytes: leg.cheap ? Math.min(leg.fullMaxBytes, CHEAP_UPLOAD_BYTES) : leg.fullMaxBytes };
       leg.nextBytes = Math.min(leg.nextBytes, leg.sizer.maxBytes);
     }
+  }
+
+  /**
+   * Whether the references' legs fit beside the legs measured so far (the screening pair):
+   * whether each full-size leg's share of the budget would still reach half the transfer its
+   * target wants at the rate it has shown, so half of ten round trips on a long path
+   * (decision.ts WINDOW_LIMITED_RTTS). A third full-size leg cut a 150 ms path's transfers to
+   * 1.5 MB, about two round trips, and twelve of thirteen rounds carried no ratio in the WAN
+   * lab (bench/RESULTS.md). On a long path a ramp's short transfers show slow start, not the
+   * line, so the answer waits for two rounds of the screening legs (undefined until then), and
+   * the whole target must fit.
+   */
+  referencesFit(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } | undefined {
+    const measured = [...this.legs.values()].filter((l) => l.wantedBytes > 0);
+    const longPath = measured.some((l) => l.sizer.targetMs > DOWNLOAD_SIZER.targetMs);
+    if (longPath && measured.some((l) => l.samples.length < 2)) return undefined;
+    const wanted = (l: HttpLeg) => {
+      if (!longPath) return l.wantedBytes;
+      // The fastest rate any of its transfers showed, doubled: on a long path they are still
+      // partly in slow start, and a leg whose connection lost packets early reads slower
+      // still (a 150 ms, 1% loss run read 7-9 Mbit/s after two rounds of a 50 Mbit/s line,
+      // admitted the references, and ran out of budget with a false 3x).
+      const fastestMbps = Math.max(0, ...l.samples.map((t) => sustainedMbps(t).mbps));
+      return (2 * fastestMbps * 1000 * l.sizer.targetMs) / 8;
+    };
+    const wantedBytes = Math.max(0, ...measured.map(wanted));
+    const all = [...[...this.legs.values()].map((l) => l.spec), ...references.filter((r) => !this.legs.has(r.id))];
+    const transferBytes = this.shareBytes(all, ctx);
+    // A long path asks for the whole target: its rate estimate comes from transfers still partly
+    // in slow start (so low), and beside the references even "half" left 150 ms runs at 6-8
+    // rounds when the budget ran out (the WAN lab, bench/RESULTS.md).
+    const needBytes = longPath ? wantedBytes : wantedBytes / 2;
+    return { fits: !measured.length || transferBytes >= needBytes, transferBytes, wantedBytes };
+  }
+
+  growLeg(spec: LegSpec): void {
+    const leg = this.leg(spec);
+    if (!leg.cheap) return;
+    leg.cheap = false;
+    leg.sizer = { ...leg.sizer, maxBytes: leg.fullMaxBytes };
+    // The next transfer follows the leg's measured rate to the usual target at once.
+    leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
   }
 
   private async ramp(spec: LegSpec, ctx: DriverContext): Promise<void> {
@@ -119,6 +190,7 @@ export class HttpDriver implements Driver {
       const sample = await this.transfer(spec, -1, ctx);
       ctx.spend(sample.bytes);
       this.followRtt(leg, [sample]);
+      if (!leg.cheap) leg.wantedBytes = (sample.mbps * 1000 * leg.sizer.targetMs) / 8;
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
     }
@@ -144,12 +216,21 @@ export class HttpDriver implements Driver {
    * On a long path a transfer must last more round trips than the usual 200 ms allow (sizer.ts
    * targetForRtt). A download's time to its first byte, on a kept-alive connection, is about
    * one round trip plus the endpoints' own delays, so the least of the recent ones is taken
-   * (as decision.ts pathRttMs); uploads have none to read and keep their target.
+   * (as decision.ts pathRttMs). Uploads have none of their own; they cross the same path, so
+   * they follow the least the run's downloads have shown, and a cheap upload leg's cap grows
+   * with its target (a 512 KiB upload on a 150 ms path is a few round trips of slow start,
+   * whose rate the connection's own loss history sets, not any shaper).
    */
   private followRtt(leg: HttpLeg, samples: TransferSample[]): void {
+    for (const s of samples) if (s.ttfbMs > 0) this.leastTtfbMs = Math.min(this.leastTtfbMs, s.ttfbMs);
     const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
-    if (!ttfbs.length) return;
-    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, Math.min(...ttfbs)) };
+    const rttMs = ttfbs.length ? Math.min(...ttfbs) : this.leastTtfbMs;
+    if (!Number.isFinite(rttMs)) return;
+    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
+    leg.sizer = { ...leg.sizer, targetMs };
+    if (leg.cheap) {
+      leg.sizer.maxBytes = Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs));
+    }
   }
 
   lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {
@@ -173,13 +254,14 @@ export class HttpDriver implements Driver {
     if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, ctx);
     try {
       if (spec.direction === 'up') {
-        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal });
+        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal, flow: spec.id });
       } else {
         sample = await timedDownload(this.deps, {
           url,
           expectBytes: bytes,
           scheme: spec.scheme,
           signal: ctx.signal,
+          flow: spec.id,
           onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
         });
       }

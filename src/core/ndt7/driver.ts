@@ -82,8 +82,9 @@ export class Ndt7Driver implements Driver {
   ) {
     this.ndt7 = ndt7Plan(target);
     // Uploads are all the diagnosis M-Lab offers: ws only on 80 and wss only on 443 leave no
-    // port swap. They follow a difference in downloads as the HTTP port swap does.
-    this.plan = { screening: this.ndt7.screening, diagnosis: this.ndt7.diagnosis, followUp: this.ndt7.diagnosis };
+    // port swap. They follow a difference in downloads as the HTTP port swap does: each ndt7
+    // test costs seconds of a shared server, so no reference runs in every run here.
+    this.plan = { screening: this.ndt7.screening, references: [], diagnosis: this.ndt7.diagnosis, followUp: this.ndt7.diagnosis, uploadFollowUp: [] };
     this.locatedAtMs = opts.locatedAtMs;
     this.uploadPayload = randomBytes(Math.floor(deps.random() * 2 ** 31), NDT7_MAX_UPLOAD_MESSAGE_BYTES);
   }

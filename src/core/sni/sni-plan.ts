@@ -20,5 +20,6 @@ export function sniPlan(tlsPort: number, plainPort: number): Plan {
     { id: 'screen', suspect: control, reference: plain },
     { id: 'sni', suspect: named, reference: control },
   ];
-  return { screening, diagnosis: [], followUp: [] };
+  // A run by name asks about the name only: no references, uploads or port swap.
+  return { screening, references: [], diagnosis: [], followUp: [], uploadFollowUp: [] };
 }

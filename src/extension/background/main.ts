@@ -22,6 +22,7 @@ import { browserWebSocketFactory } from '../platform/browser-websocket.js';
 import { browserClock, extensionFetch, responseUrlInspector } from '../platform/extension-io.js';
 import { locateFetch } from '../platform/locate-fetch.js';
 import { networkState } from '../platform/network-state.js';
+import { measureBrowserTlsCapacityMbps } from '../platform/tls-capacity.js';
 import { allEndpoints, autoEndpoint } from '../shared/endpoints.js';
 import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
@@ -81,6 +82,8 @@ const controller = new RunController({
     random: Math.random,
     signal,
     onProgress,
+    // Measured only when a TLS finding needs the check (decision.ts rule 10).
+    clientTlsCapacityMbps: measureBrowserTlsCapacityMbps,
   }),
   broadcast: (event) => {
     void messaging.send(event);

@@ -96,10 +96,39 @@ function guarded(res: ResponseLike, url: string, timing: TimingSource): Response
 }
 
 /**
- * fetch as the core wants it: never from cache, never following redirects, no cookies; the
- * bodies of plaintext requests are checked against Resource Timing when they end.
+ * The credentials mode that keeps a flow (io.ts RequestOptions.flow) on connections of its
+ * own. A page or worker cannot pick a connection, but browsers keep credentialed and
+ * uncredentialed requests to one origin in separate socket pools: Chromium's socket pool
+ * groups are keyed by privacy mode, which `credentials: 'omit'` turns on (net/socket/
+ * client_socket_pool.h, GroupId), and Firefox's connection hash key carries an anonymous flag
+ * (netwerk/protocol/http/nsHttpConnectionInfo.cpp). So the first flow seen on an origin (the
+ * screening download) gets 'omit' and every later one 'include': on the plain origin the
+ * low-entropy download and the plain upload then share a pool, whose first request is the
+ * low-entropy one (src/core/plan.ts, legs in that order). The upload does not share the random
+ * download's: in the WAN lab's extension runs that download then ran at 22 Mbit/s beside
+ * HTTPS's 37 (screening 0.56-0.68x, unshaped), and at 38-45 with the upload moved off it
+ * (bench/RESULTS.md, "Every run's references"). Only our endpoint's own
+ * plan has two flows on one origin, and the endpoint sets no cookie (src/server); a file or a
+ * mirror is always fetched without credentials. test/e2e/flows.test.ts counts the sockets each
+ * leg used at the endpoint, in Chromium and Firefox.
  */
+export function flowCredentials(): (url: string, flow: string | undefined) => RequestCredentials {
+  const flowsByOrigin = new Map<string, string[]>();
+  return (url, flow) => {
+    if (flow === undefined) return 'omit';
+    const origin = new URL(url).origin;
+    const flows = flowsByOrigin.get(origin) ?? [];
+    if (!flows.includes(flow)) flows.push(flow);
+    flowsByOrigin.set(origin, flows);
+    return flows.indexOf(flow) >= 1 ? 'include' : 'omit';
+  };
+}
+
 /**
+ * fetch as the core wants it: never from cache, never following redirects, no cookies but on
+ * a second flow to one origin (flowCredentials); the bodies of plaintext requests are checked
+ * against Resource Timing when they end.
+ *
  * `headers` go with every request: the project's User-Agent (src/core/user-agent.ts), which
  * Firefox sends and Chrome silently replaces with its own (Chromium bug 571722).
  */
@@ -109,6 +138,7 @@ export function extensionFetch(
   headers: Record<string, string> = {},
 ): FetchLike {
   timing.setResourceTimingBufferSize?.(1000);
+  const credentialsOf = flowCredentials();
   return async (url, init) => {
     const res = await fetchImpl(url, {
       method: init.method ?? 'GET',
@@ -117,7 +147,7 @@ export function extensionFetch(
       signal: init.signal,
       redirect: 'manual',
       cache: 'no-store',
-      credentials: 'omit',
+      credentials: credentialsOf(url, init.flow),
     });
     const like = res as unknown as ResponseLike;
     if (!url.startsWith('http:')) return like;

@@ -23,6 +23,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'no-screening': 'noteNoScreening',
   'file-screening-only': 'noteFileScreeningOnly',
   'single-port': 'noteSinglePort',
+  'references-skipped': 'noteReferencesSkipped',
   'small-file': 'noteSmallFile',
   'diagnosis-dropped': 'noteDiagnosisDropped',
   'mlab-scope': 'noteMlabScope',
@@ -106,6 +107,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [n.tlsLeg, mbps(n.tlsMbps), n.plainLeg, mbps(n.plainMbps), t(n.whose === 'endpoint' ? 'noteWhoseEndpoint' : 'noteWhoseClient'), mbps(n.capacityMbps)];
     case 'single-port':
       return [String(n.port)];
+    case 'references-skipped':
+      return [mb(n.transferBytes), mb(n.wantedBytes), mb(n.budgetBytes)];
     case 'small-file':
       return [count(n.bytes)];
     case 'diagnosis-dropped':
