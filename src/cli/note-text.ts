@@ -31,6 +31,8 @@ export function noteText(n: Note): string {
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':
       return `${n.pair === 'upload' ? 'uploads' : 'encrypted against low-entropy plain downloads'} ran ${x(n.ratio)} apart after ${n.rounds} rounds (95% interval ${interval(n.ci95)}), unsettled when the budget ended: downloads alone cannot say there is no difference`;
+    case 'fast-line':
+      return `the line ran at ${Math.round(n.lineMbps)} Mbit/s, too fast for full-length transfers within the budget: transfers lasted about ${Math.round(n.targetMs)} ms and the test could use up to ${(n.budgetBytes / 1e6).toFixed(0)} MB (a full set of rounds needs about ${(n.neededBytes / 1e6).toFixed(0)} MB; limit ${(n.capBytes / 1e6).toFixed(0)} MB, --max-budget-mb)`;
     case 'window-limited':
       return `${n.rounds} rounds were left out: both transfers lasted only a few round trips, so TCP's window, not the line, set their speed (a long or lossy path)`;
     case 'stopped-early':

@@ -26,6 +26,8 @@ export type Note =
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
+  // How a fast line was measured (fast-line.ts): shorter transfers, and the budget it allowed.
+  | { code: 'fast-line'; lineMbps: number; targetMs: number; budgetBytes: number; capBytes: number; neededBytes: number }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
   // How a finding was read.
   | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
@@ -75,6 +77,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'short-flow',
   'stopped-early',
   'window-limited',
+  'fast-line',
   'pair-unsettled',
   'less-busy-finding',
   'entropy-shaping',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES } from '../../src/core/decision.js';
+import { MIN_FLOW_BYTES, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
+import { MIN_TRANSFER_MS } from '../../src/core/fast-line.js';
 import { MeasureError } from '../../src/core/errors.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import type { Note } from '../../src/core/notes.js';
@@ -296,6 +297,68 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.ratio).toBeLessThan(12);
     const tls = result.legs.find((l) => l.scheme === 'https')!;
     expect(tls.transfers.every((t) => t.steadyMbps !== undefined && Math.abs(t.steadyMbps - 5) < 0.5)).toBe(true);
+  });
+});
+
+describe('runMeasurement on a fast line (fast-line.ts)', () => {
+  // A gigabit line a millisecond or two away (ttfb 2 ms), as the lab's 1 Gbit/s scenarios.
+  const gigabit = { legs: { 'https-443': { mbps: 1000, noise: 0.1 }, 'http-80': { mbps: 1000, noise: 0.1 } }, ttfbMs: 2 };
+
+  it('keeps within the budget when no cap allows more: shorter transfers, an answer, and a note with what a full plan needs', async () => {
+    const { result } = await run(gigabit, { budgetBytes: 60e6 });
+    expect(result.verdict).toBe('no-difference');
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
+    const note = result.warnings.find((n) => n.code === 'fast-line');
+    expect(note).toMatchObject({ code: 'fast-line', budgetBytes: 60e6, capBytes: 60e6 });
+    expect(note && note.code === 'fast-line' && note.neededBytes).toBeGreaterThan(60e6);
+    for (const t of result.legs[0]!.transfers.slice(-3)) expect(t.ms).toBeLessThan(MIN_TRANSFER_MS);
+  });
+
+  it('raises the budget within the cap, announces it before spending past the first budget, and answers', async () => {
+    const net = simNetwork(gigabit);
+    const rnd = xoshiro128(7);
+    const announced: { shareThen: number; budgetBytes: number; lineMbps: number }[] = [];
+    let share = 0;
+    const result = await runMeasurement(
+      {
+        fetch: net.fetch,
+        clock: net.clock,
+        hasher: sumHasher,
+        random: () => rnd() / 2 ** 32,
+        onProgress: (p) => (share = p.budgetShare),
+        onBudgetRaised: (r) => announced.push({ shareThen: share, budgetBytes: r.budgetBytes, lineMbps: r.lineMbps }),
+      },
+      { ...OPTS, budgetBytes: 60e6, capBytes: 250e6 },
+    );
+    expect(result.verdict).toBe('no-difference');
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.lineMbps).toBeGreaterThan(800);
+    // Announced while less than the first budget was spent: before any byte of the raise.
+    expect(announced[0]!.shareThen).toBeLessThan(1);
+    expect(announced[0]!.budgetBytes).toBeGreaterThan(60e6);
+    expect(announced[0]!.budgetBytes).toBeLessThanOrEqual(250e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(announced[0]!.budgetBytes);
+    expect(result.warnings).toContainEqual(expect.objectContaining({ code: 'fast-line', capBytes: 250e6, targetMs: MIN_TRANSFER_MS }));
+  });
+
+  it('finds a port cap at a third of a gigabit line, and its cause, within the raised budget', async () => {
+    const legs = { 'https-443': { mbps: 333, noise: 0.1 }, 'http-80': { mbps: 1000, noise: 0.1 }, 'http-443': { mbps: 333, noise: 0.1 }, 'https-80': { mbps: 1000, noise: 0.1 } };
+    const { result } = await run({ legs, ttfbMs: 2 }, { budgetBytes: 60e6, capBytes: 250e6 });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('port');
+    expect(result.bytesUsed).toBeLessThanOrEqual(250e6);
+  });
+
+  it('never shortens transfers below the window-limited floor of a long path', async () => {
+    const { result } = await run({ ...gigabit, ttfbMs: 20 }, { budgetBytes: 60e6, diagnose: 'never' });
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
+    for (const t of result.legs.flatMap((l) => l.transfers.slice(1))) expect(t.ms).toBeGreaterThanOrEqual(WINDOW_LIMITED_RTTS * 20);
+  });
+
+  it('leaves a line the budget can follow as it was: no note, full-length transfers', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { budgetBytes: 60e6, capBytes: 250e6, diagnose: 'never' });
+    expect(result.warnings.some((n) => n.code === 'fast-line')).toBe(false);
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
   });
 });
 

@@ -2,12 +2,14 @@
 // public mirror's file (../mirror/session.ts). It sizes each leg's transfers (sizer.ts), times
 // them (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches
 // for over TLS (docs/method.md, "Same bytes, verified").
+import { median } from 'simple-statistics';
 import { MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
+import { hardFloorMs } from '../fast-line.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
@@ -26,6 +28,14 @@ interface HttpLeg {
   endedAtMs?: number;
   /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
   waitsMs: number[];
+  /** The last transfer's rate, ramp included (what lineEstimate reads before any round). */
+  lastMbps: number;
+  /** The least time to a first byte so far: about one round trip. */
+  minTtfbMs: number;
+  /** The transfer duration a fast line's budget allows (fast-line.ts), when it is shorter. */
+  targetCapMs?: number;
+  /** The largest transfer this leg may ask for, before a budget share bounded it. */
+  limitBytes: number;
 }
 
 /** The sizer plans for the longest wait among this many recent rounds. */
@@ -83,7 +93,7 @@ export class HttpDriver implements Driver {
             ? Math.min(s.maxBytes, this.target.fileBytes)
             : s.maxBytes;
       const sizer = { ...s, maxBytes };
-      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [] };
+      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], lastMbps: 0, minTtfbMs: Infinity, limitBytes: maxBytes };
       this.legs.set(spec.id, l);
     }
     return l;
@@ -124,6 +134,30 @@ export class HttpDriver implements Driver {
     }
   }
 
+  lineEstimate(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined {
+    const known = legs.map((s) => this.leg(s)).filter((l) => l.lastMbps > 0);
+    if (!known.length) return undefined;
+    const recentMbps = (l: HttpLeg) => (l.samples.length ? median(l.samples.slice(-RECENT_WAITS).map((t) => t.mbps)) : l.lastMbps);
+    const rttMs = Math.min(...known.map((l) => l.minTtfbMs));
+    const rtt = Number.isFinite(rttMs) ? rttMs : 0;
+    return { mbps: Math.max(...known.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
+  }
+
+  /**
+   * Time-capped transfers: each leg aims at targetMs from now on, at its own recent rate, and
+   * may grow to twice that size (a slower round) within what the endpoint serves.
+   */
+  limitTransfers(legs: LegSpec[], targetMs: number): void {
+    for (const spec of legs) {
+      const leg = this.leg(spec);
+      leg.targetCapMs = targetMs;
+      const rateMbps = leg.samples.length ? median(leg.samples.slice(-RECENT_WAITS).map((t) => t.mbps)) : leg.lastMbps;
+      const wanted = (rateMbps * 1000 * targetMs) / 8;
+      leg.sizer = { ...leg.sizer, targetMs: Math.min(leg.sizer.targetMs, targetMs), maxBytes: Math.min(leg.limitBytes, Math.max(leg.sizer.maxBytes, Math.floor(2 * wanted))) };
+      if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
+    }
+  }
+
   roundCost(legs: LegSpec[]): { bytes: number; ms: number } {
     return {
       bytes: legs.reduce((s, l) => s + this.leg(l).nextBytes, 0),
@@ -149,7 +183,12 @@ export class HttpDriver implements Driver {
   private followRtt(leg: HttpLeg, samples: TransferSample[]): void {
     const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
     if (!ttfbs.length) return;
-    leg.sizer = { ...leg.sizer, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, Math.min(...ttfbs)) };
+    const rttMs = Math.min(...ttfbs);
+    leg.minTtfbMs = Math.min(leg.minTtfbMs, rttMs);
+    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
+    // A fast line's shorter transfers stay above the window-limited floor of this path.
+    const capMs = leg.targetCapMs === undefined ? Infinity : Math.max(leg.targetCapMs, hardFloorMs(rttMs));
+    leg.sizer = { ...leg.sizer, targetMs: Math.min(targetMs, capMs) };
   }
 
   lengthenFlow(spec: LegSpec, bytesPerTransfer: number): boolean {
@@ -198,6 +237,7 @@ export class HttpDriver implements Driver {
   private afterTransfer(spec: LegSpec, round: number, requestedAt: number, sample: TransferSample, ctx: DriverContext): void {
     const leg = this.leg(spec);
     leg.carriedBytes += sample.bytes;
+    if (sample.mbps > 0) leg.lastMbps = sample.mbps;
     if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
     leg.endedAtMs = this.deps.clock.now();
     ctx.progress(spec.id, round, sample.bytes, sample.mbps, true);
