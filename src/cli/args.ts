@@ -19,8 +19,8 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
                    [--http-port P] [--https-port P] [--diagnose]
-                   [--budget-mb N] [--max-seconds N] [--report URL]
-                   [--resolve NAME:ADDRESS]
+                   [--budget-mb N] [--max-budget-mb N] [--max-seconds N]
+                   [--report URL] [--resolve NAME:ADDRESS]
   tls-throttle run auto [--servers FILE] [--json] [--ca FILE | --insecure] ...
                    (the quickest usable server of the list: config/endpoints.json's by default)
   tls-throttle run mlab --accept-mlab-policy [--json] [--diagnose]
@@ -43,6 +43,11 @@ export interface RunArgs {
   httpsPort?: number;
   diagnose: boolean;
   budgetMb: number;
+  /**
+   * The most a fast line may raise the budget to (core/fast-line.ts), said before it is spent:
+   * FAST_LINE_CAP_MB by default, never below budgetMb.
+   */
+  maxBudgetMb: number;
   maxSeconds: number;
   report?: string;
   /**
@@ -88,6 +93,13 @@ function port(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * A fast line's default cap: a gigabit line a few milliseconds away plans 16 rounds of two
+ * 40 ms transfers, about 170 MB with its ramps (core/fast-line.ts); the rest is headroom for
+ * the port swap's third leg.
+ */
+export const FAST_LINE_CAP_MB = 250;
+
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
@@ -121,6 +133,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         'https-port': { type: 'string' },
         diagnose: { type: 'boolean', default: false },
         'budget-mb': { type: 'string' },
+        'max-budget-mb': { type: 'string' },
         'max-seconds': { type: 'string' },
         report: { type: 'string' },
         'locate-url': { type: 'string' },
@@ -151,6 +164,9 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     if (!mlab && v['locate-url']) throw new UsageError('--locate-url goes with run mlab');
     if (mlab && !v['accept-mlab-policy']) throw new UsageError(MLAB_CONSENT);
     if (v.servers && parsed.positionals[0] !== 'auto') throw new UsageError('--servers goes with run auto');
+    const budgetMb = positive('budget-mb', v['budget-mb'], 60);
+    const maxBudgetMb = positive('max-budget-mb', v['max-budget-mb'], Math.max(budgetMb, FAST_LINE_CAP_MB));
+    if (maxBudgetMb < budgetMb) throw new UsageError(`--max-budget-mb (${maxBudgetMb}) must be at least --budget-mb (${budgetMb})`);
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -160,7 +176,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       httpPort: port('http-port', v['http-port']),
       httpsPort: port('https-port', v['https-port']),
       diagnose: v.diagnose!,
-      budgetMb: positive('budget-mb', v['budget-mb'], 60),
+      budgetMb,
+      maxBudgetMb,
       maxSeconds: positive('max-seconds', v['max-seconds'], 60),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,
