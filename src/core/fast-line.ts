@@ -106,6 +106,17 @@ export function planFastLine(i: FastLineInput): FastLinePlan {
 }
 
 /**
+ * The budget a run on a line of this rate is expected to end up with: the budget, or what a
+ * fast line raises it to within the cap. An estimate made before a run (the popup, from the
+ * last run's rate): the path's round trip is not known then, and the ramps are taken to cost
+ * a sixth of the budget (each leg's ramp ends near its share of an eighth, capSizes in
+ * engine/http-driver.ts).
+ */
+export function expectedBudgetBytes(lineMbps: number, budgetBytes: number, capBytes: number): number {
+  return planFastLine({ lineMbps, rttMs: 0, legs: 2, rounds: PLANNED_ROUNDS, targetMs: 200, budgetBytes, capBytes, bytesUsed: budgetBytes / 6 }).budgetBytes;
+}
+
+/**
  * The line rate above which a run with this budget shortens its transfers to the floor and,
  * with a cap above the budget, may spend more: what a user is told before a run starts.
  */
