@@ -83,6 +83,26 @@ export interface FastLinePlan {
 
 const bytesAt = (mbps: number, ms: number) => (mbps * 1000 * ms) / 8;
 
+/**
+ * The plan is made again after this many rounds: a ramp's last transfer is short and often the
+ * first of its connection, and read the lab's 150-250 Mbit/s lines at 71-122 (bench/RESULTS.md),
+ * while the first rounds' transfers are sized for the target and read the line itself.
+ */
+export const REPLAN_AFTER_ROUNDS = 2;
+
+/**
+ * When the planned rounds are spent and a pair still needs rounds, a fast line's budget grows
+ * by this many more rounds at their present cost, within the cap, said before it is spent:
+ * on a line whose rounds disagree more than expected (the lab's loaded processors), rounds are
+ * what narrows the interval.
+ */
+export const EXTRA_ROUNDS = 8;
+
+/** The budget that pays for EXTRA_ROUNDS more rounds of this cost, within the cap (never less than now). */
+export function extendedBudgetBytes(budgetBytes: number, bytesUsed: number, roundBytes: number, capBytes: number): number {
+  return Math.max(budgetBytes, Math.min(capBytes, Math.ceil(Math.max(budgetBytes, bytesUsed) + EXTRA_ROUNDS * roundBytes)));
+}
+
 /** Rounds to plan for after `roundsRun` rounds: the plan's rest, never fewer than an interval needs. */
 export function roundsToPlan(roundsRun: number): number {
   return Math.max(MIN_ROUNDS, PLANNED_ROUNDS - roundsRun);

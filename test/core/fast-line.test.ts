@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fastLineMbps, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, fastLineMbps, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
 import { MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
 
 const BASE: FastLineInput = {
@@ -73,6 +73,21 @@ describe('planFastLine', () => {
 
   it('changes nothing when the line rate is unknown', () => {
     expect(planFastLine({ ...BASE, lineMbps: 0 })).toMatchObject({ targetMs: 200, budgetBytes: 60e6 });
+  });
+});
+
+describe('extendedBudgetBytes', () => {
+  it('pays for EXTRA_ROUNDS more rounds at their present cost', () => {
+    expect(extendedBudgetBytes(100e6, 98e6, 5e6, 250e6)).toBe(100e6 + EXTRA_ROUNDS * 5e6);
+  });
+
+  it('counts from what is spent when that is past the budget, and never passes the cap', () => {
+    expect(extendedBudgetBytes(100e6, 104e6, 5e6, 250e6)).toBe(104e6 + EXTRA_ROUNDS * 5e6);
+    expect(extendedBudgetBytes(200e6, 199e6, 10e6, 250e6)).toBe(250e6);
+  });
+
+  it('never lowers the budget', () => {
+    expect(extendedBudgetBytes(300e6, 0, 5e6, 250e6)).toBe(300e6);
   });
 });
 

@@ -16,7 +16,7 @@ import {
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
-import { planFastLine, roundsToPlan, type FastLinePlan } from '../fast-line.js';
+import { extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result } from '../types.js';
@@ -216,12 +216,13 @@ export class Engine {
       const legs = legsOf(this.needingRounds());
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
-      if (!this.affordRound(legs)) {
+      if (!this.affordRound(legs) && !(this.extendForLine(legs) && this.affordRound(legs))) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
+      if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference)));
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
@@ -270,12 +271,32 @@ export class Engine {
       capBytes,
       bytesUsed: this.bytesUsed,
     });
-    if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes) return;
+    // A line the budget follows at full length: nothing to change, unless an earlier plan did.
+    if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes && !this.fastLine) return;
     this.driver.limitTransfers?.(specs, plan.targetMs);
-    const raised = plan.budgetBytes > this.budgetBytes;
-    this.budgetBytes = plan.budgetBytes;
-    this.fastLine = { ...plan, lineMbps: line.mbps };
-    if (raised) this.deps.onBudgetRaised?.({ lineMbps: line.mbps, budgetBytes: plan.budgetBytes, plannedBytes: plan.plannedBytes, neededBytes: plan.neededBytes, capBytes, targetMs: plan.targetMs });
+    this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
+    this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
+  }
+
+  /** A higher budget, announced before any round spends it. */
+  private raiseBudget(budgetBytes: number, lineMbps: number, plan: Pick<FastLinePlan, 'plannedBytes' | 'neededBytes' | 'targetMs'>, capBytes: number): void {
+    if (budgetBytes <= this.budgetBytes) return;
+    this.budgetBytes = budgetBytes;
+    this.deps.onBudgetRaised?.({ lineMbps, budgetBytes, plannedBytes: plan.plannedBytes, neededBytes: plan.neededBytes, capBytes, targetMs: plan.targetMs });
+  }
+
+  /**
+   * The planned rounds are spent on a fast line and a pair still needs rounds: more rounds at
+   * their present size, within the cap (fast-line.ts EXTRA_ROUNDS). False when the cap is reached.
+   */
+  private extendForLine(legs: LegSpec[]): boolean {
+    const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
+    if (!this.fastLine || this.budgetBytes >= capBytes) return false;
+    const roundBytes = this.driver.roundCost(legs).bytes;
+    const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes);
+    this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
+    this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
+    return true;
   }
 
   /** One round; false when an error after complete rounds ended the run (driver.keepsRoundsOn). */

@@ -151,9 +151,12 @@ export class HttpDriver implements Driver {
     for (const spec of legs) {
       const leg = this.leg(spec);
       leg.targetCapMs = targetMs;
+      const rttMs = Number.isFinite(leg.minTtfbMs) ? leg.minTtfbMs : 0;
+      // A later plan may also lengthen them again, up to the path's usual target.
+      const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
       const rateMbps = leg.samples.length ? median(leg.samples.slice(-RECENT_WAITS).map((t) => t.mbps)) : leg.lastMbps;
-      const wanted = (rateMbps * 1000 * targetMs) / 8;
-      leg.sizer = { ...leg.sizer, targetMs: Math.min(leg.sizer.targetMs, targetMs), maxBytes: Math.min(leg.limitBytes, Math.max(leg.sizer.maxBytes, Math.floor(2 * wanted))) };
+      const wanted = (rateMbps * 1000 * legTargetMs) / 8;
+      leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: Math.min(leg.limitBytes, Math.max(leg.sizer.maxBytes, Math.floor(2 * wanted))) };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
     }
   }
