@@ -28,8 +28,10 @@ interface HttpLeg {
   endedAtMs?: number;
   /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
   waitsMs: number[];
-  /** The last transfer's rate, ramp included (what lineEstimate reads before any round). */
+  /** The last transfer's rate, ramp included: known once a leg has moved any bytes. */
   lastMbps: number;
+  /** The last ramp transfer's rate (what lineEstimate reads before the rounds). */
+  rampMbps: number;
   /** The least time to a first byte so far: about one round trip. */
   minTtfbMs: number;
   /** The transfer duration a fast line's budget allows (fast-line.ts), when it is shorter. */
@@ -93,7 +95,7 @@ export class HttpDriver implements Driver {
             ? Math.min(s.maxBytes, this.target.fileBytes)
             : s.maxBytes;
       const sizer = { ...s, maxBytes };
-      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], lastMbps: 0, minTtfbMs: Infinity, limitBytes: maxBytes };
+      l = { sizer, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], lastMbps: 0, rampMbps: 0, minTtfbMs: Infinity, limitBytes: maxBytes };
       this.legs.set(spec.id, l);
     }
     return l;
@@ -128,6 +130,7 @@ export class HttpDriver implements Driver {
       }
       const sample = await this.transfer(spec, -1, ctx);
       ctx.spend(sample.bytes);
+      if (sample.mbps > 0) leg.rampMbps = sample.mbps;
       this.followRtt(leg, [sample]);
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
@@ -137,7 +140,6 @@ export class HttpDriver implements Driver {
   lineEstimate(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined {
     const known = legs.map((s) => this.leg(s)).filter((l) => l.lastMbps > 0);
     if (!known.length) return undefined;
-    const recentMbps = (l: HttpLeg) => (l.samples.length ? median(l.samples.slice(-RECENT_WAITS).map((t) => t.mbps)) : l.lastMbps);
     const rttMs = Math.min(...known.map((l) => l.minTtfbMs));
     const rtt = Number.isFinite(rttMs) ? rttMs : 0;
     return { mbps: Math.max(...known.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
@@ -154,7 +156,7 @@ export class HttpDriver implements Driver {
       const rttMs = Number.isFinite(leg.minTtfbMs) ? leg.minTtfbMs : 0;
       // A later plan may also lengthen them again, up to the path's usual target.
       const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
-      const rateMbps = leg.samples.length ? median(leg.samples.slice(-RECENT_WAITS).map((t) => t.mbps)) : leg.lastMbps;
+      const rateMbps = recentMbps(leg);
       const wanted = (rateMbps * 1000 * legTargetMs) / 8;
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: Math.min(leg.limitBytes, Math.max(leg.sizer.maxBytes, Math.floor(2 * wanted))) };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
@@ -319,6 +321,19 @@ export class HttpDriver implements Driver {
     this.trustedDigests.set(key, digest);
     return digest;
   }
+}
+
+/**
+ * A leg's recent rate: the median of its last rounds and, until there are a few, its last ramp
+ * transfer too. A single very short transfer can read far above the line (bytes already in the
+ * socket's buffer when its first byte is timed: 4854 Mbit/s on a gigabit lab line), and the
+ * median of two is their mean.
+ */
+function recentMbps(l: HttpLeg): number {
+  const rounds = l.samples.slice(-RECENT_WAITS).map((t) => t.mbps);
+  const rampMbps = l.rampMbps > 0 ? [l.rampMbps] : [];
+  const xs = rounds.length >= 3 ? rounds : [...rounds, ...rampMbps];
+  return xs.length ? median(xs) : 0;
 }
 
 /** A mirror's refusal as the run's end: interference is a verdict, the rest a failure with its reason. */
