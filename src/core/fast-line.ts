@@ -15,7 +15,7 @@
 //    beats too few rounds for any interval.
 //
 // Pure: no clock, no I/O.
-import { MIN_ROUNDS, WINDOW_LIMITED_RTTS } from './decision.js';
+import { MARGIN_RATIO, MIN_ROUNDS, WINDOW_LIMITED_RTTS } from './decision.js';
 
 /**
  * The rounds a run plans for. An answer needs MIN_ROUNDS at the least; "no difference" under
@@ -92,15 +92,31 @@ export const REPLAN_AFTER_ROUNDS = 2;
 
 /**
  * When the planned rounds are spent and a pair still needs rounds, a fast line's budget grows
- * by this many more rounds at their present cost, within the cap, said before it is spent:
- * on a line whose rounds disagree more than expected (the lab's loaded processors), rounds are
- * what narrows the interval.
+ * by the rounds its interval is expected to need (roundsToSettle), at least this many, within
+ * the cap, said before it is spent; and not at all when those rounds would pass the cap.
  */
-export const EXTRA_ROUNDS = 8;
+export const EXTRA_ROUNDS = 4;
 
-/** The budget that pays for EXTRA_ROUNDS more rounds of this cost, within the cap (never less than now). */
-export function extendedBudgetBytes(budgetBytes: number, bytesUsed: number, roundBytes: number, capBytes: number): number {
-  return Math.max(budgetBytes, Math.min(capBytes, Math.ceil(Math.max(budgetBytes, bytesUsed) + EXTRA_ROUNDS * roundBytes)));
+/** The budget that pays for `rounds` more rounds of this cost, within the cap (never less than now). */
+export function extendedBudgetBytes(budgetBytes: number, bytesUsed: number, roundBytes: number, capBytes: number, rounds = EXTRA_ROUNDS): number {
+  return Math.max(budgetBytes, Math.min(capBytes, Math.ceil(Math.max(budgetBytes, bytesUsed) + rounds * roundBytes)));
+}
+
+/**
+ * About how many rounds an open comparison needs in all before its 95% interval clears the
+ * margin on one side or fits inside it, if its rounds go on as they have: an interval's width
+ * shrinks as one over the square root of the rounds (signed-rank intervals do, asymptotically).
+ * Infinity when the estimate sits on the margin, where no number of rounds settles it.
+ * What more rounds would buy is then weighed against what they cost (engine.ts): spending the
+ * cap on a line whose rounds disagree by 2x (the lab's processors at load 20) buys nothing.
+ */
+export function roundsToSettle(c: { ratio: number; ci95: [number, number]; rounds: number }): number {
+  const [lo, hi] = c.ci95;
+  if (!(c.rounds > 0 && lo > 0 && hi > lo && c.ratio > 0)) return Infinity;
+  const halfWidth = (Math.log(hi) - Math.log(lo)) / 2;
+  const room = Math.abs(Math.abs(Math.log(c.ratio)) - Math.log(MARGIN_RATIO));
+  if (!(room > 0)) return Infinity;
+  return Math.ceil(c.rounds * (halfWidth / room) ** 2);
 }
 
 /** Rounds to plan for after `roundsRun` rounds: the plan's rest, never fewer than an interval needs. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXTRA_ROUNDS, extendedBudgetBytes, fastLineMbps, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, fastLineMbps, roundsToSettle, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
 import { MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
 
 const BASE: FastLineInput = {
@@ -83,11 +83,28 @@ describe('extendedBudgetBytes', () => {
 
   it('counts from what is spent when that is past the budget, and never passes the cap', () => {
     expect(extendedBudgetBytes(100e6, 104e6, 5e6, 250e6)).toBe(104e6 + EXTRA_ROUNDS * 5e6);
-    expect(extendedBudgetBytes(200e6, 199e6, 10e6, 250e6)).toBe(250e6);
+    expect(extendedBudgetBytes(200e6, 199e6, 20e6, 250e6)).toBe(250e6);
   });
 
   it('never lowers the budget', () => {
     expect(extendedBudgetBytes(300e6, 0, 5e6, 250e6)).toBe(300e6);
+  });
+});
+
+describe('roundsToSettle', () => {
+  it('scales the rounds by the square of how much the interval must narrow', () => {
+    // Estimate 1.0x, interval 0.7-1.43x (half-width ln 1.43), room to the margin ln 1.25: (0.357 / 0.223)^2 x 10 rounds.
+    expect(roundsToSettle({ ratio: 1, ci95: [1 / 1.43, 1.43], rounds: 10 })).toBe(Math.ceil(10 * (Math.log(1.43) / Math.log(1.25)) ** 2));
+  });
+
+  it('needs no more rounds for an interval already inside the margin or past it', () => {
+    expect(roundsToSettle({ ratio: 1, ci95: [0.9, 1.11], rounds: 8 })).toBeLessThanOrEqual(8);
+    expect(roundsToSettle({ ratio: 3, ci95: [2.5, 3.6], rounds: 8 })).toBeLessThanOrEqual(8);
+  });
+
+  it('says no number of rounds settles an estimate on the margin, or an interval not yet computed', () => {
+    expect(roundsToSettle({ ratio: 1.25, ci95: [1.1, 1.42], rounds: 12 })).toBe(Infinity);
+    expect(roundsToSettle({ ratio: 1, ci95: [NaN, NaN], rounds: 3 })).toBe(Infinity);
   });
 });
 

@@ -344,25 +344,32 @@ describe('runMeasurement on a fast line (fast-line.ts)', () => {
     expect(note && note.code === 'fast-line' && note.targetMs).toBeLessThan(1.5 * MIN_TRANSFER_MS);
   });
 
-  it('grows the budget by more rounds, within the cap and said first, when the planned rounds leave the answer open', async () => {
-    const net = simNetwork({ legs: { 'https-443': { mbps: 1000, noise: 0.6 }, 'http-80': { mbps: 1000, noise: 0.6 } }, ttfbMs: 2, seed: 1 });
-    const rnd = xoshiro128(1);
+  async function noisyGigabit(noise: number, seed: number) {
+    const net = simNetwork({ legs: { 'https-443': { mbps: 1000, noise }, 'http-80': { mbps: 1000, noise } }, ttfbMs: 2, seed });
+    const rnd = xoshiro128(seed);
     const budgets: number[] = [];
     const result = await runMeasurement(
-      {
-        fetch: net.fetch,
-        clock: net.clock,
-        hasher: sumHasher,
-        random: () => rnd() / 2 ** 32,
-        onBudgetRaised: (r) => budgets.push(r.budgetBytes),
-      },
+      { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, onBudgetRaised: (r) => budgets.push(r.budgetBytes) },
       { ...OPTS, budgetBytes: 60e6, capBytes: 250e6 },
     );
+    return { result, budgets };
+  }
+
+  it('grows the budget by the rounds the interval needs, within the cap and said first, when the planned rounds leave the answer open', async () => {
+    const { result, budgets } = await noisyGigabit(0.4, 2);
     expect(budgets.length).toBeGreaterThanOrEqual(2);
     expect(budgets).toEqual([...budgets].sort((a, b) => a - b));
-    expect(budgets.at(-1)).toBe(250e6);
-    expect(result.bytesUsed).toBeLessThanOrEqual(250e6);
+    expect(budgets.at(-1)).toBeLessThanOrEqual(250e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(budgets.at(-1)!);
     expect(result.rounds).toBeGreaterThan(16);
+    expect(result.verdict).toBe('no-difference');
+  });
+
+  it('does not spend the cap on rounds that would not settle the interval within it', async () => {
+    const { result, budgets } = await noisyGigabit(0.6, 2);
+    expect(result.verdict).toBe('inconclusive');
+    expect(budgets).toHaveLength(1);
+    expect(result.bytesUsed).toBeLessThan(0.8 * 250e6);
   });
 
   it('finds a port cap at a third of a gigabit line, and its cause, within the raised budget', async () => {

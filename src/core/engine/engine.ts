@@ -16,7 +16,7 @@ import {
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
-import { extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, type FastLinePlan } from '../fast-line.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result } from '../types.js';
@@ -286,14 +286,19 @@ export class Engine {
   }
 
   /**
-   * The planned rounds are spent on a fast line and a pair still needs rounds: more rounds at
-   * their present size, within the cap (fast-line.ts EXTRA_ROUNDS). False when the cap is reached.
+   * The planned rounds are spent on a fast line and a pair still needs rounds: the rounds its
+   * interval is expected to need at their present size, when they fit within the cap
+   * (fast-line.ts roundsToSettle). False when they do not, or the cap is reached.
    */
   private extendForLine(legs: LegSpec[]): boolean {
     const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
     if (!this.fastLine || this.budgetBytes >= capBytes) return false;
+    const open = this.needingRounds().map((p) => this.comparisons.find((c) => c.id === p.id));
+    const needed = Math.max(0, ...open.map((c) => (c ? roundsToSettle(c) - c.rounds : Infinity)));
     const roundBytes = this.driver.roundCost(legs).bytes;
-    const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes);
+    const rounds = Math.max(EXTRA_ROUNDS, needed);
+    if (this.bytesUsed + rounds * roundBytes > capBytes) return false;
+    const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes, rounds);
     this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
     this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
     return true;
