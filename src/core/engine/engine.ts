@@ -278,9 +278,14 @@ export class Engine {
     this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
   }
 
-  /** A higher budget, announced before any round spends it. */
+  /**
+   * A higher budget, announced before any round spends it. A plan made again that asks for a
+   * few percent more keeps the budget already announced: it is an estimate, and a second line
+   * saying 169 MB after 168 MB tells the user nothing.
+   */
   private raiseBudget(budgetBytes: number, lineMbps: number, plan: Pick<FastLinePlan, 'plannedBytes' | 'neededBytes' | 'targetMs'>, capBytes: number): void {
-    if (budgetBytes <= this.budgetBytes) return;
+    const announced = this.budgetBytes > this.opts.budgetBytes;
+    if (budgetBytes <= this.budgetBytes || (announced && budgetBytes < 1.05 * this.budgetBytes && budgetBytes < capBytes)) return;
     this.budgetBytes = budgetBytes;
     this.deps.onBudgetRaised?.({ lineMbps, budgetBytes, plannedBytes: plan.plannedBytes, neededBytes: plan.neededBytes, capBytes, targetMs: plan.targetMs });
   }
