@@ -45,7 +45,7 @@ export interface RunArgs {
   budgetMb: number;
   /**
    * The most a fast line may raise the budget to (core/fast-line.ts), said before it is spent:
-   * FAST_LINE_CAP_MB by default, never below budgetMb.
+   * FAST_LINE_CAP_MB by default, budgetMb when that is given, never below budgetMb.
    */
   maxBudgetMb: number;
   maxSeconds: number;
@@ -165,7 +165,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     if (mlab && !v['accept-mlab-policy']) throw new UsageError(MLAB_CONSENT);
     if (v.servers && parsed.positionals[0] !== 'auto') throw new UsageError('--servers goes with run auto');
     const budgetMb = positive('budget-mb', v['budget-mb'], 60);
-    const maxBudgetMb = positive('max-budget-mb', v['max-budget-mb'], Math.max(budgetMb, FAST_LINE_CAP_MB));
+    // An explicit --budget-mb stays a hard bound unless --max-budget-mb allows more.
+    const maxBudgetMb = positive('max-budget-mb', v['max-budget-mb'], v['budget-mb'] === undefined ? FAST_LINE_CAP_MB : budgetMb);
     if (maxBudgetMb < budgetMb) throw new UsageError(`--max-budget-mb (${maxBudgetMb}) must be at least --budget-mb (${budgetMb})`);
     return {
       command: 'run',

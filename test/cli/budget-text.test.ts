@@ -5,9 +5,11 @@ import { budgetRaisedLine, preRunBudgetLine } from '../../src/cli/budget-text.js
 describe('--max-budget-mb', () => {
   const run = (...extra: string[]) => parseCli(['run', 'https://x', ...extra]);
 
-  it('defaults to the fast-line cap, and never below --budget-mb', () => {
+  it('defaults to the fast-line cap, and keeps an explicit --budget-mb a hard bound', () => {
     expect(run()).toMatchObject({ budgetMb: 60, maxBudgetMb: FAST_LINE_CAP_MB });
+    expect(run('--budget-mb', '40')).toMatchObject({ budgetMb: 40, maxBudgetMb: 40 });
     expect(run('--budget-mb', '400')).toMatchObject({ budgetMb: 400, maxBudgetMb: 400 });
+    expect(run('--budget-mb', '40', '--max-budget-mb', '100')).toMatchObject({ budgetMb: 40, maxBudgetMb: 100 });
   });
 
   it('takes the user\'s cap, and refuses one below the budget', () => {
