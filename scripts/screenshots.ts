@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ExtensionBrowser } from '../test/e2e/support/extension-browser.js';
-import { broadcastState, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from '../test/e2e/support/popup-states.js';
+import { broadcastState, FAST_LINE, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from '../test/e2e/support/popup-states.js';
 
 const OUT = 'docs/screenshots';
 const POPUP_VIEWPORT = { width: 420, height: 1600 };
@@ -40,6 +40,11 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
     await shoot(page, `verdict-${name}`);
     await page.close();
   }
+
+  page = await popupWith(browser, [historyEntry(0, FAST_LINE)]);
+  await page.waitForSelector('#fast-line-cost:not([hidden])');
+  await shoot(page, 'fast-line-cost');
+  await page.close();
 
   page = await popupWith(browser, twentyResults());
   await shoot(page, 'history-20');

@@ -21,8 +21,8 @@ export class UsageError extends Error {
 export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
                    [--http-port P] [--https-port P] [--diagnose]
-                   [--budget-mb N] [--max-seconds N] [--report URL]
-                   [--resolve NAME:ADDRESS]
+                   [--budget-mb N] [--max-budget-mb N] [--max-seconds N]
+                   [--report URL] [--resolve NAME:ADDRESS]
   tls-throttle run <endpoint> --sni NAME[,NAME...]|listed --accept-sni-risk [--json] [--ca FILE] ...
                    (TLS naming NAME against TLS naming a control name, same server and port;
                     "listed" is the built-in list of names that have been throttled)
@@ -48,6 +48,11 @@ export interface RunArgs {
   httpsPort?: number;
   diagnose: boolean;
   budgetMb: number;
+  /**
+   * The most a fast line may raise the budget to (core/fast-line.ts), said before it is spent:
+   * FAST_LINE_CAP_MB by default, budgetMb when that is given, never below budgetMb.
+   */
+  maxBudgetMb: number;
   maxSeconds: number;
   report?: string;
   /**
@@ -114,6 +119,13 @@ function port(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
+/**
+ * A fast line's default cap: a gigabit line a few milliseconds away plans 16 rounds of two
+ * 40 ms transfers, about 170 MB with its ramps (core/fast-line.ts); the rest is headroom for
+ * the port swap's third leg.
+ */
+export const FAST_LINE_CAP_MB = 250;
+
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
@@ -147,6 +159,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         'https-port': { type: 'string' },
         diagnose: { type: 'boolean', default: false },
         'budget-mb': { type: 'string' },
+        'max-budget-mb': { type: 'string' },
         'max-seconds': { type: 'string' },
         report: { type: 'string' },
         'locate-url': { type: 'string' },
@@ -188,6 +201,10 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       if (v.diagnose) throw new UsageError('--sni and --diagnose exclude each other');
       if (!v['accept-sni-risk']) throw new UsageError(SNI_RISK);
     } else if (v['accept-sni-risk']) throw new UsageError('--accept-sni-risk goes with --sni');
+    const budgetMb = positive('budget-mb', v['budget-mb'], 60);
+    // An explicit --budget-mb stays a hard bound unless --max-budget-mb allows more.
+    const maxBudgetMb = positive('max-budget-mb', v['max-budget-mb'], v['budget-mb'] === undefined ? FAST_LINE_CAP_MB : budgetMb);
+    if (maxBudgetMb < budgetMb) throw new UsageError(`--max-budget-mb (${maxBudgetMb}) must be at least --budget-mb (${budgetMb})`);
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -197,7 +214,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       httpPort: port('http-port', v['http-port']),
       httpsPort: port('https-port', v['https-port']),
       diagnose: v.diagnose!,
-      budgetMb: positive('budget-mb', v['budget-mb'], 60),
+      budgetMb,
+      maxBudgetMb,
       maxSeconds: positive('max-seconds', v['max-seconds'], 60),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,

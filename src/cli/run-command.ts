@@ -12,6 +12,7 @@ import { nodeWebSocketFactory } from './node-websocket.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
 import { runAuto, serverList } from './auto-choice.js';
 import { runSniCommand } from './sni-command.js';
+import { budgetRaisedLine, preRunBudgetLine } from './budget-text.js';
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -77,6 +78,11 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
   // Ctrl-C reaches every request too, /info included.
   const fetch = deadlineFetch(io.fetch, deadline, { cancel: signal });
   try {
+    // A fast line may raise the budget up to --max-budget-mb: said before the run, and again,
+    // with the measured rate, before a round spends more than --budget-mb (core/fast-line.ts).
+    const extraBytes = (args.maxBudgetMb - args.budgetMb) * 1e6;
+    const before = args.url === 'mlab' ? undefined : preRunBudgetLine(args.budgetMb * 1e6, args.maxBudgetMb * 1e6);
+    if (before) process.stderr.write(`${before}\n`);
     const measure = (url: string, budgetBytes: number) =>
       runMeasurement(
         {
@@ -89,6 +95,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           deadline,
           remoteAddressOf: io.remoteAddressOf,
           onProgress: args.json ? undefined : progressPrinter(process.stderr),
+          onBudgetRaised: (r) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${budgetRaisedLine(r)}\n`),
         },
         {
           url,
@@ -96,6 +103,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           httpsPort: args.httpsPort,
           diagnose: args.diagnose ? 'always' : 'auto',
           budgetBytes,
+          capBytes: budgetBytes + extraBytes,
           maxDurationMs: args.maxSeconds * 1000,
         },
       );

@@ -26,6 +26,8 @@ export type Note =
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
+  // How a fast line was measured (fast-line.ts): shorter transfers, and the budget it allowed.
+  | { code: 'fast-line'; lineMbps: number; targetMs: number; budgetBytes: number; capBytes: number; neededBytes: number }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
   /** A run by server name (core/sni/): the name ran faster than the control, so no finding about it. */
   | { code: 'name-faster'; rounds: number; ratio: number; ci95: [number, number] }
@@ -78,6 +80,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'short-flow',
   'stopped-early',
   'window-limited',
+  'fast-line',
   'pair-unsettled',
   'name-faster',
   'less-busy-finding',

@@ -2,7 +2,7 @@
 // resolve the target (an endpoint's /info, or the mirror's pre-use check, mirror/check.ts), then
 // run the engine (engine/engine.ts) with the HTTP driver (engine/http-driver.ts).
 import type { RunDeadline } from './deadline-fetch.js';
-import { Engine, runErrorOf } from './engine/engine.js';
+import { Engine, runErrorOf, type EngineDeps } from './engine/engine.js';
 import { HttpDriver } from './engine/http-driver.js';
 import { failedResult } from './engine/result.js';
 import { resolveTarget, type Target } from './endpoint.js';
@@ -19,6 +19,8 @@ export interface RunOptions {
   /** 'auto': the port swap (plan.followUp) only when screening sees a difference. */
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
+  /** The most a fast line may raise the budget to (fast-line.ts); budgetBytes when absent. */
+  capBytes?: number;
   maxDurationMs: number;
   /** The payloads' seed; random when absent. */
   seed?: number;
@@ -35,6 +37,8 @@ export interface RunDeps extends TransferDeps {
   random: () => number;
   /** The run's hard time limit, when every request is held to it (deadline-fetch.ts). */
   deadline?: RunDeadline;
+  /** A fast line raised the budget: called before a round spends more than budgetBytes. */
+  onBudgetRaised?: EngineDeps['onBudgetRaised'];
   /**
    * The address the newest connection to an origin reached, where the platform shows it (the
    * CLI): a mirror whose schemes reach different servers is refused.

@@ -5,7 +5,19 @@ import { once } from 'node:events';
 import { createServer, connect, type SecureContextOptions } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 
-export async function measureTlsCapacityMbps(creds: SecureContextOptions, durationMs = 300): Promise<number> {
+/**
+ * The best of a few trials. Each trial is a lower bound of what the endpoint can push (both
+ * ends share one thread), so the best is the tightest lower bound; a single 300 ms trial on a
+ * shared, loaded machine read 198-3410 Mbit/s between start-ups and withheld true port-cap
+ * findings at 1 Gbit/s as CPU-bound (test/lab/README.md, "Where the processors become the limit").
+ */
+export async function measureTlsCapacityMbps(creds: SecureContextOptions, durationMs = 300, trials = 3): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < trials; i++) best = Math.max(best, await oneTrialMbps(creds, durationMs));
+  return best;
+}
+
+async function oneTrialMbps(creds: SecureContextOptions, durationMs: number): Promise<number> {
   const server = createServer(creds, (socket) => {
     const chunk = Buffer.alloc(256 * 1024, 7);
     const started = performance.now();

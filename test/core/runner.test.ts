@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES } from '../../src/core/decision.js';
+import { MIN_FLOW_BYTES, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
 import { CHEAP_UPLOAD_BYTES } from '../../src/core/engine/http-driver.js';
+import { MIN_TRANSFER_MS } from '../../src/core/fast-line.js';
 import { MeasureError } from '../../src/core/errors.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import type { Note } from '../../src/core/notes.js';
@@ -403,6 +404,99 @@ describe('runMeasurement on a simulated line', () => {
     // whole; from then on the sizer plans past the refill.
     const tls = result.legs.find((l) => l.id === 'https-443-down-random')!;
     expect(tls.transfers.slice(1).every((t) => t.steadyMbps !== undefined && Math.abs(t.steadyMbps - 5) < 0.5)).toBe(true);
+  });
+});
+
+describe('runMeasurement on a fast line (fast-line.ts)', () => {
+  // A gigabit line a millisecond or two away (ttfb 2 ms), as the lab's 1 Gbit/s scenarios.
+  const gigabit = { legs: { 'https-443': { mbps: 1000, noise: 0.1 }, 'http-80': { mbps: 1000, noise: 0.1 } }, ttfbMs: 2 };
+
+  it('keeps within the budget when no cap allows more: shorter transfers, an answer, and a note with what a full plan needs', async () => {
+    const { result } = await run(gigabit, { budgetBytes: 60e6 });
+    expect(result.verdict).toBe('no-difference');
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
+    const note = result.warnings.find((n) => n.code === 'fast-line');
+    expect(note).toMatchObject({ code: 'fast-line', budgetBytes: 60e6, capBytes: 60e6 });
+    expect(note && note.code === 'fast-line' && note.neededBytes).toBeGreaterThan(60e6);
+    for (const t of result.legs[0]!.transfers.slice(-3)) expect(t.ms).toBeLessThan(MIN_TRANSFER_MS);
+  });
+
+  it('raises the budget within the cap, announces it before spending past the first budget, and answers', async () => {
+    const net = simNetwork(gigabit);
+    const rnd = xoshiro128(7);
+    const announced: { shareThen: number; budgetBytes: number; lineMbps: number }[] = [];
+    let share = 0;
+    const result = await runMeasurement(
+      {
+        fetch: net.fetch,
+        clock: net.clock,
+        hasher: sumHasher,
+        random: () => rnd() / 2 ** 32,
+        onProgress: (p) => (share = p.budgetShare),
+        onBudgetRaised: (r) => announced.push({ shareThen: share, budgetBytes: r.budgetBytes, lineMbps: r.lineMbps }),
+      },
+      { ...OPTS, budgetBytes: 60e6, capBytes: 250e6 },
+    );
+    expect(result.verdict).toBe('no-difference');
+    expect(announced).toHaveLength(1);
+    expect(announced[0]!.lineMbps).toBeGreaterThan(800);
+    // Announced while less than the first budget was spent: before any byte of the raise.
+    expect(announced[0]!.shareThen).toBeLessThan(1);
+    expect(announced[0]!.budgetBytes).toBeGreaterThan(60e6);
+    expect(announced[0]!.budgetBytes).toBeLessThanOrEqual(250e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(announced[0]!.budgetBytes);
+    const note = result.warnings.find((n) => n.code === 'fast-line');
+    expect(note).toMatchObject({ capBytes: 250e6 });
+    expect(note && note.code === 'fast-line' && note.targetMs).toBeGreaterThanOrEqual(MIN_TRANSFER_MS);
+    expect(note && note.code === 'fast-line' && note.targetMs).toBeLessThan(1.5 * MIN_TRANSFER_MS);
+  });
+
+  async function noisyGigabit(noise: number, seed: number) {
+    const net = simNetwork({ legs: { 'https-443': { mbps: 1000, noise }, 'http-80': { mbps: 1000, noise } }, ttfbMs: 2, seed });
+    const rnd = xoshiro128(seed);
+    const budgets: number[] = [];
+    const result = await runMeasurement(
+      { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, onBudgetRaised: (r) => budgets.push(r.budgetBytes) },
+      { ...OPTS, budgetBytes: 60e6, capBytes: 250e6 },
+    );
+    return { result, budgets };
+  }
+
+  it('grows the budget by the rounds the interval needs, within the cap and said first, when the planned rounds leave the answer open', async () => {
+    const { result, budgets } = await noisyGigabit(0.4, 2);
+    expect(budgets.length).toBeGreaterThanOrEqual(2);
+    expect(budgets).toEqual([...budgets].sort((a, b) => a - b));
+    expect(budgets.at(-1)).toBeLessThanOrEqual(250e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(budgets.at(-1)!);
+    expect(result.rounds).toBeGreaterThan(16);
+    expect(result.verdict).toBe('no-difference');
+  });
+
+  it('does not spend the cap on rounds that would not settle the interval within it', async () => {
+    const { result, budgets } = await noisyGigabit(0.6, 2);
+    expect(result.verdict).toBe('inconclusive');
+    expect(budgets).toHaveLength(1);
+    expect(result.bytesUsed).toBeLessThan(0.8 * 250e6);
+  });
+
+  it('finds a port cap at a third of a gigabit line, and its cause, within the raised budget', async () => {
+    const legs = { 'https-443': { mbps: 333, noise: 0.1 }, 'http-80': { mbps: 1000, noise: 0.1 }, 'http-443': { mbps: 333, noise: 0.1 }, 'https-80': { mbps: 1000, noise: 0.1 } };
+    const { result } = await run({ legs, ttfbMs: 2 }, { budgetBytes: 60e6, capBytes: 250e6 });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('port');
+    expect(result.bytesUsed).toBeLessThanOrEqual(250e6);
+  });
+
+  it('never shortens transfers below the window-limited floor of a long path', async () => {
+    const { result } = await run({ ...gigabit, ttfbMs: 20 }, { budgetBytes: 60e6, diagnose: 'never' });
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
+    for (const t of result.legs.flatMap((l) => l.transfers.slice(1))) expect(t.ms).toBeGreaterThanOrEqual(WINDOW_LIMITED_RTTS * 20);
+  });
+
+  it('leaves a line the budget can follow as it was: no note, full-length transfers', async () => {
+    const { result } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { budgetBytes: 60e6, capBytes: 250e6, diagnose: 'never' });
+    expect(result.warnings.some((n) => n.code === 'fast-line')).toBe(false);
+    expect(result.bytesUsed).toBeLessThanOrEqual(60e6);
   });
 });
 

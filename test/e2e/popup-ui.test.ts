@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
-import { broadcastState, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from './support/popup-states.js';
+import { broadcastState, FAST_LINE, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from './support/popup-states.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the popup UI checks: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -103,6 +103,21 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.cancelled)]);
     expect(await page.locator('#latest .headline').textContent()).toBe('Cancelled');
     expect(await page.locator('#latest .next-step').textContent()).toMatch(/run the test again/);
+    await page.close();
+  });
+
+  it('says before a test on a fast line what it may cost, and names the line rate from which that happens on first open', async () => {
+    let page = await open(browser, 'popup.html', 420, [historyEntry(0, FAST_LINE)]);
+    await page.waitForSelector('#fast-line-cost:not([hidden])');
+    expect(await page.locator('#fast-line-cost').textContent()).toMatch(/^Your last test measured 937 Mbit\/s: on a line this fast a test may use up to about 1\d\d MB of data \(the fast-line limit in the options is 250 MB\)\.$/);
+    expect(await page.locator('#run').getAttribute('aria-describedby')).toContain('fast-line-cost');
+    await page.close();
+    page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES['no-difference'])]);
+    expect(await page.locator('#fast-line-cost').isHidden()).toBe(true);
+    await page.close();
+    page = await open(browser, 'popup.html', 420, []);
+    await page.waitForFunction(() => document.querySelector('#intro')?.textContent?.includes('375 Mbit/s'));
+    expect(await page.locator('#intro').textContent()).toContain('it may use up to 250 MB, and says so here before the test.');
     await page.close();
   });
 

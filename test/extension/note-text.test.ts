@@ -35,6 +35,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'short-flow': { code: 'short-flow', carriedBytes: 3_100_000, minFlowBytes: 8_000_000 },
   'stopped-early': { code: 'stopped-early', rounds: 7, detail: 'the server closed the test' },
   'window-limited': { code: 'window-limited', rounds: 5 },
+  'fast-line': { code: 'fast-line', lineMbps: 940, targetMs: 40, budgetBytes: 170e6, capBytes: 250e6, neededBytes: 170e6 },
   'pair-unsettled': { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [4.7, 5.13] },
   'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },

@@ -56,6 +56,14 @@ export interface Driver {
   prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void>;
   /** What one more round of these legs is expected to cost. */
   roundCost(legs: LegSpec[]): { bytes: number; ms: number };
+  /**
+   * The line as these legs' transfers have measured it so far: the fastest leg's rate, the
+   * path's round trip and the transfer duration the sizer aims at (fast-line.ts). Undefined
+   * before a leg has moved enough to tell, or where transfer sizes are not the driver's to set.
+   */
+  lineEstimate?(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined;
+  /** Sizes these legs' transfers to last about targetMs from now on (time-capped transfers). */
+  limitTransfers?(legs: LegSpec[], targetMs: number): void;
   /** One transfer of a leg in a round. */
   measure(leg: LegSpec, round: number, ctx: DriverContext): Promise<Measured>;
   /**

@@ -19,6 +19,7 @@ import {
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result } from '../types.js';
@@ -37,12 +38,33 @@ export interface EngineDeps {
    * of that leg.
    */
   deadline?: { expired(): boolean; remainingMs(): number };
+  /**
+   * A fast line raised the budget (fast-line.ts): called before any round spends more than the
+   * budget the run started with, so the user is told the cost first.
+   */
+  onBudgetRaised?: (raised: BudgetRaised) => void;
+}
+
+export interface BudgetRaised {
+  lineMbps: number;
+  /** The budget from now on, and what the planned rounds are expected to cost. */
+  budgetBytes: number;
+  plannedBytes: number;
+  /** What the planned rounds need at full-length-enough transfers: above capBytes, a cap that binds. */
+  neededBytes: number;
+  capBytes: number;
+  targetMs: number;
 }
 
 export interface EngineOptions {
   /** 'auto': the plan's follow-up pairs only once screening sees a difference. */
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
+  /**
+   * The most a fast line may raise the budget to (fast-line.ts); the budget itself when
+   * absent, so a run never spends more than its budget unless its caller allows it.
+   */
+  capBytes?: number;
   maxDurationMs: number;
 }
 
@@ -59,6 +81,9 @@ interface EngineLeg extends MeasuredLeg {
 export class Engine {
   private readonly startedAt: number;
   private bytesUsed: number;
+  /** The byte budget: the caller's, or what a fast line raised it to within capBytes. */
+  private budgetBytes: number;
+  private fastLine?: FastLinePlan & { lineMbps: number };
   private rounds = 0;
   private readonly legs = new Map<string, EngineLeg>();
   private comparisons: Comparison[] = [];
@@ -77,6 +102,7 @@ export class Engine {
   ) {
     this.startedAt = carried?.startedAtMs ?? deps.clock.now();
     this.bytesUsed = carried?.bytesUsed ?? 0;
+    this.budgetBytes = opts.budgetBytes;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
     // An automatic run admits the references once screening's ramps have shown what the path
@@ -84,9 +110,11 @@ export class Engine {
     this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
     if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
-    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds });
+    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds, budgetBytes: this.budgetBytes });
     this.ctx = {
-      budgetBytes: opts.budgetBytes,
+      get budgetBytes() {
+        return figures().budgetBytes;
+      },
       maxDurationMs: opts.maxDurationMs,
       get bytesUsed() {
         return figures().bytesUsed;
@@ -144,7 +172,7 @@ export class Engine {
 
   /** Share of the byte or time budget spent, whichever is larger. */
   budgetShare(): number {
-    return Math.min(1, Math.max(this.bytesUsed / this.opts.budgetBytes, this.elapsedMs() / this.opts.maxDurationMs));
+    return Math.min(1, Math.max(this.bytesUsed / this.budgetBytes, this.elapsedMs() / this.opts.maxDurationMs));
   }
 
   private progress(leg: string, round: number, bytes: number, mbps: number, transferDone = false): void {
@@ -253,7 +281,7 @@ export class Engine {
   private affordRound(legs: LegSpec[]): boolean {
     const cost = this.driver.roundCost(legs);
     const remainingMs = Math.min(this.opts.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
-    return this.bytesUsed + cost.bytes <= this.opts.budgetBytes && cost.ms <= remainingMs;
+    return this.bytesUsed + cost.bytes <= this.budgetBytes && cost.ms <= remainingMs;
   }
 
   async run(): Promise<void> {
@@ -272,12 +300,13 @@ export class Engine {
       const legs = legsOf(this.needingRounds());
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
-      if (!this.affordRound(legs)) {
+      if (!this.affordRound(legs) && !(this.extendForLine(legs) && this.affordRound(legs))) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
+      if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
@@ -309,6 +338,64 @@ export class Engine {
       return this.legs.has(spec.id);
     });
     for (const s of fresh) if (this.legs.has(s.id)) this.leg(s).prepared = true;
+    this.planForLine(legsOf(this.needingRounds()));
+  }
+
+  /**
+   * Once the legs' ramps have measured the line: the transfer length and budget that let the
+   * planned rounds fit (fast-line.ts), applied to every leg still measuring. A raised budget
+   * is announced before a round spends it, and noted in the Result.
+   */
+  private planForLine(specs: LegSpec[]): void {
+    const line = this.driver.lineEstimate?.(specs);
+    if (!line || !specs.length) return;
+    const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
+    const plan = planFastLine({
+      lineMbps: line.mbps,
+      rttMs: line.rttMs,
+      legs: specs.length,
+      rounds: roundsToPlan(this.rounds),
+      targetMs: line.targetMs,
+      budgetBytes: this.budgetBytes,
+      capBytes,
+      bytesUsed: this.bytesUsed,
+    });
+    // A line the budget follows at full length: nothing to change, unless an earlier plan did.
+    if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes && !this.fastLine) return;
+    this.driver.limitTransfers?.(specs, plan.targetMs);
+    this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
+    this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
+  }
+
+  /**
+   * A higher budget, announced before any round spends it. A plan made again that asks for a
+   * few percent more keeps the budget already announced: it is an estimate, and a second line
+   * saying 169 MB after 168 MB tells the user nothing.
+   */
+  private raiseBudget(budgetBytes: number, lineMbps: number, plan: Pick<FastLinePlan, 'plannedBytes' | 'neededBytes' | 'targetMs'>, capBytes: number): void {
+    const announced = this.budgetBytes > this.opts.budgetBytes;
+    if (budgetBytes <= this.budgetBytes || (announced && budgetBytes < 1.05 * this.budgetBytes && budgetBytes < capBytes)) return;
+    this.budgetBytes = budgetBytes;
+    this.deps.onBudgetRaised?.({ lineMbps, budgetBytes, plannedBytes: plan.plannedBytes, neededBytes: plan.neededBytes, capBytes, targetMs: plan.targetMs });
+  }
+
+  /**
+   * The planned rounds are spent on a fast line and a pair still needs rounds: the rounds its
+   * interval is expected to need at their present size, when they fit within the cap
+   * (fast-line.ts roundsToSettle). False when they do not, or the cap is reached.
+   */
+  private extendForLine(legs: LegSpec[]): boolean {
+    const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
+    if (!this.fastLine || this.budgetBytes >= capBytes) return false;
+    const open = this.needingRounds().map((p) => this.comparisons.find((c) => c.id === p.id));
+    const needed = Math.max(0, ...open.map((c) => (c ? roundsToSettle(c) - c.rounds : Infinity)));
+    const roundBytes = this.driver.roundCost(legs).bytes;
+    const rounds = Math.max(EXTRA_ROUNDS, needed);
+    if (this.bytesUsed + rounds * roundBytes > capBytes) return false;
+    const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes, rounds);
+    this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
+    this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
+    return true;
   }
 
   /** One round; false when an error after complete rounds ended the run (driver.keepsRoundsOn). */
@@ -349,7 +436,19 @@ export class Engine {
   }
 
   private measuredSoFar() {
-    return { rounds: this.rounds, bytesUsed: this.bytesUsed, legs: this.legs.values(), comparisons: this.comparisons, notes: this.notes };
+    const notes = [...this.notes];
+    if (this.fastLine) {
+      const { lineMbps, targetMs, budgetBytes, neededBytes } = this.fastLine;
+      addNote(notes, {
+        code: 'fast-line',
+        lineMbps: Math.round(lineMbps),
+        targetMs: Math.round(targetMs),
+        budgetBytes,
+        capBytes: Math.max(this.opts.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes),
+        neededBytes,
+      });
+    }
+    return { rounds: this.rounds, bytesUsed: this.bytesUsed, legs: this.legs.values(), comparisons: this.comparisons, notes };
   }
 
   /** The Result of a run that ended on an error: interfered, or failed with the reason. */

@@ -2,6 +2,7 @@
 // public mirror's file (../mirror/session.ts). It sizes each leg's transfers (sizer.ts), times
 // them (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches
 // for over TLS (docs/method.md, "Same bytes, verified").
+import { median } from 'simple-statistics';
 import { MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
@@ -9,6 +10,7 @@ import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
 import { sustainedMbps } from '../shaping.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
+import { hardFloorMs } from '../fast-line.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
@@ -34,6 +36,16 @@ interface HttpLeg {
   fullMaxBytes: number;
   /** An upload leg held to CHEAP_UPLOAD_BYTES until its pair shows a difference (growLeg). */
   cheap: boolean;
+  /** The last transfer's rate, ramp included: known once a leg has moved any bytes. */
+  lastMbps: number;
+  /** The last ramp transfer's rate (what lineEstimate reads before the rounds). */
+  rampMbps: number;
+  /** The least time to a first byte so far: about one round trip. */
+  minTtfbMs: number;
+  /** The transfer duration a fast line's budget allows (fast-line.ts), when it is shorter. */
+  targetCapMs?: number;
+  /** The largest transfer this leg may ask for, before a budget share bounded it (what the endpoint serves). */
+  limitBytes: number;
 }
 
 /**
@@ -103,7 +115,21 @@ export class HttpDriver implements Driver {
             : s.maxBytes;
       const cheap = spec.direction === 'up';
       const sizer = { ...s, maxBytes: cheap ? Math.min(maxBytes, CHEAP_UPLOAD_BYTES) : maxBytes };
-      l = { spec, sizer, wantedBytes: 0, nextBytes: sizer.startBytes, samples: [], carriedBytes: 0, waitsMs: [], fullMaxBytes: maxBytes, cheap };
+      l = {
+        spec,
+        sizer,
+        wantedBytes: 0,
+        nextBytes: sizer.startBytes,
+        samples: [],
+        carriedBytes: 0,
+        waitsMs: [],
+        fullMaxBytes: maxBytes,
+        cheap,
+        lastMbps: 0,
+        rampMbps: 0,
+        minTtfbMs: Infinity,
+        limitBytes: maxBytes,
+      };
       this.legs.set(spec.id, l);
     }
     return l;
@@ -189,10 +215,42 @@ export class HttpDriver implements Driver {
       }
       const sample = await this.transfer(spec, -1, ctx);
       ctx.spend(sample.bytes);
+      if (sample.mbps > 0) leg.rampMbps = sample.mbps;
       this.followRtt(leg, [sample]);
       if (!leg.cheap) leg.wantedBytes = (sample.mbps * 1000 * leg.sizer.targetMs) / 8;
       leg.nextBytes = nextBytes(sample.bytes, sample.durationMs, leg.sizer);
       if (rampDone(sample.durationMs, sample.bytes, leg.sizer)) return;
+    }
+  }
+
+  lineEstimate(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined {
+    const known = legs.map((s) => this.leg(s)).filter((l) => l.lastMbps > 0);
+    if (!known.length) return undefined;
+    const rttMs = Math.min(...known.map((l) => l.minTtfbMs));
+    const rtt = Number.isFinite(rttMs) ? rttMs : 0;
+    return { mbps: Math.max(...known.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
+  }
+
+  /**
+   * Time-capped transfers: each leg aims at targetMs from now on, at its own recent rate, and
+   * may grow to half as much again (a slower round, a bucket's burst) within what the endpoint
+   * serves. Twice as much let the sizer's refill rule (sizer.ts steadyBytes) take every
+   * transfer to the bound under a loaded processor's stalls: 6 rounds cost 210 MB on a gigabit
+   * lab line planned for 58 ms transfers.
+   */
+  limitTransfers(legs: LegSpec[], targetMs: number): void {
+    for (const spec of legs) {
+      const leg = this.leg(spec);
+      leg.targetCapMs = targetMs;
+      const rttMs = Number.isFinite(leg.minTtfbMs) ? leg.minTtfbMs : 0;
+      // A later plan may also lengthen them again, up to the path's usual target.
+      const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
+      const rateMbps = recentMbps(leg);
+      const wanted = (rateMbps * 1000 * legTargetMs) / 8;
+      leg.fullMaxBytes = Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * wanted)));
+      // A cheap upload leg stays within its cheap size (growLeg lifts it to fullMaxBytes).
+      leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
+      if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
     }
   }
 
@@ -226,8 +284,11 @@ export class HttpDriver implements Driver {
     const ttfbs = samples.map((s) => s.ttfbMs).filter((ms) => ms > 0);
     const rttMs = ttfbs.length ? Math.min(...ttfbs) : this.leastTtfbMs;
     if (!Number.isFinite(rttMs)) return;
+    leg.minTtfbMs = Math.min(leg.minTtfbMs, rttMs);
     const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
-    leg.sizer = { ...leg.sizer, targetMs };
+    // A fast line's shorter transfers stay above the window-limited floor of this path.
+    const capMs = leg.targetCapMs === undefined ? Infinity : Math.max(leg.targetCapMs, hardFloorMs(rttMs));
+    leg.sizer = { ...leg.sizer, targetMs: Math.min(targetMs, capMs) };
     if (leg.cheap) {
       leg.sizer.maxBytes = Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs));
     }
@@ -280,6 +341,7 @@ export class HttpDriver implements Driver {
   private afterTransfer(spec: LegSpec, round: number, requestedAt: number, sample: TransferSample, ctx: DriverContext): void {
     const leg = this.leg(spec);
     leg.carriedBytes += sample.bytes;
+    if (sample.mbps > 0) leg.lastMbps = sample.mbps;
     if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
     leg.endedAtMs = this.deps.clock.now();
     ctx.progress(spec.id, round, sample.bytes, sample.mbps, true);
@@ -358,6 +420,19 @@ export class HttpDriver implements Driver {
     this.trustedDigests.set(key, digest);
     return digest;
   }
+}
+
+/**
+ * A leg's recent rate: the median of its last rounds and, until there are a few, its last ramp
+ * transfer too. A single very short transfer can read far above the line (bytes already in the
+ * socket's buffer when its first byte is timed: 4854 Mbit/s on a gigabit lab line), and the
+ * median of two is their mean.
+ */
+function recentMbps(l: HttpLeg): number {
+  const rounds = l.samples.slice(-RECENT_WAITS).map((t) => t.mbps);
+  const rampMbps = l.rampMbps > 0 ? [l.rampMbps] : [];
+  const xs = rounds.length >= 3 ? rounds : [...rounds, ...rampMbps];
+  return xs.length ? median(xs) : 0;
 }
 
 /** A mirror's refusal as the run's end: interference is a verdict, the rest a failure with its reason. */

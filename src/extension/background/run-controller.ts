@@ -167,6 +167,9 @@ export class RunController {
         url: state.endpoint.url,
         diagnose: 'auto' as const,
         budgetBytes: settings.runBudgetMb * 1e6,
+        // A test the user starts may grow on a fast line up to the limit the popup names
+        // before it starts; a scheduled check, which no one watches start, keeps its budget.
+        capBytes: (state.trigger === 'manual' ? Math.max(settings.runBudgetMb, settings.fastLineBudgetMb) : settings.runBudgetMb) * 1e6,
         maxDurationMs: limitMs,
       };
       // The popup's Cancel reaches every request too, /info included.

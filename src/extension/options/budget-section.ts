@@ -38,6 +38,7 @@ export const budgetSection: OptionsSection = {
     const field = (id: string) => [root.querySelector<HTMLInputElement>(`#${id}`)!, root.querySelector<HTMLElement>(`#${id}-status`)!] as const;
     bindBudget(...field('monthly-budget'), settings.monthlyBudgetMb, (n) => ctx.store.saveSettings({ monthlyBudgetMb: n }), ctx);
     bindBudget(...field('run-budget'), settings.runBudgetMb, (n) => ctx.store.saveSettings({ runBudgetMb: n }), ctx);
+    bindBudget(...field('fast-line-budget'), settings.fastLineBudgetMb, (n) => ctx.store.saveSettings({ fastLineBudgetMb: n }), ctx);
     const usage = root.querySelector<HTMLElement>('#usage')!;
     ctx.onStored((keys) => {
       if (keys.includes('usage') || keys.includes('settings')) void renderUsage(usage, ctx);

@@ -15,6 +15,7 @@ import { effectiveCollectorUrl, readReporting, REPORT_QUEUE_KEY, REPORTING_KEY }
 import { headline } from '../shared/result-words.js';
 import { HISTORY_INDEX_KEY, type HistoryIndex } from '../shared/history-index.js';
 import { Store } from '../shared/store.js';
+import type { Settings } from '../shared/storage-schema.js';
 import { cardActions } from './card-actions.js';
 import { exportFileName, saveFile } from './export-buttons.js';
 import { FIRST_ROWS, renderHistoryTable } from './history-table.js';
@@ -24,6 +25,7 @@ import { renderReportStatus } from './report-status.js';
 import { renderTransfersChart } from './transfers-chart.js';
 import { renderVerdictCard } from './verdict-card.js';
 import { renderNextSteps } from './next-steps.js';
+import { fastLineCostText, firstRunFastLineText } from './fast-line-cost.js';
 
 const f = pageFormat(t);
 const store = new Store(storageLocal);
@@ -34,6 +36,7 @@ const runError = byId('run-error');
 const announce = byId('announce');
 const endpointLine = byId('endpoint-line');
 const intro = byId('intro');
+const fastLineCost = byId('fast-line-cost');
 const nextSteps = byId('next-steps');
 const auto = autoEndpoint(t('autoEndpointName'));
 /** Kept current, so that a click can ask for M-Lab's permission before any await. */
@@ -68,6 +71,8 @@ let clock: ReturnType<typeof setInterval> | undefined;
 /** The run shown on the card; a different newest run arriving while the popup is open takes focus. */
 let shownRunId: string | undefined;
 let firstRenderDone = false;
+/** M-Lab's tests are sized by M-Lab: no fast-line budget there, so no cost line. */
+let chosenEndpoint: EndpointRef | undefined;
 
 function showError(message: string | undefined): void {
   runError.hidden = !message;
@@ -182,7 +187,10 @@ function renderLatest(takeFocus: boolean): void {
 function renderHistory(): void {
   // Before the first test: what a test does, how long it takes, how much data it may use.
   intro.hidden = index.points.length > 0;
-  if (!intro.hidden) void store.settings().then((s) => (intro.textContent = t('firstRunIntro', [f.count(s.maxRunSeconds), f.count(s.runBudgetMb)])));
+  void store.settings().then((s) => {
+    if (!intro.hidden) intro.textContent = [t('firstRunIntro', [f.count(s.maxRunSeconds), f.count(s.runBudgetMb)]), firstRunFastLineText(s, t, f)].filter(Boolean).join(' ');
+    renderFastLineCost(s);
+  });
   showNextSteps();
   const newest = index.latest;
   renderLatest(firstRenderDone && newest !== null && newest.id !== shownRunId);
@@ -194,10 +202,19 @@ function renderHistory(): void {
   renderRatioChart(byId('ratio-chart'), index.points, t, f);
 }
 
+/** Before a test that will cost more than the run budget: the estimate from the newest rate. */
+function renderFastLineCost(s: Settings): void {
+  const cost = isMlabEndpoint(chosenEndpoint) ? undefined : fastLineCostText(index.latest?.result, s, t, f);
+  fastLineCost.hidden = !cost;
+  fastLineCost.textContent = cost ?? '';
+}
+
 async function renderEndpoint(): Promise<void> {
   const settings = await store.settings();
   endpoints = allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
   const endpoint = chooseEndpoint(endpoints, settings.selectedEndpointId, auto);
+  chosenEndpoint = endpoint;
+  renderFastLineCost(settings);
   endpointLine.textContent = !endpoint
     ? ''
     : endpoint.id === auto.id

@@ -14,6 +14,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'short-flow': 'noteShortFlow',
   'stopped-early': 'noteStoppedEarly',
   'window-limited': 'noteWindowLimited',
+  'fast-line': 'noteFastLine',
   'pair-unsettled': 'notePairUnsettled',
   'name-faster': 'noteNameFaster',
   'less-busy-finding': 'noteLessBusyFinding',
@@ -95,6 +96,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), n.detail];
     case 'window-limited':
       return [count(n.rounds)];
+    case 'fast-line':
+      return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
     case 'name-faster':

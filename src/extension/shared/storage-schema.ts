@@ -148,6 +148,11 @@ export const settingsSchema = v.object({
   allowMetered: v.fallback(v.boolean(), false),
   monthlyBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 2000),
   runBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 60),
+  /**
+   * The most a test the user starts may use on a line too fast for runBudgetMb (core/fast-line.ts),
+   * said in the popup before the test; scheduled checks keep to runBudgetMb.
+   */
+  fastLineBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 250),
   maxRunSeconds: v.fallback(v.pipe(v.number(), v.minValue(5)), 60),
 });
 export type Settings = v.InferOutput<typeof settingsSchema>;

@@ -91,6 +91,12 @@ export const STATES = {
 
 export type StateName = keyof typeof STATES;
 
+/** A gigabit line's answer: the next test is expected to use more than the run budget. */
+export const FAST_LINE = result({
+  verdict: 'no-difference', httpsMbps: 912.4, httpMbps: 936.8, rounds: 10, ci95: [0.96, 1.08], spread: 0.05,
+  warnings: [{ code: 'fast-line', lineMbps: 937, targetMs: 40, budgetBytes: 172_000_000, capBytes: 250_000_000, neededBytes: 172_000_000 }],
+});
+
 export function historyEntry(i: number, r: Result, at = BASE_MS + i * 3 * 3_600_000): StoredEntry {
   return {
     id: `state-${i}`,
