@@ -34,6 +34,8 @@ export interface RunDeps extends TransferDeps {
   clientTlsCapacityMbps?: () => Promise<number>;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
+  /** The verdict at every look (engine/engine.ts EngineDeps.onLook). */
+  onLook?: EngineDeps['onLook'];
   random: () => number;
   /** The run's hard time limit, when every request is held to it (deadline-fetch.ts). */
   deadline?: RunDeadline;

@@ -118,6 +118,18 @@ export interface SimOptions {
   busy?: (nowMs: number) => boolean;
   /** A clock to share with another sim (sim-ndt7.ts); a fresh one by default. */
   clock?: SimClock;
+  /**
+   * The line as a function of time, for the stopping-rule simulation (bench/sim-stopping.ts):
+   * the goodput in Mbit/s a leg's flow gets now (cross traffic, drift, a shaper's cap, loss),
+   * read at every chunk in place of the leg's mbps (noise and bursts still apply).
+   */
+  rateAt?: (legKey: string, nowMs: number) => number;
+  /**
+   * The path's round trip: each transfer starts in slow start (10 segments, doubling every
+   * round trip, as after an idle; RFC 2861), so a short transfer on a long path is
+   * window-limited. Off when absent.
+   */
+  rttMs?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -154,7 +166,7 @@ export function simNetwork(opts: SimOptions): Sim {
   const uniform = () => rnd() / 2 ** 32;
   const ports = opts.ports ?? [80, 443];
   const requests: string[] = [];
-  const ttfb = opts.ttfbMs ?? 20;
+  const ttfb = opts.ttfbMs ?? opts.rttMs ?? 20;
 
   const headers = (h: Record<string, string>) => ({ get: (k: string) => h[k.toLowerCase()] ?? null });
 
@@ -168,8 +180,9 @@ export function simNetwork(opts: SimOptions): Sim {
     text: async () => body,
   });
 
+  const keyOf = (u: URL) => `${u.protocol.replace(':', '')}-${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
   const legFor = (u: URL): SimLeg => {
-    const key = `${u.protocol.replace(':', '')}-${u.port || (u.protocol === 'https:' ? 443 : 80)}`;
+    const key = keyOf(u);
     const leg = opts.legs[key];
     if (!leg) throw new TypeError(`fetch failed: connection refused (${key})`);
     return leg;
@@ -226,9 +239,11 @@ export function simNetwork(opts: SimOptions): Sim {
     }
     const noise = u.pathname === '/upload' ? (leg.upNoise ?? leg.noise) : leg.noise;
     const factor = 1 + (noise ? (uniform() * 2 - 1) * noise : 0);
+    const key = keyOf(u);
     if (u.pathname === '/upload') {
       const bytes = init.body?.length ?? 0;
-      const ms = (bytes * 8) / ((leg.upMbps ?? leg.mbps) * factor * 1000);
+      const upMbps = opts.rateAt ? opts.rateAt(`${key}-up`, clock.now()) : leg.upMbps ?? leg.mbps;
+      const ms = (bytes * 8) / (upMbps * factor * 1000);
       const first = clock.now();
       clock.advance(ms);
       return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: clock.now() }));
@@ -240,7 +255,7 @@ export function simNetwork(opts: SimOptions): Sim {
     if (init.method === 'HEAD') return textResponse(url, 200, '', h);
     const lineMbps = opts.busy?.(clock.now()) && leg.busyMbps !== undefined ? leg.busyMbps : leg.mbps;
     const rateMbps = (plain && kind === 'text' && opts.textMbps ? opts.textMbps : lineMbps) * factor;
-    const key = `${u.protocol.replace(':', '')}-${u.port || 443}`;
+    const startedMs = clock.now();
     let sent = 0;
     const reader = {
       async read() {
@@ -253,7 +268,13 @@ export function simNetwork(opts: SimOptions): Sim {
         }
         // Reads as a socket gives them: about 5 ms of data at the current rate, 1460 to 64 KiB.
         const carried = flowBytes.get(leg) ?? 0;
-        const nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? rateMbps : rateMbps;
+        const baseMbps = opts.rateAt ? opts.rateAt(key, clock.now()) * factor : rateMbps;
+        let nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? baseMbps : baseMbps;
+        if (opts.rttMs) {
+          // Slow start: the window (10 segments of 1460 bytes, doubling per round trip) caps the rate.
+          const windowBytes = 14_600 * 2 ** ((clock.now() - startedMs) / opts.rttMs);
+          nowMbps = Math.min(nowMbps, (windowBytes * 8) / (opts.rttMs * 1000));
+        }
         const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((nowMbps * 1000 * 5) / 8)));
         const n = Math.min(chunkBytes, bytes - sent);
         clock.advance(sendMs(leg, n, nowMbps));

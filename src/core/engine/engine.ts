@@ -14,6 +14,7 @@ import {
   pairNeedsRounds,
   pathRttMs,
   shortFlowLegs,
+  type Decision,
   type DecisionInput,
   type MeasuredLeg,
 } from '../decision.js';
@@ -22,7 +23,7 @@ import type { Clock } from '../io.js';
 import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
-import type { Comparison, LegSpec, Progress, Result } from '../types.js';
+import type { Comparison, LegSpec, Progress, Result, Verdict } from '../types.js';
 import type { Driver, DriverContext } from './driver.js';
 import { resultOf } from './result.js';
 
@@ -43,6 +44,11 @@ export interface EngineDeps {
    * budget the run started with, so the user is told the cost first.
    */
   onBudgetRaised?: (raised: BudgetRaised) => void;
+  /**
+   * After every round, the verdict a run stopped there would give: the stopping-rule
+   * simulation (bench/sim-stopping.ts) counts false findings at every stopping time with it.
+   */
+  onLook?: (look: Look) => void;
 }
 
 export interface BudgetRaised {
@@ -54,6 +60,12 @@ export interface BudgetRaised {
   neededBytes: number;
   capBytes: number;
   targetMs: number;
+}
+
+export interface Look {
+  round: number;
+  bytesUsed: number;
+  verdict: Verdict;
 }
 
 export interface EngineOptions {
@@ -309,6 +321,7 @@ export class Engine {
       if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
+      this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict: this.decideRun(this.decisionInput()).verdict });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
@@ -460,18 +473,26 @@ export class Engine {
   }
 
   /** Decides from the rounds measured. */
-  async finish(): Promise<Result> {
-    const input = {
+  private decisionInput() {
+    return {
       comparisons: this.comparisons,
       screening: this.driver.plan.screening[0],
       legs: this.legs,
       capacities: { endpointTlsMbps: this.driver.endpointTlsMbps },
     };
-    const decideRun = this.driver.decide ? (i: DecisionInput) => this.driver.decide!(i) : decide;
-    let decision = decideRun(input);
+  }
+
+  /** The driver's own decision where it has one (a run by server name), else decision.ts. */
+  private decideRun(input: DecisionInput): Decision {
+    return this.driver.decide ? this.driver.decide(input) : decide(input);
+  }
+
+  async finish(): Promise<Result> {
+    const input = this.decisionInput();
+    let decision = this.decideRun(input);
     if (decision.wantsClientCapacity && this.deps.clientTlsCapacityMbps) {
       const clientTlsMbps = await this.deps.clientTlsCapacityMbps().catch(() => 0);
-      decision = decideRun({ ...input, capacities: { ...input.capacities, clientTlsMbps } });
+      decision = this.decideRun({ ...input, capacities: { ...input.capacities, clientTlsMbps } });
     }
     const result = resultOf(this.driver.endpoint(), this.elapsedMs(), this.measuredSoFar());
     result.verdict = decision.verdict;

@@ -1,0 +1,140 @@
+// The stopping-rule simulation: thousands of whole runs (runner, engine, decision) on the
+// simulated line of test/support/sim-network.ts, with a line drawn at random per run: its
+// rate, round trip, loss, cross traffic that comes and goes, a slow drift and per-transfer
+// noise. Unshaped lines count false findings; lines whose port 443 is capped at 1/1.5, 1/2
+// and 1/3 of the line count power. Every look (after every round) is scored, because a run
+// may stop at any of them: the budget, the time limit or the user ends it there.
+//   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
+//                        [--seed 1] [--json-out FILE]
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { xoshiro128 } from '../src/core/payload.js';
+import { runMeasurement } from '../src/core/runner.js';
+import type { Hasher } from '../src/core/io.js';
+import type { Verdict } from '../src/core/types.js';
+import { simNetwork, type SimLeg } from '../test/support/sim-network.js';
+import { clopperPearsonUpper, drawLine, lineRate, type SimLine } from './sim-line.js';
+
+const { values } = parseArgs({
+  options: {
+    'unshaped-runs': { type: 'string', default: '2000' },
+    'shaped-runs': { type: 'string', default: '300' },
+    modes: { type: 'string', default: 'default,diagnose' },
+    factors: { type: 'string', default: '1.5,2,3' },
+    seed: { type: 'string', default: '1' },
+    'json-out': { type: 'string' },
+  },
+});
+
+/** The sim serves zeros; a hasher that counts gives the digest sim-network vouches for. */
+const countingHasher = (): Hasher => {
+  let n = 0;
+  return { update: (c) => void (n += c.length), digestBase64: () => `${n.toString(36)}x0` };
+};
+
+const LEG_KEYS = ['https-443', 'http-80', 'https-80', 'http-443'];
+const BUDGET_BYTES = 60e6; // the CLI's default --budget-mb
+const MAX_DURATION_MS = 60_000; // the CLI's default --max-seconds
+
+interface RunOutcome {
+  verdict: Verdict;
+  rounds: number;
+  bytesUsed: number;
+  /** The verdict a stop after each round would have given (index 0: after round 1). */
+  looks: Verdict[];
+}
+
+async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
+  const legs: Record<string, SimLeg> = {};
+  for (const k of LEG_KEYS) legs[k] = { mbps: line.rateMbps, noise: line.noise };
+  const net = simNetwork({ legs, seed, rttMs: line.rttMs, rateAt: (key, nowMs) => lineRate(line, key, nowMs) });
+  const rnd = xoshiro128(seed ^ 0x5bd1e995);
+  const looks: Verdict[] = [];
+  const result = await runMeasurement(
+    { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => looks.push(l.verdict) },
+    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, maxDurationMs: MAX_DURATION_MS, seed },
+  );
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks };
+}
+
+const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
+
+function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const pct = (k: number, n: number) => (n ? ((100 * k) / n).toFixed(2) : '-');
+
+function report(label: string, outcomes: RunOutcome[], shaped: boolean): object {
+  const n = outcomes.length;
+  const count = (v: Verdict) => outcomes.filter((o) => o.verdict === v).length;
+  const verdicts = outcomes.filter((o) => o.verdict !== 'inconclusive');
+  const out: Record<string, unknown> = {
+    label,
+    runs: n,
+    verdicts: Object.fromEntries(['tls-throttled', 'plaintext-throttled', 'no-difference', 'inconclusive', 'failed'].map((v) => [v, count(v as Verdict)])),
+    medianRoundsToVerdict: median(verdicts.map((o) => o.rounds)),
+    medianMBToVerdict: Math.round(median(verdicts.map((o) => o.bytesUsed)) / 1e5) / 10,
+    medianMBAll: Math.round(median(outcomes.map((o) => o.bytesUsed)) / 1e5) / 10,
+  };
+  console.log(`\n## ${label}: ${n} runs`);
+  console.log(`verdicts: ${JSON.stringify(out.verdicts)}`);
+  console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
+  if (shaped) {
+    const tls = count('tls-throttled');
+    out.power = tls / n;
+    console.log(`tls-throttled: ${tls}/${n} = ${pct(tls, n)}%`);
+    return out;
+  }
+  const final = outcomes.filter((o) => FINDINGS.has(o.verdict)).length;
+  const ever = outcomes.filter((o) => o.looks.some((v) => FINDINGS.has(v))).length;
+  out.falseFinal = { k: final, n, upper95: clopperPearsonUpper(final, n) };
+  out.falseEver = { k: ever, n, upper95: clopperPearsonUpper(ever, n) };
+  console.log(`false findings, final verdict: ${final}/${n} = ${pct(final, n)}% (95% upper bound ${(100 * clopperPearsonUpper(final, n)).toFixed(2)}%)`);
+  console.log(`false findings at any look:    ${ever}/${n} = ${pct(ever, n)}% (95% upper bound ${(100 * clopperPearsonUpper(ever, n)).toFixed(2)}%)`);
+  // At every stopping time t: the runs still going at look t (or that stopped there), and
+  // how many of them would report a finding if stopped at t.
+  const maxLook = Math.max(0, ...outcomes.map((o) => o.looks.length));
+  const perLook: { look: number; runs: number; falseFindings: number; upper95: number }[] = [];
+  console.log('look | runs reaching it | false findings if stopped there | % | 95% upper bound %');
+  for (let t = 1; t <= maxLook; t++) {
+    const reaching = outcomes.filter((o) => o.looks.length >= t);
+    const bad = reaching.filter((o) => FINDINGS.has(o.looks[t - 1]!)).length;
+    const upper = clopperPearsonUpper(bad, reaching.length);
+    perLook.push({ look: t, runs: reaching.length, falseFindings: bad, upper95: upper });
+    console.log(`${t} | ${reaching.length} | ${bad} | ${pct(bad, reaching.length)} | ${(100 * upper).toFixed(2)}`);
+  }
+  out.perLook = perLook;
+  out.maxPerLookUpper95 = Math.max(...perLook.map((p) => p.upper95));
+  return out;
+}
+
+async function main(): Promise<void> {
+  const seed = Number(values.seed);
+  const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
+  const factors = values.factors!.split(',').filter(Boolean).map(Number);
+  const rows: object[] = [];
+  const started = Date.now();
+  for (const mode of modes) {
+    for (const factor of [1, ...factors]) {
+      const runs = Number(factor === 1 ? values['unshaped-runs'] : values['shaped-runs']);
+      if (!runs) continue;
+      const outcomes: RunOutcome[] = [];
+      // One stream of lines per (mode, factor), the same lines in every mode and engine.
+      const rnd = xoshiro128(seed * 1000 + Math.round(factor * 10));
+      for (let i = 0; i < runs; i++) {
+        const line = drawLine(() => rnd() / 2 ** 32, factor);
+        outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
+      }
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 capped at 1/${factor}`}`;
+      rows.push(report(label, outcomes, factor !== 1));
+    }
+  }
+  console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (values['json-out']) writeFileSync(values['json-out'], JSON.stringify(rows, null, 1));
+}
+
+await main();
