@@ -4,6 +4,10 @@
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
+//                             [--held-out]
+// --held-out runs the held-out set (test/lab/held-out-scenarios.json, drawn once before the
+// stopping rule was tuned; test/lab/held-out-draw.ts) instead of the tuning set, with each
+// scenario's own committed seed, and says which set it scored.
 // Scenarios whose id starts with w- run on the WAN lab (test/lab/wan-net.ts), beside the
 // throttle lab's namespaces, not instead of them.
 //                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
@@ -21,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
+import { HELD_OUT_SCENARIOS } from '../test/lab/held-out-scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
 import { destroyOwnMirrorLab } from '../test/lab/mirror/mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
@@ -61,6 +66,7 @@ const { values } = parseArgs({
     'mirror-extension-runs': { type: 'string', default: '1' },
     'sni-scenarios': { type: 'string' },
     'only-sni': { type: 'boolean', default: false },
+    'held-out': { type: 'boolean', default: false },
   },
 });
 
@@ -89,7 +95,10 @@ async function main(): Promise<void> {
   }
   const runs = Number(values.runs);
   const unshapedRuns = Number(values['unshaped-runs'] ?? runs * 2);
-  const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => scenarioById(id.trim())) : SCENARIOS;
+  const heldOut = values['held-out'];
+  const pool = heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
+  const byId = (id: string) => (heldOut ? pool.find((s) => s.id === id) : scenarioById(id)) ?? scenarioById(id);
+  const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => byId(id.trim())) : pool;
   const noise = values['no-noise'] ? NO_NOISE : DEFAULT_NOISE;
   const stopAt = deadlineMs(values.deadline);
   const started = new Date();
@@ -105,7 +114,8 @@ async function main(): Promise<void> {
       break;
     }
     const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
-    all.set(s.id, await runScenario(s, { runs: n, noise, seed: seed++, log, glasnostRuns: Number(values['glasnost-runs']) }));
+    const runSeed = seed++;
+    all.set(s.id, await runScenario(s, { runs: n, noise, seed: s.seed ?? runSeed, log, glasnostRuns: Number(values['glasnost-runs']) }));
     scored.push(s);
   }
   const rows = scored.map((s) => scoreScenario(s, all.get(s.id)!));
@@ -229,11 +239,12 @@ async function main(): Promise<void> {
       ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
       : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
-      : `Accuracy benchmark, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      : `Accuracy benchmark, ${heldOut ? 'HELD-OUT set (test/lab/held-out-scenarios.json)' : 'tuning set (test/lab/scenarios.ts)'}, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
-    ...(scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
+    ...(heldOut && scored.length ? ['', 'Goals (the held-out set, both labs):', formatGoals(goals(scored, all))] : []),
+    ...(!heldOut && scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
     // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
     // their HTTP is below the line on purpose.
     ...(formatControls(scored.filter((s) => s.wan), all)

@@ -39,6 +39,8 @@ export interface Scenario {
   wan?: WanPath & { upMbps?: number };
   /** Which way Glasnost's reference flows go (glasnost-rule.ts); downloads by default. */
   glasnostDirection?: 'down' | 'up';
+  /** The runs' seed (cross traffic, drift), fixed for the held-out set (held-out-scenarios.ts). */
+  seed?: number;
 }
 
 const port443 = 'ip sport 443 0xffff';

@@ -164,16 +164,26 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
   const runsWhere = (pred: (s: Scenario) => boolean) =>
     scenarios.filter(pred).flatMap((s) => (all.get(s.id) ?? []).map((r) => ({ s, r })));
 
-  const detect = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) >= 2 && !s.id.startsWith('c-'));
+  const isDelayed = (s: Scenario) => s.id.startsWith('c-') || s.id.includes('-delayed-');
+  const detect = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) >= 2 && !isDelayed(s));
   const hit = detect.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({
     goal: 'TLS throttled 2x or more (all but delayed): tls-throttled in >= 95% of runs',
     measured: `${hit}/${detect.length} (${pct(hit, detect.length)})`,
     met: detect.length ? hit / detect.length >= 0.95 : undefined,
   });
+  const mild = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) < 2 && !isDelayed(s));
+  if (mild.length) {
+    const mildHit = mild.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+    out.push({
+      goal: 'TLS throttled 1.5x to 2x: tls-throttled in >= 80% of runs',
+      measured: `${mildHit}/${mild.length} (${pct(mildHit, mild.length)})`,
+      met: mildHit / mild.length >= 0.8,
+    });
+  }
   // Delayed throttling is apart: whether it shows depends on how far a run's flows go, which
   // the 8 MB flow rule of the runner sets, not on the statistics.
-  const delayed = runsWhere((s) => s.truth.verdict === 'tls-throttled' && s.id.startsWith('c-'));
+  const delayed = runsWhere((s) => s.truth.verdict === 'tls-throttled' && isDelayed(s));
   const delayedHit = delayed.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   const delayedSame = delayed.filter(({ r }) => r.result?.verdict === 'no-difference').length;
   out.push({

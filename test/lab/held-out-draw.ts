@@ -1,0 +1,60 @@
+// Draws the accuracy benchmark's held-out scenarios once, from a committed seed, and writes
+// them as data (held-out-scenarios.json). They are drawn before the stopping rule is tuned and
+// no tuning looks at them: `npm run bench:accuracy -- --held-out` scores them apart from the
+// tuning set (scenarios.ts), so a rule fitted to the lab's own scenarios cannot hide there.
+//   npx tsx test/lab/held-out-draw.ts          # prints the draw; --write replaces the file
+// The seed and the ranges below are the pre-registration; changing either is a new draw and
+// must be said so in bench/RESULTS.md.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { xoshiro128 } from '../../src/core/payload.js';
+import type { HeldOutSpec } from './held-out-scenarios.js';
+
+const SEED = 20261201;
+/** Per kind: how many scenarios. Unshaped lines weigh most: false findings are the costly error. */
+const COUNTS = { none: 6, port: 6, dpi: 2, bucket: 1, delayed: 1 } as const;
+/** Throttling factors, drawn from the goal's grid (1.5x must reach 80%, 2x and more 95%). */
+const FACTORS = [1.5, 2, 3, 5];
+
+export function drawHeldOut(seed = SEED): HeldOutSpec[] {
+  const next = xoshiro128(seed);
+  const u = () => next() / 2 ** 32;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(u() * xs.length)]!;
+  const logUniform = (lo: number, hi: number) => Math.exp(Math.log(lo) + u() * (Math.log(hi) - Math.log(lo)));
+  const specs: HeldOutSpec[] = [];
+  for (const [kind, count] of Object.entries(COUNTS) as [HeldOutSpec['kind'], number][]) {
+    for (let i = 0; i < count; i++) {
+      // Half on the WAN lab (delay and loss, no cross traffic), half on the throttle lab
+      // (cross traffic and drift at 0.2 ms); the DPI proxy and the delayed throttle run on either.
+      const wan = u() < 0.5 && kind !== 'bucket';
+      const lineMbps = Math.round(logUniform(10, 100));
+      const spec: HeldOutSpec = {
+        id: '',
+        kind,
+        lineMbps,
+        diagnose: u() < 0.25,
+        seed: Math.floor(u() * 2 ** 31),
+      };
+      if (wan) {
+        spec.rttMs = Math.round(logUniform(10, 150));
+        spec.lossPct = pick([0, 0.1, 0.5, 1]);
+      }
+      if (kind === 'port' || kind === 'dpi' || kind === 'bucket') spec.factor = pick(FACTORS);
+      if (kind === 'bucket') spec.burstBytes = Math.round(logUniform(0.5e6, 4e6));
+      if (kind === 'delayed') {
+        spec.factor = 20 / 1.5;
+        spec.delayedAfterBytes = Math.round(logUniform(1e6, 7e6));
+      }
+      spec.id = `ho-${specs.length + 1}-${kind}-${lineMbps}m${wan ? `-${spec.rttMs}ms-${String(spec.lossPct).replace('.', 'p')}pct` : ''}${spec.factor && kind !== 'delayed' ? `-${spec.factor}x` : ''}`;
+      specs.push(spec);
+    }
+  }
+  return specs;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const specs = drawHeldOut();
+  const text = `${JSON.stringify({ seed: SEED, drawnBy: 'test/lab/held-out-draw.ts', scenarios: specs }, null, 1)}\n`;
+  if (process.argv.includes('--write')) writeFileSync(join(import.meta.dirname, 'held-out-scenarios.json'), text);
+  else process.stdout.write(text);
+}
