@@ -95,17 +95,18 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   out.falseEver = { k: ever, n, upper95: clopperPearsonUpper(ever, n) };
   console.log(`false findings, final verdict: ${final}/${n} = ${pct(final, n)}% (95% upper bound ${(100 * clopperPearsonUpper(final, n)).toFixed(2)}%)`);
   console.log(`false findings at any look:    ${ever}/${n} = ${pct(ever, n)}% (95% upper bound ${(100 * clopperPearsonUpper(ever, n)).toFixed(2)}%)`);
-  // At every stopping time t: the runs still going at look t (or that stopped there), and
-  // how many of them would report a finding if stopped at t.
+  // At every stopping time t: every run stopped at round t at the latest (the budget, the time
+  // limit or the user ending it there, or its own answer before), and how many of them would
+  // then report a finding.
   const maxLook = Math.max(0, ...outcomes.map((o) => o.looks.length));
   const perLook: { look: number; runs: number; falseFindings: number; upper95: number }[] = [];
-  console.log('look | runs reaching it | false findings if stopped there | % | 95% upper bound %');
+  console.log('stopped at round t at the latest | false findings | % | 95% upper bound %');
   for (let t = 1; t <= maxLook; t++) {
-    const reaching = outcomes.filter((o) => o.looks.length >= t);
-    const bad = reaching.filter((o) => FINDINGS.has(o.looks[t - 1]!)).length;
-    const upper = clopperPearsonUpper(bad, reaching.length);
-    perLook.push({ look: t, runs: reaching.length, falseFindings: bad, upper95: upper });
-    console.log(`${t} | ${reaching.length} | ${bad} | ${pct(bad, reaching.length)} | ${(100 * upper).toFixed(2)}`);
+    const stopped = outcomes.filter((o) => o.looks.length > 0);
+    const bad = stopped.filter((o) => FINDINGS.has(o.looks[Math.min(t, o.looks.length) - 1]!)).length;
+    const upper = clopperPearsonUpper(bad, stopped.length);
+    perLook.push({ look: t, runs: stopped.length, falseFindings: bad, upper95: upper });
+    console.log(`${t} | ${bad}/${stopped.length} | ${pct(bad, stopped.length)} | ${(100 * upper).toFixed(2)}`);
   }
   out.perLook = perLook;
   out.maxPerLookUpper95 = Math.max(...perLook.map((p) => p.upper95));
