@@ -9,6 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { xoshiro128 } from '../src/core/payload.js';
+import { FAST_LINE_CAP_MB } from '../src/cli/args.js';
 import { runMeasurement } from '../src/core/runner.js';
 import type { Hasher } from '../src/core/io.js';
 import type { Verdict } from '../src/core/types.js';
@@ -35,6 +36,7 @@ const countingHasher = (): Hasher => {
 const LEG_KEYS = ['https-443', 'http-80', 'https-80', 'http-443'];
 const BUDGET_BYTES = 60e6; // the CLI's default --budget-mb
 const MAX_DURATION_MS = 60_000; // the CLI's default --max-seconds
+const CAP_BYTES = FAST_LINE_CAP_MB * 1e6; // the CLI's default --max-budget-mb (src/core/fast-line.ts)
 
 interface RunOutcome {
   verdict: Verdict;
@@ -42,6 +44,8 @@ interface RunOutcome {
   bytesUsed: number;
   /** The verdict a stop after each round would have given (index 0: after round 1). */
   looks: Verdict[];
+  /** The codes of the Result's notes: why a run ended inconclusive. */
+  noteCodes: string[];
 }
 
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
@@ -52,9 +56,9 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
   const looks: Verdict[] = [];
   const result = await runMeasurement(
     { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => looks.push(l.verdict) },
-    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, maxDurationMs: MAX_DURATION_MS, seed },
+    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, maxDurationMs: MAX_DURATION_MS, seed },
   );
-  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks };
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, noteCodes: result.warnings.map((w) => w.code) };
 }
 
 const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
@@ -82,6 +86,9 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   };
   console.log(`\n## ${label}: ${n} runs`);
   console.log(`verdicts: ${JSON.stringify(out.verdicts)}`);
+  const reasons: Record<string, number> = {};
+  for (const o of outcomes) if (o.verdict === 'inconclusive') for (const c of new Set(o.noteCodes)) reasons[c] = (reasons[c] ?? 0) + 1;
+  console.log(`notes of the inconclusive runs: ${JSON.stringify(reasons)}`);
   console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
   if (shaped) {
     const tls = count('tls-throttled');
