@@ -150,6 +150,7 @@ describe('run mlab against a hostile locate service or ndt7 server', () => {
 describe('network text at the terminal', () => {
   it('prints an upload receipt full of escape sequences without one control character', async () => {
     const r = await runAgainst(escapingEndpoint(), ['--diagnose', '--json', '--max-seconds', '20']);
+    if (r.code !== 0) console.log("DEBUG", r.stdout.slice(0, 3000), r.stderr.slice(0, 2000));
     expect(r.code).toBe(0);
     expectClean(r);
     const result = JSON.parse(r.stdout);

@@ -1,4 +1,5 @@
 // The hostile behaviours the client suite runs the CLI against, one handler each.
+import { createHash } from 'node:crypto';
 import { WebSocketServer } from 'ws';
 import type { Handler, UpgradeHandler } from './hostile-endpoint.js';
 import { ESCAPES, infoBody, payloadBytes, sendZeros } from './hostile-endpoint.js';
@@ -61,7 +62,11 @@ export function escapingEndpoint(opts: { via?: boolean } = {}): Handler {
       req.on('end', () => res.end(`${ESCAPES} receipt ${ESCAPES}`.repeat(20)));
       return;
     }
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': payloadBytes(req) };
+    const bytes = payloadBytes(req);
+    // The zeros it sends, vouched for as our endpoint vouches for its bodies (RFC 9530), so a
+    // plaintext transfer of a size no TLS transfer fetched can still be verified.
+    const digest = createHash('sha256').update(Buffer.alloc(bytes)).digest('base64');
+    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': bytes, 'repr-digest': `sha-256=:${digest}:` };
     if (opts.via && ctx.scheme === 'http') headers.via = `1.1 isp-proxy \u009b2J\u0085${'x'.repeat(5000)}`;
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();

@@ -228,7 +228,13 @@ export class HttpDriver implements Driver {
     if (!known.length) return undefined;
     const rttMs = Math.min(...known.map((l) => l.minTtfbMs));
     const rtt = Number.isFinite(rttMs) ? rttMs : 0;
-    return { mbps: Math.max(...known.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
+    // The line's rate is the downloads': an upstream runs at its own rate, and the cheap upload
+    // legs' sizes follow it (limitTransfers reads each leg's own). Beside a 20 Mbit/s paced
+    // download an unpaced loopback upload read 5 Gbit/s, and planning every leg for that rate
+    // cut the downloads to 15 ms transfers that no round could read.
+    const downloads = known.filter((l) => l.spec.direction === 'down');
+    const rated = downloads.length ? downloads : known;
+    return { mbps: Math.max(...rated.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
   }
 
   /**

@@ -5,7 +5,9 @@
 import { startTestEndpoint } from '../../support/endpoint.js';
 import { startPacingProxy, type PacingProxy } from '../../support/pacing-proxy.js';
 
-export async function startPacedLine(rates: { plainMbps: number; tlsMbps: number }, endpointOptions: Parameters<typeof startTestEndpoint>[0] = {}) {
+export async function startPacedLine(
+  rates: { plainMbps: number; tlsMbps: number; plainUploadMbps?: number; tlsUploadMbps?: number },
+  endpointOptions: Parameters<typeof startTestEndpoint>[0] = {}) {
   const endpoint = await startTestEndpoint({ ...endpointOptions, host: '127.0.0.2' });
   const proxies: PacingProxy[] = [];
   try {
