@@ -40,7 +40,8 @@ export const MIN_TRANSFER_MS = 40;
  */
 export const MIN_TIMED_MS = 10;
 
-const windowFloorMs = (rttMs: number) => (rttMs > 0 ? (WINDOW_LIMITED_RTTS + 1) * rttMs : 0);
+/** The shortest transfer rule 1 counts on this path (decision.ts WINDOW_LIMITED_RTTS), with a round trip to spare. */
+export const windowFloorMs = (rttMs: number) => (rttMs > 0 ? (WINDOW_LIMITED_RTTS + 1) * rttMs : 0);
 
 export function floorMs(rttMs: number): number {
   return Math.max(MIN_TRANSFER_MS, windowFloorMs(rttMs));

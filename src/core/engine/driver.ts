@@ -64,6 +64,8 @@ export interface Driver {
   lineEstimate?(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined;
   /** Sizes these legs' transfers to last about targetMs from now on (time-capped transfers). */
   limitTransfers?(legs: LegSpec[], targetMs: number): void;
+  /** Shrinks the next transfers so that `rounds` more rounds fit what is left of the budget; true when it did. */
+  fitToBudget?(legs: LegSpec[], ctx: DriverContext, rounds: number): boolean;
   /** One transfer of a leg in a round. */
   measure(leg: LegSpec, round: number, ctx: DriverContext): Promise<Measured>;
   /**

@@ -312,7 +312,13 @@ export class Engine {
       const legs = legsOf(this.needingRounds());
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
-      if (!this.affordRound(legs) && !(this.extendForLine(legs) && this.affordRound(legs))) {
+      // A round that does not fit: a fast line may buy more within the cap; before an interval
+      // exists, shorter transfers may make the rounds it needs fit.
+      const fits = () =>
+        this.affordRound(legs) ||
+        (this.extendForLine(legs) && this.affordRound(legs)) ||
+        (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs));
+      if (!fits()) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
       }

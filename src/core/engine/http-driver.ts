@@ -10,7 +10,7 @@ import { Interference, MeasureError } from '../errors.js';
 import { makePayload } from '../payload.js';
 import { sustainedMbps } from '../shaping.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
-import { hardFloorMs } from '../fast-line.js';
+import { hardFloorMs, windowFloorMs } from '../fast-line.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
@@ -258,6 +258,35 @@ export class HttpDriver implements Driver {
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
     }
+  }
+
+  /**
+   * The next round does not fit what is left of the budget: each leg's transfers shrink to an
+   * even share of it over `rounds` rounds, but never below the path's window-limited floor
+   * (shorter ones read TCP's window, and rule 1 would leave their rounds out), so a run may
+   * then afford fewer rounds than an interval needs and say so. A budget that does not buy one
+   * round at the floor ends the run before it (`budget-spent`, nothing measured): an explicit
+   * --budget-mb 12 on loopback at 5 Gbit/s, where the floor is 9 MB a transfer. True when a
+   * transfer was made smaller.
+   */
+  fitToBudget(legs: LegSpec[], ctx: DriverContext, rounds: number): boolean {
+    const leftBytes = Math.max(0, ctx.budgetBytes - ctx.bytesUsed);
+    const share = Math.floor(leftBytes / (legs.length * Math.max(1, rounds)));
+    const floorOf = (leg: HttpLeg) => {
+      const rttMs = Number.isFinite(leg.minTtfbMs) ? leg.minTtfbMs : this.leastTtfbMs;
+      return Math.max(leg.sizer.minBytes, Number.isFinite(rttMs) ? Math.ceil((recentMbps(leg) * 1000 * windowFloorMs(rttMs)) / 8) : 0);
+    };
+    let smaller = false;
+    for (const spec of legs) {
+      const leg = this.leg(spec);
+      const bytes = Math.max(share, floorOf(leg));
+      if (bytes >= leg.nextBytes) continue;
+      leg.fullMaxBytes = Math.min(leg.fullMaxBytes, bytes);
+      leg.sizer = { ...leg.sizer, maxBytes: Math.min(leg.sizer.maxBytes, bytes) };
+      leg.nextBytes = bytes;
+      smaller = true;
+    }
+    return smaller;
   }
 
   roundCost(legs: LegSpec[]): { bytes: number; ms: number } {
