@@ -5,13 +5,14 @@
 // and 1/3 of the line count power. Every look (after every round) is scored, because a run
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
-//                        [--seed 1] [--json-out FILE]
+//                        [--seed 1] [--rule interval|repeated-ci] [--json-out FILE]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { xoshiro128 } from '../src/core/payload.js';
 import { FAST_LINE_CAP_MB } from '../src/cli/args.js';
 import { runMeasurement } from '../src/core/runner.js';
 import type { Hasher } from '../src/core/io.js';
+import type { StoppingRule } from '../src/core/decision.js';
 import type { Verdict } from '../src/core/types.js';
 import { simNetwork, type SimLeg } from '../test/support/sim-network.js';
 import { clopperPearsonUpper, drawLine, lineRate, type SimLine } from './sim-line.js';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'default,diagnose' },
     factors: { type: 'string', default: '1.5,2,3' },
     seed: { type: 'string', default: '1' },
+    rule: { type: 'string', default: 'interval' },
     'json-out': { type: 'string' },
   },
 });
@@ -44,6 +46,8 @@ interface RunOutcome {
   bytesUsed: number;
   /** The verdict a stop after each round would have given (index 0: after round 1). */
   looks: Verdict[];
+  /** The verdict shown while the run went on, after each round (differs from looks where a final look spends more). */
+  interimLooks: Verdict[];
   /** The codes of the Result's notes: why a run ended inconclusive. */
   noteCodes: string[];
 }
@@ -54,11 +58,12 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
   const net = simNetwork({ legs, seed, rttMs: line.rttMs, rateAt: (key, nowMs) => lineRate(line, key, nowMs) });
   const rnd = xoshiro128(seed ^ 0x5bd1e995);
   const looks: Verdict[] = [];
+  const interimLooks: Verdict[] = [];
   const result = await runMeasurement(
-    { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => looks.push(l.verdict) },
-    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, maxDurationMs: MAX_DURATION_MS, seed },
+    { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => (looks.push(l.verdictIfEnded ?? l.verdict), interimLooks.push(l.verdict)) },
+    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, maxDurationMs: MAX_DURATION_MS, seed, stoppingRule: values.rule as StoppingRule },
   );
-  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, noteCodes: result.warnings.map((w) => w.code) };
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code) };
 }
 
 const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
@@ -97,11 +102,16 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
     return out;
   }
   const final = outcomes.filter((o) => FINDINGS.has(o.verdict)).length;
-  const ever = outcomes.filter((o) => o.looks.some((v) => FINDINGS.has(v))).length;
+  // A run shows a finding at a look either because its interval cleared the margin while it
+  // went on, or because it ended there and took its final look: "ever" counts both.
+  const ever = outcomes.filter((o) => o.looks.some((v) => FINDINGS.has(v)) || o.interimLooks.some((v) => FINDINGS.has(v))).length;
+  const everInterim = outcomes.filter((o) => o.interimLooks.some((v) => FINDINGS.has(v))).length;
+  out.falseEverInterim = { k: everInterim, n, upper95: clopperPearsonUpper(everInterim, n) };
   out.falseFinal = { k: final, n, upper95: clopperPearsonUpper(final, n) };
   out.falseEver = { k: ever, n, upper95: clopperPearsonUpper(ever, n) };
   console.log(`false findings, final verdict: ${final}/${n} = ${pct(final, n)}% (95% upper bound ${(100 * clopperPearsonUpper(final, n)).toFixed(2)}%)`);
   console.log(`false findings at any look:    ${ever}/${n} = ${pct(ever, n)}% (95% upper bound ${(100 * clopperPearsonUpper(ever, n)).toFixed(2)}%)`);
+  console.log(`  of which while the run went on: ${everInterim}/${n} = ${pct(everInterim, n)}% (95% upper bound ${(100 * clopperPearsonUpper(everInterim, n)).toFixed(2)}%)`);
   // At every stopping time t: every run stopped at round t at the latest (the budget, the time
   // limit or the user ending it there, or its own answer before), and how many of them would
   // then report a finding.

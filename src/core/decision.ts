@@ -39,6 +39,8 @@ import { median } from 'simple-statistics';
 import type { Note } from './notes.js';
 import type { ComparisonId, PairSpec } from './plan.js';
 import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.js';
+import { pairAlpha } from './error-budget.js';
+import { repeatedLevels } from './group-sequential.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
@@ -125,9 +127,26 @@ export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg, runRttM
   return { rounds, windowLimited: limited };
 }
 
-export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
+/**
+ * How a comparison decides. 'interval': rules 2-5 (one 95% interval per look, the less busy
+ * look, two looks). 'repeated-ci': one repeated confidence interval per look whose level is
+ * set by the pair's share of a family-wise error budget spent over the looks (rule 2r below);
+ * rules 4 and 5 do not apply.
+ */
+export type StoppingRule = 'interval' | 'repeated-ci';
+
+/** How one look decides: the rule, and (rule 2r) whether the run ends at this look. */
+export interface LookOptions {
+  rule?: StoppingRule;
+  finalLook?: boolean;
+}
+
+export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
   const paired = pairRounds(suspect, reference, runRttMs);
-  const c = compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
+  const c =
+    look.rule === 'repeated-ci'
+      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook)
+      : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }
 
@@ -141,6 +160,41 @@ export function compareRounds(id: string, suspectLeg: string, referenceLeg: stri
   // more round per finding (docs/method.md).
   const before = look(id, suspectLeg, referenceLeg, measured.slice(0, -1));
   return before.outcome === now.outcome ? now : { ...now, outcome: 'unclear', pendingRound: true };
+}
+
+// ---- Rule 2r: the repeated confidence interval ------------------------------------------------
+
+/** The most paired rounds a pair can have: the HTTP driver's MAX_ROUNDS (engine/http-driver.ts). */
+export const DESIGN_MAX_ROUNDS = 48;
+
+/**
+ * The level of a pair's repeated interval after n paired rounds: a Lan-DeMets spending function
+ * of Pocock type spends the pair's share of the family's alpha (error-budget.ts) over looks at
+ * MIN_ROUNDS..DESIGN_MAX_ROUNDS rounds, information proportional to the rounds
+ * (group-sequential.ts). `finalLook`: the run ends here for its budget or time limit, and the
+ * look spends all the alpha the looks before left.
+ */
+export function repeatedLevel(id: string, rounds: number, finalLook = false): number {
+  const alpha = pairAlpha(id);
+  if (alpha <= 0 || rounds < MIN_ROUNDS || rounds > DESIGN_MAX_ROUNDS) return 1;
+  const design = repeatedLevels(alpha, MIN_ROUNDS, DESIGN_MAX_ROUNDS, 'pocock');
+  return (finalLook ? design.final : design.interim)[rounds]!;
+}
+
+/**
+ * Rule 2r. The outcome is that of the Hodges-Lehmann interval at the look's repeated level
+ * (wider than 95% while the run goes on): with the levels of a spending function these
+ * intervals all cover the true centre together with probability 1 - alpha, whichever look the
+ * run stops at (Jennison & Turnbull 2000, ch. 9). The Comparison still reports the 95% interval
+ * and its estimate; an outcome past the margin or inside it decided at a level of 95% or more
+ * holds for the 95% interval too, which is no wider.
+ */
+export function compareRepeated(id: string, suspectLeg: string, referenceLeg: string, rounds: PairedRound[], finalLook = false): Comparison {
+  const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  const reported = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
+  const level = repeatedLevel(id, measured.length, finalLook);
+  const decided = intervalOutcome(id, suspectLeg, referenceLeg, measured, level);
+  return { ...reported, outcome: decided.outcome, repeatedCi: { level, bounds: decided.ci95, ...(finalLook ? { finalLook } : {}) } };
 }
 
 /** Rules 2-4 at one look: all rounds, then the less busy ones when they show more. */
@@ -252,8 +306,10 @@ export function pairNeedsRounds(
   }
   if (c.outcome !== 'unclear') return false;
   if (pair.id !== 'screen' && c.rounds >= MIN_ROUNDS) {
-    if (screenOutcome === 'slower' && c.ci95[1] < MARGIN_RATIO) return false;
-    if (screenOutcome === 'faster' && c.ci95[0] > 1 / MARGIN_RATIO) return false;
+    // Under rule 2r the interval that settles is the repeated one (it holds at every look).
+    const [lo, hi] = c.repeatedCi?.bounds ?? c.ci95;
+    if (screenOutcome === 'slower' && hi < MARGIN_RATIO) return false;
+    if (screenOutcome === 'faster' && lo > 1 / MARGIN_RATIO) return false;
   }
   return true;
 }

@@ -8,6 +8,7 @@ import { failedResult } from './engine/result.js';
 import { resolveTarget, type Target } from './endpoint.js';
 import { checkMirror } from './mirror/check.js';
 import { MirrorSession } from './mirror/session.js';
+import type { StoppingRule } from './decision.js';
 import type { Note } from './notes.js';
 import type { Progress, Result } from './types.js';
 import type { TransferDeps } from './transfer.js';
@@ -24,6 +25,8 @@ export interface RunOptions {
   maxDurationMs: number;
   /** The payloads' seed; random when absent. */
   seed?: number;
+  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  stoppingRule?: StoppingRule;
 }
 
 export interface RunDeps extends TransferDeps {

@@ -82,6 +82,11 @@ export interface Comparison {
    * TCP's window set both rates there.
    */
   windowLimitedRounds?: number;
+  /**
+   * Present under the repeated-interval rule (decision.ts, rule 2r): the interval that decided
+   * the outcome, at the look's level, which holds at every look of the run together.
+   */
+  repeatedCi?: { level: number; bounds: [number, number]; finalLook?: boolean };
 }
 
 export interface ShapingEstimate {

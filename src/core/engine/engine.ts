@@ -17,6 +17,7 @@ import {
   type Decision,
   type DecisionInput,
   type MeasuredLeg,
+  type StoppingRule,
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
@@ -66,6 +67,11 @@ export interface Look {
   round: number;
   bytesUsed: number;
   verdict: Verdict;
+  /**
+   * What the run would report if its budget or time limit ended it after this round, where
+   * that differs from `verdict` (the repeated-interval rule's final look, decision.ts rule 2r).
+   */
+  verdictIfEnded?: Verdict;
 }
 
 export interface EngineOptions {
@@ -78,6 +84,8 @@ export interface EngineOptions {
    */
   capBytes?: number;
   maxDurationMs: number;
+  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  stoppingRule?: StoppingRule;
 }
 
 /** What an earlier attempt of the same run spent (a provider that falls back to another server). */
@@ -326,8 +334,10 @@ export class Engine {
       this.rounds = round + 1;
       if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
-      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
-      this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict: this.decideRun(this.decisionInput()).verdict });
+      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule: this.opts.stoppingRule }));
+      const verdict = this.decideRun(this.decisionInput()).verdict;
+      const ended = this.opts.stoppingRule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
+      this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
@@ -345,6 +355,23 @@ export class Engine {
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
       if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
+    if (this.opts.stoppingRule === 'repeated-ci') this.comparisons = this.endedComparisons();
+  }
+
+  /**
+   * The comparisons as a run that ends now reads them under the repeated-interval rule
+   * (decision.ts rule 2r): every pair still open takes its final look, which spends the alpha
+   * its earlier looks left. Valid where what ended the run (the budget, the time limit, the
+   * round limit) does not depend on the pair's own estimate; docs/method.md says where the
+   * engine departs from that.
+   */
+  private endedComparisons(): Comparison[] {
+    const runRttMs = pathRttMs(...this.legs.values());
+    return this.comparisons.map((c) => {
+      const pair = this.active.find((p) => p.id === c.id);
+      if (c.outcome !== 'unclear' || !pair) return c;
+      return compareLegs(pair, this.leg(pair.suspect), this.leg(pair.reference), runRttMs, { rule: 'repeated-ci', finalLook: true });
+    });
   }
 
   /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { compareRepeated, repeatedLevel, DESIGN_MAX_ROUNDS } from '../../src/core/decision.js';
+import { FAMILY_ALPHA, pairAlpha, totalShare } from '../../src/core/error-budget.js';
+import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
+import { xoshiro128 } from '../../src/core/payload.js';
+import { hodgesLehmann } from '../../src/core/signed-rank.js';
+
+/** A seeded standard normal (Box-Muller). */
+function normals(seed: number): () => number {
+  const r = xoshiro128(seed);
+  const u = () => (r() + 0.5) / 2 ** 32;
+  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+}
+
+describe('normal tail', () => {
+  it('matches tabulated values far into the tail', () => {
+    expect(normalUpperTail(1.959964)).toBeCloseTo(0.025, 7);
+    expect(normalUpperTail(0)).toBeCloseTo(0.5, 7);
+    expect(normalUpperTail(5) / 2.866516e-7).toBeCloseTo(1, 5);
+    expect(normalUpperQuantile(0.005)).toBeCloseTo(2.575829, 5);
+  });
+});
+
+describe('spending boundaries', () => {
+  // Published two-sided alpha = 0.05 boundaries for five equally spaced looks (Jennison &
+  // Turnbull 2000, Table 7.6 and 7.7; R ldbounds::ldBounds(t = 1:5 / 5, iuse = 1 or 2)).
+  it("reproduces the O'Brien-Fleming-type boundaries", () => {
+    const c = spendingBoundaries([1, 2, 3, 4, 5], 5, 0.05, 'obrien-fleming');
+    [4.877, 3.357, 2.68, 2.29, 2.031].forEach((x, i) => expect(c[i]).toBeCloseTo(x, 2));
+  });
+
+  it('reproduces the Pocock-type boundaries', () => {
+    const c = spendingBoundaries([1, 2, 3, 4, 5], 5, 0.05, 'pocock');
+    [2.438, 2.427, 2.41, 2.397, 2.386].forEach((x, i) => expect(c[i]).toBeCloseTo(x, 2));
+  });
+
+  it('spends exactly alpha: a simulated score process crosses at some look with that chance', () => {
+    const looks = Array.from({ length: 19 }, (_, i) => i + 6); // 6..24 rounds
+    const c = spendingBoundaries(looks, 24, 0.1, 'pocock');
+    const z = normals(7);
+    let crossed = 0;
+    const runs = 20_000;
+    for (let r = 0; r < runs; r++) {
+      let s = 0;
+      let n = 0;
+      for (let k = 0; k < looks.length; k++) {
+        for (; n < looks[k]!; n++) s += z();
+        if (Math.abs(s) / Math.sqrt(n) >= c[k]!) {
+          crossed++;
+          break;
+        }
+      }
+    }
+    // 0.1 with a Monte Carlo standard error of 0.0021.
+    expect(crossed / runs).toBeGreaterThan(0.092);
+    expect(crossed / runs).toBeLessThan(0.108);
+  });
+
+  it('a run that ends at a look fixed without its data spends exactly alpha with its final look', () => {
+    const design = repeatedLevels(0.1, 6, 24, 'pocock');
+    const boundary = (level: number) => normalUpperQuantile((1 - level) / 2);
+    for (const end of [8, 15]) {
+      const z = normals(end);
+      let crossed = 0;
+      const runs = 20_000;
+      for (let r = 0; r < runs; r++) {
+        let s = 0;
+        for (let n = 1; n <= end; n++) {
+          s += z();
+          if (n < 6) continue;
+          const c = boundary(n === end ? design.final[n]! : design.interim[n]!);
+          if (Math.abs(s) / Math.sqrt(n) >= c) {
+            crossed++;
+            break;
+          }
+        }
+      }
+      expect(crossed / runs).toBeGreaterThan(0.092);
+      expect(crossed / runs).toBeLessThan(0.108);
+      // The final look is far less strict than the looks before it, and never below one look at 1 - alpha.
+      expect(design.final[end]!).toBeLessThan(design.interim[end]! - 0.03);
+      expect(design.final[end]!).toBeGreaterThanOrEqual(0.9 - 1e-9);
+    }
+  });
+
+  it('is stricter than one 95% look, and spends nothing past the planned maximum', () => {
+    expect(alphaSpent('pocock', 0.05, 2)).toBeCloseTo(0.05, 12);
+    const levels = repeatedLevels(0.05, 6, 48, 'pocock').interim;
+    for (let n = 6; n <= 48; n++) expect(levels[n]).toBeGreaterThan(0.99);
+    expect(levels[5]).toBe(0);
+  });
+});
+
+describe('repeated Hodges-Lehmann intervals', () => {
+  /**
+   * Runs of up to 24 rounds from a distribution symmetric about 0; the share of runs in which
+   * the interval at SOME look 6..24 excludes 0, with the levels given per look.
+   */
+  function everMissed(levelAt: (n: number) => number, draw: () => number, runs: number): number {
+    let missed = 0;
+    for (let r = 0; r < runs; r++) {
+      const xs: number[] = [];
+      for (let n = 1; n <= 24; n++) {
+        xs.push(draw());
+        if (n < 6) continue;
+        const hl = hodgesLehmann(xs, levelAt(n));
+        if (hl.lo > 0 || hl.hi < 0) {
+          missed++;
+          break;
+        }
+      }
+    }
+    return missed / runs;
+  }
+
+  const alpha = 0.1;
+  const levels = repeatedLevels(alpha, 6, 24, 'pocock').interim;
+  const heavy = (() => {
+    // Student t with 2 degrees of freedom: heavy tails, as cross traffic gives.
+    const z = normals(11);
+    return () => z() / Math.sqrt((z() ** 2 + z() ** 2) / 2);
+  })();
+
+  it('cover the centre at every look together (normal and heavy-tailed rounds)', () => {
+    // At most alpha = 0.1 (the exact intervals are discrete, so a little less); 1500 runs
+    // give a Monte Carlo standard error of 0.008.
+    expect(everMissed((n) => levels[n]!, normals(3), 1500)).toBeLessThan(0.12);
+    expect(everMissed((n) => levels[n]!, heavy, 1500)).toBeLessThan(0.12);
+  });
+
+  it('where a 90% interval at every look would not (the test can fail)', () => {
+    expect(everMissed(() => 1 - alpha, normals(3), 1500)).toBeGreaterThan(0.2);
+  });
+});
+
+describe('the repeated-interval rule of a comparison', () => {
+  const round = (ratio: number) => ({ suspectMbps: 10, referenceMbps: 10 * ratio });
+
+  it('gives every pair a share of the family budget, the shares summing to one', () => {
+    expect(totalShare()).toBeCloseTo(1, 12);
+    expect(pairAlpha('screen')).toBeCloseTo(FAMILY_ALPHA / 2, 12);
+    expect(pairAlpha('no-such-pair')).toBe(0);
+    expect(repeatedLevel('no-such-pair', 20)).toBe(1);
+  });
+
+  it('needs more rounds than one 95% look for the same clear throttle, and then finds it', () => {
+    const ratios = [2.1, 1.9, 2.2, 2.0, 1.8, 2.3, 2.05, 1.95, 2.15, 1.85];
+    const six = compareRepeated('screen', 's', 'r', ratios.slice(0, 6).map(round));
+    // Six rounds all past the margin: the 95% interval clears it, the repeated one cannot yet.
+    expect(six.ci95[0]).toBeGreaterThan(1.25);
+    expect(six.outcome).toBe('unclear');
+    const ten = compareRepeated('screen', 's', 'r', ratios.map(round));
+    expect(ten.outcome).toBe('slower');
+    expect(ten.repeatedCi!.level).toBeCloseTo(repeatedLevel('screen', 10), 12);
+    expect(ten.repeatedCi!.bounds[0]).toBeGreaterThan(1.25);
+    expect(ten.repeatedCi!.bounds[0]).toBeLessThanOrEqual(ten.ci95[0]);
+  });
+
+  it('spends what is left at the final look of a run its budget ended', () => {
+    // Eight rounds near 1.6x: the interval of a run going on straddles the margin, the final
+    // look's (about 95%) clears it.
+    const ratios = [1.6, 1.7, 1.55, 1.65, 1.5, 1.75, 1.6, 1.62].map(round);
+    const going = compareRepeated('screen', 's', 'r', ratios);
+    const ended = compareRepeated('screen', 's', 'r', ratios, true);
+    expect(going.outcome).toBe('unclear');
+    expect(ended.outcome).toBe('slower');
+    expect(ended.repeatedCi!.finalLook).toBe(true);
+    expect(ended.repeatedCi!.level).toBeGreaterThanOrEqual(0.95);
+    expect(ended.repeatedCi!.level).toBeLessThan(going.repeatedCi!.level);
+  });
+
+  it('says same only when the repeated interval lies inside the margin', () => {
+    const noisy = [1.0, 1.05, 0.97, 1.02, 0.99, 1.01, 1.03, 0.98, 1.0, 1.04, 0.96, 1.01].map(round);
+    const c = compareRepeated('screen', 's', 'r', noisy);
+    expect(c.outcome).toBe('same');
+    expect(c.repeatedCi!.bounds[0]).toBeGreaterThan(0.8);
+    expect(c.repeatedCi!.bounds[1]).toBeLessThan(1.25);
+  });
+
+  it('plans looks up to the most rounds a run can take', () => {
+    expect(repeatedLevel('screen', DESIGN_MAX_ROUNDS)).toBeLessThan(1);
+    expect(repeatedLevel('screen', DESIGN_MAX_ROUNDS + 1)).toBe(1);
+  });
+});
