@@ -168,33 +168,80 @@ export function compareRounds(id: string, suspectLeg: string, referenceLeg: stri
 export const DESIGN_MAX_ROUNDS = 48;
 
 /**
- * The level of a pair's repeated interval after n paired rounds: a Lan-DeMets spending function
- * of Pocock type spends the pair's share of the family's alpha (error-budget.ts) over looks at
- * MIN_ROUNDS..DESIGN_MAX_ROUNDS rounds, information proportional to the rounds
- * (group-sequential.ts). `finalLook`: the run ends here for its budget or time limit, and the
- * look spends all the alpha the looks before left.
+ * The level of a repeated interval after n rounds: a Lan-DeMets spending function of Pocock
+ * type spends `alpha` over looks at MIN_ROUNDS..DESIGN_MAX_ROUNDS rounds, information
+ * proportional to the rounds (group-sequential.ts). `finalLook`: the run ends here for its
+ * budget or time limit, and the look spends all the alpha the looks before left.
  */
-export function repeatedLevel(id: string, rounds: number, finalLook = false): number {
-  const alpha = pairAlpha(id);
+export function repeatedLevelAt(alpha: number, rounds: number, finalLook = false): number {
   if (alpha <= 0 || rounds < MIN_ROUNDS || rounds > DESIGN_MAX_ROUNDS) return 1;
   const design = repeatedLevels(alpha, MIN_ROUNDS, DESIGN_MAX_ROUNDS, 'pocock');
   return (finalLook ? design.final : design.interim)[rounds]!;
 }
 
+/** The level of a pair's repeated interval over all its rounds: its share of the family budget (error-budget.ts). */
+export function repeatedLevel(id: string, rounds: number, finalLook = false): number {
+  return repeatedLevelAt(pairAlpha(id) * (1 - LESS_BUSY_ALPHA_SHARE), rounds, finalLook);
+}
+
 /**
- * Rule 2r. The outcome is that of the Hodges-Lehmann interval at the look's repeated level
+ * Rule 4r: the share of a pair's alpha spent on its less busy rounds (rule 4's second look,
+ * looked at after every round from the ninth on), the rest on all rounds: by Bonferroni the
+ * pair keeps its share of the family budget. The less busy half changes from look to look, so
+ * the spending function's boundaries are not exact for it; the simulation (bench:sim) checks
+ * that the false findings stay within the budget.
+ */
+export const LESS_BUSY_ALPHA_SHARE = 0.5;
+
+/**
+ * The error allowed a 'same' outcome: the chance that a pair whose true ratio lies beyond the
+ * margin is called 'same' at some look, by either side, as the beta of a group-sequential
+ * design with early stopping for the null (Jennison & Turnbull 2000, sec. 7.2). Never at less
+ * than 95%, so that a 'same' outcome's reported 95% interval lies inside the margin too.
+ */
+export const SAME_BETA = 0.2;
+
+/**
+ * Rules 2r-4r. Each outcome is that of a Hodges-Lehmann interval at a look's repeated level
  * (wider than 95% while the run goes on): with the levels of a spending function these
- * intervals all cover the true centre together with probability 1 - alpha, whichever look the
- * run stops at (Jennison & Turnbull 2000, ch. 9). The Comparison still reports the 95% interval
- * and its estimate; an outcome past the margin or inside it decided at a level of 95% or more
- * holds for the 95% interval too, which is no wider.
+ * intervals all cover the true centre together with their probability, whichever look the
+ * run stops at (Jennison & Turnbull 2000, ch. 9). 'slower'/'faster' need all rounds' interval
+ * past the margin, or the less busy rounds' on the side all rounds lean to; 'same' needs the
+ * interval at the SAME_BETA level inside the margin, and is withheld while the less busy
+ * rounds' estimate lies past it (rule 4's lean). The Comparison reports the 95% interval of
+ * the rounds that decided, and the repeated interval in `repeatedCi`.
  */
 export function compareRepeated(id: string, suspectLeg: string, referenceLeg: string, rounds: PairedRound[], finalLook = false): Comparison {
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  const alpha = pairAlpha(id);
+  const n = measured.length;
   const reported = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
-  const level = repeatedLevel(id, measured.length, finalLook);
-  const decided = intervalOutcome(id, suspectLeg, referenceLeg, measured, level);
-  return { ...reported, outcome: decided.outcome, repeatedCi: { level, bounds: decided.ci95, ...(finalLook ? { finalLook } : {}) } };
+  const level = repeatedLevelAt(alpha * (1 - LESS_BUSY_ALPHA_SHARE), n, finalLook);
+  const all = intervalOutcome(id, suspectLeg, referenceLeg, measured, level);
+  const repeated = (lv: number, c: Comparison) => ({ level: lv, bounds: c.ci95, ...(finalLook ? { finalLook } : {}) });
+  if (all.outcome === 'slower' || all.outcome === 'faster') return { ...reported, outcome: all.outcome, repeatedCi: repeated(level, all) };
+  // The less busy rounds, ranked for the side all rounds lean to (rule 4r).
+  const side = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
+  const quietRounds = side ? lessBusyRounds(measured, side * Math.log(MARGIN_RATIO)) : undefined;
+  if (quietRounds) {
+    const quietLevel = repeatedLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
+    const quiet = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, quietLevel);
+    if ((quiet.outcome === 'slower' && side > 0) || (quiet.outcome === 'faster' && side < 0)) {
+      const quiet95 = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, 0.95);
+      return { ...quiet95, outcome: quiet.outcome, busyRoundsLeftOut: n - quietRounds.length, repeatedCi: repeated(quietLevel, quiet) };
+    }
+  }
+  const lessBusy = lessBusyRounds(measured);
+  const sameLevel = Math.max(0.95, repeatedLevelAt(SAME_BETA, n, finalLook));
+  const same = intervalOutcome(id, suspectLeg, referenceLeg, measured, sameLevel);
+  if (same.outcome !== 'same') return { ...reported, outcome: 'unclear', repeatedCi: repeated(level, all) };
+  if (lessBusy) {
+    const quiet95 = intervalOutcome(id, suspectLeg, referenceLeg, lessBusy, 0.95);
+    if (quiet95.ratio > MARGIN_RATIO || quiet95.ratio < 1 / MARGIN_RATIO) {
+      return { ...reported, outcome: 'unclear', lessBusyLean: { rounds: quiet95.rounds, ratio: quiet95.ratio, ci95: quiet95.ci95 }, repeatedCi: repeated(level, all) };
+    }
+  }
+  return { ...reported, outcome: 'same', repeatedCi: repeated(sameLevel, same) };
 }
 
 /** Rules 2-4 at one look: all rounds, then the less busy ones when they show more. */
@@ -225,11 +272,17 @@ function look(id: string, suspectLeg: string, referenceLeg: string, measured: Pa
  * the rounds kept and the signed-rank interval keeps its level. Ties go to the earlier round
  * (a stable sort): a capped leg reads the same rate round after round, and taking every round
  * tied at the cut would let the busy rounds back in.
+ *
+ * `shiftLog` (rule 4r): the reference is scaled by e^-shiftLog before ranking. Testing "the
+ * reference is at most e^theta times the suspect" at its boundary theta, the ranking must be
+ * symmetric in the suspect and the reference scaled by e^-theta, or it would favour rounds where
+ * the reference ran fast: unscaled, a cap exactly at the margin was called throttled in 28.5% of
+ * 200 simulated runs (bench/RESULTS.md).
  */
-function lessBusyRounds(rounds: PairedRound[]): PairedRound[] | undefined {
+export function lessBusyRounds(rounds: PairedRound[], shiftLog = 0): PairedRound[] | undefined {
   const keep = Math.max(LESS_BUSY_MIN_ROUNDS, Math.ceil(rounds.length / 2));
   if (rounds.length <= keep) return undefined;
-  const faster = (r: PairedRound) => Math.max(r.suspectMbps, r.referenceMbps);
+  const faster = (r: PairedRound) => Math.max(r.suspectMbps, r.referenceMbps * Math.exp(-shiftLog));
   return [...rounds].sort((a, b) => faster(b) - faster(a)).slice(0, keep);
 }
 
@@ -482,6 +535,18 @@ export function whyUnclear(screen: Comparison): Note[] {
         lessBusyCi95: [round3(q.ci95[0]), round3(q.ci95[1])],
       },
     ];
+  }
+  if (screen.repeatedCi) {
+    // Rule 2r decided on the repeated interval: say so, with the 95% one beside it.
+    const r = screen.repeatedCi;
+    const levelPercent = Math.round(r.level * 1000) / 10;
+    if (!(r.bounds[0] > 0 && Number.isFinite(r.bounds[1]))) {
+      // The exact interval of n rounds reaches at most 1 - 2 / 2^n.
+      const minRounds = Math.ceil(Math.log2(2 / (1 - r.level)));
+      return [{ code: 'repeated-too-few', rounds: screen.rounds, levelPercent, minRounds, ci95 }];
+    }
+    const interval: [number, number] = [round3(r.bounds[0]), round3(r.bounds[1])];
+    return [{ code: 'repeated-straddles', rounds: screen.rounds, levelPercent, interval, ci95, marginRatio: MARGIN_RATIO }];
   }
   // An interval inside the margin is unclear only for a reason given elsewhere (rule 6).
   if (screen.ci95[0] > 1 / MARGIN_RATIO && screen.ci95[1] < MARGIN_RATIO) return [];

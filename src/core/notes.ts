@@ -12,6 +12,10 @@ export type Note =
   | { code: 'budget-spent'; rounds: number }
   | { code: 'too-few-rounds'; rounds: number; minRounds: number }
   | { code: 'straddles-margin'; rounds: number; ci95: [number, number]; marginRatio: number }
+  /** The repeated-interval rule (decision.ts rule 2r): its interval, which holds at every look, still reaches the margin. */
+  /** The same, with too few rounds for any interval at its level yet. */
+  | { code: 'repeated-too-few'; rounds: number; levelPercent: number; minRounds: number; ci95: [number, number] }
+  | { code: 'repeated-straddles'; rounds: number; levelPercent: number; interval: [number, number]; ci95: [number, number]; marginRatio: number }
   | { code: 'pending-second-look'; ci95: [number, number]; marginRatio: number }
   | {
       code: 'less-busy-lean';
@@ -74,6 +78,8 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'budget-spent',
   'too-few-rounds',
   'straddles-margin',
+  'repeated-straddles',
+  'repeated-too-few',
   'pending-second-look',
   'less-busy-lean',
   'turned',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, repeatedLevel, DESIGN_MAX_ROUNDS } from '../../src/core/decision.js';
+import { compareRepeated, DESIGN_MAX_ROUNDS, lessBusyRounds, repeatedLevel } from '../../src/core/decision.js';
 import { FAMILY_ALPHA, pairAlpha, totalShare } from '../../src/core/error-budget.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
 import { xoshiro128 } from '../../src/core/payload.js';
@@ -180,5 +180,39 @@ describe('the repeated-interval rule of a comparison', () => {
   it('plans looks up to the most rounds a run can take', () => {
     expect(repeatedLevel('screen', DESIGN_MAX_ROUNDS)).toBeLessThan(1);
     expect(repeatedLevel('screen', DESIGN_MAX_ROUNDS + 1)).toBe(1);
+  });
+});
+
+describe('the less busy rounds at the margin (rule 4r)', () => {
+  // A port capped exactly at the margin (1.25x) with cross traffic half of the time: while it
+  // runs, both legs get what it leaves (ratio 1); else the reference 1.25x the suspect. Each
+  // transfer has its own 15% noise. No ratio here lies beyond the margin.
+  function atMargin(seed: number, n: number) {
+    const z = normals(seed);
+    const r = xoshiro128(seed + 1);
+    return Array.from({ length: n }, () => {
+      const busy = r() / 2 ** 32 < 0.5;
+      const ref = (busy ? 0.5 : 1) * Math.exp(0.15 * z());
+      const sus = (busy ? 0.5 : 0.8) * Math.exp(0.15 * z());
+      return { suspectMbps: sus, referenceMbps: ref };
+    });
+  }
+  const clears = (rounds: { suspectMbps: number; referenceMbps: number }[]) =>
+    hodgesLehmann(rounds.map((x) => Math.log(x.referenceMbps / x.suspectMbps)), 0.95).lo > Math.log(1.25);
+
+  it('ranked with the reference scaled to the margin, clear it no more often than the level', () => {
+    let shifted = 0;
+    let unshifted = 0;
+    const runs = 1000;
+    for (let s = 0; s < runs; s++) {
+      const rounds = atMargin(100 + s, 20);
+      if (clears(lessBusyRounds(rounds, Math.log(1.25))!)) shifted++;
+      if (clears(lessBusyRounds(rounds)!)) unshifted++;
+    }
+    // One side of a 95% interval: at most 2.5% (here 1.4%), Monte Carlo standard error 0.5%.
+    expect(shifted / runs).toBeLessThan(0.025);
+    // Ranked by the faster leg as it is, the rounds where the reference ran fast are kept: past
+    // the level (here 4.2%).
+    expect(unshifted / runs).toBeGreaterThan(0.035);
   });
 });

@@ -29,6 +29,8 @@ const SAMPLES: Record<Note['code'], Note> = {
   'budget-spent': { code: 'budget-spent', rounds: 6 },
   'too-few-rounds': { code: 'too-few-rounds', rounds: 4, minRounds: 6 },
   'straddles-margin': { code: 'straddles-margin', rounds: 12, ci95: [0.58, 6.06], marginRatio: 1.25 },
+  'repeated-too-few': { code: 'repeated-too-few', rounds: 7, levelPercent: 99.5, minRounds: 9, ci95: [1.3, 2.2] },
+  'repeated-straddles': { code: 'repeated-straddles', rounds: 14, levelPercent: 99.4, interval: [1.12, 1.9], ci95: [1.3, 1.71], marginRatio: 1.25 },
   'pending-second-look': { code: 'pending-second-look', ci95: [1.3, 2.1], marginRatio: 1.25 },
   'less-busy-lean': { code: 'less-busy-lean', rounds: 17, ci95: [0.9, 1.2], marginRatio: 1.25, lessBusyRounds: 9, lessBusyRatio: 1.69, lessBusyCi95: [1.1, 2.3] },
   turned: { code: 'turned', ratio: 13.3, leg: 'https-443-down-random', carriedBytes: 7_400_000 },

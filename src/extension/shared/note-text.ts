@@ -8,6 +8,8 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'budget-spent': 'noteBudgetSpent',
   'too-few-rounds': 'noteTooFewRounds',
   'straddles-margin': 'noteStraddlesMargin',
+  'repeated-straddles': 'noteRepeatedStraddles',
+  'repeated-too-few': 'noteRepeatedTooFew',
   'pending-second-look': 'notePendingSecondLook',
   'less-busy-lean': 'noteLessBusyLean',
   turned: 'noteTurned',
@@ -86,6 +88,10 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), ratio(n.marginRatio)];
     case 'pending-second-look':
       return [ratio(n.ci95[0]), ratio(n.ci95[1]), ratio(n.marginRatio)];
+    case 'repeated-too-few':
+      return [count(n.rounds), numberFormat(1).format(n.levelPercent), count(n.minRounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
+    case 'repeated-straddles':
+      return [count(n.rounds), numberFormat(1).format(n.levelPercent), ratio(n.interval[0]), ratio(n.interval[1]), ratio(n.marginRatio), ratio(n.ci95[0]), ratio(n.ci95[1])];
     case 'less-busy-lean':
       return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
     case 'turned':

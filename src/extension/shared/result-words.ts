@@ -108,6 +108,8 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   'budget-spent': 'nextRaiseBudget',
   'too-few-rounds': 'nextRaiseBudget',
   'straddles-margin': 'nextQuieterTime',
+  'repeated-straddles': 'nextQuieterTime',
+  'repeated-too-few': 'nextRaiseBudget',
   'pending-second-look': 'nextRunAgain',
   'less-busy-lean': 'nextQuieterTime',
   'pair-unsettled': 'nextRaiseBudget',
