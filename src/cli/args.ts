@@ -7,6 +7,9 @@ import { isServerName } from '../core/sni/control-name.js';
 import { LISTED_SNI_NAMES } from '../core/sni/names.js';
 import { isDomainName } from '../server/acme/acme-store.js';
 import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
+import type { StoppingRule } from '../core/decision.js';
+
+const STOPPING_RULES: readonly StoppingRule[] = ['interval', 'repeated-ci'];
 
 export class UsageError extends Error {
   /** false for a mistake the usage text does not help with (a missing file): one line is enough. */
@@ -22,7 +25,7 @@ export const USAGE = `Usage:
   tls-throttle run <endpoint-or-file-url> [--json] [--ca FILE | --insecure]
                    [--http-port P] [--https-port P] [--diagnose]
                    [--budget-mb N] [--max-budget-mb N] [--max-seconds N]
-                   [--report URL] [--resolve NAME:ADDRESS]
+                   [--report URL] [--resolve NAME:ADDRESS] [--stopping-rule interval|repeated-ci]
   tls-throttle run <endpoint> --sni NAME[,NAME...]|listed --accept-sni-risk [--json] [--ca FILE] ...
                    (TLS naming NAME against TLS naming a control name, same server and port;
                     "listed" is the built-in list of names that have been throttled)
@@ -54,6 +57,8 @@ export interface RunArgs {
    */
   maxBudgetMb: number;
   maxSeconds: number;
+  /** How comparisons decide (core/decision.ts StoppingRule); the default rule when absent. */
+  stoppingRule?: StoppingRule;
   report?: string;
   /**
    * Connect to ADDRESS whenever the URL names NAME, as curl's --resolve: try an endpoint before
@@ -161,6 +166,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         'budget-mb': { type: 'string' },
         'max-budget-mb': { type: 'string' },
         'max-seconds': { type: 'string' },
+        'stopping-rule': { type: 'string' },
         report: { type: 'string' },
         'locate-url': { type: 'string' },
         resolve: { type: 'string' },
@@ -205,6 +211,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     // An explicit --budget-mb stays a hard bound unless --max-budget-mb allows more.
     const maxBudgetMb = positive('max-budget-mb', v['max-budget-mb'], v['budget-mb'] === undefined ? FAST_LINE_CAP_MB : budgetMb);
     if (maxBudgetMb < budgetMb) throw new UsageError(`--max-budget-mb (${maxBudgetMb}) must be at least --budget-mb (${budgetMb})`);
+    const rule = v['stopping-rule'];
+    if (rule !== undefined && !STOPPING_RULES.includes(rule as StoppingRule)) throw new UsageError(`--stopping-rule must be one of ${STOPPING_RULES.join(', ')}, not "${rule}"`);
     return {
       command: 'run',
       url: parsed.positionals[0]!,
@@ -217,6 +225,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       budgetMb,
       maxBudgetMb,
       maxSeconds: positive('max-seconds', v['max-seconds'], 60),
+      ...(rule ? { stoppingRule: rule as StoppingRule } : {}),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,
       resolve: v.resolve === undefined ? undefined : resolveArg(v.resolve),

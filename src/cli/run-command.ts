@@ -58,6 +58,7 @@ async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, s
         diagnose: args.diagnose ? 'always' : 'auto',
         budgetBytes: args.budgetMb * 1e6,
         maxDurationMs: args.maxSeconds * 1000,
+        stoppingRule: args.stoppingRule,
       },
     );
   } finally {
@@ -105,6 +106,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           budgetBytes,
           capBytes: budgetBytes + extraBytes,
           maxDurationMs: args.maxSeconds * 1000,
+          stoppingRule: args.stoppingRule,
         },
       );
     const result =

@@ -47,6 +47,7 @@ async function runOneName(args: RunArgs, name: string, pin: EndpointPin, signal?
           diagnose: 'never',
           budgetBytes: args.budgetMb * 1e6,
           maxDurationMs: limitMs,
+          stoppingRule: args.stoppingRule,
         },
       );
     } finally {

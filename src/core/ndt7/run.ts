@@ -20,6 +20,7 @@ import { Ndt7Driver, TOKEN_REFRESH_MS, TryNextServer } from './driver.js';
 import { DEFAULT_LOCATE_URL, locateServers, type LocateOutcome } from './locate.js';
 import type { SubtestLimits } from './subtest.js';
 import type { WebSocketFactory } from './websocket.js';
+import type { StoppingRule } from '../decision.js';
 
 export interface Ndt7Deps {
   fetch: FetchLike;
@@ -44,6 +45,8 @@ export interface Ndt7Options {
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
   maxDurationMs: number;
+  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  stoppingRule?: StoppingRule;
   /** Servers to try before giving up (locate returns up to four). */
   maxServers?: number;
   /** Ask for fresh access tokens once the current ones are this old (default 50 s). */
