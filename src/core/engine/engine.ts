@@ -104,6 +104,11 @@ export class Engine {
   /** The byte budget: the caller's, or what a fast line raised it to within capBytes. */
   private budgetBytes: number;
   private fastLine?: FastLinePlan & { lineMbps: number };
+  /**
+   * The budget was extended for rounds an open pair's estimate asked for (extendForLine): when
+   * such a run ends then depends on its data, so it takes no final look (endedComparisons).
+   */
+  private extendedForEstimate = false;
   private rounds = 0;
   private readonly legs = new Map<string, EngineLeg>();
   private comparisons: Comparison[] = [];
@@ -362,10 +367,11 @@ export class Engine {
    * The comparisons as a run that ends now reads them under the repeated-interval rule
    * (decision.ts rule 2r): every pair still open takes its final look, which spends the alpha
    * its earlier looks left. Valid where what ended the run (the budget, the time limit, the
-   * round limit) does not depend on the pair's own estimate; docs/method.md says where the
-   * engine departs from that.
+   * round limit) does not depend on the pair's own estimate, so not once the budget was
+   * extended for it (extendForLine asks how far the estimate lies from the margin).
    */
   private endedComparisons(): Comparison[] {
+    if (this.extendedForEstimate) return this.comparisons;
     const runRttMs = pathRttMs(...this.legs.values());
     return this.comparisons.map((c) => {
       const pair = this.active.find((p) => p.id === c.id);
@@ -441,6 +447,7 @@ export class Engine {
     const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes, rounds);
     this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
     this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
+    this.extendedForEstimate = true;
     return true;
   }
 
