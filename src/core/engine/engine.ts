@@ -22,6 +22,7 @@ import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
+import { extendedDurationMs } from '../time-budget.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result, Verdict } from '../types.js';
 import type { Driver, DriverContext } from './driver.js';
@@ -49,6 +50,17 @@ export interface EngineDeps {
    * simulation (bench/sim-stopping.ts) counts false findings at every stopping time with it.
    */
   onLook?: (look: Look) => void;
+  /**
+   * The run needs more time than it planned, within the caller's cap (time-budget.ts): called
+   * before the rounds that use it, so the user is told the wait first.
+   */
+  onTimeExtended?: (extended: TimeExtended) => void;
+}
+
+export interface TimeExtended {
+  /** The run's time from now on, and the cap it grows within. */
+  maxDurationMs: number;
+  capDurationMs: number;
 }
 
 export interface BudgetRaised {
@@ -77,7 +89,13 @@ export interface EngineOptions {
    * absent, so a run never spends more than its budget unless its caller allows it.
    */
   capBytes?: number;
+  /** The time the run plans for (time-budget.ts PLANNED_DURATION_MS, or less). */
   maxDurationMs: number;
+  /**
+   * The longest the run may take when its answer needs more rounds (time-budget.ts);
+   * maxDurationMs when absent. Within the caller's hard deadline.
+   */
+  capDurationMs?: number;
 }
 
 /** What an earlier attempt of the same run spent (a provider that falls back to another server). */
@@ -95,6 +113,8 @@ export class Engine {
   private bytesUsed: number;
   /** The byte budget: the caller's, or what a fast line raised it to within capBytes. */
   private budgetBytes: number;
+  /** The time budget: the caller's planned time, or what an open answer extended it to within capDurationMs. */
+  private maxDurationMs: number;
   private fastLine?: FastLinePlan & { lineMbps: number };
   private rounds = 0;
   private readonly legs = new Map<string, EngineLeg>();
@@ -115,6 +135,7 @@ export class Engine {
     this.startedAt = carried?.startedAtMs ?? deps.clock.now();
     this.bytesUsed = carried?.bytesUsed ?? 0;
     this.budgetBytes = opts.budgetBytes;
+    this.maxDurationMs = opts.maxDurationMs;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
     // An automatic run admits the references once screening's ramps have shown what the path
@@ -122,12 +143,14 @@ export class Engine {
     this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
     if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
-    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds, budgetBytes: this.budgetBytes });
+    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds, budgetBytes: this.budgetBytes, maxDurationMs: this.maxDurationMs });
     this.ctx = {
       get budgetBytes() {
         return figures().budgetBytes;
       },
-      maxDurationMs: opts.maxDurationMs,
+      get maxDurationMs() {
+        return figures().maxDurationMs;
+      },
       get bytesUsed() {
         return figures().bytesUsed;
       },
@@ -184,7 +207,7 @@ export class Engine {
 
   /** Share of the byte or time budget spent, whichever is larger. */
   budgetShare(): number {
-    return Math.min(1, Math.max(this.bytesUsed / this.budgetBytes, this.elapsedMs() / this.opts.maxDurationMs));
+    return Math.min(1, Math.max(this.bytesUsed / this.budgetBytes, this.elapsedMs() / Math.max(this.maxDurationMs, this.opts.capDurationMs ?? 0)));
   }
 
   private progress(leg: string, round: number, bytes: number, mbps: number, transferDone = false): void {
@@ -292,7 +315,7 @@ export class Engine {
 
   private affordRound(legs: LegSpec[]): boolean {
     const cost = this.driver.roundCost(legs);
-    const remainingMs = Math.min(this.opts.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+    const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
     return this.bytesUsed + cost.bytes <= this.budgetBytes && cost.ms <= remainingMs;
   }
 
@@ -309,7 +332,7 @@ export class Engine {
         addNote(this.notes, { code: 'stopped-early', rounds: this.rounds, detail: describe(err) });
         break;
       }
-      const legs = legsOf(this.needingRounds());
+      const legs = legsOf(this.screeningFirst(this.needingRounds()));
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
       // A round that does not fit: a fast line may buy more within the cap; before an interval
@@ -317,7 +340,8 @@ export class Engine {
       const fits = () =>
         this.affordRound(legs) ||
         (this.extendForLine(legs) && this.affordRound(legs)) ||
-        (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs));
+        (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs)) ||
+        (this.extendTime(legs) && this.affordRound(legs));
       if (!fits()) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
@@ -345,6 +369,37 @@ export class Engine {
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
       if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= 2 * MIN_ROUNDS) break;
     }
+  }
+
+  /**
+   * Screening first. The references (plan.ts) add a leg or three to every round; on a long
+   * path a round then lasts 5-10 s, and the time limit ended 15% of simulated unshaped runs
+   * with screening's interval still open, against 2.5% without them (bench/RESULTS.md "Every
+   * run's references"). So when what is left of the budget, in bytes and in time, cannot pay
+   * for the rounds screening is expected to need with the references beside it, but buys more
+   * of them without, the references rest for this round: screening's answer is the one the
+   * user asked for. They run again once screening has its answer (an 'unclear' that needs no
+   * more rounds, or the rounds to spare); a reference left with too few rounds to tell is
+   * said so by the decision (pair-unsettled), never read as a finding. --diagnose asks for
+   * every pair whatever it costs, so it never rests them.
+   */
+  private screeningFirst(pairs: PairSpec[]): PairSpec[] {
+    const references = new Set(this.driver.plan.references.map((p) => p.id));
+    if (this.opts.diagnose !== 'auto' || !pairs.some((p) => references.has(p.id))) return pairs;
+    const screen = this.screen();
+    if (screen && screen.outcome !== 'unclear') return pairs;
+    const alone = pairs.filter((p) => !references.has(p.id));
+    if (!alone.some((p) => this.driver.plan.screening.some((s) => s.id === p.id))) return pairs;
+    const screened = screen?.rounds ?? 0;
+    const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
+    const affordable = (legs: LegSpec[]) => {
+      const cost = this.driver.roundCost(legs);
+      const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+      const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
+      return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? remainingMs / cost.ms : Infinity);
+    };
+    const withReferences = affordable(legsOf(pairs));
+    return needed > withReferences && affordable(legsOf(alone)) > withReferences ? alone : pairs;
   }
 
   /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */
@@ -414,6 +469,37 @@ export class Engine {
     const budgetBytes = extendedBudgetBytes(this.budgetBytes, this.bytesUsed, roundBytes, capBytes, rounds);
     this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
     this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
+    return true;
+  }
+
+  /**
+   * The planned time is spent and the pairs measured in this round still need rounds: the time
+   * they are expected to need (fast-line.ts roundsToSettle, or what an interval needs at all),
+   * within the cap, while the bytes pay for another round (time-budget.ts). False when no
+   * estimate exists, the bytes are spent, or the cap is reached.
+   */
+  private extendTime(legs: LegSpec[]): boolean {
+    const capDurationMs = Math.min(this.opts.capDurationMs ?? this.maxDurationMs, this.elapsedMs() + (this.deps.deadline?.remainingMs() ?? Infinity));
+    if (this.maxDurationMs >= capDurationMs) return false;
+    const measured = new Set(legs.map((l) => l.id));
+    const open = this.needingRounds().filter((p) => measured.has(p.suspect.id) && measured.has(p.reference.id));
+    // At least EXTRA_ROUNDS, as a fast line's bytes grow (fast-line.ts): a few seconds more
+    // at a time would announce a new limit every round.
+    const rounds = Math.max(
+      0,
+      ...open.map((p) => {
+        const c = this.comparisons.find((x) => x.id === p.id);
+        const have = c?.rounds ?? 0;
+        return have < MIN_ROUNDS ? MIN_ROUNDS - have : roundsToSettle(c!) - have;
+      }),
+    );
+    const cost = this.driver.roundCost(legs);
+    const byteCap = this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes;
+    if (!(rounds > 0) || this.bytesUsed + cost.bytes > byteCap) return false;
+    const maxDurationMs = extendedDurationMs({ elapsedMs: this.elapsedMs(), maxDurationMs: this.maxDurationMs, capDurationMs, rounds: Math.max(EXTRA_ROUNDS, rounds), roundMs: cost.ms });
+    if (maxDurationMs === undefined || maxDurationMs <= this.maxDurationMs) return false;
+    this.maxDurationMs = maxDurationMs;
+    this.deps.onTimeExtended?.({ maxDurationMs, capDurationMs });
     return true;
   }
 

@@ -63,6 +63,7 @@ export function providerMeasure(p: ProviderDeps): Measure {
           diagnose: opts.diagnose,
           budgetBytes: opts.budgetBytes,
           maxDurationMs: opts.maxDurationMs,
+          capDurationMs: opts.capDurationMs,
         },
       );
     } finally {

@@ -6,6 +6,7 @@ import { deadlineFetch, startRunDeadline, type RunDeadline } from '../../core/de
 import { kB } from '../../core/errors.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
 import { safeText } from '../../core/safe-text.js';
+import { runDurations } from '../../core/time-budget.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
 import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared/messages.js';
@@ -170,7 +171,9 @@ export class RunController {
         // A test the user starts may grow on a fast line up to the limit the popup names
         // before it starts; a scheduled check, which no one watches start, keeps its budget.
         capBytes: (state.trigger === 'manual' ? Math.max(settings.runBudgetMb, settings.fastLineBudgetMb) : settings.runBudgetMb) * 1e6,
-        maxDurationMs: limitMs,
+        // The longest test is a cap: a test plans for a minute and grows towards the cap only
+        // while its answer is open (core/time-budget.ts); the popup names the cap before it starts.
+        ...runDurations(limitMs),
       };
       // The popup's Cancel reaches every request too, /info included.
       const fetch = deadlineFetch(deps.fetch, deadline, { cancel: running.controller.signal });
