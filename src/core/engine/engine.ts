@@ -20,7 +20,7 @@ import {
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
-import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, PLANNED_ROUNDS, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { extendedDurationMs } from '../time-budget.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
@@ -116,6 +116,8 @@ export class Engine {
   /** The time budget: the caller's planned time, or what an open answer extended it to within capDurationMs. */
   private maxDurationMs: number;
   private fastLine?: FastLinePlan & { lineMbps: number };
+  /** The fastest line rate a plan was made for (planForLine), to plan again when the line proves faster. */
+  private plannedLineMbps = 0;
   private rounds = 0;
   private readonly legs = new Map<string, EngineLeg>();
   private comparisons: Comparison[] = [];
@@ -348,7 +350,7 @@ export class Engine {
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
-      if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
+      if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs));
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict: this.decideRun(this.decisionInput()).verdict });
@@ -423,6 +425,7 @@ export class Engine {
   private planForLine(specs: LegSpec[]): void {
     const line = this.driver.lineEstimate?.(specs);
     if (!line || !specs.length) return;
+    this.plannedLineMbps = Math.max(this.plannedLineMbps, line.mbps);
     const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
     const plan = planFastLine({
       lineMbps: line.mbps,
@@ -439,6 +442,20 @@ export class Engine {
     this.driver.limitTransfers?.(specs, plan.targetMs);
     this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
     this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
+  }
+
+  /**
+   * The line has proved faster, past the margin, than any plan was made for, within the
+   * planned rounds. On a long path a ramp's transfers are in slow start, and the median of a
+   * leg's first two rounds still held the ramp's reading: the WAN lab's 150 ms, 1% loss line
+   * was planned at 12 Mbit/s while its rounds ran at 30-35, so transfers sized for 1.3 s lasted
+   * 0.5-0.7 s, under five round trips, and 11 of 12 rounds were window-limited (no interval at
+   * all). A line that slows is left to the sizer: its transfers only last longer.
+   */
+  private lineMoved(specs: LegSpec[]): boolean {
+    if (!(this.plannedLineMbps > 0) || this.rounds > PLANNED_ROUNDS) return false;
+    const line = this.driver.lineEstimate?.(specs);
+    return !!line && line.mbps > MARGIN_RATIO * this.plannedLineMbps;
   }
 
   /**
