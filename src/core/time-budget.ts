@@ -5,8 +5,8 @@
 // takes 5-10 s, and a minute buys 6-12 rounds. In the stopping-rule simulation
 // (bench/sim-stopping.ts, bench/RESULTS.md "The time a run may take") a one-minute limit left
 // 14.5% of unshaped runs inconclusive, nearly all on paths over 80 ms with screening's interval
-// still open; planning a minute and growing to two while an answer is open left 3.7%, and the
-// median run took no longer. Bytes stay within their own budget, so a longer run costs the
+// still open; planning a minute and growing to two while an answer is open left 3.7% (2.5%
+// with the line planned again, engine.ts lineMoved), and the median run took no longer. Bytes stay within their own budget, so a longer run costs the
 // user only the wait, which is said before the run (CLI stderr, the popup's "up to" time) and
 // again when the run grows.
 //
