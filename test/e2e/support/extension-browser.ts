@@ -37,6 +37,8 @@ export interface ExtensionBrowserOptions {
   launchTimeoutMs?: number;
   /** Browser UI language, which picks the extension's _locales (default en-US). */
   lang?: string;
+  /** More Chromium switches (e.g. --host-resolver-rules to send test names to a local address). */
+  args?: string[];
 }
 
 export interface RunOutcome {
@@ -124,6 +126,7 @@ export class ExtensionBrowser {
         `--lang=${lang}`,
         `--disable-extensions-except=${extensionDir}`,
         `--load-extension=${extensionDir}`,
+        ...(opts.args ?? []),
       ],
     });
     const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'))
