@@ -78,7 +78,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
       : undefined,
     ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,
     ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
-    sniScope(entry, t),
+    sniScope(entry, t, f),
     adv?.reason ? el('p', { class: 'reason' }, t('reasonLine', [adv.reason])) : undefined,
     adv ? el('p', { class: 'next-step' }, el('strong', {}, t('nextStepLabel')), ' ', adv.next) : undefined,
     state === 'failed' || state === 'cancelled' || state === 'inconclusive' ? undefined : el('p', { class: 'meaning' }, text.meaning),
