@@ -8,7 +8,7 @@ import { CHROMIUM_PATH } from '../../e2e/support/extension-browser.js';
 import { isRoot } from '../lab-net.js';
 import { REPO } from '../run-scenario.js';
 import { SHAPED_KBPS } from './sni-scenarios.js';
-import { LAB_ZONE, runSniZoneScenario, SNI_ZONE_SCENARIOS } from './sni-zone-scenarios.js';
+import { LAB_ZONE, runSniZoneScenario, sniZoneScenarioById as scenario } from './sni-zone-scenarios.js';
 
 const skipReason = !isRoot()
   ? ' (skipped: needs root for network namespaces and tc)'
@@ -18,7 +18,6 @@ const skipReason = !isRoot()
 if (skipReason) console.warn(`SNI zone lab tests${skipReason}`);
 
 const TIMEOUT_MS = 200_000;
-const scenario = (id: string) => SNI_ZONE_SCENARIOS.find((s) => s.id === id)!;
 
 describe.skipIf(!!skipReason)(`SNI lab, the extension's test by name${skipReason}`, () => {
   it(

@@ -43,6 +43,12 @@ export const SNI_ZONE_SCENARIOS: SniZoneScenario[] = [
   },
 ];
 
+export function sniZoneScenarioById(id: string): SniZoneScenario {
+  const s = SNI_ZONE_SCENARIOS.find((x) => x.id === id);
+  if (!s) throw new Error(`no SNI zone scenario "${id}" (known: ${SNI_ZONE_SCENARIOS.map((x) => x.id).join(', ')})`);
+  return s;
+}
+
 export function judgeZone(s: SniZoneScenario, result: Result | undefined): boolean {
   if (!result || !s.correct.includes(result.verdict)) return false;
   if (s.rateKbps === undefined) return true;
