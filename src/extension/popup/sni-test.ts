@@ -5,7 +5,7 @@
 // lasts (MDN, "permissions.request()"), the same way the options page asks for an endpoint's
 // host (options/endpoints-section.ts); the run starts only when it is granted.
 import { LISTED_SNI_NAMES } from '../../core/sni/names.js';
-import { zoneNamesFor } from '../../core/sni/zone-names.js';
+import { zoneLabelFor } from '../../core/sni/zone-names.js';
 import type { PermissionsPort, Translate } from '../platform/ports.js';
 import { byId, el, isolate } from '../shared/dom.js';
 import type { EndpointRef } from '../shared/endpoints.js';
@@ -49,8 +49,9 @@ export function sniTest(deps: SniTestDeps) {
   const renderWords = () => {
     if (!zone) return;
     const name = select.value;
-    // The same label the run will send (zone-names.ts); the control's letters are drawn then.
-    const sent = zoneNamesFor(name, zone, Math.random)?.name ?? name;
+    // The same name the run will send (zone-names.ts); the control's letters are drawn then.
+    const label = zoneLabelFor(name);
+    const sent = label ? `${label}.${zone}` : name;
     can.textContent = t('sniCanShow', [isolate(sent)]);
     cannot.textContent = t('sniCannotShow', [isolate(name)]);
     acceptText.textContent = t('sniRiskAccept', [isolate(sent)]);
