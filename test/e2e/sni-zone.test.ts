@@ -137,7 +137,13 @@ describe.skipIf(!haveBrowser)('the extension tests a listed name under the endpo
         const lines = await page.locator('#latest .sni-scope p').allTextContents();
         expect(lines).toHaveLength(3);
         expect(lines[0]).toContain('qhvzkrnbtwpxalmfdoeyjucsig.sni.endpoint.example');
-        if (lang === 'en-US') expect(lines[1]).toBe('Median speed under the name: 0.1 Mbit/s; under the control name: 19.4 Mbit/s.');
+        if (lang === 'en-US') {
+          expect(lines[1]).toBe('Median speed under the name: 0.1 Mbit/s; under the control name: 19.4 Mbit/s.');
+          // The details name each leg in words, the name's and the control's told apart.
+          const details = await page.locator('#latest details').textContent();
+          expect(details).toContain('encrypted download (HTTPS, port 443), under the name tested');
+          expect(details).toContain('encrypted download (HTTPS, port 443), under the control name');
+        }
         expect(await overflowPx(page), lang).toBe(0);
         // A long subdomain is one word: without overflow-wrap it runs out of its paragraph.
         const spill = await page.locator('#latest .sni-scope p').evaluateAll((ps) => ps.map((p) => p.scrollWidth - p.clientWidth));
