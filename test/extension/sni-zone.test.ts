@@ -16,6 +16,9 @@ describe("the endpoint's wildcard zone for the popup", () => {
     expect(none).toEqual({ error: 'no zone' });
     const odd = simNetwork({ legs: { 'https-443': { mbps: 10 } }, sniZone: '*.evil/* https://x' });
     expect(await sniZoneReader(odd.fetch, clock)('https://endpoint.test/')).toEqual({ error: 'the zone is not a DNS name' });
+    // A zone elsewhere would have the user grant access to another domain's names.
+    const elsewhere = simNetwork({ legs: { 'https-443': { mbps: 10 } }, sniZone: 'sni.other.test' });
+    expect(await sniZoneReader(elsewhere.fetch, clock)('https://endpoint.test/')).toEqual({ error: "the zone sni.other.test is not under the endpoint's own domain" });
   });
 
   it('answers with the reason when /info cannot be read', async () => {

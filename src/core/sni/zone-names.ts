@@ -24,3 +24,23 @@ export function zoneNamesFor(name: string, zone: string, random: () => number): 
   return isServerName(names.name) && isServerName(names.controlName) ? names : undefined;
 }
 
+
+/**
+ * Whether an endpoint at `endpointHost` may name `zone` for its test by name. The zone becomes
+ * a host permission the user is asked for (`https://*.ZONE/*`), so an endpoint must not be
+ * able to ask for a wide one: the zone has at least three labels (never `*.com` nor
+ * `*.co.uk`), and an endpoint reached by a DNS name keeps it under its own parent domain
+ * (`sni.example.org` for `endpoint.example.org`), or under its own name when that has two
+ * labels only (`sni.example.org` for `example.org`). An endpoint reached by an address has no
+ * domain to compare with; three labels are all that is asked then.
+ */
+export function zoneAllowedFor(zone: string, endpointHost: string): boolean {
+  const z = zone.toLowerCase();
+  if (!isServerName(z) || z.split('.').length < 3) return false;
+  const host = endpointHost.toLowerCase().replace(/^\[|\]$/g, '');
+  if (/^[\d.]+$/.test(host) || host.includes(':')) return true;
+  if (!host.includes('.')) return false;
+  const parent = host.split('.').slice(1).join('.');
+  const base = parent.includes('.') ? parent : host;
+  return z.endsWith(`.${base}`);
+}

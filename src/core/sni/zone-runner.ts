@@ -13,7 +13,7 @@ import type { RunDeps, RunOptions } from '../runner.js';
 import { safeText } from '../safe-text.js';
 import type { Result } from '../types.js';
 import { runSniMeasurement } from './sni-runner.js';
-import { zoneNamesFor } from './zone-names.js';
+import { zoneAllowedFor, zoneNamesFor } from './zone-names.js';
 
 export interface ZoneSniRunOptions extends RunOptions {
   /** The name under test as people know it (sni/names.ts); sent as a subdomain label. */
@@ -38,6 +38,9 @@ export async function runZoneSniMeasurement(deps: RunDeps, opts: ZoneSniRunOptio
   const zone = target.info.sniZone;
   if (typeof zone !== 'string' || !zone) {
     return failed('bad-endpoint', `${opts.url} serves no wildcard zone (its /info has no sniZone): its operator can add one with serve --sni-zone`);
+  }
+  if (!zoneAllowedFor(zone, target.host)) {
+    return failed('bad-endpoint', `${opts.url} names the zone ${safeText(zone, 80)}, which is not under its own domain (or is too wide): no test by name against it`);
   }
   const names = zoneNamesFor(opts.name, zone, deps.random);
   if (!names) return failed('bad-endpoint', `${safeText(opts.name, 80)} under the zone ${safeText(zone, 80)} is not a server name a browser can send`);

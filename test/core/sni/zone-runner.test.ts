@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from '../../../src/core/io.js';
 import { xoshiro128 } from '../../../src/core/payload.js';
-import { zoneLabelFor, zoneNamesFor } from '../../../src/core/sni/zone-names.js';
+import { zoneAllowedFor, zoneLabelFor, zoneNamesFor } from '../../../src/core/sni/zone-names.js';
 import { runZoneSniMeasurement, subdomainFetch, type ZoneSniRunOptions } from '../../../src/core/sni/zone-runner.js';
 import { simNetwork, sumHasher, type SimLeg } from '../../support/sim-network.js';
 
@@ -38,6 +38,19 @@ describe('names under a wildcard zone', () => {
     expect(names.name).toBe('twitter-com.sni.example.org');
     expect(names.controlName).toMatch(/^[a-z]{11}\.sni\.example\.org$/);
     expect(names.controlName.length).toBe(names.name.length);
+  });
+
+  it('lets an endpoint name only a zone under its own domain, never a wide one', () => {
+    expect(zoneAllowedFor('sni.example.org', 'endpoint.example.org')).toBe(true);
+    expect(zoneAllowedFor('a.sni.example.org', 'endpoint.example.org')).toBe(true);
+    expect(zoneAllowedFor('sni.other.org', 'endpoint.example.org')).toBe(false);
+    expect(zoneAllowedFor('example.org', 'endpoint.example.org')).toBe(false);
+    expect(zoneAllowedFor('sni.example.org', 'example.org')).toBe(true);
+    expect(zoneAllowedFor('sni.example.org', 'org')).toBe(false);
+    // Reached by an address: only the width is checked.
+    expect(zoneAllowedFor('sni.lab.test', '10.80.0.1')).toBe(true);
+    expect(zoneAllowedFor('co.uk', '10.80.0.1')).toBe(false);
+    expect(zoneAllowedFor('com', '127.0.0.1')).toBe(false);
   });
 
   it('sends the same request to another host, same scheme, port, path and query', async () => {
