@@ -26,6 +26,8 @@ export interface MeasureContext {
   onChosen: (endpoint: EndpointRef) => void;
   /** The run's time limit; `deps.fetch` is already held to it. */
   deadline: RunDeadline;
+  /** A run by server name: the listed name to send under the endpoint's wildcard zone. */
+  sniName?: string;
 }
 
 /**
@@ -115,7 +117,7 @@ export class RunController {
   }
 
   /** Starts a run, or answers with the one already running (a second request joins it). */
-  async start(endpoint: EndpointRef, trigger: Trigger, settings: Settings): Promise<RunState> {
+  async start(endpoint: EndpointRef, trigger: Trigger, settings: Settings, sniName?: string): Promise<RunState> {
     await this.ready;
     if (this.running) return this.running.state;
     const refusal = await this.deps.refuse?.(endpoint);
@@ -132,6 +134,7 @@ export class RunController {
       endpoint,
       startedAt,
       progress: { phase: 'info', round: 0, budgetShare: 0, legs: {} },
+      ...(sniName ? { sniName } : {}),
     };
     const running: Running = { state, controller, done: Promise.resolve(), lastSavedAt: startedAt };
     this.running = running;
@@ -181,7 +184,7 @@ export class RunController {
         state.endpoint = endpoint;
         this.deps.broadcast({ event: 'state', state });
       };
-      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, { trigger: state.trigger, onChosen, deadline });
+      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, { trigger: state.trigger, onChosen, deadline, ...(state.sniName ? { sniName: state.sniName } : {}) });
       return await Promise.race([measured, watchdog]);
     } finally {
       cancelWatchdog();
