@@ -24,7 +24,6 @@ export function zoneNamesFor(name: string, zone: string, random: () => number): 
   return isServerName(names.name) && isServerName(names.controlName) ? names : undefined;
 }
 
-
 /**
  * Whether an endpoint at `endpointHost` may name `zone` for its test by name. The zone becomes
  * a host permission the user is asked for (`https://*.ZONE/*`), so an endpoint must not be
