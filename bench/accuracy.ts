@@ -19,7 +19,9 @@
 // in Chromium and in Firefox, from the packaged zips.
 //                             [--sni-scenarios all|sni-throttled,sni-drop,...] [--only-sni]
 // --sni-scenarios adds the SNI lab (test/lab/sni): `tls-throttle run --sni twitter.com` against
-// an SNI shaper; --only-sni runs nothing else.
+// an SNI shaper; --sni-zone-scenarios all|zone-substring,... the extension's test by name under
+// a wildcard zone in the same lab (sni-zone-scenarios.ts); --only-sni runs nothing else (both
+// kinds, all scenarios, unless one of the two options names some).
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
@@ -41,6 +43,7 @@ import type { Result } from '../src/core/types.js';
 import { destroyOwnSniLab } from '../test/lab/sni/sni-net.js';
 import { runSniScenario, SNI_SCENARIOS, sniScenarioById, type SniRunRecord } from '../test/lab/sni/sni-scenarios.js';
 import { formatSniTable, scoreSni, type SniRow } from '../test/lab/sni/sni-score.js';
+import { runSniZoneScenario, SNI_ZONE_SCENARIOS, sniZoneScenarioById, type SniZoneRunRecord } from '../test/lab/sni/sni-zone-scenarios.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,6 +69,7 @@ const { values } = parseArgs({
     'mirror-extension-runs': { type: 'string', default: '1' },
     'sni-scenarios': { type: 'string' },
     'only-sni': { type: 'boolean', default: false },
+    'sni-zone-scenarios': { type: 'string' },
     'held-out': { type: 'boolean', default: false },
   },
 });
@@ -199,21 +203,40 @@ async function main(): Promise<void> {
   // The SNI lab: each chosen scenario, `runs` runs (no noise: its line has no cross traffic).
   const sniRows: SniRow[] = [];
   const sniRecords: Record<string, SniRunRecord[]> = {};
-  const sniIds = values['sni-scenarios'] ?? (values['only-sni'] ? 'all' : undefined);
+  const sniIds = values['sni-scenarios'] ?? (values['only-sni'] && !values['sni-zone-scenarios'] ? 'all' : undefined);
+  const zoneIds = values['sni-zone-scenarios'] ?? (values['only-sni'] && !values['sni-scenarios'] ? 'all' : undefined);
   for (const s of sniIds === undefined ? [] : sniIds === 'all' ? SNI_SCENARIOS : sniIds.split(',').map((id) => sniScenarioById(id.trim()))) {
     if (Date.now() > stopAt) break;
     const recs = await runSniScenario(s, { runs, log });
     sniRecords[s.id] = recs;
     sniRows.push(scoreSni(s, recs));
   }
-  const sniOut = sniRows.length
-    ? [
-        '',
-        'SNI lab (sni-srv/sni-cli, a 20 Mbit/s line, no noise): CLI `tls-throttle run https://10.80.0.1 --sni twitter.com --accept-sni-risk --json --max-seconds 90`, every TLS leg pinned to the endpoint\'s certificate; right = the truth\'s verdict, and for sni-throttled the named rate within 20% of 128 kbit/s.',
-        '',
-        formatSniTable(sniRows),
-      ]
-    : [];
+  const zoneRows: SniRow[] = [];
+  const zoneRecords: Record<string, SniZoneRunRecord[]> = {};
+  for (const s of zoneIds === undefined ? [] : zoneIds === 'all' ? SNI_ZONE_SCENARIOS : zoneIds.split(',').map((id) => sniZoneScenarioById(id.trim()))) {
+    const recs: SniZoneRunRecord[] = [];
+    for (let run = 0; run < runs && Date.now() <= stopAt; run++) recs.push(await runSniZoneScenario(s, log));
+    zoneRecords[s.id] = recs;
+    zoneRows.push(scoreSni(s, recs));
+  }
+  const sniOut = [
+    ...(sniRows.length
+      ? [
+          '',
+          'SNI lab (sni-srv/sni-cli, a 20 Mbit/s line, no noise): CLI `tls-throttle run https://10.80.0.1 --sni twitter.com --accept-sni-risk --json --max-seconds 90`, every TLS leg pinned to the endpoint\'s certificate; right = the truth\'s verdict, and for sni-throttled the named rate within 20% of 128 kbit/s.',
+          '',
+          formatSniTable(sniRows),
+        ]
+      : []),
+    ...(zoneRows.length
+      ? [
+          '',
+          'SNI lab, the extension\'s test by name (same line; the endpoint serves the wildcard zone sni.lab.test): Chromium with dist/extension inside sni-cli, the popup\'s "Test by name" on redirector.googlevideo.com, sent as redirector-googlevideo-com.sni.lab.test against a random control label under the zone; right = the truth\'s verdict, and for sni-throttled the named rate within 20% of 128 kbit/s.',
+          '',
+          formatSniTable(zoneRows),
+        ]
+      : []),
+  ];
   const mirrorOut = mirrorRows.length
     ? [
         '',
@@ -258,7 +281,7 @@ async function main(): Promise<void> {
   if (values['json-out']) {
     writeFileSync(
       values['json-out'],
-      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords, sniRecords }, null, 1),
+      JSON.stringify({ started: started.toISOString(), runs, noise, records: Object.fromEntries(all), mirrorRecords, sniRecords, zoneRecords }, null, 1),
     );
   }
 }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 import { isServerName } from '../core/sni/control-name.js';
 import { LISTED_SNI_NAMES } from '../core/sni/names.js';
+import { DEFAULT_LIMIT_MS } from '../core/time-budget.js';
 import { isDomainName } from '../server/acme/acme-store.js';
 import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
 import type { StoppingRule } from '../core/decision.js';
@@ -37,6 +38,9 @@ export const USAGE = `Usage:
                      [--data-dir DIR] [--collector] [--max-mb N]
                      [--acme-domain DOMAIN [--acme-email E] [--acme-directory URL]
                       [--acme-retry-seconds N]]
+                     [--sni-zone ZONE [--acme-dns-hook COMMAND]]
+                     (every name under ZONE reaches this endpoint, for the extension's
+                      runs by server name; with ACME its certificate names *.ZONE, by DNS-01)
 ${DIRECTORY_USAGE}
 
 Exit codes: 0 measured (any verdict), 2 usage error, 3 endpoint unreachable or failed.`;
@@ -88,6 +92,10 @@ export interface ServeArgs {
   acmeDirectory: string;
   /** The first retry after a failed order, in seconds; doubled on each further failure. */
   acmeRetrySeconds?: number;
+  /** Advertised in /info; the certificate must name `*.ZONE` (dev and ACME certificates do). */
+  sniZone?: string;
+  /** Program that publishes the DNS-01 TXT record (src/server/acme/dns-hook.ts). */
+  acmeDnsHook?: string;
 }
 
 /** Let's Encrypt's production directory (RFC 8555 sec. 7.1.1). */
@@ -185,6 +193,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
         'acme-email': { type: 'string' },
         'acme-directory': { type: 'string' },
         'acme-retry-seconds': { type: 'string' },
+        'sni-zone': { type: 'string' },
+        'acme-dns-hook': { type: 'string' },
       },
     });
   } catch (err) {
@@ -224,7 +234,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       diagnose: v.diagnose!,
       budgetMb,
       maxBudgetMb,
-      maxSeconds: positive('max-seconds', v['max-seconds'], 60),
+      maxSeconds: positive('max-seconds', v['max-seconds'], DEFAULT_LIMIT_MS / 1000),
       ...(rule ? { stoppingRule: rule as StoppingRule } : {}),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,
@@ -237,11 +247,17 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
     if (parsed.positionals.length) throw new UsageError(`serve takes no URL (got ${parsed.positionals.join(' ')})`);
     if (!!v.cert !== !!v.key) throw new UsageError('--cert and --key go together');
     if (v['acme-domain'] && v.cert) throw new UsageError('--acme-domain and --cert exclude each other');
-    for (const o of ['acme-email', 'acme-directory', 'acme-retry-seconds'] as const) {
+    for (const o of ['acme-email', 'acme-directory', 'acme-retry-seconds', 'acme-dns-hook'] as const) {
       if (v[o] !== undefined && !v['acme-domain']) throw new UsageError(`--${o} goes with --acme-domain`);
     }
     if (v['acme-domain'] && !isDomainName(v['acme-domain'].toLowerCase())) throw new UsageError(`--acme-domain must be a DNS name, not "${v['acme-domain']}"`);
     if (v['acme-directory'] && !/^https?:\/\//.test(v['acme-directory'])) throw new UsageError(`--acme-directory must be a URL, not "${v['acme-directory']}"`);
+    const sniZone = v['sni-zone']?.toLowerCase();
+    if (sniZone !== undefined && !isDomainName(sniZone)) throw new UsageError(`--sni-zone must be a DNS name, not "${v['sni-zone']}"`);
+    if (v['acme-dns-hook'] !== undefined && !sniZone) throw new UsageError('--acme-dns-hook goes with --sni-zone (a wildcard name is what needs DNS-01)');
+    if (sniZone && v['acme-domain'] && !v['acme-dns-hook']) {
+      throw new UsageError(`a wildcard certificate (*.${sniZone}) is issued over DNS-01 only: give --acme-dns-hook COMMAND, a program that publishes the TXT record`);
+    }
     const ports = (v.ports ?? '8080,8443').split(',').map((p) => port('ports', p.trim())!);
     if (!ports.length) throw new UsageError('--ports needs at least one port');
     return {
@@ -257,6 +273,8 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       acmeEmail: v['acme-email'],
       acmeDirectory: v['acme-directory'] ?? LETS_ENCRYPT_DIRECTORY,
       acmeRetrySeconds: v['acme-retry-seconds'] === undefined ? undefined : positive('acme-retry-seconds', v['acme-retry-seconds'], 60),
+      ...(sniZone ? { sniZone } : {}),
+      ...(v['acme-dns-hook'] ? { acmeDnsHook: v['acme-dns-hook'] } : {}),
     };
   }
   throw new UsageError(`unknown command "${command}"`);

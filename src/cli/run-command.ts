@@ -2,6 +2,7 @@ import { anySignal, deadlineFetch, deadlineWebSocket, startRunDeadline, type Run
 import type { FetchLike } from '../core/io.js';
 import { runNdt7Measurement } from '../core/ndt7/run.js';
 import { runMeasurement } from '../core/runner.js';
+import { runDurations } from '../core/time-budget.js';
 import type { Progress, Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
 import { formatHuman, OUTPUT_TEXT_MAX_CHARS, printableResult } from './format.js';
@@ -12,7 +13,8 @@ import { nodeWebSocketFactory } from './node-websocket.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
 import { runAuto, serverList } from './auto-choice.js';
 import { runSniCommand } from './sni-command.js';
-import { budgetRaisedLine, preRunBudgetLine } from './budget-text.js';
+import { budgetRaisedLine, preRunBudgetLine, preRunTimeLine, timeExtendedLine } from './budget-text.js';
+
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
@@ -57,7 +59,7 @@ async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, s
         clientVersion: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
         diagnose: args.diagnose ? 'always' : 'auto',
         budgetBytes: args.budgetMb * 1e6,
-        maxDurationMs: args.maxSeconds * 1000,
+        ...runDurations(args.maxSeconds * 1000),
         stoppingRule: args.stoppingRule,
       },
     );
@@ -82,8 +84,8 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
     // A fast line may raise the budget up to --max-budget-mb: said before the run, and again,
     // with the measured rate, before a round spends more than --budget-mb (core/fast-line.ts).
     const extraBytes = (args.maxBudgetMb - args.budgetMb) * 1e6;
-    const before = args.url === 'mlab' ? undefined : preRunBudgetLine(args.budgetMb * 1e6, args.maxBudgetMb * 1e6);
-    if (before) process.stderr.write(`${before}\n`);
+    const before = [args.url === 'mlab' ? undefined : preRunBudgetLine(args.budgetMb * 1e6, args.maxBudgetMb * 1e6), preRunTimeLine(runDurations(limitMs))];
+    for (const line of before) if (line) process.stderr.write(`${line}\n`);
     const measure = (url: string, budgetBytes: number) =>
       runMeasurement(
         {
@@ -97,6 +99,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           remoteAddressOf: io.remoteAddressOf,
           onProgress: args.json ? undefined : progressPrinter(process.stderr),
           onBudgetRaised: (r) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${budgetRaisedLine(r)}\n`),
+          onTimeExtended: (t) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${timeExtendedLine(t)}\n`),
         },
         {
           url,
@@ -105,7 +108,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
           diagnose: args.diagnose ? 'always' : 'auto',
           budgetBytes,
           capBytes: budgetBytes + extraBytes,
-          maxDurationMs: args.maxSeconds * 1000,
+          ...runDurations(limitMs),
           stoppingRule: args.stoppingRule,
         },
       );

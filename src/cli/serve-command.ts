@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { acmeManager, type AcmeManager } from '../server/acme/acme-manager.js';
+import { commandDnsHook } from '../server/acme/dns-hook.js';
 import { devCertificate } from '../server/dev-ca.js';
 import { startEndpointServer } from '../server/endpoint-server.js';
 import type { RouteHandler } from '../server/http-util.js';
@@ -29,7 +30,7 @@ export async function serveCommand(args: ServeArgs, log: (line: string) => void 
     keyPem = await readFile(args.key, 'utf8');
   } else {
     // With ACME, the development certificate is served only until the CA's first one arrives.
-    const dev = await devCertificate(dataDir, [args.host, ...(args.acmeDomain ? [args.acmeDomain] : [])]);
+    const dev = await devCertificate(dataDir, [args.host, ...(args.acmeDomain ? [args.acmeDomain] : []), ...(args.sniZone ? [`*.${args.sniZone}`] : [])]);
     ({ certPem, keyPem, caPath } = dev);
   }
   const routes: RouteHandler[] = [];
@@ -38,6 +39,8 @@ export async function serveCommand(args: ServeArgs, log: (line: string) => void 
   if (args.acmeDomain) {
     acme = acmeManager({
       domain: args.acmeDomain,
+      sniZone: args.sniZone,
+      dnsHook: args.acmeDnsHook ? commandDnsHook(args.acmeDnsHook) : undefined,
       email: args.acmeEmail,
       directoryUrl: args.acmeDirectory,
       dataDir,
@@ -62,6 +65,7 @@ export async function serveCommand(args: ServeArgs, log: (line: string) => void 
     version: typeof __VERSION__ === 'string' ? __VERSION__ : 'dev',
     limits: args.maxMb ? { maxBytes: Math.round(args.maxMb * 1024 * 1024) } : undefined,
     routes,
+    sniZone: args.sniZone,
   });
   setCertificate = (cert, key) => server.setCertificate(cert, key);
   if (acme) {
@@ -77,6 +81,7 @@ export async function serveCommand(args: ServeArgs, log: (line: string) => void 
   log(`TLS Throttle Detector endpoint on ${args.host}, ports ${server.ports.join(', ')} (TLS and plain HTTP on each)`);
   log(`TLS capacity of this endpoint: ${Math.round(server.tlsCapacityMbps)} Mbit/s`);
   if (caPath) log(`Development CA: ${caPath}${acme ? ' (until the ACME certificate arrives)' : ''}`);
+  if (args.sniZone) log(`Wildcard zone for runs by server name: *.${args.sniZone} (advertised in /info; its DNS must point every name under it here)`);
   if (args.collector) log(`Collector: /v1/reports, /v1/aggregates, /v1/export on the same ports`);
   const tlsPort = server.ports.find((p) => p === 443 || p === 8443) ?? server.ports[0];
   if (acme) log(`Try: tls-throttle run https://${args.acmeDomain}${tlsPort === 443 ? '' : `:${tlsPort}`}`);

@@ -15,6 +15,12 @@ export interface EndpointInfo {
   limits: { maxBytes: number; maxConcurrent: number; requestsPerMinute: number };
   /** TLS goodput the server itself can produce, measured at start-up (0 if unknown). */
   tlsCapacityMbps: number;
+  /**
+   * A zone whose every subdomain reaches this endpoint under a wildcard certificate
+   * (`serve --sni-zone`): a browser, which sends the URL's name as SNI, can then send a name
+   * of its choice as a subdomain (src/core/sni/zone-names.ts).
+   */
+  sniZone?: string;
 }
 
 export type Target =

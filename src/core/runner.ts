@@ -22,7 +22,9 @@ export interface RunOptions {
   budgetBytes: number;
   /** The most a fast line may raise the budget to (fast-line.ts); budgetBytes when absent. */
   capBytes?: number;
+  /** The time the run plans for; capDurationMs the most it may grow to (time-budget.ts). */
   maxDurationMs: number;
+  capDurationMs?: number;
   /** The payloads' seed; random when absent. */
   seed?: number;
   /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
@@ -44,6 +46,8 @@ export interface RunDeps extends TransferDeps {
   deadline?: RunDeadline;
   /** A fast line raised the budget: called before a round spends more than budgetBytes. */
   onBudgetRaised?: EngineDeps['onBudgetRaised'];
+  /** An open answer extended the run's time within capDurationMs: called before it is used. */
+  onTimeExtended?: EngineDeps['onTimeExtended'];
   /**
    * The address the newest connection to an origin reached, where the platform shows it (the
    * CLI): a mirror whose schemes reach different servers is refused.

@@ -13,6 +13,8 @@ export interface EndpointState {
   ports: () => number[];
   limits: EndpointLimits;
   tlsCapacityMbps: () => number;
+  /** A zone whose every subdomain this endpoint serves under its certificate (serve --sni-zone). */
+  sniZone?: string;
 }
 
 function parseIntParam(url: URL, name: string): number | undefined {
@@ -43,6 +45,7 @@ export function endpointRoutes(state: EndpointState): RouteHandler {
     arrivedPort: ctx.port,
     limits: state.limits,
     tlsCapacityMbps: Math.round(state.tlsCapacityMbps()),
+    ...(state.sniZone ? { sniZone: state.sniZone } : {}),
   });
 
   /** Runs a transfer (a body, or a digest to compute) within the limits in all and per client. */

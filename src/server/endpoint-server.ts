@@ -21,6 +21,8 @@ export interface EndpointServerOptions {
   deadlines?: Partial<ServerDeadlines>;
   /** Caps on open sockets, in all and per client (connection-guard.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /** Advertised in /info: every subdomain of it reaches this endpoint (endpoint-routes.ts). */
+  sniZone?: string;
   /** Skip the start-up TLS capacity measurement (reported as 0: unknown). */
   skipCapacityCheck?: boolean;
 }
@@ -53,7 +55,7 @@ export async function startEndpointServer(opts: EndpointServerOptions): Promise<
   let boundPorts: number[] = [];
   const routes: RouteHandler[] = [
     ...(opts.routes ?? []),
-    endpointRoutes({ version: opts.version, ports: () => boundPorts, limits, tlsCapacityMbps: () => capacity }),
+    endpointRoutes({ version: opts.version, ports: () => boundPorts, limits, tlsCapacityMbps: () => capacity, sniZone: opts.sniZone }),
   ];
   const onRequest = (req: IncomingMessage, res: ServerResponse, scheme: 'http' | 'https', port: number) => {
     let url: URL;

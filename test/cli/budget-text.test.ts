@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FAST_LINE_CAP_MB, parseCli, UsageError } from '../../src/cli/args.js';
-import { budgetRaisedLine, preRunBudgetLine } from '../../src/cli/budget-text.js';
+import { budgetRaisedLine, preRunBudgetLine, preRunTimeLine, timeExtendedLine } from '../../src/cli/budget-text.js';
+import { runDurations } from '../../src/core/time-budget.js';
 
 describe('--max-budget-mb', () => {
   const run = (...extra: string[]) => parseCli(['run', 'https://x', ...extra]);
@@ -34,5 +35,20 @@ describe('the cost said before a run', () => {
     const raised = { lineMbps: 941.4, budgetBytes: 172e6, plannedBytes: 172e6, neededBytes: 172e6, capBytes: 250e6, targetMs: 40 };
     expect(budgetRaisedLine(raised)).toBe('The line runs at about 941 Mbit/s: this run will use up to 172 MB, in transfers of about 40 ms (limit 250 MB, --max-budget-mb).');
     expect(budgetRaisedLine({ ...raised, budgetBytes: 250e6, neededBytes: 480e6, targetMs: 120 })).toMatch(/up to 250 MB.*a full set of rounds needs about 480 MB, above the limit/);
+  });
+});
+
+describe('the time said before a run, and when it grows', () => {
+  it('plans a minute within the default two-minute --max-seconds, and a limit of a minute or less stays as given', () => {
+    expect(parseCli(['run', 'https://x'])).toMatchObject({ maxSeconds: 120 });
+    expect(preRunTimeLine(runDurations(120_000))).toBe(
+      'Time: about 60 s at most; on a long or lossy path, when the answer needs more rounds, up to 120 s, said when it happens (--max-seconds 60 keeps it at 60 s).',
+    );
+    expect(preRunTimeLine(runDurations(60_000))).toBeUndefined();
+    expect(preRunTimeLine(runDurations(20_000))).toBeUndefined();
+  });
+
+  it('says how long the run may now take, and the limit', () => {
+    expect(timeExtendedLine({ maxDurationMs: 84_400, capDurationMs: 120_000 })).toBe('The answer is still open: this run will take up to 84 s (limit 120 s, --max-seconds).');
   });
 });

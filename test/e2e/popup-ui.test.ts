@@ -223,7 +223,7 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     const label = (await page.locator('#progress-label').textContent()) ?? '';
     expect(label).toContain('encrypted download (HTTPS, port 443)');
     expect(label).not.toMatch(/https-\d+-down/);
-    expect(await page.locator('#progress-time').textContent()).toMatch(/0:3\d elapsed, at most 1:00/);
+    expect(await page.locator('#progress-time').textContent()).toMatch(/0:3\d elapsed, at most 2:00/);
     expect(await axeViolations(page)).toEqual([]);
     await sender.close();
     await page.close();

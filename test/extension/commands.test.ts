@@ -62,6 +62,31 @@ describe('isCommandMessage', () => {
 
   it('rejects a runTest whose endpoint id is not a string', () => {
     expect(isCommandMessage({ command: 'runTest', endpointId: 3 })).toBe(false);
+    expect(isCommandMessage({ command: 'runTest', sniName: ['twitter.com'] })).toBe(false);
+  });
+});
+
+describe('handleCommand, the test by name', () => {
+  const MLAB = { id: 'mlab', name: 'M-Lab', url: 'https://locate.test/', kind: 'mlab' as const };
+
+  it('starts a run carrying a listed name, lower-cased, on an endpoint of ours', async () => {
+    const { deps } = setup();
+    expect(await handleCommand({ command: 'runTest', sniName: 'Twitter.com' }, deps)).toMatchObject({ status: 'running', sniName: 'twitter.com', endpoint: ENDPOINT });
+  });
+
+  it('refuses a name that is not on the built-in list, and an endpoint that cannot have a zone', async () => {
+    const { deps } = setup([ENDPOINT, MLAB]);
+    expect(await handleCommand({ command: 'runTest', sniName: 'my-own.example' }, deps)).toMatchObject({ status: 'idle', error: expect.stringMatching(/built-in list/) });
+    expect(await handleCommand({ command: 'runTest', endpointId: 'mlab', sniName: 'twitter.com' }, deps)).toMatchObject({ status: 'idle', error: expect.stringMatching(/one of our endpoints/) });
+  });
+
+  it('reads the zone of the chosen endpoint only, and none of M-Lab', async () => {
+    const { deps } = setup([ENDPOINT, MLAB]);
+    const asked: string[] = [];
+    const readSniZone = async (url: string) => (asked.push(url), { zone: 'sni.endpoint.test' });
+    expect(await handleCommand({ command: 'sniZone', endpointId: 'default' }, { ...deps, readSniZone })).toEqual({ zone: 'sni.endpoint.test' });
+    expect(await handleCommand({ command: 'sniZone', endpointId: 'mlab' }, { ...deps, readSniZone })).toEqual({ error: 'no endpoint of ours is chosen' });
+    expect(asked).toEqual(['https://endpoint.test/']);
   });
 });
 

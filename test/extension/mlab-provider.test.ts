@@ -50,7 +50,7 @@ function mlabResult(over: Partial<Ndt7Result['mlab']> = {}): Ndt7Result {
 }
 
 function providers(state: Partial<MlabState>, during?: (deps: Ndt7Deps) => Promise<void>) {
-  const calls = { http: [] as RunOptions[], mlab: [] as { deps: Ndt7Deps; opts: Ndt7Options }[] };
+  const calls = { http: [] as RunOptions[], mlab: [] as { deps: Ndt7Deps; opts: Ndt7Options }[], sni: [] as (RunOptions & { name: string })[] };
   const webSocket: WebSocketFactory = () => {
     throw new Error('not used');
   };
@@ -67,6 +67,7 @@ function providers(state: Partial<MlabState>, during?: (deps: Ndt7Deps) => Promi
     locateFetch,
     mlabState: async () => readMlab(state),
     clientVersion: '1.2.3',
+    sniZone: async (_deps, opts) => (calls.sni.push(opts), sampleResult()),
     auto: { candidates: async () => [HTTP], history: async () => [], now: () => NOW, sleep: async () => undefined },
   });
   return { measure, calls, webSocket, locateFetch, locateCalls };
@@ -78,6 +79,17 @@ describe('providerMeasure', () => {
     await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP, { ...CTX, deadline: manualDeadline() });
     expect(p.calls.http.map((o) => o.url)).toEqual([HTTP.url]);
     expect(p.calls.mlab).toEqual([]);
+  });
+
+  it('runs a test by name on an endpoint of ours with the zone runner, and never on M-Lab', async () => {
+    const p = providers({ consent: true });
+    await p.measure(RUN_DEPS, { ...OPTS, url: HTTP.url }, HTTP, { ...CTX, deadline: manualDeadline(), sniName: 'twitter.com' });
+    expect(p.calls.sni).toMatchObject([{ url: HTTP.url, name: 'twitter.com', diagnose: 'never' }]);
+    expect(p.calls.http).toEqual([]);
+    const r = await p.measure(RUN_DEPS, OPTS, MLAB, { ...CTX, deadline: manualDeadline(), sniName: 'twitter.com' });
+    expect(r.verdict).toBe('failed');
+    expect(p.calls.mlab).toEqual([]);
+    expect(p.calls.sni).toHaveLength(1);
   });
 
   it("measures M-Lab with the ndt7 provider, the browser's WebSocket and the build's locate URL", async () => {

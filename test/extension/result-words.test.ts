@@ -128,6 +128,8 @@ describe('legWords', () => {
     expect(legWords('https-443-down-random', t)).toBe('encrypted download (HTTPS, port 443)');
     expect(legWords('http-80-down-text', t)).toBe('plain download (HTTP, port 80), text data');
     expect(legWords('wss-443-up-random', t)).toBe('encrypted upload (WSS, port 443)');
+    expect(legWords('https-8443-down-random-sni-name', t)).toBe('encrypted download (HTTPS, port 8443), under the name tested');
+    expect(legWords('https-443-down-random-sni-control', t)).toBe('encrypted download (HTTPS, port 443), under the control name');
   });
 
   it('shows an id of another shape as it is', () => {

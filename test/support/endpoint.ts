@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { devCertificate } from '../../src/server/dev-ca.js';
 import { startEndpointServer, type EndpointServerOptions } from '../../src/server/endpoint-server.js';
 
-export async function startTestEndpoint(extra: Partial<EndpointServerOptions> = {}) {
+/** `names`: more names on the certificate (a wildcard `*.ZONE` for `sniZone`). */
+export async function startTestEndpoint(extra: Partial<EndpointServerOptions> = {}, names: string[] = []) {
   const dir = mkdtempSync(join(tmpdir(), 'ttd-test-'));
-  const dev = await devCertificate(dir, []);
+  const dev = await devCertificate(dir, names);
   const server = await startEndpointServer({
     host: '127.0.0.1',
     ports: [0, 0],

@@ -53,6 +53,11 @@ export interface Pebble {
   /** The CA that signed pebble's own HTTPS listener: the ACME client must trust it. */
   apiCaPath: string;
   ports: { acme: number; management: number; dns: number };
+  /**
+   * pebble-challtestsrv's management API (plain HTTP: POST /set-txt {host, value}, /clear-txt
+   * {host}); pebble's VA asks its DNS server for DNS-01's TXT records.
+   */
+  dnsManagementUrl: string;
   /** pebble's issuing root, fetched from its management API (/roots/0), written to rootPath. */
   root(rootPath: string): Promise<string>;
   log(): string;
@@ -102,7 +107,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     }),
   );
   let out = '';
-  const dns = spawn(CHALLTESTSRV, ['-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${await freePort()}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const dnsManagementPort = await freePort();
+  const dns = spawn(CHALLTESTSRV, ['-dns01', `127.0.0.1:${ports.dns}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${dnsManagementPort}`, '-defaultIPv4', '127.0.0.1', '-defaultIPv6', ''], { stdio: ['ignore', 'pipe', 'pipe'] });
   dns.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   dns.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   const env: NodeJS.ProcessEnv = {
@@ -135,6 +141,7 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     directoryUrl: `https://127.0.0.1:${ports.acme}/dir`,
     apiCaPath: api.caPath,
     ports,
+    dnsManagementUrl: `http://127.0.0.1:${dnsManagementPort}`,
     async root(rootPath) {
       const agent = new Agent({ connect: { ca: apiCa } });
       try {

@@ -109,6 +109,8 @@ export interface SimOptions {
   seed?: number;
   /** Plaintext tampering, to test the integrity checks. */
   plaintext?: 'redirect' | 'alter' | 'via' | 'captive-portal';
+  /** Advertised in /info as the endpoint's wildcard zone (serve --sni-zone). */
+  sniZone?: string;
   /** A leg key whose transfers stop sending after this many bytes. */
   stallLeg?: string;
   stallAfterBytes?: number;
@@ -228,6 +230,7 @@ export function simNetwork(opts: SimOptions): Sim {
           arrivedPort: Number(u.port),
           limits: { maxBytes: 256 * 1024 * 1024, maxConcurrent: 32, requestsPerMinute: 600 },
           tlsCapacityMbps: 0,
+          ...(opts.sniZone ? { sniZone: opts.sniZone } : {}),
         }),
       );
     }

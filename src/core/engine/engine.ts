@@ -21,8 +21,9 @@ import {
 } from '../decision.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
-import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
+import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, PLANNED_ROUNDS, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
+import { extendedDurationMs } from '../time-budget.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result, Verdict } from '../types.js';
 import type { Driver, DriverContext } from './driver.js';
@@ -50,6 +51,17 @@ export interface EngineDeps {
    * simulation (bench/sim-stopping.ts) counts false findings at every stopping time with it.
    */
   onLook?: (look: Look) => void;
+  /**
+   * The run needs more time than it planned, within the caller's cap (time-budget.ts): called
+   * before the rounds that use it, so the user is told the wait first.
+   */
+  onTimeExtended?: (extended: TimeExtended) => void;
+}
+
+export interface TimeExtended {
+  /** The run's time from now on, and the cap it grows within. */
+  maxDurationMs: number;
+  capDurationMs: number;
 }
 
 export interface BudgetRaised {
@@ -83,9 +95,15 @@ export interface EngineOptions {
    * absent, so a run never spends more than its budget unless its caller allows it.
    */
   capBytes?: number;
+  /** The time the run plans for (time-budget.ts PLANNED_DURATION_MS, or less). */
   maxDurationMs: number;
   /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
   stoppingRule?: StoppingRule;
+  /**
+   * The longest the run may take when its answer needs more rounds (time-budget.ts);
+   * maxDurationMs when absent. Within the caller's hard deadline.
+   */
+  capDurationMs?: number;
 }
 
 /** What an earlier attempt of the same run spent (a provider that falls back to another server). */
@@ -103,12 +121,17 @@ export class Engine {
   private bytesUsed: number;
   /** The byte budget: the caller's, or what a fast line raised it to within capBytes. */
   private budgetBytes: number;
+  /** The time budget: the caller's planned time, or what an open answer extended it to within capDurationMs. */
+  private maxDurationMs: number;
   private fastLine?: FastLinePlan & { lineMbps: number };
   /**
-   * The budget was extended for rounds an open pair's estimate asked for (extendForLine): when
-   * such a run ends then depends on its data, so it takes no final look (endedComparisons).
+   * The budget or the time was extended for rounds an open pair's estimate asked for
+   * (extendForLine, extendTime): when such a run ends then depends on its data, so it takes no
+   * final look (endedComparisons).
    */
   private extendedForEstimate = false;
+  /** The fastest line rate a plan was made for (planForLine), to plan again when the line proves faster. */
+  private plannedLineMbps = 0;
   private rounds = 0;
   private readonly legs = new Map<string, EngineLeg>();
   private comparisons: Comparison[] = [];
@@ -128,6 +151,7 @@ export class Engine {
     this.startedAt = carried?.startedAtMs ?? deps.clock.now();
     this.bytesUsed = carried?.bytesUsed ?? 0;
     this.budgetBytes = opts.budgetBytes;
+    this.maxDurationMs = opts.maxDurationMs;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
     // An automatic run admits the references once screening's ramps have shown what the path
@@ -135,12 +159,14 @@ export class Engine {
     this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
     if (opts.diagnose === 'always') this.addPairs(driver.plan.diagnosis);
     // Getters over the engine's own fields, so a driver always reads the figures of now.
-    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds, budgetBytes: this.budgetBytes });
+    const figures = () => ({ bytesUsed: this.bytesUsed, elapsedMs: this.elapsedMs(), rounds: this.rounds, budgetBytes: this.budgetBytes, maxDurationMs: this.maxDurationMs });
     this.ctx = {
       get budgetBytes() {
         return figures().budgetBytes;
       },
-      maxDurationMs: opts.maxDurationMs,
+      get maxDurationMs() {
+        return figures().maxDurationMs;
+      },
       get bytesUsed() {
         return figures().bytesUsed;
       },
@@ -197,7 +223,7 @@ export class Engine {
 
   /** Share of the byte or time budget spent, whichever is larger. */
   budgetShare(): number {
-    return Math.min(1, Math.max(this.bytesUsed / this.budgetBytes, this.elapsedMs() / this.opts.maxDurationMs));
+    return Math.min(1, Math.max(this.bytesUsed / this.budgetBytes, this.elapsedMs() / Math.max(this.maxDurationMs, this.opts.capDurationMs ?? 0)));
   }
 
   private progress(leg: string, round: number, bytes: number, mbps: number, transferDone = false): void {
@@ -305,7 +331,7 @@ export class Engine {
 
   private affordRound(legs: LegSpec[]): boolean {
     const cost = this.driver.roundCost(legs);
-    const remainingMs = Math.min(this.opts.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+    const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
     return this.bytesUsed + cost.bytes <= this.budgetBytes && cost.ms <= remainingMs;
   }
 
@@ -322,7 +348,7 @@ export class Engine {
         addNote(this.notes, { code: 'stopped-early', rounds: this.rounds, detail: describe(err) });
         break;
       }
-      const legs = legsOf(this.needingRounds());
+      const legs = legsOf(this.screeningFirst(this.needingRounds()));
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
       // A round that does not fit: a fast line may buy more within the cap; before an interval
@@ -330,14 +356,15 @@ export class Engine {
       const fits = () =>
         this.affordRound(legs) ||
         (this.extendForLine(legs) && this.affordRound(legs)) ||
-        (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs));
+        (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs)) ||
+        (this.extendTime(legs) && this.affordRound(legs));
       if (!fits()) {
         addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
       }
       if (!(await this.runRound(round, legs))) break;
       this.rounds = round + 1;
-      if (this.rounds === REPLAN_AFTER_ROUNDS) this.planForLine(legs);
+      if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule: this.opts.stoppingRule }));
       const verdict = this.decideRun(this.decisionInput()).verdict;
@@ -380,6 +407,37 @@ export class Engine {
     });
   }
 
+  /**
+   * Screening first. The references (plan.ts) add a leg or three to every round; on a long
+   * path a round then lasts 5-10 s, and the time limit ended 15% of simulated unshaped runs
+   * with screening's interval still open, against 2.5% without them (bench/RESULTS.md "Every
+   * run's references"). So when what is left of the budget, in bytes and in time, cannot pay
+   * for the rounds screening is expected to need with the references beside it, but buys more
+   * of them without, the references rest for this round: screening's answer is the one the
+   * user asked for. They run again once screening has its answer (an 'unclear' that needs no
+   * more rounds, or the rounds to spare); a reference left with too few rounds to tell is
+   * said so by the decision (pair-unsettled), never read as a finding. --diagnose asks for
+   * every pair whatever it costs, so it never rests them.
+   */
+  private screeningFirst(pairs: PairSpec[]): PairSpec[] {
+    const references = new Set(this.driver.plan.references.map((p) => p.id));
+    if (this.opts.diagnose !== 'auto' || !pairs.some((p) => references.has(p.id))) return pairs;
+    const screen = this.screen();
+    if (screen && screen.outcome !== 'unclear') return pairs;
+    const alone = pairs.filter((p) => !references.has(p.id));
+    if (!alone.some((p) => this.driver.plan.screening.some((s) => s.id === p.id))) return pairs;
+    const screened = screen?.rounds ?? 0;
+    const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
+    const affordable = (legs: LegSpec[]) => {
+      const cost = this.driver.roundCost(legs);
+      const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+      const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
+      return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? remainingMs / cost.ms : Infinity);
+    };
+    const withReferences = affordable(legsOf(pairs));
+    return needed > withReferences && affordable(legsOf(alone)) > withReferences ? alone : pairs;
+  }
+
   /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */
   private async prepareNewLegs(): Promise<void> {
     const specs = legsOf(this.needingRounds());
@@ -401,6 +459,7 @@ export class Engine {
   private planForLine(specs: LegSpec[]): void {
     const line = this.driver.lineEstimate?.(specs);
     if (!line || !specs.length) return;
+    this.plannedLineMbps = Math.max(this.plannedLineMbps, line.mbps);
     const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
     const plan = planFastLine({
       lineMbps: line.mbps,
@@ -417,6 +476,20 @@ export class Engine {
     this.driver.limitTransfers?.(specs, plan.targetMs);
     this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
     this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
+  }
+
+  /**
+   * The line has proved faster, past the margin, than any plan was made for, within the
+   * planned rounds. On a long path a ramp's transfers are in slow start, and the median of a
+   * leg's first two rounds still held the ramp's reading: the WAN lab's 150 ms, 1% loss line
+   * was planned at 12 Mbit/s while its rounds ran at 30-35, so transfers sized for 1.3 s lasted
+   * 0.5-0.7 s, under five round trips, and 11 of 12 rounds were window-limited (no interval at
+   * all). A line that slows is left to the sizer: its transfers only last longer.
+   */
+  private lineMoved(specs: LegSpec[]): boolean {
+    if (!(this.plannedLineMbps > 0) || this.rounds > PLANNED_ROUNDS) return false;
+    const line = this.driver.lineEstimate?.(specs);
+    return !!line && line.mbps > MARGIN_RATIO * this.plannedLineMbps;
   }
 
   /**
@@ -448,6 +521,41 @@ export class Engine {
     this.raiseBudget(budgetBytes, this.fastLine.lineMbps, { ...this.fastLine, plannedBytes: budgetBytes }, capBytes);
     this.fastLine = { ...this.fastLine, budgetBytes: this.budgetBytes };
     this.extendedForEstimate = true;
+    return true;
+  }
+
+  /**
+   * The planned time is spent and the pairs measured in this round still need rounds: the time
+   * they are expected to need (fast-line.ts roundsToSettle, or what an interval needs at all),
+   * within the cap, while the bytes pay for another round (time-budget.ts). False when no
+   * estimate exists, the bytes are spent, or the cap is reached.
+   */
+  private extendTime(legs: LegSpec[]): boolean {
+    const capDurationMs = Math.min(this.opts.capDurationMs ?? this.maxDurationMs, this.elapsedMs() + (this.deps.deadline?.remainingMs() ?? Infinity));
+    if (this.maxDurationMs >= capDurationMs) return false;
+    const measured = new Set(legs.map((l) => l.id));
+    const open = this.needingRounds().filter((p) => measured.has(p.suspect.id) && measured.has(p.reference.id));
+    // At least EXTRA_ROUNDS, as a fast line's bytes grow (fast-line.ts): a few seconds more
+    // at a time would announce a new limit every round.
+    let fromEstimate = false;
+    const rounds = Math.max(
+      0,
+      ...open.map((p) => {
+        const c = this.comparisons.find((x) => x.id === p.id);
+        const have = c?.rounds ?? 0;
+        if (have >= MIN_ROUNDS) fromEstimate = true;
+        return have < MIN_ROUNDS ? MIN_ROUNDS - have : roundsToSettle(c!) - have;
+      }),
+    );
+    const cost = this.driver.roundCost(legs);
+    const byteCap = this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes;
+    if (!(rounds > 0) || this.bytesUsed + cost.bytes > byteCap) return false;
+    const maxDurationMs = extendedDurationMs({ elapsedMs: this.elapsedMs(), maxDurationMs: this.maxDurationMs, capDurationMs, rounds: Math.max(EXTRA_ROUNDS, rounds), roundMs: cost.ms });
+    if (maxDurationMs === undefined || maxDurationMs <= this.maxDurationMs) return false;
+    this.maxDurationMs = maxDurationMs;
+    // Rounds asked for by an estimate's distance from the margin: the end now depends on the data.
+    if (fromEstimate) this.extendedForEstimate = true;
+    this.deps.onTimeExtended?.({ maxDurationMs, capDurationMs });
     return true;
   }
 

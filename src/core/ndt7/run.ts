@@ -44,9 +44,11 @@ export interface Ndt7Options {
   /** Uploads: 'auto' adds them only when the downloads differ. */
   diagnose: 'auto' | 'always' | 'never';
   budgetBytes: number;
+  /** The time the run plans for; capDurationMs the most it may grow to (time-budget.ts). */
   maxDurationMs: number;
   /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
   stoppingRule?: StoppingRule;
+  capDurationMs?: number;
   /** Servers to try before giving up (locate returns up to four). */
   maxServers?: number;
   /** Ask for fresh access tokens once the current ones are this old (default 50 s). */

@@ -10,10 +10,15 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** A control name of about the length of `name`; `random` returns numbers in [0, 1). */
 export function controlNameFor(name: string, random: () => number): string {
-  const labelLength = Math.min(MAX_LABEL, Math.max(MIN_LABEL, name.length - CONTROL_DOMAIN.length - 1));
+  return `${randomLabel(name.length - CONTROL_DOMAIN.length - 1, random)}.${CONTROL_DOMAIN}`;
+}
+
+/** Random letters, `length` of them held to a DNS label's 3..63. */
+export function randomLabel(length: number, random: () => number): string {
+  const labelLength = Math.min(MAX_LABEL, Math.max(MIN_LABEL, length));
   let label = '';
   for (let i = 0; i < labelLength; i++) label += LETTERS[Math.floor(random() * LETTERS.length) % LETTERS.length];
-  return `${label}.${CONTROL_DOMAIN}`;
+  return label;
 }
 
 /**

@@ -5,7 +5,7 @@
 // anyone on the path answer in the endpoint's place.
 import { Engine, runErrorOf } from '../engine/engine.js';
 import { failedResult } from '../engine/result.js';
-import { resolveTarget } from '../endpoint.js';
+import { resolveTarget, type Target } from '../endpoint.js';
 import type { FetchLike } from '../io.js';
 import type { RunDeps, RunOptions } from '../runner.js';
 import type { Result } from '../types.js';
@@ -22,6 +22,8 @@ export interface SniRunOptions extends RunOptions {
   name: string;
   /** The control name; a random one under a neutral domain when absent (control-name.ts). */
   controlName?: string;
+  /** The endpoint's /info already read (zone-runner.ts needed it to pick the names). */
+  target?: Target & { mode: 'endpoint' };
 }
 
 export async function runSniMeasurement(deps: SniRunDeps, opts: SniRunOptions): Promise<Result> {
@@ -29,7 +31,7 @@ export async function runSniMeasurement(deps: SniRunDeps, opts: SniRunOptions): 
   deps.onProgress?.({ phase: 'info', round: 0, budgetShare: 0 });
   const names = { name: opts.name, controlName: opts.controlName ?? controlNameFor(opts.name, deps.random) };
   const withNames = (r: Result): Result => ({ ...r, sni: { name: names.name, controlName: names.controlName, ...(r.sni?.rateMbps !== undefined ? { rateMbps: r.sni.rateMbps } : {}) } });
-  const target = await resolveTarget(deps.fetch, opts.url, { ...opts, signal: deps.signal }).catch((err: unknown) => err as Error);
+  const target = opts.target ?? (await resolveTarget(deps.fetch, opts.url, { ...opts, signal: deps.signal }).catch((err: unknown) => err as Error));
   if (target instanceof Error) return withNames(failedResult(opts.url, runErrorOf(target), deps.clock.now() - startedAt));
   if (target.mode !== 'endpoint') {
     const detail = `${opts.url} is not a tls-throttle endpoint: a run by server name needs one (its /info)`;

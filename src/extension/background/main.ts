@@ -4,6 +4,7 @@
 // worker", "Register listeners synchronously").
 import { runNdt7Measurement } from '../../core/ndt7/index.js';
 import { runMeasurement } from '../../core/runner.js';
+import { runZoneSniMeasurement } from '../../core/sni/zone-runner.js';
 import { politeUserAgent } from '../../core/user-agent.js';
 import { sha256Hasher } from '../../core/digest.js';
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
@@ -27,6 +28,7 @@ import { allEndpoints, autoEndpoint } from '../shared/endpoints.js';
 import { newReportId } from '../shared/report-meta.js';
 import { Store } from '../shared/store.js';
 import { handleCommand } from './commands.js';
+import { sniZoneReader } from './sni-zone.js';
 import { providerMeasure } from './measure-provider.js';
 import { MlabPolicy } from './mlab-retry.js';
 import { Reporting } from './reporting.js';
@@ -61,6 +63,7 @@ const controller = new RunController({
   measure: providerMeasure({
     http: runMeasurement,
     mlab: runNdt7Measurement,
+    sniZone: runZoneSniMeasurement,
     webSocket: browserWebSocketFactory(),
     locateFetch: locateFetch(),
     mlabState: () => mlab.state(),
@@ -110,7 +113,7 @@ const scheduler = new Scheduler({
   mlab,
 });
 
-messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints, auto }));
+messaging.onMessage((message) => handleCommand(message, { controller, store, endpoints, auto, readSniZone: sniZoneReader(fetchImpl, browserClock) }));
 alarms.onAlarm((alarm) => void scheduler.onAlarm(alarm));
 alarms.onAlarm((alarm) => void reporting.onAlarm(alarm));
 onStartupOrInstall(() => void reporting.flush());

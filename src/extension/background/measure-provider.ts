@@ -14,6 +14,8 @@ import { measureAuto, type AutoChoiceDeps } from './auto-choice.js';
 import { locateUrlFor, mlabRefusal, type MlabState } from '../shared/mlab-state.js';
 import { failedResult } from '../../core/engine/result.js';
 import type { Measure } from './run-controller.js';
+import type { ZoneSniRunOptions } from '../../core/sni/zone-runner.js';
+import { mayHaveSniZone } from '../shared/sni-zone.js';
 
 /** How M-Lab's servers and locate service see this client (ndt7 spec: clients name themselves). */
 export const MLAB_CLIENT_NAME = 'tls-throttle-detector-extension';
@@ -32,12 +34,19 @@ export interface ProviderDeps {
   clientVersion: string;
   /** The automatic choice among the build's and the user's servers ("auto" endpoint). */
   auto: Omit<AutoChoiceDeps, 'http'>;
+  /** A run by server name under the endpoint's wildcard zone (core/sni/zone-runner.ts). */
+  sniZone: (deps: RunDeps, opts: ZoneSniRunOptions) => Promise<Result>;
 }
 
 export function providerMeasure(p: ProviderDeps): Measure {
   return async (deps, opts, endpoint, ctx) => {
     if (endpoint.kind === 'auto') return measureAuto({ ...p.auto, http: p.http }, deps, opts, ctx);
     const { deadline } = ctx;
+    if (ctx.sniName) {
+      // A run by name never falls back to an ordinary one: the user asked about the name.
+      if (!mayHaveSniZone(endpoint)) return failedResult(endpoint.url, { code: 'bad-endpoint', detail: 'a test by name needs one of our endpoints' });
+      return p.sniZone(deps, { ...opts, diagnose: 'never', name: ctx.sniName });
+    }
     if (!isMlabEndpoint(endpoint)) return p.http(deps, opts);
     const state = await p.mlabState();
     const refusal = mlabRefusal(state);
@@ -63,6 +72,7 @@ export function providerMeasure(p: ProviderDeps): Measure {
           diagnose: opts.diagnose,
           budgetBytes: opts.budgetBytes,
           maxDurationMs: opts.maxDurationMs,
+          capDurationMs: opts.capDurationMs,
         },
       );
     } finally {

@@ -6,6 +6,7 @@ import { deadlineFetch, startRunDeadline, type RunDeadline } from '../../core/de
 import { kB } from '../../core/errors.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
 import { safeText } from '../../core/safe-text.js';
+import { runDurations } from '../../core/time-budget.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
 import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared/messages.js';
@@ -25,6 +26,8 @@ export interface MeasureContext {
   onChosen: (endpoint: EndpointRef) => void;
   /** The run's time limit; `deps.fetch` is already held to it. */
   deadline: RunDeadline;
+  /** A run by server name: the listed name to send under the endpoint's wildcard zone. */
+  sniName?: string;
 }
 
 /**
@@ -114,7 +117,7 @@ export class RunController {
   }
 
   /** Starts a run, or answers with the one already running (a second request joins it). */
-  async start(endpoint: EndpointRef, trigger: Trigger, settings: Settings): Promise<RunState> {
+  async start(endpoint: EndpointRef, trigger: Trigger, settings: Settings, sniName?: string): Promise<RunState> {
     await this.ready;
     if (this.running) return this.running.state;
     const refusal = await this.deps.refuse?.(endpoint);
@@ -131,6 +134,7 @@ export class RunController {
       endpoint,
       startedAt,
       progress: { phase: 'info', round: 0, budgetShare: 0, legs: {} },
+      ...(sniName ? { sniName } : {}),
     };
     const running: Running = { state, controller, done: Promise.resolve(), lastSavedAt: startedAt };
     this.running = running;
@@ -170,7 +174,9 @@ export class RunController {
         // A test the user starts may grow on a fast line up to the limit the popup names
         // before it starts; a scheduled check, which no one watches start, keeps its budget.
         capBytes: (state.trigger === 'manual' ? Math.max(settings.runBudgetMb, settings.fastLineBudgetMb) : settings.runBudgetMb) * 1e6,
-        maxDurationMs: limitMs,
+        // The longest test is a cap: a test plans for a minute and grows towards the cap only
+        // while its answer is open (core/time-budget.ts); the popup names the cap before it starts.
+        ...runDurations(limitMs),
       };
       // The popup's Cancel reaches every request too, /info included.
       const fetch = deadlineFetch(deps.fetch, deadline, { cancel: running.controller.signal });
@@ -178,7 +184,7 @@ export class RunController {
         state.endpoint = endpoint;
         this.deps.broadcast({ event: 'state', state });
       };
-      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, { trigger: state.trigger, onChosen, deadline });
+      const measured = this.deps.measure({ ...deps, fetch, deadline }, opts, state.endpoint, { trigger: state.trigger, onChosen, deadline, ...(state.sniName ? { sniName: state.sniName } : {}) });
       return await Promise.race([measured, watchdog]);
     } finally {
       cancelWatchdog();

@@ -3,17 +3,21 @@
 // is shown as it is rather than guessed at.
 import type { Translate } from '../platform/ports.js';
 
-const LEG_ID = /^(https|http|wss|ws)-(\d+)-(down|up)-(random|text)$/;
+// A run by server name adds the TLS leg's role (core/sni/sni-plan.ts).
+const LEG_ID = /^(https|http|wss|ws)-(\d+)-(down|up)-(random|text)(?:-sni-(name|control))?$/;
 
 export function legWords(id: string, t: Translate): string {
   const m = LEG_ID.exec(id);
   if (!m) return id;
-  const [, scheme, port, direction, payload] = m as unknown as [string, string, string, 'down' | 'up', string];
+  const [, scheme, port, direction, payload, sni] = m as unknown as [string, string, string, 'down' | 'up', string, 'name' | 'control' | undefined];
   const encrypted = scheme === 'https' || scheme === 'wss';
   const key = `leg${encrypted ? 'Encrypted' : 'Plain'}${direction === 'down' ? 'Down' : 'Up'}`;
   const words = t(key, [scheme.toUpperCase(), port]);
-  return payload === 'text' ? t('legTextData', [words]) : words;
+  const withPayload = payload === 'text' ? t('legTextData', [words]) : words;
+  if (sni === 'name') return t('legSniName', [withPayload]);
+  if (sni === 'control') return t('legSniControl', [withPayload]);
+  return withPayload;
 }
 
 /** Keys legWords builds from parts, for the locales test. */
-export const LEG_WORD_KEYS: readonly string[] = ['legEncryptedDown', 'legEncryptedUp', 'legPlainDown', 'legPlainUp', 'legTextData'];
+export const LEG_WORD_KEYS: readonly string[] = ['legEncryptedDown', 'legEncryptedUp', 'legPlainDown', 'legPlainUp', 'legTextData', 'legSniName', 'legSniControl'];

@@ -26,6 +26,7 @@ import { renderTransfersChart } from './transfers-chart.js';
 import { renderVerdictCard } from './verdict-card.js';
 import { renderNextSteps } from './next-steps.js';
 import { fastLineCostText, firstRunFastLineText } from './fast-line-cost.js';
+import { sniTest } from './sni-test.js';
 
 const f = pageFormat(t);
 const store = new Store(storageLocal);
@@ -73,6 +74,14 @@ let shownRunId: string | undefined;
 let firstRenderDone = false;
 /** M-Lab's tests are sized by M-Lab: no fast-line budget there, so no cost line. */
 let chosenEndpoint: EndpointRef | undefined;
+
+const byName = sniTest({
+  t,
+  permissions,
+  askZone: (endpointId) => sendCommand(messaging.send, 'sniZone', { endpointId }),
+  run: (endpointId, sniName) => void command('runTest', endpointId, sniName),
+  showError,
+});
 
 function showError(message: string | undefined): void {
   runError.hidden = !message;
@@ -136,6 +145,7 @@ function renderRunButton(): void {
   runBlocked.hidden = !blockedBy || running;
   runBlocked.textContent = blockedBy;
   runButton.disabled = running || !haveEndpoint || !online;
+  byName.setRunning(running || !online);
   if (runButton.disabled) keepFocus(runButton, running ? cancelButton : runBlocked);
 }
 
@@ -214,6 +224,7 @@ async function renderEndpoint(): Promise<void> {
   endpoints = allEndpoints(DEFAULT_ENDPOINTS, settings.customEndpoints);
   const endpoint = chooseEndpoint(endpoints, settings.selectedEndpointId, auto);
   chosenEndpoint = endpoint;
+  byName.setEndpoint(endpoint);
   renderFastLineCost(settings);
   endpointLine.textContent = !endpoint
     ? ''
@@ -241,9 +252,9 @@ async function renderReports(): Promise<void> {
   renderReportStatus(reportView, reporting, parseQueueState(stored[REPORT_QUEUE_KEY]), t, f);
 }
 
-async function command(name: 'runTest' | 'cancelTest' | 'getState', endpointId?: string): Promise<void> {
+async function command(name: 'runTest' | 'cancelTest' | 'getState', endpointId?: string, sniName?: string): Promise<void> {
   try {
-    renderState(await sendCommand(messaging.send, name, endpointId ? { endpointId } : {}));
+    renderState(await sendCommand(messaging.send, name, { ...(endpointId ? { endpointId } : {}), ...(sniName ? { sniName } : {}) }));
   } catch (err) {
     showError(t('backgroundUnavailable', [err instanceof Error ? err.message : String(err)]));
   }

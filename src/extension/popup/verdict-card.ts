@@ -9,6 +9,7 @@ import { advice, cardState, causeSentences, headline, ratioSentence, speeds } fr
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { verdictText } from '../shared/verdict-text.js';
 import { isMlabEntry, mlabScope } from './mlab-scope.js';
+import { sniScope } from './sni-scope.js';
 import { legWords } from './leg-words.js';
 
 const LABEL_KEYS: Record<string, string> = {
@@ -77,6 +78,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
       : undefined,
     ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,
     ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
+    sniScope(entry, t, f),
     adv?.reason ? el('p', { class: 'reason' }, t('reasonLine', [adv.reason])) : undefined,
     adv ? el('p', { class: 'next-step' }, el('strong', {}, t('nextStepLabel')), ' ', adv.next) : undefined,
     state === 'failed' || state === 'cancelled' || state === 'inconclusive' ? undefined : el('p', { class: 'meaning' }, text.meaning),

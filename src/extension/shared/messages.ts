@@ -23,11 +23,20 @@ export interface ProgressView {
 
 export type RunState =
   | { status: 'idle'; error?: string }
-  | { status: 'running'; runId: string; trigger: Trigger; endpoint: EndpointRef; startedAt: number; progress: ProgressView };
+  | { status: 'running'; runId: string; trigger: Trigger; endpoint: EndpointRef; startedAt: number; progress: ProgressView; sniName?: string };
+
+/** What the popup learns before offering a run by server name (src/core/sni/zone-names.ts). */
+export type SniZoneAnswer = { zone: string } | { error: string };
 
 export interface Commands {
-  /** Starts a test, or joins the one running (one test at a time). */
-  runTest: { request: { endpointId?: string }; response: RunState };
+  /**
+   * Starts a test, or joins the one running (one test at a time). With `sniName` (a name of
+   * the built-in list, src/core/sni/names.ts), a run by server name under the endpoint's
+   * wildcard zone: the popup asks for it only after the user accepted that the ISP sees it.
+   */
+  runTest: { request: { endpointId?: string; sniName?: string }; response: RunState };
+  /** The endpoint's wildcard zone, read from its /info, or why there is none. */
+  sniZone: { request: { endpointId?: string }; response: SniZoneAnswer };
   cancelTest: { request: Record<string, never>; response: RunState };
   getState: { request: Record<string, never>; response: RunState };
 }
@@ -38,14 +47,14 @@ export type BackgroundEvent =
   | { event: 'state'; state: RunState }
   | { event: 'finished'; runId: string; verdict: Verdict };
 
-const COMMANDS: readonly CommandName[] = ['runTest', 'cancelTest', 'getState'];
+const COMMANDS: readonly CommandName[] = ['runTest', 'sniZone', 'cancelTest', 'getState'];
 
 export function isCommandMessage(m: unknown): m is CommandMessage {
   if (typeof m !== 'object' || m === null) return false;
   const c = (m as { command?: unknown }).command;
   if (!COMMANDS.includes(c as CommandName)) return false;
-  const endpointId = (m as { endpointId?: unknown }).endpointId;
-  return endpointId === undefined || typeof endpointId === 'string';
+  const { endpointId, sniName } = m as { endpointId?: unknown; sniName?: unknown };
+  return (endpointId === undefined || typeof endpointId === 'string') && (sniName === undefined || typeof sniName === 'string');
 }
 
 export function isBackgroundEvent(m: unknown): m is BackgroundEvent {

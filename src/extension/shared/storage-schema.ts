@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { NOTE_CODES, type Note, type RunError } from '../../core/notes.js';
 import { safeText, safeTextDeep } from '../../core/safe-text.js';
 import { CAUSES, VERDICTS, type Result } from '../../core/types.js';
+import { DEFAULT_LIMIT_MS } from '../../core/time-budget.js';
 import type { EndpointRef } from './endpoints.js';
 import type { Trigger } from './messages.js';
 
@@ -153,7 +154,8 @@ export const settingsSchema = v.object({
    * said in the popup before the test; scheduled checks keep to runBudgetMb.
    */
   fastLineBudgetMb: v.fallback(v.pipe(v.number(), v.minValue(1)), 250),
-  maxRunSeconds: v.fallback(v.pipe(v.number(), v.minValue(5)), 60),
+  /** The longest a test may take (core/time-budget.ts: it plans for a minute within it). */
+  maxRunSeconds: v.fallback(v.pipe(v.number(), v.minValue(5)), DEFAULT_LIMIT_MS / 1000),
 });
 export type Settings = v.InferOutput<typeof settingsSchema>;
 

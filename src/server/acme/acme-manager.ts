@@ -7,9 +7,13 @@ import { certificateFacts, renewAtMs, unusableBecause, type CertificateFacts } f
 import { challengeResponses, type ChallengeResponses } from './challenge-route.js';
 import { newAccountKeyPem, orderCertificate } from './acme-order.js';
 import type { RouteHandler } from '../http-util.js';
+import type { DnsHook } from './dns-hook.js';
 
 export interface AcmeManagerOptions {
   domain: string;
+  /** A wildcard zone for runs by server name: the certificate names `*.ZONE` too, by DNS-01. */
+  sniZone?: string;
+  dnsHook?: DnsHook;
   email?: string;
   directoryUrl: string;
   dataDir: string;
@@ -54,6 +58,7 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
   // Six hours: a CA outage rarely lasts longer, and a third of a 90-day lifetime leaves 120 tries.
   const retryMaxMs = opts.retryMaxMs ?? 6 * 3_600_000;
   const challenges: ChallengeResponses = challengeResponses();
+  const names = opts.sniZone ? `${opts.domain} and *.${opts.sniZone}` : opts.domain;
   let store: AcmeStore | undefined;
   let current: CertificateFacts | undefined;
   let failures = 0;
@@ -85,23 +90,25 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
     if (stopped || !store) return;
     const s = store;
     try {
-      opts.log(`ACME: ordering a certificate for ${opts.domain} from ${opts.directoryUrl}`);
+      opts.log(`ACME: ordering a certificate for ${names} from ${opts.directoryUrl}`);
       const issued = await orderCertificate({
         directoryUrl: opts.directoryUrl,
         accountKeyPem: await accountKey(s),
         domain: opts.domain,
+        sniZone: opts.sniZone,
+        dnsHook: opts.dnsHook,
         email: opts.email,
         challenges,
         pollMinMs: opts.pollMinMs,
         requestRetryMs: Math.min(5_000, retryMinMs),
       });
-      const reason = unusableBecause(issued.certPem, issued.keyPem, opts.domain, now());
+      const reason = unusableBecause(issued.certPem, issued.keyPem, opts.domain, now(), opts.sniZone);
       if (reason) throw new Error(`the CA sent a certificate that cannot be served: ${reason.replace('stored ', '')}`);
       await s.writeCertificate(issued);
       if (stopped) return;
       current = certificateFacts(issued.certPem);
       failures = 0;
-      opts.log(`ACME: new certificate for ${opts.domain}, serial ${current.serialNumber}, issued by ${current.issuer}`);
+      opts.log(`ACME: new certificate for ${names}, serial ${current.serialNumber}, issued by ${current.issuer}`);
       opts.onCertificate(issued.certPem, issued.keyPem, current);
       scheduleRenewal(current);
     } catch (err) {
@@ -121,7 +128,7 @@ export function acmeManager(opts: AcmeManagerOptions): AcmeManager {
     async start() {
       store = await acmeStore(opts.dataDir, opts.domain);
       const stored = await store.readCertificate();
-      const reason = stored ? unusableBecause(stored.certPem, stored.keyPem, opts.domain, now()) : 'there is none yet';
+      const reason = stored ? unusableBecause(stored.certPem, stored.keyPem, opts.domain, now(), opts.sniZone) : 'there is none yet';
       if (stored && !reason) {
         current = certificateFacts(stored.certPem);
         opts.onCertificate(stored.certPem, stored.keyPem, current);

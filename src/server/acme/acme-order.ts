@@ -1,9 +1,11 @@
-// One certificate order against an ACME server (RFC 8555 sec. 7.4) with the HTTP-01 challenge,
-// through acme-client (publishlab/node-acme-client), which does the JWS signing, nonces,
+// One certificate order against an ACME server (RFC 8555 sec. 7.4): the endpoint's name by the
+// HTTP-01 challenge, and, when the operator serves a wildcard zone for runs by server name,
+// `*.ZONE` by DNS-01 through the operator's hook (dns-hook.ts), through acme-client (publishlab/node-acme-client), which does the JWS signing, nonces,
 // account registration and polling.
 import * as acme from 'acme-client';
 import { request } from 'undici';
 import type { ChallengeResponses } from './challenge-route.js';
+import { dnsChallengeRecordName, type DnsHook } from './dns-hook.js';
 
 /**
  * When a request gets no answer at all, acme-client 5.4's response interceptor reads
@@ -28,6 +30,9 @@ export interface OrderOptions {
   domain: string;
   email?: string;
   challenges: ChallengeResponses;
+  /** A wildcard zone: the certificate also names `*.ZONE`, validated over DNS-01 by dnsHook. */
+  sniZone?: string;
+  dnsHook?: DnsHook;
   /** acme-client polls the order and challenge with back-off; shorter in tests. */
   pollMinMs?: number;
   pollMaxMs?: number;
@@ -57,22 +62,36 @@ export async function orderCertificate(opts: OrderOptions): Promise<{ certPem: s
     backoffMin: opts.pollMinMs ?? 2_000,
     backoffMax: opts.pollMaxMs ?? 30_000,
   });
+  if (opts.sniZone && !opts.dnsHook) throw new Error(`a wildcard name (*.${opts.sniZone}) is issued over DNS-01 only, and no DNS hook was given`);
+  const wildcard = opts.sniZone ? [`*.${opts.sniZone}`] : [];
   // P-256 rather than RSA: a cheaper handshake for every measurement the endpoint serves.
-  const [keyBuf, csr] = await acme.crypto.createCsr({ commonName: opts.domain, altNames: [opts.domain] }, await acme.crypto.createPrivateEcdsaKey('P-256'));
+  const [keyBuf, csr] = await acme.crypto.createCsr({ commonName: opts.domain, altNames: [opts.domain, ...wildcard] }, await acme.crypto.createPrivateEcdsaKey('P-256'));
   const certPemPromise = client.auto({
     csr,
     email: opts.email,
     termsOfServiceAgreed: true,
-    challengePriority: ['http-01'],
+    // acme-client takes, for each name, the first of these the CA offers: the endpoint's own
+    // name keeps HTTP-01 (no DNS change needed), a wildcard name is offered DNS-01 only.
+    challengePriority: ['http-01', 'dns-01'],
     // acme-client's own pre-check fetches http://DOMAIN:80 through this host's resolver, which
     // behind NAT without hairpinning fails although the CA can reach us; the CA's validation
     // is the check that counts, and its error says what it saw.
     skipChallengeVerification: true,
-    challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
-      if (challenge.type !== 'http-01') throw new Error(`the CA offered no http-01 challenge (got ${challenge.type})`);
+    challengeCreateFn: async (authz, challenge, keyAuthorization) => {
+      if (challenge.type === 'dns-01' && opts.dnsHook) {
+        // For dns-01 acme-client hands over the record's value already digested (sec. 8.4).
+        await opts.dnsHook('set', dnsChallengeRecordName(authz.identifier.value), keyAuthorization);
+        return;
+      }
+      if (challenge.type !== 'http-01') throw new Error(`the CA offered no challenge this endpoint can answer for ${authz.identifier.value} (got ${challenge.type})`);
       opts.challenges.set(challenge.token, keyAuthorization);
     },
-    challengeRemoveFn: async (_authz, challenge) => {
+    // acme-client calls this after every validation, passed or failed (its src/auto.js).
+    challengeRemoveFn: async (authz, challenge, keyAuthorization) => {
+      if (challenge.type === 'dns-01' && opts.dnsHook) {
+        await opts.dnsHook('clear', dnsChallengeRecordName(authz.identifier.value), keyAuthorization);
+        return;
+      }
       opts.challenges.delete(challenge.token);
     },
   }).catch(async (err: unknown) => {
@@ -81,6 +100,9 @@ export async function orderCertificate(opts: OrderOptions): Promise<{ certPem: s
     // (RFC 8555 sec. 8.3); say in plain words what that means for the operator.
     if (err instanceof Error && err.message.includes('/.well-known/acme-challenge/')) {
       throw new Error(`the CA could not fetch the HTTP-01 challenge from this endpoint (is DNS pointing here and port 80 open?): ${err.message}`);
+    }
+    if (opts.sniZone && err instanceof Error && /_acme-challenge|dns-01|TXT/i.test(err.message) && !err.message.startsWith('the DNS hook')) {
+      throw new Error(`the CA did not find the DNS-01 record ${dnsChallengeRecordName(opts.sniZone)} (did the DNS hook publish it where the CA looks?): ${err.message}`);
     }
     throw err;
   });

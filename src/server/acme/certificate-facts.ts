@@ -20,8 +20,11 @@ export function certificateFacts(certPem: string): CertificateFacts {
   };
 }
 
-/** Why this certificate cannot be served for the domain at nowMs, or undefined when it can. */
-export function unusableBecause(certPem: string, keyPem: string, domain: string, nowMs: number): string | undefined {
+/**
+ * Why this certificate cannot be served for the domain (and, with a wildcard zone, for
+ * `*.ZONE`) at nowMs, or undefined when it can.
+ */
+export function unusableBecause(certPem: string, keyPem: string, domain: string, nowMs: number, sniZone?: string): string | undefined {
   let leaf: X509Certificate;
   try {
     leaf = new X509Certificate(certPem);
@@ -29,6 +32,9 @@ export function unusableBecause(certPem: string, keyPem: string, domain: string,
     return `the stored certificate does not parse (${(err as Error).message})`;
   }
   if (leaf.checkHost(domain) === undefined) return `the stored certificate is not for ${domain}`;
+  // The SAN itself, not checkHost on a sample name: a certificate for one name under the zone
+  // would pass that, and leave every other subdomain without a valid certificate.
+  if (sniZone && !(leaf.subjectAltName ?? '').split(', ').includes(`DNS:*.${sniZone}`)) return `the stored certificate does not name *.${sniZone}`;
   if (Date.parse(leaf.validTo) <= nowMs) return `the stored certificate expired at ${new Date(leaf.validTo).toISOString()}`;
   try {
     if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) return 'the stored key does not match the stored certificate';

@@ -37,6 +37,8 @@ export interface ExtensionBrowserOptions {
   launchTimeoutMs?: number;
   /** Browser UI language, which picks the extension's _locales (default en-US). */
   lang?: string;
+  /** More Chromium switches (e.g. --host-resolver-rules to send test names to a local address). */
+  args?: string[];
 }
 
 export interface RunOutcome {
@@ -124,6 +126,7 @@ export class ExtensionBrowser {
         `--lang=${lang}`,
         `--disable-extensions-except=${extensionDir}`,
         `--load-extension=${extensionDir}`,
+        ...(opts.args ?? []),
       ],
     });
     const worker = context.serviceWorkers().find((w) => w.url().endsWith('/background.js'))
@@ -244,6 +247,39 @@ export class ExtensionBrowser {
       const entry = (await this.history()).find((e) => e.id === runId);
       if (!entry) throw new Error(`run ${runId} shows on the card but is not in stored history`);
       return { verdict, runId, result: entry.result, entry, progressSeen, elapsedMs };
+    } finally {
+      if (!opts.popup) await page.close();
+    }
+  }
+
+  /**
+   * The popup's test by name (popup/sni-test.ts): opens "Test by name", waits for the form
+   * (the endpoint's zone read from its /info), ticks the consent, picks `name`, clicks "Test
+   * this name", and waits for its verdict on the card. Found by ids, so any locale works.
+   */
+  async runTestByName(opts: { name?: string; timeoutMs?: number; popup?: Page } = {}): Promise<RunOutcome> {
+    const page = opts.popup ?? (await this.openPage('popup.html'));
+    try {
+      const before = (await page.locator('#latest').getAttribute('data-run-id')) ?? '';
+      await page.locator('#sni-test summary').click();
+      await page.waitForSelector('#sni-form:not([hidden])', { timeout: 15_000 });
+      if (opts.name) await page.locator('#sni-name').selectOption(opts.name);
+      await page.locator('#sni-accept').check();
+      const startedAt = Date.now();
+      await page.locator('#sni-run').click();
+      await page.waitForFunction(
+        (prev) => {
+          const el = document.getElementById('latest');
+          return !!el?.dataset.verdict && el.dataset.runId !== prev;
+        },
+        before,
+        { timeout: opts.timeoutMs ?? 120_000, polling: 250 },
+      );
+      const elapsedMs = Date.now() - startedAt;
+      const runId = (await page.locator('#latest').getAttribute('data-run-id'))!;
+      const entry = (await this.history()).find((e) => e.id === runId);
+      if (!entry) throw new Error(`run ${runId} shows on the card but is not in stored history`);
+      return { verdict: (await page.locator('#latest').getAttribute('data-verdict'))!, runId, result: entry.result, entry, progressSeen: [], elapsedMs };
     } finally {
       if (!opts.popup) await page.close();
     }

@@ -27,6 +27,8 @@ export interface FirefoxOptions {
   csp?: string;
   /** More Firefox preferences (e.g. a shorter background idle timeout). */
   prefs?: Record<string, unknown>;
+  /** More host permissions granted up front (match patterns), e.g. an endpoint's wildcard zone. */
+  grantHosts?: string[];
 }
 
 export class FirefoxExtension {
@@ -48,7 +50,7 @@ export class FirefoxExtension {
     delete manifest.background.service_worker;
     const host = new URL(opts.launchPageUrl).hostname;
     // The endpoint's host is granted up front: a headless browser cannot answer a prompt.
-    manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), `http://${host}/*`, `https://${host}/*`])];
+    manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), `http://${host}/*`, `https://${host}/*`, ...(opts.grantHosts ?? [])])];
     manifest.web_accessible_resources = [{ resources: ['popup.html', 'options.html'], matches: [`http://${host}/*`] }];
     if (opts.csp) manifest.content_security_policy = { extension_pages: opts.csp };
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));

@@ -97,6 +97,37 @@ export const FAST_LINE = result({
   warnings: [{ code: 'fast-line', lineMbps: 937, targetMs: 40, budgetBytes: 172_000_000, capBytes: 250_000_000, neededBytes: 172_000_000 }],
 });
 
+/**
+ * A test by name under a wildcard zone (src/core/sni/zone-runner.ts) against a shaper that
+ * holds names containing "googlevideo" to 128 kbit/s, as the SNI lab's substring scenario does.
+ */
+export function sniZoneResult(): Result {
+  const name = 'redirector-googlevideo-com.sni.endpoint.example';
+  const controlName = 'qhvzkrnbtwpxalmfdoeyjucsig.sni.endpoint.example';
+  const leg = (id: string, scheme: 'http' | 'https', port: number, mbps: number, rounds: number, seed: number, sni?: 'name' | 'control') =>
+    ({ id, scheme, port, direction: 'down', payload: 'random', medianMbps: mbps, transfers: transfers(mbps, rounds, 0.05, seed), ...(sni ? { sni } : {}) }) as Result['legs'][number];
+  const named = `${HTTPS}-sni-name`;
+  const control = `${HTTPS}-sni-control`;
+  return {
+    verdict: 'sni-throttled',
+    ratio: 148.2,
+    ci95: [139.5, 161.0],
+    pValue: 0.016,
+    rounds: 7,
+    bytesUsed: 17_700_000,
+    durationMs: 31_600,
+    endpoint: 'https://endpoint.example/',
+    legs: [leg(control, 'https', 443, 19.4, 7, 1, 'control'), leg(HTTP, 'http', 80, 18.9, 7, 2), leg(named, 'https', 443, 0.128, 7, 3, 'name')],
+    comparisons: [
+      { id: 'screen', suspectLeg: control, referenceLeg: HTTP, ratio: 0.97, ci95: [0.93, 1.02], pValue: 0.4, rounds: 7, outcome: 'same' },
+      { id: 'sni', suspectLeg: named, referenceLeg: control, ratio: 148.2, ci95: [139.5, 161.0], pValue: 0.016, rounds: 7, outcome: 'slower' },
+    ],
+    shaping: { leg: named, rateMbps: 0.13, burstBytes: 60_000 },
+    sni: { name, controlName, rateMbps: 0.13 },
+    warnings: [],
+  };
+}
+
 export function historyEntry(i: number, r: Result, at = BASE_MS + i * 3 * 3_600_000): StoredEntry {
   return {
     id: `state-${i}`,

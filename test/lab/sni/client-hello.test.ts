@@ -95,4 +95,10 @@ describe('matchesListed', () => {
     expect(matchesListed('twitter.com', ['nottwitter.com'])).toBe(false);
     expect(matchesListed(undefined, ['twitter.com'])).toBe(false);
   });
+
+  it('matches a text anywhere in the name when told to, as a box that greps for it', () => {
+    expect(matchesListed('redirector-googlevideo-com.sni.example.org', ['googlevideo'], 'substring')).toBe(true);
+    expect(matchesListed('redirector-googlevideo-com.sni.example.org', ['googlevideo.com'])).toBe(false);
+    expect(matchesListed('qhvzkrnbtwpxalmfdoeyjucsig.sni.example.org', ['googlevideo'], 'substring')).toBe(false);
+  });
 });

@@ -97,12 +97,15 @@ function serverNameOf(body: Uint8Array): string | undefined | { state: 'malforme
 }
 
 /**
- * Whether a box listing `listed` acts on `serverName`: the name itself or any name under it,
- * matched on label boundaries (the 2024 boxes acted on *.googlevideo.com, net4people/bbs
- * issue 382), so "nottwitter.com" is not "twitter.com".
+ * Whether a box listing `listed` acts on `serverName`. 'suffix': the name itself or any name
+ * under it, matched on label boundaries (the 2024 boxes acted on *.googlevideo.com,
+ * net4people/bbs issue 382), so "nottwitter.com" is not "twitter.com". 'substring': any
+ * server name containing the listed text anywhere, as a cruder box that greps the ClientHello
+ * for "googlevideo" would (the shapers the extension's test by name can see, src/core/sni/zone-names.ts).
  */
-export function matchesListed(serverName: string | undefined, listed: readonly string[]): boolean {
+export function matchesListed(serverName: string | undefined, listed: readonly string[], match: 'suffix' | 'substring' = 'suffix'): boolean {
   if (!serverName) return false;
   const n = serverName.toLowerCase();
+  if (match === 'substring') return listed.some((l) => n.includes(l));
   return listed.some((l) => n === l || n.endsWith(`.${l}`));
 }

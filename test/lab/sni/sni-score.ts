@@ -15,7 +15,8 @@ export interface SniRow {
   rateKbps: string;
 }
 
-export function scoreSni(s: SniScenario, records: SniRunRecord[]): SniRow {
+/** A scenario of the CLI's runs by name (sni-scenarios.ts) or of the extension's (sni-zone-scenarios.ts). */
+export function scoreSni(s: Pick<SniScenario, 'id' | 'what' | 'correct' | 'rateKbps'>, records: Pick<SniRunRecord, 'result' | 'correct'>[]): SniRow {
   const results = records.flatMap((r) => (r.result ? [r.result] : []));
   const counts = new Map<string, number>();
   for (const r of records) counts.set(r.result?.verdict ?? 'no result', (counts.get(r.result?.verdict ?? 'no result') ?? 0) + 1);

@@ -11,11 +11,13 @@ export interface SniServerConfig {
   publicHost: string;
   ports: number[];
   dataDir: string;
-  shaper: Pick<SniShaperOptions, 'names' | 'action' | 'kbps'>;
+  shaper: Pick<SniShaperOptions, 'names' | 'action' | 'kbps' | 'match'>;
+  /** Serve every name under this zone (a wildcard development certificate, /info's sniZone). */
+  sniZone?: string;
 }
 
 async function main(config: SniServerConfig): Promise<void> {
-  const dev = await devCertificate(config.dataDir, [config.publicHost]);
+  const dev = await devCertificate(config.dataDir, [config.publicHost, ...(config.sniZone ? [`*.${config.sniZone}`] : [])]);
   await startEndpointServer({
     host: '127.0.0.1',
     ports: config.ports,
@@ -23,6 +25,7 @@ async function main(config: SniServerConfig): Promise<void> {
     keyPem: dev.keyPem,
     version: 'lab',
     limits: { requestsPerMinute: 100_000 },
+    sniZone: config.sniZone,
   });
   for (const port of config.ports) {
     await startSniShaper({ ...config.shaper, listenHost: config.publicHost, listenPort: port, targetHost: '127.0.0.1', targetPort: port });

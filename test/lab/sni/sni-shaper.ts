@@ -18,8 +18,9 @@ export interface SniShaperOptions {
   listenPort: number;
   targetHost: string;
   targetPort: number;
-  /** Names acted on, each with every name under it. */
+  /** Names acted on, each with every name under it (or, with match 'substring', any name containing it). */
   names: string[];
+  match?: 'suffix' | 'substring';
   action: 'shape' | 'drop' | 'reset';
   /** The shaped rate, server to client (the 2024 boxes: 128 kbit/s). */
   kbps: number;
@@ -85,7 +86,7 @@ export async function startSniShaper(opts: SniShaperOptions): Promise<SniShaper>
       const parsed = parseClientHello(buffered);
       if (parsed.state === 'need-more' && buffered.length < MAX_HELLO_BYTES) return;
       if (parsed.state === 'hello') {
-        const listed = matchesListed(parsed.serverName, opts.names);
+        const listed = matchesListed(parsed.serverName, opts.names, opts.match);
         if (!parsed.serverName) stats.noName++;
         if (listed && opts.action === 'reset') {
           stats.reset++;
