@@ -268,6 +268,29 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
+  it('keeps the result and its focus when a late "running" names the run already in history; a new run moves the focus to Cancel', async () => {
+    // The background answers runTest and getState "running" until it has filed the result; the
+    // answer can reach the popup after that result is on screen (a run that fails fast, as in
+    // the test above: it once lost the focus to Run test that way under load).
+    const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES['no-difference'])]);
+    const sender = await browser.openPage('options.html');
+    await page.locator('#latest-headline').focus();
+    await page.evaluate(() => {
+      const log: string[] = [];
+      (window as unknown as { __hides: string[] }).__hides = log;
+      const section = document.getElementById('latest-section')!;
+      new MutationObserver(() => log.push(`hidden=${section.hidden} focus=${document.activeElement?.id || document.activeElement?.tagName}`)).observe(section, { attributeFilter: ['hidden'] });
+    });
+    await broadcastState(sender, runningState(Date.now(), 'state-0'));
+    await broadcastState(sender, { status: 'idle' });
+    await broadcastState(sender, runningState(Date.now(), 'scheduled-run', 'scheduled'));
+    await page.waitForSelector('#progress:not([hidden])');
+    expect(await page.evaluate(() => (window as unknown as { __hides: string[] }).__hides)).toEqual(['hidden=true focus=cancel']);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('cancel');
+    await sender.close();
+    await page.close();
+  });
+
   it('says why Run test is disabled when offline, and keeps the focus off the body', async () => {
     const page = await open(browser, 'popup.html', 420, []);
     await page.locator('#run').focus();

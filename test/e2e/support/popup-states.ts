@@ -135,11 +135,11 @@ export async function setHistory(page: Page, history: StoredEntry[]): Promise<vo
 }
 
 /** A run in its fourth round, 38 s in, as the background broadcasts it. */
-export function runningState(nowMs: number): RunState {
+export function runningState(nowMs: number, runId = 'screenshot-run', trigger: 'manual' | 'scheduled' = 'manual'): RunState {
   return {
     status: 'running',
-    runId: 'screenshot-run',
-    trigger: 'manual',
+    runId,
+    trigger,
     endpoint: { id: 'example', name: 'endpoint.example', url: 'https://endpoint.example/' },
     startedAt: nowMs - 38_000,
     progress: {
