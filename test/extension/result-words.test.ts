@@ -56,7 +56,7 @@ describe('result words', () => {
   it('gives the reason of a run whose rounds a long path left window-limited, and asks for more time', () => {
     const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: NaN, ci95: [NaN, NaN], warnings: [{ code: 'window-limited', rounds: 5 }, { code: 'too-few-rounds', rounds: 0, minRounds: 6 }] });
     const a = advice(r, t)!;
-    expect(a.reason).toContain('5 rounds were left out');
+    expect(a.reason).toContain('5 rounds were not counted');
     expect(a.next).toBe(t('nextRaiseBudget'));
   });
 
