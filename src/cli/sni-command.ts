@@ -9,11 +9,11 @@ import { failedResult } from '../core/engine/result.js';
 import { runSniMeasurement } from '../core/sni/sni-runner.js';
 import type { Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
-import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { formatHuman, printableResult } from './format.js';
-import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { nodeClock, nodeFetch } from './node-io.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
-import { progressPrinter, type RunOutcome } from './run-command.js';
+import type { RunOutcome } from './run-command.js';
+import { nodeRunDeps } from './run-deps.js';
 import { learnEndpointPin, pinnedFetches, type EndpointPin } from './sni-io.js';
 
 /** The pin's /info: one request, never longer than this. */
@@ -31,13 +31,7 @@ async function runOneName(args: RunArgs, name: string, pin: EndpointPin, signal?
         {
           fetch: deadlineFetch(io.fetch, deadline, { cancel: signal }),
           fetchForName: (serverName) => deadlineFetch(pools.forName(serverName).fetch, deadline, { cancel: signal }),
-          clock: nodeClock,
-          hasher: nodeHasher,
-          random: Math.random,
-          clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-          signal,
-          deadline,
-          onProgress: args.json ? undefined : progressPrinter(process.stderr),
+          ...nodeRunDeps(args, deadline, signal),
         },
         {
           url: args.url,
