@@ -6,7 +6,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { ExtensionBrowser } from '../test/e2e/support/extension-browser.js';
-import { broadcastState, FAST_LINE, historyEntry, runningState, setHistory, sniZoneResult, STATES, twentyResults, type StateName } from '../test/e2e/support/popup-states.js';
+import {
+  broadcastState,
+  FAST_LINE,
+  historyEntry,
+  NOTE_STATES,
+  runningState,
+  setHistory,
+  sniZoneResult,
+  STATES,
+  twentyResults,
+  type NoteStateName,
+  type StateName,
+} from '../test/e2e/support/popup-states.js';
 import { startTestEndpoint } from '../test/support/endpoint.js';
 
 const OUT = 'docs/screenshots';
@@ -19,12 +31,12 @@ async function shoot(page: Page, name: string, selector = 'body'): Promise<void>
   console.log(`${OUT}/${name}.png`);
 }
 
-async function popupWith(browser: ExtensionBrowser, history: ReturnType<typeof twentyResults>, colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+async function popupWith(browser: ExtensionBrowser, history: ReturnType<typeof twentyResults>, colorScheme: 'light' | 'dark' = 'light', width = POPUP_VIEWPORT.width): Promise<Page> {
   const seeder = await browser.openPage('options.html');
   await setHistory(seeder, history);
   await seeder.close();
   const page = await browser.context.newPage();
-  await page.setViewportSize(POPUP_VIEWPORT);
+  await page.setViewportSize({ ...POPUP_VIEWPORT, width });
   await page.emulateMedia({ colorScheme });
   await page.goto(browser.url('popup.html'));
   await page.waitForSelector('body[data-ready="true"]');
@@ -41,6 +53,8 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
     await shoot(page, `verdict-${name}`);
     await page.close();
   }
+
+  await noteStates(browser, 'en');
 
   page = await popupWith(browser, [historyEntry(0, FAST_LINE)]);
   await page.waitForSelector('#fast-line-cost:not([hidden])');
@@ -92,9 +106,20 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   await page.close();
 }
 
+/** The cards whose notes a user reads, details open, at Firefox for Android's 360 px. */
+async function noteStates(browser: ExtensionBrowser, lang: string): Promise<void> {
+  for (const name of Object.keys(NOTE_STATES) as NoteStateName[]) {
+    const page = await popupWith(browser, [historyEntry(0, NOTE_STATES[name])], 'light', 360);
+    await page.locator('#latest details summary').click();
+    await shoot(page, `notes-${name}-${lang}`);
+    await page.close();
+  }
+}
+
 async function localeStates(lang: string): Promise<void> {
   const browser = await ExtensionBrowser.launch({ lang });
   try {
+    await noteStates(browser, lang);
     const page = await popupWith(browser, twentyResults());
     await shoot(page, `history-20-${lang}`);
     await page.close();

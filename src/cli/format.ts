@@ -32,6 +32,8 @@ export function headline(r: Result): string {
     case 'no-difference':
       return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
     case 'inconclusive':
+      // A run that could not afford one round has no ratio: its note says what it needed.
+      if (!Number.isFinite(r.ratio)) return 'INCONCLUSIVE: nothing was measured that allows a verdict';
       return `INCONCLUSIVE: the measurements do not allow a verdict (ratio ${x(r.ratio)}, ${ci})`;
     case 'interfered':
       if (r.sni) return `INTERFERED: connections naming ${printable(r.sni.name)} were blocked or cut on the path, so no comparison is possible`;

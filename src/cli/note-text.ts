@@ -11,6 +11,14 @@ export function noteText(n: Note): string {
   switch (n.code) {
     case 'budget-spent':
       return `stopped after ${n.rounds} rounds: the next round would exceed the budget`;
+    case 'budget-too-small': {
+      const allowMb = Math.ceil(n.neededBytes / 1e6);
+      return (
+        `not one round fitted the budget of ${mb(n.budgetBytes)}: on this line one round needs about ${mb(n.roundBytes)} even at the shortest transfers it can be read with, ` +
+        `and the ${n.rounds} rounds a run plans for about ${mb(n.neededBytes)} in all; allow it with --max-budget-mb ${allowMb}, up to which the budget of a line this fast grows ` +
+        `once measured (the run stops as soon as its answer is clear)`
+      );
+    }
     case 'too-few-rounds':
       return `only ${n.rounds} rounds fitted the budget; at least ${n.minRounds} are needed for a 95% interval`;
     case 'straddles-margin':

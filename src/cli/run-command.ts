@@ -3,12 +3,12 @@ import type { FetchLike } from '../core/io.js';
 import { runNdt7Measurement } from '../core/ndt7/run.js';
 import { runMeasurement } from '../core/runner.js';
 import { runDurations } from '../core/time-budget.js';
-import type { Progress, Result } from '../core/types.js';
+import type { Result } from '../core/types.js';
 import type { RunArgs } from './args.js';
 import { formatHuman, OUTPUT_TEXT_MAX_CHARS, printableResult } from './format.js';
 import { safeText } from '../core/safe-text.js';
-import { measureClientTlsCapacityMbps } from './client-capacity.js';
-import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { nodeClock, nodeFetch } from './node-io.js';
+import { nodeRunDeps } from './run-deps.js';
 import { nodeWebSocketFactory } from './node-websocket.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
 import { runAuto, serverList } from './auto-choice.js';
@@ -18,19 +18,6 @@ import { budgetRaisedLine, preRunBudgetLine, preRunTimeLine, timeExtendedLine } 
 
 /** Set by build.mjs from package.json. */
 declare const __VERSION__: string;
-
-/** A live progress line on stderr: rewritten in place on a terminal, one line per transfer elsewhere. */
-export function progressPrinter(stream: NodeJS.WriteStream, infoLine = 'Asking the endpoint what it offers...'): (p: Progress) => void {
-  const tty = stream.isTTY;
-  return (p) => {
-    if (p.phase === 'info') return void stream.write(`${infoLine}\n`);
-    if (p.phase === 'done') return void (tty && stream.write('\n'));
-    if (!p.leg) return;
-    const line = `${p.phase === 'ramp' ? 'sizing' : `round ${p.round}`} ${p.leg}: ${((p.bytes ?? 0) / 1e6).toFixed(1)} MB at ${(p.mbps ?? 0).toFixed(1)} Mbit/s, budget ${Math.round(p.budgetShare * 100)}%`;
-    if (tty) stream.write(`\r\x1b[2K${line}`);
-    else if (p.transferDone) stream.write(`${line}\n`);
-  };
-}
 
 export interface RunOutcome {
   result: Result;
@@ -47,12 +34,7 @@ async function runMlab(args: RunArgs, fetch: FetchLike, deadline: RunDeadline, s
       {
         fetch,
         webSocket: deadlineWebSocket(nodeWebSocketFactory({ caFile: args.ca, insecure: args.insecure }), deadline),
-        clock: nodeClock,
-        random: Math.random,
-        clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-        signal: linked.signal,
-        deadline,
-        onProgress: args.json ? undefined : progressPrinter(process.stderr, "Asking M-Lab's locate service for nearby servers..."),
+        ...nodeRunDeps(args, deadline, linked.signal, "Asking M-Lab's locate service for nearby servers..."),
       },
       {
         locateUrl: args.locateUrl,
@@ -90,14 +72,8 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
       runMeasurement(
         {
           fetch,
-          clock: nodeClock,
-          hasher: nodeHasher,
-          random: Math.random,
-          clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-          signal,
-          deadline,
+          ...nodeRunDeps(args, deadline, signal),
           remoteAddressOf: io.remoteAddressOf,
-          onProgress: args.json ? undefined : progressPrinter(process.stderr),
           onBudgetRaised: (r) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${budgetRaisedLine(r)}\n`),
           onTimeExtended: (t) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${timeExtendedLine(t)}\n`),
         },

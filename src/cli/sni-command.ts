@@ -7,13 +7,15 @@ import { deadlineFetch, startRunDeadline } from '../core/deadline-fetch.js';
 import { runErrorOf } from '../core/engine/engine.js';
 import { failedResult } from '../core/engine/result.js';
 import { runSniMeasurement } from '../core/sni/sni-runner.js';
+import { runDurations } from '../core/time-budget.js';
 import type { Result } from '../core/types.js';
+import { timeExtendedLine } from './budget-text.js';
 import type { RunArgs } from './args.js';
-import { measureClientTlsCapacityMbps } from './client-capacity.js';
 import { formatHuman, printableResult } from './format.js';
-import { nodeClock, nodeFetch, nodeHasher } from './node-io.js';
+import { nodeClock, nodeFetch } from './node-io.js';
 import { reportTimeoutMs, submitRunReport } from './report-submit.js';
-import { progressPrinter, type RunOutcome } from './run-command.js';
+import type { RunOutcome } from './run-command.js';
+import { nodeRunDeps } from './run-deps.js';
 import { learnEndpointPin, pinnedFetches, type EndpointPin } from './sni-io.js';
 
 /** The pin's /info: one request, never longer than this. */
@@ -31,13 +33,8 @@ async function runOneName(args: RunArgs, name: string, pin: EndpointPin, signal?
         {
           fetch: deadlineFetch(io.fetch, deadline, { cancel: signal }),
           fetchForName: (serverName) => deadlineFetch(pools.forName(serverName).fetch, deadline, { cancel: signal }),
-          clock: nodeClock,
-          hasher: nodeHasher,
-          random: Math.random,
-          clientTlsCapacityMbps: () => measureClientTlsCapacityMbps(),
-          signal,
-          deadline,
-          onProgress: args.json ? undefined : progressPrinter(process.stderr),
+          ...nodeRunDeps(args, deadline, signal),
+          onTimeExtended: (t) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${timeExtendedLine(t)}\n`),
         },
         {
           url: args.url,
@@ -46,7 +43,7 @@ async function runOneName(args: RunArgs, name: string, pin: EndpointPin, signal?
           httpsPort: args.httpsPort,
           diagnose: 'never',
           budgetBytes: args.budgetMb * 1e6,
-          maxDurationMs: limitMs,
+          ...runDurations(limitMs),
           stoppingRule: args.stoppingRule,
         },
       );

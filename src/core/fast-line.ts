@@ -57,8 +57,13 @@ export interface FastLineInput {
   lineMbps: number;
   /** The path's round-trip time (least time to first byte), 0 when unknown. */
   rttMs: number;
-  /** Legs each round runs. */
+  /** Legs each round runs whose transfers the plan sizes (full-size legs). */
   legs: number;
+  /**
+   * What a round spends on legs the plan does not size, in bytes: upload legs held cheap
+   * (engine/http-driver.ts CHEAP_UPLOAD_BYTES) cost the same whatever the transfer length.
+   */
+  heldRoundBytes?: number;
   /** Rounds still to plan for (PLANNED_ROUNDS less those run, at least MIN_ROUNDS). */
   rounds: number;
   /** The transfer duration the sizer would use (sizer.ts targetForRtt). */
@@ -127,18 +132,20 @@ export function roundsToPlan(roundsRun: number): number {
 
 export function planFastLine(i: FastLineInput): FastLinePlan {
   const perMs = i.rounds * i.legs * bytesAt(i.lineMbps, 1);
-  const costAt = (ms: number) => i.bytesUsed + perMs * ms;
+  // Spent whatever the transfer length: bytes so far, and the held legs' planned rounds.
+  const fixedBytes = i.bytesUsed + i.rounds * (i.heldRoundBytes ?? 0);
+  const costAt = (ms: number) => fixedBytes + perMs * ms;
   const fullBytes = costAt(i.targetMs);
   const floor = Math.min(i.targetMs, floorMs(i.rttMs));
   const neededBytes = Math.ceil(costAt(floor));
   if (!(perMs > 0) || fullBytes <= i.budgetBytes) return { targetMs: i.targetMs, budgetBytes: i.budgetBytes, plannedBytes: fullBytes, fullBytes, neededBytes };
-  const fitMs = (i.budgetBytes - i.bytesUsed) / perMs;
+  const fitMs = (i.budgetBytes - fixedBytes) / perMs;
   if (fitMs >= floor) return { targetMs: fitMs, budgetBytes: i.budgetBytes, plannedBytes: costAt(fitMs), fullBytes, neededBytes };
   // Transfers at the floor do not fit: the budget grows to what they need, within the cap, and
   // where the cap binds, transfers shrink towards the hard floor so that the rounds still fit.
   const budgetBytes = Math.max(i.budgetBytes, Math.min(i.capBytes, Math.ceil(costAt(floor))));
   const hardFloor = Math.min(floor, hardFloorMs(i.rttMs));
-  const targetMs = Math.max(hardFloor, Math.min(floor, (budgetBytes - i.bytesUsed) / perMs));
+  const targetMs = Math.max(hardFloor, Math.min(floor, (budgetBytes - fixedBytes) / perMs));
   return { targetMs, budgetBytes, plannedBytes: costAt(targetMs), fullBytes, neededBytes };
 }
 

@@ -10,6 +10,12 @@ import type { MeasureErrorKind } from './errors.js';
 export type Note =
   // Why a run stopped or could not settle (docs/method.md, "Stopping").
   | { code: 'budget-spent'; rounds: number }
+  /**
+   * Not one round fitted the budget, at the shortest transfers the line can be read with: a
+   * round's bytes, and what the rounds a run plans for (fast-line.ts PLANNED_ROUNDS) need
+   * with what was spent before them.
+   */
+  | { code: 'budget-too-small'; roundBytes: number; rounds: number; neededBytes: number; budgetBytes: number }
   | { code: 'too-few-rounds'; rounds: number; minRounds: number }
   | { code: 'straddles-margin'; rounds: number; ci95: [number, number]; marginRatio: number }
   /** The repeated-interval rule (decision.ts rule 2r): its interval, which holds at every look, still reaches the margin. */
@@ -76,6 +82,7 @@ export type NoteCode = Note['code'];
 /** Every code, for renderers that must cover them all (the locales test checks each one). */
 export const NOTE_CODES: readonly NoteCode[] = [
   'budget-spent',
+  'budget-too-small',
   'too-few-rounds',
   'straddles-margin',
   'repeated-straddles',

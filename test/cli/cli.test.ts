@@ -60,7 +60,8 @@ describe('tls-throttle CLI', () => {
   });
 
   it('prints the Result contract with --json, and never blames the network on raw loopback', async () => {
-    const r = await cli(['run', `https://127.0.0.1:${ep.tlsPort}`, '--ca', ep.caPath, '--json', '--budget-mb', '40']);
+    // The fast-line cap, so that a round runs whatever loopback's rate (see below).
+    const r = await cli(['run', `https://127.0.0.1:${ep.tlsPort}`, '--ca', ep.caPath, '--json', '--budget-mb', '40', '--max-budget-mb', '250']);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout);
     for (const key of ['verdict', 'ratio', 'ci95', 'pValue', 'rounds', 'bytesUsed', 'durationMs', 'endpoint', 'legs', 'warnings']) {
@@ -69,14 +70,17 @@ describe('tls-throttle CLI', () => {
     expect(VERDICTS).toContain(result.verdict);
     // Loopback has no shaper: whatever TLS costs the CPU, the verdict must not say "throttled".
     expect(['no-difference', 'inconclusive']).toContain(result.verdict);
-    expect(result.bytesUsed).toBeLessThanOrEqual(40e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(250e6);
     const leg = result.legs[0];
     for (const key of ['id', 'scheme', 'port', 'direction', 'payload', 'transfers', 'medianMbps']) expect(leg, key).toHaveProperty(key);
     expect(leg.transfers[0]).toEqual({ bytes: expect.any(Number), ms: expect.any(Number), mbps: expect.any(Number) });
   });
 
   it('explains the verdict in words, with progress on stderr', async () => {
-    const r = await cli(['run', `https://127.0.0.1:${ep.tlsPort}`, '--ca', ep.caPath, '--budget-mb', '20']);
+    // Loopback runs at 2-5 Gbit/s, where a round at the window-limited floor can cost more than
+    // 20 MB (then no round runs, inconclusive with budget-too-small): the default fast-line cap
+    // lets the rounds whose progress this checks run.
+    const r = await cli(['run', `https://127.0.0.1:${ep.tlsPort}`, '--ca', ep.caPath, '--budget-mb', '20', '--max-budget-mb', '250']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^(NO DIFFERENCE|INCONCLUSIVE): /);
     expect(r.stdout).toMatch(/rounds, [\d.]+ MB, [\d.]+ s/);

@@ -30,6 +30,19 @@ describe('planFastLine', () => {
     expect(plan.fullBytes).toBeGreaterThan(60e6);
   });
 
+  it('counts legs whose size is held (cheap uploads) at their held size a round, not at the line rate', () => {
+    // Three sized download legs and two uploads held at 512 KiB, on a gigabit line.
+    const held = 2 * 512 * 1024;
+    const plan = planFastLine({ ...BASE, lineMbps: 1000, legs: 3, heldRoundBytes: held, capBytes: 400e6 });
+    expect(plan.targetMs).toBe(MIN_TRANSFER_MS);
+    expect(plan.neededBytes).toBeCloseTo(4e6 + PLANNED_ROUNDS * (3 * bytesAt(1000, MIN_TRANSFER_MS) + held), -1);
+    expect(plan.budgetBytes).toBe(plan.neededBytes);
+    // Where the budget binds, the held bytes come off before the sized legs' share.
+    const fit = planFastLine({ ...BASE, lineMbps: 250, legs: 3, heldRoundBytes: held, budgetBytes: 100e6, capBytes: 100e6 });
+    expect(fit.plannedBytes).toBeCloseTo(100e6, -1);
+    expect(fit.targetMs).toBeCloseTo((100e6 - 4e6 - PLANNED_ROUNDS * held) / (PLANNED_ROUNDS * 3 * bytesAt(250, 1)), 6);
+  });
+
   it('raises the budget to what transfers at the floor need, within the cap', () => {
     const plan = planFastLine({ ...BASE, lineMbps: 1000, capBytes: 250e6 });
     expect(plan.targetMs).toBe(MIN_TRANSFER_MS);

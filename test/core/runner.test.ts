@@ -526,6 +526,50 @@ describe('runMeasurement on a fast line (fast-line.ts)', () => {
     for (const t of result.legs.flatMap((l) => l.transfers.slice(1))) expect(t.ms).toBeGreaterThanOrEqual(WINDOW_LIMITED_RTTS * 20);
   });
 
+  it('plans a fast line for the legs it sizes: cheap uploads cost their held size, not a download\'s', async () => {
+    // --diagnose: the screening pair, the low-entropy download and the cheap upload pair.
+    const legs = { 'https-443': { mbps: 1000, upMbps: 20, noise: 0.1 }, 'http-80': { mbps: 1000, upMbps: 20, noise: 0.1 } };
+    const net = simNetwork({ legs, ttfbMs: 2 });
+    const rnd = xoshiro128(7);
+    const raised: { budgetBytes: number; lineMbps: number; targetMs: number }[] = [];
+    const result = await runMeasurement(
+      { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, onBudgetRaised: (r) => raised.push(r) },
+      { ...OPTS, diagnose: 'always', budgetBytes: 60e6, capBytes: 400e6 },
+    );
+    expect(result.comparisons.map((c) => c.id)).toContain('upload');
+    expect(raised).toHaveLength(1);
+    const { budgetBytes, lineMbps, targetMs } = raised[0]!;
+    const transferBytes = (lineMbps * 1000 * MIN_TRANSFER_MS) / 8;
+    // 16 rounds of three downloads at the floor and two 512 KiB uploads, after the ramps (about
+    // 10 MB): counting the uploads as downloads asked for 443 MB and cut transfers to 36 ms.
+    expect(targetMs).toBeGreaterThanOrEqual(MIN_TRANSFER_MS);
+    expect(budgetBytes).toBeGreaterThan(16 * (3 * transferBytes + 2 * CHEAP_UPLOAD_BYTES));
+    expect(budgetBytes).toBeLessThan(16 * (3 * transferBytes + 2 * CHEAP_UPLOAD_BYTES) + 20e6);
+    expect(result.bytesUsed).toBeLessThanOrEqual(budgetBytes);
+  });
+
+  it('ends inconclusive, not failed, when the budget buys no round at all, and says what one needs', async () => {
+    // 20 ms away, a transfer must last 11 round trips (220 ms, 27 MB at 1 Gbit/s): 12 MB buys
+    // the ramps and no round (an explicit --budget-mb 12 on such a line).
+    const { result } = await run({ ...gigabit, ttfbMs: 20 }, { budgetBytes: 12e6 });
+    expect(result.verdict).toBe('inconclusive');
+    expect(result.rounds).toBe(0);
+    expect(result.error).toBeUndefined();
+    const note = result.warnings.find((n) => n.code === 'budget-too-small');
+    expect(note).toMatchObject({ budgetBytes: 12e6, rounds: 16 });
+    if (note?.code !== 'budget-too-small') throw new Error('no budget-too-small note');
+    expect(note.roundBytes).toBeGreaterThan(12e6 - result.bytesUsed);
+    expect(note.neededBytes).toBeGreaterThanOrEqual(16 * note.roundBytes);
+    expect(result.warnings.map((n) => n.code)).not.toContain('no-screening');
+    expect(result.warnings.map((n) => n.code)).not.toContain('fast-line');
+    const allowMb = Math.ceil(note.neededBytes / 1e6);
+    expect(said(result.warnings)).toContain(`allow it with --max-budget-mb ${allowMb}`);
+    // The cap it names buys an answer on the same line.
+    const { result: capped } = await run({ ...gigabit, ttfbMs: 20 }, { budgetBytes: 12e6, capBytes: allowMb * 1e6 });
+    expect(capped.verdict).toBe('no-difference');
+    expect(capped.bytesUsed).toBeLessThanOrEqual(allowMb * 1e6);
+  });
+
   it('leaves a line the budget can follow as it was: no note, full-length transfers', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 50 }, 'http-80': { mbps: 50 } } }, { budgetBytes: 60e6, capBytes: 250e6, diagnose: 'never' });
     expect(result.warnings.some((n) => n.code === 'fast-line')).toBe(false);

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
-import { broadcastState, FAST_LINE, historyEntry, runningState, setHistory, STATES, twentyResults, type StateName } from './support/popup-states.js';
+import { broadcastState, FAST_LINE, historyEntry, NOTE_STATES, runningState, setHistory, STATES, twentyResults, type NoteStateName, type StateName } from './support/popup-states.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the popup UI checks: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -98,6 +98,27 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
       await page.close();
     });
   }
+
+  it('words the notes a user reads in plain terms, within 360 px with the details open', async () => {
+    // What the screenshots notes-*-en.png showed (npm run screenshots): each note in everyday
+    // words with its numbers, and nothing wider than Firefox for Android's popup.
+    const texts: Partial<Record<NoteStateName, string>> = {};
+    for (const name of Object.keys(NOTE_STATES) as NoteStateName[]) {
+      const page = await open(browser, 'popup.html', 360, [historyEntry(0, NOTE_STATES[name])]);
+      await page.locator('#latest details summary').click();
+      expect(await overflowPx(page), name).toBeLessThanOrEqual(0);
+      expect(await overlaps(page), name).toEqual([]);
+      texts[name] = (await page.locator('#latest').textContent()) ?? '';
+      await page.close();
+    }
+    expect(texts['long-path']).toContain('Why: 5 rounds were not counted: the downloads were too short to reach full speed on this connection');
+    expect(texts['long-path']).toContain('two extra checks were skipped to stay within the 60.0 MB data limit');
+    expect(texts['long-path']).toContain('this connection needs about 8.4 MB for a reliable reading');
+    expect(texts['budget-too-small']).toContain('Why: not one round of the test fitted its data limit of 12.0 MB');
+    expect(texts['budget-too-small']).toContain('raise "Most data one test may use on a fast line" in the options to at least the figure above');
+    expect(texts['fast-line']).toContain('your connection is fast (937 Mbit/s), so the test used short downloads of about 40 ms each');
+    for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval/i);
+  });
 
   it('heads a cancelled run "Cancelled", not "test failed", with a next step', async () => {
     const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES.cancelled)]);
@@ -268,6 +289,29 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
+  it('keeps the result and its focus when a late "running" names the run already in history; a new run moves the focus to Cancel', async () => {
+    // The background answers runTest and getState "running" until it has filed the result; the
+    // answer can reach the popup after that result is on screen (a run that fails fast, as in
+    // the test above: it once lost the focus to Run test that way under load).
+    const page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES['no-difference'])]);
+    const sender = await browser.openPage('options.html');
+    await page.locator('#latest-headline').focus();
+    await page.evaluate(() => {
+      const log: string[] = [];
+      (window as unknown as { __hides: string[] }).__hides = log;
+      const section = document.getElementById('latest-section')!;
+      new MutationObserver(() => log.push(`hidden=${section.hidden} focus=${document.activeElement?.id || document.activeElement?.tagName}`)).observe(section, { attributeFilter: ['hidden'] });
+    });
+    await broadcastState(sender, runningState(Date.now(), 'state-0'));
+    await broadcastState(sender, { status: 'idle' });
+    await broadcastState(sender, runningState(Date.now(), 'scheduled-run', 'scheduled'));
+    await page.waitForSelector('#progress:not([hidden])');
+    expect(await page.evaluate(() => (window as unknown as { __hides: string[] }).__hides)).toEqual(['hidden=true focus=cancel']);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('cancel');
+    await sender.close();
+    await page.close();
+  });
+
   it('says why Run test is disabled when offline, and keeps the focus off the body', async () => {
     const page = await open(browser, 'popup.html', 420, []);
     await page.locator('#run').focus();
@@ -312,6 +356,23 @@ describe.skipIf(!haveBrowser)('the popup in French and in Persian', () => {
       expect(await page.locator('#latest .ratio-line').textContent()).toContain('1,35x');
       expect(await bodyFontPx(page)).toBeGreaterThanOrEqual(13);
       expect(await axeViolations(page)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('keeps the Persian cards with their notes within 360 px, right to left', async () => {
+    // As notes-*-fa.png showed: the long notes wrap inside the card, right to left.
+    const browser = await ExtensionBrowser.launch({ lang: 'fa' });
+    try {
+      for (const name of Object.keys(NOTE_STATES) as NoteStateName[]) {
+        const page = await open(browser, 'popup.html', 360, [historyEntry(0, NOTE_STATES[name])]);
+        await page.locator('#latest details summary').click();
+        expect(await page.evaluate(() => document.documentElement.dir)).toBe('rtl');
+        expect(await overflowPx(page), name).toBeLessThanOrEqual(0);
+        expect(await overlaps(page), name).toEqual([]);
+        await page.close();
+      }
     } finally {
       await browser.close();
     }

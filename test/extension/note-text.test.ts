@@ -27,6 +27,7 @@ function translator(lang: string): Translate {
 /** One note of every code, with distinctive numbers. */
 const SAMPLES: Record<Note['code'], Note> = {
   'budget-spent': { code: 'budget-spent', rounds: 6 },
+  'budget-too-small': { code: 'budget-too-small', roundBytes: 18_400_000, rounds: 16, neededBytes: 296_200_000, budgetBytes: 12_000_000 },
   'too-few-rounds': { code: 'too-few-rounds', rounds: 4, minRounds: 6 },
   'straddles-margin': { code: 'straddles-margin', rounds: 12, ci95: [0.58, 6.06], marginRatio: 1.25 },
   'repeated-too-few': { code: 'repeated-too-few', rounds: 7, levelPercent: 99.5, minRounds: 9, ci95: [1.3, 2.2] },

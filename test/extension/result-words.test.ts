@@ -56,8 +56,21 @@ describe('result words', () => {
   it('gives the reason of a run whose rounds a long path left window-limited, and asks for more time', () => {
     const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: NaN, ci95: [NaN, NaN], warnings: [{ code: 'window-limited', rounds: 5 }, { code: 'too-few-rounds', rounds: 0, minRounds: 6 }] });
     const a = advice(r, t)!;
-    expect(a.reason).toContain('5 rounds were left out');
+    expect(a.reason).toContain('5 rounds were not counted');
     expect(a.next).toBe(t('nextRaiseBudget'));
+  });
+
+  it('says what a run no round fitted would need, and which limit to raise, before any other reason', () => {
+    const warnings = [
+      { code: 'references-skipped' as const, transferBytes: 77_052, wantedBytes: 114_803_531, budgetBytes: 12e6 },
+      { code: 'budget-too-small' as const, roundBytes: 29_500_000, rounds: 16, neededBytes: 474_100_000, budgetBytes: 12e6 },
+    ];
+    const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: NaN, ci95: [NaN, NaN], rounds: 0, legs: [], comparisons: [], warnings });
+    expect(cardState(r)).toBe('inconclusive');
+    const a = advice(r, t)!;
+    expect(a.reason).toBe('not one round of the test fitted its data limit of 12.0 MB: on a line this fast one round needs about 29.5 MB, and the 16 rounds a test plans for about 474.1 MB (a test stops as soon as its answer is clear)');
+    expect(a.next).toMatch(/^raise "Most data one test may use on a fast line" in the options to at least the figure above/);
+    expect(ratioSentence(r, t, f)).toBeUndefined();
   });
 
   it('calls a run the user stopped "Cancelled", not a failure', () => {

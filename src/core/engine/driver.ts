@@ -10,6 +10,17 @@ import type { LegSpec } from '../types.js';
 /** Runs one leg's work; false when the leg failed and was dropped (a diagnosis leg). */
 export type LegGuard = (leg: LegSpec, work: () => Promise<void>) => Promise<boolean>;
 
+/** The line as a driver's legs have measured it (Driver.lineEstimate). */
+export interface LineEstimate {
+  mbps: number;
+  rttMs: number;
+  targetMs: number;
+  /** Legs whose transfers the plan sizes. */
+  sizedLegs: number;
+  /** What a round of the other legs costs: their size is held (cheap uploads). */
+  heldRoundBytes: number;
+}
+
 /** What a driver may read of the run and report back to it. */
 export interface DriverContext {
   readonly budgetBytes: number;
@@ -58,10 +69,12 @@ export interface Driver {
   roundCost(legs: LegSpec[]): { bytes: number; ms: number };
   /**
    * The line as these legs' transfers have measured it so far: the fastest leg's rate, the
-   * path's round trip and the transfer duration the sizer aims at (fast-line.ts). Undefined
-   * before a leg has moved enough to tell, or where transfer sizes are not the driver's to set.
+   * path's round trip and the transfer duration the sizer aims at (fast-line.ts), with how
+   * many of the legs that duration sizes and what a round of the others (cheap uploads, whose
+   * size is held) costs in bytes. Undefined before a leg has moved enough to tell, or where
+   * transfer sizes are not the driver's to set.
    */
-  lineEstimate?(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined;
+  lineEstimate?(legs: LegSpec[]): LineEstimate | undefined;
   /** Sizes these legs' transfers to last about targetMs from now on (time-capped transfers). */
   limitTransfers?(legs: LegSpec[], targetMs: number): void;
   /** Shrinks the next transfers so that `rounds` more rounds fit what is left of the budget; true when it did. */

@@ -359,7 +359,8 @@ export class Engine {
         (this.rounds < MIN_ROUNDS && !!this.driver.fitToBudget?.(legs, this.ctx, MIN_ROUNDS - this.rounds) && this.affordRound(legs)) ||
         (this.extendTime(legs) && this.affordRound(legs));
       if (!fits()) {
-        addNote(this.notes, { code: 'budget-spent', rounds: round });
+        if (round === 0) this.noteBudgetTooSmall(legs);
+        else addNote(this.notes, { code: 'budget-spent', rounds: round });
         break;
       }
       if (!(await this.runRound(round, legs))) break;
@@ -464,7 +465,8 @@ export class Engine {
     const plan = planFastLine({
       lineMbps: line.mbps,
       rttMs: line.rttMs,
-      legs: specs.length,
+      legs: line.sizedLegs,
+      heldRoundBytes: line.heldRoundBytes,
       rounds: roundsToPlan(this.rounds),
       targetMs: line.targetMs,
       budgetBytes: this.budgetBytes,
@@ -559,6 +561,29 @@ export class Engine {
     return true;
   }
 
+  /**
+   * Not one round fits before any was run, even at the shortest transfers the path can be read
+   * with (fitToBudget): what a round costs then, and what the rounds a run plans for would, so
+   * the user can allow it. Not the fewest an interval needs (MIN_ROUNDS): a larger budget
+   * also buys longer ramps, and a simulated gigabit line 20 ms away given 6 rounds' worth ran
+   * 5 (test/core/runner.test.ts); the run stops as soon as its answer is clear anyway. Where
+   * time, not bytes, is short, the budget note says so.
+   */
+  private noteBudgetTooSmall(legs: LegSpec[]): void {
+    const roundBytes = this.driver.roundCost(legs).bytes;
+    if (this.bytesUsed + roundBytes <= this.budgetBytes) {
+      addNote(this.notes, { code: 'budget-spent', rounds: 0 });
+      return;
+    }
+    addNote(this.notes, {
+      code: 'budget-too-small',
+      roundBytes,
+      rounds: PLANNED_ROUNDS,
+      neededBytes: Math.ceil(this.bytesUsed + PLANNED_ROUNDS * roundBytes),
+      budgetBytes: this.budgetBytes,
+    });
+  }
+
   /** One round; false when an error after complete rounds ended the run (driver.keepsRoundsOn). */
   private async runRound(round: number, legs: LegSpec[]): Promise<boolean> {
     try {
@@ -598,7 +623,8 @@ export class Engine {
 
   private measuredSoFar() {
     const notes = [...this.notes];
-    if (this.fastLine) {
+    // How the rounds were sized: nothing to say of a run that ran none.
+    if (this.fastLine && this.rounds > 0) {
       const { lineMbps, targetMs, budgetBytes, neededBytes } = this.fastLine;
       addNote(notes, {
         code: 'fast-line',
@@ -636,6 +662,14 @@ export class Engine {
   }
 
   async finish(): Promise<Result> {
+    if (this.rounds === 0 && this.notes.some((n) => n.code === 'budget-too-small')) {
+      // Nothing failed and nothing was measured: the answer is not known, and the note says
+      // what it would cost. The decision (decision.ts) has no comparison to read here.
+      const result = resultOf(this.driver.endpoint(), this.elapsedMs(), this.measuredSoFar());
+      result.verdict = 'inconclusive';
+      this.deps.onProgress?.({ phase: 'done', round: 0, budgetShare: this.budgetShare() });
+      return result;
+    }
     const input = this.decisionInput();
     let decision = this.decideRun(input);
     if (decision.wantsClientCapacity && this.deps.clientTlsCapacityMbps) {

@@ -14,7 +14,7 @@ import { hardFloorMs, windowFloorMs } from '../fast-line.js';
 import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
-import type { Driver, DriverContext, LegGuard, Measured } from './driver.js';
+import type { Driver, DriverContext, LegGuard, LineEstimate, Measured } from './driver.js';
 import type { MirrorRefusal, MirrorSession } from '../mirror/session.js';
 import type { Note } from '../notes.js';
 
@@ -146,8 +146,7 @@ export class HttpDriver implements Driver {
    * twice as many rounds, so more and shorter transfers, left as many unshaped 100 Mbit/s runs
    * inconclusive in the lab: 3 of 10.)
    */
-  private shareBytes(active: LegSpec[], ctx: DriverContext): number {
-    const rounds = MIN_ROUNDS + 2;
+  private shareBytes(active: LegSpec[], ctx: DriverContext, rounds = MIN_ROUNDS + 2): number {
     const cheap = active.filter((s) => this.leg(s).cheap).length;
     const full = Math.max(1, active.length - cheap);
     const remaining = ctx.budgetBytes - ctx.bytesUsed - cheap * CHEAP_UPLOAD_BYTES * rounds;
@@ -223,7 +222,7 @@ export class HttpDriver implements Driver {
     }
   }
 
-  lineEstimate(legs: LegSpec[]): { mbps: number; rttMs: number; targetMs: number } | undefined {
+  lineEstimate(legs: LegSpec[]): LineEstimate | undefined {
     const known = legs.map((s) => this.leg(s)).filter((l) => l.lastMbps > 0);
     if (!known.length) return undefined;
     const rttMs = Math.min(...known.map((l) => l.minTtfbMs));
@@ -234,7 +233,15 @@ export class HttpDriver implements Driver {
     // cut the downloads to 15 ms transfers that no round could read.
     const downloads = known.filter((l) => l.spec.direction === 'down');
     const rated = downloads.length ? downloads : known;
-    return { mbps: Math.max(...rated.map(recentMbps)), rttMs: rtt, targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt) };
+    // A cheap upload leg costs its held size a round, whatever the plan's transfer length.
+    const held = legs.map((s) => this.leg(s)).filter((l) => l.cheap);
+    return {
+      mbps: Math.max(...rated.map(recentMbps)),
+      rttMs: rtt,
+      targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt),
+      sizedLegs: legs.length - held.length,
+      heldRoundBytes: held.reduce((sum, l) => sum + l.sizer.maxBytes, 0),
+    };
   }
 
   /**
@@ -265,13 +272,13 @@ export class HttpDriver implements Driver {
    * even share of it over `rounds` rounds, but never below the path's window-limited floor
    * (shorter ones read TCP's window, and rule 1 would leave their rounds out), so a run may
    * then afford fewer rounds than an interval needs and say so. A budget that does not buy one
-   * round at the floor ends the run before it (`budget-spent`, nothing measured): an explicit
-   * --budget-mb 12 on loopback at 5 Gbit/s, where the floor is 9 MB a transfer. True when a
-   * transfer was made smaller.
+   * round at the floor ends the run before it, inconclusive with what a round needs (engine.ts,
+   * `budget-too-small`): an explicit --budget-mb 12 on loopback at 5 Gbit/s, where the floor
+   * is 9 MB a transfer. Cheap upload legs keep their held size, which the share leaves them.
+   * True when a transfer was made smaller.
    */
   fitToBudget(legs: LegSpec[], ctx: DriverContext, rounds: number): boolean {
-    const leftBytes = Math.max(0, ctx.budgetBytes - ctx.bytesUsed);
-    const share = Math.floor(leftBytes / (legs.length * Math.max(1, rounds)));
+    const share = this.shareBytes(legs, ctx, Math.max(1, rounds));
     const floorOf = (leg: HttpLeg) => {
       const rttMs = Number.isFinite(leg.minTtfbMs) ? leg.minTtfbMs : this.leastTtfbMs;
       return Math.max(leg.sizer.minBytes, Number.isFinite(rttMs) ? Math.ceil((recentMbps(leg) * 1000 * windowFloorMs(rttMs)) / 8) : 0);
@@ -279,6 +286,7 @@ export class HttpDriver implements Driver {
     let smaller = false;
     for (const spec of legs) {
       const leg = this.leg(spec);
+      if (leg.cheap) continue;
       const bytes = Math.max(share, floorOf(leg));
       if (bytes >= leg.nextBytes) continue;
       leg.fullMaxBytes = Math.min(leg.fullMaxBytes, bytes);

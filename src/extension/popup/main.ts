@@ -163,6 +163,9 @@ function renderState(state: RunState): void {
   runButton.setAttribute('aria-busy', String(running));
   renderRunButton();
   // The previous result is hidden while a new test runs: two results on screen would confuse.
+  // A scheduled run can start while the keyboard is on the card: hiding it would drop the
+  // focus to the page body, so it moves to Cancel first.
+  if (running && !latestSection.hidden && latestSection.contains(document.activeElement)) cancelButton.focus();
   latestSection.hidden = running;
   renderProgressNow();
   if (running && !clock) clock = setInterval(renderProgressNow, 1000);
@@ -178,10 +181,17 @@ function renderState(state: RunState): void {
 function renderLatest(takeFocus: boolean): void {
   const entry = index.latest;
   if (!entry) return;
+  // The newest run in history has ended, whatever its broadcasts say: an answer to runTest or
+  // getState sent while the background was still filing it says "running", and may arrive
+  // after this result is on screen; believed, it would hide the card and drop the focus.
+  finishedRuns.add(entry.id);
   const rtl = document.documentElement.dir === 'rtl';
+  // Redrawing replaces the card's elements: the focus stays on the one with the same id.
+  const focusedId = latest.contains(document.activeElement) ? document.activeElement?.id : undefined;
   renderVerdictCard(latest, entry, t, f, {
     actions: cardActions(entry, { t, f, version: VERSION, rtl, collectorUrl, status: announce }),
   });
+  if (!takeFocus && focusedId !== undefined) (document.getElementById(focusedId) ?? byId('latest-headline')).focus();
   renderTransfersChart(byId('transfers-chart'), entry.result, t, f);
   transfers.hidden = byId('transfers-chart').hidden;
   if (takeFocus) {
@@ -301,7 +311,12 @@ storageLocal.onChanged((changes) => {
   }
   if (changes.settings) void renderEndpoint();
   if (changes[MLAB_KEY]) void renderMlab();
-  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) void renderReports().then(() => renderLatest(false));
+  if (changes[REPORTING_KEY] || changes[REPORT_QUEUE_KEY]) {
+    // The card shows the collector's page link only: it is redrawn when that changes, not on
+    // every step of the report queue (a redraw while reading would close its details).
+    const shownCollector = collectorUrl;
+    void renderReports().then(() => collectorUrl !== shownCollector && renderLatest(false));
+  }
 });
 
 localizePage(document, t);

@@ -6,6 +6,7 @@ import type { Translate } from '../platform/ports.js';
 
 const NOTE_KEYS: Record<NoteCode, string> = {
   'budget-spent': 'noteBudgetSpent',
+  'budget-too-small': 'noteBudgetTooSmall',
   'too-few-rounds': 'noteTooFewRounds',
   'straddles-margin': 'noteStraddlesMargin',
   'repeated-straddles': 'noteRepeatedStraddles',
@@ -82,6 +83,8 @@ function substitutions(n: Note, t: Translate): string[] {
   switch (n.code) {
     case 'budget-spent':
       return [count(n.rounds)];
+    case 'budget-too-small':
+      return [mb(n.roundBytes), count(n.rounds), mb(n.neededBytes), mb(n.budgetBytes)];
     case 'too-few-rounds':
       return [count(n.rounds), count(n.minRounds)];
     case 'straddles-margin':

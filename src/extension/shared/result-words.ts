@@ -102,6 +102,9 @@ export function causeSentences(r: Result, t: Translate, f: LocaleFormat): string
  * each with the step most likely to settle the next run.
  */
 const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
+  // Nothing was measured: the data limit did not buy one round. The fast-line limit is what
+  // a manual test may grow into once the line is measured (background/run-controller.ts).
+  'budget-too-small': 'nextRaiseFastLineLimit',
   // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
   // longer transfers, so more of the time budget.
   'window-limited': 'nextRaiseBudget',

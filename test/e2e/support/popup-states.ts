@@ -128,6 +128,33 @@ export function sniZoneResult(): Result {
   };
 }
 
+/**
+ * Results whose notes a user reads in the popup (the card's reason and its details list), to
+ * look at in plain words: a long path that left rounds and the extra checks out, a budget no
+ * round fitted, and a fast line (FAST_LINE).
+ */
+export const NOTE_STATES = {
+  'long-path': result({
+    verdict: 'inconclusive', httpsMbps: 14.2, httpMbps: 17.9, rounds: 4, ci95: [0.71, 2.38], spread: 0.4,
+    warnings: [
+      { code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60_000_000 },
+      { code: 'window-limited', rounds: 5 },
+      { code: 'too-few-rounds', rounds: 4, minRounds: 6 },
+      { code: 'straddles-margin', rounds: 4, ci95: [0.71, 2.38], marginRatio: 1.25 },
+    ],
+  }),
+  'budget-too-small': {
+    ...result({ verdict: 'inconclusive', httpsMbps: 0, httpMbps: 0, rounds: 0, ci95: [NaN, NaN] }),
+    ratio: NaN,
+    legs: [],
+    comparisons: [],
+    warnings: [{ code: 'budget-too-small', roundBytes: 43_900_000, rounds: 16, neededBytes: 704_000_000, budgetBytes: 12_000_000 }],
+  },
+  'fast-line': FAST_LINE,
+} satisfies Record<string, Result>;
+
+export type NoteStateName = keyof typeof NOTE_STATES;
+
 export function historyEntry(i: number, r: Result, at = BASE_MS + i * 3 * 3_600_000): StoredEntry {
   return {
     id: `state-${i}`,
@@ -166,11 +193,11 @@ export async function setHistory(page: Page, history: StoredEntry[]): Promise<vo
 }
 
 /** A run in its fourth round, 38 s in, as the background broadcasts it. */
-export function runningState(nowMs: number): RunState {
+export function runningState(nowMs: number, runId = 'screenshot-run', trigger: 'manual' | 'scheduled' = 'manual'): RunState {
   return {
     status: 'running',
-    runId: 'screenshot-run',
-    trigger: 'manual',
+    runId,
+    trigger,
     endpoint: { id: 'example', name: 'endpoint.example', url: 'https://endpoint.example/' },
     startedAt: nowMs - 38_000,
     progress: {
