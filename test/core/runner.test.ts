@@ -601,15 +601,15 @@ describe('runMeasurement at the run time limit', () => {
 });
 
 describe('runMeasurement on a long, noisy path: screening first, and time while the answer is open', () => {
-  // Every leg at the same 5 Mbit/s, transfers 45% apart from noise alone, 60-100 ms round
+  // Every leg at the same 5 Mbit/s, transfers 45-50% apart from noise alone, 60-100 ms round
   // trips: each transfer lasts ten round trips (sizer.ts), so a round of five legs takes
   // seconds and the planned minute buys 9-15 rounds of all of them.
-  const line = (rttMs: number): SimOptions => {
-    const leg = { mbps: 5, noise: 0.45 };
+  const line = (rttMs: number, noise: number): SimOptions => {
+    const leg = { mbps: 5, noise };
     return { rttMs, legs: { 'https-443': leg, 'http-80': leg, 'https-80': leg, 'http-443': leg } };
   };
-  async function longRun(rttMs: number, capDurationMs: number) {
-    const net = simNetwork(line(rttMs));
+  async function longRun(rttMs: number, noise: number, capDurationMs: number) {
+    const net = simNetwork(line(rttMs, noise));
     const rnd = xoshiro128(7);
     const extended: { atMs: number; maxDurationMs: number; capDurationMs: number }[] = [];
     const result = await runMeasurement(
@@ -627,8 +627,8 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
   }
 
   it('rests the references while the time left cannot pay for the rounds screening needs beside them', async () => {
-    const { result, rounds, extended } = await longRun(60, 60_000);
-    // Beside the references every round, screening had 15 rounds at the minute and straddled.
+    const { result, rounds, extended } = await longRun(100, 0.45, 60_000);
+    // Beside the references every round, screening had 14 rounds at the minute and straddled.
     expect(result.verdict).toBe('no-difference');
     expect(extended).toEqual([]);
     expect(rounds('screen')).toBeGreaterThanOrEqual(2 * rounds('entropy'));
@@ -636,10 +636,10 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
   });
 
   it('grows towards the cap while the answer is open, said before the rounds past the planned minute', async () => {
-    const capped = await longRun(100, 60_000);
+    const capped = await longRun(60, 0.5, 60_000);
     expect(capped.result.verdict).toBe('inconclusive');
     expect(capped.result.warnings.map((w) => w.code)).toContain('budget-spent');
-    const { result, extended, elapsedMs } = await longRun(100, 120_000);
+    const { result, extended, elapsedMs } = await longRun(60, 0.5, 120_000);
     expect(result.verdict).toBe('no-difference');
     expect(extended).toHaveLength(1);
     expect(extended[0]!.atMs).toBeLessThan(60_000);
@@ -650,7 +650,7 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
   });
 
   it('keeps to the caller\'s time when no cap is given', async () => {
-    const net = simNetwork(line(100));
+    const net = simNetwork(line(100, 0.45));
     const rnd = xoshiro128(7);
     const extended: unknown[] = [];
     const result = await runMeasurement(
