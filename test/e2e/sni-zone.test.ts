@@ -136,6 +136,9 @@ describe.skipIf(!haveBrowser)('the extension tests a listed name under the endpo
         page = await popupAt(browser, 360);
         const lines = await page.locator('#latest .sni-scope p').allTextContents();
         expect(lines).toHaveLength(3);
+        // The round-by-round chart draws the name tested beside the control and plaintext.
+        expect(await page.locator('#transfers-chart .series').count()).toBe(3);
+        expect(await page.locator('#transfers-chart .chart-legend li').count()).toBe(3);
         expect(lines[0]).toContain('qhvzkrnbtwpxalmfdoeyjucsig.sni.endpoint.example');
         if (lang === 'en-US') {
           expect(lines[1]).toBe('Median speed under the name: 0.1 Mbit/s; under the control name: 19.4 Mbit/s.');

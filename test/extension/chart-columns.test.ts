@@ -31,4 +31,14 @@ describe('transferSeries', () => {
   it('has nothing to show for a run without transfers', () => {
     expect(transferSeries(failedResult())).toBeUndefined();
   });
+
+  it('adds the leg under the name tested for a test by name, beside screening\'s control and plaintext', () => {
+    const r = sampleResult();
+    const named = { ...r.legs[0]!, id: 'https-443-down-random-sni-name', transfers: [{ bytes: 16e3, ms: 1000, mbps: 0.128 }] };
+    r.legs.push(named);
+    r.comparisons.push({ id: 'sni', suspectLeg: named.id, referenceLeg: r.legs[0]!.id, ratio: 150, ci95: [140, 160], pValue: 0.02, rounds: 1, outcome: 'slower' });
+    expect(transferSeries(r)?.named).toBeUndefined(); // not a test by name: no sni figures
+    r.sni = { name: 'a.sni.example', controlName: 'b.sni.example', rateMbps: 0.128 };
+    expect(transferSeries(r)?.named).toEqual({ leg: named.id, mbps: [0.128] });
+  });
 });

@@ -1,6 +1,7 @@
 // The latest test, transfer by transfer: HTTPS and HTTP Mbit/s in each round on one axis. Two
 // lines apart round after round is what convinces a reader that the difference is real, not
-// one unlucky transfer (Wehe shows its replays the same way).
+// one unlucky transfer (Wehe shows its replays the same way). A test by name adds a third line,
+// the HTTPS leg under the name tested, beside the control name's.
 import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
 import { el } from '../shared/dom.js';
@@ -21,8 +22,9 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   const { width, height, left, right, top, bottom } = BOX;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const rounds = Math.max(series.httpsMbps.length, series.httpMbps.length);
-  const max = Math.max(1, ...series.httpsMbps, ...series.httpMbps);
+  const named = series.named?.mbps ?? [];
+  const rounds = Math.max(series.httpsMbps.length, series.httpMbps.length, named.length);
+  const max = Math.max(1, ...series.httpsMbps, ...series.httpMbps, ...named);
   const step = niceStep(max, 4);
   const yMax = Math.ceil((max * 1.05) / step) * step;
   const x = (i: number) => (rounds === 1 ? left + plotW / 2 : left + (plotW * i) / (rounds - 1));
@@ -46,17 +48,23 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   for (const [cls, values] of [
     ['s-http', series.httpMbps],
     ['s-https', series.httpsMbps],
+    ['s-named', named],
   ] as const) {
+    if (!values.length) continue;
     const g = svgEl('g', { class: `series ${cls}` });
     if (values.length > 1) g.append(svgEl('polyline', { points: values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ') }));
     values.forEach((v, i) => g.append(svgEl('circle', { cx: x(i), cy: y(v), r: 3 })));
     svg.append(g);
   }
+  // A test by name: the HTTPS line is the control name's, and the name tested has its own.
+  const item = (cls: string, text: string) => el('li', {}, el('span', { class: `swatch ${cls}`, 'aria-hidden': 'true' }), text);
+  const https = t('speedLabelHttps');
   const legend = el(
     'ul',
     { class: 'chart-legend' },
-    el('li', {}, el('span', { class: 'swatch s-https', 'aria-hidden': 'true' }), t('speedLabelHttps')),
-    el('li', {}, el('span', { class: 'swatch s-http', 'aria-hidden': 'true' }), t('speedLabelHttp')),
+    item('s-https', named.length ? t('legSniControl', [https]) : https),
+    item('s-http', t('speedLabelHttp')),
+    ...(named.length ? [item('s-named', t('legSniName', [https]))] : []),
   );
   container.replaceChildren(svg, legend);
 }

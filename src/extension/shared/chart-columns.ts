@@ -33,6 +33,11 @@ export interface TransferSeries {
   /** Mbit/s of each round's transfer (the rate after any initial burst), in order. */
   httpsMbps: number[];
   httpMbps: number[];
+  /**
+   * A test by name (Result.sni): the leg under the name tested, whose pair with the control's
+   * HTTPS ("sni") is the finding; screening is the control against plain HTTP.
+   */
+  named?: { leg: string; mbps: number[] };
 }
 
 /** The screening pair's transfers (the comparison "screen", else the first download legs). */
@@ -43,10 +48,12 @@ export function transferSeries(r: Result): TransferSeries | undefined {
   const plain = byId(screen?.referenceLeg) ?? r.legs.find((l) => l.scheme === 'http' && l.direction === 'down');
   if (!tls || !plain || (!tls.transfers.length && !plain.transfers.length)) return undefined;
   const rate = (t: { mbps: number; steadyMbps?: number }) => t.steadyMbps ?? t.mbps;
+  const named = r.sni ? byId(r.comparisons.find((c) => c.id === 'sni')?.suspectLeg) : undefined;
   return {
     httpsLeg: tls.id,
     httpLeg: plain.id,
     httpsMbps: tls.transfers.map(rate),
     httpMbps: plain.transfers.map(rate),
+    ...(named?.transfers.length ? { named: { leg: named.id, mbps: named.transfers.map(rate) } } : {}),
   };
 }
