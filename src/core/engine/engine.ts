@@ -329,10 +329,14 @@ export class Engine {
     }
   }
 
+  /** The time left for rounds: the planned time, and the caller's hard deadline when it holds one. */
+  private remainingMs(): number {
+    return Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+  }
+
   private affordRound(legs: LegSpec[]): boolean {
     const cost = this.driver.roundCost(legs);
-    const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
-    return this.bytesUsed + cost.bytes <= this.budgetBytes && cost.ms <= remainingMs;
+    return this.bytesUsed + cost.bytes <= this.budgetBytes && cost.ms <= this.remainingMs();
   }
 
   async run(): Promise<void> {
@@ -431,9 +435,8 @@ export class Engine {
     const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
     const affordable = (legs: LegSpec[]) => {
       const cost = this.driver.roundCost(legs);
-      const remainingMs = Math.min(this.maxDurationMs - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
       const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
-      return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? remainingMs / cost.ms : Infinity);
+      return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? this.remainingMs() / cost.ms : Infinity);
     };
     const withReferences = affordable(legsOf(pairs));
     return needed > withReferences && affordable(legsOf(alone)) > withReferences ? alone : pairs;
