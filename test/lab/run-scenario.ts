@@ -113,12 +113,13 @@ export async function destroyActiveLabs(): Promise<void> {
   activeSites.clear();
 }
 
-function inNamespace(ns: string, args: string[]): ChildProcess {
+/** A child process in a lab namespace, stdout and stderr piped (the labs' servers and clients). */
+export function inNamespace(ns: string, args: string[]): ChildProcess {
   return spawn('ip', ['netns', 'exec', ns, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Waits for the child's first stdout line (its readiness JSON) or its exit. */
-function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
+export function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
   return new Promise((resolveLine, reject) => {
     let out = '';
     let err = '';

@@ -1,11 +1,11 @@
 // The SNI lab's scenarios and their truth, and one scenario's runs: the hosts (sni-net.ts),
 // the endpoint behind the SNI shaper (sni-server.ts), and `tls-throttle run --sni` in sni-cli.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../../../src/core/types.js';
-import { REPO, runCli } from '../run-scenario.js';
+import { firstLine, inNamespace, runCli } from '../run-scenario.js';
 import { acquireSniLock, createSniLab, destroySniLab, SNI_ADDR, SNI_NS } from './sni-net.js';
 import type { SniServerConfig } from './sni-server.js';
 
@@ -92,31 +92,6 @@ export function judge(s: SniScenario, result: Result | undefined): boolean {
   return Math.abs(kbps / s.rateKbps - 1) <= 0.2;
 }
 
-function inNamespace(ns: string, args: string[]): ChildProcess {
-  return spawn('ip', ['netns', 'exec', ns, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function readyLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`the SNI lab server was not ready after ${timeoutMs} ms: ${err.trim()}`)), timeoutMs);
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the SNI lab server exited with ${code}: ${err.trim()}`));
-    });
-  });
-}
-
 export async function runSniScenario(
   s: SniScenario,
   opts: { runs: number; cliArgs?: string[]; log?: (line: string) => void },
@@ -130,7 +105,7 @@ export async function runSniScenario(
     dataDir = await mkdtemp(join(tmpdir(), 'ttd-sni-lab-'));
     const config: SniServerConfig = { publicHost: SNI_ADDR.srv, ports: [80, 443], dataDir, shaper: s.shaper };
     server = inNamespace(SNI_NS.srv, [process.execPath, '--import', 'tsx', 'test/lab/sni/sni-server.ts', JSON.stringify(config)]);
-    const ready = JSON.parse(await readyLine(server, 30_000)) as { caPath: string };
+    const ready = JSON.parse(await firstLine(server, 'the SNI lab server', 30_000)) as { caPath: string };
     for (let run = 0; run < opts.runs; run++) {
       const args = ['--sni', TESTED_NAME, '--accept-sni-risk', '--max-seconds', '90', ...(opts.cliArgs ?? [])];
       const r = await runCli(ready.caPath, false, args, 150_000, { cliNs: SNI_NS.cli, srvAddr: SNI_ADDR.srv });

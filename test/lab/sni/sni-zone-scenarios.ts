@@ -2,12 +2,12 @@
 // serves the wildcard zone sni.lab.test behind the SNI shaper, and Chromium with the built
 // extension runs inside sni-cli (a wrapper puts it there, as test/lab/run-scenario.ts does for
 // the throttle lab), every name under the zone sent to the server by --host-resolver-rules.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '../../../src/core/types.js';
-import { REPO } from '../run-scenario.js';
+import { firstLine, inNamespace, REPO } from '../run-scenario.js';
 import { SHAPED_KBPS } from './sni-scenarios.js';
 import { acquireSniLock, createSniLab, destroySniLab, SNI_ADDR, SNI_NS } from './sni-net.js';
 import type { SniServerConfig } from './sni-server.js';
@@ -55,27 +55,6 @@ export function judgeZone(s: SniZoneScenario, result: Result | undefined): boole
   return Math.abs(((result.sni?.rateMbps ?? NaN) * 1000) / s.rateKbps - 1) <= 0.2;
 }
 
-function firstLine(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`the SNI lab server was not ready after ${timeoutMs} ms: ${err.trim()}`)), timeoutMs);
-    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(out.slice(0, nl));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the SNI lab server exited with ${code}: ${err.trim()}`));
-    });
-  });
-}
-
 export interface SniZoneRunRecord {
   scenario: string;
   result?: Result;
@@ -93,8 +72,8 @@ export async function runSniZoneScenario(s: SniZoneScenario, log: (line: string)
   try {
     await createSniLab(LINE_MBPS);
     const config: SniServerConfig = { publicHost: SNI_ADDR.srv, ports: [80, 443], dataDir: join(workDir, 'data'), shaper: s.shaper, sniZone: LAB_ZONE };
-    server = spawn('ip', ['netns', 'exec', SNI_NS.srv, process.execPath, '--import', 'tsx', 'test/lab/sni/sni-server.ts', JSON.stringify(config)], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
-    const ready = JSON.parse(await firstLine(server, 30_000)) as { caPath: string };
+    server = inNamespace(SNI_NS.srv, [process.execPath, '--import', 'tsx', 'test/lab/sni/sni-server.ts', JSON.stringify(config)]);
+    const ready = JSON.parse(await firstLine(server, 'the SNI lab server', 30_000)) as { caPath: string };
     const { ExtensionBrowser, CHROMIUM_PATH } = await import('../../e2e/support/extension-browser.js');
     const wrapper = join(workDir, `chromium-in-${SNI_NS.cli}.sh`);
     await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${SNI_NS.cli} ${CHROMIUM_PATH} "$@"\n`);
