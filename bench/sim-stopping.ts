@@ -25,7 +25,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'default,diagnose' },
     factors: { type: 'string', default: '1.5,2,3' },
     seed: { type: 'string', default: '1' },
-    rule: { type: 'string', default: 'interval' },
+    rule: { type: 'string' },
     // A line whose rate does not drift: a cap at 1/1.25 is then exactly on the margin all run
     // long (with drift the capped leg's ratio moves with the line's rate, up to 1.5x).
     'no-drift': { type: 'boolean', default: false },
@@ -65,7 +65,7 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
   const interimLooks: Verdict[] = [];
   const result = await runMeasurement(
     { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => (looks.push(l.verdictIfEnded ?? l.verdict), interimLooks.push(l.verdict)) },
-    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS, seed, stoppingRule: values.rule as StoppingRule },
+    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS, seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
   );
   return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code) };
 }

@@ -26,7 +26,7 @@ export function noteText(n: Note): string {
     case 'repeated-straddles':
       return `after ${n.rounds} rounds the interval that holds whenever the run stops (${n.levelPercent}%: ${interval(n.interval)}) still straddles the ${n.marginRatio}x margin (95% interval ${interval(n.ci95)})`;
     case 'repeated-too-few':
-      return `after ${n.rounds} rounds no interval that holds whenever the run stops (${n.levelPercent}%) exists yet: it needs ${n.minRounds} rounds (95% interval ${interval(n.ci95)})`;
+      return `after ${n.rounds} rounds no interval that holds whenever the run stops exists yet: it needs ${n.minRounds} rounds (95% interval ${interval(n.ci95)})`;
     case 'pending-second-look':
       return `the ${interval(n.ci95)} interval cleared the ${n.marginRatio}x margin only in the last round, and a finding must hold over two rounds in a row`;
     case 'less-busy-lean':

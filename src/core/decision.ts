@@ -39,8 +39,8 @@ import { median } from 'simple-statistics';
 import type { Note } from './notes.js';
 import type { ComparisonId, PairSpec } from './plan.js';
 import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.js';
-import { pairAlpha } from './error-budget.js';
-import { repeatedLevels } from './group-sequential.js';
+import { pairAlpha, type Rejected } from './error-budget.js';
+import { repeatedLevels, type SpendingFunction } from './group-sequential.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
@@ -135,17 +135,26 @@ export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg, runRttM
  */
 export type StoppingRule = 'interval' | 'repeated-ci';
 
+/**
+ * The rule a run decides by unless told otherwise: the repeated intervals, whose false-finding
+ * rate holds whenever the run stops and over every pair (docs/method.md, "Repeated confidence
+ * intervals"). 'interval' stays for comparison (bench:sim --rule interval).
+ */
+export const DEFAULT_STOPPING_RULE: StoppingRule = 'repeated-ci';
+
 /** How one look decides: the rule, and (rule 2r) whether the run ends at this look. */
 export interface LookOptions {
   rule?: StoppingRule;
   finalLook?: boolean;
+  /** Rule 2r: the pairs whose finding this run has made, which pass their alpha on (error-budget.ts). */
+  rejected?: Rejected;
 }
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
   const paired = pairRounds(suspect, reference, runRttMs);
   const c =
-    look.rule === 'repeated-ci'
-      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook)
+    (look.rule ?? DEFAULT_STOPPING_RULE) === 'repeated-ci'
+      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected)
       : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }
@@ -167,21 +176,65 @@ export function compareRounds(id: string, suspectLeg: string, referenceLeg: stri
 /** The most paired rounds a pair can have: the HTTP driver's MAX_ROUNDS (engine/http-driver.ts). */
 export const DESIGN_MAX_ROUNDS = 48;
 
+/** The spending function of every repeated design (group-sequential.ts). */
+const SPENDING: SpendingFunction = { hwangShihDeCani: 4 };
+
+/** Which rounds a look tests: all of them, or the less busy ones (rule 4r). */
+export type LookKind = 'all' | 'less-busy';
+
+/** How many rounds a look of the kind tests after n paired rounds (0: no such look yet). */
+function testedRounds(kind: LookKind, n: number): number {
+  if (kind === 'all') return n;
+  const keep = Math.max(LESS_BUSY_MIN_ROUNDS, Math.ceil(n / 2));
+  return n > keep ? keep : 0;
+}
+
+/**
+ * The first look of a design: the exact signed-rank interval of m rounds is finite only at
+ * levels up to 1 - 2^(1-m) (all m rounds on one side of the value tested), so a look whose
+ * level is higher cannot reject anything, and alpha spent there would be lost to the run. The
+ * design therefore starts at the first round count whose own first-look level the rounds it
+ * tests can reach: 8 rounds for screening's 0.035, where starting at MIN_ROUNDS left 28% of
+ * it at looks that could not reject (and over half of the less busy look's). Fixed by alpha
+ * and kind alone, before any data.
+ */
+export function firstLook(alpha: number, kind: LookKind): number {
+  const key = `${alpha}|${kind}`;
+  const cached = firstLooks.get(key);
+  if (cached !== undefined) return cached;
+  let first = DESIGN_MAX_ROUNDS + 1;
+  for (let n = MIN_ROUNDS; n <= DESIGN_MAX_ROUNDS; n++) {
+    const m = testedRounds(kind, n);
+    if (m < MIN_ROUNDS) continue;
+    const level = repeatedLevels(alpha, n, DESIGN_MAX_ROUNDS, SPENDING).interim[n]!;
+    if (2 ** (1 - m) <= 1 - level) {
+      first = n;
+      break;
+    }
+  }
+  firstLooks.set(key, first);
+  return first;
+}
+const firstLooks = new Map<string, number>();
+
 /**
  * The level of a repeated interval after n rounds: a Lan-DeMets spending function of Pocock
- * type spends `alpha` over looks at MIN_ROUNDS..DESIGN_MAX_ROUNDS rounds, information
- * proportional to the rounds (group-sequential.ts). `finalLook`: the run ends here for its
- * budget or time limit, and the look spends all the alpha the looks before left.
+ * type spends `alpha` over looks at firstLook..DESIGN_MAX_ROUNDS rounds, information
+ * proportional to the rounds (group-sequential.ts); 1 (no interval) before the first look.
+ * `finalLook`: the run ends here for its budget or time limit, and the look spends all the
+ * alpha the looks before left (all of it, as one look at 1 - alpha, before the first look).
  */
-export function repeatedLevelAt(alpha: number, rounds: number, finalLook = false): number {
-  if (alpha <= 0 || rounds < MIN_ROUNDS || rounds > DESIGN_MAX_ROUNDS) return 1;
-  const design = repeatedLevels(alpha, MIN_ROUNDS, DESIGN_MAX_ROUNDS, 'pocock');
+export function repeatedLevelAt(alpha: number, rounds: number, finalLook = false, kind: LookKind = 'all'): number {
+  if (alpha <= 0 || rounds > DESIGN_MAX_ROUNDS || testedRounds(kind, rounds) < MIN_ROUNDS) return 1;
+  const first = firstLook(alpha, kind);
+  if (rounds < first) return finalLook ? 1 - alpha : 1;
+  const design = repeatedLevels(alpha, first, DESIGN_MAX_ROUNDS, SPENDING);
   return (finalLook ? design.final : design.interim)[rounds]!;
 }
 
-/** The level of a pair's repeated interval over all its rounds: its share of the family budget (error-budget.ts). */
-export function repeatedLevel(id: string, rounds: number, finalLook = false): number {
-  return repeatedLevelAt(pairAlpha(id) * (1 - LESS_BUSY_ALPHA_SHARE), rounds, finalLook);
+/** The level of a pair's repeated interval over all its rounds: its weight in the family budget (error-budget.ts). */
+export function repeatedLevel(id: string, rounds: number, finalLook = false, rejected: Rejected = new Set()): number {
+  return repeatedLevelAt(pairAlpha(id, rejected) * (1 - LESS_BUSY_ALPHA_SHARE), rounds, finalLook);
 }
 
 /**
@@ -211,20 +264,28 @@ export const SAME_BETA = 0.2;
  * rounds' estimate lies past it (rule 4's lean). The Comparison reports the 95% interval of
  * the rounds that decided, and the repeated interval in `repeatedCi`.
  */
-export function compareRepeated(id: string, suspectLeg: string, referenceLeg: string, rounds: PairedRound[], finalLook = false): Comparison {
+export function compareRepeated(
+  id: string,
+  suspectLeg: string,
+  referenceLeg: string,
+  rounds: PairedRound[],
+  finalLook = false,
+  rejected: Rejected = new Set(),
+): Comparison {
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  const alpha = pairAlpha(id);
+  const alpha = pairAlpha(id, rejected);
   const n = measured.length;
   const reported = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
   const level = repeatedLevelAt(alpha * (1 - LESS_BUSY_ALPHA_SHARE), n, finalLook);
   const all = intervalOutcome(id, suspectLeg, referenceLeg, measured, level);
-  const repeated = (lv: number, c: Comparison) => ({ level: lv, bounds: c.ci95, ...(finalLook ? { finalLook } : {}) });
+  const first = firstLook(alpha * (1 - LESS_BUSY_ALPHA_SHARE), 'all');
+  const repeated = (lv: number, c: Comparison) => ({ level: lv, bounds: c.ci95, ...(finalLook ? { finalLook } : {}), firstLook: first });
   if (all.outcome === 'slower' || all.outcome === 'faster') return { ...reported, outcome: all.outcome, repeatedCi: repeated(level, all) };
   // The less busy rounds, ranked for the side all rounds lean to (rule 4r).
   const side = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
   const quietRounds = side ? lessBusyRounds(measured, side * Math.log(MARGIN_RATIO)) : undefined;
   if (quietRounds) {
-    const quietLevel = repeatedLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
+    const quietLevel = repeatedLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook, 'less-busy');
     const quiet = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, quietLevel);
     if ((quiet.outcome === 'slower' && side > 0) || (quiet.outcome === 'faster' && side < 0)) {
       const quiet95 = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, 0.95);
@@ -359,12 +420,22 @@ export function pairNeedsRounds(
   }
   if (c.outcome !== 'unclear') return false;
   if (pair.id !== 'screen' && c.rounds >= MIN_ROUNDS) {
-    // Under rule 2r the interval that settles is the repeated one (it holds at every look).
-    const [lo, hi] = c.repeatedCi?.bounds ?? c.ci95;
+    const [lo, hi] = settlingBounds(c);
     if (screenOutcome === 'slower' && hi < MARGIN_RATIO) return false;
     if (screenOutcome === 'faster' && lo > 1 / MARGIN_RATIO) return false;
   }
   return true;
+}
+
+/**
+ * The interval that settles a comparison: under rule 2r the repeated one (it holds at every
+ * look); but a pair with no alpha of its own yet (a port swap before the finding it would
+ * explain, error-budget.ts) has no repeated interval, and settles on its 95% one as under the
+ * interval rule: what rides on it then is only which cause a later finding would name.
+ */
+export function settlingBounds(c: Pick<Comparison, 'ci95' | 'repeatedCi'>): [number, number] {
+  const r = c.repeatedCi;
+  return r && r.level < 1 ? r.bounds : c.ci95;
 }
 
 // ---- Rules 8-11: the verdict ---------------------------------------------------------------
@@ -541,8 +612,10 @@ export function whyUnclear(screen: Comparison): Note[] {
     const r = screen.repeatedCi;
     const levelPercent = Math.round(r.level * 1000) / 10;
     if (!(r.bounds[0] > 0 && Number.isFinite(r.bounds[1]))) {
-      // The exact interval of n rounds reaches at most 1 - 2 / 2^n.
-      const minRounds = Math.ceil(Math.log2(2 / (1 - r.level)));
+      // The exact interval of n rounds reaches at most 1 - 2 / 2^n; before its design's first
+      // look a pair has no level yet (1), and that look is what it needs.
+      const reach = r.level < 1 ? Math.ceil(Math.log2(2 / (1 - r.level))) : screen.rounds + 1;
+      const minRounds = Math.max(reach, r.firstLook ?? 0, screen.rounds + 1);
       return [{ code: 'repeated-too-few', rounds: screen.rounds, levelPercent, minRounds, ci95 }];
     }
     const interval: [number, number] = [round3(r.bounds[0]), round3(r.bounds[1])];

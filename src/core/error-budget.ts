@@ -1,8 +1,13 @@
 // The family-wise error budget of the repeated-interval rule (decision.ts, 'repeated-ci'):
-// every pair that can produce a finding or a cause gets a fixed share of FAMILY_ALPHA before
-// the first round, so by Bonferroni's inequality the chance that ANY of them ever excludes its
-// true ratio, at any look of the run, is at most FAMILY_ALPHA (docs/method.md, "Repeated
-// confidence intervals").
+// every hypothesis a run can reject (a pair's true ratio lies within the margin) gets a weight
+// before the first round, and the weights of a run's pairs sum to at most one. A pair that only
+// names a cause starts with none: it receives the weight of the finding it explains once that
+// finding is made. This is the graphical procedure of Bretz, Maurer, Brannath & Posch (Stat.
+// Med. 2009), which controls the family-wise error in the strong sense; with group-sequential
+// boundaries set by spending functions at each hypothesis's current level it does so at every
+// look and whenever the run stops (Maurer & Bretz, Stat. Biopharm. Res. 2013). So the chance
+// that ANY pair of a run ever excludes its true ratio, at any look, is at most FAMILY_ALPHA
+// (docs/method.md, "Repeated confidence intervals").
 import type { ComparisonId } from './plan.js';
 
 /**
@@ -12,30 +17,59 @@ import type { ComparisonId } from './plan.js';
 export const FAMILY_ALPHA = 0.1;
 
 /**
- * Shares of FAMILY_ALPHA; they sum to 1 over every pair any plan can hold (plan.ts,
- * sni/sni-plan.ts). Screening decides most runs and gets half. The other routes to a verdict
- * (the low-entropy reference, uploads, a server name) a tenth each; the pairs that only name a
- * cause (the entropy pair and the port swaps) share the rest.
+ * The weights at the start of a run. An endpoint run (plan.ts endpointPlan) can hold screening
+ * and the references: screening decides most runs and gets 0.7; the low-entropy reference's
+ * two pairs (a classifier of encrypted-looking flows is a finding only when both are slower)
+ * and uploads 0.1 each: 1 in all. A run by server name (sni/sni-plan.ts) holds screening and
+ * the name's pair: 0.7 + 0.3. A file run holds screening alone.
  */
-const SHARES: Record<ComparisonId, number> = {
-  screen: 0.5,
+const INITIAL: Partial<Record<ComparisonId, number>> = {
+  screen: 0.7,
   'tls-vs-low-entropy': 0.1,
+  entropy: 0.1,
   upload: 0.1,
-  sni: 0.1,
-  entropy: 0.04,
-  'protocol-on-plain-port': 0.04,
-  'port-for-plaintext': 0.04,
-  'upload-protocol-on-plain-port': 0.04,
-  'upload-port-for-plaintext': 0.04,
+  sni: 0.3,
 };
 
-/** The two-sided alpha a pair spends over all its looks. */
-export function pairAlpha(id: string): number {
-  const share = (SHARES as Record<string, number | undefined>)[id];
-  // An unknown pair spends nothing: it can never clear the margin, rather than break the budget.
-  return share === undefined ? 0 : share * FAMILY_ALPHA;
+/**
+ * The graph's edges: a port swap pair only names the cause of a finding, so it starts at zero
+ * and, once the finding it explains is made, the two pairs of its swap share that finding's
+ * weight (rejected hypotheses pass their weight on; Bretz et al. 2009, sec. 2).
+ */
+const PASSED_FROM: Partial<Record<ComparisonId, { from: ComparisonId; share: number }>> = {
+  'protocol-on-plain-port': { from: 'screen', share: 0.5 },
+  'port-for-plaintext': { from: 'screen', share: 0.5 },
+  'upload-protocol-on-plain-port': { from: 'upload', share: 0.5 },
+  'upload-port-for-plaintext': { from: 'upload', share: 0.5 },
+};
+
+/** The pair whose finding a pair that only names a cause explains (undefined for any other pair). */
+export function explains(id: string): ComparisonId | undefined {
+  return (PASSED_FROM as Record<string, { from: ComparisonId } | undefined>)[id]?.from;
 }
 
-export function totalShare(): number {
-  return Object.values(SHARES).reduce((a, b) => a + b, 0);
+/** The pairs whose finding has been made in this run (their hypotheses are rejected). */
+export type Rejected = ReadonlySet<string>;
+
+/**
+ * The two-sided alpha a pair spends over all its looks, given the findings made so far. An
+ * unknown pair spends nothing: it can never clear the margin, rather than break the budget.
+ */
+export function pairAlpha(id: string, rejected: Rejected = new Set()): number {
+  const own = (INITIAL as Record<string, number | undefined>)[id] ?? 0;
+  const edge = (PASSED_FROM as Record<string, { from: ComparisonId; share: number } | undefined>)[id];
+  const passed = edge && rejected.has(edge.from) ? edge.share * (INITIAL[edge.from] ?? 0) : 0;
+  return (own + passed) * FAMILY_ALPHA;
+}
+
+/** The weights a run of each plan starts with, summed: never above one. */
+export function initialWeights(plan: 'endpoint' | 'sni' | 'file'): number {
+  const ids: ComparisonId[] =
+    plan === 'endpoint' ? ['screen', 'tls-vs-low-entropy', 'entropy', 'upload'] : plan === 'sni' ? ['screen', 'sni'] : ['screen'];
+  return ids.reduce((sum, id) => sum + (INITIAL[id] ?? 0), 0);
+}
+
+/** The weight every edge out of a pair passes on, summed: never above one. */
+export function passedWeights(from: ComparisonId): number {
+  return Object.values(PASSED_FROM).reduce((sum, e) => sum + (e && e.from === from ? e.share : 0), 0);
 }

@@ -55,7 +55,7 @@ export function normalUpperQuantile(p: number): number {
   return (lo + hi) / 2;
 }
 
-export type SpendingFunction = 'pocock' | 'obrien-fleming';
+export type SpendingFunction = 'pocock' | 'obrien-fleming' | { hwangShihDeCani: number };
 
 /**
  * The two-sided alpha spent by information fraction t (Lan & DeMets 1983): the Pocock type
@@ -67,6 +67,12 @@ export function alphaSpent(spending: SpendingFunction, alpha: number, t: number)
   if (t <= 0) return 0;
   const u = Math.min(1, t);
   if (spending === 'pocock') return alpha * Math.log(1 + (Math.E - 1) * u);
+  if (typeof spending === 'object') {
+    // Hwang, Shih & DeCani (Stat. Med. 1990): alpha (1 - e^(-g t)) / (1 - e^(-g)); g = 1 is close
+    // to the Pocock type, larger g spends more of alpha at the early looks.
+    const g = spending.hwangShihDeCani;
+    return g === 0 ? alpha * u : (alpha * (1 - Math.exp(-g * u))) / (1 - Math.exp(-g));
+  }
   return 4 * normalUpperTail(normalUpperQuantile(alpha / 4) / Math.sqrt(u));
 }
 
@@ -183,7 +189,7 @@ export interface RepeatedDesign {
  * the first look. Cached: the same few designs serve every run.
  */
 export function repeatedLevels(alpha: number, firstRounds: number, maxRounds: number, spending: SpendingFunction): RepeatedDesign {
-  const key = `${alpha}|${firstRounds}|${maxRounds}|${spending}`;
+  const key = `${alpha}|${firstRounds}|${maxRounds}|${JSON.stringify(spending)}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const info: number[] = [];

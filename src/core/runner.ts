@@ -27,7 +27,7 @@ export interface RunOptions {
   capDurationMs?: number;
   /** The payloads' seed; random when absent. */
   seed?: number;
-  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  /** How comparisons decide (decision.ts StoppingRule); DEFAULT_STOPPING_RULE when absent. */
   stoppingRule?: StoppingRule;
 }
 

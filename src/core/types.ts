@@ -86,7 +86,13 @@ export interface Comparison {
    * Present under the repeated-interval rule (decision.ts, rule 2r): the interval that decided
    * the outcome, at the look's level, which holds at every look of the run together.
    */
-  repeatedCi?: { level: number; bounds: [number, number]; finalLook?: boolean };
+  repeatedCi?: {
+    level: number;
+    bounds: [number, number];
+    finalLook?: boolean;
+    /** The fewest rounds whose exact interval can reach this pair's levels (its design's first look). */
+    firstLook?: number;
+  };
 }
 
 export interface ShapingEstimate {

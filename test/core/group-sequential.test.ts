@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, DESIGN_MAX_ROUNDS, lessBusyRounds, repeatedLevel } from '../../src/core/decision.js';
-import { FAMILY_ALPHA, pairAlpha, totalShare } from '../../src/core/error-budget.js';
+import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, lessBusyRounds, repeatedLevel, repeatedLevelAt } from '../../src/core/decision.js';
+import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights } from '../../src/core/error-budget.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { hodgesLehmann } from '../../src/core/signed-rank.js';
@@ -136,11 +136,36 @@ describe('repeated Hodges-Lehmann intervals', () => {
 describe('the repeated-interval rule of a comparison', () => {
   const round = (ratio: number) => ({ suspectMbps: 10, referenceMbps: 10 * ratio });
 
-  it('gives every pair a share of the family budget, the shares summing to one', () => {
-    expect(totalShare()).toBeCloseTo(1, 12);
-    expect(pairAlpha('screen')).toBeCloseTo(FAMILY_ALPHA / 2, 12);
+  it('gives every pair a weight of the family budget, summing to at most one in any plan', () => {
+    for (const plan of ['endpoint', 'sni', 'file'] as const) expect(initialWeights(plan)).toBeLessThanOrEqual(1 + 1e-12);
+    expect(initialWeights('endpoint')).toBeCloseTo(1, 12);
+    expect(pairAlpha('screen')).toBeCloseTo(0.7 * FAMILY_ALPHA, 12);
     expect(pairAlpha('no-such-pair')).toBe(0);
     expect(repeatedLevel('no-such-pair', 20)).toBe(1);
+  });
+
+  it('gives a pair that names a cause weight only once the finding it explains is made', () => {
+    expect(pairAlpha('port-for-plaintext')).toBe(0);
+    expect(repeatedLevel('port-for-plaintext', 20)).toBe(1);
+    expect(pairAlpha('port-for-plaintext', new Set(['upload']))).toBe(0);
+    const passed = pairAlpha('port-for-plaintext', new Set(['screen'])) + pairAlpha('protocol-on-plain-port', new Set(['screen']));
+    expect(passed).toBeCloseTo(pairAlpha('screen'), 12);
+    expect(pairAlpha('upload-port-for-plaintext', new Set(['upload']))).toBeCloseTo(pairAlpha('upload') / 2, 12);
+    for (const from of ['screen', 'upload'] as const) expect(passedWeights(from)).toBeLessThanOrEqual(1 + 1e-12);
+  });
+
+  it('starts looking where the rounds it tests can reach its level, never earlier', () => {
+    for (const alpha of [0.005, 0.035, 0.1]) {
+      for (const kind of ['all', 'less-busy'] as const) {
+        const first = firstLook(alpha, kind);
+        const tested = kind === 'all' ? first : Math.max(8, Math.ceil(first / 2));
+        // All rounds on one side: the smallest two-sided p-value of the exact signed-rank test.
+        expect(2 ** (1 - tested)).toBeLessThanOrEqual(1 - repeatedLevelAt(alpha, first, false, kind) + 1e-12);
+        expect(repeatedLevelAt(alpha, first - 1, false, kind)).toBe(1);
+      }
+    }
+    expect(firstLook(0.035, 'all')).toBeGreaterThan(6);
+    expect(firstLook(0.035, 'less-busy')).toBeGreaterThan(firstLook(0.035, 'all'));
   });
 
   it('needs more rounds than one 95% look for the same clear throttle, and then finds it', () => {
@@ -157,12 +182,14 @@ describe('the repeated-interval rule of a comparison', () => {
   });
 
   it('spends what is left at the final look of a run its budget ended', () => {
-    // Eight rounds near 1.6x: the interval of a run going on straddles the margin, the final
-    // look's (about 95%) clears it.
-    const ratios = [1.6, 1.7, 1.55, 1.65, 1.5, 1.75, 1.6, 1.62].map(round);
+    // Twelve rounds near 1.6x, two of them near 1: the interval of a run going on (99.4%)
+    // straddles the margin, the final look's (about 97.6%) clears it.
+    const ratios = [1.6, 1.7, 1.55, 1.65, 1.5, 1.75, 1.6, 1.62, 1.55, 1.68, 1.0, 1.1].map(round);
     const going = compareRepeated('screen', 's', 'r', ratios);
     const ended = compareRepeated('screen', 's', 'r', ratios, true);
     expect(going.outcome).toBe('unclear');
+    expect(going.repeatedCi!.bounds[0]).toBeLessThan(1.25);
+    expect(going.repeatedCi!.bounds[1]).toBeGreaterThan(1.25);
     expect(ended.outcome).toBe('slower');
     expect(ended.repeatedCi!.finalLook).toBe(true);
     expect(ended.repeatedCi!.level).toBeGreaterThanOrEqual(0.95);

@@ -7,6 +7,7 @@
 //   return engine.finish();
 import {
   compareLegs,
+  DEFAULT_STOPPING_RULE,
   decide,
   MARGIN_RATIO,
   MIN_FLOW_BYTES,
@@ -24,6 +25,7 @@ import type { Clock } from '../io.js';
 import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, PLANNED_ROUNDS, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
 import { addNote, type Note, type RunError } from '../notes.js';
 import { extendedDurationMs } from '../time-budget.js';
+import { explains } from '../error-budget.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result, Verdict } from '../types.js';
 import type { Driver, DriverContext } from './driver.js';
@@ -97,7 +99,7 @@ export interface EngineOptions {
   capBytes?: number;
   /** The time the run plans for (time-budget.ts PLANNED_DURATION_MS, or less). */
   maxDurationMs: number;
-  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  /** How comparisons decide (decision.ts StoppingRule); DEFAULT_STOPPING_RULE when absent. */
   stoppingRule?: StoppingRule;
   /**
    * The longest the run may take when its answer needs more rounds (time-budget.ts);
@@ -274,9 +276,20 @@ export class Engine {
    * (the verdict then rests on screening, and the entropy pair alone tells the cause), and
    * uploads that have shown no difference (they add no cause to one found in downloads). Each
    * would cost a leg per round of the port swap; in the WAN lab they raised a port cap's run
-   * from 32 to 53 MB. Should screening lose its finding, they run again.
+   * from 32 to 53 MB. Should screening lose its finding, they run again. And port swaps whose
+   * pair settled without a finding (below).
    */
   private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
+    // A port swap only names the cause of its pair's finding: once that pair has settled
+    // without one (or is moot itself), the swap has nothing left to explain. Under the
+    // repeated-interval rule it has no alpha until then (error-budget.ts), so a swap that
+    // leans past the margin would otherwise run to the end of the budget.
+    const parent = explains(p.id);
+    if (parent === 'screen' && screen === 'same') return true;
+    if (parent === 'upload') {
+      const uploadPair = this.active.find((q) => q.id === 'upload');
+      if (upload?.outcome === 'same' || (uploadPair && this.moot(uploadPair, screen, upload))) return true;
+    }
     if (screen !== 'slower' && screen !== 'faster') return false;
     // Only a reference: where uploads are what a download finding adds (M-Lab), they run.
     if (!this.driver.plan.references.some((r) => r.id === p.id)) return false;
@@ -371,9 +384,9 @@ export class Engine {
       this.rounds = round + 1;
       if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
-      this.comparisons = this.active.map((p) => compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule: this.opts.stoppingRule }));
+      this.comparisons = this.compareActive(runRttMs);
       const verdict = this.decideRun(this.decisionInput()).verdict;
-      const ended = this.opts.stoppingRule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
+      const ended = this.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       const screen = this.screen();
@@ -387,12 +400,12 @@ export class Engine {
       this.lengthenShortFlows();
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach MIN_ROUNDS.
-      if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= 2 * MIN_ROUNDS) break;
+      if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= this.diagnosisRounds(this.driver.plan.followUp)) break;
       // The same for the port swap of uploads, once the upload pair has its direction.
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
-      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= 2 * MIN_ROUNDS) break;
+      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= this.diagnosisRounds(this.driver.plan.uploadFollowUp)) break;
     }
-    if (this.opts.stoppingRule === 'repeated-ci') this.comparisons = this.endedComparisons();
+    if (this.rule === 'repeated-ci') this.comparisons = this.endedComparisons();
   }
 
   /**
@@ -404,13 +417,59 @@ export class Engine {
    */
   private endedComparisons(): Comparison[] {
     if (this.extendedForEstimate) return this.comparisons;
-    const runRttMs = pathRttMs(...this.legs.values());
-    return this.comparisons.map((c) => {
-      const pair = this.active.find((p) => p.id === c.id);
-      if (c.outcome !== 'unclear' || !pair) return c;
-      return compareLegs(pair, this.leg(pair.suspect), this.leg(pair.reference), runRttMs, { rule: 'repeated-ci', finalLook: true });
-    });
+    return this.compareActive(pathRttMs(...this.legs.values()), true);
   }
+
+  /**
+   * The rounds diagnosis pairs may run once the answer they explain is clear: enough to reach
+   * an interval, with as many again for rounds lost to a busy line. Under rule 2r their first
+   * look comes later than MIN_ROUNDS (a port swap shares its finding's alpha: 11 rounds for the
+   * upload swap's 0.005), and a cut at 12 rounds left the upload swap without any look.
+   */
+  private diagnosisRounds(pairs: PairSpec[]): number {
+    const looks = pairs.map((p) => this.comparisons.find((c) => c.id === p.id)?.repeatedCi?.firstLook ?? MIN_ROUNDS);
+    return Math.max(2 * MIN_ROUNDS, ...looks.map((first) => first + MIN_ROUNDS));
+  }
+
+  /**
+   * Rule 2r: each pair's finding as the look that made it saw it. A finding once made stands:
+   * the repeated intervals hold at every look at once, so the look that cleared the margin is
+   * as valid as the last, and the weight it passed on (error-budget.ts) stays passed.
+   */
+  private readonly findings = new Map<string, Comparison>();
+
+  private get rule(): StoppingRule {
+    return this.opts.stoppingRule ?? DEFAULT_STOPPING_RULE;
+  }
+
+  /**
+   * Every active pair at this look. Under rule 2r a finding made at this look passes its alpha
+   * to the pairs that explain it at this look already; `finalLook`: the run ends here, and the
+   * pairs still open take their final look (endedComparisons).
+   */
+  private compareActive(runRttMs: number | undefined, finalLook = false): Comparison[] {
+    const rule = this.rule;
+    const compare = (p: PairSpec, rejected?: ReadonlySet<string>) =>
+      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, ...(rejected ? { rejected } : {}) });
+    if (rule !== 'repeated-ci') return this.active.map((p) => compare(p));
+    const rejected = new Set(this.findings.keys());
+    const lookAt = (p: PairSpec): Comparison => {
+      const found = this.findings.get(p.id);
+      if (found) return found;
+      const going = compare(p, rejected);
+      if (!finalLook || going.outcome !== 'unclear') return going;
+      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected });
+    };
+    let out = this.active.map(lookAt);
+    const fresh = out.filter((c) => (c.outcome === 'slower' || c.outcome === 'faster') && !rejected.has(c.id));
+    if (fresh.length) {
+      for (const c of fresh) rejected.add(c.id);
+      out = out.map((c, i) => (fresh.includes(c) ? c : lookAt(this.active[i]!)));
+    }
+    if (!finalLook) for (const c of out) if (c.outcome === 'slower' || c.outcome === 'faster') this.findings.set(c.id, c);
+    return out;
+  }
+
 
   /**
    * Screening first. The references (plan.ts) add a leg or three to every round; on a long

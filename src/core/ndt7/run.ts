@@ -46,7 +46,7 @@ export interface Ndt7Options {
   budgetBytes: number;
   /** The time the run plans for; capDurationMs the most it may grow to (time-budget.ts). */
   maxDurationMs: number;
-  /** How comparisons decide (decision.ts StoppingRule); 'interval' when absent. */
+  /** How comparisons decide (decision.ts StoppingRule); DEFAULT_STOPPING_RULE when absent. */
   stoppingRule?: StoppingRule;
   capDurationMs?: number;
   /** Servers to try before giving up (locate returns up to four). */

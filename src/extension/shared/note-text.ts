@@ -9,8 +9,10 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'budget-too-small': 'noteBudgetTooSmall',
   'too-few-rounds': 'noteTooFewRounds',
   'straddles-margin': 'noteStraddlesMargin',
-  'repeated-straddles': 'noteRepeatedStraddles',
-  'repeated-too-few': 'noteRepeatedTooFew',
+  // The repeated interval is the one that decided (decision.ts rule 2r); a reader needs its
+  // range against the margin, in the same words as the 95% rule's.
+  'repeated-straddles': 'noteStraddlesMargin',
+  'repeated-too-few': 'noteTooFewRounds',
   'pending-second-look': 'notePendingSecondLook',
   'less-busy-lean': 'noteLessBusyLean',
   turned: 'noteTurned',
@@ -92,9 +94,9 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'pending-second-look':
       return [ratio(n.ci95[0]), ratio(n.ci95[1]), ratio(n.marginRatio)];
     case 'repeated-too-few':
-      return [count(n.rounds), numberFormat(1).format(n.levelPercent), count(n.minRounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
+      return [count(n.rounds), count(n.minRounds)];
     case 'repeated-straddles':
-      return [count(n.rounds), numberFormat(1).format(n.levelPercent), ratio(n.interval[0]), ratio(n.interval[1]), ratio(n.marginRatio), ratio(n.ci95[0]), ratio(n.ci95[1])];
+      return [count(n.rounds), ratio(n.interval[0]), ratio(n.interval[1]), ratio(n.marginRatio)];
     case 'less-busy-lean':
       return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
     case 'turned':

@@ -100,6 +100,10 @@ const clientTimedUploads = once(() =>
 const uploadCapOnSmallBudget = once(() =>
   run([machine('mlab1-sim01', { 'wss-up': { mbps: 5, noise: 0.05 }, 'ws-up': { mbps: 25, noise: 0.05 } })], { diagnose: 'always' }),
 );
+/** The same under the interval rule, whose findings must hold at two looks in a row (decision.ts rule 5). */
+const uploadCapOnSmallBudgetTwoLooks = once(() =>
+  run([machine('mlab1-sim01', { 'wss-up': { mbps: 5, noise: 0.05 }, 'ws-up': { mbps: 25, noise: 0.05 } })], { diagnose: 'always', stoppingRule: 'interval' }),
+);
 
 /** wss runs and ws is refused, on both servers. */
 const plainRefusedTwice = once(() => {
@@ -174,8 +178,8 @@ describe('runNdt7Measurement on a simulated M-Lab', () => {
     expect(codes(result.warnings)).not.toContain('upload-untimed');
   });
 
-  it('leaves an upload difference unclear when its second look does not fit the budget', async () => {
-    const { result } = await uploadCapOnSmallBudget();
+  it('leaves an upload difference unclear when its second look does not fit the budget (interval rule)', async () => {
+    const { result } = await uploadCapOnSmallBudgetTwoLooks();
     expect(codes(result.warnings)).toContain('budget-spent');
     const upload = result.comparisons.find((c) => c.id === 'upload')!;
     expect(upload.outcome).toBe('unclear');
