@@ -7,7 +7,7 @@
 // boundaries set by spending functions at each hypothesis's current level it does so at every
 // look and whenever the run stops (Maurer & Bretz, Stat. Biopharm. Res. 2013). So the chance
 // that ANY pair of a run ever excludes its true ratio, at any look, is at most FAMILY_ALPHA
-// (docs/method.md, "Repeated confidence intervals").
+// (docs/method.md, "The stopping rule: repeated confidence intervals").
 import type { ComparisonId } from './plan.js';
 
 /**

@@ -6,7 +6,7 @@
 // (spending functions); Jennison & Turnbull, "Group Sequential Methods with Applications to
 // Clinical Trials", 2000, ch. 7 (spending functions), ch. 9 (repeated confidence intervals) and
 // ch. 19 (the numerical integration, after Armitage, McPherson & Rowe, JRSS A 1969).
-// docs/method.md, "Repeated confidence intervals", has the derivation and the assumptions.
+// docs/method.md, "The stopping rule: repeated confidence intervals", has the derivation and the assumptions.
 //
 // The canonical joint distribution: at look k with information I_k the standardized statistic
 // Z_k = S_k / sqrt(I_k), where the score S has independent normal increments with variance

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, lessBusyRounds, repeatedLevel, repeatedLevelAt } from '../../src/core/decision.js';
+import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, LESS_BUSY_LOOKS, lessBusyKeep, lessBusyLevelAt, lessBusyRounds, repeatedLevel, repeatedLevelAt } from '../../src/core/decision.js';
 import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights } from '../../src/core/error-budget.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
 import { xoshiro128 } from '../../src/core/payload.js';
@@ -156,16 +156,32 @@ describe('the repeated-interval rule of a comparison', () => {
 
   it('starts looking where the rounds it tests can reach its level, never earlier', () => {
     for (const alpha of [0.005, 0.035, 0.1]) {
-      for (const kind of ['all', 'less-busy'] as const) {
-        const first = firstLook(alpha, kind);
-        const tested = kind === 'all' ? first : Math.max(8, Math.ceil(first / 2));
-        // All rounds on one side: the smallest two-sided p-value of the exact signed-rank test.
-        expect(2 ** (1 - tested)).toBeLessThanOrEqual(1 - repeatedLevelAt(alpha, first, false, kind) + 1e-12);
-        expect(repeatedLevelAt(alpha, first - 1, false, kind)).toBe(1);
-      }
+      const first = firstLook(alpha);
+      // All rounds on one side: the smallest two-sided p-value of the exact signed-rank test.
+      expect(2 ** (1 - first)).toBeLessThanOrEqual(1 - repeatedLevelAt(alpha, first) + 1e-12);
+      expect(repeatedLevelAt(alpha, first - 1)).toBe(1);
     }
-    expect(firstLook(0.035, 'all')).toBeGreaterThan(6);
-    expect(firstLook(0.035, 'less-busy')).toBeGreaterThan(firstLook(0.035, 'all'));
+    expect(firstLook(0.035)).toBeGreaterThan(6);
+  });
+
+  it('looks at the less busy rounds only at rounds fixed in advance, spending at most its alpha over them all', () => {
+    const alpha = 0.035;
+    let spent = 0;
+    for (let n = 1; n <= DESIGN_MAX_ROUNDS; n++) {
+      const level = lessBusyLevelAt(alpha, n);
+      if (!LESS_BUSY_LOOKS.includes(n)) {
+        expect(level).toBe(1);
+        continue;
+      }
+      spent += 1 - level;
+      // Each look's level is within reach of the rounds it keeps.
+      expect(2 ** (1 - lessBusyKeep(n))).toBeLessThanOrEqual(1 - level);
+    }
+    expect(spent).toBeLessThanOrEqual(alpha + 1e-12);
+    expect(spent).toBeGreaterThan(alpha * 0.99);
+    // A run its budget ends at round 25 spends at once what the looks at 12 and 20 left.
+    expect(1 - lessBusyLevelAt(alpha, 25, true)).toBeCloseTo(alpha - (2 - lessBusyLevelAt(alpha, 12) - lessBusyLevelAt(alpha, 20)), 12);
+    expect(lessBusyLevelAt(alpha, 8, true)).toBe(1);
   });
 
   it('needs more rounds than one 95% look for the same clear throttle, and then finds it', () => {
@@ -182,9 +198,9 @@ describe('the repeated-interval rule of a comparison', () => {
   });
 
   it('spends what is left at the final look of a run its budget ended', () => {
-    // Twelve rounds near 1.6x, two of them near 1: the interval of a run going on (99.4%)
-    // straddles the margin, the final look's (about 97.6%) clears it.
-    const ratios = [1.6, 1.7, 1.55, 1.65, 1.5, 1.75, 1.6, 1.62, 1.55, 1.68, 1.0, 1.1].map(round);
+    // Eleven rounds near 1.6x, two of them near 1 (no less busy look at 11): the interval of a
+    // run going on (99.4%) straddles the margin, the final look's (about 97.4%) clears it.
+    const ratios = [1.6, 1.7, 1.55, 1.65, 1.5, 1.75, 1.6, 1.62, 1.55, 1.0, 1.1].map(round);
     const going = compareRepeated('screen', 's', 'r', ratios);
     const ended = compareRepeated('screen', 's', 'r', ratios, true);
     expect(going.outcome).toBe('unclear');

@@ -117,6 +117,9 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['budget-too-small']).toContain('Why: not one round of the test fitted its data limit of 12.0 MB');
     expect(texts['budget-too-small']).toContain('raise "Most data one test may use on a fast line" in the options to at least the figure above');
     expect(texts['fast-line']).toContain('your connection is fast (937 Mbit/s), so the test used short downloads of about 40 ms each');
+    // The interval that decided (the repeated one), not the narrower 95% one beside it.
+    expect(texts['still-open']).toContain('could lie anywhere between 0.98x and 1.71x');
+    expect(texts['still-open']).toContain('after 9 rounds the results still varied too much to tell: the true ratio lies between 0.98x and 1.71x');
     for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval/i);
   });
 

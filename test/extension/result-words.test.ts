@@ -5,6 +5,7 @@ import { advice, cardState, causeSentences, headline, ratioSentence, speeds } fr
 import { shareText } from '../../src/extension/shared/share-text.js';
 import { legWords } from '../../src/extension/popup/leg-words.js';
 import { entry, failedResult, sampleResult } from './sample-result.js';
+import type { Note } from '../../src/core/notes.js';
 
 const messages = (lang: string) => JSON.parse(readFileSync(`src/extension/_locales/${lang}/messages.json`, 'utf8')) as Record<string, { message: string }>;
 const translator = (lang: string) => {
@@ -51,6 +52,13 @@ describe('result words', () => {
     expect(a.reason).toContain('stopped after 6 rounds');
     expect(a.next).toMatch(/^raise "Most data one test may use"/);
     expect(ratioSentence(r, t, f)).toContain('between 0.58x and 6.1x');
+  });
+
+  it('words an open answer with the interval that left it open, the repeated one, not the narrower 95% one', () => {
+    const open: Note = { code: 'repeated-straddles', rounds: 9, levelPercent: 99.3, interval: [0.98, 1.71], ci95: [1.08, 1.52], marginRatio: 1.25 };
+    const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: 1.26, ci95: [1.08, 1.52], warnings: [{ code: 'budget-spent', rounds: 9 }, open] });
+    expect(ratioSentence(r, t, f)).toContain('between 0.98x and 1.71x');
+    expect(advice(r, t)!.reason).toContain('stopped after 9 rounds');
   });
 
   it('gives the reason of a run whose rounds a long path left window-limited, and asks for more time', () => {

@@ -74,8 +74,14 @@ export function ratioSentence(r: Result, t: Translate, f: LocaleFormat): string 
         : t('ratioSniSlower', [r.sni?.name ?? '?', f.ratioBare(r.ratio), f.ratioBare(r.ratio), f.ratioBare(r.ratio)]);
     case 'no-difference':
       return range ? t('ratioSame', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioSameNoRange', [f.ratio(r.ratio)]);
-    case 'inconclusive':
-      return range ? t('ratioUnclear', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioUnclearNoRange', [f.ratio(r.ratio)]);
+    case 'inconclusive': {
+      // The range that left the answer open: under the default stopping rule the repeated
+      // interval (it holds whenever the run stops, decision.ts rule 2r), which the reason
+      // below the card quotes too, not the narrower 95% one.
+      const open = r.warnings.find((w) => w.code === 'repeated-straddles');
+      const [from, to] = open?.code === 'repeated-straddles' ? open.interval : [lo, hi];
+      return range ? t('ratioUnclear', [f.ratio(r.ratio), f.ratio(from), f.ratio(to)]) : t('ratioUnclearNoRange', [f.ratio(r.ratio)]);
+    }
   }
 }
 

@@ -131,7 +131,7 @@ export function sniZoneResult(): Result {
 /**
  * Results whose notes a user reads in the popup (the card's reason and its details list), to
  * look at in plain words: a long path that left rounds and the extra checks out, a budget no
- * round fitted, and a fast line (FAST_LINE).
+ * round fitted, a fast line (FAST_LINE), and an answer still open when the data ran out.
  */
 export const NOTE_STATES = {
   'long-path': result({
@@ -151,6 +151,15 @@ export const NOTE_STATES = {
     warnings: [{ code: 'budget-too-small', roundBytes: 43_900_000, rounds: 16, neededBytes: 704_000_000, budgetBytes: 12_000_000 }],
   },
   'fast-line': FAST_LINE,
+  // The default stopping rule's open answer: its interval holds whenever a run stops, so it is
+  // wider than the 95% one beside it (decision.ts rule 2r).
+  'still-open': result({
+    verdict: 'inconclusive', httpsMbps: 38.1, httpMbps: 47.9, rounds: 9, ci95: [1.08, 1.52], spread: 0.3,
+    warnings: [
+      { code: 'budget-spent', rounds: 9 },
+      { code: 'repeated-straddles', rounds: 9, levelPercent: 99.3, interval: [0.98, 1.71], ci95: [1.08, 1.52], marginRatio: 1.25 },
+    ],
+  }),
 } satisfies Record<string, Result>;
 
 export type NoteStateName = keyof typeof NOTE_STATES;
