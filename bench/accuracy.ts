@@ -4,10 +4,11 @@
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
-//                             [--held-out]
+//                             [--held-out] [--stopping-rule interval|repeated-ci]
 // --held-out runs the held-out set (test/lab/held-out-scenarios.json, drawn once before the
 // stopping rule was tuned; test/lab/held-out-draw.ts) instead of the tuning set, with each
-// scenario's own committed seed, and says which set it scored.
+// scenario's own committed seed, and says which set it scored. --stopping-rule passes the rule to
+// the CLI's runs (the default rule when absent).
 // Scenarios whose id starts with w- run on the WAN lab (test/lab/wan-net.ts), beside the
 // throttle lab's namespaces, not instead of them.
 //                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
@@ -71,6 +72,7 @@ const { values } = parseArgs({
     'only-sni': { type: 'boolean', default: false },
     'sni-zone-scenarios': { type: 'string' },
     'held-out': { type: 'boolean', default: false },
+    'stopping-rule': { type: 'string' },
   },
 });
 
@@ -119,7 +121,8 @@ async function main(): Promise<void> {
     }
     const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
     const runSeed = seed++;
-    all.set(s.id, await runScenario(s, { runs: n, noise, seed: s.seed ?? runSeed, log, glasnostRuns: Number(values['glasnost-runs']) }));
+    const rule = values['stopping-rule'];
+    all.set(s.id, await runScenario(s, { runs: n, noise, seed: s.seed ?? runSeed, log, glasnostRuns: Number(values['glasnost-runs']), ...(rule ? { cliArgs: ['--stopping-rule', rule] } : {}) }));
     scored.push(s);
   }
   const rows = scored.map((s) => scoreScenario(s, all.get(s.id)!));

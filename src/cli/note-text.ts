@@ -39,6 +39,11 @@ export function noteText(n: Note): string {
         `the last rounds ran ${x(n.ratio, 1)} apart, by when the ${n.leg} leg had carried ${mb(n.carriedBytes)}: shaping that begins ` +
         'after some megabytes in a flow looks like this, and the run ended before the rounds could show it'
       );
+    case 'still-rising':
+      return (
+        `the slower leg (${n.leg}) was still climbing over ${n.rounds} rounds (median ${n.firstMbps} Mbit/s in the first third, ${n.lastMbps} in the last): ` +
+        'a connection recovering from losses looks like this, a shaper does not, so the difference is not counted until the leg settles'
+      );
     case 'short-flow':
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':

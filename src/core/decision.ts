@@ -33,6 +33,10 @@
 //     capacity of the endpoint or of this computer.
 // 11. Shaping. The slow leg's sustained rate while throttled, and its burst (shaping.ts).
 //
+// Rules 2-5 are the interval rule's ('interval'); a run decides by default with their repeated
+// form, rules 2r-4r below (DEFAULT_STOPPING_RULE), whose intervals hold whenever the run stops
+// under one family-wise error budget (error-budget.ts). Rules 1 and 6-11 serve both.
+//
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
 import { median } from 'simple-statistics';
@@ -152,11 +156,37 @@ export interface LookOptions {
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
   const paired = pairRounds(suspect, reference, runRttMs);
-  const c =
+  const decided =
     (look.rule ?? DEFAULT_STOPPING_RULE) === 'repeated-ci'
       ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected)
       : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
+  const c = withSteadyLegs(decided, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
+}
+
+/**
+ * Rule 1s: a difference counts only while the slow leg is steady. Both rules assume rounds
+ * that are independent given the past; but a leg's connection lives across rounds, and on a
+ * lossy path one that lost packets early climbs back by one segment per round trip for many
+ * rounds (TCP congestion avoidance, RFC 5681 sec. 3.1), while the other leg runs at the line's
+ * rate. In the WAN lab's unshaped 150 ms, 1% line plain HTTP climbed from 5 to 36 Mbit/s over
+ * 24 rounds while HTTPS ran at 30-50, and a run called plain HTTP throttled at round 10
+ * (0.36x; 1 of 4 runs, bench/RESULTS.md). A shaper holds its leg flat, or drops it once a
+ * flow has carried enough (rule 6); it does not release it round by round. So while the slow
+ * leg's median rate over the last third of the rounds exceeds that of the first third by more
+ * than the margin, a finding waits ('unclear', `slowLegRising`) for the leg to settle.
+ */
+export function withSteadyLegs(c: Comparison, rounds: PairedRound[]): Comparison {
+  if (c.outcome !== 'slower' && c.outcome !== 'faster') return c;
+  const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  const slow = measured.map((r) => (c.outcome === 'slower' ? r.suspectMbps : r.referenceMbps));
+  const third = Math.max(2, Math.floor(slow.length / 3));
+  if (slow.length < 2 * third) return c;
+  const firstMbps = median(slow.slice(0, third));
+  const lastMbps = median(slow.slice(-third));
+  if (!(lastMbps > MARGIN_RATIO * firstMbps)) return c;
+  const slowLeg = c.outcome === 'slower' ? c.suspectLeg : c.referenceLeg;
+  return { ...c, outcome: 'unclear', slowLegRising: { leg: slowLeg, firstMbps: round3(firstMbps), lastMbps: round3(lastMbps), rounds: slow.length } };
 }
 
 /** Rules 2-5: the outcome of the suspect leg against the reference leg. */
@@ -608,6 +638,7 @@ export function whyUnclear(screen: Comparison): Note[] {
   if (screen.rounds < MIN_ROUNDS) return [...limited, { code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
   const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
   if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
+  if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
   if (screen.lessBusyLean) {
     const q = screen.lessBusyLean;
     return [

@@ -33,6 +33,8 @@ export type Note =
       lessBusyCi95: [number, number];
     }
   | { code: 'turned'; ratio: number; leg: string; carriedBytes: number }
+  /** A difference withheld while its slow leg's rate was still climbing (decision.ts rule 1s). */
+  | { code: 'still-rising'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
@@ -90,6 +92,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'pending-second-look',
   'less-busy-lean',
   'turned',
+  'still-rising',
   'short-flow',
   'stopped-early',
   'window-limited',

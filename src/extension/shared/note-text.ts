@@ -16,6 +16,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'pending-second-look': 'notePendingSecondLook',
   'less-busy-lean': 'noteLessBusyLean',
   turned: 'noteTurned',
+  'still-rising': 'noteStillRising',
   'short-flow': 'noteShortFlow',
   'stopped-early': 'noteStoppedEarly',
   'window-limited': 'noteWindowLimited',
@@ -101,6 +102,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
     case 'turned':
       return [ratio(n.ratio), n.leg, mb(n.carriedBytes)];
+    case 'still-rising':
+      return [mbps(n.firstMbps), mbps(n.lastMbps), count(n.rounds)];
     case 'short-flow':
       return [mb(n.carriedBytes), mb(n.minFlowBytes)];
     case 'stopped-early':

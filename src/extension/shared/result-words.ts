@@ -123,6 +123,7 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   'less-busy-lean': 'nextQuieterTime',
   'pair-unsettled': 'nextRaiseBudget',
   turned: 'nextRaiseBudget',
+  'still-rising': 'nextRunAgain',
   'short-flow': 'nextRaiseBudget',
   'cpu-bound': 'nextOtherDevice',
   'stopped-early': 'nextRunAgain',
