@@ -8,6 +8,8 @@
 //     its goodput (shaping.ts sustainedMbps). A round with a zero on either side is left out,
 //     and so is a round whose two transfers both lasted only a few round trips: there TCP's
 //     window, not any shaper, set both rates (window-limited, below).
+//     A difference counts only while its slow leg is steady, not climbing round after round
+//     (rule 1s, withSteadyLegs).
 //  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
 //     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
