@@ -399,7 +399,7 @@ export class Engine {
       if (this.needingRounds().length === 0) break;
       this.lengthenShortFlows();
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
-      // once it is clear may run on only while they can still reach MIN_ROUNDS.
+      // once it is clear may run on only while they can still reach their first look.
       if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= this.diagnosisRounds(this.driver.plan.followUp)) break;
       // The same for the port swap of uploads, once the upload pair has its direction.
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
@@ -469,7 +469,6 @@ export class Engine {
     if (!finalLook) for (const c of out) if (c.outcome === 'slower' || c.outcome === 'faster') this.findings.set(c.id, c);
     return out;
   }
-
 
   /**
    * Screening first. The references (plan.ts) add a leg or three to every round; on a long
