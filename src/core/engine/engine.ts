@@ -462,10 +462,9 @@ export class Engine {
     };
     let out = this.active.map(lookAt);
     const fresh = out.filter((c) => (c.outcome === 'slower' || c.outcome === 'faster') && !rejected.has(c.id));
-    if (fresh.length) {
-      for (const c of fresh) rejected.add(c.id);
-      out = out.map((c, i) => (fresh.includes(c) ? c : lookAt(this.active[i]!)));
-    }
+    for (const c of fresh) rejected.add(c.id);
+    // Only the pairs that explain a fresh finding have new alpha to look with.
+    if (fresh.length) out = out.map((c, i) => (fresh.some((f) => f.id === explains(this.active[i]!.id)) ? lookAt(this.active[i]!) : c));
     if (!finalLook) for (const c of out) if (c.outcome === 'slower' || c.outcome === 'faster') this.findings.set(c.id, c);
     return out;
   }
