@@ -62,11 +62,9 @@ export function pairAlpha(id: string, rejected: Rejected = new Set()): number {
   return (own + passed) * FAMILY_ALPHA;
 }
 
-/** The weights a run of each plan starts with, summed: never above one. */
-export function initialWeights(plan: 'endpoint' | 'sni' | 'file'): number {
-  const ids: ComparisonId[] =
-    plan === 'endpoint' ? ['screen', 'tls-vs-low-entropy', 'entropy', 'upload'] : plan === 'sni' ? ['screen', 'sni'] : ['screen'];
-  return ids.reduce((sum, id) => sum + (INITIAL[id] ?? 0), 0);
+/** The weights a run holding these pairs starts with, summed: never above one for any plan. */
+export function initialWeights(ids: readonly string[]): number {
+  return [...new Set(ids)].reduce((sum, id) => sum + ((INITIAL as Record<string, number | undefined>)[id] ?? 0), 0);
 }
 
 /** The weight every edge out of a pair passes on, summed: never above one. */

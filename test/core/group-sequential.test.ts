@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, LESS_BUSY_LOOKS, lessBusyKeep, lessBusyLevelAt, lessBusyRounds, repeatedLevel, repeatedLevelAt } from '../../src/core/decision.js';
 import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights } from '../../src/core/error-budget.js';
+import { endpointPlan, filePlan, type Plan } from '../../src/core/plan.js';
+import { sniPlan } from '../../src/core/sni/sni-plan.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { hodgesLehmann } from '../../src/core/signed-rank.js';
@@ -137,8 +139,10 @@ describe('the repeated-interval rule of a comparison', () => {
   const round = (ratio: number) => ({ suspectMbps: 10, referenceMbps: 10 * ratio });
 
   it('gives every pair a weight of the family budget, summing to at most one in any plan', () => {
-    for (const plan of ['endpoint', 'sni', 'file'] as const) expect(initialWeights(plan)).toBeLessThanOrEqual(1 + 1e-12);
-    expect(initialWeights('endpoint')).toBeCloseTo(1, 12);
+    // Every pair each plan can hold, follow-ups included (plan.ts, sni/sni-plan.ts).
+    const pairsOf = (p: Plan) => [...p.screening, ...p.references, ...p.diagnosis, ...p.followUp, ...p.uploadFollowUp].map((q) => q.id);
+    for (const plan of [endpointPlan(443, 80), sniPlan(443, 80), filePlan(443, 80)]) expect(initialWeights(pairsOf(plan))).toBeLessThanOrEqual(1 + 1e-12);
+    expect(initialWeights(pairsOf(endpointPlan(443, 80)))).toBeCloseTo(1, 12);
     expect(pairAlpha('screen')).toBeCloseTo(0.7 * FAMILY_ALPHA, 12);
     expect(pairAlpha('no-such-pair')).toBe(0);
     expect(repeatedLevel('no-such-pair', 20)).toBe(1);
