@@ -6,6 +6,8 @@ const x = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)}
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const mbps = (n: number) => `${n.toFixed(0)} Mbit/s`;
 const interval = (ci: [number, number]) => `${ci[0].toFixed(2)}-${ci[1].toFixed(2)}x`;
+/** An interval read back from JSON, where a pair of too few rounds has null for its bounds. */
+const hasInterval = (ci: [number, number] | [null, null]) => Number.isFinite(ci[0]) && Number.isFinite(ci[1]);
 
 export function noteText(n: Note): string {
   switch (n.code) {
@@ -47,7 +49,9 @@ export function noteText(n: Note): string {
     case 'short-flow':
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':
-      return `${n.pair === 'upload' ? 'uploads' : 'encrypted against low-entropy plain downloads'} ran ${x(n.ratio)} apart after ${n.rounds} rounds (95% interval ${interval(n.ci95)}), unsettled when the budget ended: downloads alone cannot say there is no difference`;
+      return `${n.pair === 'upload' ? 'uploads' : 'encrypted against low-entropy plain downloads'} ran ${x(n.ratio)} apart after ${n.rounds} round${n.rounds === 1 ? '' : 's'} (${
+        hasInterval(n.ci95) ? `95% interval ${interval(n.ci95)}` : 'too few for a 95% interval'
+      }), unsettled when the budget ended: downloads alone cannot say there is no difference`;
     case 'name-faster':
       // ratio is the control's goodput over the name's: below 1 the name was the faster.
       return `connections naming the server name ran ${x(1 / n.ratio)} faster than the control name after ${n.rounds} rounds (95% interval ${interval([1 / n.ci95[1], 1 / n.ci95[0]])}): a name given priority, or a control name slowed; no finding about the name`;
@@ -82,6 +86,10 @@ export function noteText(n: Note): string {
         `the low-entropy and upload references were left out: beside them each transfer could carry only ${mb(n.transferBytes)} of the ${mb(n.wantedBytes)} ` +
         `this path needs, within a budget of ${mb(n.budgetBytes)}; a larger budget includes them (without them a classifier of encrypted-looking traffic and an upload cap go unseen)`
       );
+    case 'reference-unchecked':
+      return n.pair === 'upload'
+        ? `uploads had ${n.rounds} of the ${n.minRounds} rounds an interval needs when the budget or the time ran out: this answer covers downloads only; a larger --budget-mb or --max-seconds includes uploads`
+        : `the low-entropy reference (it spots a classifier slowing all encrypted-looking traffic) had ${n.rounds} of the ${n.minRounds} rounds an interval needs when the budget or the time ran out: this answer does not cover such a classifier; a larger --budget-mb or --max-seconds includes it`;
     case 'small-file':
       return `the file is only ${n.bytes} bytes: transfers this short measure latency more than goodput`;
     case 'diagnosis-dropped':

@@ -28,7 +28,8 @@
 //  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
 //     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
 //     unless such a pair still leans past the margin unsettled; anything else is
-//     inconclusive, with the reason in numbers.
+//     inconclusive, with the reason in numbers. A no-difference whose references had fewer
+//     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked).
 //  9. Cause, from the port swap and the entropy pair (diagnoseCause); of an upload finding,
 //     from the port swap of uploads (diagnoseUploadCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
@@ -579,6 +580,7 @@ export function decide(input: DecisionInput): Decision {
     if (short.length) {
       notes.push({ code: 'short-flow', carriedBytes: Math.min(...short.map((l) => l.flowBytes)), minFlowBytes: MIN_FLOW_BYTES });
     }
+    notes.push(...uncheckedReferences(c));
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
@@ -627,6 +629,20 @@ function unsettledFinding(c: ById): Note | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The references a run held but measured in fewer rounds than any interval needs (the budget
+ * or the time ended first; engine.ts withinReach): "no difference" then speaks of downloads
+ * alone, and the answer says so rather than let silence read as "uploads checked too".
+ */
+function uncheckedReferences(c: ById): Note[] {
+  const notes: Note[] = [];
+  for (const id of ['tls-vs-low-entropy', 'upload'] as const) {
+    const pair = c[id];
+    if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
+  }
+  return notes;
 }
 
 export function lessBusyNotes(basis: Comparison): Note[] {

@@ -62,6 +62,8 @@ export type Note =
   | { code: 'file-screening-only' }
   | { code: 'single-port'; port: number }
   | { code: 'references-skipped'; transferBytes: number; wantedBytes: number; budgetBytes: number }
+  /** A reference the run held, measured in fewer rounds than an interval needs before the budget or time ended. */
+  | { code: 'reference-unchecked'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; minRounds: number }
   | { code: 'small-file'; bytes: number }
   | { code: 'diagnosis-dropped'; leg: string; detail: string }
   | { code: 'mlab-scope' }
@@ -107,6 +109,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'file-screening-only',
   'single-port',
   'references-skipped',
+  'reference-unchecked',
   'small-file',
   'diagnosis-dropped',
   'mlab-scope',

@@ -12,7 +12,9 @@ if (!ready) console.warn('skipping the Firefox e2e: needs /usr/bin/firefox-esr (
 describe.skipIf(!ready)('the extension in headless Firefox', () => {
   let line: Awaited<ReturnType<typeof startPacedLine>>;
   beforeAll(async () => {
-    line = await startPacedLine({ plainMbps: 20, tlsMbps: 20 });
+    // Uploads paced too: a line shapes both directions, and unpaced loopback uploads run at the
+    // processor's speed, where TLS is 5-10x slower than plaintext (as in extension.test.ts).
+    line = await startPacedLine({ plainMbps: 20, tlsMbps: 20, plainUploadMbps: 20, tlsUploadMbps: 20 });
   });
   afterAll(async () => {
     await line?.close();

@@ -120,7 +120,12 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     // The interval that decided (the repeated one), not the narrower 95% one beside it.
     expect(texts['still-open']).toContain('could lie anywhere between 0.98x and 1.71x');
     expect(texts['still-open']).toContain('after 9 rounds the results still varied too much to tell: the true ratio lies between 0.98x and 1.71x');
-    for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval/i);
+    // A "no difference" says what it did not cover; an open answer, the check that leaned.
+    expect(texts['unchecked']).toContain('uploads got 2 of the 6 rounds a reliable reading needs before the data or time limit was reached, so this answer covers downloads only');
+    expect(texts['unchecked']).toContain('the check that spots slowing of all encrypted-looking traffic got 2 of the 6 rounds');
+    expect(texts['lean-few']).toContain('Why: uploads ran 4.16x apart in too few rounds to tell (1)');
+    expect(texts['lean-few']).toContain('but another check was still open when the test ended');
+    for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval|NaN/i);
   });
 
   it('heads a cancelled run "Cancelled", not "test failed", with a next step', async () => {

@@ -50,6 +50,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'file-screening-only': { code: 'file-screening-only' },
   'single-port': { code: 'single-port', port: 8443 },
   'references-skipped': { code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60_000_000 },
+  'reference-unchecked': { code: 'reference-unchecked', pair: 'upload', rounds: 3, minRounds: 6 },
   'small-file': { code: 'small-file', bytes: 1024 },
   'diagnosis-dropped': { code: 'diagnosis-dropped', leg: 'http-443-down-random', detail: 'HTTP 400' },
   'mlab-scope': { code: 'mlab-scope' },
@@ -85,6 +86,19 @@ describe('note-text', () => {
       }
       expect(noteText(SAMPLES['budget-spent'], t)).toContain('6');
       expect(noteText(SAMPLES['turned'], t)).toContain('https-443-down-random');
+    });
+
+    it(`words the cases with sentences of their own in ${lang}`, () => {
+      const t = translator(lang);
+      // A pair of too few rounds has no interval: stored, its bounds are null, and no "0-0x" or "NaN" may show.
+      const few = { code: 'pair-unsettled', pair: 'upload', rounds: 1, ratio: 4.16, ci95: [null, null] } as unknown as Note;
+      const fewText = noteText(few, t);
+      expect(fewText).not.toMatch(/NaN|null|\$\d/);
+      expect(fewText).not.toBe(noteText({ ...SAMPLES['pair-unsettled'], rounds: 1, ratio: 4.16 } as Note, t));
+      const upload = noteText(SAMPLES['reference-unchecked'], t);
+      const lowEntropy = noteText({ code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 3, minRounds: 6 }, t);
+      expect(lowEntropy).not.toBe(upload);
+      for (const text of [upload, lowEntropy]) expect(text).not.toMatch(/\$\d/);
     });
 
     it(`words every error in ${lang}, keeping the detail`, () => {

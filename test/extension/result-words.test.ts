@@ -61,6 +61,17 @@ describe('result words', () => {
     expect(advice(r, t)!.reason).toContain('stopped after 9 rounds');
   });
 
+  it('words an answer left open by uploads leaning beside settled downloads as that, not as an open download ratio', () => {
+    const lean: Note = { code: 'pair-unsettled', pair: 'upload', rounds: 1, ratio: 4.16, ci95: [NaN, NaN] };
+    const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: 1.02, ci95: [0.95, 1.06], warnings: [{ code: 'budget-spent', rounds: 11 }, lean] });
+    expect(ratioSentence(r, t, f)).toBe(
+      'Downloads: plain and encrypted speeds differed by a ratio of 1.02x, very likely between 0.95x and 1.06x, within the 25% that counts as the same; but another check was still open when the test ended.',
+    );
+    const a = advice(r, t)!;
+    expect(a.reason).toBe('uploads ran 4.16x apart in too few rounds to tell (1) when the test reached its data or time limit: the downloads alone cannot show there is no difference');
+    expect(a.next).toBe(t('nextRaiseBudget'));
+  });
+
   it('gives the reason of a run whose rounds a long path left window-limited, and asks for more time', () => {
     const r = sampleResult({ verdict: 'inconclusive', cause: undefined, ratio: NaN, ci95: [NaN, NaN], warnings: [{ code: 'window-limited', rounds: 5 }, { code: 'too-few-rounds', rounds: 0, minRounds: 6 }] });
     const a = advice(r, t)!;

@@ -365,7 +365,7 @@ export class Engine {
         addNote(this.notes, { code: 'stopped-early', rounds: this.rounds, detail: describe(err) });
         break;
       }
-      const legs = legsOf(this.screeningFirst(this.needingRounds()));
+      const legs = legsOf(this.withinReach(this.screeningFirst(this.needingRounds())));
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
       // A round that does not fit: a fast line may buy more within the cap; before an interval
@@ -490,13 +490,37 @@ export class Engine {
     if (!alone.some((p) => this.driver.plan.screening.some((s) => s.id === p.id))) return pairs;
     const screened = screen?.rounds ?? 0;
     const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
-    const affordable = (legs: LegSpec[]) => {
-      const cost = this.driver.roundCost(legs);
-      const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
-      return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? this.remainingMs() / cost.ms : Infinity);
-    };
-    const withReferences = affordable(legsOf(pairs));
-    return needed > withReferences && affordable(legsOf(alone)) > withReferences ? alone : pairs;
+    const withReferences = this.roundsAffordable(legsOf(pairs), this.remainingMs());
+    return needed > withReferences && this.roundsAffordable(legsOf(alone), this.remainingMs()) > withReferences ? alone : pairs;
+  }
+
+  /**
+   * Once screening has its answer, a reference that cannot reach MIN_ROUNDS rounds (an
+   * interval) within what is left of the budget, in bytes and in time up to the caller's cap,
+   * is not run: its only use would be to lean past the margin by chance. On an even paced
+   * line one or two cheap upload rounds, all a 60 MB budget had left, read 4-10x apart and
+   * left the answer open (decision.ts rule 8). The decision says such a reference was not
+   * checked (reference-unchecked), so "no difference" covers downloads only, in words.
+   */
+  private withinReach(pairs: PairSpec[]): PairSpec[] {
+    const screen = this.screen();
+    if (!screen || screen.outcome === 'unclear') return pairs;
+    const references = new Set(this.driver.plan.references.map((p) => p.id));
+    const capMs = Math.min((this.opts.capDurationMs ?? this.maxDurationMs) - this.elapsedMs(), this.deps.deadline?.remainingMs() ?? Infinity);
+    const kept: PairSpec[] = [];
+    for (const p of pairs) {
+      const have = this.comparisons.find((c) => c.id === p.id)?.rounds ?? 0;
+      const reachable = have + Math.floor(this.roundsAffordable(legsOf([...kept, p]), capMs)) >= MIN_ROUNDS;
+      if (!references.has(p.id) || reachable) kept.push(p);
+    }
+    return kept;
+  }
+
+  /** The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in `timeLeftMs`. */
+  private roundsAffordable(legs: LegSpec[], timeLeftMs: number): number {
+    const cost = this.driver.roundCost(legs);
+    const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
+    return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
   }
 
   /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */

@@ -31,6 +31,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'file-screening-only': 'noteFileScreeningOnly',
   'single-port': 'noteSinglePort',
   'references-skipped': 'noteReferencesSkipped',
+  'reference-unchecked': 'noteUploadsUnchecked',
   'small-file': 'noteSmallFile',
   'diagnosis-dropped': 'noteDiagnosisDropped',
   'mlab-scope': 'noteMlabScope',
@@ -70,7 +71,13 @@ const ERROR_KEYS: Record<RunErrorCode, string> = {
 };
 
 /** The message keys of every code, for the locales test. */
-export const NOTE_MESSAGE_KEYS: readonly string[] = [...Object.values(NOTE_KEYS), ...Object.values(ERROR_KEYS)];
+export const NOTE_MESSAGE_KEYS: readonly string[] = [
+  ...Object.values(NOTE_KEYS),
+  // noteKey's own sentences.
+  'notePairUnsettledFew',
+  'noteLowEntropyUnchecked',
+  ...Object.values(ERROR_KEYS),
+];
 
 function numberFormat(digits: number): Intl.NumberFormat {
   return new Intl.NumberFormat(undefined, { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -113,7 +120,7 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'fast-line':
       return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
     case 'pair-unsettled':
-      return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
+      return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];
     case 'name-faster':
       return [ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
     case 'less-busy-finding':
@@ -126,6 +133,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [String(n.port)];
     case 'references-skipped':
       return [mb(n.transferBytes), mb(n.wantedBytes), mb(n.budgetBytes)];
+    case 'reference-unchecked':
+      return [count(n.rounds), count(n.minRounds)];
     case 'small-file':
       return [count(n.bytes)];
     case 'diagnosis-dropped':
@@ -156,8 +165,23 @@ function substitutions(n: Note, t: Translate): string[] {
   }
 }
 
+/**
+ * A pair's interval as stored: a pair of fewer than MIN_ROUNDS rounds has none (NaN in the
+ * run, null once the result went through JSON into storage).
+ */
+function hasInterval(n: { ci95: [number, number] }): boolean {
+  return Number.isFinite(n.ci95[0]) && Number.isFinite(n.ci95[1]);
+}
+
+/** The message of a note: one per code, except where a case needs its own sentence. */
+function noteKey(n: Note): string {
+  if (n.code === 'pair-unsettled' && !hasInterval(n)) return 'notePairUnsettledFew';
+  if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
+  return NOTE_KEYS[n.code];
+}
+
 export function noteText(n: Note, t: Translate): string {
-  return t(NOTE_KEYS[n.code], substitutions(n, t));
+  return t(noteKey(n), substitutions(n, t));
 }
 
 /** What kind of failure, in words; the detail with its numbers is shown beside it. */

@@ -75,6 +75,11 @@ export function ratioSentence(r: Result, t: Translate, f: LocaleFormat): string 
     case 'no-difference':
       return range ? t('ratioSame', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]) : t('ratioSameNoRange', [f.ratio(r.ratio)]);
     case 'inconclusive': {
+      // Downloads settled as the same, and a reference (uploads, the low-entropy body) leaned
+      // past the margin unsettled (decision.ts rule 8): the downloads' range is not what is open.
+      if (range && r.warnings.some((w) => w.code === 'pair-unsettled')) {
+        return t('ratioDownloadsSameOtherOpen', [f.ratio(r.ratio), f.ratio(lo), f.ratio(hi)]);
+      }
       // The range that left the answer open: under the default stopping rule the repeated
       // interval (it holds whenever the run stops, decision.ts rule 2r), which the reason
       // below the card quotes too, not the narrower 95% one.
@@ -111,6 +116,9 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   // Nothing was measured: the data limit did not buy one round. The fast-line limit is what
   // a manual test may grow into once the line is measured (background/run-controller.ts).
   'budget-too-small': 'nextRaiseFastLineLimit',
+  // Downloads settled; a check beside them leaned past the margin when the limit came: that
+  // check, not the limit it met, is what is open.
+  'pair-unsettled': 'nextRaiseBudget',
   // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
   // longer transfers, so more of the time budget.
   'window-limited': 'nextRaiseBudget',
@@ -121,7 +129,6 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   'repeated-too-few': 'nextRaiseBudget',
   'pending-second-look': 'nextRunAgain',
   'less-busy-lean': 'nextQuieterTime',
-  'pair-unsettled': 'nextRaiseBudget',
   turned: 'nextRaiseBudget',
   'still-rising': 'nextRunAgain',
   'short-flow': 'nextRaiseBudget',

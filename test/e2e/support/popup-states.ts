@@ -160,6 +160,24 @@ export const NOTE_STATES = {
       { code: 'repeated-straddles', rounds: 9, levelPercent: 99.3, interval: [0.98, 1.71], ci95: [1.08, 1.52], marginRatio: 1.25 },
     ],
   }),
+  // A long path's minute ended as screening settled: "no difference" for downloads, and the
+  // checks that had too few rounds named (decision.ts uncheckedReferences).
+  'unchecked': result({
+    verdict: 'no-difference', httpsMbps: 4.9, httpMbps: 5.0, rounds: 8, ci95: [0.88, 1.12], spread: 0.1,
+    warnings: [
+      { code: 'budget-spent', rounds: 8 },
+      { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 2, minRounds: 6 },
+      { code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 },
+    ],
+  }),
+  // Uploads leaning in the one round they had when the limit came: no "no difference".
+  'lean-few': result({
+    verdict: 'inconclusive', httpsMbps: 19.8, httpMbps: 20.1, rounds: 11, ci95: [0.95, 1.06], spread: 0.05,
+    warnings: [
+      { code: 'budget-spent', rounds: 11 },
+      { code: 'pair-unsettled', pair: 'upload', rounds: 1, ratio: 4.16, ci95: [NaN, NaN] },
+    ],
+  }),
 } satisfies Record<string, Result>;
 
 export type NoteStateName = keyof typeof NOTE_STATES;
