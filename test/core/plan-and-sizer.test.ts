@@ -76,6 +76,18 @@ describe('sizer', () => {
     expect(steadyBytes([flat, flat], DOWNLOAD_SIZER, 600)).toBe(steadyBytes([flat, flat], DOWNLOAD_SIZER));
   });
 
+  it('never sizes a bucketed leg below a transfer that met the bucket', () => {
+    const kB = (x: number) => x * 1000;
+    // As in the lab's tbf run: 724 KiB transfers that met a half-refilled bucket (one 300 kB
+    // bin) and then 10 Mbit/s. Burst plus 200 ms would be about 0.5 MB, which the bucket can
+    // gather while the leg waits, so the next transfer would read the line's rate again.
+    const met = { bins: [kB(300), ...Array(6).fill(kB(62.5)), 1], binMs: 50, mbps: 15, bytes: 724 * 1024 };
+    expect(steadyBytes([met, met, met], DOWNLOAD_SIZER, 100)).toBeGreaterThanOrEqual(724 * 1024);
+    // Without the sizes of the transfers, the rule is the burst's alone.
+    const bare = { bins: met.bins, binMs: 50, mbps: 15 };
+    expect(steadyBytes([bare, bare, bare], DOWNLOAD_SIZER, 100)).toBeLessThan(724 * 1024);
+  });
+
   it('follows the median goodput of a leg without bursts', () => {
     const t = (mbps: number) => ({ bins: [1, 1, 1, 1, 1], binMs: 50, mbps });
     expect(steadyBytes([t(40), t(50), t(60)], DOWNLOAD_SIZER)).toBe(snapBytes((50 * 1000 * DOWNLOAD_SIZER.targetMs) / 8, DOWNLOAD_SIZER));
