@@ -9,8 +9,7 @@
 //     and so is a round whose two transfers both lasted only a few round trips: there TCP's
 //     window, not any shaper, set both rates (window-limited, below).
 //     A difference counts only while its slow leg is steady, not climbing round after round
-//     (rule 1s, withSteadyLegs). Once a leg meets a token bucket mid-run, only the rounds after
-//     count (rule 1b, bucketMetFrom).
+//     (rule 1s, withSteadyLegs).
 //  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
 //     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
@@ -114,9 +113,6 @@ export interface MeasuredLeg {
 export interface PairedRound {
   suspectMbps: number;
   referenceMbps: number;
-  /** The leg's transfer began with a burst (shaping.ts): its rate is the one after it. */
-  suspectBurst?: boolean;
-  referenceBurst?: boolean;
 }
 
 // ---- Rules 1-5: one comparison --------------------------------------------------------------
@@ -133,10 +129,7 @@ export function pairRounds(suspect: MeasuredLeg, reference: MeasuredLeg, runRttM
     const r = reference.samples.get(round);
     if (!r) continue;
     if (windowLimited(s, rttMs) && windowLimited(r, rttMs)) limited++;
-    else {
-      const [ss, rs] = [sustainedMbps(s), sustainedMbps(r)];
-      rounds.push({ suspectMbps: ss.mbps, referenceMbps: rs.mbps, ...(ss.burstBytes > 0 ? { suspectBurst: true } : {}), ...(rs.burstBytes > 0 ? { referenceBurst: true } : {}) });
-    }
+    else rounds.push({ suspectMbps: sustainedMbps(s).mbps, referenceMbps: sustainedMbps(r).mbps });
   }
   return { rounds, windowLimited: limited };
 }
@@ -166,53 +159,12 @@ export interface LookOptions {
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
   const paired = pairRounds(suspect, reference, runRttMs);
-  // Rule 1b: once a leg meets a bucket, only the rounds after count.
-  const from = bucketMetFrom(paired.rounds) ?? 0;
-  const rounds = paired.rounds.slice(from);
   const decided =
     (look.rule ?? DEFAULT_STOPPING_RULE) === 'repeated-ci'
-      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, rounds, look.finalLook, look.rejected, alphaLeftAfter(from))
-      : compareRounds(pair.id, pair.suspect.id, pair.reference.id, rounds);
-  const c = withSteadyLegs(decided, rounds);
-  const counted = from ? { ...c, roundsBeforeBucket: from } : c;
-  return paired.windowLimited ? { ...counted, windowLimitedRounds: paired.windowLimited } : counted;
-}
-
-/**
- * Rule 1b: a bucket met mid-run. A token bucket that refills while its leg waits for the other
- * legs lets every transfer that fits in it through at the line's rate, and a run's transfers
- * are short (200 ms, or less on a fast line). In the lab's tbf scenario (2 MB at 10 of 50
- * Mbit/s) TLS read the line's 48 Mbit/s for the 8-12 rounds the references ran beside it (the
- * bucket refilled each round), then, the rounds shorter, drained it and read 9.5 Mbit/s in
- * every round after; all rounds together left the answer open (1.4-1.9x) in 3 of 3 runs. So
- * once a leg's transfers start with a burst in two rounds running, after rounds without, the
- * comparison starts again after them: the rounds before measured what fits in a burst, not
- * the rate the leg can sustain, and the sizer (sizer.ts steadyBytes) keeps the transfers past
- * the bucket from then on. Valid under the null: the rounds after the trigger are new data,
- * and the alpha they get is what the looks before left (alphaLeftAfter), so both stretches
- * together spend no more than the pair's share. Returns the index of the first round counted,
- * or undefined: no bucket met, or one met from the first rounds (all of them read past it).
- */
-export function bucketMetFrom(rounds: readonly PairedRound[]): number | undefined {
-  const from = (burst: (r: PairedRound) => boolean | undefined): number | undefined => {
-    // The first two rounds running with a burst, after rounds mostly without (a stray burst,
-    // cross traffic starting mid-transfer, may come before).
-    const j = rounds.findIndex((r, i) => burst(r) && i + 1 < rounds.length && burst(rounds[i + 1]!));
-    if (j < 1) return undefined;
-    const before = rounds.slice(0, j).filter((r) => burst(r)).length;
-    return 3 * before < j ? j + 2 : undefined;
-  };
-  const starts = [from((r) => r.suspectBurst), from((r) => r.referenceBurst)].filter((x): x is number => x !== undefined);
-  return starts.length ? Math.min(...starts) : undefined;
-}
-
-/**
- * The share of a pair's alpha its looks over the first `rounds` rounds cannot have spent: the
- * spending function's value there bounds what every look up to it spent, on all rounds and on
- * the less busy ones (whose looks spend its increments, lessBusyLevelAt).
- */
-export function alphaLeftAfter(rounds: number): number {
-  return rounds > 0 ? 1 - alphaSpent(SPENDING, 1, Math.min(1, rounds / DESIGN_MAX_ROUNDS)) : 1;
+      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected)
+      : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
+  const c = withSteadyLegs(decided, paired.rounds);
+  return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
 }
 
 /**
@@ -362,11 +314,9 @@ export function compareRepeated(
   rounds: PairedRound[],
   finalLook = false,
   rejected: Rejected = new Set(),
-  alphaShare = 1,
 ): Comparison {
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  // alphaShare < 1: the rounds after a bucket was met (rule 1b), with what the looks before left.
-  const alpha = pairAlpha(id, rejected) * alphaShare;
+  const alpha = pairAlpha(id, rejected);
   const n = measured.length;
   const reported = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
   const level = repeatedLevelAt(alpha * (1 - LESS_BUSY_ALPHA_SHARE), n, finalLook);

@@ -83,17 +83,6 @@ export function rampDone(lastDurationMs: number, lastBytes: number, opts: SizerO
  * the 0.52 MB TLS transfers sized from the bursts seen so far then fitted the refill whole and
  * read the line's 48 Mbit/s for 18 rounds in a row. So the longest recent wait counts too.
  */
-/** Bursts common enough on a leg to be a bucket, not cross traffic starting mid-transfer. */
-function isBucket(bursts: number, transfers: number): boolean {
-  return bursts >= 2 && bursts * 3 >= transfers;
-}
-
-/** True when a leg's transfers show a token bucket (steadyBytes sizes them past it). */
-export function meetsBucket(samples: (BinnedTransfer & { mbps: number })[]): boolean {
-  const steady = samples.map((s) => sustainedMbps(s)).filter((s) => s.mbps > 0);
-  return isBucket(steady.filter((s) => s.burstBytes > 0).length, steady.length);
-}
-
 export function steadyBytes(
   samples: (BinnedTransfer & { mbps: number; bytes?: number })[],
   opts: SizerOptions,
@@ -104,7 +93,7 @@ export function steadyBytes(
   if (!steady.length) return undefined;
   const bursts = steady.filter((s) => s.burstBytes > 0);
   let wanted: number;
-  if (isBucket(bursts.length, steady.length)) {
+  if (bursts.length >= 2 && bursts.length * 3 >= steady.length) {
     const shapedMbps = median(bursts.map((s) => s.mbps));
     const refill = Math.max(...bursts.map((s) => s.burstBytes), bytesAt(shapedMbps, longestWaitMs));
     // Never smaller than a transfer that already met the bucket: the burst it showed is only

@@ -11,7 +11,7 @@ import { makePayload } from '../payload.js';
 import { sustainedMbps } from '../shaping.js';
 import { endpointPlan, filePlan, type Plan } from '../plan.js';
 import { hardFloorMs, windowFloorMs } from '../fast-line.js';
-import { DOWNLOAD_SIZER, UPLOAD_SIZER, meetsBucket, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
+import { DOWNLOAD_SIZER, UPLOAD_SIZER, nextBytes, rampDone, snapBytes, steadyBytes, targetForRtt, type SizerOptions } from '../sizer.js';
 import { timedDownload, timedUpload, type TransferDeps, type TransferSample } from '../transfer.js';
 import type { LegSpec } from '../types.js';
 import type { Driver, DriverContext, LegGuard, LineEstimate, Measured } from './driver.js';
@@ -309,16 +309,7 @@ export class HttpDriver implements Driver {
     const sample = await this.transfer(spec, round, ctx);
     leg.samples.push(sample);
     this.followRtt(leg, leg.samples.slice(-RECENT_WAITS));
-    // A leg that meets a bucket may grow past a fast line's plan, up to what the endpoint
-    // serves: a transfer within what the bucket gathers while the leg waits reads the line's
-    // rate (the lab's tbf runs read 48 Mbit/s again whenever the references lengthened the
-    // wait, their 0.86 MB held there by the plan). The budget still bounds the run.
-    // The recent transfers tell: a bucket met mid-run is a few bursts among many transfers that
-    // fitted it whole.
-    const waitMs = Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS));
-    const recent = leg.samples.slice(-RECENT_WAITS);
-    const sized = meetsBucket(recent) ? steadyBytes(recent, { ...leg.sizer, maxBytes: leg.limitBytes }, waitMs) : steadyBytes(leg.samples, leg.sizer, waitMs);
-    leg.nextBytes = sized ?? leg.nextBytes;
+    leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
     return { sample: sample satisfies MeasuredTransfer, bytesUsed: sample.bytes, flowBytes: leg.carriedBytes };
   }
 
