@@ -82,12 +82,12 @@ export interface Comparison {
    * TCP's window set both rates there.
    */
   windowLimitedRounds?: number;
+  /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
+  slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
   /**
    * Present under the repeated-interval rule (decision.ts, rule 2r): the interval that decided
    * the outcome, at the look's level, which holds at every look of the run together.
    */
-  /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
-  slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
   repeatedCi?: {
     level: number;
     bounds: [number, number];
