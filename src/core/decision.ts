@@ -155,13 +155,15 @@ export interface LookOptions {
   finalLook?: boolean;
   /** Rule 2r: the pairs whose finding this run has made, which pass their alpha on (error-budget.ts). */
   rejected?: Rejected;
+  /** Rule 2r: every pair the run's plan can hold, which share the whole budget (error-budget.ts pairAlpha). */
+  held?: readonly string[];
 }
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
   const paired = pairRounds(suspect, reference, runRttMs);
   const decided =
     (look.rule ?? DEFAULT_STOPPING_RULE) === 'repeated-ci'
-      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected)
+      ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected, look.held)
       : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
   const c = withSteadyLegs(decided, paired.rounds);
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
@@ -314,9 +316,10 @@ export function compareRepeated(
   rounds: PairedRound[],
   finalLook = false,
   rejected: Rejected = new Set(),
+  held?: readonly string[],
 ): Comparison {
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  const alpha = pairAlpha(id, rejected);
+  const alpha = pairAlpha(id, rejected, held);
   const n = measured.length;
   const reported = intervalOutcome(id, suspectLeg, referenceLeg, measured, 0.95);
   const level = repeatedLevelAt(alpha * (1 - LESS_BUSY_ALPHA_SHARE), n, finalLook);

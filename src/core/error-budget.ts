@@ -21,7 +21,7 @@ export const FAMILY_ALPHA = 0.1;
  * and the references: screening decides most runs and gets 0.7; the low-entropy reference's
  * two pairs (a classifier of encrypted-looking flows is a finding only when both are slower)
  * and uploads 0.1 each: 1 in all. A run by server name (sni/sni-plan.ts) holds screening and
- * the name's pair: 0.7 + 0.3. A file run holds screening alone.
+ * the name's pair: 0.7 + 0.3. A file run holds screening alone, and gets all of it (pairAlpha).
  */
 const INITIAL: Partial<Record<ComparisonId, number>> = {
   screen: 0.7,
@@ -54,12 +54,20 @@ export type Rejected = ReadonlySet<string>;
 /**
  * The two-sided alpha a pair spends over all its looks, given the findings made so far. An
  * unknown pair spends nothing: it can never clear the margin, rather than break the budget.
+ *
+ * `held`: every pair the run's plan can hold, fixed before the first round. The weights of
+ * pairs a plan cannot hold go to those it can, in proportion (a file run, screening alone,
+ * gets all of the budget, not its 0.7; an M-Lab run's screening and uploads share what the
+ * low-entropy reference would have had): the weights still sum to at most one, and which
+ * pairs a plan holds does not depend on any data.
  */
-export function pairAlpha(id: string, rejected: Rejected = new Set()): number {
+export function pairAlpha(id: string, rejected: Rejected = new Set(), held?: readonly string[]): number {
+  const total = held ? initialWeights(held) : 1;
+  const scale = total > 0 && total < 1 ? 1 / total : 1;
   const own = (INITIAL as Record<string, number | undefined>)[id] ?? 0;
   const edge = (PASSED_FROM as Record<string, { from: ComparisonId; share: number } | undefined>)[id];
   const passed = edge && rejected.has(edge.from) ? edge.share * (INITIAL[edge.from] ?? 0) : 0;
-  return (own + passed) * FAMILY_ALPHA;
+  return (own + passed) * scale * FAMILY_ALPHA;
 }
 
 /** The weights a run holding these pairs starts with, summed: never above one for any plan. */

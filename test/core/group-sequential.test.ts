@@ -148,6 +148,32 @@ describe('the repeated-interval rule of a comparison', () => {
     expect(repeatedLevel('no-such-pair', 20)).toBe(1);
   });
 
+  it('gives the weights of pairs a plan cannot hold to those it can, never more than the budget', () => {
+    const pairsOf = (p: Plan) => [...p.screening, ...p.references, ...p.diagnosis, ...p.followUp, ...p.uploadFollowUp].map((q) => q.id);
+    const file = pairsOf(filePlan(443, 80));
+    // A file run (a mirror) holds screening alone: all of the budget, not 0.7 of it.
+    expect(pairAlpha('screen', new Set(), file)).toBeCloseTo(FAMILY_ALPHA, 12);
+    // An endpoint run holds every weight already: nothing changes.
+    const endpoint = pairsOf(endpointPlan(443, 80));
+    expect(pairAlpha('screen', new Set(), endpoint)).toBeCloseTo(0.7 * FAMILY_ALPHA, 12);
+    // Screening and uploads alone (M-Lab's plan): 0.7 and 0.1 of 0.8.
+    expect(pairAlpha('upload', new Set(), ['screen', 'upload'])).toBeCloseTo(FAMILY_ALPHA / 8, 12);
+    for (const plan of [endpointPlan(443, 80), sniPlan(443, 80), filePlan(443, 80)]) {
+      const ids = pairsOf(plan);
+      const total = [...new Set(ids)].reduce((sum, id) => sum + pairAlpha(id, new Set(), ids), 0);
+      expect(total).toBeLessThanOrEqual(FAMILY_ALPHA + 1e-12);
+      // And after every finding, what its swaps receive is what it had.
+      const swaps = [...new Set(ids)].filter((id) => id.includes('plain'));
+      const passed = swaps.reduce((sum, id) => sum + pairAlpha(id, new Set(['screen', 'upload']), ids), 0);
+      expect(passed).toBeLessThanOrEqual(pairAlpha('screen', new Set(), ids) + pairAlpha('upload', new Set(), ids) + 1e-12);
+    }
+    // Its interval is the narrower for it: the same rounds, a lower level.
+    const rounds = Array.from({ length: 12 }, (_, i) => ({ suspectMbps: 10 + (i % 3), referenceMbps: 14 + (i % 4) }));
+    const own = compareRepeated('screen', 's', 'r', rounds, false, new Set(), file);
+    const shared = compareRepeated('screen', 's', 'r', rounds);
+    expect(own.repeatedCi!.level).toBeLessThan(shared.repeatedCi!.level);
+  });
+
   it('gives a pair that names a cause weight only once the finding it explains is made', () => {
     expect(pairAlpha('port-for-plaintext')).toBe(0);
     expect(repeatedLevel('port-for-plaintext', 20)).toBe(1);

@@ -438,6 +438,12 @@ export class Engine {
    */
   private readonly findings = new Map<string, Comparison>();
 
+  /** Every pair the plan can hold, fixed before the first round: they share the error budget (error-budget.ts pairAlpha). */
+  private get heldPairs(): string[] {
+    const plan = this.driver.plan;
+    return [...new Set([...plan.screening, ...plan.references, ...plan.diagnosis, ...plan.followUp, ...plan.uploadFollowUp].map((p) => p.id))];
+  }
+
   private get rule(): StoppingRule {
     return this.opts.stoppingRule ?? DEFAULT_STOPPING_RULE;
   }
@@ -449,8 +455,9 @@ export class Engine {
    */
   private compareActive(runRttMs: number | undefined, finalLook = false): Comparison[] {
     const rule = this.rule;
+    const held = this.heldPairs;
     const compare = (p: PairSpec, rejected?: ReadonlySet<string>) =>
-      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, ...(rejected ? { rejected } : {}) });
+      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, held, ...(rejected ? { rejected } : {}) });
     if (rule !== 'repeated-ci') return this.active.map((p) => compare(p));
     const rejected = new Set(this.findings.keys());
     const lookAt = (p: PairSpec): Comparison => {
@@ -458,7 +465,7 @@ export class Engine {
       if (found) return found;
       const going = compare(p, rejected);
       if (!finalLook || going.outcome !== 'unclear') return going;
-      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected });
+      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected, held });
     };
     let out = this.active.map(lookAt);
     const fresh = out.filter((c) => (c.outcome === 'slower' || c.outcome === 'faster') && !rejected.has(c.id));
