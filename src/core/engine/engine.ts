@@ -504,10 +504,12 @@ export class Engine {
   /**
    * Once screening has its answer, a reference that cannot reach MIN_ROUNDS rounds (an
    * interval) within what is left of the budget, in bytes and in time up to the caller's cap,
-   * is not run: its only use would be to lean past the margin by chance. On an even paced
-   * line one or two cheap upload rounds, all a 60 MB budget had left, read 4-10x apart and
-   * left the answer open (decision.ts rule 8). The decision says such a reference was not
-   * checked (reference-unchecked), so "no difference" covers downloads only, in words.
+   * is not run: it could never settle, only lean past the margin on a round or two (decision.ts
+   * rule 8 then leaves the answer open). With downloads paced at 20 Mbit/s and a 60 MB budget,
+   * screening settled with room for one or two cheap upload rounds, which read 4-10x apart
+   * (the test line left loopback uploads unpaced, where TLS is the processor's limit) and left
+   * 2 of 3 CLI runs open. The decision says such a reference was not checked
+   * (reference-unchecked), so "no difference" covers downloads only, in words.
    */
   private withinReach(pairs: PairSpec[]): PairSpec[] {
     const screen = this.screen();
