@@ -170,6 +170,14 @@ export const NOTE_STATES = {
       { code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 },
     ],
   }),
+  // Uploads leaning past the margin with an interval when the limit came.
+  'lean': result({
+    verdict: 'inconclusive', httpsMbps: 47.1, httpMbps: 48.0, rounds: 14, ci95: [0.96, 1.07], spread: 0.05,
+    warnings: [
+      { code: 'budget-spent', rounds: 14 },
+      { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [1.1, 7.3] },
+    ],
+  }),
   // Uploads leaning in the one round they had when the limit came: no "no difference".
   'lean-few': result({
     verdict: 'inconclusive', httpsMbps: 19.8, httpMbps: 20.1, rounds: 11, ci95: [0.95, 1.06], spread: 0.05,
