@@ -55,6 +55,7 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   }
 
   await noteStates(browser, 'en');
+  await noteStates(browser, 'en', 'dark');
 
   page = await popupWith(browser, [historyEntry(0, FAST_LINE)]);
   await page.waitForSelector('#fast-line-cost:not([hidden])');
@@ -107,11 +108,11 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
 }
 
 /** The cards whose notes a user reads, details open, at Firefox for Android's 360 px. */
-async function noteStates(browser: ExtensionBrowser, lang: string): Promise<void> {
+async function noteStates(browser: ExtensionBrowser, lang: string, colorScheme: 'light' | 'dark' = 'light'): Promise<void> {
   for (const name of Object.keys(NOTE_STATES) as NoteStateName[]) {
-    const page = await popupWith(browser, [historyEntry(0, NOTE_STATES[name])], 'light', 360);
+    const page = await popupWith(browser, [historyEntry(0, NOTE_STATES[name])], colorScheme, 360);
     await page.locator('#latest details summary').click();
-    await shoot(page, `notes-${name}-${lang}`);
+    await shoot(page, `notes-${name}-${lang}${colorScheme === 'dark' ? '-dark' : ''}`);
     await page.close();
   }
 }
