@@ -1,13 +1,11 @@
 // The core's coded notes and errors (src/core/notes.ts) in English words for the terminal.
 // The extension says the same through its locales (src/extension/shared/note-text.ts).
-import type { Note, RunError } from '../core/notes.js';
+import { hasInterval, type Note, type RunError } from '../core/notes.js';
 
 const x = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)}x` : 'n/a');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const mbps = (n: number) => `${n.toFixed(0)} Mbit/s`;
 const interval = (ci: [number, number]) => `${ci[0].toFixed(2)}-${ci[1].toFixed(2)}x`;
-/** An interval read back from JSON, where a pair of too few rounds has null for its bounds. */
-const hasInterval = (ci: [number, number] | [null, null]) => Number.isFinite(ci[0]) && Number.isFinite(ci[1]);
 
 export function noteText(n: Note): string {
   switch (n.code) {

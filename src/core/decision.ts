@@ -619,13 +619,16 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
   return undefined;
 }
 
+/** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
+const FINDING_REFERENCES = ['tls-vs-low-entropy', 'upload'] as const;
+
 /**
  * Rule 8: equal downloads are no answer while a pair that could still make a finding (the
  * entropy reference, uploads) leans past the margin without having settled: the budget ended
  * first. "No difference" would hide the very cap the run was asked to look for.
  */
 function unsettledFinding(c: ById): Note | undefined {
-  for (const id of ['tls-vs-low-entropy', 'upload'] as const) {
+  for (const id of FINDING_REFERENCES) {
     const pair = c[id];
     if (pair?.outcome === 'unclear' && (pair.ratio > MARGIN_RATIO || pair.ratio < 1 / MARGIN_RATIO)) {
       return { code: 'pair-unsettled', pair: id, rounds: pair.rounds, ratio: round3(pair.ratio), ci95: [round3(pair.ci95[0]), round3(pair.ci95[1])] };
@@ -641,7 +644,7 @@ function unsettledFinding(c: ById): Note | undefined {
  */
 function uncheckedReferences(c: ById): Note[] {
   const notes: Note[] = [];
-  for (const id of ['tls-vs-low-entropy', 'upload'] as const) {
+  for (const id of FINDING_REFERENCES) {
     const pair = c[id];
     if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
   }

@@ -83,6 +83,14 @@ export type Note =
 
 export type NoteCode = Note['code'];
 
+/**
+ * True when an interval has both bounds: a pair of fewer than MIN_ROUNDS rounds has none (NaN
+ * in a run, null once a Result went through JSON), and words must not show them as numbers.
+ */
+export function hasInterval(ci: readonly [number, number]): boolean {
+  return Number.isFinite(ci[0]) && Number.isFinite(ci[1]);
+}
+
 /** Every code, for renderers that must cover them all (the locales test checks each one). */
 export const NOTE_CODES: readonly NoteCode[] = [
   'budget-spent',

@@ -141,6 +141,8 @@ export class Engine {
   private active: PairSpec[];
   private lastProgressAt = -Infinity;
   private referencesPending: boolean;
+  /** Every pair the plan can hold, fixed before the first round: they share the error budget (error-budget.ts pairAlpha). */
+  private readonly heldPairs: readonly string[];
   private readonly ctx: DriverContext;
 
   constructor(
@@ -156,6 +158,8 @@ export class Engine {
     this.maxDurationMs = opts.maxDurationMs;
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
+    const plan = driver.plan;
+    this.heldPairs = [...new Set([...plan.screening, ...plan.references, ...plan.diagnosis, ...plan.followUp, ...plan.uploadFollowUp].map((p) => p.id))];
     // An automatic run admits the references once screening's ramps have shown what the path
     // and the budget allow (admitReferences); --diagnose asks for every pair whatever it costs.
     this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
@@ -437,12 +441,6 @@ export class Engine {
    * as valid as the last, and the weight it passed on (error-budget.ts) stays passed.
    */
   private readonly findings = new Map<string, Comparison>();
-
-  /** Every pair the plan can hold, fixed before the first round: they share the error budget (error-budget.ts pairAlpha). */
-  private get heldPairs(): string[] {
-    const plan = this.driver.plan;
-    return [...new Set([...plan.screening, ...plan.references, ...plan.diagnosis, ...plan.followUp, ...plan.uploadFollowUp].map((p) => p.id))];
-  }
 
   private get rule(): StoppingRule {
     return this.opts.stoppingRule ?? DEFAULT_STOPPING_RULE;

@@ -1,7 +1,7 @@
 // The core's coded notes and errors (src/core/notes.ts) in the user's language: each code has a
 // message in _locales, and its numbers are formatted for the user's locale here. The CLI's
 // English wording is src/cli/note-text.ts.
-import type { Note, NoteCode, RunError, RunErrorCode } from '../../core/notes.js';
+import { hasInterval, type Note, type NoteCode, type RunError, type RunErrorCode } from '../../core/notes.js';
 import type { Translate } from '../platform/ports.js';
 
 const NOTE_KEYS: Record<NoteCode, string> = {
@@ -120,7 +120,7 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'fast-line':
       return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
     case 'pair-unsettled':
-      return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];
+      return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n.ci95) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];
     case 'name-faster':
       return [ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
     case 'less-busy-finding':
@@ -165,17 +165,9 @@ function substitutions(n: Note, t: Translate): string[] {
   }
 }
 
-/**
- * A pair's interval as stored: a pair of fewer than MIN_ROUNDS rounds has none (NaN in the
- * run, null once the result went through JSON into storage).
- */
-function hasInterval(n: { ci95: [number, number] }): boolean {
-  return Number.isFinite(n.ci95[0]) && Number.isFinite(n.ci95[1]);
-}
-
 /** The message of a note: one per code, except where a case needs its own sentence. */
 function noteKey(n: Note): string {
-  if (n.code === 'pair-unsettled' && !hasInterval(n)) return 'notePairUnsettledFew';
+  if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
   return NOTE_KEYS[n.code];
 }

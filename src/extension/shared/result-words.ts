@@ -3,7 +3,7 @@
 // and for a result that settles nothing, the reason in numbers and a next step. The popup's
 // card, the copied text and the saved image all word a result through here, so they agree.
 // What each verdict and rule means is docs/method.md.
-import type { Note, RunErrorCode } from '../../core/notes.js';
+import { hasInterval, type Note, type RunErrorCode } from '../../core/notes.js';
 import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
 import type { LocaleFormat } from './locale-format.js';
@@ -50,13 +50,12 @@ export function speeds(entry: HistoryEntry): Speeds | undefined {
   return { httpsMbps: https, httpMbps: http };
 }
 
-const finiteInterval = (r: Result) => Number.isFinite(r.ci95[0]) && Number.isFinite(r.ci95[1]);
 
 /** The ratio and its interval in words; undefined when the run has no ratio to speak of. */
 export function ratioSentence(r: Result, t: Translate, f: LocaleFormat): string | undefined {
   if (!Number.isFinite(r.ratio) || r.verdict === 'failed' || r.verdict === 'interfered') return undefined;
   const [lo, hi] = r.ci95;
-  const range = finiteInterval(r);
+  const range = hasInterval(r.ci95);
   switch (r.verdict) {
     case 'tls-throttled':
       return range
