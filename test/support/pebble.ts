@@ -29,13 +29,24 @@ export function pebbleMissing(): string | undefined {
   return 'pebble is not installed and this is not root on Debian (apt-get install pebble)';
 }
 
+/**
+ * A port for a process started later to listen on. Taken below Linux's ephemeral range
+ * (net.ipv4.ip_local_port_range, 32768-60999 by default): a port from listen(0) comes from that
+ * range, and between closing it here and the endpoint binding it, another test's outgoing
+ * connection could take it (seen once: EADDRINUSE on a port freePort had just returned).
+ */
 export async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const s = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise((r) => s.close(r));
+    return port;
+  }
 }
 
 export interface PebbleOptions {
