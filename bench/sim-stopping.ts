@@ -98,6 +98,12 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   const reasons: Record<string, number> = {};
   for (const o of outcomes) if (o.verdict === 'inconclusive') for (const c of new Set(o.noteCodes)) reasons[c] = (reasons[c] ?? 0) + 1;
   console.log(`notes of the inconclusive runs: ${JSON.stringify(reasons)}`);
+  // A "no difference" may carry what it could not see: references left unchecked, transfers
+  // that were slow start throughout (src/core/slow-start.ts).
+  const qualified: Record<string, number> = {};
+  for (const o of outcomes) if (o.verdict === 'no-difference') for (const c of new Set(o.noteCodes)) qualified[c] = (qualified[c] ?? 0) + 1;
+  out.noDifferenceNotes = qualified;
+  console.log(`notes of the no-difference runs: ${JSON.stringify(qualified)}`);
   console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
   if (shaped) {
     const tls = count('tls-throttled');

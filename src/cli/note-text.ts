@@ -88,6 +88,11 @@ export function noteText(n: Note): string {
       return n.pair === 'upload'
         ? `uploads had ${n.rounds} of the ${n.minRounds} rounds an interval needs when the budget or the time ran out: this answer covers downloads only; a larger --budget-mb or --max-seconds includes uploads`
         : `the low-entropy reference (it spots a classifier slowing all encrypted-looking traffic) had ${n.rounds} of the ${n.minRounds} rounds an interval needs when the budget or the time ran out: this answer does not cover such a classifier; a larger --budget-mb or --max-seconds includes it`;
+    case 'slow-start-bound':
+      return (
+        `on this long path (${n.rttMs} ms round trip) the downloads were still speeding up when they ended (TCP slow start, in ${n.rounds} of ${n.totalRounds} rounds; ` +
+        `their later halves reached ${mbps(n.reachedMbps)}): a limit below about ${mbps(n.detectableMbps)} would have slowed them by the margin, a faster one would not, so this answer does not rule one out`
+      );
     case 'small-file':
       return `the file is only ${n.bytes} bytes: transfers this short measure latency more than goodput`;
     case 'diagnosis-dropped':

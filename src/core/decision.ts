@@ -29,7 +29,9 @@
 //     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
 //     unless such a pair still leans past the margin unsettled; anything else is
 //     inconclusive, with the reason in numbers. A no-difference whose references had fewer
-//     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked).
+//     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked), and one whose
+//     screening transfers were slow start throughout on a long path names the rate they
+//     reached, above which a cap goes unseen (slow-start-bound; slow-start.ts).
 //  9. Cause, from the port swap and the entropy pair (diagnoseCause); of an upload finding,
 //     from the port swap of uploads (diagnoseUploadCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
@@ -49,6 +51,7 @@ import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.j
 import { pairAlpha, type Rejected } from './error-budget.js';
 import { alphaSpent, repeatedLevels, type SpendingFunction } from './group-sequential.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
+import { slowStartBound } from './slow-start.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
 /** A difference under 25% is no finding. */
@@ -583,7 +586,7 @@ export function decide(input: DecisionInput): Decision {
     if (short.length) {
       notes.push({ code: 'short-flow', carriedBytes: Math.min(...short.map((l) => l.flowBytes)), minFlowBytes: MIN_FLOW_BYTES });
     }
-    notes.push(...uncheckedReferences(c));
+    notes.push(...uncheckedReferences(c), ...slowStartNotes(input.screening, input.legs));
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
@@ -649,6 +652,28 @@ function uncheckedReferences(c: ById): Note[] {
     if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
   }
   return notes;
+}
+
+/**
+ * Rule 8: equal downloads whose transfers were slow start throughout (slow-start.ts) speak
+ * only of the rates they reached; the answer names that rate, above which a cap goes unseen.
+ */
+function slowStartNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note[] {
+  const suspect = legs.get(screening.suspect.id);
+  const reference = legs.get(screening.reference.id);
+  if (!suspect || !reference) return [];
+  const bound = slowStartBound(suspect, reference, pathRttMs(suspect, reference), MARGIN_RATIO);
+  if (!bound) return [];
+  return [
+    {
+      code: 'slow-start-bound',
+      detectableMbps: round3(bound.detectableMbps),
+      reachedMbps: round3(bound.reachedMbps),
+      rttMs: Math.round(bound.rttMs),
+      rounds: bound.rounds,
+      totalRounds: bound.totalRounds,
+    },
+  ];
 }
 
 export function lessBusyNotes(basis: Comparison): Note[] {

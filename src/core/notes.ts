@@ -64,6 +64,12 @@ export type Note =
   | { code: 'references-skipped'; transferBytes: number; wantedBytes: number; budgetBytes: number }
   /** A reference the run held, measured in fewer rounds than an interval needs before the budget or time ended. */
   | { code: 'reference-unchecked'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; minRounds: number }
+  /**
+   * Equal downloads whose transfers were slow start throughout on a long path (slow-start.ts):
+   * the fastest cap that would have slowed them by the margin (a faster one goes unseen) and
+   * the rate their later halves reached, in `rounds` of `totalRounds`.
+   */
+  | { code: 'slow-start-bound'; detectableMbps: number; reachedMbps: number; rttMs: number; rounds: number; totalRounds: number }
   | { code: 'small-file'; bytes: number }
   | { code: 'diagnosis-dropped'; leg: string; detail: string }
   | { code: 'mlab-scope' }
@@ -118,6 +124,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'single-port',
   'references-skipped',
   'reference-unchecked',
+  'slow-start-bound',
   'small-file',
   'diagnosis-dropped',
   'mlab-scope',

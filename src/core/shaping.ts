@@ -93,6 +93,16 @@ export function sustainedMbps(t: BinnedTransfer & { mbps: number }): { mbps: num
   return reading;
 }
 
+/**
+ * The rate over the later half of a transfer's complete bins, or undefined when it has too few
+ * bins for a half to mean anything (src/core/slow-start.ts reads it).
+ */
+export function tailMbps(t: BinnedTransfer): number | undefined {
+  const b = fullBins(t);
+  if (b.length < 2 * MIN_AFTER_BINS) return undefined;
+  return toMbps(mean(b.slice(Math.floor(b.length / 2))), t.binMs);
+}
+
 // A transfer does not change once measured, but every round compares, sizes and checks all
 // of a leg's transfers again: each one's level-shift search (quadratic in its bins) runs once.
 const sustained = new WeakMap<object, { mbps: number; burstBytes: number }>();

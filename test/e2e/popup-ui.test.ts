@@ -123,6 +123,10 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     // A "no difference" says what it did not cover; an open answer, the check that leaned.
     expect(texts['unchecked']).toContain('uploads got 2 of the 6 rounds a reliable reading needs before the data or time limit was reached, so this answer covers downloads only');
     expect(texts['unchecked']).toContain('the check that spots slowing of all encrypted-looking traffic got 2 of the 6 rounds');
+    expect(texts['slow-start']).toContain('on this long connection (about 194 ms there and back) the test\'s downloads were still speeding up when they ended');
+    expect(texts['slow-start']).toContain('Encrypted and plain traffic ran at the same speed as far as this test could see');
+    expect(texts['slow-start']).not.toContain('no sign of TLS throttling');
+    expect(texts['slow-start']).toContain('a limit below about 19 Mbit/s would have shown, but one above it barely slows downloads this short');
     expect(texts['lean']).toContain('Why: uploads ran 4.90x apart after 6 rounds (very likely between 1.10x and 7.30x) when the test reached its data or time limit');
     expect(texts['lean-few']).toContain('Why: uploads ran 4.16x apart in too few rounds to tell (1)');
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');

@@ -51,6 +51,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'single-port': { code: 'single-port', port: 8443 },
   'references-skipped': { code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60_000_000 },
   'reference-unchecked': { code: 'reference-unchecked', pair: 'upload', rounds: 3, minRounds: 6 },
+  'slow-start-bound': { code: 'slow-start-bound', detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 },
   'small-file': { code: 'small-file', bytes: 1024 },
   'diagnosis-dropped': { code: 'diagnosis-dropped', leg: 'http-443-down-random', detail: 'HTTP 400' },
   'mlab-scope': { code: 'mlab-scope' },

@@ -38,6 +38,16 @@ describe('verdictText', () => {
     expect(text.caveat).toBe('A failed test says nothing about throttling.');
   });
 
+  it('limits a "no difference" to what downloads still speeding up could see', () => {
+    const plain = sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.97, 1.04], warnings: [] });
+    expect(verdictText(plain, t).meaning).toMatch(/no sign of TLS throttling/);
+    const bound = { ...plain, warnings: [{ code: 'slow-start-bound' as const, detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 }] };
+    const meaning = verdictText(bound, t).meaning;
+    expect(meaning).toMatch(/as far as this test could see/);
+    expect(meaning).toMatch(/a limit above about 19 Mbit\/s would not have shown/);
+    expect(meaning).not.toMatch(/no sign/);
+  });
+
   it('reminds that one test is one moment on one path', () => {
     expect(verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.95, 1.1] }), t).caveat).toMatch(
       /^One test is one moment on one path/,

@@ -38,6 +38,13 @@ export interface WanPath {
   rttMs: number;
   /** Per-packet loss probability in percent, in each direction independently. */
   lossPct: number;
+  /**
+   * The server's TCP congestion control (default: the machine's). CUBIC, Linux's default,
+   * restarts slow start after an idle longer than the retransmission timeout
+   * (tcp_slow_start_after_idle); BBR keeps its pacing rate instead, so the two read a long
+   * path differently (src/core/slow-start.ts).
+   */
+  congestion?: 'cubic' | 'bbr';
 }
 
 export interface WanLine extends WanPath {
@@ -153,6 +160,7 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
     await ipn(ns, `route add default via ${gateway}`);
   }
   await ipn(WAN_NS.rtr, 'link set lo up');
+  if (line.congestion) await sysctl(WAN_NS.srv, `net.ipv4.tcp_congestion_control=${line.congestion}`);
   await sysctl(WAN_NS.rtr, 'net.ipv4.ip_forward=1');
   // Packets come back from the TUN `wb` with addresses that are not routed via wb: reverse-path
   // filtering would drop them (Documentation/networking/ip-sysctl.rst, rp_filter).

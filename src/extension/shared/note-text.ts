@@ -32,6 +32,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'single-port': 'noteSinglePort',
   'references-skipped': 'noteReferencesSkipped',
   'reference-unchecked': 'noteUploadsUnchecked',
+  'slow-start-bound': 'noteSlowStartBound',
   'small-file': 'noteSmallFile',
   'diagnosis-dropped': 'noteDiagnosisDropped',
   'mlab-scope': 'noteMlabScope',
@@ -135,6 +136,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [mb(n.transferBytes), mb(n.wantedBytes), mb(n.budgetBytes)];
     case 'reference-unchecked':
       return [count(n.rounds), count(n.minRounds)];
+    case 'slow-start-bound':
+      return [count(n.rttMs), mbps(n.detectableMbps)];
     case 'small-file':
       return [count(n.bytes)];
     case 'diagnosis-dropped':

@@ -67,9 +67,22 @@ export function verdictText(r: Result, t: Translate): VerdictText {
   if (causeKey) headline = `${headline}; ${t(causeKey)}`;
   return {
     headline,
-    meaning: t(MEANING_KEYS[r.verdict]),
+    meaning: meaning(r, t),
     caveat: t(r.verdict === 'failed' ? 'caveatFailed' : 'caveatOneTest'),
   };
+}
+
+/**
+ * What the verdict means. A "no difference" whose downloads were still speeding up when they
+ * ended (src/core/slow-start.ts) covers only the limits it could have seen, and says so here,
+ * not only among the details: "no sign of throttling" would claim more than it measured.
+ */
+function meaning(r: Result, t: Translate): string {
+  const bound = r.verdict === 'no-difference' ? r.warnings?.find((w) => w.code === 'slow-start-bound') : undefined;
+  if (bound?.code === 'slow-start-bound' && Number.isFinite(bound.detectableMbps)) {
+    return t('meaningNoDifferenceUpTo', [new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(bound.detectableMbps)]);
+  }
+  return t(MEANING_KEYS[r.verdict]);
 }
 
 const MEANING_KEYS: Record<Result['verdict'], string> = {

@@ -170,6 +170,12 @@ export const NOTE_STATES = {
       { code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 },
     ],
   }),
+  // A 194 ms path whose downloads were still speeding up when they ended (TCP slow start):
+  // "no difference" names the fastest limit it could have seen (src/core/slow-start.ts).
+  'slow-start': result({
+    verdict: 'no-difference', httpsMbps: 12.4, httpMbps: 12.2, rounds: 7, ci95: [0.97, 1.04], spread: 0.03,
+    warnings: [{ code: 'slow-start-bound', detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 }],
+  }),
   // Uploads leaning past the margin with an interval when the limit came.
   'lean': result({
     verdict: 'inconclusive', httpsMbps: 47.1, httpMbps: 48.0, rounds: 14, ci95: [0.96, 1.07], spread: 0.05,
