@@ -61,6 +61,24 @@ export function detectableCapMbps(bytes: number, durationMs: number, rttMs: numb
   return lo;
 }
 
+/**
+ * The fastest a transfer ran over any stretch of about one round trip (at least two complete
+ * bins): on a transfer still speeding up, the rate it had got to by its end, a lower bound on
+ * what the path can carry.
+ */
+export function peakMbps(t: MeasuredTransfer, rttMs: number): number {
+  const bins = t.bins.slice(0, -1); // the last bin is cut short by the end of the body
+  const k = Math.max(2, Math.round(rttMs / t.binMs));
+  if (bins.length < k) return t.mbps;
+  let sum = bins.slice(0, k).reduce((a, b) => a + b, 0);
+  let best = sum;
+  for (let i = k; i < bins.length; i++) {
+    sum += bins[i]! - bins[i - k]!;
+    best = Math.max(best, sum);
+  }
+  return (best * 8) / (k * t.binMs * 1000);
+}
+
 /** A transfer's later half this much faster than its whole: it was still speeding up when it ended. */
 export const SPEEDING_UP_RATIO = 1.2;
 
@@ -69,6 +87,8 @@ export interface SlowStartBound {
   detectableMbps: number;
   /** The median rate the bound rounds' faster transfer reached over its later half. */
   reachedMbps: number;
+  /** The median over the bound rounds of the fastest either transfer ran for a round trip (peakMbps). */
+  peakMbps: number;
   rttMs: number;
   /** Paired rounds in which both transfers were speeding up throughout, of all paired rounds. */
   rounds: number;
@@ -80,12 +100,14 @@ export interface SlowStartBound {
  * pathRttMs): in a round, both transfers' later halves ran SPEEDING_UP_RATIO faster than
  * their wholes, and slow start to the faster of those rates takes at least SLOW_START_SHARE
  * of the shorter transfer. The test reads both legs alike, so it says nothing of which one is
- * slower and cannot favour a finding.
+ * slower and cannot favour a finding. Nothing is said when the transfers could see every cap
+ * a margin below the fastest they ran (a cap above that rate is no cap on this path).
  */
 export function slowStartBound(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number | undefined, margin: number): SlowStartBound | undefined {
   if (rttMs === undefined || !(rttMs > 0)) return undefined;
   const reached: number[] = [];
   const detectable: number[] = [];
+  const peaks: number[] = [];
   let total = 0;
   for (const [round, s] of suspect.samples) {
     const r = reference.samples.get(round);
@@ -98,7 +120,9 @@ export function slowStartBound(suspect: MeasuredLeg, reference: MeasuredLeg, rtt
     if (slowStartMs(fastest, rttMs) < SLOW_START_SHARE * Math.min(s.durationMs, r.durationMs)) continue;
     reached.push(fastest);
     detectable.push(detectableCapMbps(r.bytes, r.durationMs, rttMs, margin));
+    peaks.push(Math.max(peakMbps(s, rttMs), peakMbps(r, rttMs)));
   }
   if (!total || reached.length * 2 <= total) return undefined;
-  return { detectableMbps: median(detectable), reachedMbps: median(reached), rttMs, rounds: reached.length, totalRounds: total };
+  const bound = { detectableMbps: median(detectable), reachedMbps: median(reached), peakMbps: median(peaks), rttMs, rounds: reached.length, totalRounds: total };
+  return bound.detectableMbps < bound.peakMbps / margin ? bound : undefined;
 }

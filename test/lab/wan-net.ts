@@ -137,6 +137,19 @@ function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promis
   });
 }
 
+/**
+ * Sets the server namespace's congestion control. A namespace other than the first may only
+ * take one the host allows (net.ipv4.tcp_allowed_congestion_control; the kernel's
+ * tcp_set_default_congestion_control answers EPERM otherwise), so it is added to that list
+ * first: the list only widens what namespaces and unprivileged sockets may choose.
+ */
+async function serverCongestion(name: 'cubic' | 'bbr'): Promise<void> {
+  const allowedPath = '/proc/sys/net/ipv4/tcp_allowed_congestion_control';
+  const allowed = readFileSync(allowedPath, 'utf8').trim().split(/\s+/);
+  if (!allowed.includes(name)) await sh('sysctl', ['-q', '-w', `net.ipv4.tcp_allowed_congestion_control=${[...allowed, name].join(' ')}`]);
+  await sysctl(WAN_NS.srv, `net.ipv4.tcp_congestion_control=${name}`);
+}
+
 /** Builds the three hosts, the line and, when the path has delay or loss, the forwarder. */
 export async function createWanLab(line: WanLine): Promise<WanLab> {
   await destroyWanLab();
@@ -160,7 +173,7 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
     await ipn(ns, `route add default via ${gateway}`);
   }
   await ipn(WAN_NS.rtr, 'link set lo up');
-  if (line.congestion) await sysctl(WAN_NS.srv, `net.ipv4.tcp_congestion_control=${line.congestion}`);
+  if (line.congestion) await serverCongestion(line.congestion);
   await sysctl(WAN_NS.rtr, 'net.ipv4.ip_forward=1');
   // Packets come back from the TUN `wb` with addresses that are not routed via wb: reverse-path
   // filtering would drop them (Documentation/networking/ip-sysctl.rst, rp_filter).
