@@ -30,8 +30,8 @@
 //     unless such a pair still leans past the margin unsettled; anything else is
 //     inconclusive, with the reason in numbers. A no-difference whose references had fewer
 //     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked), and one whose
-//     screening transfers were slow start throughout on a long path names the rate they
-//     reached, above which a cap goes unseen (slow-start-bound; slow-start.ts).
+//     screening transfers were slow start throughout on a long path names the fastest cap
+//     they could have shown; a faster one goes unseen (slow-start-bound; slow-start.ts).
 //  9. Cause, from the port swap and the entropy pair (diagnoseCause); of an upload finding,
 //     from the port swap of uploads (diagnoseUploadCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
@@ -656,7 +656,7 @@ function uncheckedReferences(c: ById): Note[] {
 
 /**
  * Rule 8: equal downloads whose transfers were slow start throughout (slow-start.ts) speak
- * only of the rates they reached; the answer names that rate, above which a cap goes unseen.
+ * only of caps slow enough to bind before they ended; the answer names the fastest such cap.
  */
 function slowStartNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note[] {
   const suspect = legs.get(screening.suspect.id);

@@ -1,11 +1,12 @@
-// Slow start on a long path: after the wait for the other legs a connection restarts from its
-// initial window (RFC 2861; Linux's tcp_slow_start_after_idle), and its window doubles once
-// per round trip until it carries the path's rate. A transfer that ends before that reads the
-// speed-up, not the line: both legs of a pair speed up alike, and a cap above what they reached
-// binds for only the last round trip or two. In the simulation (bench/sim-stopping.ts) a 2x
-// cap at 36 Mbit/s on a 73 Mbit/s, 194 ms line read 12.4 against 12.2 Mbit/s, "no difference",
-// with 2.1 MB transfers; to show it each transfer would need about 12 MB, beyond the budget.
-// So a "no difference" from such transfers says how fast they got, and no more.
+// Slow start on a long path: after the wait for the other legs a connection may restart from
+// its initial window (RFC 2861; Linux's tcp_slow_start_after_idle under CUBIC, its default;
+// BBR keeps its pacing rate instead), and its window doubles once per round trip until it
+// carries the path's rate. A transfer that ends before that reads the speed-up, not the line:
+// both legs of a pair speed up alike, and a cap above what they reached binds for only the
+// last round trip or two. In the simulation (bench/sim-stopping.ts) a 2x cap at 36 Mbit/s on
+// a 73 Mbit/s, 194 ms line read 12.4 against 12.2 Mbit/s, "no difference", with 2.1 MB
+// transfers; to show it each transfer would need about 12 MB, beyond the budget. So a "no
+// difference" from such transfers says which caps it could have seen, and no more.
 import { median } from 'simple-statistics';
 import type { MeasuredLeg, MeasuredTransfer } from './decision.js';
 import { sustainedMbps, tailMbps } from './shaping.js';
@@ -15,7 +16,7 @@ export const INITIAL_WINDOW_BYTES = 10 * 1460;
 
 /**
  * A transfer counts as speeding up throughout when slow start to the rate it reached would
- * take at least this share of it: the cap it could show lies above most of its bytes.
+ * take at least this share of it: most of it ran below the rate it ended at.
  */
 export const SLOW_START_SHARE = 0.5;
 
