@@ -3,6 +3,7 @@ import { MARGIN_RATIO, type MeasuredLeg, type MeasuredTransfer } from '../../src
 import { xoshiro128 } from '../../src/core/payload.js';
 import { runMeasurement } from '../../src/core/runner.js';
 import { detectableCapMbps, slowStartBound, slowStartMs } from '../../src/core/slow-start.js';
+import { noteText } from '../../src/cli/note-text.js';
 import type { LegSpec } from '../../src/core/types.js';
 import { simNetwork, sumHasher, type SimLeg } from '../support/sim-network.js';
 
@@ -85,6 +86,9 @@ describe('slow start on a long path', () => {
     // The cap it missed lies above what the transfers could show.
     expect(note.detectableMbps).toBeLessThan(36.5);
     expect(note.rttMs).toBeGreaterThanOrEqual(194);
+    // The CLI says so in words, with the cap it could have seen.
+    expect(noteText(note)).toMatch(/^on this long path \(\d+ ms round trip\) the downloads were still speeding up when they ended/);
+    expect(noteText(note)).toContain(`a limit below about ${note.detectableMbps.toFixed(0)} Mbit/s would have slowed them by the margin, a faster one would not`);
   });
 
   it('adds nothing on a short path', async () => {
