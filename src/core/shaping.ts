@@ -34,7 +34,7 @@ function sse(xs: number[], m: number): number {
 }
 
 /** The complete bins: the last one is cut short by the end of the body. */
-function fullBins(t: BinnedTransfer): number[] {
+export function fullBins(t: BinnedTransfer): number[] {
   return t.bins.slice(0, -1);
 }
 

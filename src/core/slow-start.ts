@@ -9,7 +9,7 @@
 // difference" from such transfers says which caps it could have seen, and no more.
 import { median } from 'simple-statistics';
 import type { MeasuredLeg, MeasuredTransfer } from './decision.js';
-import { sustainedMbps, tailMbps } from './shaping.js';
+import { fullBins, sustainedMbps, tailMbps } from './shaping.js';
 
 /** TCP's initial window: 10 segments (RFC 6928) of a 1460-byte payload. */
 export const INITIAL_WINDOW_BYTES = 10 * 1460;
@@ -68,7 +68,7 @@ export function detectableCapMbps(bytes: number, durationMs: number, rttMs: numb
  * what the path can carry.
  */
 export function peakMbps(t: MeasuredTransfer, rttMs: number): number {
-  const bins = t.bins.slice(0, -1); // the last bin is cut short by the end of the body
+  const bins = fullBins(t);
   const k = Math.max(2, Math.round(rttMs / t.binMs));
   if (bins.length < k) return t.mbps;
   let sum = bins.slice(0, k).reduce((a, b) => a + b, 0);
