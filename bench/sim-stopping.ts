@@ -5,7 +5,12 @@
 // and 1/3 of the line count power. Every look (after every round) is scored, because a run
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
-//                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--json-out FILE]
+//                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
+//                        [--json-out FILE]
+// --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
+// its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
+// log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
+// rate while it holds tokens.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { xoshiro128 } from '../src/core/payload.js';
@@ -16,7 +21,7 @@ import type { Hasher } from '../src/core/io.js';
 import type { StoppingRule } from '../src/core/decision.js';
 import type { Verdict } from '../src/core/types.js';
 import { simNetwork, type SimLeg } from '../test/support/sim-network.js';
-import { clopperPearsonUpper, drawLine, lineRate, type SimLine } from './sim-line.js';
+import { clopperPearsonUpper, drawLine, idleFlowMbps, lineRate, type SimLine } from './sim-line.js';
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +34,7 @@ const { values } = parseArgs({
     // A line whose rate does not drift: a cap at 1/1.25 is then exactly on the margin all run
     // long (with drift the capped leg's ratio moves with the line's rate, up to 1.5x).
     'no-drift': { type: 'boolean', default: false },
+    bucket: { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -59,7 +65,18 @@ interface RunOutcome {
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
   const legs: Record<string, SimLeg> = {};
   for (const k of LEG_KEYS) legs[k] = { mbps: line.rateMbps, noise: line.noise };
-  const net = simNetwork({ legs, seed, rttMs: line.rttMs, rateAt: (key, nowMs) => lineRate(line, key, nowMs) });
+  let rateAt = (key: string, nowMs: number) => lineRate(line, key, nowMs);
+  if (values.bucket && line.capFactor > 1) {
+    // One tbf class for port 443, so both of its legs draw on one bucket; the line itself is
+    // not capped, the bucket is.
+    const depth = xoshiro128(seed ^ 0x2545f491);
+    const u = () => depth() / 2 ** 32;
+    const port443: SimLeg = { mbps: line.rateMbps, noise: line.noise, burstBytes: Math.round(0.5e6 * 8 ** u()), bucketMbps: idleFlowMbps(line) / line.capFactor };
+    legs['https-443'] = legs['http-443'] = port443;
+    const free = { ...line, capFactor: 1 };
+    rateAt = (key, nowMs) => lineRate(free, key, nowMs);
+  }
+  const net = simNetwork({ legs, seed, rttMs: line.rttMs, rateAt });
   const rnd = xoshiro128(seed ^ 0x5bd1e995);
   const looks: Verdict[] = [];
   const interimLooks: Verdict[] = [];
@@ -162,7 +179,7 @@ async function main(): Promise<void> {
         if (values['no-drift']) line.driftAmp = 0;
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
-      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 capped at 1/${factor}`}`;
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
   }

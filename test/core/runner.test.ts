@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
+import { MIN_FLOW_BYTES, MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
 import { CHEAP_UPLOAD_BYTES } from '../../src/core/engine/http-driver.js';
 import { MIN_TRANSFER_MS } from '../../src/core/fast-line.js';
 import { MeasureError } from '../../src/core/errors.js';
@@ -633,10 +633,12 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
 
   it('rests the references while the time left cannot pay for the rounds screening needs beside them', async () => {
     const { result, rounds, extended } = await longRun(100, 0.45, 60_000);
-    // Beside the references every round, screening had 14 rounds at the minute and straddled.
+    // Beside the references every round, screening had 14 rounds at the minute and straddled;
+    // resting them gave it 23, of which 10 alone (uploads that start in slow start, as
+    // downloads do, make each round of references longer still).
     expect(result.verdict).toBe('no-difference');
     expect(extended).toEqual([]);
-    expect(rounds('screen')).toBeGreaterThanOrEqual(2 * rounds('entropy'));
+    expect(rounds('screen')).toBeGreaterThanOrEqual(rounds('entropy') + MIN_ROUNDS);
     expect(rounds('entropy')).toBeGreaterThan(0);
   });
 

@@ -93,6 +93,12 @@ export interface SimLeg {
   burstBytes?: number;
   burstMbps?: number;
   /**
+   * A tbf's rate: with burstBytes, the leg runs at whatever the line gives it now (rateAt,
+   * slow start) while tokens last, and tokens refill at this rate (bench/sim-stopping.ts
+   * --bucket). Without it the bucket refills at the leg's rate and bursts at burstMbps.
+   */
+  bucketMbps?: number;
+  /**
    * Delayed throttling of one long flow: once the leg has carried this many bytes in all (the
    * sim keeps one connection per leg), it drops to slowMbps.
    */
@@ -197,15 +203,16 @@ export function simNetwork(opts: SimOptions): Sim {
   /** Milliseconds that sending n bytes takes now. */
   const sendMs = (leg: SimLeg, n: number, rateMbps: number): number => {
     if (leg.burstBytes === undefined) return (n * 8) / (rateMbps * 1000);
+    const refillMbps = leg.bucketMbps ?? rateMbps;
     const b = buckets.get(leg) ?? { tokens: leg.burstBytes, at: clock.now() };
-    b.tokens = Math.min(leg.burstBytes, b.tokens + ((clock.now() - b.at) * rateMbps * 1000) / 8);
+    b.tokens = Math.min(leg.burstBytes, b.tokens + ((clock.now() - b.at) * refillMbps * 1000) / 8);
     buckets.set(leg, b);
-    const lineMs = (n * 8) / ((leg.burstMbps ?? rateMbps * 4) * 1000);
+    const lineMs = (n * 8) / ((leg.bucketMbps !== undefined ? rateMbps : (leg.burstMbps ?? rateMbps * 4)) * 1000);
     let ms = lineMs;
     if (b.tokens >= n) b.tokens -= n;
     else {
       // Wait for the missing tokens, which the wait itself earns at the shaped rate.
-      ms = Math.max(lineMs, ((n - b.tokens) * 8) / (rateMbps * 1000));
+      ms = Math.max(lineMs, ((n - b.tokens) * 8) / (refillMbps * 1000));
       b.tokens = 0;
     }
     b.at = clock.now() + ms;
@@ -246,7 +253,7 @@ export function simNetwork(opts: SimOptions): Sim {
     if (u.pathname === '/upload') {
       const bytes = init.body?.length ?? 0;
       const upMbps = opts.rateAt ? opts.rateAt(`${key}-up`, clock.now()) : leg.upMbps ?? leg.mbps;
-      const ms = (bytes * 8) / (upMbps * factor * 1000);
+      const ms = opts.rttMs ? slowStartMs(bytes, upMbps * factor, opts.rttMs) : (bytes * 8) / (upMbps * factor * 1000);
       const first = clock.now();
       clock.advance(ms);
       return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: clock.now() }));
@@ -303,4 +310,23 @@ export function simNetwork(opts: SimOptions): Sim {
     };
   };
   return { fetch, clock, elapsedMs: clock.now, requests };
+}
+
+/**
+ * How long an upload of `bytes` takes from slow start, as downloads do above (10 segments of
+ * 1460 bytes, doubling each round trip, until the line's rate caps the window): the client's
+ * TCP restarts its window after the wait for the other legs just as the server's does.
+ */
+export function slowStartMs(bytes: number, mbps: number, rttMs: number): number {
+  const lineBytesPerRtt = (mbps * 1000 * rttMs) / 8;
+  let windowBytes = 14_600;
+  let sent = 0;
+  let ms = 0;
+  for (;;) {
+    const perRtt = Math.min(windowBytes, lineBytesPerRtt);
+    if (sent + perRtt >= bytes) return ms + ((bytes - sent) / perRtt) * rttMs;
+    sent += perRtt;
+    ms += rttMs;
+    windowBytes *= 2;
+  }
 }

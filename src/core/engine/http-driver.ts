@@ -250,8 +250,17 @@ export class HttpDriver implements Driver {
    * serves. Twice as much let the sizer's refill rule (sizer.ts steadyBytes) take every
    * transfer to the bound under a loaded processor's stalls: 6 rounds cost 210 MB on a gigabit
    * lab line planned for 58 ms transfers.
+   *
+   * The bound itself follows the fastest leg of the same direction, as the plan does
+   * (lineEstimate): a bound from a leg's own rate would hold a leg that happened to read slow
+   * when the plan was made to transfers that read slow for being short (slow start), and they
+   * never grow again. In the simulation an unshaped line's plaintext upload leg, planned after
+   * a ramp that read 2 Mbit/s, was held to 0.16 MB transfers at 7 Mbit/s beside TLS's 0.44 MB
+   * at 9 for 28 rounds: a false "plaintext throttled" at 0.76x (bench/RESULTS.md).
    */
   limitTransfers(legs: LegSpec[], targetMs: number): void {
+    const fastestMbps = (direction: LegSpec['direction']) =>
+      Math.max(0, ...legs.filter((s) => s.direction === direction).map((s) => recentMbps(this.leg(s))));
     for (const spec of legs) {
       const leg = this.leg(spec);
       leg.targetCapMs = targetMs;
@@ -260,7 +269,8 @@ export class HttpDriver implements Driver {
       const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
       const rateMbps = recentMbps(leg);
       const wanted = (rateMbps * 1000 * legTargetMs) / 8;
-      leg.fullMaxBytes = Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * wanted)));
+      const boundBytes = (Math.max(rateMbps, fastestMbps(spec.direction)) * 1000 * legTargetMs) / 8;
+      leg.fullMaxBytes = Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * boundBytes)));
       // A cheap upload leg stays within its cheap size (growLeg lifts it to fullMaxBytes).
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
