@@ -209,7 +209,10 @@ export function simNetwork(opts: SimOptions): Sim {
     buckets.set(leg, b);
     const lineMs = (n * 8) / ((leg.bucketMbps !== undefined ? rateMbps : (leg.burstMbps ?? rateMbps * 4)) * 1000);
     let ms = lineMs;
-    if (b.tokens >= n) b.tokens -= n;
+    // A tbf (bucketMbps) earns tokens while it sends, too: a burst drains it at the line's
+    // rate less its own.
+    const earnedWhileSending = leg.bucketMbps !== undefined ? (lineMs * refillMbps * 1000) / 8 : 0;
+    if (b.tokens + earnedWhileSending >= n) b.tokens = Math.min(leg.burstBytes, b.tokens + earnedWhileSending - n);
     else {
       // Wait for the missing tokens, which the wait itself earns at the shaped rate.
       ms = Math.max(lineMs, ((n - b.tokens) * 8) / (refillMbps * 1000));
