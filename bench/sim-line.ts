@@ -33,7 +33,7 @@ export interface SimLine {
   nextRandom: () => number;
 }
 
-const logUniform = (u: number, lo: number, hi: number) => Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo)));
+export const logUniform = (u: number, lo: number, hi: number) => Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo)));
 
 export function drawLine(u: () => number, capFactor: number): SimLine {
   const seed = Math.floor(u() * 2 ** 31);

@@ -21,7 +21,7 @@ import type { Hasher } from '../src/core/io.js';
 import type { StoppingRule } from '../src/core/decision.js';
 import type { Verdict } from '../src/core/types.js';
 import { simNetwork, type SimLeg } from '../test/support/sim-network.js';
-import { clopperPearsonUpper, drawLine, idleFlowMbps, lineRate, type SimLine } from './sim-line.js';
+import { clopperPearsonUpper, drawLine, idleFlowMbps, lineRate, logUniform, type SimLine } from './sim-line.js';
 
 const { values } = parseArgs({
   options: {
@@ -71,7 +71,7 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     // not capped, the bucket is.
     const depth = xoshiro128(seed ^ 0x2545f491);
     const u = () => depth() / 2 ** 32;
-    const port443: SimLeg = { mbps: line.rateMbps, noise: line.noise, burstBytes: Math.round(0.5e6 * 8 ** u()), bucketMbps: idleFlowMbps(line) / line.capFactor };
+    const port443: SimLeg = { mbps: line.rateMbps, noise: line.noise, burstBytes: Math.round(logUniform(u(), 0.5e6, 4e6)), bucketMbps: idleFlowMbps(line) / line.capFactor };
     legs['https-443'] = legs['http-443'] = port443;
     const free = { ...line, capFactor: 1 };
     rateAt = (key, nowMs) => lineRate(free, key, nowMs);

@@ -1,7 +1,7 @@
 // The simulated line the stopping-rule simulation (bench/sim-stopping.ts) and many runner tests
 // stand on: its token bucket and its slow start, checked against a hand calculation.
 import { describe, expect, it } from 'vitest';
-import { simNetwork, slowStartMs } from '../support/sim-network.js';
+import { simNetwork, slowStartSendMs } from '../support/sim-network.js';
 
 async function download(net: ReturnType<typeof simNetwork>, url: string): Promise<{ bytes: number; ms: number }> {
   const res = await net.fetch(url, { method: 'GET' });
@@ -19,10 +19,10 @@ async function download(net: ReturnType<typeof simNetwork>, url: string): Promis
 describe('the simulated line', () => {
   it('starts a transfer in slow start: ten segments, doubling every round trip, up to the line', () => {
     // 14 600 bytes fit the first round trip; 43 800 need a second (14 600 + 29 200).
-    expect(slowStartMs(14_600, 100, 100)).toBeCloseTo(100, 6);
-    expect(slowStartMs(43_800, 100, 100)).toBeCloseTo(200, 6);
+    expect(slowStartSendMs(14_600, 100, 100)).toBeCloseTo(100, 6);
+    expect(slowStartSendMs(43_800, 100, 100)).toBeCloseTo(200, 6);
     // Where the line, not the window, is the limit from the start: bytes over rate.
-    expect(slowStartMs(1_000_000, 1, 10)).toBeCloseTo(8_000, 6);
+    expect(slowStartSendMs(1_000_000, 1, 10)).toBeCloseTo(8_000, 6);
   });
 
   it('times an upload from slow start on a path with a round trip', async () => {

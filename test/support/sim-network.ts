@@ -3,6 +3,7 @@
 // rules of the method can be tested one by one; the real network is the lab's job.
 import type { Clock, FetchLike, Hasher, ResponseLike } from '../../src/core/io.js';
 import { xoshiro128 } from '../../src/core/payload.js';
+import { INITIAL_WINDOW_BYTES } from '../../src/core/slow-start.js';
 
 interface Timer {
   atMs: number;
@@ -256,7 +257,7 @@ export function simNetwork(opts: SimOptions): Sim {
     if (u.pathname === '/upload') {
       const bytes = init.body?.length ?? 0;
       const upMbps = opts.rateAt ? opts.rateAt(`${key}-up`, clock.now()) : leg.upMbps ?? leg.mbps;
-      const ms = opts.rttMs ? slowStartMs(bytes, upMbps * factor, opts.rttMs) : (bytes * 8) / (upMbps * factor * 1000);
+      const ms = opts.rttMs ? slowStartSendMs(bytes, upMbps * factor, opts.rttMs) : (bytes * 8) / (upMbps * factor * 1000);
       const first = clock.now();
       clock.advance(ms);
       return textResponse(url, 200, JSON.stringify({ bytes, firstChunkBytes: 0, firstByteMs: first, lastByteMs: clock.now() }));
@@ -285,7 +286,7 @@ export function simNetwork(opts: SimOptions): Sim {
         let nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? baseMbps : baseMbps;
         if (opts.rttMs) {
           // Slow start: the window (10 segments of 1460 bytes, doubling per round trip) caps the rate.
-          const windowBytes = 14_600 * 2 ** ((clock.now() - startedMs) / opts.rttMs);
+          const windowBytes = INITIAL_WINDOW_BYTES * 2 ** ((clock.now() - startedMs) / opts.rttMs);
           nowMbps = Math.min(nowMbps, (windowBytes * 8) / (opts.rttMs * 1000));
         }
         const chunkBytes = Math.max(1460, Math.min(CHUNK, Math.round((nowMbps * 1000 * 5) / 8)));
@@ -320,9 +321,9 @@ export function simNetwork(opts: SimOptions): Sim {
  * 1460 bytes, doubling each round trip, until the line's rate caps the window): the client's
  * TCP restarts its window after the wait for the other legs just as the server's does.
  */
-export function slowStartMs(bytes: number, mbps: number, rttMs: number): number {
+export function slowStartSendMs(bytes: number, mbps: number, rttMs: number): number {
   const lineBytesPerRtt = (mbps * 1000 * rttMs) / 8;
-  let windowBytes = 14_600;
+  let windowBytes = INITIAL_WINDOW_BYTES;
   let sent = 0;
   let ms = 0;
   for (;;) {

@@ -259,8 +259,8 @@ export class HttpDriver implements Driver {
    * at 9 for 28 rounds: a false "plaintext throttled" at 0.76x (bench/RESULTS.md).
    */
   limitTransfers(legs: LegSpec[], targetMs: number): void {
-    const fastestMbps = (direction: LegSpec['direction']) =>
-      Math.max(0, ...legs.filter((s) => s.direction === direction).map((s) => recentMbps(this.leg(s))));
+    const fastestMbps = new Map<LegSpec['direction'], number>();
+    for (const spec of legs) fastestMbps.set(spec.direction, Math.max(fastestMbps.get(spec.direction) ?? 0, recentMbps(this.leg(spec))));
     for (const spec of legs) {
       const leg = this.leg(spec);
       leg.targetCapMs = targetMs;
@@ -269,7 +269,7 @@ export class HttpDriver implements Driver {
       const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
       const rateMbps = recentMbps(leg);
       const wanted = (rateMbps * 1000 * legTargetMs) / 8;
-      const boundBytes = (Math.max(rateMbps, fastestMbps(spec.direction)) * 1000 * legTargetMs) / 8;
+      const boundBytes = (fastestMbps.get(spec.direction)! * 1000 * legTargetMs) / 8;
       leg.fullMaxBytes = Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * boundBytes)));
       // A cheap upload leg stays within its cheap size (growLeg lifts it to fullMaxBytes).
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
