@@ -77,6 +77,11 @@ export interface Driver {
   lineEstimate?(legs: LegSpec[]): LineEstimate | undefined;
   /** Sizes these legs' transfers to last about targetMs from now on (time-capped transfers). */
   limitTransfers?(legs: LegSpec[], targetMs: number): void;
+  /**
+   * Before each round: the legs of one direction that read alike move the same bytes in it
+   * (the HTTP driver's sizes; where sizes are not the driver's to set, absent).
+   */
+  shareSizes?(legs: LegSpec[]): void;
   /** Shrinks the next transfers so that `rounds` more rounds fit what is left of the budget; true when it did. */
   fitToBudget?(legs: LegSpec[], ctx: DriverContext, rounds: number): boolean;
   /** One transfer of a leg in a round. */

@@ -372,6 +372,7 @@ export class Engine {
       const legs = legsOf(this.withinReach(this.screeningFirst(this.needingRounds())));
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
+      this.driver.shareSizes?.(legs);
       // A round that does not fit: a fast line may buy more within the cap; before an interval
       // exists, shorter transfers may make the rounds it needs fit.
       const fits = () =>

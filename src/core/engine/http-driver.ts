@@ -2,8 +2,8 @@
 // public mirror's file (../mirror/session.ts). It sizes each leg's transfers (sizer.ts), times
 // them (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches
 // for over TLS (docs/method.md, "Same bytes, verified").
-import { median } from 'simple-statistics';
-import { MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
+import { mean, median } from 'simple-statistics';
+import { MARGIN_RATIO, MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
@@ -44,6 +44,8 @@ interface HttpLeg {
   minTtfbMs: number;
   /** The transfer duration a fast line's budget allows (fast-line.ts), when it is shorter. */
   targetCapMs?: number;
+  /** The least the next transfer may carry: a short flow's lengthening (lengthenFlow), which sharing keeps. */
+  floorBytes: number;
   /** The largest transfer this leg may ask for, before a budget share bounded it (what the endpoint serves). */
   limitBytes: number;
 }
@@ -129,6 +131,7 @@ export class HttpDriver implements Driver {
         rampMbps: 0,
         minTtfbMs: Infinity,
         limitBytes: maxBytes,
+        floorBytes: 0,
       };
       this.legs.set(spec.id, l);
     }
@@ -278,6 +281,46 @@ export class HttpDriver implements Driver {
   }
 
   /**
+   * The same bytes on every leg of a direction in a round, where the legs read alike. Legs
+   * within the margin of the fastest (decision.ts MARGIN_RATIO) all move one size, the
+   * geometric mean of what their sizers ask for, so a round costs what it did; a leg that
+   * reads slower by more than the margin moves that size scaled by how far (a leg a shaper
+   * holds at half the line 0.625 of it, a transfer of 1.25 targets), never less than its own.
+   * A size above 1.25 targets at the fastest leg's rate is not shared but kept by its leg:
+   * the sizer grows a leg past a token bucket's refill (sizer.ts steadyBytes), the refill
+   * grows with the other legs' transfers, and sharing it made every leg's grow round after
+   * round (a simulated 1% loss line, whose rates jump as a bucket's do, went from 0.2 to 3.5
+   * MB transfers in 8 rounds). A short flow's lengthening (lengthenFlow) is kept too, and
+   * cheap upload legs keep their held size.
+   *
+   * Why: where transfers end in slow start (a long path, a server whose TCP restarts its window
+   * after idle, as CUBIC does), a smaller transfer reads slower, and a leg sized from its own
+   * rate is then sized smaller again. On the WAN lab's 80 Mbit/s, 150 ms clean path with a
+   * CUBIC server every run's plain leg, whose ramp happened to end at 0.6 MB against TLS's
+   * 0.9, settled at 4.2 MB against 5.0-5.9 and read about 10% slower: unshaped ratios
+   * 0.83-1.02, 95% intervals down to 0.73, the nearest any lab line came to a false finding
+   * (bench/RESULTS.md "CUBIC's slower second leg"). The sizes of a round are fixed before it
+   * from the rates so far, the ramps' included, so no leg's size follows its partner's
+   * transfer in the same round.
+   */
+  shareSizes(legs: LegSpec[]): void {
+    for (const direction of ['down', 'up'] as const) {
+      const group = legs.map((s) => this.leg(s)).filter((l) => l.spec.direction === direction && !l.cheap && recentMbps(l) > 0);
+      if (group.length < 2) continue;
+      const fastestMbps = Math.max(...group.map(recentMbps));
+      const alike = (l: HttpLeg) => Math.min(1, (MARGIN_RATIO * recentMbps(l)) / fastestMbps);
+      const ceiling = (l: HttpLeg) => (MARGIN_RATIO * fastestMbps * 1000 * l.sizer.targetMs) / 8;
+      const within = group.filter((l) => alike(l) === 1);
+      const sharedBytes = Math.exp(mean(within.map((l) => Math.log(Math.min(l.nextBytes, ceiling(l))))));
+      for (const leg of group) {
+        const bytes = Math.min(leg.sizer.maxBytes, snapBytes(sharedBytes * alike(leg), leg.sizer));
+        const shared = alike(leg) === 1 && leg.nextBytes <= ceiling(leg) ? bytes : Math.max(leg.nextBytes, bytes);
+        leg.nextBytes = Math.max(shared, leg.floorBytes);
+      }
+    }
+  }
+
+  /**
    * The next round does not fit what is left of the budget: each leg's transfers shrink to an
    * even share of it over `rounds` rounds, but never below the path's window-limited floor
    * (shorter ones read TCP's window, and rule 1 would leave their rounds out), so a run may
@@ -317,6 +360,7 @@ export class HttpDriver implements Driver {
   async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {
     const leg = this.leg(spec);
     const sample = await this.transfer(spec, round, ctx);
+    leg.floorBytes = 0;
     leg.samples.push(sample);
     this.followRtt(leg, leg.samples.slice(-RECENT_WAITS));
     leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
@@ -351,6 +395,7 @@ export class HttpDriver implements Driver {
     const leg = this.leg(spec);
     const wanted = snapBytes(bytesPerTransfer, leg.sizer);
     leg.nextBytes = Math.min(leg.sizer.maxBytes, Math.max(leg.nextBytes, wanted));
+    leg.floorBytes = leg.nextBytes;
     return true;
   }
 
