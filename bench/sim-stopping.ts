@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { xoshiro128 } from '../src/core/payload.js';
 import { FAST_LINE_CAP_MB } from '../src/cli/args.js';
-import { DEFAULT_LIMIT_MS, runDurations } from '../src/core/time-budget.js';
+import { DEFAULT_LIMIT_MS, DIAGNOSE_LIMIT_MS, runDurations } from '../src/core/time-budget.js';
 import { runMeasurement } from '../src/core/runner.js';
 import type { Hasher } from '../src/core/io.js';
 import type { StoppingRule } from '../src/core/decision.js';
@@ -47,7 +47,8 @@ const countingHasher = (): Hasher => {
 
 const LEG_KEYS = ['https-443', 'http-80', 'https-80', 'http-443'];
 const BUDGET_BYTES = 60e6; // the CLI's default --budget-mb
-const DURATIONS = runDurations(DEFAULT_LIMIT_MS); // the CLI's default --max-seconds (src/core/time-budget.ts)
+// The CLI's default --max-seconds for each mode (src/core/time-budget.ts).
+const DURATIONS = { default: runDurations(DEFAULT_LIMIT_MS), diagnose: runDurations(DIAGNOSE_LIMIT_MS) };
 const CAP_BYTES = FAST_LINE_CAP_MB * 1e6; // the CLI's default --max-budget-mb (src/core/fast-line.ts)
 
 interface RunOutcome {
@@ -82,7 +83,7 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
   const interimLooks: Verdict[] = [];
   const result = await runMeasurement(
     { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => (looks.push(l.verdictIfEnded ?? l.verdict), interimLooks.push(l.verdict)) },
-    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS, seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
+    { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS[mode], seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
   );
   return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code) };
 }

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { MLAB_PRIVACY_URL } from '../core/ndt7/disclosure.js';
 import { isServerName } from '../core/sni/control-name.js';
 import { LISTED_SNI_NAMES } from '../core/sni/names.js';
-import { DEFAULT_LIMIT_MS } from '../core/time-budget.js';
+import { DEFAULT_LIMIT_MS, DIAGNOSE_LIMIT_MS } from '../core/time-budget.js';
 import { isDomainName } from '../server/acme/acme-store.js';
 import { DIRECTORY_USAGE, parseDirectoryArgs, type DirectoryArgs } from './directory-command.js';
 import type { StoppingRule } from '../core/decision.js';
@@ -234,7 +234,7 @@ export function parseCli(argv: string[]): RunArgs | ServeArgs | DirectoryArgs | 
       diagnose: v.diagnose!,
       budgetMb,
       maxBudgetMb,
-      maxSeconds: positive('max-seconds', v['max-seconds'], DEFAULT_LIMIT_MS / 1000),
+      maxSeconds: positive('max-seconds', v['max-seconds'], (v.diagnose ? DIAGNOSE_LIMIT_MS : DEFAULT_LIMIT_MS) / 1000),
       ...(rule ? { stoppingRule: rule as StoppingRule } : {}),
       report: v.report,
       locateUrl: mlab ? v['locate-url'] : undefined,

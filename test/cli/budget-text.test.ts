@@ -48,6 +48,15 @@ describe('the time said before a run, and when it grows', () => {
     expect(preRunTimeLine(runDurations(20_000))).toBeUndefined();
   });
 
+  it('lets a run that diagnoses every pair from the start grow to four minutes, unless told otherwise', () => {
+    expect(parseCli(['run', 'https://x', '--diagnose'])).toMatchObject({ maxSeconds: 240 });
+    expect(parseCli(['run', 'https://x', '--diagnose', '--max-seconds', '90'])).toMatchObject({ maxSeconds: 90 });
+    expect(parseCli(['run', 'mlab', '--accept-mlab-policy', '--diagnose'])).toMatchObject({ maxSeconds: 240 });
+    expect(preRunTimeLine(runDurations(240_000))).toBe(
+      'Time: about 60 s at most; on a long or lossy path, when the answer needs more rounds, up to 240 s, said when it happens (--max-seconds 60 keeps it at 60 s).',
+    );
+  });
+
   it('says how long the run may now take, and the limit', () => {
     expect(timeExtendedLine({ maxDurationMs: 84_400, capDurationMs: 120_000 })).toBe('The answer is still open: this run will take up to 84 s (limit 120 s, --max-seconds).');
   });
