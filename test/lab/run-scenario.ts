@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Result } from '../../src/core/types.js';
 import { xoshiro128 } from '../../src/core/payload.js';
+import { DEFAULT_LIMIT_MS, DIAGNOSE_LIMIT_MS } from '../../src/core/time-budget.js';
 import type { LabServerConfig } from './lab-server.js';
 import { runGlasnost, type GlasnostOutcome } from './glasnost-rule.js';
 import { acquireLabLock, ADDR, createLab, destroyLab, LINE_DOWN_DEV, NS, setLineRate } from './lab-net.js';
@@ -149,6 +150,9 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   clearTimeout(timer);
 }
 
+/** When a CLI run of the bench is killed: half a minute past the CLI's own default limit, which it keeps. */
+const cliKillMs = (diagnose: boolean) => (diagnose ? DIAGNOSE_LIMIT_MS : DEFAULT_LIMIT_MS) + 30_000;
+
 /** One `tls-throttle run --json` inside the client namespace (lab-cli by default). */
 export function runCli(
   caPath: string,
@@ -259,7 +263,7 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
     for (let run = 0; run < opts.runs; run++) {
       const r =
         client === 'cli'
-          ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, 150_000, site)
+          ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, cliKillMs(scenario.diagnose), site)
           : await runExtension(ready.caPath, dataDir, site);
       const record: RunRecord = { scenario: scenario.id, run, client, ...r };
       log(`${scenario.id} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
