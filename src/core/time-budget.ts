@@ -24,7 +24,8 @@ export const DEFAULT_LIMIT_MS = 120_000;
  * simulation (bench/RESULTS.md "A diagnosis's time") two minutes left 13.4% of unshaped
  * diagnosing runs inconclusive, most of them on paths over 50 ms out of time with bytes to
  * spare (a 2x cap on a 7 Mbit/s, 148 ms line: 7 rounds of about 13 s); four left 4.1%, and
- * 2x caps were found in 91.0% of runs instead of 86.0%. It is a cap, not a plan: a run still plans a minute and stops at its answer.
+ * 2x caps were found in 91.0% of runs instead of 86.0%. It is a cap, not a plan: a run still
+ * plans a minute and stops at its answer.
  */
 export const DIAGNOSE_LIMIT_MS = 2 * DEFAULT_LIMIT_MS;
 

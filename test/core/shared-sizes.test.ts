@@ -30,11 +30,9 @@ async function rampedDriver(rateAt: SimOptions['rateAt']) {
   const driver = new HttpDriver({ fetch: net.fetch, clock: net.clock, hasher: sumHasher }, target, 'https://endpoint.test/', 1);
   const screen = driver.plan.screening[0]!;
   const legs = [screen.suspect, screen.reference];
-  const uploads = driver.plan.references.find((p) => p.id === 'upload')!;
-  const all = [...legs, uploads.suspect, uploads.reference];
   const ctx = context();
-  await driver.prepare(all, all, ctx, async (_leg, work) => (await work(), true));
-  return { driver, legs, uploads: [uploads.suspect, uploads.reference], ctx };
+  await driver.prepare(legs, legs, ctx, async (_leg, work) => (await work(), true));
+  return { driver, legs, ctx };
 }
 
 const nextBytes = (driver: HttpDriver, leg: LegSpec) => driver.roundCost([leg]).bytes;
