@@ -305,17 +305,22 @@ export class HttpDriver implements Driver {
    */
   shareSizes(legs: LegSpec[]): void {
     for (const direction of ['down', 'up'] as const) {
-      const group = legs.map((s) => this.leg(s)).filter((l) => l.spec.direction === direction && !l.cheap && recentMbps(l) > 0);
+      const group = legs
+        .map((s) => this.leg(s))
+        .filter((l) => l.spec.direction === direction && !l.cheap)
+        .map((leg) => ({ leg, mbps: recentMbps(leg) }))
+        .filter((g) => g.mbps > 0);
       if (group.length < 2) continue;
-      const fastestMbps = Math.max(...group.map(recentMbps));
-      const alike = (l: HttpLeg) => Math.min(1, (MARGIN_RATIO * recentMbps(l)) / fastestMbps);
+      const fastestMbps = Math.max(...group.map((g) => g.mbps));
       const ceiling = (l: HttpLeg) => (MARGIN_RATIO * fastestMbps * 1000 * l.sizer.targetMs) / 8;
-      const within = group.filter((l) => alike(l) === 1);
+      const scaled = group.map(({ leg, mbps }) => ({ leg, scale: Math.min(1, (MARGIN_RATIO * mbps) / fastestMbps) }));
+      const within = scaled.filter((g) => g.scale === 1).map((g) => g.leg);
       const sharedBytes = Math.exp(mean(within.map((l) => Math.log(Math.min(l.nextBytes, ceiling(l))))));
-      for (const leg of group) {
-        const bytes = Math.min(leg.sizer.maxBytes, snapBytes(sharedBytes * alike(leg), leg.sizer));
-        const shared = alike(leg) === 1 && leg.nextBytes <= ceiling(leg) ? bytes : Math.max(leg.nextBytes, bytes);
-        leg.nextBytes = Math.max(shared, leg.floorBytes);
+      for (const { leg, scale } of scaled) {
+        const bytes = Math.min(leg.sizer.maxBytes, snapBytes(sharedBytes * scale, leg.sizer));
+        // Within the margin the shared size replaces the leg's own, unless its own is a size grown past the ceiling.
+        const ownBytes = scale === 1 && leg.nextBytes <= ceiling(leg) ? 0 : leg.nextBytes;
+        leg.nextBytes = Math.max(bytes, ownBytes, leg.floorBytes);
       }
     }
   }
