@@ -37,7 +37,11 @@ export interface Plan {
    * one is dropped with a note, as a diagnosis pair is (engine.ts guardDiagnosis).
    */
   references: PairSpec[];
-  /** Every diagnosis pair (the references included): what a run measures from the start when asked to diagnose. */
+  /**
+   * Every diagnosis pair (the references included): what a run asked to diagnose holds from
+   * the start. The references run from the first round; each port swap from the first look
+   * at which the pair it explains shows a difference (engine.ts startSwaps).
+   */
   diagnosis: PairSpec[];
   /**
    * What an automatic run adds once screening sees a difference: the port swap only (a

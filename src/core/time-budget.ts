@@ -19,8 +19,8 @@ export const PLANNED_DURATION_MS = 60_000;
 export const DEFAULT_LIMIT_MS = 120_000;
 
 /**
- * The caller's limit by default when every diagnosis pair runs from the start (--diagnose):
- * nine legs a round, so a round on a long path takes twice as long as a default run's. In the
+ * The caller's limit by default when a run diagnoses from the start (--diagnose): up to nine
+ * legs a round, so a round on a long path takes twice as long as a default run's. In the
  * simulation (bench/RESULTS.md "A diagnosis's time") two minutes left 13.4% of unshaped
  * diagnosing runs inconclusive, most of them on paths over 50 ms out of time with bytes to
  * spare (a 2x cap on a 7 Mbit/s, 148 ms line: 7 rounds of about 13 s); four left 4.1%, and

@@ -186,9 +186,22 @@ describe('runMeasurement on a simulated line', () => {
     // Settled on the near side (rule 7): not slower too, which is all the cause needs.
     expect(upload.ci95[1]).toBeLessThan(1.25);
     expect(result.rounds).toBeGreaterThan(upload.rounds);
-    // The upload legs ran exactly the rounds their pair needed, not every round of the run.
-    for (const leg of result.legs.filter((l) => l.direction === 'up')) expect(leg.transfers.length).toBe(upload.rounds);
+    // The upload legs ran exactly the rounds their pair needed, not every round of the run;
+    // the port swap of uploads, with no upload difference to explain, never ran.
+    const uploadLegs = new Set([upload.suspectLeg, upload.referenceLeg]);
+    for (const leg of result.legs.filter((l) => l.direction === 'up')) expect(leg.transfers.length).toBe(uploadLegs.has(leg.id) ? upload.rounds : 0);
     expect(result.cause).toBe('port');
+  });
+
+  it('under --diagnose starts a port swap only once its pair shows a difference', async () => {
+    const flat = { mbps: 30, upMbps: 10, noise: 0.05 };
+    const { result } = await run({ legs: { 'https-443': flat, 'http-443': flat, 'http-80': flat, 'https-80': flat } }, { diagnose: 'always' });
+    expect(result.verdict).toBe('no-difference');
+    const transfers = (id: string) => result.legs.find((l) => l.id === id)?.transfers.length ?? 0;
+    // The references ran from the start, as --diagnose promises, whatever their cost ...
+    for (const id of ['http-80-down-text', 'https-443-up-random', 'http-80-up-random']) expect(transfers(id)).toBeGreaterThanOrEqual(6);
+    // ... but neither port swap had a difference to explain.
+    for (const id of ['https-80-down-random', 'http-443-down-random', 'https-80-up-random', 'http-443-up-random']) expect(transfers(id)).toBe(0);
   });
 
   it('does not answer "no difference" before each screening leg has carried MIN_FLOW_BYTES', async () => {

@@ -139,6 +139,8 @@ export class Engine {
   private comparisons: Comparison[] = [];
   private readonly notes: Note[] = [];
   private active: PairSpec[];
+  /** Under --diagnose, the round from which each port swap runs (startSwaps). */
+  private readonly swapFrom = new Map<string, number>();
   private lastProgressAt = -Infinity;
   private referencesPending: boolean;
   /** Every pair the plan can hold, fixed before the first round: they share the error budget (error-budget.ts pairAlpha). */
@@ -281,7 +283,8 @@ export class Engine {
    * uploads that have shown no difference (they add no cause to one found in downloads). Each
    * would cost a leg per round of the port swap; in the WAN lab they raised a port cap's run
    * from 32 to 53 MB. Should screening lose its finding, they run again. And port swaps whose
-   * pair settled without a finding (below).
+   * pair settled without a finding (below), or, under --diagnose, whose pair has shown no
+   * difference yet (startSwaps).
    */
   private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
     // A port swap only names the cause of its pair's finding: once that pair has settled
@@ -289,6 +292,7 @@ export class Engine {
     // repeated-interval rule it has no alpha until then (error-budget.ts), so a swap that
     // leans past the margin would otherwise run to the end of the budget.
     const parent = explains(p.id);
+    if (parent && this.opts.diagnose === 'always' && !this.swapFrom.has(p.id)) return true;
     if (parent === 'screen' && screen === 'same') return true;
     if (parent === 'upload') {
       const uploadPair = this.active.find((q) => q.id === 'upload');
@@ -314,7 +318,7 @@ export class Engine {
     const unreadable = (upload?.windowLimitedRounds ?? 0) >= 2;
     if (!upload || !pair || !(shows(upload) || unreadable)) return false;
     const swap = this.driver.plan.uploadFollowUp;
-    // The swap's legs grow with the pair's (under --diagnose they run from the start).
+    // The swap's legs grow with the pair's (under --diagnose they start now, startSwaps).
     const grow = (pairs: PairSpec[]) => {
       for (const p of pairs) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
     };
@@ -324,6 +328,29 @@ export class Engine {
     this.addPairs(swap);
     grow(swap);
     return true;
+  }
+
+  /**
+   * Under --diagnose a port swap runs from the first look at which the pair whose cause it
+   * names shows a difference (its estimate past the margin after two rounds, or a finding),
+   * not from the first round: on a line with no difference it has nothing to explain, and
+   * its legs were a third of a diagnosing run's bytes (simulation, 1000 unshaped lines: a
+   * median 50.3 MB against 37.6 MB so held; bench/RESULTS.md). An automatic run waits for
+   * the finding itself. Swap pairs have no alpha before that finding either way
+   * (error-budget.ts), so when they start changes no error rate.
+   */
+  private startSwaps(round: number): void {
+    for (const p of [...this.driver.plan.followUp, ...this.driver.plan.uploadFollowUp]) {
+      if (this.swapFrom.has(p.id)) continue;
+      const pair = this.comparisons.find((c) => c.id === explains(p.id));
+      if (pair && shows(pair)) this.swapFrom.set(p.id, round);
+    }
+  }
+
+  /** The round from which the port swap of these pairs has run (Infinity: not yet). */
+  private swapStart(pairs: PairSpec[], autoFrom: number): number {
+    if (this.opts.diagnose !== 'always') return autoFrom;
+    return Math.min(Infinity, ...pairs.map((p) => this.swapFrom.get(p.id) ?? Infinity));
   }
 
   private isScreening(spec: LegSpec): boolean {
@@ -357,7 +384,7 @@ export class Engine {
   }
 
   async run(): Promise<void> {
-    let diagnosisFrom = this.opts.diagnose === 'always' ? 0 : Infinity;
+    let diagnosisFrom = Infinity;
     let uploadDiagnosisFrom = Infinity;
     for (let round = 0; round < this.driver.maxRounds; round++) {
       try {
@@ -394,6 +421,7 @@ export class Engine {
       const ended = this.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
+      if (this.opts.diagnose === 'always') this.startSwaps(round + 1);
       const screen = this.screen();
       const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
       if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
@@ -405,10 +433,11 @@ export class Engine {
       this.lengthenShortFlows();
       // The screening answer is what the user asked for; diagnosis pairs that stay unclear
       // once it is clear may run on only while they can still reach their first look.
-      if (screen && screen.outcome !== 'unclear' && round + 1 - diagnosisFrom >= this.diagnosisRounds(this.driver.plan.followUp)) break;
+      const swapFrom = this.swapStart(this.driver.plan.followUp, diagnosisFrom);
+      if (screen && screen.outcome !== 'unclear' && round + 1 - swapFrom >= this.diagnosisRounds(this.driver.plan.followUp)) break;
       // The same for the port swap of uploads, once the upload pair has its direction.
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
-      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - uploadDiagnosisFrom >= this.diagnosisRounds(this.driver.plan.uploadFollowUp)) break;
+      if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - this.swapStart(this.driver.plan.uploadFollowUp, uploadDiagnosisFrom) >= this.diagnosisRounds(this.driver.plan.uploadFollowUp)) break;
     }
     if (this.rule === 'repeated-ci') this.comparisons = this.endedComparisons();
   }
