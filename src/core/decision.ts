@@ -22,7 +22,9 @@
 //     and the one before ('pending' otherwise).
 //  6. Flows. 'same' from the screening pair is an answer only once each screening leg's flow
 //     carried MIN_FLOW_BYTES ('short-flow' while not; noted if the run ends so), and not while
-//     the last two rounds ran 2x apart the same way ('turned': a flow just crossed a threshold).
+//     the last two rounds ran 2x apart the same way ('turned': a flow just crossed a threshold),
+//     nor, once it settled, while a screening leg other pairs keep running turned so beside a
+//     leg of the other scheme (turnedSince).
 //  7. Settling one side. Once screening found a direction, a diagnosis pair only asks "this way
 //     too?": an interval wholly on the near side of the margin settles it.
 //  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
@@ -444,9 +446,35 @@ export function turnedNote(screen: PairSpec, legs: ReadonlyMap<string, MeasuredL
   const suspect = legs.get(screen.suspect.id);
   const reference = legs.get(screen.reference.id);
   if (!suspect || !reference) return undefined;
-  const apart = lastRoundsApart(suspect, reference);
+  const apart = lastRoundsApart(suspect, reference) ?? turnedSince(suspect, reference, legs) ?? turnedSince(reference, suspect, legs);
   if (!apart) return undefined;
   return { code: 'turned', ratio: round3(apart.ratio), leg: apart.slowLeg.spec.id, carriedBytes: apart.slowLeg.flowBytes };
+}
+
+/**
+ * Rule 6, turned since screening settled: a screening leg that other pairs keep measuring
+ * (the TLS leg beside the low-entropy body, say) against a leg of the other scheme and the
+ * same direction, in rounds after screening's last, whose two last rounds ran TURN_RATIO apart
+ * the same way where all their earlier rounds read alike (median within the margin). A token
+ * bucket on TLS that the long rounds of the references refilled runs dry once they shorten;
+ * in simulation a screening pair had said 'same' after 12 rounds while its TLS leg then read
+ * 5 of 26 Mbit/s for 16 more beside the low-entropy body, and the run said "no difference".
+ * "Earlier alike" keeps a standing difference (a classifier of encrypted-looking flows, which
+ * the entropy pair answers) from counting as a turn.
+ */
+function turnedSince(leg: MeasuredLeg, partner: MeasuredLeg, legs: ReadonlyMap<string, MeasuredLeg>): { ratio: number; slowLeg: MeasuredLeg } | undefined {
+  const lastScreened = Math.max(-1, ...[...leg.samples.keys()].filter((r) => partner.samples.has(r)));
+  for (const peer of legs.values()) {
+    if (peer === partner || peer.spec.direction !== leg.spec.direction || peer.spec.scheme === leg.spec.scheme) continue;
+    const common = [...leg.samples.keys()].filter((r) => peer.samples.has(r)).sort((a, b) => a - b);
+    if (common.length < 2 || common[common.length - 1]! <= lastScreened) continue;
+    const apart = lastRoundsApart(leg, peer);
+    if (!apart || apart.slowLeg !== leg) continue;
+    const rates = common.slice(0, -2).map((r) => [sustainedMbps(peer.samples.get(r)!).mbps, sustainedMbps(leg.samples.get(r)!).mbps]);
+    const earlier = rates.filter(([a, b]) => a! > 0 && b! > 0).map(([a, b]) => Math.log(a! / b!));
+    if (earlier.length >= 2 && Math.abs(median(earlier)) < Math.log(MARGIN_RATIO)) return apart;
+  }
+  return undefined;
 }
 
 /** Rule 6, short flows: the screening legs whose flow has not yet carried MIN_FLOW_BYTES. */

@@ -260,6 +260,28 @@ describe('decide: shaping, flows and the processor', () => {
     expect(d.notes).toEqual([{ code: 'turned', ratio: 13.333, leg: tls.spec.id, carriedBytes: MIN_FLOW_BYTES }]);
   });
 
+  it('withholds no-difference when the TLS leg turned slower beside the low-entropy body after screening settled', () => {
+    // Screening settled 'same' after 8 rounds; the TLS leg ran on beside the low-entropy body
+    // (tls-vs-low-entropy), and a token bucket the long early rounds had refilled ran dry.
+    const tls = leg('https', 443, [...Array(10).fill(26), 5, 5]);
+    const plain = leg('http', 80, Array(8).fill(26));
+    const text: MeasuredLeg = { ...leg('http', 80, Array(12).fill(26)), spec: { ...plain.spec, id: legId('http', 80, 'down', 'text'), payload: 'text' } };
+    const legs = new Map([tls, plain, text].map((l) => [l.spec.id, l]));
+    const d = decide({ comparisons: [screenOf(tls, plain, 'same', 1)], screening: SCREEN, legs, capacities: {} });
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.notes).toEqual([{ code: 'turned', ratio: 5.2, leg: tls.spec.id, carriedBytes: MIN_FLOW_BYTES }]);
+  });
+
+  it('does not read a standing difference beside the low-entropy body as a turn', () => {
+    // TLS slower than the text body from the start (a classifier of encrypted-looking flows,
+    // which the entropy pair answers): screening's 'same' stands.
+    const tls = leg('https', 443, Array(12).fill(5));
+    const plain = leg('http', 80, Array(8).fill(5));
+    const text: MeasuredLeg = { ...leg('http', 80, Array(12).fill(26)), spec: { ...plain.spec, id: legId('http', 80, 'down', 'text'), payload: 'text' } };
+    const legs = new Map([tls, plain, text].map((l) => [l.spec.id, l]));
+    expect(decide({ comparisons: [screenOf(tls, plain, 'same', 1)], screening: SCREEN, legs, capacities: {} }).verdict).toBe('no-difference');
+  });
+
   it('notes a screening flow shorter than the flow minimum on a no-difference', () => {
     const tls = leg('https', 443, Array(8).fill(20), 3_000_000);
     const plain = leg('http', 80, Array(8).fill(20));
