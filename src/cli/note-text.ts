@@ -64,6 +64,11 @@ export function noteText(n: Note): string {
         `the difference is read from the ${n.rounds} least busy of ${n.totalRounds} rounds, where even its 99% interval cleared the margin: ` +
         'in the busier ones both legs ran closer together, as they do when other traffic fills the line below a rate cap'
       );
+    case 'since-turn':
+      return (
+        `the difference is read from the ${n.rounds} rounds after the first ${n.roundsBefore}, in which both legs ran alike until one slowed ` +
+        'after a burst: a token bucket that ran dry, or shaping that starts after some megabytes in a flow, looks like this'
+      );
     case 'entropy-shaping':
       return 'HTTPS and random-payload HTTP were both slower than low-entropy HTTP: the shaping follows payload entropy';
     case 'upload-only':

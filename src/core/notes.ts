@@ -45,6 +45,7 @@ export type Note =
   | { code: 'name-faster'; rounds: number; ratio: number; ci95: [number, number] }
   // How a finding was read.
   | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
+  | { code: 'since-turn'; rounds: number; roundsBefore: number }
   | { code: 'entropy-shaping' }
   | { code: 'upload-only'; downloads: 'same' | 'unclear' }
   // Why a finding was withheld.
@@ -116,6 +117,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'pair-unsettled',
   'name-faster',
   'less-busy-finding',
+  'since-turn',
   'entropy-shaping',
   'upload-only',
   'cpu-bound',

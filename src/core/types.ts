@@ -68,6 +68,12 @@ export interface Comparison {
    */
   busyRoundsLeftOut?: number;
   /**
+   * Present when the outcome rests on the rounds after a turn (decision.ts, rule 4t): how many
+   * rounds came before them, up to and including the turn. `rounds`, `ratio` and `ci95` are
+   * those of the rounds after it.
+   */
+  roundsBeforeTurn?: number;
+  /**
    * Present when all rounds were within the margin but the estimate of the less busy ones
    * lay past it: the outcome is then 'unclear', not 'same'.
    */

@@ -43,6 +43,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'pair-unsettled': { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [4.7, 5.13] },
   'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
+  'since-turn': { code: 'since-turn', rounds: 14, roundsBefore: 13 },
   'entropy-shaping': { code: 'entropy-shaping' },
   'upload-only': { code: 'upload-only', downloads: 'same' },
   'cpu-bound': { code: 'cpu-bound', tlsLeg: 'https-443-down-random', tlsMbps: 2500, plainLeg: 'http-80-down-random', plainMbps: 6000, whose: 'client', capacityMbps: 4000 },

@@ -24,6 +24,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'pair-unsettled': 'notePairUnsettled',
   'name-faster': 'noteNameFaster',
   'less-busy-finding': 'noteLessBusyFinding',
+  'since-turn': 'noteSinceTurn',
   'entropy-shaping': 'noteEntropyShaping',
   'upload-only': 'noteUploadOnly',
   'cpu-bound': 'noteCpuBound',
@@ -126,6 +127,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
     case 'less-busy-finding':
       return [count(n.rounds), count(n.totalRounds)];
+    case 'since-turn':
+      return [count(n.rounds), count(n.roundsBefore)];
     case 'upload-only':
       return [t(n.downloads === 'same' ? 'noteDownloadsSame' : 'noteDownloadsUnclear')];
     case 'cpu-bound':
