@@ -274,10 +274,11 @@ export function repeatedLevel(id: string, rounds: number, finalLook = false, rej
 
 /**
  * Rule 4r: the share of a pair's alpha spent on its less busy rounds (rule 4's second look);
- * rule 4t's share on the rounds since a turn; the rest on all rounds: by Bonferroni the pair
- * keeps its weight in the family budget.
+ * rule 4t's share on the rounds since a turn; the rest, half, on all rounds: by Bonferroni the
+ * pair keeps its weight in the family budget. Rule 4t's tenth comes out of the less busy look's
+ * half: taken from all rounds as well, it moved screening's first look from 7 rounds to 8.
  */
-export const LESS_BUSY_ALPHA_SHARE = 0.45;
+export const LESS_BUSY_ALPHA_SHARE = 0.4;
 export const TURN_ALPHA_SHARE = 0.1;
 const ALL_ROUNDS_ALPHA_SHARE = 1 - LESS_BUSY_ALPHA_SHARE - TURN_ALPHA_SHARE;
 
