@@ -129,6 +129,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['slow-start']).toContain('a limit below about 19 Mbit/s would have shown, but one above it barely slows downloads this short');
     expect(texts['lean']).toContain('Why: uploads ran 4.90x apart after 6 rounds (very likely between 1.10x and 7.30x) when the test reached its data or time limit');
     expect(texts['lean-few']).toContain('Why: uploads ran 4.16x apart in too few rounds to tell (1)');
+    // A finding read from the rounds after a turn says so (notes-since-turn-en.png).
+    expect(texts['since-turn']).toContain('the difference is read from the 10 rounds after the first 13, in which both legs ran alike until one slowed after a burst');
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
     for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval|NaN/i);
   });

@@ -184,6 +184,13 @@ export const NOTE_STATES = {
       { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [1.1, 7.3] },
     ],
   }),
+  // The throttle lab's tbf run: HTTPS at the line's rate while the bucket held, then 9.6 Mbit/s;
+  // the finding rests on the rounds after the turn (decision.ts rule 4t).
+  'since-turn': result({
+    verdict: 'tls-throttled', httpsMbps: 9.6, httpMbps: 26.0, rounds: 10, ci95: [1.92, 3.73], spread: 0.3,
+    shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 160_000 },
+    warnings: [{ code: 'since-turn', rounds: 10, roundsBefore: 13 }],
+  }),
   // Uploads leaning in the one round they had when the limit came: no "no difference".
   'lean-few': result({
     verdict: 'inconclusive', httpsMbps: 19.8, httpMbps: 20.1, rounds: 11, ci95: [0.95, 1.06], spread: 0.05,
