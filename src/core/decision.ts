@@ -513,15 +513,19 @@ export function turnedNote(screen: PairSpec, legs: ReadonlyMap<string, MeasuredL
  * the entropy pair answers) from counting as a turn.
  */
 function turnedSince(leg: MeasuredLeg, partner: MeasuredLeg, legs: ReadonlyMap<string, MeasuredLeg>): { ratio: number; slowLeg: MeasuredLeg } | undefined {
-  const lastScreened = Math.max(-1, ...[...leg.samples.keys()].filter((r) => partner.samples.has(r)));
+  const rounds = [...leg.samples.keys()].sort((a, b) => a - b);
+  const lastScreened = Math.max(-1, ...rounds.filter((r) => partner.samples.has(r)));
   for (const peer of legs.values()) {
     if (peer === partner || peer.spec.direction !== leg.spec.direction || peer.spec.scheme === leg.spec.scheme) continue;
-    const common = [...leg.samples.keys()].filter((r) => peer.samples.has(r)).sort((a, b) => a - b);
+    const common = rounds.filter((r) => peer.samples.has(r));
     if (common.length < 2 || common[common.length - 1]! <= lastScreened) continue;
     const apart = lastRoundsApart(leg, peer);
     if (!apart || apart.slowLeg !== leg) continue;
-    const rates = common.slice(0, -2).map((r) => [sustainedMbps(peer.samples.get(r)!).mbps, sustainedMbps(leg.samples.get(r)!).mbps]);
-    const earlier = rates.filter(([a, b]) => a! > 0 && b! > 0).map(([a, b]) => Math.log(a! / b!));
+    const earlier: number[] = [];
+    for (const r of common.slice(0, -2)) {
+      const [peerMbps, legMbps] = [sustainedMbps(peer.samples.get(r)!).mbps, sustainedMbps(leg.samples.get(r)!).mbps];
+      if (peerMbps > 0 && legMbps > 0) earlier.push(Math.log(peerMbps / legMbps));
+    }
     if (earlier.length >= 2 && Math.abs(median(earlier)) < Math.log(MARGIN_RATIO)) return apart;
   }
   return undefined;
@@ -678,7 +682,7 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
     return withCause({
       verdict: screen.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
       basis: screen,
-      notes: lessBusyNotes(screen),
+      notes: readingNotes(screen),
     });
   }
   // The screening pair can look equal when random-looking plaintext is slowed as much as TLS.
@@ -694,7 +698,7 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
       verdict: upload.outcome === 'slower' ? 'tls-throttled' : 'plaintext-throttled',
       ...(uploadCause ? { cause: uploadCause } : {}),
       basis: upload,
-      notes: [...lessBusyNotes(upload), { code: 'upload-only', downloads: screen.outcome === 'same' ? 'same' : 'unclear' }],
+      notes: [...readingNotes(upload), { code: 'upload-only', downloads: screen.outcome === 'same' ? 'same' : 'unclear' }],
     };
   }
   return undefined;
@@ -754,7 +758,8 @@ function slowStartNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredL
   ];
 }
 
-export function lessBusyNotes(basis: Comparison): Note[] {
+/** How a finding was read, where not from all rounds: the less busy ones (rule 4r) or those after a turn (rule 4t). */
+export function readingNotes(basis: Comparison): Note[] {
   if (basis.roundsBeforeTurn) return [{ code: 'since-turn', rounds: basis.rounds, roundsBefore: basis.roundsBeforeTurn }];
   if (!basis.busyRoundsLeftOut) return [];
   return [{ code: 'less-busy-finding', rounds: basis.rounds, totalRounds: basis.rounds + basis.busyRoundsLeftOut }];

@@ -3,7 +3,7 @@
 // front of its verdict: the name's TLS slower than the control name's TLS, on the same server
 // and port and in the same rounds, beyond the margin, is `sni-throttled`. A name that is not
 // slowed leaves the usual question (control TLS against plaintext) to decide() as in any run.
-import { decide, lessBusyNotes, round3, throttledSamples, whyUnclear, type Decision, type DecisionInput } from '../decision.js';
+import { decide, readingNotes, round3, throttledSamples, whyUnclear, type Decision, type DecisionInput } from '../decision.js';
 import { estimateShaping } from '../shaping.js';
 
 export function decideSni(input: DecisionInput): Decision {
@@ -15,7 +15,7 @@ export function decideSni(input: DecisionInput): Decision {
     // Rule 11 of decision.ts: the named leg's sustained rate in the rounds it was slowed.
     const shaping = named && control ? estimateShaping(named.spec.id, throttledSamples(named, control)) : undefined;
     // No processor check (rule 10): both legs are TLS to the same server, so the same work.
-    return { verdict: 'sni-throttled', basis: sni, notes: lessBusyNotes(sni), ...(shaping ? { shaping } : {}) };
+    return { verdict: 'sni-throttled', basis: sni, notes: readingNotes(sni), ...(shaping ? { shaping } : {}) };
   }
   if (sni.outcome === 'same') return decide(input);
   // Faster (the name ran faster than the control: a name given priority, or a control that was
