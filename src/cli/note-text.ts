@@ -44,6 +44,10 @@ export function noteText(n: Note): string {
         `the slower leg (${n.leg}) was still climbing over ${n.rounds} rounds (median ${n.firstMbps} Mbit/s in the first third, ${n.lastMbps} in the last): ` +
         'a connection recovering from losses looks like this, a shaper does not, so the difference is not counted until the leg settles'
       );
+    case 'fresh-unconfirmed':
+      return n.ratio === undefined
+        ? `the difference showed on the first connections; on a long path it counts only once it shows on new connections too, and ${n.rounds} of the ${n.minRounds} rounds that needs ran on them before the run ended`
+        : `the difference showed on the first connections but not clearly on new ones (${n.rounds} rounds, ${x(n.ratio)} against the ${x(n.marginRatio)} margin): on a long path a connection's own history of lost packets can hold one leg back with no shaper`;
     case 'short-flow':
       return `a screening leg carried only ${mb(n.carriedBytes)} in one flow before the run ended: throttling that begins later in a long flow (after ${mb(n.minFlowBytes)}, say) would not show`;
     case 'pair-unsettled':

@@ -9,7 +9,8 @@
 //     and so is a round whose two transfers both lasted only a few round trips: there TCP's
 //     window, not any shaper, set both rates (window-limited, below).
 //     A difference counts only while its slow leg is steady, not climbing round after round
-//     (rule 1s, withSteadyLegs).
+//     (rule 1s, withSteadyLegs), and on a long path only once it also shows on new
+//     connections (rule 1f, withFreshFlows).
 //  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
 //     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
@@ -80,6 +81,11 @@ export type MeasuredTransfer = BinnedTransfer & {
   mbps: number;
   /** Request to first body byte on a kept-alive connection: about one round trip, when known. */
   ttfbMs?: number;
+  /**
+   * The connection that carried it, where the provider can renew one (Driver.flowsRenew):
+   * 0 the leg's first, 1 after a renewal (rule 1f), and what it had carried before this transfer.
+   */
+  flow?: { connection: number; carriedBytes: number };
 };
 
 /**
@@ -169,6 +175,8 @@ export interface LookOptions {
   rejected?: Rejected;
   /** Rule 2r: every pair the run's plan can hold, which share the whole budget (error-budget.ts pairAlpha). */
   held?: readonly string[];
+  /** Rule 1f: the provider can renew a leg's connection (Driver.flowsRenew), so a finding on a long path waits for new ones. */
+  freshFlows?: boolean;
 }
 
 export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number, look: LookOptions = {}): Comparison {
@@ -177,8 +185,61 @@ export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: Mea
     (look.rule ?? DEFAULT_STOPPING_RULE) === 'repeated-ci'
       ? compareRepeated(pair.id, pair.suspect.id, pair.reference.id, paired.rounds, look.finalLook, look.rejected, look.held)
       : compareRounds(pair.id, pair.suspect.id, pair.reference.id, paired.rounds);
-  const c = withSteadyLegs(decided, paired.rounds);
+  const steady = withSteadyLegs(decided, paired.rounds);
+  const c = look.freshFlows ? withFreshFlows(steady, suspect, reference, runRttMs) : steady;
   return paired.windowLimited ? { ...c, windowLimitedRounds: paired.windowLimited } : c;
+}
+
+/**
+ * Rule 1f: a path is long where transfers are sized in round trips (sizer.ts targetForRtt:
+ * ten round trips exceed 300 ms beyond 30 ms).
+ */
+export const LONG_PATH_RTT_MS = 30;
+/** Rule 1f: the fewest rounds on new connections that can confirm a finding (one-sided, all five one way: p = 1/32). */
+export const FRESH_MIN_ROUNDS = 5;
+const FRESH_ALPHA = 0.05;
+/** Rule 1f: the pairs that can make a finding (rule 8); a port swap only names its cause. */
+const FRESH_PAIRS: ReadonlySet<string> = new Set(['screen', 'entropy', 'tls-vs-low-entropy', 'upload']);
+
+/**
+ * Rule 1f: on a long path a finding stands only once it also shows on new connections. Each
+ * leg keeps one connection across rounds, and every transfer there restarts slow start after
+ * the wait (rule 1) and leaves it at that connection's own threshold, set by its own losses,
+ * so its rounds are not independent: on the WAN lab's unshaped 150 ms, 1% loss line one leg
+ * read a third slower than the other for ten rounds with no shaper, and 2 of 8 runs made a
+ * false finding (plain HTTP slower at 0.36x and 0.68x; bench/RESULTS.md). A shaper slows
+ * every connection of its class; a connection's own history stays with that connection. So
+ * once a pair's rounds find a difference, the engine renews both legs' connections
+ * (Driver.renewFlow) and the difference must show again on the new ones: the rounds both of
+ * whose transfers rode a renewed connection, counted once that connection has carried what
+ * rule 6 asks of a flow (a download; an upload, its first transfer), at least
+ * FRESH_MIN_ROUNDS, with their Hodges-Lehmann estimate past the margin the same way and a
+ * one-sided signed-rank test at 5% against no difference. Requiring a second test beside the
+ * first can only lower the false-finding rate the first controls; what it costs is rounds.
+ * Until then the outcome is 'unclear' with `freshFlows` saying how far it got.
+ */
+export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
+  if ((c.outcome !== 'slower' && c.outcome !== 'faster') || !FRESH_PAIRS.has(c.id)) return c;
+  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
+  if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return c;
+  const renewed = (leg: MeasuredLeg): MeasuredLeg => {
+    const carried = leg.spec.direction === 'down' ? MIN_FLOW_BYTES : 1;
+    const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= carried);
+    return { ...leg, samples: new Map(samples) };
+  };
+  const logs = pairRounds(renewed(suspect), renewed(reference), rttMs)
+    .rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0)
+    .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  const side = c.outcome === 'slower' ? 1 : -1;
+  const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
+  const confirmed = logs.length >= FRESH_MIN_ROUNDS && side * estimate > Math.log(MARGIN_RATIO) && signedRankPValue(logs) / 2 <= FRESH_ALPHA;
+  const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}) };
+  return confirmed ? { ...c, freshFlows } : { ...c, outcome: 'unclear', freshFlows };
+}
+
+/** Rule 1f: a difference found on the first connections that waits for new ones. */
+export function awaitsFreshFlows(c: Comparison | undefined): boolean {
+  return !!c?.freshFlows && !c.freshFlows.confirmed;
 }
 
 /**
@@ -771,6 +832,10 @@ export function whyUnclear(screen: Comparison): Note[] {
   if (screen.rounds < MIN_ROUNDS) return [...limited, { code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
   const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
   if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
+  if (screen.freshFlows && !screen.freshFlows.confirmed) {
+    const { rounds, ratio } = screen.freshFlows;
+    return [{ code: 'fresh-unconfirmed', rounds, minRounds: FRESH_MIN_ROUNDS, ...(rounds >= FRESH_MIN_ROUNDS && ratio !== undefined ? { ratio } : {}), marginRatio: MARGIN_RATIO }];
+  }
   if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
   if (screen.lessBusyLean) {
     const q = screen.lessBusyLean;

@@ -146,15 +146,18 @@ export function payloadUrl(
   bytes: number,
   seed: number,
   nonce: number,
+  /** The transfer is the last on its connection (our endpoint only: src/server/endpoint-routes.ts). */
+  closeConnection = false,
 ): string {
   const base = origin(leg.scheme, target.host, leg.port);
+  const close = closeConnection ? '&close=1' : '';
   // The nonce defeats caches keyed by URL: a cached plaintext body would pose as a fast line.
   if (target.mode === 'file') {
     const sep = target.path.includes('?') ? '&' : '?';
     return `${base}${target.path}${sep}ttd=${nonce}`;
   }
-  if (leg.direction === 'up') return `${base}/upload?n=${nonce}`;
-  return `${base}/payload?bytes=${bytes}&seed=${seed}&kind=${leg.payload}&n=${nonce}`;
+  if (leg.direction === 'up') return `${base}/upload?n=${nonce}${close}`;
+  return `${base}/payload?bytes=${bytes}&seed=${seed}&kind=${leg.payload}&n=${nonce}${close}`;
 }
 
 /** The URL whose TLS answer vouches for a payload's digest (HEAD, no nonce needed over TLS). */

@@ -88,6 +88,11 @@ export interface Comparison {
    * TCP's window set both rates there.
    */
   windowLimitedRounds?: number;
+  /**
+   * Rule 1f: on a long path, the rounds on renewed connections that a finding must also show
+   * on: how many counted, their ratio, and whether they confirmed it ('unclear' while not).
+   */
+  freshFlows?: { rounds: number; ratio?: number; confirmed: boolean };
   /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
   slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
   /**

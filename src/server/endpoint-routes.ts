@@ -71,6 +71,16 @@ export function endpointRoutes(state: EndpointState): RouteHandler {
     }
   };
 
+  /**
+   * `close=1`: this transfer is the last on its connection. A client renews a leg's
+   * connection before a finding on a long path stands (core/engine/http-driver.ts renewFlow),
+   * and a browser cannot close a connection itself; after `connection: close` its next request
+   * of that leg opens a new one.
+   */
+  const endsConnection = (url: URL, res: ServerResponse) => {
+    if (url.searchParams.get('close') === '1') res.setHeader('connection', 'close');
+  };
+
   const payload = (req: IncomingMessage, res: ServerResponse, ctx: RequestContext, client: string) => {
     const { url } = ctx;
     const bytes = parseIntParam(url, 'bytes');
@@ -87,6 +97,7 @@ export function endpointRoutes(state: EndpointState): RouteHandler {
     }
     // HEAD counts as a transfer too: its digest is the same work as a body's (payload-stream.ts).
     return transfer(res, client, async () => {
+      endsConnection(url, res);
       const digest = await payloadDigest(kind, seed, bytes, client);
       if (res.destroyed) return;
       res.writeHead(200, {
@@ -111,6 +122,7 @@ export function endpointRoutes(state: EndpointState): RouteHandler {
       return sendError(res, 413, `at most ${state.limits.maxBytes} bytes per upload; declared ${declared}`);
     }
     return transfer(res, client, async () => {
+      endsConnection(ctx.url, res);
       let bytes = 0;
       let firstByteMs = -1;
       let firstChunkBytes = 0;

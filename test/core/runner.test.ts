@@ -684,3 +684,49 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
     expect(result.durationMs).toBeLessThanOrEqual(60_000);
   });
 });
+
+describe('runMeasurement on a long path: a finding shows again on new connections (decision.ts rule 1f)', () => {
+  /** How many of a screening leg's downloads ended their connection. */
+  const closes = (requests: string[], scheme: 'http' | 'https') =>
+    requests.filter((r) => r.startsWith(`GET ${scheme}://endpoint.test/payload`) && r.includes('kind=random') && r.includes('close=1')).length;
+
+  it('finds a port cap on a long path once it shows on renewed connections too', async () => {
+    const legs = { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 40, noise: 0.05 } };
+    const { result, net } = await run({ legs, rttMs: 60, ttfbMs: 60 }, { diagnose: 'never' });
+    expect(result.verdict).toBe('tls-throttled');
+    const screen = result.comparisons.find((c) => c.id === 'screen')!;
+    expect(screen.freshFlows).toMatchObject({ confirmed: true });
+    expect(screen.freshFlows!.rounds).toBeGreaterThanOrEqual(5);
+    expect(screen.freshFlows!.ratio).toBeGreaterThan(1.6);
+    // Each screening leg ended its first connection once, with a round's transfer.
+    expect([closes(net.requests, 'https'), closes(net.requests, 'http')]).toEqual([1, 1]);
+  });
+
+  it('makes no finding of a leg whose first connection alone was slow', async () => {
+    // Plain HTTP's first connection held to 60% (its own loss history), its next one not.
+    const legs = { 'https-443': { mbps: 40, noise: 0.05 }, 'http-80': { mbps: 40, noise: 0.05, firstConnectionMbps: 24 } };
+    const { result, net } = await run({ legs, rttMs: 60, ttfbMs: 60 }, { diagnose: 'never' });
+    // The first connections read 0.7x apart for ten rounds: a finding, before rule 1f.
+    expect(['no-difference', 'inconclusive']).toContain(result.verdict);
+    expect([closes(net.requests, 'https'), closes(net.requests, 'http')]).toEqual([1, 1]);
+    const http = result.legs.find((l) => l.id === 'http-80-down-random')!.transfers;
+    expect(http.at(-1)!.mbps).toBeGreaterThan(1.25 * http[5]!.mbps);
+  });
+
+  it('still finds a flow throttled after its first megabytes: renewed connections count once they carried that much', async () => {
+    // Each HTTPS connection slows to 10 Mbit/s once it has carried 5 MB (sim-network.ts).
+    const legs = { 'https-443': { mbps: 40, noise: 0.05, slowAfterBytes: 5e6, slowMbps: 10 }, 'http-80': { mbps: 40, noise: 0.05 } };
+    const { result } = await run({ legs, rttMs: 60, ttfbMs: 60 }, { diagnose: 'never' });
+    expect(result.verdict).toBe('tls-throttled');
+    const screen = result.comparisons.find((c) => c.id === 'screen')!;
+    expect(screen.freshFlows).toMatchObject({ confirmed: true });
+  });
+
+  it('asks no renewal on a short path', async () => {
+    const legs = { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 40, noise: 0.05 } };
+    const { result, net } = await run({ legs, rttMs: 10, ttfbMs: 10 }, { diagnose: 'never' });
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.comparisons.find((c) => c.id === 'screen')!.freshFlows).toBeUndefined();
+    expect(net.requests.filter((r) => r.includes('close=1'))).toEqual([]);
+  });
+});

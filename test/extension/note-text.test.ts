@@ -44,6 +44,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
   'since-turn': { code: 'since-turn', rounds: 14, roundsBefore: 13 },
+  'fresh-unconfirmed': { code: 'fresh-unconfirmed', rounds: 7, minRounds: 5, ratio: 1.13, marginRatio: 1.25 },
   'entropy-shaping': { code: 'entropy-shaping' },
   'upload-only': { code: 'upload-only', downloads: 'same' },
   'cpu-bound': { code: 'cpu-bound', tlsLeg: 'https-443-down-random', tlsMbps: 2500, plainLeg: 'http-80-down-random', plainMbps: 6000, whose: 'client', capacityMbps: 4000 },
@@ -101,6 +102,11 @@ describe('note-text', () => {
       const lowEntropy = noteText({ code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 3, minRounds: 6 }, t);
       expect(lowEntropy).not.toBe(upload);
       for (const text of [upload, lowEntropy]) expect(text).not.toMatch(/\$\d/);
+      // Fewer rounds on new connections than a confirmation needs: no ratio to give yet.
+      const freshFew = noteText({ code: 'fresh-unconfirmed', rounds: 3, minRounds: 5, marginRatio: 1.25 }, t);
+      expect(freshFew).not.toBe(noteText(SAMPLES['fresh-unconfirmed'], t));
+      expect(freshFew).not.toMatch(/\$\d|1[.,]13/);
+      expect(noteText(SAMPLES['fresh-unconfirmed'], t)).toMatch(/1[.,]13/);
     });
 
     it(`words every error in ${lang}, keeping the detail`, () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
@@ -84,6 +85,35 @@ describe('endpoint server', () => {
     expect(res.headers.get('content-encoding')).toBe('identity');
     expect(res.headers.get('timing-allow-origin')).toBe('*');
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
+  it('ends a kept-alive connection after a transfer asked with close=1, and keeps it otherwise', async () => {
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const fetchOnce = (path: string, method = 'GET') =>
+      new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: ep.plainPort, path, method, agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('socket', (s) => sockets.add(s));
+        req.on('error', reject);
+        req.end(method === 'POST' ? 'x'.repeat(1000) : undefined);
+      });
+    const socketsFor = async (first: string, method = 'GET') => {
+      sockets.clear();
+      await fetchOnce(first, method);
+      await new Promise((r) => setTimeout(r, 50));
+      await fetchOnce('/payload?bytes=10');
+      return sockets.size;
+    };
+    try {
+      expect(await socketsFor('/payload?bytes=1000')).toBe(1);
+      expect(await socketsFor('/payload?bytes=1000&close=1')).toBe(2);
+      expect(await socketsFor('/upload?close=1', 'POST')).toBe(2);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it('times uploads on its own clock and counts every byte', async () => {

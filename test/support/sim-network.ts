@@ -100,11 +100,16 @@ export interface SimLeg {
    */
   bucketMbps?: number;
   /**
-   * Delayed throttling of one long flow: once the leg has carried this many bytes in all (the
-   * sim keeps one connection per leg), it drops to slowMbps.
+   * Delayed throttling of one long flow: once the leg's connection has carried this many bytes
+   * (one per leg, until a transfer asks close=1), it drops to slowMbps.
    */
   slowAfterBytes?: number;
   slowMbps?: number;
+  /**
+   * The leg's first connection runs at this rate, its later ones at mbps: a connection held
+   * back by its own loss history, with no shaper (decision.ts rule 1f).
+   */
+  firstConnectionMbps?: number;
   /** Goodput while cross traffic fills the line (SimOptions.busy); defaults to mbps. */
   busyMbps?: number;
 }
@@ -201,6 +206,7 @@ export function simNetwork(opts: SimOptions): Sim {
   // chunk goes at the burst rate while tokens last.
   const buckets = new Map<SimLeg, { tokens: number; at: number }>();
   const flowBytes = new Map<SimLeg, number>();
+  const renewed = new Set<SimLeg>();
   /** Milliseconds that sending n bytes takes now. */
   const sendMs = (leg: SimLeg, n: number, rateMbps: number): number => {
     if (leg.burstBytes === undefined) return (n * 8) / (rateMbps * 1000);
@@ -273,7 +279,14 @@ export function simNetwork(opts: SimOptions): Sim {
     let sent = 0;
     const reader = {
       async read() {
-        if (sent >= bytes) return { done: true };
+        if (sent >= bytes) {
+          // close=1 ends the connection (src/server/endpoint-routes.ts): the leg's next flow starts afresh.
+          if (u.searchParams.get('close') === '1') {
+            flowBytes.delete(leg);
+            renewed.add(leg);
+          }
+          return { done: true };
+        }
         if (opts.stallLeg === key && sent >= (opts.stallAfterBytes ?? 0)) {
           // Never resolves until aborted: a stalled transfer.
           return new Promise<never>((_, reject) => {
@@ -282,7 +295,8 @@ export function simNetwork(opts: SimOptions): Sim {
         }
         // Reads as a socket gives them: about 5 ms of data at the current rate, 1460 to 64 KiB.
         const carried = flowBytes.get(leg) ?? 0;
-        const baseMbps = opts.rateAt ? opts.rateAt(key, clock.now()) * factor : rateMbps;
+        const firstMbps = leg.firstConnectionMbps !== undefined && !renewed.has(leg) ? leg.firstConnectionMbps * factor : undefined;
+        const baseMbps = firstMbps ?? (opts.rateAt ? opts.rateAt(key, clock.now()) * factor : rateMbps);
         let nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? baseMbps : baseMbps;
         if (opts.rttMs) {
           // Slow start: the window (10 segments of 1460 bytes, doubling per round trip) caps the rate.

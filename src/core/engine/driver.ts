@@ -57,6 +57,16 @@ export interface Driver {
    * a short flow is noted rather than waited for.
    */
   readonly flowsMayGrow: boolean;
+  /**
+   * Whether this provider can end a leg's connection on request (renewFlow): our endpoint
+   * can; a file or a mirror, whose server is not ours, cannot; ndt7 opens a flow per test.
+   */
+  readonly flowsRenew?: boolean;
+  /**
+   * Ends a leg's connection with its next transfer: the transfers after it go over a new one
+   * (decision.ts rule 1f, fresh connections). Only where flowsRenew.
+   */
+  renewFlow?(leg: LegSpec): void;
   /** The endpoint's own TLS capacity in Mbit/s, when it announces one (decision.ts rule 10). */
   readonly endpointTlsMbps?: number;
   /**

@@ -6,6 +6,7 @@
 //   try { await engine.run(); } catch (err) { return engine.failed(err); }
 //   return engine.finish();
 import {
+  awaitsFreshFlows,
   compareLegs,
   DEFAULT_STOPPING_RULE,
   decide,
@@ -323,7 +324,7 @@ export class Engine {
       for (const p of pairs) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
     };
     grow([pair, ...swap.filter((p) => this.active.some((a) => a.id === p.id))]);
-    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
+    const differs = upload.outcome === 'slower' || upload.outcome === 'faster' || awaitsFreshFlows(upload);
     if (!differs || this.opts.diagnose !== 'auto' || !swap.length || swap.every((p) => this.active.some((a) => a.id === p.id))) return false;
     this.addPairs(swap);
     grow(swap);
@@ -417,13 +418,15 @@ export class Engine {
       if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.compareActive(runRttMs);
+      this.renewFlows();
       const verdict = this.decideRun(this.decisionInput()).verdict;
       const ended = this.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       if (this.opts.diagnose === 'always') this.startSwaps(round + 1);
       const screen = this.screen();
-      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
+      // A difference that waits for new connections (decision.ts rule 1f) is explained meanwhile.
+      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster' || awaitsFreshFlows(screen);
       if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
         diagnosisFrom = round + 1;
         this.addPairs(this.driver.plan.followUp);
@@ -484,8 +487,9 @@ export class Engine {
   private compareActive(runRttMs: number | undefined, finalLook = false): Comparison[] {
     const rule = this.rule;
     const held = this.heldPairs;
+    const freshFlows = this.driver.flowsRenew === true;
     const compare = (p: PairSpec, rejected?: ReadonlySet<string>) =>
-      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, held, ...(rejected ? { rejected } : {}) });
+      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, held, freshFlows, ...(rejected ? { rejected } : {}) });
     if (rule !== 'repeated-ci') return this.active.map((p) => compare(p));
     const rejected = new Set(this.findings.keys());
     const lookAt = (p: PairSpec): Comparison => {
@@ -493,7 +497,7 @@ export class Engine {
       if (found) return found;
       const going = compare(p, rejected);
       if (!finalLook || going.outcome !== 'unclear') return going;
-      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected, held });
+      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected, held, freshFlows });
     };
     let out = this.active.map(lookAt);
     const fresh = out.filter((c) => (c.outcome === 'slower' || c.outcome === 'faster') && !rejected.has(c.id));
@@ -502,6 +506,26 @@ export class Engine {
     if (fresh.length) out = out.map((c, i) => (fresh.some((f) => f.id === explains(this.active[i]!.id)) ? lookAt(this.active[i]!) : c));
     if (!finalLook) for (const c of out) if (c.outcome === 'slower' || c.outcome === 'faster') this.findings.set(c.id, c);
     return out;
+  }
+
+  /** The legs whose connection this run has renewed (decision.ts rule 1f): each once. */
+  private readonly renewed = new Set<string>();
+
+  /**
+   * Rule 1f (decision.ts withFreshFlows): a difference found on a long path must show again on
+   * new connections, so both legs of a pair that waits for them end their connection with
+   * their next transfer. A leg is renewed once: a second renewal would start its count again.
+   */
+  private renewFlows(): void {
+    for (const c of this.comparisons) {
+      if (!awaitsFreshFlows(c)) continue;
+      for (const id of [c.suspectLeg, c.referenceLeg]) {
+        const leg = this.legs.get(id);
+        if (!leg || this.renewed.has(id)) continue;
+        this.renewed.add(id);
+        this.driver.renewFlow?.(leg.spec);
+      }
+    }
   }
 
   /**

@@ -26,8 +26,12 @@ interface HttpLeg {
   nextBytes: number;
   /** Transfers by round: what the sizer follows. */
   samples: TransferSample[];
-  /** Bytes of all this leg's transfers, ramp included: what its connection has carried. */
+  /** Bytes of this leg's transfers on its present connection, ramp included. */
   carriedBytes: number;
+  /** Which of the leg's connections carries its transfers: 0 the first, one more after each renewFlow. */
+  connection: number;
+  /** The next transfer ends the leg's connection (renewFlow). */
+  closeNext: boolean;
   /** When this leg's last transfer ended, by deps.clock. */
   endedAtMs?: number;
   /** Idle time before each round's transfer, last byte to first byte: a bucket's refill. */
@@ -72,6 +76,15 @@ export class HttpDriver implements Driver {
   readonly plan: Plan;
   readonly maxRounds = MAX_ROUNDS;
   readonly flowsMayGrow = true;
+
+  /** Our endpoint ends a connection when asked (close=1); a file's or a mirror's server would not. */
+  get flowsRenew(): boolean {
+    return this.target.mode === 'endpoint';
+  }
+
+  renewFlow(spec: LegSpec): void {
+    if (this.flowsRenew) this.leg(spec).closeNext = true;
+  }
   readonly endpointTlsMbps: number | undefined;
   private nonce = 0;
   private readonly legs = new Map<string, HttpLeg>();
@@ -124,6 +137,8 @@ export class HttpDriver implements Driver {
         nextBytes: sizer.startBytes,
         samples: [],
         carriedBytes: 0,
+        connection: 0,
+        closeNext: false,
         waitsMs: [],
         fullMaxBytes: maxBytes,
         cheap,
@@ -364,12 +379,13 @@ export class HttpDriver implements Driver {
 
   async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {
     const leg = this.leg(spec);
-    const sample = await this.transfer(spec, round, ctx);
+    const flow = { connection: leg.connection, carriedBytes: leg.carriedBytes };
+    const sample = { ...(await this.transfer(spec, round, ctx)), flow };
     leg.floorBytes = 0;
     leg.samples.push(sample);
     this.followRtt(leg, leg.samples.slice(-RECENT_WAITS));
     leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
-    return { sample: sample satisfies MeasuredTransfer, bytesUsed: sample.bytes, flowBytes: leg.carriedBytes };
+    return { sample: sample satisfies MeasuredTransfer, bytesUsed: sample.bytes, flowBytes: flow.carriedBytes + sample.bytes };
   }
 
   /**
@@ -412,7 +428,7 @@ export class HttpDriver implements Driver {
   private async transfer(spec: LegSpec, round: number, ctx: DriverContext): Promise<TransferSample> {
     const leg = this.leg(spec);
     const bytes = leg.nextBytes;
-    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce);
+    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce, leg.closeNext);
     let sample: TransferSample;
     const requestedAt = this.deps.clock.now();
     if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, ctx);
@@ -444,6 +460,7 @@ export class HttpDriver implements Driver {
   private afterTransfer(spec: LegSpec, round: number, requestedAt: number, sample: TransferSample, ctx: DriverContext): void {
     const leg = this.leg(spec);
     leg.carriedBytes += sample.bytes;
+    if (leg.closeNext) Object.assign(leg, { closeNext: false, connection: leg.connection + 1, carriedBytes: 0 });
     if (sample.mbps > 0) leg.lastMbps = sample.mbps;
     if (round >= 0 && leg.endedAtMs !== undefined) leg.waitsMs.push(requestedAt + sample.ttfbMs - leg.endedAtMs);
     leg.endedAtMs = this.deps.clock.now();

@@ -17,6 +17,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'less-busy-lean': 'noteLessBusyLean',
   turned: 'noteTurned',
   'still-rising': 'noteStillRising',
+  'fresh-unconfirmed': 'noteFreshFew',
   'short-flow': 'noteShortFlow',
   'stopped-early': 'noteStoppedEarly',
   'window-limited': 'noteWindowLimited',
@@ -77,6 +78,7 @@ export const NOTE_MESSAGE_KEYS: readonly string[] = [
   ...Object.values(NOTE_KEYS),
   // noteKey's own sentences.
   'notePairUnsettledFew',
+  'noteFreshUnconfirmed',
   'noteLowEntropyUnchecked',
   ...Object.values(ERROR_KEYS),
 ];
@@ -113,6 +115,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [ratio(n.ratio), n.leg, mb(n.carriedBytes)];
     case 'still-rising':
       return [mbps(n.firstMbps), mbps(n.lastMbps), count(n.rounds)];
+    case 'fresh-unconfirmed':
+      return n.ratio === undefined ? [count(n.rounds), count(n.minRounds)] : [count(n.rounds), ratio(n.ratio), ratio(n.marginRatio)];
     case 'short-flow':
       return [mb(n.carriedBytes), mb(n.minFlowBytes)];
     case 'stopped-early':
@@ -174,6 +178,7 @@ function substitutions(n: Note, t: Translate): string[] {
 /** The message of a note: one per code, except where a case needs its own sentence. */
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
+  if (n.code === 'fresh-unconfirmed' && n.ratio !== undefined) return 'noteFreshUnconfirmed';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
   return NOTE_KEYS[n.code];
 }
