@@ -195,9 +195,9 @@ export function compareLegs(pair: PairSpec, suspect: MeasuredLeg, reference: Mea
  * ten round trips exceed 300 ms beyond 30 ms).
  */
 export const LONG_PATH_RTT_MS = 30;
-/** Rule 1f: the fewest rounds on new connections that can confirm a finding (one-sided, all five one way: p = 1/32). */
-export const FRESH_MIN_ROUNDS = 5;
-const FRESH_ALPHA = 0.05;
+/** Rule 1f: the fewest rounds on new connections that can confirm a finding (one-sided, all three one way: p = 1/8). */
+export const FRESH_MIN_ROUNDS = 3;
+const FRESH_ALPHA = 0.125;
 /** Rule 1f: the pairs that can make a finding (rule 8); a port swap only names its cause. */
 const FRESH_PAIRS: ReadonlySet<string> = new Set(['screen', 'entropy', 'tls-vs-low-entropy', 'upload']);
 
@@ -210,20 +210,25 @@ const FRESH_PAIRS: ReadonlySet<string> = new Set(['screen', 'entropy', 'tls-vs-l
  * false finding (plain HTTP slower at 0.36x and 0.68x; bench/RESULTS.md). A shaper slows
  * every connection of its class; a connection's own history stays with that connection. So
  * once a pair's rounds find a difference, the engine renews both legs' connections
- * (Driver.renewFlow) and the difference must show again on the new ones: the rounds both of
- * whose transfers rode a renewed connection, counted once that connection has carried what
- * rule 6 asks of a flow (a download; an upload, its first transfer), at least
- * FRESH_MIN_ROUNDS, with their Hodges-Lehmann estimate past the margin the same way and a
- * one-sided signed-rank test at 5% against no difference. Requiring a second test beside the
- * first can only lower the false-finding rate the first controls; what it costs is rounds.
- * Until then the outcome is 'unclear' with `freshFlows` saying how far it got.
+ * (Driver.renewFlow), and the difference must show again on the new ones: on the rounds both
+ * of whose transfers rode a renewed connection, counted once it has carried what the slow
+ * leg's first connection had carried when its difference began (differenceBegan; at most rule
+ * 6's flow minimum, so a shaper that waits for a flow's first megabytes holds the new one
+ * too), at least FRESH_MIN_ROUNDS, their Hodges-Lehmann estimate past the margin the same way
+ * and a one-sided signed-rank test at FRESH_ALPHA against no difference. The replication's
+ * worth is in being on other connections, not in its length: a connection's offset persists
+ * over its rounds, so more of them would barely lower the chance that the new connections
+ * also lean one way, and a second test beside the first can only lower the false-finding rate
+ * the first controls. What it costs is rounds. Until then the outcome is 'unclear' with
+ * `freshFlows` saying how far it got.
  */
 export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
   if ((c.outcome !== 'slower' && c.outcome !== 'faster') || !FRESH_PAIRS.has(c.id)) return c;
   const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
   if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return c;
+  const [slow, fast] = c.outcome === 'slower' ? [suspect, reference] : [reference, suspect];
+  const carried = Math.min(MIN_FLOW_BYTES, differenceBegan(slow, fast) ?? MIN_FLOW_BYTES);
   const renewed = (leg: MeasuredLeg): MeasuredLeg => {
-    const carried = leg.spec.direction === 'down' ? MIN_FLOW_BYTES : 1;
     const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= carried);
     return { ...leg, samples: new Map(samples) };
   };
@@ -235,6 +240,23 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
   const confirmed = logs.length >= FRESH_MIN_ROUNDS && side * estimate > Math.log(MARGIN_RATIO) && signedRankPValue(logs) / 2 <= FRESH_ALPHA;
   const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}) };
   return confirmed ? { ...c, freshFlows } : { ...c, outcome: 'unclear', freshFlows };
+}
+
+/**
+ * Rule 1f: what the slow leg's first connection had carried when its difference began: before
+ * the first of two rounds in a row that ran past the margin, on the first connections. A cap
+ * from the start begins after the ramp; a shaper that waits for a flow's first megabytes,
+ * after them. Undefined where no two such rounds ran in a row.
+ */
+function differenceBegan(slow: MeasuredLeg, fast: MeasuredLeg): number | undefined {
+  let began: number | undefined;
+  for (const [round, s] of [...slow.samples].sort((a, b) => a[0] - b[0])) {
+    const f = fast.samples.get(round);
+    const apart = !!f && s.flow?.connection === 0 && f.flow?.connection === 0 && sustainedMbps(f).mbps > MARGIN_RATIO * sustainedMbps(s).mbps;
+    if (apart && began !== undefined) return began;
+    began = apart ? s.flow!.carriedBytes : undefined;
+  }
+  return undefined;
 }
 
 /** Rule 1f: a difference found on the first connections that waits for new ones. */

@@ -42,19 +42,23 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     expect(c.freshFlows).toEqual({ rounds: 0, confirmed: false });
   });
 
-  it('confirms a cap that slows the renewed connection too, counting only rounds past the flow minimum', () => {
-    // Renewed at round 12: an HTTPS transfer carries 3.75 MB, so the renewed connection's
-    // first three come before it has carried 8 MB and do not count: rounds 15-19 do.
-    const s = leg(tls, steady(15, 20), 12);
-    const r = leg(plain, steady(30, 20, 5), 12);
-    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+  it('confirms a cap that slows the renewed connections too', () => {
+    // A cap from the first round: the renewed connections count from their first transfer.
+    const c = compareLegs(screen, leg(tls, steady(15, 15), 12), leg(plain, steady(30, 15, 5), 12), undefined, { freshFlows: true });
     expect(c.outcome).toBe('slower');
-    expect(c.freshFlows?.confirmed).toBe(true);
-    expect(c.freshFlows?.rounds).toBe(5);
-    expect(c.freshFlows?.ratio).toBeGreaterThan(1.9);
+    expect(c.freshFlows).toEqual({ rounds: 3, confirmed: true, ratio: expect.closeTo(2, 1) });
     // One round fewer on the renewed connections: not yet.
-    const short = compareLegs(screen, leg(tls, steady(15, 19), 12), leg(plain, steady(30, 19, 5), 12), undefined, { freshFlows: true });
+    const short = compareLegs(screen, leg(tls, steady(15, 14), 12), leg(plain, steady(30, 14, 5), 12), undefined, { freshFlows: true });
     expect([short.outcome, short.freshFlows?.rounds]).toEqual(['unclear', FRESH_MIN_ROUNDS - 1]);
+  });
+
+  it('counts a renewed connection once it has carried what the first had when the difference began', () => {
+    // HTTPS slows once a connection has carried 15 MB (two 7.5 MB transfers at 30 Mbit/s): on
+    // the renewed one too, whose first two rounds then read alike and do not count.
+    const perConnection = (n: number) => Array.from({ length: n }, (_, i) => ((i < 12 ? i : i - 12) < 2 ? 30 : 15) * wobble(i));
+    const c = compareLegs(screen, leg(tls, perConnection(17), 12), leg(plain, steady(30, 17, 5), 12), undefined, { freshFlows: true });
+    expect(c.outcome).toBe('slower');
+    expect(c.freshFlows).toMatchObject({ rounds: 3, confirmed: true });
   });
 
   it('takes back a difference that stayed with the first connection', () => {
@@ -78,7 +82,7 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
   });
 
   it('says why the run is inconclusive when the renewed connections ran too few rounds or did not confirm', () => {
-    const few = compareLegs(screen, leg(tls, steady(15, 17), 12), leg(plain, steady(30, 17, 5), 12), undefined, { freshFlows: true });
+    const few = compareLegs(screen, leg(tls, steady(15, 14), 12), leg(plain, steady(30, 14, 5), 12), undefined, { freshFlows: true });
     const d = decide({ comparisons: [few], screening: screen, legs: new Map(), capacities: { clientTlsMbps: 0 } });
     expect(d.verdict).toBe('inconclusive');
     expect(d.notes).toContainEqual({ code: 'fresh-unconfirmed', rounds: 2, minRounds: FRESH_MIN_ROUNDS, marginRatio: 1.25 });
@@ -90,12 +94,12 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     expect(d2.notes).toContainEqual({ code: 'fresh-unconfirmed', rounds: 6, minRounds: FRESH_MIN_ROUNDS, ratio: 1.08, marginRatio: 1.25 });
   });
 
-  it('counts an upload leg from the renewed connection\'s second transfer, not from the flow minimum', () => {
+  it('asks the same of uploads', () => {
     const up = (s: LegSpec): LegSpec => ({ ...s, id: s.id.replace('down', 'up'), direction: 'up' });
     const upload: PairSpec = { id: 'upload', suspect: up(tls), reference: up(plain) };
-    // 1.25 MB a transfer: a download leg would count only from its seventh renewed round.
-    const c = compareLegs(upload, leg(up(tls), steady(5, 18), 12), leg(up(plain), steady(10, 18, 5), 12), undefined, { freshFlows: true });
-    expect(c.freshFlows).toMatchObject({ rounds: 5, confirmed: true });
-    expect(c.outcome).toBe('slower');
+    const before = compareLegs(upload, leg(up(tls), steady(5, 12), 99), leg(up(plain), steady(10, 12, 5), 99), undefined, { freshFlows: true });
+    expect([before.outcome, before.freshFlows?.rounds]).toEqual(['unclear', 0]);
+    const c = compareLegs(upload, leg(up(tls), steady(5, 15), 12), leg(up(plain), steady(10, 15, 5), 12), undefined, { freshFlows: true });
+    expect([c.outcome, c.freshFlows?.rounds]).toEqual(['slower', 3]);
   });
 });

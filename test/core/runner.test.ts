@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES, MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
+import { FRESH_MIN_ROUNDS, MIN_FLOW_BYTES, MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
 import { CHEAP_UPLOAD_BYTES } from '../../src/core/engine/http-driver.js';
 import { MIN_TRANSFER_MS } from '../../src/core/fast-line.js';
 import { MeasureError } from '../../src/core/errors.js';
@@ -696,7 +696,7 @@ describe('runMeasurement on a long path: a finding shows again on new connection
     expect(result.verdict).toBe('tls-throttled');
     const screen = result.comparisons.find((c) => c.id === 'screen')!;
     expect(screen.freshFlows).toMatchObject({ confirmed: true });
-    expect(screen.freshFlows!.rounds).toBeGreaterThanOrEqual(5);
+    expect(screen.freshFlows!.rounds).toBeGreaterThanOrEqual(FRESH_MIN_ROUNDS);
     expect(screen.freshFlows!.ratio).toBeGreaterThan(1.6);
     // Each screening leg ended its first connection once, with a round's transfer.
     expect([closes(net.requests, 'https'), closes(net.requests, 'http')]).toEqual([1, 1]);
