@@ -238,7 +238,7 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
   const side = c.outcome === 'slower' ? 1 : -1;
   const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
   const confirmed = logs.length >= FRESH_MIN_ROUNDS && side * estimate > Math.log(MARGIN_RATIO) && signedRankPValue(logs) / 2 <= FRESH_ALPHA;
-  const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}) };
+  const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}), afterBytes: carried };
   return confirmed ? { ...c, freshFlows } : { ...c, outcome: 'unclear', freshFlows };
 }
 
@@ -257,6 +257,22 @@ function differenceBegan(slow: MeasuredLeg, fast: MeasuredLeg): number | undefin
     began = apart ? s.flow!.carriedBytes : undefined;
   }
   return undefined;
+}
+
+/**
+ * Rule 1f: how many more rounds a pair that waits for new connections is expected to need,
+ * for the budget and the time policy (fast-line.ts roundsToSettle): the confirming rounds
+ * still missing, and before any, the round that ends the first connections and one in which
+ * the new ones carry what the first had before the difference began. None once the new
+ * connections ran enough rounds and read within the margin: more of them are not expected to
+ * turn it.
+ */
+export function freshRoundsLeft(c: Pick<Comparison, 'freshFlows' | 'ratio'>): number {
+  const fresh = c.freshFlows;
+  if (!fresh || fresh.confirmed) return 0;
+  if (fresh.rounds < FRESH_MIN_ROUNDS) return FRESH_MIN_ROUNDS - fresh.rounds + (fresh.rounds === 0 ? 2 : 0);
+  const sameWay = fresh.ratio !== undefined && (c.ratio > 1 ? fresh.ratio > MARGIN_RATIO : fresh.ratio < 1 / MARGIN_RATIO);
+  return sameWay ? 1 : 0;
 }
 
 /** Rule 1f: a difference found on the first connections that waits for new ones. */

@@ -15,7 +15,7 @@
 //    beats too few rounds for any interval.
 //
 // Pure: no clock, no I/O.
-import { MARGIN_RATIO, MIN_ROUNDS, settlingBounds, WINDOW_LIMITED_RTTS } from './decision.js';
+import { freshRoundsLeft, MARGIN_RATIO, MIN_ROUNDS, settlingBounds, WINDOW_LIMITED_RTTS } from './decision.js';
 import type { Comparison } from './types.js';
 
 /**
@@ -117,7 +117,9 @@ export function extendedBudgetBytes(budgetBytes: number, bytesUsed: number, roun
  * What more rounds would buy is then weighed against what they cost (engine.ts): spending the
  * cap on a line whose rounds disagree by 2x (the lab's processors at load 20) buys nothing.
  */
-export function roundsToSettle(c: Pick<Comparison, 'ratio' | 'ci95' | 'rounds' | 'repeatedCi'>): number {
+export function roundsToSettle(c: Pick<Comparison, 'ratio' | 'ci95' | 'rounds' | 'repeatedCi' | 'freshFlows'>): number {
+  // A finding that waits for new connections (decision.ts rule 1f) needs their rounds.
+  if (c.freshFlows && !c.freshFlows.confirmed) return c.rounds + freshRoundsLeft(c);
   // Under the repeated-interval rule (decision.ts rule 2r) the interval that must clear the
   // margin is the repeated one, wider than the 95% one: counting with the 95% one, runs asked
   // for too few rounds and more ended with the answer open (3.2% of simulated unshaped runs,

@@ -41,6 +41,8 @@ export interface TransferRecord {
   mbps: number;
   /** Present when the transfer began with a burst: the rate after it, which comparisons use. */
   steadyMbps?: number;
+  /** Present when the transfer rode a renewed connection (decision.ts rule 1f): 1 for the first renewal. */
+  connection?: number;
 }
 
 export interface LegResult extends LegSpec {
@@ -92,7 +94,13 @@ export interface Comparison {
    * Rule 1f: on a long path, the rounds on renewed connections that a finding must also show
    * on: how many counted, their ratio, and whether they confirmed it ('unclear' while not).
    */
-  freshFlows?: { rounds: number; ratio?: number; confirmed: boolean };
+  freshFlows?: {
+    rounds: number;
+    ratio?: number;
+    confirmed: boolean;
+    /** What a renewed connection carries before its rounds count: what the slow leg's first had carried when its difference began. */
+    afterBytes: number;
+  };
   /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
   slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
   /**

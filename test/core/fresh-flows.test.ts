@@ -1,7 +1,7 @@
 // Rule 1f (src/core/decision.ts withFreshFlows): on a long path a finding must show again on
 // renewed connections.
 import { describe, expect, it } from 'vitest';
-import { compareLegs, decide, FRESH_MIN_ROUNDS, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/decision.js';
+import { compareLegs, decide, FRESH_MIN_ROUNDS, MIN_FLOW_BYTES, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/decision.js';
 import type { PairSpec } from '../../src/core/plan.js';
 import type { LegSpec } from '../../src/core/types.js';
 
@@ -39,14 +39,14 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
   it('waits, unclear, while no round has run on renewed connections', () => {
     const c = compareLegs(screen, leg(tls, steady(15, 12), 99), leg(plain, steady(30, 12, 5), 99), undefined, { freshFlows: true });
     expect(c.outcome).toBe('unclear');
-    expect(c.freshFlows).toEqual({ rounds: 0, confirmed: false });
+    expect(c.freshFlows).toEqual({ rounds: 0, confirmed: false, afterBytes: 0 });
   });
 
   it('confirms a cap that slows the renewed connections too', () => {
     // A cap from the first round: the renewed connections count from their first transfer.
     const c = compareLegs(screen, leg(tls, steady(15, 15), 12), leg(plain, steady(30, 15, 5), 12), undefined, { freshFlows: true });
     expect(c.outcome).toBe('slower');
-    expect(c.freshFlows).toEqual({ rounds: 3, confirmed: true, ratio: expect.closeTo(2, 1) });
+    expect(c.freshFlows).toEqual({ rounds: 3, confirmed: true, ratio: expect.closeTo(2, 1), afterBytes: 0 });
     // One round fewer on the renewed connections: not yet.
     const short = compareLegs(screen, leg(tls, steady(15, 14), 12), leg(plain, steady(30, 14, 5), 12), undefined, { freshFlows: true });
     expect([short.outcome, short.freshFlows?.rounds]).toEqual(['unclear', FRESH_MIN_ROUNDS - 1]);
@@ -58,7 +58,7 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     const perConnection = (n: number) => Array.from({ length: n }, (_, i) => ((i < 12 ? i : i - 12) < 2 ? 30 : 15) * wobble(i));
     const c = compareLegs(screen, leg(tls, perConnection(17), 12), leg(plain, steady(30, 17, 5), 12), undefined, { freshFlows: true });
     expect(c.outcome).toBe('slower');
-    expect(c.freshFlows).toMatchObject({ rounds: 3, confirmed: true });
+    expect(c.freshFlows).toMatchObject({ rounds: 3, confirmed: true, afterBytes: MIN_FLOW_BYTES });
   });
 
   it('takes back a difference that stayed with the first connection', () => {
@@ -88,7 +88,7 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     expect(d.notes).toContainEqual({ code: 'fresh-unconfirmed', rounds: 2, minRounds: FRESH_MIN_ROUNDS, marginRatio: 1.25 });
     // Enough rounds on the renewed connections, within the margin there. (A leg that speeds up
     // once renewed is also still rising, rule 1s, which then speaks first.)
-    const alike = { ...few, freshFlows: { rounds: 6, ratio: 1.08, confirmed: false } };
+    const alike = { ...few, freshFlows: { rounds: 6, ratio: 1.08, confirmed: false, afterBytes: 0 } };
     const d2 = decide({ comparisons: [alike], screening: screen, legs: new Map(), capacities: { clientTlsMbps: 0 } });
     expect(d2.verdict).toBe('inconclusive');
     expect(d2.notes).toContainEqual({ code: 'fresh-unconfirmed', rounds: 6, minRounds: FRESH_MIN_ROUNDS, ratio: 1.08, marginRatio: 1.25 });

@@ -515,15 +515,26 @@ export class Engine {
    * Rule 1f (decision.ts withFreshFlows): a difference found on a long path must show again on
    * new connections, so both legs of a pair that waits for them end their connection with
    * their next transfer. A leg is renewed once: a second renewal would start its count again.
+   * A renewed connection's rounds count once it has carried what the first had when the
+   * difference began; a leg the sizer shrank while throttled (0.3 MB transfers at 1 Mbit/s,
+   * in the WAN lab's delayed throttle) would take a dozen rounds to get there, so its
+   * transfers grow to carry it in about two.
    */
   private renewFlows(): void {
     for (const c of this.comparisons) {
       if (!awaitsFreshFlows(c)) continue;
       for (const id of [c.suspectLeg, c.referenceLeg]) {
         const leg = this.legs.get(id);
-        if (!leg || this.renewed.has(id)) continue;
-        this.renewed.add(id);
-        this.driver.renewFlow?.(leg.spec);
+        if (!leg) continue;
+        if (!this.renewed.has(id)) {
+          this.renewed.add(id);
+          this.driver.renewFlow?.(leg.spec);
+          continue;
+        }
+        const last = leg.samples.get(Math.max(...leg.samples.keys()));
+        const carried = last?.flow?.connection ? last.flow.carriedBytes + last.bytes : 0;
+        const wanted = c.freshFlows!.afterBytes - carried;
+        if (wanted > 0) this.driver.lengthenFlow(leg.spec, wanted / 2);
       }
     }
   }

@@ -16,6 +16,7 @@ export function legResults(legs: Iterable<MeasuredLeg>): LegResult[] {
         const steady = sustainedMbps(s);
         const record: TransferRecord = { bytes: s.bytes, ms: Math.round(s.durationMs), mbps: round3(s.mbps) };
         if (steady.burstBytes > 0) record.steadyMbps = round3(steady.mbps);
+        if (s.flow?.connection) record.connection = s.flow.connection;
         return record;
       }),
       medianMbps: samples.length ? round3(median(samples.map((s) => s.mbps))) : 0,
