@@ -211,10 +211,10 @@ const FRESH_PAIRS: ReadonlySet<string> = new Set(['screen', 'entropy', 'tls-vs-l
  * every connection of its class; a connection's own history stays with that connection. So
  * once a pair's rounds find a difference, the engine renews both legs' connections
  * (Driver.renewFlow), and the difference must show again on the new ones: on the rounds both
- * of whose transfers rode a renewed connection, counted once it has carried what the slow
- * leg's first connection had carried when its difference began (differenceBegan; at most rule
- * 6's flow minimum, so a shaper that waits for a flow's first megabytes holds the new one
- * too), at least FRESH_MIN_ROUNDS, their Hodges-Lehmann estimate past the margin the same way
+ * of whose transfers rode a renewed connection, counted once the slow leg's new connection
+ * has carried what its first had carried when the difference began (differenceBegan; at most
+ * rule 6's flow minimum, so a shaper that waits for a flow's first megabytes holds the new
+ * one too), at least FRESH_MIN_ROUNDS, their Hodges-Lehmann estimate past the margin the same way
  * and a one-sided signed-rank test at FRESH_ALPHA against no difference. The replication's
  * worth is in being on other connections, not in its length: a connection's offset persists
  * over its rounds, so more of them would barely lower the chance that the new connections
@@ -228,8 +228,10 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
   if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return c;
   const [slow, fast] = c.outcome === 'slower' ? [suspect, reference] : [reference, suspect];
   const carried = Math.min(MIN_FLOW_BYTES, differenceBegan(slow, fast) ?? MIN_FLOW_BYTES);
+  // The fast leg's new connection counts from its first transfer: no shaper is held to wait for it.
   const renewed = (leg: MeasuredLeg): MeasuredLeg => {
-    const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= carried);
+    const least = leg === slow ? carried : 0;
+    const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= least);
     return { ...leg, samples: new Map(samples) };
   };
   const logs = pairRounds(renewed(suspect), renewed(reference), rttMs)

@@ -722,6 +722,25 @@ describe('runMeasurement on a long path: a finding shows again on new connection
     expect(screen.freshFlows).toMatchObject({ confirmed: true });
   });
 
+  it('keeps a finding that waits for new connections while their first megabytes run fast, and asks the time for them', async () => {
+    // The WAN lab's delayed throttle: 20 Mbit/s, TLS held to 1.5 Mbit/s after a connection's
+    // 7 MB, 50 ms. The renewed connection's first megabytes run at the line's rate, so the
+    // interval over all rounds straddles the margin again while they count up; the finding
+    // made on the first connections stands, and the run takes the time its new rounds need.
+    const legs = { 'https-443': { mbps: 19, noise: 0.02, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'http-80': { mbps: 19, noise: 0.02 } };
+    const net = simNetwork({ legs, rttMs: 50, ttfbMs: 50 });
+    const rnd = xoshiro128(7);
+    const extended: number[] = [];
+    const result = await runMeasurement(
+      { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32, onTimeExtended: () => extended.push(net.clock.now()) },
+      { ...OPTS, budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 },
+    );
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.comparisons.find((c) => c.id === 'screen')!.freshFlows).toMatchObject({ confirmed: true });
+    expect(extended.length).toBeGreaterThan(0);
+    expect(result.durationMs).toBeGreaterThan(60_000);
+  });
+
   it('asks no renewal on a short path', async () => {
     const legs = { 'https-443': { mbps: 20, noise: 0.05 }, 'http-80': { mbps: 40, noise: 0.05 } };
     const { result, net } = await run({ legs, rttMs: 10, ttfbMs: 10 }, { diagnose: 'never' });

@@ -132,6 +132,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     // A finding read from the rounds after a turn says so (notes-since-turn-en.png).
     expect(texts['since-turn']).toContain('the difference is read from the 10 rounds after the first 13, in which both legs ran alike until one slowed after a burst');
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
+    // A difference that did not show again on new connections (notes-fresh-unconfirmed-en.png).
+    expect(texts['fresh-unconfirmed']).toContain("Why: the difference showed on the test's first connections but not clearly on new ones (4 rounds, 1.04x apart, where 1.25x or more counts)");
     for (const text of Object.values(texts)) expect(text).not.toMatch(/references|low-entropy|entropy|window|TCP|budget|margin|straddles|interval|NaN/i);
   });
 

@@ -8,6 +8,7 @@
 import {
   awaitsFreshFlows,
   compareLegs,
+  withFreshFlows,
   DEFAULT_STOPPING_RULE,
   decide,
   MARGIN_RATIO,
@@ -324,7 +325,7 @@ export class Engine {
       for (const p of pairs) for (const l of [p.suspect, p.reference]) this.driver.growLeg?.(l);
     };
     grow([pair, ...swap.filter((p) => this.active.some((a) => a.id === p.id))]);
-    const differs = upload.outcome === 'slower' || upload.outcome === 'faster' || awaitsFreshFlows(upload);
+    const differs = upload.outcome === 'slower' || upload.outcome === 'faster';
     if (!differs || this.opts.diagnose !== 'auto' || !swap.length || swap.every((p) => this.active.some((a) => a.id === p.id))) return false;
     this.addPairs(swap);
     grow(swap);
@@ -425,8 +426,10 @@ export class Engine {
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       if (this.opts.diagnose === 'always') this.startSwaps(round + 1);
       const screen = this.screen();
-      // A difference that waits for new connections (decision.ts rule 1f) is explained meanwhile.
-      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster' || awaitsFreshFlows(screen);
+      // A difference that waits for new connections (decision.ts rule 1f) is not explained yet:
+      // the bytes go to the rounds that make it a finding (in the WAN lab's delayed throttle,
+      // a 60 MB budget paid for the port swaps or for the new connections, not both).
+      const sawDifference = screen?.outcome === 'slower' || screen?.outcome === 'faster';
       if (sawDifference && this.opts.diagnose === 'auto' && diagnosisFrom === Infinity && this.driver.plan.followUp.length) {
         diagnosisFrom = round + 1;
         this.addPairs(this.driver.plan.followUp);
@@ -495,7 +498,7 @@ export class Engine {
     const lookAt = (p: PairSpec): Comparison => {
       const found = this.findings.get(p.id);
       if (found) return found;
-      const going = compare(p, rejected);
+      const going = this.awaitingFresh(p, compare(p, rejected), runRttMs);
       if (!finalLook || going.outcome !== 'unclear') return going;
       return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected, held, freshFlows });
     };
@@ -508,6 +511,24 @@ export class Engine {
     return out;
   }
 
+  /**
+   * Rule 1f: the comparison at the look whose rounds made a finding that waits for new
+   * connections. The repeated interval that made it holds at every look together, so the
+   * finding stands at later looks whatever their own interval says, as any finding does
+   * (`findings`); it waits only for the new connections' rounds.
+   */
+  private readonly awaiting = new Map<string, Comparison>();
+
+  private awaitingFresh(p: PairSpec, c: Comparison, runRttMs: number | undefined): Comparison {
+    if (awaitsFreshFlows(c)) {
+      if (!this.awaiting.has(p.id)) this.awaiting.set(p.id, c);
+      return c;
+    }
+    const first = this.awaiting.get(p.id);
+    if (!first || c.outcome === 'slower' || c.outcome === 'faster') return c;
+    return withFreshFlows({ ...first, outcome: first.ratio > 1 ? 'slower' : 'faster' }, this.leg(p.suspect), this.leg(p.reference), runRttMs);
+  }
+
   /** The legs whose connection this run has renewed (decision.ts rule 1f): each once. */
   private readonly renewed = new Set<string>();
 
@@ -515,7 +536,7 @@ export class Engine {
    * Rule 1f (decision.ts withFreshFlows): a difference found on a long path must show again on
    * new connections, so both legs of a pair that waits for them end their connection with
    * their next transfer. A leg is renewed once: a second renewal would start its count again.
-   * A renewed connection's rounds count once it has carried what the first had when the
+   * The slow leg's new connection counts once it has carried what its first had when the
    * difference began; a leg the sizer shrank while throttled (0.3 MB transfers at 1 Mbit/s,
    * in the WAN lab's delayed throttle) would take a dozen rounds to get there, so its
    * transfers grow to carry it in about two.
@@ -523,6 +544,7 @@ export class Engine {
   private renewFlows(): void {
     for (const c of this.comparisons) {
       if (!awaitsFreshFlows(c)) continue;
+      const slowLeg = c.ratio > 1 ? c.suspectLeg : c.referenceLeg;
       for (const id of [c.suspectLeg, c.referenceLeg]) {
         const leg = this.legs.get(id);
         if (!leg) continue;
@@ -531,10 +553,13 @@ export class Engine {
           this.driver.renewFlow?.(leg.spec);
           continue;
         }
+        if (id !== slowLeg) continue;
         const last = leg.samples.get(Math.max(...leg.samples.keys()));
         const carried = last?.flow?.connection ? last.flow.carriedBytes + last.bytes : 0;
         const wanted = c.freshFlows!.afterBytes - carried;
-        if (wanted > 0) this.driver.lengthenFlow(leg.spec, wanted / 2);
+        // Half of what is left, or all of it once that is less than half the whole: halving
+        // alone would leave ever smaller remainders.
+        if (wanted > 0) this.driver.lengthenFlow(leg.spec, Math.max(wanted / 2, Math.min(wanted, c.freshFlows!.afterBytes / 2)));
       }
     }
   }

@@ -118,6 +118,9 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   // Downloads settled; a check beside them leaned past the margin when the limit came: that
   // check, not the limit it met, is what is open.
   'pair-unsettled': 'nextRaiseBudget',
+  // A long path's difference waits for new connections (decision.ts rule 1f): why the
+  // interval past the margin is still no finding, so said before the limit it met.
+  'fresh-unconfirmed': 'nextRaiseBudget',
   // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
   // longer transfers, so more of the time budget.
   'window-limited': 'nextRaiseBudget',

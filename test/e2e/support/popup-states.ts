@@ -191,6 +191,15 @@ export const NOTE_STATES = {
     shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 160_000 },
     warnings: [{ code: 'since-turn', rounds: 10, roundsBefore: 13 }],
   }),
+  // A long path's difference on the first connections, not shown on the renewed ones when the
+  // time came (decision.ts rule 1f).
+  'fresh-unconfirmed': result({
+    verdict: 'inconclusive', httpsMbps: 24.8, httpMbps: 37.6, rounds: 14, ci95: [1.38, 1.66], spread: 0.2,
+    warnings: [
+      { code: 'budget-spent', rounds: 14 },
+      { code: 'fresh-unconfirmed', rounds: 4, minRounds: 3, ratio: 1.04, marginRatio: 1.25 },
+    ],
+  }),
   // Uploads leaning in the one round they had when the limit came: no "no difference".
   'lean-few': result({
     verdict: 'inconclusive', httpsMbps: 19.8, httpMbps: 20.1, rounds: 11, ci95: [0.95, 1.06], spread: 0.05,
