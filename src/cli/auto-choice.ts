@@ -34,7 +34,7 @@ export async function serverList(file: string | undefined): Promise<Candidate[]>
 }
 
 export async function runAuto(
-  io: NodeIo,
+  io: Pick<NodeIo, 'fetch' | 'remoteAddressOf'>,
   candidates: Candidate[],
   measure: (url: string, budgetBytes: number) => Promise<Result>,
   budgetBytes: number,

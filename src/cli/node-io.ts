@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { PeerCertificate } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector, request } from 'undici';
+import { Agent, buildConnector, Client, request, type Dispatcher } from 'undici';
 import type { Clock, FetchLike, Hasher, ReaderLike, ResponseLike } from '../core/io.js';
 import { politeUserAgent } from '../core/user-agent.js';
 
@@ -71,6 +71,8 @@ function readerOf(body: AsyncIterable<Buffer> & { destroy(err?: Error): unknown 
 
 export interface NodeIo {
   fetch: FetchLike;
+  /** fetch ends a flow's connection when asked (RequestOptions.closeConnection). */
+  endsConnections: true;
   close: () => Promise<void>;
   /**
    * The address the newest connection to an origin ("https://host:port", default ports left
@@ -117,14 +119,23 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
   // io.ts RequestOptions.flow) has a pool of its own: legs that shared one connection shared
   // its classification, and a classifier of encrypted-looking flows that saw the random leg
   // first throttled the low-entropy leg after it on the same connection (0.69x in the WAN lab).
-  const newAgent = () => new Agent({ connect: connector(), ...timeouts, connections: 1, keepAliveTimeout: 30_000 });
-  const agent = newAgent();
-  const flowAgents = new Map<string, Agent>();
-  const agentFor = (flow: string | undefined): Agent => {
+  //
+  // A flow's pool is an undici Client of its own, not an Agent: an Agent drops an origin's
+  // client once its count of connected sockets reaches zero and finds the entry to decrement
+  // by origin alone (undici 7, lib/dispatcher/agent.js closeClientIfUnused), so the late
+  // 'disconnect' of a connection the server had ended (our endpoint's close=1, a server's idle
+  // timeout) closed the next client's connection too, and from then on every request of the
+  // flow got a connection of its own (test/cli/node-io.test.ts).
+  const keepAlive = { ...timeouts, keepAliveTimeout: 30_000 };
+  const agent = new Agent({ connect: connector(), ...keepAlive, connections: 1 });
+  const flowClients = new Map<string, Client>();
+  const dispatcherFor = (url: string, flow: string | undefined): Dispatcher => {
     if (flow === undefined) return agent;
-    let a = flowAgents.get(flow);
-    if (!a) flowAgents.set(flow, (a = newAgent()));
-    return a;
+    const origin = new URL(url).origin;
+    const key = `${origin} ${flow}`;
+    let c = flowClients.get(key);
+    if (!c) flowClients.set(key, (c = new Client(origin, { connect: connector(), ...keepAlive })));
+    return c;
   };
   // undici closes a connection after a HEAD (servers that send a body anyway would corrupt
   // the next response), so the digest HEADs get connections of their own: on the legs' pool
@@ -136,7 +147,10 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
       body: init.body,
       headers: { 'user-agent': CLI_USER_AGENT, ...init.headers },
       signal: init.signal,
-      dispatcher: init.method === 'HEAD' ? headAgent : agentFor(init.flow),
+      dispatcher: init.method === 'HEAD' ? headAgent : dispatcherFor(url, init.flow),
+      // undici sends `connection: close` and destroys the socket once the response is read
+      // (lib/dispatcher/client-h1.js, kReset): the flow's next request opens a new connection.
+      ...(init.closeConnection ? { reset: true } : {}),
     });
     const headers = res.headers;
     const response: ResponseLike = {
@@ -161,7 +175,8 @@ export function nodeFetch(trust: TlsTrust, requestTimeoutMs = DEFAULT_REQUEST_TI
   // deadline may have left one with a peer that never answers.
   return {
     fetch,
-    close: async () => void (await Promise.all([agent, headAgent, ...flowAgents.values()].map((a) => a.destroy()))),
+    endsConnections: true,
+    close: async () => void (await Promise.all([agent, headAgent, ...flowClients.values()].map((a) => a.destroy()))),
     remoteAddressOf: (origin) => remote.get(origin),
   };
 }

@@ -72,6 +72,7 @@ export async function runCommand(args: RunArgs, signal?: AbortSignal): Promise<R
       runMeasurement(
         {
           fetch,
+          endsConnections: io.endsConnections,
           ...nodeRunDeps(args, deadline, signal),
           remoteAddressOf: io.remoteAddressOf,
           onBudgetRaised: (r) => process.stderr.write(`${process.stderr.isTTY && !args.json ? '\r\x1b[2K' : ''}${budgetRaisedLine(r)}\n`),

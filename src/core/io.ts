@@ -37,6 +37,13 @@ export interface RequestOptions {
    * flow per leg"). Absent: any connection the platform picks.
    */
   flow?: string;
+  /**
+   * This response is the last on its connection: the client asks the server to end it
+   * (`Connection: close`, RFC 9112 sec. 9.6) and opens a new one for the flow's next request.
+   * Only a platform that can send it says so (TransferDeps.endsConnections): browsers forbid
+   * the header to a page or an extension (Fetch standard, forbidden request-header names).
+   */
+  closeConnection?: boolean;
 }
 
 export type FetchLike = (url: string, init: RequestOptions) => Promise<ResponseLike>;

@@ -51,6 +51,8 @@ export interface DownloadRequest {
   onBody?: (body: Uint8Array) => void;
   /** The flow that carries it (io.ts RequestOptions.flow). */
   flow?: string;
+  /** The flow's connection ends after this transfer (io.ts RequestOptions.closeConnection). */
+  closeConnection?: boolean;
 }
 
 export interface TransferDeps {
@@ -59,6 +61,8 @@ export interface TransferDeps {
   hasher: HasherFactory;
   inspect?: ResponseInspector;
   limits?: Partial<TransferLimits>;
+  /** fetch honours RequestOptions.closeConnection (the CLI's undici pools; no browser can). */
+  endsConnections?: boolean;
 }
 
 const MIDDLEBOX_HEADERS = ['via', 'x-cache', 'x-squid-error', 'x-bluecoat-via', 'x-proxy-id'];
@@ -199,6 +203,7 @@ export async function timedDownload(deps: TransferDeps, req: DownloadRequest): P
       cache: 'no-store',
       ...(req.headers ? { headers: req.headers } : {}),
       ...(req.flow ? { flow: req.flow } : {}),
+      ...(req.closeConnection ? { closeConnection: true } : {}),
     });
     await checkResponse(res, req, deps.inspect);
     req.onResponse?.(res);
@@ -266,6 +271,8 @@ export interface UploadRequest {
   signal?: AbortSignal;
   /** The flow that carries it (io.ts RequestOptions.flow). */
   flow?: string;
+  /** The flow's connection ends after this transfer (io.ts RequestOptions.closeConnection). */
+  closeConnection?: boolean;
 }
 
 /** What POST /upload answers: the server's own clock for the first and last body byte. */
@@ -311,6 +318,7 @@ export async function timedUpload(deps: TransferDeps, req: UploadRequest): Promi
       redirect: 'manual',
       cache: 'no-store',
       ...(req.flow ? { flow: req.flow } : {}),
+      ...(req.closeConnection ? { closeConnection: true } : {}),
     });
     await checkResponse(res, req, deps.inspect);
     const receipt = parseReceipt(await res.text(), what);

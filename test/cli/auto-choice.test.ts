@@ -30,7 +30,7 @@ describe('run auto', () => {
   it('refuses a mirror whose schemes reach different addresses, naming both, and uses the next', async () => {
     const m = fakeMirror({ fileBytes: MIN_MIRROR_FILE_BYTES + 1 });
     const addresses: Record<string, string> = { 'http://split.test': '198.51.100.7', 'https://split.test': '203.0.113.9' };
-    const io: NodeIo = { fetch: m.fetch, close: async () => undefined, remoteAddressOf: (o) => addresses[o] ?? '192.0.2.1' };
+    const io: Pick<NodeIo, 'fetch' | 'remoteAddressOf'> = { fetch: m.fetch, remoteAddressOf: (o) => addresses[o] ?? '192.0.2.1' };
     const measured: string[] = [];
     const lines: string[] = [];
     const r = await runAuto(

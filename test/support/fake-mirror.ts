@@ -28,7 +28,7 @@ export interface FakeMirrorOptions {
 export interface FakeMirror {
   fetch: FetchLike;
   /** Every request: method, URL and Range header. */
-  requests: { url: string; range?: string; scheme: 'http' | 'https'; headers: Record<string, string> }[];
+  requests: { url: string; range?: string; scheme: 'http' | 'https'; headers: Record<string, string>; flow?: string; closeConnection?: boolean }[];
   byteAt(i: number): number;
   opts: FakeMirrorOptions;
 }
@@ -83,7 +83,7 @@ export function fakeMirror(opts: FakeMirrorOptions): FakeMirror {
     const scheme = u.protocol === 'https:' ? 'https' : 'http';
     const headers = init.headers ?? {};
     const range = headers.range ?? headers.Range;
-    requests.push({ url, scheme, headers, ...(range ? { range } : {}) });
+    requests.push({ url, scheme, headers, ...(range ? { range } : {}), ...(init.flow ? { flow: init.flow } : {}), ...(init.closeConnection ? { closeConnection: true } : {}) });
     const side = scheme === 'http' ? opts.plain ?? {} : opts.tls ?? {};
     if (busyLeft > 0) {
       busyLeft--;

@@ -77,9 +77,14 @@ export class HttpDriver implements Driver {
   readonly maxRounds = MAX_ROUNDS;
   readonly flowsMayGrow = true;
 
-  /** Our endpoint ends a connection when asked (close=1); a file's or a mirror's server would not. */
+  /**
+   * Our endpoint ends a connection when a request asks it to (close=1), from any client. A
+   * file's or a mirror's server cannot be asked that way, but a client that may send
+   * `Connection: close` ends the connection itself (TransferDeps.endsConnections: the CLI;
+   * a browser may not).
+   */
   get flowsRenew(): boolean {
-    return this.target.mode === 'endpoint';
+    return this.target.mode === 'endpoint' || this.deps.endsConnections === true;
   }
 
   renewFlow(spec: LegSpec): void {
@@ -428,13 +433,16 @@ export class HttpDriver implements Driver {
   private async transfer(spec: LegSpec, round: number, ctx: DriverContext): Promise<TransferSample> {
     const leg = this.leg(spec);
     const bytes = leg.nextBytes;
-    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce, leg.closeNext);
+    const endpoint = this.target.mode === 'endpoint';
+    const url = payloadUrl(this.target, spec, bytes, this.seed, ++this.nonce, endpoint && leg.closeNext);
+    // Elsewhere the client ends the connection itself (flowsRenew).
+    const closeConnection = !endpoint && leg.closeNext;
     let sample: TransferSample;
     const requestedAt = this.deps.clock.now();
-    if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, ctx);
+    if (this.mirror && spec.direction === 'down') return this.mirrorTransfer(this.mirror, spec, bytes, round, requestedAt, closeConnection, ctx);
     try {
       if (spec.direction === 'up') {
-        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal, flow: spec.id });
+        sample = await timedUpload(this.deps, { url, body: makePayload(spec.payload, this.seed, bytes), scheme: spec.scheme, signal: ctx.signal, flow: spec.id, closeConnection });
       } else {
         sample = await timedDownload(this.deps, {
           url,
@@ -442,6 +450,7 @@ export class HttpDriver implements Driver {
           scheme: spec.scheme,
           signal: ctx.signal,
           flow: spec.id,
+          closeConnection,
           onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
         });
       }
@@ -471,13 +480,23 @@ export class HttpDriver implements Driver {
    * A byte range of a mirror's file. The session compares every plaintext range with the same
    * bytes over TLS (in this round's TLS transfer, or at endRound), so no digest is asked for.
    */
-  private async mirrorTransfer(mirror: MirrorSession, spec: LegSpec, bytes: number, round: number, requestedAt: number, ctx: DriverContext): Promise<TransferSample> {
+  private async mirrorTransfer(
+    mirror: MirrorSession,
+    spec: LegSpec,
+    bytes: number,
+    round: number,
+    requestedAt: number,
+    closeConnection: boolean,
+    ctx: DriverContext,
+  ): Promise<TransferSample> {
     const out = await mirror.transfer({
       scheme: spec.scheme,
       port: spec.port,
       bytes,
       round,
       signal: ctx.signal,
+      flow: spec.id,
+      closeConnection,
       onBytes: (got, ms) => ctx.progress(spec.id, round, got, ms > 0 ? (got * 8) / (ms * 1000) : 0),
     });
     if (out.outcome !== 'sample') {

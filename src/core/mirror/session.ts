@@ -18,6 +18,10 @@ export interface MirrorTransferRequest {
   round: number;
   signal?: AbortSignal;
   onBytes?: (bytes: number, elapsedMs: number) => void;
+  /** The leg's flow (io.ts RequestOptions.flow): its connection carries only the leg's ranges. */
+  flow?: string;
+  /** The flow's connection ends after this range (io.ts RequestOptions.closeConnection). */
+  closeConnection?: boolean;
 }
 
 export type MirrorTransfer =
@@ -77,7 +81,7 @@ export class MirrorSession {
       }, (b) => {
         // The transfer's buffer is its own: keep it for the comparison after the timed window.
         body = b;
-      });
+      }, { ...(req.flow ? { flow: req.flow } : {}), ...(req.closeConnection ? { closeConnection: true } : {}) });
     } catch (err) {
       if (req.scheme === 'https') {
         if (err instanceof MeasureError && err.kind === 'busy') return this.busy(err, 0);
@@ -157,9 +161,12 @@ export class MirrorSession {
     onBytes: ((bytes: number, elapsedMs: number) => void) | undefined,
     onTraits: ((res: ResponseLike) => void) | undefined,
     onBody: (body: Uint8Array) => void,
+    /** A leg's own flow; the gap checks of verifyPending ride no leg's connection. */
+    flow: { flow?: string; closeConnection?: boolean } = {},
   ): Promise<TransferSample> {
     const url = mirrorUrl(this.target, scheme, port);
     return timedDownload(this.deps, {
+      ...flow,
       url,
       scheme,
       expectBytes: rangeBytes(range),
