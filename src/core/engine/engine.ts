@@ -8,7 +8,6 @@
 import {
   awaitsFreshFlows,
   compareLegs,
-  withFreshFlows,
   DEFAULT_STOPPING_RULE,
   decide,
   MARGIN_RATIO,
@@ -17,6 +16,7 @@ import {
   pairNeedsRounds,
   pathRttMs,
   shortFlowLegs,
+  withFreshFlows,
   type Decision,
   type DecisionInput,
   type MeasuredLeg,

@@ -21,7 +21,14 @@ export interface WebServerOptions {
   keyFile: string;
   /** The plain scheme answers 301 to the same URL over https (as many mirrors do). */
   redirectHttp?: boolean;
+  /** The namespace it runs in (default mir-srv; the WAN lab's wan-srv for a long path). */
+  netns?: string;
+  /** nginx only: log each request's connection, its number on it, and its Connection and Range headers here. */
+  accessLog?: string;
 }
+
+/** One line per request in accessLog: `connection requests-on-it scheme "Connection" "Range" status bytes`. */
+export const ACCESS_LOG_FORMAT = '$connection $connection_requests $scheme "$http_connection" "$http_range" $status $body_bytes_sent';
 
 /** The files every server serves, under /pub: a small one and one larger than any run's ranges. */
 export const FILES = { small: { path: '/pub/small.bin', bytes: 2 * 1024 * 1024 }, big: { path: '/pub/big.bin', bytes: 96 * 1024 * 1024 } };
@@ -44,7 +51,8 @@ pid ${o.dir}/nginx.pid;
 error_log ${o.dir}/nginx-error.log;
 events { worker_connections 256; }
 http {
-  access_log off;
+  ${o.accessLog ? `log_format ttd '${ACCESS_LOG_FORMAT}';
+  access_log ${o.accessLog} ttd;` : 'access_log off;'}
   client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fastcgi;
   uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;
   default_type application/octet-stream;
@@ -112,7 +120,7 @@ ${o.redirectHttp ? `$HTTP["scheme"] == "http" { url.redirect = ( "" => "https://
 `;
 }
 
-/** Starts the server inside mir-srv and resolves once both ports accept connections. */
+/** Starts the server inside its namespace (mir-srv unless told) and resolves once both ports accept connections. */
 export async function startWebServer(o: WebServerOptions): Promise<ChildProcess> {
   const root = await makeDocroot(o.dir);
   let args: string[];
@@ -129,13 +137,14 @@ export async function startWebServer(o: WebServerOptions): Promise<ChildProcess>
     await writeFile(join(o.dir, 'lighttpd.conf'), lighttpdConf(o, root));
     args = ['/usr/sbin/lighttpd', '-D', '-f', join(o.dir, 'lighttpd.conf')];
   }
-  const child = spawn('ip', ['netns', 'exec', MNS.srv, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const ns = o.netns ?? MNS.srv;
+  const child = spawn('ip', ['netns', 'exec', ns, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${o.kind} exited with ${child.exitCode}: ${stderr.trim()}`);
-    const up = await listening(o.host, [o.plainPort, o.tlsPort]);
+    const up = await listening(ns, o.host, [o.plainPort, o.tlsPort]);
     if (up) return child;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -145,8 +154,8 @@ export async function startWebServer(o: WebServerOptions): Promise<ChildProcess>
   }
 }
 
-async function listening(host: string, ports: number[]): Promise<boolean> {
+async function listening(ns: string, host: string, ports: number[]): Promise<boolean> {
   const { sh } = await import('../lab-net.js');
-  const out = await sh('ip', ['netns', 'exec', MNS.srv, 'ss', '-ltnH']).catch(() => '');
+  const out = await sh('ip', ['netns', 'exec', ns, 'ss', '-ltnH']).catch(() => '');
   return ports.every((p) => out.includes(`${host}:${p} `));
 }
