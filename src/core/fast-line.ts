@@ -128,10 +128,22 @@ export function roundsToSettle(c: Pick<Comparison, 'ratio' | 'ci95' | 'rounds' |
   const settling = settlingBounds(c);
   const [lo, hi] = settling[0] > 0 && Number.isFinite(settling[1]) ? settling : c.ci95;
   if (!(c.rounds > 0 && lo > 0 && hi > lo && c.ratio > 0)) return Infinity;
-  const halfWidth = (Math.log(hi) - Math.log(lo)) / 2;
-  const room = Math.abs(Math.abs(Math.log(c.ratio)) - Math.log(MARGIN_RATIO));
-  if (!(room > 0)) return Infinity;
-  return Math.ceil(c.rounds * (halfWidth / room) ** 2);
+  const est = Math.log(c.ratio);
+  const margin = Math.log(MARGIN_RATIO);
+  // Each bound that must still cross the margin, by its own distance from the estimate: a
+  // Hodges-Lehmann interval need not be centred on its estimate, and with the mean half-width
+  // a delayed throttle's interval (4.16x, repeated bounds 1.15-12.7 after 14 rounds: five
+  // rounds alike, then 1.5 of 19 Mbit/s) read as settled while its near bound was still
+  // short of the margin, so the run asked no time for the rounds it needed (WAN lab).
+  const crossings: [distance: number, room: number][] =
+    Math.abs(est) > margin
+      ? [est > 0 ? [est - Math.log(lo), est - margin] : [Math.log(hi) - est, -est - margin]]
+      : [
+          [Math.log(hi) - est, margin - est],
+          [est - Math.log(lo), margin + est],
+        ];
+  if (!crossings.every(([, room]) => room > 0)) return Infinity;
+  return Math.ceil(c.rounds * Math.max(...crossings.map(([distance, room]) => (Math.max(0, distance) / room) ** 2)));
 }
 
 /** Rounds to plan for after `roundsRun` rounds: the plan's rest, never fewer than an interval needs. */

@@ -44,8 +44,8 @@ describe('runs under the repeated-interval rule', () => {
     // still reaches the margin when the budget ends; the final look spends what the looks
     // before left.
     const { result, looks } = await run(
-      { legs: { 'https-443': { mbps: 14, noise: 0.3 }, 'http-80': { mbps: 20, noise: 0.3 } }, seed: 10 },
-      { budgetBytes: 40e6, capBytes: 40e6, seed: 10 },
+      { legs: { 'https-443': { mbps: 14, noise: 0.3 }, 'http-80': { mbps: 20, noise: 0.3 } }, seed: 5 },
+      { budgetBytes: 40e6, capBytes: 40e6, seed: 5 },
     );
     const last = looks[looks.length - 1]!;
     expect(result.warnings.map((w) => w.code)).toContain('budget-spent');

@@ -659,10 +659,10 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
   });
 
   it('grows towards the cap while the answer is open, said before the rounds past the planned minute', async () => {
-    const capped = await longRun(80, 0.5, 60_000, 3);
+    const capped = await longRun(80, 0.5, 60_000, 13);
     expect(capped.result.verdict).toBe('inconclusive');
     expect(capped.result.warnings.map((w) => w.code)).toContain('budget-spent');
-    const { result, extended, elapsedMs } = await longRun(80, 0.5, 120_000, 3);
+    const { result, extended, elapsedMs } = await longRun(80, 0.5, 120_000, 13);
     expect(result.verdict).toBe('no-difference');
     expect(extended).toHaveLength(1);
     expect(extended[0]!.atMs).toBeLessThan(60_000);
