@@ -131,10 +131,11 @@ export function roundsToSettle(c: Pick<Comparison, 'ratio' | 'ci95' | 'rounds' |
   const est = Math.log(c.ratio);
   const margin = Math.log(MARGIN_RATIO);
   // Each bound that must still cross the margin, by its own distance from the estimate: a
-  // Hodges-Lehmann interval need not be centred on its estimate, and with the mean half-width
-  // a delayed throttle's interval (4.16x, repeated bounds 1.15-12.7 after 14 rounds: five
-  // rounds alike, then 1.5 of 19 Mbit/s) read as settled while its near bound was still
-  // short of the margin, so the run asked no time for the rounds it needed (WAN lab).
+  // Hodges-Lehmann interval need not be centred on its estimate. With the mean half-width an
+  // interval like the WAN lab's delayed throttle's after 14 rounds (4.16x, repeated bounds
+  // 1.15-12.7: five rounds alike, then 1.5 of 19 Mbit/s) read as settled while its near bound
+  // was short of the margin, and a run asks no time for an interval it reads as settled
+  // (bench/RESULTS.md, 2026-12-03 06:46-07:35).
   const crossings: [distance: number, room: number][] =
     Math.abs(est) > margin
       ? [est > 0 ? [est - Math.log(lo), est - margin] : [Math.log(hi) - est, -est - margin]]

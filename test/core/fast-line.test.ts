@@ -117,7 +117,8 @@ describe('roundsToSettle', () => {
 
   it('asks more rounds while the near bound is short of the margin, however the interval sits around its estimate', () => {
     // The WAN lab's delayed throttle after 14 rounds: five alike, then TLS at 1.5 of 19 Mbit/s.
-    // The estimate sits low in its interval; with the mean half-width it read as settled (14).
+    // The estimate sits high in its interval, far from its near bound; with the mean half-width
+    // it read as settled (14).
     const delayed = { ratio: 4.16, ci95: [1.15, 12.73] as [number, number], rounds: 14 };
     expect(roundsToSettle(delayed)).toBeGreaterThan(14);
     expect(roundsToSettle(delayed)).toBe(Math.ceil(14 * (Math.log(4.16 / 1.15) / Math.log(4.16 / 1.25)) ** 2));
