@@ -103,7 +103,27 @@ export function steadyBytes(
     // the last rounds read the line's rate again.
     wanted = Math.max(refill + bytesAt(shapedMbps, opts.targetMs), ...bursts.map((s) => s.bytes));
   } else {
-    wanted = median(steady.map((s) => s.burstBytes + bytesAt(s.mbps, opts.targetMs)));
+    wanted = median(sinceTurn(steady).map((s) => s.burstBytes + bytesAt(s.mbps, opts.targetMs)));
   }
   return Math.min(opts.maxBytes, snapBytes(wanted, opts));
+}
+
+/** As decision.ts rule 6: two transfers in a row this far from the rate before them are a turn. */
+const TURN_RATIO = 2;
+
+/**
+ * A leg's transfers since its rate turned: the longest run of two or more last transfers each
+ * TURN_RATIO or more below (or above) the median of all before them; else all. A throttle
+ * that starts after a flow's first megabytes cuts a leg's rate tenfold, and a size following
+ * the median of all its rounds stayed at the old rate's until the slow rounds outnumbered the
+ * fast: in the lab's delayed throttle (20 Mbit/s, then 1.5) 1.5 MB transfers of 8 s each for
+ * 4-5 rounds, about 30 s of a minute's run.
+ */
+export function sinceTurn<T extends { mbps: number }>(steady: T[]): T[] {
+  for (let start = 1; start <= steady.length - 2; start++) {
+    const before = median(steady.slice(0, start).map((s) => s.mbps));
+    const after = steady.slice(start);
+    if (after.every((s) => s.mbps * TURN_RATIO <= before) || after.every((s) => s.mbps >= TURN_RATIO * before)) return after;
+  }
+  return steady;
 }

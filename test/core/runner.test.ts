@@ -723,12 +723,14 @@ describe('runMeasurement on a long path: a finding shows again on new connection
   });
 
   it('keeps a finding that waits for new connections while their first megabytes run fast, and asks the time for them', async () => {
-    // The WAN lab's delayed throttle: 20 Mbit/s, TLS held to 1.5 Mbit/s after a connection's
-    // 7 MB, 50 ms. The renewed connection's first megabytes run at the line's rate, so the
-    // interval over all rounds straddles the margin again while they count up; the finding
-    // made on the first connections stands, and the run takes the time its new rounds need.
+    // The WAN lab's delayed throttle (20 Mbit/s, TLS held to 1.5 Mbit/s after a connection's
+    // 7 MB) on an 80 ms path. The renewed connection's first megabytes run at the line's rate,
+    // so the interval over all rounds straddles the margin again while they count up; the
+    // finding made on the first connections stands, and the run takes the time its new rounds
+    // need. (On the lab's 50 ms path it now confirms within its minute: the sizer follows the
+    // turn, sizer.ts sinceTurn.)
     const legs = { 'https-443': { mbps: 19, noise: 0.02, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'http-80': { mbps: 19, noise: 0.02 } };
-    const net = simNetwork({ legs, rttMs: 50, ttfbMs: 50 });
+    const net = simNetwork({ legs, rttMs: 80, ttfbMs: 80 });
     const rnd = xoshiro128(7);
     const extended: number[] = [];
     const result = await runMeasurement(
@@ -739,6 +741,18 @@ describe('runMeasurement on a long path: a finding shows again on new connection
     expect(result.comparisons.find((c) => c.id === 'screen')!.freshFlows).toMatchObject({ confirmed: true });
     expect(extended.length).toBeGreaterThan(0);
     expect(result.durationMs).toBeGreaterThan(60_000);
+  });
+
+  it('sizes a throttled leg down within a few rounds of the turn', async () => {
+    // A delayed throttle on a short path: HTTPS at 19 Mbit/s, then 1.5 after a connection's 7 MB.
+    // Sized from the median of all its rounds, the slowed leg kept its 0.44 MB transfers, 2.3 s
+    // each, for eleven rounds (34 s to the finding); following the turn, 3 (17 s).
+    const legs = { 'https-443': { mbps: 19, noise: 0.05, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'http-80': { mbps: 19, noise: 0.05 } };
+    const { result } = await run({ legs, rttMs: 10, ttfbMs: 10, seed: 3 }, { diagnose: 'never', budgetBytes: 60e6 });
+    expect(result.verdict).toBe('tls-throttled');
+    const tls = result.legs.find((l) => l.id === 'https-443-down-random')!;
+    expect(tls.transfers.filter((t) => t.ms > 1_500).length).toBeLessThanOrEqual(3);
+    expect(result.durationMs).toBeLessThan(25_000);
   });
 
   it('asks no renewal on a short path', async () => {
