@@ -5,6 +5,8 @@ import { hasInterval, type Note, type RunError } from '../core/notes.js';
 const x = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)}x` : 'n/a');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const mbps = (n: number) => `${n.toFixed(0)} Mbit/s`;
+/** Two significant digits: a 0.35 MB transfer must not read "0.3 MB", nor a 24 MB one "24.0 MB". */
+const sizeMb = (bytes: number) => `${Number((bytes / 1e6).toPrecision(2))} MB`;
 const interval = (ci: [number, number]) => `${ci[0].toFixed(2)}-${ci[1].toFixed(2)}x`;
 
 export function noteText(n: Note): string {
@@ -101,6 +103,11 @@ export function noteText(n: Note): string {
       return (
         `on this long path (${n.rttMs} ms round trip) the downloads were still speeding up when they ended (TCP slow start, in ${n.rounds} of ${n.totalRounds} rounds; ` +
         `their later halves reached ${mbps(n.reachedMbps)}): a limit below about ${mbps(n.detectableMbps)} would have slowed them by the margin, a faster one would not, so this answer does not rule one out`
+      );
+    case 'burst-scope':
+      return (
+        `the encrypted downloads were about ${sizeMb(n.transferBytes)} each (median of ${n.rounds}), with pauses between them: a limit that lets about that much of each ` +
+        `download through at full speed and slows only what follows (a token bucket that refills in the pauses) would not show, so this answer does not rule one out`
       );
     case 'small-file':
       return `the file is only ${n.bytes} bytes: transfers this short measure latency more than goodput`;

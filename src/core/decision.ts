@@ -34,7 +34,9 @@
 //     inconclusive, with the reason in numbers. A no-difference whose references had fewer
 //     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked), and one whose
 //     screening transfers were slow start throughout on a long path names the fastest cap
-//     they could have shown; a faster one goes unseen (slow-start-bound; slow-start.ts).
+//     they could have shown; a faster one goes unseen (slow-start-bound; slow-start.ts). Every
+//     no-difference names the median size of its TLS transfers: a bucket that holds that much
+//     passes them all (burst-scope).
 //  9. Cause, from the port swap and the entropy pair (diagnoseCause); of an upload finding,
 //     from the port swap of uploads (diagnoseUploadCause).
 // 10. Processor. A TLS finding is withheld ('cpu-bound') if the TLS leg ran near the TLS
@@ -769,7 +771,7 @@ export function decide(input: DecisionInput): Decision {
     if (short.length) {
       notes.push({ code: 'short-flow', carriedBytes: Math.min(...short.map((l) => l.flowBytes)), minFlowBytes: MIN_FLOW_BYTES });
     }
-    notes.push(...uncheckedReferences(c), ...slowStartNotes(input.screening, input.legs));
+    notes.push(...uncheckedReferences(c), ...slowStartNotes(input.screening, input.legs), ...burstScopeNotes(input.screening, input.legs));
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
@@ -857,6 +859,19 @@ function slowStartNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredL
       totalRounds: bound.totalRounds,
     },
   ];
+}
+
+/**
+ * What "no difference" covers: downloads the size of the TLS leg's. A token bucket on TLS alone
+ * that holds more than one transfer and refills while the leg waits for the others passes every
+ * transfer at the line's rate (docs/method.md, "What the method cannot see"): the answer names
+ * the size its transfers had, so that it is not read as ruling out a burst allowance.
+ */
+function burstScopeNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note[] {
+  const suspect = legs.get(screening.suspect.id);
+  const bytes = suspect ? [...suspect.samples.values()].map((s) => s.bytes).filter((b) => b > 0) : [];
+  if (!bytes.length) return [];
+  return [{ code: 'burst-scope', transferBytes: Math.round(median(bytes)), rounds: bytes.length }];
 }
 
 /** How a finding was read, where not from all rounds: the less busy ones (rule 4r) or those after a turn (rule 4t). */

@@ -73,6 +73,12 @@ export type Note =
    * the rate their later halves reached, in `rounds` of `totalRounds`.
    */
   | { code: 'slow-start-bound'; detectableMbps: number; reachedMbps: number; rttMs: number; rounds: number; totalRounds: number }
+  /**
+   * Equal downloads speak of downloads the size of the TLS leg's (the median, over `rounds`):
+   * a limit that lets about that much of each download through at full speed and refills while
+   * the leg waits (a token bucket deeper than a transfer) passes every one of them.
+   */
+  | { code: 'burst-scope'; transferBytes: number; rounds: number }
   | { code: 'small-file'; bytes: number }
   | { code: 'diagnosis-dropped'; leg: string; detail: string }
   | { code: 'mlab-scope' }
@@ -130,6 +136,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'references-skipped',
   'reference-unchecked',
   'slow-start-bound',
+  'burst-scope',
   'small-file',
   'diagnosis-dropped',
   'mlab-scope',

@@ -288,7 +288,11 @@ describe('decide: shaping, flows and the processor', () => {
     const legs = new Map([tls, plain].map((l) => [l.spec.id, l]));
     const d = decide({ comparisons: [screenOf(tls, plain, 'same', 1)], screening: SCREEN, legs, capacities: {} });
     expect(d.verdict).toBe('no-difference');
-    expect(d.notes).toEqual([{ code: 'short-flow', carriedBytes: 3_000_000, minFlowBytes: MIN_FLOW_BYTES }]);
+    // Each 200 ms transfer at 20 Mbit/s carried 0.5 MB: what "no difference" covers (burstScopeNotes).
+    expect(d.notes).toEqual([
+      { code: 'short-flow', carriedBytes: 3_000_000, minFlowBytes: MIN_FLOW_BYTES },
+      { code: 'burst-scope', transferBytes: 500_000, rounds: 8 },
+    ]);
   });
 
   it("withholds a TLS finding when TLS ran near the endpoint's TLS capacity", () => {

@@ -127,6 +127,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['slow-start']).toContain('Encrypted and plain traffic ran at the same speed as far as this test could see');
     expect(texts['slow-start']).not.toContain('no sign of TLS throttling');
     expect(texts['slow-start']).toContain('a limit below about 19 Mbit/s would have shown, but one above it barely slows downloads this short');
+    // What a "no difference" leaves out, in sizes a reader knows (notes-burst-scope-en.png).
+    expect(texts['burst-scope']).toContain("the test's encrypted downloads were about 1.2 MB each, with pauses between them: a limit that lets about that much of each download through at full speed");
     expect(texts['lean']).toContain('Why: uploads ran 4.90x apart after 6 rounds (very likely between 1.10x and 7.30x) when the test reached its data or time limit');
     expect(texts['lean-few']).toContain('Why: uploads ran 4.16x apart in too few rounds to tell (1)');
     // A finding read from the rounds after a turn says so (notes-since-turn-en.png).

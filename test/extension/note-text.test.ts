@@ -54,6 +54,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'references-skipped': { code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60_000_000 },
   'reference-unchecked': { code: 'reference-unchecked', pair: 'upload', rounds: 3, minRounds: 6 },
   'slow-start-bound': { code: 'slow-start-bound', detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 },
+  'burst-scope': { code: 'burst-scope', transferBytes: 352_000, rounds: 12 },
   'small-file': { code: 'small-file', bytes: 1024 },
   'diagnosis-dropped': { code: 'diagnosis-dropped', leg: 'http-443-down-random', detail: 'HTTP 400' },
   'mlab-scope': { code: 'mlab-scope' },

@@ -35,6 +35,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'references-skipped': 'noteReferencesSkipped',
   'reference-unchecked': 'noteUploadsUnchecked',
   'slow-start-bound': 'noteSlowStartBound',
+  'burst-scope': 'noteBurstScope',
   'small-file': 'noteSmallFile',
   'diagnosis-dropped': 'noteDiagnosisDropped',
   'mlab-scope': 'noteMlabScope',
@@ -90,6 +91,8 @@ function numberFormat(digits: number): Intl.NumberFormat {
 const ratio = (x: number) => numberFormat(x >= 10 ? 0 : 2).format(x);
 const mb = (bytes: number) => numberFormat(1).format(bytes / 1e6);
 const mbps = (x: number) => numberFormat(0).format(x);
+/** Two significant digits: a 0.35 MB transfer must not read "0.3", nor a 24 MB one "24.0". */
+const sizeMb = (bytes: number) => new Intl.NumberFormat(undefined, { maximumSignificantDigits: 2 }).format(bytes / 1e6);
 const count = (n: number) => numberFormat(0).format(n);
 
 /** The substitutions of each note, in the order its message names them ($1, $2, ...). */
@@ -145,6 +148,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), count(n.minRounds)];
     case 'slow-start-bound':
       return [count(n.rttMs), mbps(n.detectableMbps)];
+    case 'burst-scope':
+      return [sizeMb(n.transferBytes)];
     case 'small-file':
       return [count(n.bytes)];
     case 'diagnosis-dropped':

@@ -127,7 +127,7 @@ describe('runNdt7Measurement on a simulated M-Lab', () => {
     expect(result.legs.map((l) => l.id)).toEqual(['wss-443-down-random', 'ws-80-down-random']);
     expect(order).toEqual(Array.from({ length: result.rounds }, () => ['wss-443-down-random', 'ws-80-down-random']).flat());
     // Each ndt7 test is a flow of its own, far short of MIN_FLOW_BYTES: the answer says so.
-    expect(codes(result.warnings)).toEqual(['mlab-scope', 'short-flow']);
+    expect(codes(result.warnings)).toEqual(['mlab-scope', 'short-flow', 'burst-scope']);
     expect(note(result.warnings, 'short-flow')!.carriedBytes).toBeLessThan(MIN_FLOW_BYTES);
     // Downloads were even, so 'auto' never added the uploads.
     expect(net.tests.some((t) => t.leg.endsWith('-up'))).toBe(false);

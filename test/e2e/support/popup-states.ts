@@ -70,7 +70,11 @@ export const STATES = {
     shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 1_500_000 },
   }),
   'plaintext-throttled': result({ verdict: 'plaintext-throttled', httpsMbps: 52.3, httpMbps: 18.4, rounds: 9, ci95: [0.3, 0.41] }),
-  'no-difference': result({ verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 49.9, rounds: 12, ci95: [0.97, 1.09], spread: 0.05 }),
+  // Every "no difference" names the size of the downloads it compared (decision.ts burstScopeNotes).
+  'no-difference': result({
+    verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 49.9, rounds: 12, ci95: [0.97, 1.09], spread: 0.05,
+    warnings: [{ code: 'burst-scope', transferBytes: 1_210_000, rounds: 12 }],
+  }),
   inconclusive: result({
     verdict: 'inconclusive', httpsMbps: 21.4, httpMbps: 28.9, rounds: 6, ci95: [0.58, 6.06], spread: 0.6,
     warnings: [{ code: 'budget-spent', rounds: 6 }],
@@ -175,6 +179,11 @@ export const NOTE_STATES = {
   'slow-start': result({
     verdict: 'no-difference', httpsMbps: 12.4, httpMbps: 12.2, rounds: 7, ci95: [0.97, 1.04], spread: 0.03,
     warnings: [{ code: 'slow-start-bound', detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 }],
+  }),
+  // What a "no difference" does not cover, read with the details open (notes-burst-scope-en.png).
+  'burst-scope': result({
+    verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 49.9, rounds: 12, ci95: [0.97, 1.09], spread: 0.05,
+    warnings: [{ code: 'burst-scope', transferBytes: 1_210_000, rounds: 12 }],
   }),
   // Uploads leaning past the margin with an interval when the limit came.
   'lean': result({
