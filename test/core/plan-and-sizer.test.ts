@@ -94,7 +94,7 @@ describe('sizer', () => {
     expect(steadyBytes([], DOWNLOAD_SIZER)).toBeUndefined();
   });
 
-  it('follows a leg whose rate turned from its last two transfers on', () => {
+  it('follows a leg whose rate turned down from its last two transfers on', () => {
     const t = (mbps: number) => ({ bins: [1, 1, 1, 1, 1], binMs: 50, mbps });
     const at = (mbps: number) => snapBytes((mbps * 1000 * DOWNLOAD_SIZER.targetMs) / 8, DOWNLOAD_SIZER);
     // A delayed throttle: five rounds at 20 Mbit/s, then 1.5. The median of all seven is still
@@ -103,8 +103,9 @@ describe('sizer', () => {
     // Cross traffic in one round is no turn; nor are two rounds less than twice slower.
     expect(steadyBytes([t(20), t(21), t(19), t(20), t(20), t(20), t(1.5)], DOWNLOAD_SIZER)).toBe(at(20));
     expect(steadyBytes([t(20), t(21), t(19), t(20), t(20), t(11), t(11)], DOWNLOAD_SIZER)).toBe(at(20));
-    // A rate that recovers turns upwards the same way.
-    expect(steadyBytes([t(2), t(2), t(2), t(2), t(20), t(22)], DOWNLOAD_SIZER)).toBe(at(21));
+    // A rate that recovers is followed by the median: a renewed connection's fast first
+    // megabytes before a delayed throttle holds it again must not size its confirming rounds.
+    expect(steadyBytes([t(2), t(2), t(2), t(2), t(20), t(22)], DOWNLOAD_SIZER)).toBe(at(2));
   });
 });
 
