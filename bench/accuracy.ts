@@ -3,12 +3,15 @@
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
+//                             [--extension-browser chromium|firefox|both]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
 //                             [--held-out] [--stopping-rule interval|repeated-ci]
 // --held-out runs the held-out set (test/lab/held-out-scenarios.json, drawn once before the
 // stopping rule was tuned; test/lab/held-out-draw.ts) instead of the tuning set, with each
 // scenario's own committed seed, and says which set it scored. --stopping-rule passes the rule to
-// the CLI's runs (the default rule when absent).
+// the CLI's runs (the default rule when absent). --extension-browser firefox runs the extension
+// in Debian's firefox-esr instead of Chromium (both: in each), inside the same client namespace
+// (test/lab/firefox-run.ts); its rows are labelled "(extension, firefox)".
 // Scenarios whose id starts with w- run on the WAN lab (test/lab/wan-net.ts), beside the
 // throttle lab's namespaces, not instead of them.
 //                             [--mirrors] [--only-mirrors] [--mirror-servers nginx,apache,lighttpd]
@@ -26,7 +29,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
-import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
+import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type LabBrowser, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { HELD_OUT_SCENARIOS } from '../test/lab/held-out-scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
@@ -55,6 +58,8 @@ const { values } = parseArgs({
     extension: { type: 'boolean', default: false },
     /** The scenarios the extension runs with --extension (default a-port,i-none-50). */
     'extension-scenarios': { type: 'string', default: 'a-port,i-none-50' },
+    /** The browsers --extension runs in: chromium, firefox or both. */
+    'extension-browser': { type: 'string', default: 'chromium' },
     /** Measure Glasnost's rule (3 x 5 s curl flows per scheme) after the first N runs of each scenario. */
     'glasnost-runs': { type: 'string', default: '0' },
     'json-out': { type: 'string' },
@@ -107,6 +112,10 @@ async function main(): Promise<void> {
   const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => byId(id.trim())) : pool;
   const noise = values['no-noise'] ? NO_NOISE : DEFAULT_NOISE;
   const stopAt = deadlineMs(values.deadline);
+  const extBrowser = values['extension-browser'];
+  if (!['chromium', 'firefox', 'both'].includes(extBrowser)) throw new Error(`--extension-browser wants chromium, firefox or both, got ${extBrowser}`);
+  const extBrowsers: LabBrowser[] = extBrowser === 'both' ? ['chromium', 'firefox'] : [extBrowser as LabBrowser];
+  if (values.extension && extBrowsers.includes('firefox') && !existsSync(FIREFOX_PATH)) throw new Error(`--extension-browser ${extBrowser} needs ${FIREFOX_PATH}`);
   const started = new Date();
   const all = new Map<string, RunRecord[]>();
   const scored: Scenario[] = [];
@@ -132,10 +141,14 @@ async function main(): Promise<void> {
   const extScenarios = values.extension && !onlyOther ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
-    if (Date.now() > stopAt) break;
-    const recs = await runScenario(s, { runs: Math.max(1, Math.ceil(runs / 2)), noise, seed: seed++, client: 'extension', log });
-    all.set(`${s.id} (extension)`, recs);
-    extRows.push({ ...scoreScenario(s, recs), scenario: `${s.id} (extension)` });
+    for (const browser of extBrowsers) {
+      if (Date.now() > stopAt) break;
+      const recs = await runScenario(s, { runs: Math.max(1, Math.ceil(runs / 2)), noise, seed: seed++, client: 'extension', browser, log });
+      // Chromium's rows keep the label of earlier tables (bench/accuracy-*.txt).
+      const label = browser === 'chromium' ? `${s.id} (extension)` : `${s.id} (extension, ${browser})`;
+      all.set(label, recs);
+      extRows.push({ ...scoreScenario(s, recs), scenario: label });
+    }
   }
 
   // The mirror lab: every mirror scenario on every server kind.

@@ -4,11 +4,12 @@
 // namespace as many times as asked, and Glasnost's rule beside it when asked. Everything it
 // started is ended in `finally`, whatever fails; only the namespaces of the lab it built are
 // removed, so the two labs can run side by side.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { Result } from '../../src/core/types.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { DEFAULT_LIMIT_MS, DIAGNOSE_LIMIT_MS } from '../../src/core/time-budget.js';
@@ -43,14 +44,20 @@ export interface RunRecord {
   /** Wall time of the CLI process (or the browser session). */
   wallMs: number;
   client: 'cli' | 'extension';
+  /** The browser of an extension run. */
+  browser?: LabBrowser;
   /** Glasnost's rule measured right after this run, on the same shaping (glasnost-rule.ts). */
   glasnost?: GlasnostOutcome;
 }
 
+export type LabBrowser = 'chromium' | 'firefox';
+
 export interface ScenarioOptions {
   runs: number;
-  /** 'extension': the MV3 extension in headless Chromium, started inside lab-cli. */
+  /** 'extension': the MV3 extension in a headless browser, started inside the client namespace. */
   client?: 'cli' | 'extension';
+  /** The extension's browser (default chromium; firefox is Debian's firefox-esr). */
+  browser?: LabBrowser;
   noise: Noise;
   seed?: number;
   /** Extra CLI flags (e.g. --budget-mb). */
@@ -184,28 +191,49 @@ export function runCli(
 }
 
 /**
- * One test through the extension: Chromium runs inside lab-cli (a wrapper puts it there;
- * Playwright talks to it over a pipe, which crosses namespaces), the popup's "Run test".
+ * One test through the extension: Chromium runs inside the client namespace (a wrapper puts it
+ * there; Playwright talks to it over a pipe, which crosses namespaces), the popup's "Run test".
  * The extension has no --diagnose switch: it diagnoses when screening sees a difference.
  */
-async function runExtension(caPath: string, workDir: string, site: Site): Promise<{ result?: Result; error?: string; wallMs: number }> {
+async function resultInChromium(caPath: string, workDir: string, site: Site): Promise<Result> {
   const { runExtensionTest, CHROMIUM_PATH } = await import('../e2e/support/extension-browser.js');
   const wrapper = join(workDir, `chromium-in-${site.cliNs}.sh`);
   await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${site.cliNs} ${CHROMIUM_PATH} "$@"\n`);
   await chmod(wrapper, 0o755);
+  const outcome = await runExtensionTest({
+    endpointUrl: `https://${site.srvAddr}`,
+    caPath,
+    grantHosts: [site.srvAddr],
+    executablePath: wrapper,
+    extensionDir: join(REPO, 'dist', 'extension'),
+    runTimeoutMs: 150_000,
+  });
+  return outcome.result;
+}
+
+/**
+ * The same in Firefox, the browser and its driver both inside the client namespace
+ * (firefox-run.ts): puppeteer's WebSocket to Firefox does not cross namespaces. Killed with
+ * the rest of the namespace's processes if it outlives its time (the labs' destroy).
+ */
+async function resultInFirefox(caPath: string, site: Site): Promise<Result> {
+  const args = ['netns', 'exec', site.cliNs, process.execPath, '--import', 'tsx', 'test/lab/firefox-run.ts', `https://${site.srvAddr}`, caPath, join(REPO, 'dist', 'extension')];
+  try {
+    const { stdout } = await promisify(execFile)('ip', args, { cwd: REPO, encoding: 'utf8', timeout: 240_000, killSignal: 'SIGKILL', maxBuffer: 16 << 20 });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
+  } catch (err) {
+    const e = err as { code?: number; stderr?: string };
+    throw new Error(`(${e.code ?? 'killed'}): ${(e.stderr || String(err)).slice(-600)}`, { cause: err });
+  }
+}
+
+async function runExtension(caPath: string, workDir: string, site: Site, browser: LabBrowser): Promise<{ result?: Result; error?: string; wallMs: number }> {
   const started = Date.now();
   try {
-    const outcome = await runExtensionTest({
-      endpointUrl: `https://${site.srvAddr}`,
-      caPath,
-      grantHosts: [site.srvAddr],
-      executablePath: wrapper,
-      extensionDir: join(REPO, 'dist', 'extension'),
-      runTimeoutMs: 150_000,
-    });
-    return { result: outcome.result, wallMs: Date.now() - started };
+    const result = browser === 'firefox' ? await resultInFirefox(caPath, site) : await resultInChromium(caPath, workDir, site);
+    return { result, wallMs: Date.now() - started };
   } catch (err) {
-    return { error: `the extension run failed: ${err instanceof Error ? err.message : String(err)}`, wallMs: Date.now() - started };
+    return { error: `the extension run in ${browser} failed: ${err instanceof Error ? err.message : String(err)}`, wallMs: Date.now() - started };
   }
 }
 
@@ -254,6 +282,8 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
       drift = setTimeout(step, 2000 + 3000 * random());
     }
     const client = opts.client ?? 'cli';
+    const browser = client === 'extension' ? (opts.browser ?? 'chromium') : undefined;
+    const label = browser === 'firefox' ? `${scenario.id} (firefox)` : scenario.id;
     let uploadFile: string | undefined;
     if ((opts.glasnostRuns ?? 0) > 0 && scenario.glasnostDirection === 'up') {
       // Random bytes, so no compression or entropy rule can favour one scheme.
@@ -264,9 +294,9 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
       const r =
         client === 'cli'
           ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, cliKillMs(scenario.diagnose), site)
-          : await runExtension(ready.caPath, dataDir, site);
-      const record: RunRecord = { scenario: scenario.id, run, client, ...r };
-      log(`${scenario.id} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
+          : await runExtension(ready.caPath, dataDir, site, browser!);
+      const record: RunRecord = { scenario: scenario.id, run, client, ...(browser ? { browser } : {}), ...r };
+      log(`${label} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
       if (run < (opts.glasnostRuns ?? 0)) {
         try {
           const g = await runGlasnost({ ns: site.cliNs, host: site.srvAddr, caPath: ready.caPath, direction: scenario.glasnostDirection ?? 'down', seconds: 5, uploadFile });
