@@ -58,16 +58,19 @@ async function withPath<T>(line: Parameters<typeof createWanLab>[0], fn: (counte
 describe.skipIf(!!skipReason)(`WAN lab${skipReason}`, () => {
   it('adds the RTT it was given and carries at least 80% of a 50 Mbit/s line through the forwarder', async () => {
     await withPath({ downMbps: 50, rttMs: 50, lossPct: 0 }, async (counters) => {
-      const first = await probe(4);
-      // The forwarder is a userland process: while the suite's browser tests load both cores it
-      // was starved in one probe of a full run (13 Mbit/s; 34 in one right after a build), where
-      // on a quiet machine it carries over 40. What it can carry is the better of two probes.
-      const { connectMs, mbps } = first.mbps > 40 ? first : await probe(4);
+      // The forwarder is a userland process, though at real-time priority where it may be
+      // (wan-net.ts): in full runs some probes read 13-34 Mbit/s, twice on CI below 20 in both of
+      // two probes, where on a quiet machine every probe carries over 40. What the path can
+      // carry is the best of up to three probes; the RTT is read on the probe that carried it.
+      const probes: { connectMs: number; mbps: number }[] = [];
+      while (probes.length < 3 && !probes.some((p) => p.mbps > 40)) probes.push(await probe(4));
+      console.log(`WAN lab path: ${probes.map((p) => `${p.mbps.toFixed(1)} Mbit/s, connect ${p.connectMs.toFixed(1)} ms`).join('; ')}`);
+      const best = probes.reduce((a, b) => (b.mbps > a.mbps ? b : a));
       // The handshake's SYN and SYN-ACK each wait 25 ms; the rest is scheduling on a busy machine.
-      expect(connectMs).toBeGreaterThan(49);
-      expect(connectMs).toBeLessThan(80);
-      expect(Math.max(mbps, first.mbps)).toBeGreaterThan(40);
-      expect(mbps).toBeLessThan(52);
+      expect(best.connectMs).toBeGreaterThan(49);
+      expect(best.connectMs).toBeLessThan(80);
+      expect(best.mbps).toBeGreaterThan(40);
+      expect(Math.max(...probes.map((p) => p.mbps))).toBeLessThan(52);
       const c = await counters();
       expect(c?.queueDrops).toBe(0);
       expect(c?.lost).toBe(0);

@@ -150,6 +150,16 @@ async function serverCongestion(name: 'cubic' | 'bbr'): Promise<void> {
   await sysctl(WAN_NS.srv, `net.ipv4.tcp_congestion_control=${name}`);
 }
 
+/** Whether this machine lets a process run at real-time priority (root, chrt installed, RT time not disabled). */
+async function canRealtime(): Promise<boolean> {
+  try {
+    await sh('chrt', ['--fifo', '20', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds the three hosts, the line and, when the path has delay or loss, the forwarder. */
 export async function createWanLab(line: WanLine): Promise<WanLab> {
   await destroyWanLab();
@@ -194,7 +204,11 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
   }
   const delayUs = Math.round((line.rttMs * 1000) / 2);
   const lossPpm = Math.round(line.lossPct * 10_000);
-  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, ...cmd, 'wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1)], {
+  // The forwarder is the path, not a program under test: real-time priority (SCHED_FIFO, where
+  // chrt may set it) keeps the browsers and builds of a full test run from stretching its delay
+  // or starving its throughput; it sleeps in ppoll between packets, so it leaves the cores to them.
+  const rt = (await canRealtime()) ? ['chrt', '--fifo', '20'] : [];
+  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, ...rt, ...cmd, 'wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await firstLine(forwarder, 'the WAN forwarder', 10_000);

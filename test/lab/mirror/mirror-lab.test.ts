@@ -49,11 +49,18 @@ describe.skipIf(!!skipReason)(`mirror lab${skipReason}`, () => {
   }
 
   it(
-    'nginx, port 443 at a fifth: the CLI finds TLS throttled, and mirror mode reads about 5x',
+    'nginx, port 443 at a fifth: the CLI finds TLS throttled, and mirror mode reads TLS at the cap, far below plaintext',
     async () => {
       const r = await once('mir-port', 'nginx', true);
+      console.log(`mir-port probe: ${r.probe?.rounds} rounds, HTTPS ${r.probe?.httpsMbps?.toFixed(2)} Mbit/s, HTTP ${r.probe?.httpMbps?.toFixed(2)} Mbit/s, ratio ${r.probe?.ratio?.toFixed(2)}`);
       expect(r.cli?.verdict).toBe('tls-throttled');
-      expect(r.probe?.ratio).toBeGreaterThan(4);
+      // The cap is the shaper's, and the ranges carried over TLS read it (9.5 Mbit/s of goodput
+      // under a 10 Mbit/s class on a quiet machine). Plaintext reads what the machine pushes
+      // through the lab's 50 Mbit/s line: 47.8 here, so 5.0x, but about 33 once on a loaded CI
+      // machine (3.4x); the method's claim is the gap, beyond twice the margin, not the machine.
+      expect(r.probe?.httpsMbps).toBeGreaterThan(7);
+      expect(r.probe?.httpsMbps).toBeLessThan(10.5);
+      expect(r.probe?.ratio).toBeGreaterThan(2.5);
       expect(r.probe?.ratio).toBeLessThan(6);
     },
     TIMEOUT_MS,
