@@ -46,6 +46,11 @@ export function noteText(n: Note): string {
         `the slower leg (${n.leg}) was still climbing over ${n.rounds} rounds (median ${n.firstMbps} Mbit/s in the first third, ${n.lastMbps} in the last): ` +
         'a connection recovering from losses looks like this, a shaper does not, so the difference is not counted until the leg settles'
       );
+    case 'rising-alike':
+      return (
+        `the legs read alike, but the ${n.leg} leg was still climbing over ${n.rounds} rounds (median ${n.firstMbps} Mbit/s in the first third, ${n.lastMbps} in the last): ` +
+        'a cap above the speed it had reached could not show yet, so the run does not say no difference until the leg settles'
+      );
     case 'fresh-unconfirmed':
       return n.ratio === undefined
         ? `the difference showed on the first connections; on a long path it counts only once it shows on new connections too, and ${n.rounds} of the ${n.minRounds} rounds that needs ran on them before the run ended`

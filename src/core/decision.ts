@@ -9,8 +9,8 @@
 //     and so is a round whose two transfers both lasted only a few round trips: there TCP's
 //     window, not any shaper, set both rates (window-limited, below).
 //     A difference counts only while its slow leg is steady, not climbing round after round
-//     (rule 1s, withSteadyLegs), and on a long path only once it also shows on new
-//     connections (rule 1f, withFreshFlows).
+//     (rule 1s, withSteadyLegs; nor does screening's 'same' while a leg climbs), and on a
+//     long path only once it also shows on new connections (rule 1f, withFreshFlows).
 //  2. Interval. Per round the log ratio reference/suspect; the Hodges-Lehmann estimate with its
 //     exact distribution-free 95% interval (signed-rank.ts; needs MIN_ROUNDS = 6 rounds).
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
@@ -58,6 +58,7 @@ import { pairAlpha, type Rejected } from './error-budget.js';
 import { alphaSpent, repeatedLevels, type SpendingFunction } from './group-sequential.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
 import { slowStartBound } from './slow-start.js';
+import { risingTrendPValue } from './trend.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
 /** A difference under 25% is no finding. */
@@ -297,16 +298,53 @@ export function awaitsFreshFlows(c: Comparison | undefined): boolean {
  * than the margin, a finding waits ('unclear', `slowLegRising`) for the leg to settle.
  */
 export function withSteadyLegs(c: Comparison, rounds: PairedRound[]): Comparison {
+  if (c.outcome === 'same') return withSettledAlike(c, rounds);
   if (c.outcome !== 'slower' && c.outcome !== 'faster') return c;
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  const slow = measured.map((r) => (c.outcome === 'slower' ? r.suspectMbps : r.referenceMbps));
-  const third = Math.max(2, Math.floor(slow.length / 3));
-  if (slow.length < 2 * third) return c;
-  const firstMbps = median(slow.slice(0, third));
-  const lastMbps = median(slow.slice(-third));
-  if (!(lastMbps > MARGIN_RATIO * firstMbps)) return c;
+  const rise = legRise(measured.map((r) => (c.outcome === 'slower' ? r.suspectMbps : r.referenceMbps)));
+  if (!rise) return c;
   const slowLeg = c.outcome === 'slower' ? c.suspectLeg : c.referenceLeg;
-  return { ...c, outcome: 'unclear', slowLegRising: { leg: slowLeg, firstMbps: round3(firstMbps), lastMbps: round3(lastMbps), rounds: slow.length } };
+  return { ...c, outcome: 'unclear', slowLegRising: { leg: slowLeg, ...rise } };
+}
+
+/** Rule 1s for "no difference": the one-sided level of the trend test that calls a leg climbing. */
+const RISING_ALPHA = 0.05;
+
+/**
+ * Rule 1s for "no difference": legs that read alike while one of them still climbs have not
+ * shown what the line does. In the WAN lab's 150 ms, 1% line with port 443 capped at a third
+ * of 50 Mbit/s, both connections ran under the cap for the first rounds, plain HTTP climbing
+ * from 8 to 17 Mbit/s, and one run of six said no difference (1.07x) after six rounds; the
+ * cap showed only once plain HTTP passed it. So the screening pair's 'same' waits ('unclear',
+ * `risingWhileAlike`) while a leg climbs round after round: its rates rise with the rounds
+ * (Kendall's trend test, one-sided, at RISING_ALPHA; trend.ts) and its median over the last
+ * third of the rounds exceeds that of the first third by more than the margin. The margin
+ * alone is not enough: on a noisy line the thirds' medians differ by a third by chance (a
+ * simulated gigabit line with 40% noise per transfer, 850 against 1186 Mbit/s, no trend).
+ */
+function withSettledAlike(c: Comparison, rounds: PairedRound[]): Comparison {
+  if (c.id !== 'screen') return c;
+  const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  const climbing = (mbps: number[]) => (risingTrendPValue(mbps) <= RISING_ALPHA ? legRise(mbps) : undefined);
+  const rises = [
+    { leg: c.suspectLeg, rise: climbing(measured.map((r) => r.suspectMbps)) },
+    { leg: c.referenceLeg, rise: climbing(measured.map((r) => r.referenceMbps)) },
+  ].filter((x): x is { leg: string; rise: LegRise } => !!x.rise);
+  if (!rises.length) return c;
+  const steepest = rises.reduce((a, b) => (b.rise.lastMbps / b.rise.firstMbps > a.rise.lastMbps / a.rise.firstMbps ? b : a));
+  return { ...c, outcome: 'unclear', risingWhileAlike: { leg: steepest.leg, ...steepest.rise } };
+}
+
+type LegRise = { firstMbps: number; lastMbps: number; rounds: number };
+
+/** A leg's median rate over its last third of rounds against its first third (at least two rounds each), where it rose past the margin. */
+function legRise(mbps: number[]): LegRise | undefined {
+  const third = Math.max(2, Math.floor(mbps.length / 3));
+  if (mbps.length < 2 * third) return undefined;
+  const firstMbps = median(mbps.slice(0, third));
+  const lastMbps = median(mbps.slice(-third));
+  if (!(lastMbps > MARGIN_RATIO * firstMbps)) return undefined;
+  return { firstMbps: round3(firstMbps), lastMbps: round3(lastMbps), rounds: mbps.length };
 }
 
 /** Rules 2-5: the outcome of the suspect leg against the reference leg. */
@@ -892,6 +930,7 @@ export function whyUnclear(screen: Comparison): Note[] {
     return [{ code: 'fresh-unconfirmed', rounds, minRounds: FRESH_MIN_ROUNDS, ...(rounds >= FRESH_MIN_ROUNDS && ratio !== undefined ? { ratio } : {}), marginRatio: MARGIN_RATIO }];
   }
   if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
+  if (screen.risingWhileAlike) return [{ code: 'rising-alike', ...screen.risingWhileAlike }];
   if (screen.lessBusyLean) {
     const q = screen.lessBusyLean;
     return [

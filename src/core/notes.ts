@@ -35,6 +35,8 @@ export type Note =
   | { code: 'turned'; ratio: number; leg: string; carriedBytes: number }
   /** A difference withheld while its slow leg's rate was still climbing (decision.ts rule 1s). */
   | { code: 'still-rising'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
+  /** Legs that read alike while one still climbed (decision.ts rule 1s): a cap above where it stood could not show yet. */
+  | { code: 'rising-alike'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
   /** A difference on a long path not yet shown on new connections (decision.ts rule 1f): the rounds on them, and their ratio once enough. */
   | { code: 'fresh-unconfirmed'; rounds: number; minRounds: number; ratio?: number; marginRatio: number }
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
@@ -118,6 +120,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'less-busy-lean',
   'turned',
   'still-rising',
+  'rising-alike',
   'fresh-unconfirmed',
   'short-flow',
   'stopped-early',

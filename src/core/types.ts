@@ -103,6 +103,8 @@ export interface Comparison {
   };
   /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
   slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
+  /** Rule 1s: screening's 'same' withheld while a leg was still climbing, with its rates (Mbit/s): a cap above where it stood could not show yet. */
+  risingWhileAlike?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };
   /**
    * Present under the repeated-interval rule (decision.ts, rule 2r): the interval that decided
    * the outcome, at the look's level, which holds at every look of the run together.

@@ -27,6 +27,42 @@ describe('a slow leg still climbing round after round', () => {
   });
 });
 
+describe('legs that read alike while one still climbs', () => {
+  // The WAN lab's 150 ms, 1% line, port 443 capped at 16.7 Mbit/s: both connections under the
+  // cap, plain HTTP climbing from 8 to 17 Mbit/s, HTTPS close behind it.
+  const plain = [8.1, 8.4, 10.2, 11.5, 15.8, 16.9];
+  const climbing = plain.map((p, i) => ({ suspectMbps: p * (i % 2 ? 0.97 : 1.02), referenceMbps: p }));
+  const settled = [15.8, 16.1, 16.9, 16.3, 15.9, 16.6].map((p, i) => ({ suspectMbps: p * (i % 2 ? 0.97 : 1.02), referenceMbps: p }));
+
+  it('withholds no difference from screening, naming the steeper leg and its rates', () => {
+    const c = compareRepeated('screen', 'https', 'http', climbing, true);
+    expect(c.outcome).toBe('same');
+    const steady = withSteadyLegs(c, climbing);
+    expect(steady.outcome).toBe('unclear');
+    expect(steady.risingWhileAlike).toEqual({ leg: 'http', firstMbps: 8.25, lastMbps: 16.35, rounds: 6 });
+  });
+
+  it('keeps no difference on a noisy line whose thirds differ by chance, with no trend', () => {
+    // A simulated gigabit line, 40% noise per transfer: HTTPS's last third's median is 1.39x
+    // its first's, but its rates do not rise with the rounds (Kendall's test, p > 0.05).
+    const https = [800, 901, 650, 974, 1360, 788, 1095, 707, 864, 894, 838, 1288, 681, 869, 807, 1392, 1138, 627, 1351, 987, 802, 1233, 1340, 1301];
+    const http = [1014, 682, 1038, 790, 1373, 1383, 1020, 1345, 694, 767, 912, 744, 1348, 617, 679, 1316, 974, 1106, 698, 1268, 925, 695, 1366, 696];
+    const noisy = https.map((s, i) => ({ suspectMbps: s, referenceMbps: http[i]! }));
+    const c = compareRepeated('screen', 'https', 'http', noisy, true);
+    expect(c.outcome).toBe('same');
+    expect(withSteadyLegs(c, noisy)).toBe(c);
+  });
+
+  it('keeps no difference once the legs hold level, and leaves other pairs alone', () => {
+    const c = compareRepeated('screen', 'https', 'http', settled, true);
+    expect(c.outcome).toBe('same');
+    expect(withSteadyLegs(c, settled)).toBe(c);
+    const upload = compareRepeated('upload', 'https-up', 'http-up', climbing, true);
+    expect(upload.outcome).toBe('same');
+    expect(withSteadyLegs(upload, climbing)).toBe(upload);
+  });
+});
+
 describe('whole runs with a leg that climbs across the run', () => {
   const OPTS: RunOptions = { url: 'https://endpoint.test/', diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000, seed: 3 };
   async function run(sim: SimOptions) {

@@ -36,6 +36,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'less-busy-lean': { code: 'less-busy-lean', rounds: 17, ci95: [0.9, 1.2], marginRatio: 1.25, lessBusyRounds: 9, lessBusyRatio: 1.69, lessBusyCi95: [1.1, 2.3] },
   turned: { code: 'turned', ratio: 13.3, leg: 'https-443-down-random', carriedBytes: 7_400_000 },
   'still-rising': { code: 'still-rising', leg: 'http-80-down-random', firstMbps: 8.5, lastMbps: 17.4, rounds: 10 },
+  'rising-alike': { code: 'rising-alike', leg: 'http-80-down-random', firstMbps: 8.1, lastMbps: 16.2, rounds: 6 },
   'short-flow': { code: 'short-flow', carriedBytes: 3_100_000, minFlowBytes: 8_000_000 },
   'stopped-early': { code: 'stopped-early', rounds: 7, detail: 'the server closed the test' },
   'window-limited': { code: 'window-limited', rounds: 5 },

@@ -17,6 +17,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'less-busy-lean': 'noteLessBusyLean',
   turned: 'noteTurned',
   'still-rising': 'noteStillRising',
+  'rising-alike': 'noteRisingAlike',
   'fresh-unconfirmed': 'noteFreshFew',
   'short-flow': 'noteShortFlow',
   'stopped-early': 'noteStoppedEarly',
@@ -117,6 +118,7 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'turned':
       return [ratio(n.ratio), n.leg, mb(n.carriedBytes)];
     case 'still-rising':
+    case 'rising-alike':
       return [mbps(n.firstMbps), mbps(n.lastMbps), count(n.rounds)];
     case 'fresh-unconfirmed':
       return n.ratio === undefined ? [count(n.rounds), count(n.minRounds)] : [count(n.rounds), ratio(n.ratio), ratio(n.marginRatio)];

@@ -133,6 +133,8 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   'less-busy-lean': 'nextQuieterTime',
   turned: 'nextRaiseBudget',
   'still-rising': 'nextRunAgain',
+  // A leg still climbing settles with more rounds, so more of the budget.
+  'rising-alike': 'nextRaiseBudget',
   'short-flow': 'nextRaiseBudget',
   'cpu-bound': 'nextOtherDevice',
   'stopped-early': 'nextRunAgain',
