@@ -130,6 +130,9 @@ async function main(): Promise<void> {
     }
     const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
     const runSeed = seed++;
+    // `--runs 0 --unshaped-runs 0 --extension` measures the extension only: no lab, no empty
+    // row (the seed still counts, so the other scenarios keep theirs).
+    if (n <= 0) continue;
     const rule = values['stopping-rule'];
     all.set(s.id, await runScenario(s, { runs: n, noise, seed: s.seed ?? runSeed, log, glasnostRuns: Number(values['glasnost-runs']), ...(rule ? { cliArgs: ['--stopping-rule', rule] } : {}) }));
     scored.push(s);
