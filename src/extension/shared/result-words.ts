@@ -121,6 +121,9 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   // A long path's difference waits for new connections (decision.ts rule 1f): why the
   // interval past the margin is still no finding, so said before the limit it met.
   'fresh-unconfirmed': 'nextRaiseBudget',
+  // Legs alike while one still climbed (decision.ts rule 1s): why "alike" is no answer yet, so
+  // said before the limit it met; the climb ends with more rounds, so more of the budget.
+  'rising-alike': 'nextRaiseBudget',
   // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
   // longer transfers, so more of the time budget.
   'window-limited': 'nextRaiseBudget',
@@ -133,8 +136,6 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   'less-busy-lean': 'nextQuieterTime',
   turned: 'nextRaiseBudget',
   'still-rising': 'nextRunAgain',
-  // A leg still climbing settles with more rounds, so more of the budget.
-  'rising-alike': 'nextRaiseBudget',
   'short-flow': 'nextRaiseBudget',
   'cpu-bound': 'nextOtherDevice',
   'stopped-early': 'nextRunAgain',

@@ -209,6 +209,14 @@ export const NOTE_STATES = {
       { code: 'fresh-unconfirmed', rounds: 4, minRounds: 3, ratio: 1.04, marginRatio: 1.25 },
     ],
   }),
+  // Legs alike while one still climbed when the limit came (decision.ts rule 1s): no "no difference".
+  'rising-alike': result({
+    verdict: 'inconclusive', httpsMbps: 15.9, httpMbps: 16.4, rounds: 9, ci95: [0.94, 1.12], spread: 0.1,
+    warnings: [
+      { code: 'budget-spent', rounds: 9 },
+      { code: 'rising-alike', leg: 'http-80-down-random', firstMbps: 8.25, lastMbps: 16.35, rounds: 9 },
+    ],
+  }),
   // Uploads leaning in the one round they had when the limit came: no "no difference".
   'lean-few': result({
     verdict: 'inconclusive', httpsMbps: 19.8, httpMbps: 20.1, rounds: 11, ci95: [0.95, 1.06], spread: 0.05,
