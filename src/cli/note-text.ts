@@ -126,6 +126,8 @@ export function noteText(n: Note): string {
       return `a located server was skipped: ${n.detail}`;
     case 'mlab-retried':
       return `${n.machine} refused a test mid-run (${n.detail}); it was retried with fresh access tokens`;
+    case 'mlab-slow-close':
+      return `a test took ${(n.closeWaitMs / 1000).toFixed(1)} s to stop after this client asked it to, and the server sent on meanwhile: about ${mb(n.unseenBytes)} this client never saw are counted in the data used`;
     case 'upload-client-timed':
       return 'an upload was timed by this client because the server sent no measurements: its send buffer can flatter the rate';
     case 'upload-untimed':

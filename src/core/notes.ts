@@ -87,6 +87,12 @@ export type Note =
   | { code: 'mlab-no-uploads'; machine: string }
   | { code: 'mlab-server-skipped'; detail: string }
   | { code: 'mlab-retried'; machine: string; detail: string }
+  /**
+   * A test's Close took closeWaitMs to take effect while the server went on sending; the
+   * browser showed none of it, and about unseenBytes are counted as an estimate
+   * (ndt7/subtest.ts unseenAfterClose).
+   */
+  | { code: 'mlab-slow-close'; closeWaitMs: number; unseenBytes: number }
   | { code: 'upload-client-timed' }
   | { code: 'upload-untimed' }
   // Which server a run chose among several (choose-server.ts), and why others were not used.
@@ -146,6 +152,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'mlab-no-uploads',
   'mlab-server-skipped',
   'mlab-retried',
+  'mlab-slow-close',
   'upload-client-timed',
   'upload-untimed',
   'server-chosen',

@@ -62,6 +62,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'mlab-no-uploads': { code: 'mlab-no-uploads', machine: 'mlab1-lga0t' },
   'mlab-server-skipped': { code: 'mlab-server-skipped', detail: 'no ws URL' },
   'mlab-retried': { code: 'mlab-retried', machine: 'mlab1-lga0t', detail: 'HTTP 401' },
+  'mlab-slow-close': { code: 'mlab-slow-close', closeWaitMs: 8500, unseenBytes: 850_000_000 },
   'upload-client-timed': { code: 'upload-client-timed' },
   'upload-untimed': { code: 'upload-untimed' },
   'server-chosen': { code: 'server-chosen', id: 'hetzner-fsn1', kind: 'mirror', url: 'https://fsn1-speed.hetzner.com/1GB.bin', connectMs: 23, checks: ['same length'] },

@@ -67,6 +67,12 @@ export interface SimNdt7Options {
   tokenTtlMs?: number;
   /** The locate service out of capacity: HTTP 503 with an error object, or 200 with no results. */
   locateNoCapacity?: '503' | 'empty';
+  /**
+   * The client as a browser's WebSocket: no message event once it is closing (WHATWG
+   * WebSockets), and its Close held back heldMs before it leaves, as a browser busy reading a
+   * fast line holds it (Firefox at about a gigabit a second). Default: as Node's `ws`.
+   */
+  browserClose?: { heldMs: number };
 }
 
 /** One test as the servers saw it. */
@@ -169,6 +175,7 @@ export function simNdt7(opts: SimNdt7Options): SimNdt7 {
       record: (t) => tests.push(t),
       uuid: (machine) => `${machine}_sim_${++uuids}`,
       gone: () => sockets.delete(socket),
+      browserClose: opts.browserClose,
     });
     sockets.add(socket);
     return socket;
@@ -202,6 +209,7 @@ interface SocketEnv {
   record: (t: SimNdt7Test) => void;
   uuid: (machine: string) => string;
   gone: () => void;
+  browserClose?: { heldMs: number };
 }
 
 /** Bytes crossing one test's line, first in first out, at the leg's rate for this test. */
@@ -396,6 +404,8 @@ class SimSocket implements WebSocketLike {
     if (this.readyState === 3) return;
     this.test.bytes += payloadBytes;
     this.test.wireBytes += typeof data === 'string' ? data.length : data.byteLength;
+    // The bytes crossed the line whatever the client shows of them.
+    if (this.readyState === 2 && this.env.browserClose) return;
     this.onmessage?.({ data });
   }
 
@@ -504,6 +514,15 @@ class SimSocket implements WebSocketLike {
       return;
     }
     if (this.ending) return;
+    const held = this.env.browserClose?.heldMs ?? 0;
+    if (held > 0) this.after(held, () => this.serverLearnsOfClose(held));
+    else this.serverLearnsOfClose(0);
+  }
+
+  /** The Close, sent heldMs after close() was called, reaches the server half a round trip later. */
+  private serverLearnsOfClose(heldMs: number): void {
+    if (this.ending || this.readyState === 3) return;
+    this.clientClosedAtMs += heldMs;
     // The server learns of the Close half a round trip later; by then it has written its send
     // buffer ahead of the line, and a round trip of bytes is on the line: those still arrive.
     this.ending = true;

@@ -15,7 +15,7 @@ import { MIN_TEST_MS, PROBE_TEST_MS, TARGET_ROUNDS, testAllowance, type TestAllo
 import { ndt7Plan, type Ndt7Plan } from './legs.js';
 import { withClientMetadata, type LocateOutcome, type MlabTarget } from './locate.js';
 import { NDT7_MAX_UPLOAD_MESSAGE_BYTES } from './protocol.js';
-import { Ndt7Error, runSubtest, type SubtestLimits, type SubtestSample } from './subtest.js';
+import { Ndt7Error, SLOW_CLOSE_MS, runSubtest, type SubtestLimits, type SubtestSample } from './subtest.js';
 import type { WebSocketFactory } from './websocket.js';
 
 /** M-Lab's access tokens expire a minute after the locate request: refresh a little before. */
@@ -71,6 +71,7 @@ export class Ndt7Driver implements Driver {
   private readonly uploadPayload: Uint8Array;
   private overheadMs = 300;
   private retriedRefusal = false;
+  private slowCloseNoted = false;
   private locatedAtMs: number;
   /** Test UUIDs as the server reported them: M-Lab publishes its data under these. */
   readonly testIds: string[] = [];
@@ -110,6 +111,9 @@ export class Ndt7Driver implements Driver {
     const kept: LegSpec[] = [];
     const probe = new ProbeRound();
     for (const spec of fresh) {
+      // A probe whose Close the browser held back may alone have spent the budget (noteSlowClose):
+      // no further test, whatever it would show, could be paid for.
+      if (ctx.bytesUsed >= ctx.budgetBytes) break;
       const ok = await guard(spec, async () => {
         await this.probe(spec, fresh.length, probe, ctx);
         // A leg added mid-run whose probe could not be timed cannot be compared.
@@ -144,6 +148,7 @@ export class Ndt7Driver implements Driver {
         throw err;
       }
       ctx.spend(s.wireBytes);
+      this.noteSlowClose(s, ctx);
       round.overheadsMs.push(s.overheadMs);
       if (spec.scheme === 'https') round.tlsOpened = true;
       leg.overheadBytes = s.afterCloseBytes;
@@ -194,11 +199,23 @@ export class Ndt7Driver implements Driver {
   async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {
     const leg = this.leg(spec);
     const sample = await this.test(spec, round, leg.allowance, ctx);
+    this.noteSlowClose(sample, ctx);
     // What arrives after our Close grows with the line's speed: keep the budget honest.
     leg.allowance.overheadBytes = Math.max(leg.allowance.overheadBytes, sample.afterCloseBytes);
     if (spec.direction === 'up' && sample.timedBy === 'client') ctx.note({ code: 'upload-client-timed' });
     if (spec.direction === 'up' && sample.timedBy === 'untimed') ctx.note({ code: 'upload-untimed' });
     return { sample, bytesUsed: sample.wireBytes, flowBytes: sample.bytes };
+  }
+
+  /**
+   * Says once when a test's Close took long to take effect while the server went on sending
+   * (subtest.ts unseenAfterClose): the bytes are counted, and the person should know where
+   * the data went.
+   */
+  private noteSlowClose(s: SubtestSample, ctx: DriverContext): void {
+    if (this.slowCloseNoted || s.closeWaitMs < SLOW_CLOSE_MS || s.unseenAfterCloseBytes <= 0) return;
+    this.slowCloseNoted = true;
+    ctx.note({ code: 'mlab-slow-close', closeWaitMs: Math.round(s.closeWaitMs), unseenBytes: s.unseenAfterCloseBytes });
   }
 
   lengthenFlow(): boolean {

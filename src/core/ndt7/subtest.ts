@@ -74,8 +74,15 @@ export interface SubtestSample {
   binMs: number;
   /** Every byte moved, text messages included. */
   wireBytes: number;
-  /** Payload bytes that arrived after the client's Close (downloads). */
+  /**
+   * Payload bytes that arrived after the client's Close (downloads): those the socket showed,
+   * or, where it shows none, the estimate from the close's wait (closeWaitMs).
+   */
   afterCloseBytes: number;
+  /** From the client's Close to the socket's close event; 0 when the server ended the test. */
+  closeWaitMs: number;
+  /** Of afterCloseBytes, those estimated rather than seen (counted in wireBytes too). */
+  unseenAfterCloseBytes: number;
   /** Where the goodput came from; 'untimed' (mbps 0) when an upload ended too soon to tell. */
   timedBy: 'client' | 'server' | 'untimed';
   serverMeasurements: number;
@@ -173,6 +180,35 @@ export function serverGoodput(ms: Ndt7Measurement[], stoppedEarly: boolean): { b
   return { bytes, durationMs };
 }
 
+/** A Close this slow has let the server send on for far longer than a round trip (driver.ts notes it). */
+export const SLOW_CLOSE_MS = 1_000;
+
+/**
+ * The download bytes that crossed the line after the client's Close but that the socket never
+ * showed: a browser's WebSocket fires no message once it is closing (WHATWG WebSockets: only
+ * while OPEN), yet the server sends on until it reads the Close, and what it sent arrives all
+ * the same. They are estimated as the test's rate, from the socket's opening to its last
+ * message, over the close's wait, less what was seen. Measured against what a local ndt7
+ * server wrote (test/e2e/mlab.test.ts, test/e2e/mlab-plaintext-guard.test.ts):
+ *  - Firefox behind tbf at 300 Mbit/s: 2.1 MB estimated where the server sent 1.8 MB more;
+ *  - Firefox at about a gigabit a second held its Close until the server ended the test
+ *    itself, 10 s and a gigabyte later: only this estimate sees that;
+ *  - Chromium behind a 10 Mbit/s pacer: 4-5 MB queued behind each Close, the run's count
+ *    1.04-1.07x what the server wrote;
+ *  - a pacer that lets a short test's first megabytes through at full speed inflates the rate,
+ *    and the count ran to 2.5x (Firefox at 200 Mbit/s): it errs high, as a data budget should.
+ * What it cannot see: bytes a browser had already read but not yet handed to the page when it
+ * closed, when the page reads slower than the line (Chromium on raw loopback: 0.35x).
+ * A Node client (`ws`) shows every byte until the close (afterCloseBytes), and the estimate
+ * adds only what exceeds them.
+ */
+export function unseenAfterClose(countedBytes: number, openedAtMs: number, arrivals: Arrival[], closeWaitMs: number, seenBytes: number): number {
+  const last = arrivals[arrivals.length - 1];
+  if (!last || last.atMs <= openedAtMs || closeWaitMs <= 0) return 0;
+  const bytesPerMs = countedBytes / (last.atMs - openedAtMs);
+  return Math.max(0, Math.round(bytesPerMs * closeWaitMs) - seenBytes);
+}
+
 export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<SubtestSample> {
   const limits = { ...DEFAULT_SUBTEST_LIMITS, ...deps.limits };
   const { clock } = deps;
@@ -182,6 +218,8 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     const createdAt = clock.now();
     let openedAt = -1;
     let closingAt = -1;
+    /** The client sent the Close (closingAt is also set when the server ends the test). */
+    let clientClosed = false;
     /** Upload bytes that had left the send buffer when the client began closing. */
     let sentAtClosingBytes = -1;
     let lastMessageAt = createdAt;
@@ -224,12 +262,16 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       const connectMs = openedAt >= 0 ? openedAt - createdAt : 0;
       const endedAt = clock.now();
       const testMs = openedAt >= 0 ? (closingAt >= 0 ? closingAt : endedAt) - openedAt : 0;
+      const closeWaitMs = closingAt >= 0 && clientClosed ? Math.max(0, endedAt - closingAt) : 0;
+      const unseen = req.direction === 'down' ? unseenAfterClose(countedBytes, openedAt, arrivals, closeWaitMs, afterCloseBytes) : 0;
       const base = {
         connectMs,
-        afterCloseBytes,
+        afterCloseBytes: afterCloseBytes + unseen,
+        closeWaitMs,
+        unseenAfterCloseBytes: unseen,
         overheadMs: Math.max(0, endedAt - createdAt - testMs),
         // An upload's cost is what the client sent; a download's, what it received.
-        wireBytes: req.direction === 'down' ? wireBytes : sentBytes,
+        wireBytes: req.direction === 'down' ? wireBytes + unseen : sentBytes,
         serverMeasurements: measurements.length,
       };
       if (req.direction === 'up') {
@@ -277,6 +319,7 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
     const startClosing = () => {
       if (closingAt >= 0 || settled) return;
       closingAt = clock.now();
+      clientClosed = true;
       // The window ends here: what is still buffered now crosses the line after it.
       if (req.direction === 'up') sentAtClosingBytes = Math.max(0, sentBytes - ws.bufferedAmount);
       try {

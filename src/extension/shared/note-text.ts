@@ -43,6 +43,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'mlab-no-uploads': 'noteMlabNoUploads',
   'mlab-server-skipped': 'noteMlabServerSkipped',
   'mlab-retried': 'noteMlabRetried',
+  'mlab-slow-close': 'noteMlabSlowClose',
   'upload-client-timed': 'noteUploadClientTimed',
   'upload-untimed': 'noteUploadUntimed',
   'server-chosen': 'noteServerChosen',
@@ -95,6 +96,7 @@ const mbps = (x: number) => numberFormat(0).format(x);
 /** Two significant digits: a 0.35 MB transfer must not read "0.3", nor a 24 MB one "24.0". */
 const sizeMb = (bytes: number) => new Intl.NumberFormat(undefined, { maximumSignificantDigits: 2 }).format(bytes / 1e6);
 const count = (n: number) => numberFormat(0).format(n);
+const seconds = (ms: number) => numberFormat(1).format(ms / 1000);
 
 /** The substitutions of each note, in the order its message names them ($1, $2, ...). */
 function substitutions(n: Note, t: Translate): string[] {
@@ -162,6 +164,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [n.detail];
     case 'mlab-retried':
       return [n.machine, n.detail];
+    case 'mlab-slow-close':
+      return [seconds(n.closeWaitMs), mb(n.unseenBytes)];
     case 'server-chosen':
       return [n.id, t(n.kind === 'mirror' ? 'noteKindMirror' : 'noteKindEndpoint'), n.url, count(n.connectMs), n.checks.length ? n.checks.join('; ') : '-'];
     case 'server-passed-over':

@@ -51,6 +51,11 @@ export interface Ndt7ServerOptions {
 export interface Ndt7ServerStats {
   started: Record<'ws-down' | 'ws-up' | 'wss-down' | 'wss-up', number>;
   refused: { capacity: number; token: number; fault: number; bad: number };
+  /**
+   * Payload bytes written on download tests, those after a client's Close included: TCP
+   * delivers them all before the server's own Close, so a client's byte count must cover them.
+   */
+  downloadBytes: number;
 }
 
 export interface Ndt7Server {
@@ -78,6 +83,7 @@ export async function startNdt7Server(opts: Ndt7ServerOptions): Promise<Ndt7Serv
   const stats: Ndt7ServerStats = {
     started: { 'ws-down': 0, 'ws-up': 0, 'wss-down': 0, 'wss-up': 0 },
     refused: { capacity: 0, token: 0, fault: 0, bad: 0 },
+    downloadBytes: 0,
   };
   let running = 0;
   // The spec's server sends no compressed frames; compression would also turn the random
@@ -125,7 +131,7 @@ export async function startNdt7Server(opts: Ndt7ServerOptions): Promise<Ndt7Serv
       const client = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
       const server = `${req.socket.localAddress}:${req.socket.localPort}`;
       const test = { ws, socket, runtimeMs, faults, connection: { Client: client, Server: server, UUID: randomUUID() } };
-      if (direction === 'down') download(test, payload);
+      if (direction === 'down') download(test, payload, (n) => (stats.downloadBytes += n));
       else upload(test);
     });
   };
@@ -173,7 +179,7 @@ function measurement(t: Test, startedAt: number, bytes: number, kind: 'download'
 }
 
 /** Sends random binary messages, growing as the spec's appendix says, with measurements every 250 ms. */
-function download(t: Test, payload: Buffer): void {
+function download(t: Test, payload: Buffer, onSent: (bytes: number) => void): void {
   const { ws, socket } = t;
   const startedAt = performance.now();
   let sent = 0;
@@ -226,6 +232,7 @@ function download(t: Test, payload: Buffer): void {
       }
       ws.send(payload.subarray(0, size));
       sent += size;
+      onSent(size);
       size = scaledMessageBytes(size, sent, payload.length);
     }
   };

@@ -383,6 +383,33 @@ describe('runNdt7Measurement on a simulated M-Lab', () => {
 // went uncounted; client-timed uploads read the send buffer after it drained; and equal
 // downloads answered no-difference while the uploads asked for stood 5x apart.
 describe('runNdt7Measurement, accounting and upload rules', () => {
+  it('counts what a browser hides after its Close, and stops the run when the Close is slow', async () => {
+    // A browser shows no message once closing; the bytes still cross the line. Held 50 ms, the
+    // hidden bytes are a few per cent of each test; held 3 s (a browser too busy reading to
+    // send it), they are seconds of the line, and the run says where the data went.
+    for (const heldMs of [50, 3_000]) {
+      const legs = { 'wss-down': { mbps: 200, noise: 0.05 }, 'ws-down': { mbps: 200, noise: 0.05 } };
+      const { result, net } = await run([machine('mlab1-sim01', legs)], {}, { browserClose: { heldMs } });
+      expect(result.bytesUsed, `held ${heldMs} ms`).toBeGreaterThanOrEqual(payloadMoved(net));
+      // An estimate, not a tally: within a fifth of what the servers sent.
+      expect(result.bytesUsed, `held ${heldMs} ms`).toBeLessThanOrEqual(payloadMoved(net) * 1.2 + 1e6);
+      const slow = note(result.warnings, 'mlab-slow-close');
+      if (heldMs < 1_000) {
+        expect(slow).toBeUndefined();
+        expect(result.verdict).toBe('no-difference');
+      } else {
+        expect(slow!.closeWaitMs).toBeGreaterThanOrEqual(3_000);
+        expect(slow!.unseenBytes).toBeGreaterThan(60e6);
+        expect(result.rounds).toBe(0);
+        // The first probe alone spent the budget: the run asks for no further test, and says
+        // what a run would cost on this browser and line.
+        expect(net.tests).toHaveLength(1);
+        expect(result.verdict).toBe('inconclusive');
+        expect(note(result.warnings, 'budget-too-small')!.neededBytes).toBeGreaterThan(1e9);
+      }
+    }
+  });
+
   it('counts the bytes of a test cut off and retried', async () => {
     const { result, net } = await cutOnce();
     expect(result.bytesUsed).toBeGreaterThanOrEqual(payloadMoved(net));

@@ -71,6 +71,45 @@ describe('runSubtest, download', () => {
     expect(s.afterCloseBytes).toBe(5000);
   });
 
+  it("counts what a browser never shows after its Close, at the test's rate over the close's wait", async () => {
+    // A browser fires no message once closing, while the server sends on until it reads the
+    // Close: here it takes 8.5 s, as Firefox's did reading at about a gigabit a second.
+    const { clock, ws, done } = setup({ maxBytes: 2_000_000 });
+    ws.open();
+    ws.binary(8192);
+    for (let i = 1; i <= 10; i++) {
+      clock.t = i * 10;
+      ws.binary(200_000); // 20 kB a ms: 160 Mbit/s
+    }
+    expect(ws.closedWith?.code).toBe(1000);
+    clock.t = 100 + 8_500;
+    ws.serverClose(1000);
+    const s = await done;
+    expect(s.bytes).toBe(8192 + 2_000_000);
+    expect(s.closeWaitMs).toBe(8_500);
+    // The rate from the socket's opening (t = 0) to its last message (t = 100 ms).
+    const unseen = Math.round(((8192 + 2_000_000) / 100) * 8_500);
+    expect(s.unseenAfterCloseBytes).toBe(unseen);
+    expect(s.afterCloseBytes).toBe(unseen);
+    expect(s.wireBytes).toBe(8192 + 2_000_000 + unseen);
+    // The goodput is the timed window's, not the estimate's.
+    expect(s.mbps).toBeCloseTo(160, 6);
+  });
+
+  it('estimates nothing when the server ends the test itself', async () => {
+    const { clock, ws, done } = setup();
+    ws.open();
+    ws.binary(1000);
+    clock.t = 100;
+    ws.binary(100_000);
+    clock.t = 5_000;
+    ws.serverClose(1000);
+    const s = await done;
+    expect(s.closeWaitMs).toBe(0);
+    expect(s.unseenAfterCloseBytes).toBe(0);
+    expect(s.wireBytes).toBe(101_000);
+  });
+
   it('closes once its byte allowance is received', async () => {
     const { ws, done } = setup({ maxBytes: 3000 });
     ws.open();
