@@ -111,7 +111,7 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
 async function noteStates(browser: ExtensionBrowser, lang: string, colorScheme: 'light' | 'dark' = 'light'): Promise<void> {
   for (const name of Object.keys(NOTE_STATES) as NoteStateName[]) {
     const page = await popupWith(browser, [historyEntry(0, NOTE_STATES[name])], colorScheme, 360);
-    await page.locator('#latest details summary').click();
+    for (const summary of await page.locator('#latest details summary').all()) await summary.click();
     await shoot(page, `notes-${name}-${lang}${colorScheme === 'dark' ? '-dark' : ''}`);
     await page.close();
   }

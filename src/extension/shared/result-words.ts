@@ -173,6 +173,17 @@ export interface Advice {
   next: string;
 }
 
+/**
+ * An M-Lab run keeps to "Most data one test may use" whatever the line (background/
+ * run-controller.ts gives it no fast-line limit), so that is the limit its too-small budget names.
+ */
+const MLAB_BUDGET_TOO_SMALL_NEXT = 'nextRaiseRunLimit';
+
+function nextStepFor(note: Note, r: Result): string {
+  if (note.code === 'budget-too-small' && r.endpoint.startsWith('mlab:')) return MLAB_BUDGET_TOO_SMALL_NEXT;
+  return NOTE_NEXT_KEYS[note.code] ?? 'nextQuieterTime';
+}
+
 /** The reason and the next step for a result that settles nothing; undefined for a finding. */
 export function advice(r: Result, t: Translate): Advice | undefined {
   switch (r.verdict) {
@@ -181,7 +192,7 @@ export function advice(r: Result, t: Translate): Advice | undefined {
       const note = REASON_CODES.map((code) => r.warnings.find((w) => w.code === code)).find((n) => n !== undefined);
       return {
         reason: note ? noteText(note, t) : undefined,
-        next: t((note && NOTE_NEXT_KEYS[note.code]) ?? 'nextQuieterTime'),
+        next: t(note ? nextStepFor(note, r) : 'nextQuieterTime'),
       };
     }
     case 'interfered':
@@ -200,6 +211,7 @@ export function advice(r: Result, t: Translate): Advice | undefined {
 export const RESULT_WORD_KEYS: readonly string[] = [
   ...Object.values(HEADLINE_KEYS),
   ...Object.values(NOTE_NEXT_KEYS),
+  MLAB_BUDGET_TOO_SMALL_NEXT,
   ...Object.values(ERROR_NEXT_KEYS),
   ...Object.values(CAUSE_KEYS),
 ];

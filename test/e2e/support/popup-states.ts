@@ -154,6 +154,21 @@ export const NOTE_STATES = {
     comparisons: [],
     warnings: [{ code: 'budget-too-small', roundBytes: 43_900_000, rounds: 16, neededBytes: 704_000_000, budgetBytes: 12_000_000 }],
   },
+  // Firefox held an M-Lab test's Close for 8.5 s on a fast line: the probe alone spent the
+  // data limit (src/core/ndt7/subtest.ts unseenAfterClose).
+  'mlab-slow-close': {
+    ...result({ verdict: 'inconclusive', httpsMbps: 0, httpMbps: 0, rounds: 0, ci95: [NaN, NaN] }),
+    endpoint: 'mlab:mlab1-lga0t',
+    ratio: NaN,
+    bytesUsed: 702_000_000,
+    legs: [],
+    comparisons: [],
+    warnings: [
+      { code: 'mlab-scope' },
+      { code: 'mlab-slow-close', closeWaitMs: 8_460, unseenBytes: 698_000_000 },
+      { code: 'budget-too-small', roundBytes: 1_400_000_000, rounds: 16, neededBytes: 23_100_000_000, budgetBytes: 60_000_000 },
+    ],
+  },
   'fast-line': FAST_LINE,
   // The default stopping rule's open answer: its interval holds whenever a run stops, so it is
   // wider than the 95% one beside it (decision.ts rule 2r).
