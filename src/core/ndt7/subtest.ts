@@ -199,8 +199,7 @@ export const SLOW_CLOSE_MS = 1_000;
  *    and the count ran to 2.5x (Firefox at 200 Mbit/s): it errs high, as a data budget should.
  * What it cannot see: bytes a browser had already read but not yet handed to the page when it
  * closed, when the page reads slower than the line (Chromium on raw loopback: 0.35x).
- * A Node client (`ws`) shows every byte until the close (afterCloseBytes), and the estimate
- * adds only what exceeds them.
+ * A Node client (`ws`) shows every byte until the close (afterCloseBytes): no estimate there.
  */
 export function unseenAfterClose(countedBytes: number, openedAtMs: number, arrivals: Arrival[], closeWaitMs: number, seenBytes: number): number {
   const last = arrivals[arrivals.length - 1];
@@ -263,7 +262,10 @@ export function runSubtest(deps: SubtestDeps, req: SubtestRequest): Promise<Subt
       const endedAt = clock.now();
       const testMs = openedAt >= 0 ? (closingAt >= 0 ? closingAt : endedAt) - openedAt : 0;
       const closeWaitMs = closingAt >= 0 && clientClosed ? Math.max(0, endedAt - closingAt) : 0;
-      const unseen = req.direction === 'down' ? unseenAfterClose(countedBytes, openedAt, arrivals, closeWaitMs, afterCloseBytes) : 0;
+      // Node's `ws` (the one with terminate()) fires every message until the close, so what it
+      // showed is the count; a browser's WebSocket shows none once closing.
+      const hidesClosing = !ws.terminate;
+      const unseen = req.direction === 'down' && hidesClosing ? unseenAfterClose(countedBytes, openedAt, arrivals, closeWaitMs, afterCloseBytes) : 0;
       const base = {
         connectMs,
         afterCloseBytes: afterCloseBytes + unseen,
