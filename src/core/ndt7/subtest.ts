@@ -190,15 +190,15 @@ export const SLOW_CLOSE_MS = 1_000;
  * the same. They are estimated as the test's rate, from the socket's opening to its last
  * message, over the close's wait, less what was seen. Measured against what a local ndt7
  * server wrote (test/e2e/mlab.test.ts, test/e2e/mlab-plaintext-guard.test.ts):
- *  - Firefox behind tbf at 300 Mbit/s: 2.1 MB estimated where the server sent 1.8 MB more;
+ *  - Firefox behind tbf at 300 Mbit/s: about 1.1x what the server sent after the Close;
  *  - Firefox at about a gigabit a second held its Close until the server ended the test
  *    itself, 10 s and a gigabyte later: only this estimate sees that;
  *  - Chromium behind a 10 Mbit/s pacer: 4-5 MB queued behind each Close, the run's count
  *    1.04-1.07x what the server wrote;
  *  - a pacer that lets a short test's first megabytes through at full speed inflates the rate,
- *    and the count ran to 2.5x (Firefox at 200 Mbit/s): it errs high, as a data budget should.
+ *    and the count ran to 2-2.5x (Firefox at 200 Mbit/s): it errs high, as a data budget should.
  * What it cannot see: bytes a browser had already read but not yet handed to the page when it
- * closed, when the page reads slower than the line (Chromium on raw loopback: 0.35x).
+ * closed, when the page reads slower than the line (Chromium on raw loopback: 0.22-0.35x).
  * A Node client (`ws`) shows every byte until the close (afterCloseBytes): no estimate there.
  */
 export function unseenAfterClose(countedBytes: number, openedAtMs: number, arrivals: Arrival[], closeWaitMs: number, seenBytes: number): number {
