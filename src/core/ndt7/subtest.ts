@@ -195,8 +195,8 @@ export const SLOW_CLOSE_MS = 1_000;
  *    itself, 10 s and a gigabyte later: only this estimate sees that;
  *  - Chromium behind a 10 Mbit/s pacer: 4-5 MB queued behind each Close, the run's count
  *    1.04-1.07x what the server wrote;
- *  - a pacer that lets a short test's first megabytes through at full speed inflates the rate,
- *    and the count ran to 2-3.4x (Firefox at 200 Mbit/s): it errs high, as a data budget should.
+ *  - behind a userland pacer at 200 Mbit/s Firefox's short tests read faster than the line,
+ *    and the count ran to 2-3.4x: it errs high, as a data budget should.
  * What it cannot see: bytes a browser had already read but not yet handed to the page when it
  * closed, when the page reads slower than the line (Chromium on raw loopback: 0.22-0.35x).
  * A Node client (`ws`) shows every byte until the close (afterCloseBytes): no estimate there.
