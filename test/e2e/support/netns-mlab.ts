@@ -76,9 +76,7 @@ export async function startNetnsMlab(): Promise<NetnsMlab> {
     // back until the server ends the test by itself (src/core/ndt7/subtest.ts, unseenAfterClose):
     // the run is then over after its first probe, having nothing to say of the ws:// leg. The
     // server's side is held to a fast home line's rate, as test/lab's shaping does, with tbf.
-    execFileSync('ip', ['netns', 'exec', NS, 'tc', 'qdisc', 'add', 'dev', NS_SIDE.dev, 'root', 'tbf', 'rate', `${LINE_MBIT}mbit`, 'burst', '256kb', 'latency', '50ms'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    ip('netns', 'exec', NS, 'tc', 'qdisc', 'add', 'dev', NS_SIDE.dev, 'root', 'tbf', 'rate', `${LINE_MBIT}mbit`, 'burst', '256kb', 'latency', '50ms');
     child = spawn(
       'ip',
       ['netns', 'exec', NS, process.execPath, '--import', 'tsx', 'src/server/ndt7/dev-server.ts', '--ports', '0', '--host', NS_SIDE.addr, '--data-dir', dir],
