@@ -5,7 +5,10 @@
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
 //                             [--extension-browser chromium|firefox|both]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
-//                             [--held-out] [--stopping-rule interval|repeated-ci]
+//                             [--held-out] [--fresh-draw SEED] [--stopping-rule interval|repeated-ci]
+// --fresh-draw SEED draws a new set from the held-out set's ranges (held-out-draw.ts) with
+// another seed and scores it like the held-out set: shaping that neither set holds, to check a
+// rule against before trusting it (the held-out draw itself stays the pre-registered one).
 // --held-out runs the held-out set (test/lab/held-out-scenarios.json, drawn once before the
 // stopping rule was tuned; test/lab/held-out-draw.ts) instead of the tuning set, with each
 // scenario's own committed seed, and says which set it scored. --stopping-rule passes the rule to
@@ -31,7 +34,8 @@ import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type LabBrowser, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
-import { HELD_OUT_SCENARIOS } from '../test/lab/held-out-scenarios.js';
+import { drawHeldOut } from '../test/lab/held-out-draw.js';
+import { HELD_OUT_SCENARIOS, heldOutScenario } from '../test/lab/held-out-scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
 import { destroyOwnMirrorLab } from '../test/lab/mirror/mirror-net.js';
 import { MIRROR_SCENARIOS, runMirrorScenario, type MirrorRunRecord } from '../test/lab/mirror/mirror-scenarios.js';
@@ -77,6 +81,7 @@ const { values } = parseArgs({
     'only-sni': { type: 'boolean', default: false },
     'sni-zone-scenarios': { type: 'string' },
     'held-out': { type: 'boolean', default: false },
+    'fresh-draw': { type: 'string' },
     'stopping-rule': { type: 'string' },
   },
 });
@@ -106,8 +111,10 @@ async function main(): Promise<void> {
   }
   const runs = Number(values.runs);
   const unshapedRuns = Number(values['unshaped-runs'] ?? runs * 2);
-  const heldOut = values['held-out'];
-  const pool = heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
+  const freshSeed = values['fresh-draw'] === undefined ? undefined : Number(values['fresh-draw']);
+  if (freshSeed !== undefined && !Number.isSafeInteger(freshSeed)) throw new Error(`--fresh-draw wants an integer seed, got ${values['fresh-draw']}`);
+  const heldOut = values['held-out'] || freshSeed !== undefined;
+  const pool = freshSeed !== undefined ? drawHeldOut(freshSeed, 'fd').map(heldOutScenario) : heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
   const byId = (id: string) => (heldOut ? pool.find((s) => s.id === id) : scenarioById(id)) ?? scenarioById(id);
   const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => byId(id.trim())) : pool;
   const noise = values['no-noise'] ? NO_NOISE : DEFAULT_NOISE;
@@ -281,11 +288,17 @@ async function main(): Promise<void> {
       ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
       : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
-      : `Accuracy benchmark, ${heldOut ? 'HELD-OUT set (test/lab/held-out-scenarios.json)' : 'tuning set (test/lab/scenarios.ts)'}, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      : `Accuracy benchmark, ${
+          freshSeed !== undefined
+            ? `a FRESH DRAW (test/lab/held-out-draw.ts, seed ${freshSeed})`
+            : heldOut
+            ? 'HELD-OUT set (test/lab/held-out-scenarios.json)'
+            : 'tuning set (test/lab/scenarios.ts)'
+        }, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
-    ...(heldOut && scored.length ? ['', 'Goals (the held-out set, both labs):', formatGoals(goals(scored, all))] : []),
+    ...(heldOut && scored.length ? ['', `Goals (the ${freshSeed !== undefined ? 'fresh draw' : 'held-out set'}, both labs):`, formatGoals(goals(scored, all))] : []),
     ...(!heldOut && scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
     // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
     // their HTTP is below the line on purpose.

@@ -16,7 +16,8 @@ const COUNTS = { none: 6, port: 6, dpi: 2, bucket: 1, delayed: 1 } as const;
 /** Throttling factors, drawn from the goal's grid (1.5x must reach 80%, 2x and more 95%). */
 const FACTORS = [1.5, 2, 3, 5];
 
-export function drawHeldOut(seed = SEED): HeldOutSpec[] {
+/** `prefix` names a draw's scenarios: `ho` for the held-out set, another for a fresh draw. */
+export function drawHeldOut(seed = SEED, prefix = 'ho'): HeldOutSpec[] {
   const next = xoshiro128(seed);
   const u = () => next() / 2 ** 32;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(u() * xs.length)]!;
@@ -45,7 +46,7 @@ export function drawHeldOut(seed = SEED): HeldOutSpec[] {
         spec.factor = 20 / 1.5;
         spec.delayedAfterBytes = Math.round(logUniform(1e6, 7e6));
       }
-      spec.id = `ho-${specs.length + 1}-${kind}-${lineMbps}m${wan ? `-${spec.rttMs}ms-${String(spec.lossPct).replace('.', 'p')}pct` : ''}${spec.factor && kind !== 'delayed' ? `-${spec.factor}x` : ''}`;
+      spec.id = `${prefix}-${specs.length + 1}-${kind}-${lineMbps}m${wan ? `-${spec.rttMs}ms-${String(spec.lossPct).replace('.', 'p')}pct` : ''}${spec.factor && kind !== 'delayed' ? `-${spec.factor}x` : ''}`;
       specs.push(spec);
     }
   }
