@@ -55,7 +55,7 @@ export function heldOutScenario(s: HeldOutSpec): Scenario {
         ...base,
         title: `held out: tbf on port 443, ${shapedMbps} of ${s.lineMbps} Mbit/s with a ${round1(s.burstBytes! / 1e6)} MB bucket, ${where}`,
         truth: { verdict: 'tls-throttled', rateMbps: shapedMbps, burstBytes: s.burstBytes, factor: s.factor },
-        shape: () => addShapedClass({ ns, dev, mbps: shapedMbps!, match: 'ip sport 443 0xffff', tbfBurstBytes: s.burstBytes, lineMbps: s.lineMbps }),
+        shape: () => addShapedClass({ ns, dev, mbps: shapedMbps!, match: 'ip sport 443 0xffff', tbfBurstBytes: s.burstBytes }),
       };
     case 'dpi':
       return {

@@ -121,17 +121,51 @@ export async function createLab(line: LineOptions): Promise<void> {
   await shapeLine(NS.home, LINE_UP_DEV, line.upMbps ?? line.downMbps);
 }
 
-async function shapeLine(ns: string, dev: string, mbps: number): Promise<void> {
+/**
+ * The line's rate and the class a scenario added to it, per namespace and device: the classes'
+ * guaranteed rates must add up to the line (below), and a drifting line keeps that split.
+ */
+const lines = new Map<string, { mbps: number; shaped?: { mbps: number; tbf: boolean } }>();
+const lineKey = (ns: string, dev: string) => `${ns} ${dev}`;
+
+/**
+ * The line: 1: htb default 10 -> 1:1 the line -> 1:10 everything; scenarios add 1:20
+ * (addShapedClass). quantum 1514 keeps htb's per-round deficit at one packet, for fairness
+ * between classes; at 300 Mbit/s and more, htb's default burst (one timer tick's worth of bytes
+ * at the rate) is what lets it reach its rate.
+ */
+export async function shapeLine(ns: string, dev: string, mbps: number): Promise<void> {
+  lines.set(lineKey(ns, dev), { mbps });
   await tc(ns, `qdisc add dev ${dev} root handle 1: htb default 10`);
   await tc(ns, `class add dev ${dev} parent 1: classid 1:1 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
   await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
 }
 
-/** Changes the line's rate (noise: the line's speed drifts over time). */
+const mbit = (x: number) => `${x.toFixed(3)}mbit`;
+
+/**
+ * The rates of 1:10 and 1:20 on a line of `mbps`. htb lets a class send at its own rate
+ * whatever its parent has left, so rates that add up to more than the line make a line that
+ * carries more than its rate: with 1:10 and a bucket's 1:20 both at the line's 45 Mbit/s, TLS
+ * and cross traffic together got 68 Mbit/s through it. So a cap takes its rate from 1:10's
+ * share; a bucket's class (whose tbf does the limiting) and 1:10 each get half the line and
+ * borrow the rest while the other is idle, so TLS shares the line with cross traffic as two
+ * flows share a bottleneck (21.5 Mbit/s each of 45, measured with two bulk flows).
+ */
+function classRates(mbps: number, shaped?: { mbps: number; tbf: boolean }): { line: string; shaped?: string } {
+  if (!shaped) return { line: `rate ${mbit(mbps)} ceil ${mbit(mbps)}` };
+  if (shaped.tbf) return { line: `rate ${mbit(mbps / 2)} ceil ${mbit(mbps)}`, shaped: `rate ${mbit(mbps / 2)} ceil ${mbit(mbps)}` };
+  return { line: `rate ${mbit(Math.max(mbps - shaped.mbps, mbps / 100))} ceil ${mbit(mbps)}`, shaped: `rate ${mbit(shaped.mbps)} ceil ${mbit(shaped.mbps)}` };
+}
+
+/** Changes the line's rate (noise: the line's speed drifts over time), keeping its classes' split. */
 export async function setLineRate(ns: string, dev: string, mbps: number): Promise<void> {
-  const r = `${mbps.toFixed(2)}mbit`;
-  await tc(ns, `class change dev ${dev} parent 1: classid 1:1 htb rate ${r} ceil ${r} quantum 1514`);
-  await tc(ns, `class change dev ${dev} parent 1:1 classid 1:10 htb rate ${r} ceil ${r} quantum 1514`);
+  const line = lines.get(lineKey(ns, dev));
+  if (line) line.mbps = mbps;
+  const rates = classRates(mbps, line?.shaped);
+  await tc(ns, `class change dev ${dev} parent 1: classid 1:1 htb rate ${mbit(mbps)} ceil ${mbit(mbps)} quantum 1514`);
+  await tc(ns, `class change dev ${dev} parent 1:1 classid 1:10 htb ${rates.line} quantum 1514`);
+  if (line?.shaped?.tbf) await tc(ns, `class change dev ${dev} parent 1:1 classid 1:20 htb ${rates.shaped} quantum 1514`);
 }
 
 export interface ClassOptions {
@@ -142,23 +176,21 @@ export interface ClassOptions {
   match: string;
   /** With a tbf leaf: a bucket of this many bytes that refills while the class is idle. */
   tbfBurstBytes?: number;
-  /** The line's rate: the tbf leaf's class may use it all, tbf does the limiting. */
-  lineMbps?: number;
   /** Leave packets under 128 bytes (pure ACKs) in the line's class. */
   exemptAcks?: boolean;
 }
 
 /** Adds the scenario's class 1:20 and the filter that sends matching packets to it. */
 export async function addShapedClass(c: ClassOptions): Promise<void> {
-  if (c.tbfBurstBytes !== undefined) {
-    // A tbf leaf under a class at line rate: the first burst goes at line rate, then tbf's rate.
-    const line = c.lineMbps ?? c.mbps;
-    await tc(c.ns, `class add dev ${c.dev} parent 1:1 classid 1:20 htb rate ${line}mbit ceil ${line}mbit quantum 1514`);
-    // latency bounds tbf's queue; 200 ms at the shaped rate keeps TCP's queue realistic.
-    await tc(c.ns, `qdisc add dev ${c.dev} parent 1:20 handle 20: tbf rate ${c.mbps}mbit burst ${c.tbfBurstBytes} latency 200ms`);
-  } else {
-    await tc(c.ns, `class add dev ${c.dev} parent 1:1 classid 1:20 htb rate ${c.mbps}mbit ceil ${c.mbps}mbit quantum 1514`);
-  }
+  const line = lines.get(lineKey(c.ns, c.dev));
+  if (!line) throw new Error(`addShapedClass: no line on ${c.ns} ${c.dev} was built by shapeLine in this process`);
+  line.shaped = { mbps: c.mbps, tbf: c.tbfBurstBytes !== undefined };
+  const rates = classRates(line.mbps, line.shaped);
+  await tc(c.ns, `class change dev ${c.dev} parent 1:1 classid 1:10 htb ${rates.line} quantum 1514`);
+  await tc(c.ns, `class add dev ${c.dev} parent 1:1 classid 1:20 htb ${rates.shaped} quantum 1514`);
+  // A tbf leaf: the first burst goes at the class's rate, then tbf's; latency bounds tbf's
+  // queue, and 200 ms at the shaped rate keeps TCP's queue realistic.
+  if (c.tbfBurstBytes !== undefined) await tc(c.ns, `qdisc add dev ${c.dev} parent 1:20 handle 20: tbf rate ${c.mbps}mbit burst ${c.tbfBurstBytes} latency 200ms`);
   if (c.exemptAcks) {
     // IPv4 total length (offset 2) under 128: the top nine bits of the 16-bit field are zero.
     await tc(c.ns, `filter add dev ${c.dev} parent 1: protocol ip prio 1 u32 match u16 0x0000 0xff80 at 2 flowid 1:10`);

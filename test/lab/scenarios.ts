@@ -112,7 +112,7 @@ const LAB_SCENARIOS: Scenario[] = [
     truth: { verdict: 'tls-throttled', rateMbps: 10, burstBytes: 2_000_000, factor: 5 },
     fronts: {},
     shape: () =>
-      addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 10, match: port443, tbfBurstBytes: 2_000_000, lineMbps: 50 }),
+      addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 10, match: port443, tbfBurstBytes: 2_000_000 }),
   },
   {
     id: 'e-entropy',

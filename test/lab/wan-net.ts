@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { acquireLabLock, namespacePids, sh, tc } from './lab-net.js';
+import { acquireLabLock, namespacePids, setLineRate, sh, shapeLine } from './lab-net.js';
 
 export const WAN_NS = { srv: 'wan-srv', rtr: 'wan-rtr', cli: 'wan-cli' } as const;
 export const WAN_ADDR = { srv: '10.79.0.1', rtrSrv: '10.79.0.62', rtrCli: '10.79.0.65', cli: '10.79.0.66' } as const;
@@ -102,15 +102,6 @@ export async function destroyWanLab(): Promise<void> {
     }
     await sh('ip', ['netns', 'del', ns]).catch(() => undefined);
   }
-}
-
-async function shapeLine(ns: string, dev: string, mbps: number): Promise<void> {
-  // As lab-net.ts: 1: htb default 10 -> 1:1 the line -> 1:10 everything; scenarios add 1:20.
-  // At 300 Mbit/s and more, htb's default burst (one timer tick's worth of bytes at the rate)
-  // is what lets it reach its rate; quantum stays at one packet for fairness between classes.
-  await tc(ns, `qdisc add dev ${dev} root handle 1: htb default 10`);
-  await tc(ns, `class add dev ${dev} parent 1: classid 1:1 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
-  await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
 }
 
 /** Waits for the child's first stdout line or its exit. */
@@ -239,7 +230,5 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
 
 /** Changes the downstream line's rate. */
 export async function setWanLineRate(mbps: number): Promise<void> {
-  const r = `${mbps.toFixed(2)}mbit`;
-  await tc(WAN_NS.rtr, `class change dev ${WAN_DOWN_DEV} parent 1: classid 1:1 htb rate ${r} ceil ${r} quantum 1514`);
-  await tc(WAN_NS.rtr, `class change dev ${WAN_DOWN_DEV} parent 1:1 classid 1:10 htb rate ${r} ceil ${r} quantum 1514`);
+  await setLineRate(WAN_NS.rtr, WAN_DOWN_DEV, mbps);
 }

@@ -7,7 +7,7 @@
 //   nginx | apache2 | lighttpd      veth-msrv / veth-mcli
 //   fronts: DPI pacing, plaintext cache
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { sh, tc } from '../lab-net.js';
+import { sh, shapeLine } from '../lab-net.js';
 
 export const MNS = { srv: 'mir-srv', cli: 'mir-cli' } as const;
 export const MADDR = { srv: '10.78.0.1', cli: '10.78.0.2' } as const;
@@ -42,12 +42,6 @@ export async function destroyMirrorLab(): Promise<void> {
   }
 }
 
-async function shape(ns: string, dev: string, mbps: number): Promise<void> {
-  await tc(ns, `qdisc add dev ${dev} root handle 1: htb default 10`);
-  await tc(ns, `class add dev ${dev} parent 1: classid 1:1 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
-  await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate ${mbps}mbit ceil ${mbps}mbit quantum 1514`);
-}
-
 /**
  * The lab is IPv4 only, and no address may change once a client runs. With IPv6 on, each veth
  * gets a link-local address whose duplicate address detection ends about 1.8 s after the link
@@ -79,8 +73,8 @@ export async function createMirrorLab(line: { downMbps: number; upMbps?: number 
     await sh('ip', ['-n', ns, 'link', 'set', dev, 'up']);
     await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   }
-  await shape(MNS.srv, MLINE_DOWN_DEV, line.downMbps);
-  await shape(MNS.cli, MLINE_UP_DEV, line.upMbps ?? line.downMbps);
+  await shapeLine(MNS.srv, MLINE_DOWN_DEV, line.downMbps);
+  await shapeLine(MNS.cli, MLINE_UP_DEV, line.upMbps ?? line.downMbps);
 }
 
 const LOCK_DIR = '/tmp/ttd-mirror-lab.lock';
