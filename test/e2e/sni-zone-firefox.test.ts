@@ -5,14 +5,12 @@
 // name with the loopback address, which is what the named and the random control subdomain
 // need. The zone's host permission is granted up front in the test's manifest copy: a
 // headless browser cannot answer the prompt a user sees.
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteHandler } from '../../src/server/http-util.js';
 import { startTestEndpoint } from '../support/endpoint.js';
 import { FirefoxExtension, haveFirefox } from './support/firefox-browser.js';
 import type { StoredEntry } from './support/extension-browser.js';
+import { tlsRequestLog } from './support/tls-request-log.js';
 
 const ready = haveFirefox && existsSync('dist/extension/manifest.json');
 if (!ready) console.warn('skipping the Firefox test by name: needs /usr/bin/firefox-esr and a build');
@@ -22,14 +20,10 @@ const NAMED = `redirector-googlevideo-com.${ZONE}`;
 
 describe.skipIf(!ready)('the extension tests a listed name under the endpoint\'s wildcard zone, in Firefox', () => {
   let endpoint: Awaited<ReturnType<typeof startTestEndpoint>>;
-  const seen: { servername: string; path: string; method: string }[] = [];
-  const record: RouteHandler = async (req: IncomingMessage, _res, ctx) => {
-    if (ctx.scheme === 'https') seen.push({ servername: String((req.socket as TLSSocket).servername), path: ctx.url.pathname, method: req.method ?? '' });
-    return false;
-  };
+  const log = tlsRequestLog();
 
   beforeAll(async () => {
-    endpoint = await startTestEndpoint({ sniZone: ZONE, routes: [record] }, [`*.${ZONE}`]);
+    endpoint = await startTestEndpoint({ sniZone: ZONE, routes: [log.record] }, [`*.${ZONE}`]);
   });
   afterAll(async () => {
     await endpoint?.close(0);
@@ -52,7 +46,7 @@ describe.skipIf(!ready)('the extension tests a listed name under the endpoint\'s
       await popup.click('#sni-accept');
       const before = await popup.$eval('#latest', (e) => e.getAttribute('data-run-id') ?? '');
       // Only the test by name's own requests: adding the endpoint checked it by its address.
-      seen.length = 0;
+      log.clear();
       await popup.click('#sni-run');
       await popup.waitForFunction(
         (prev) => {
@@ -74,9 +68,7 @@ describe.skipIf(!ready)('the extension tests a listed name under the endpoint\'s
       expect(r.sni?.name).toBe(NAMED);
       expect(r.sni?.controlName).toMatch(/^[a-z]{26}\.sni\.ttd\.test$/);
       expect(r.comparisons.map((c) => c.id).sort()).toEqual(['screen', 'sni']);
-      // The transfers (GET); a plain transfer's digest is vouched for by a HEAD over TLS to the
-      // endpoint's own address (src/core/endpoint.ts digestUrl), under no name of the zone.
-      const payloads = seen.filter((s) => s.path === '/payload' && s.method === 'GET');
+      const payloads = log.transfers();
       expect(new Set(payloads.map((s) => s.servername)), JSON.stringify(payloads.filter((s) => ![NAMED, r.sni!.controlName].includes(s.servername)))).toEqual(
         new Set([NAMED, r.sni!.controlName]),
       );

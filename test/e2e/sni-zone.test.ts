@@ -4,14 +4,12 @@
 // 127.0.0.1 (--host-resolver-rules), and the user's path: open "Test by name" in the popup,
 // read what it can and cannot show, tick the consent, click "Test this name".
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RouteHandler } from '../../src/server/http-util.js';
 import { startTestEndpoint } from '../support/endpoint.js';
 import { CHROMIUM_PATH, ExtensionBrowser } from './support/extension-browser.js';
 import { historyEntry, setHistory, sniZoneResult } from './support/popup-states.js';
 import type { Page } from 'playwright-core';
+import { tlsRequestLog } from './support/tls-request-log.js';
 
 const AXE = existsSync('node_modules/axe-core/axe.min.js') ? readFileSync('node_modules/axe-core/axe.min.js', 'utf8') : '';
 
@@ -51,15 +49,10 @@ const NAMED = `redirector-googlevideo-com.${ZONE}`;
 
 describe.skipIf(!haveBrowser)('the extension tests a listed name under the endpoint\'s wildcard zone', () => {
   let endpoint: Awaited<ReturnType<typeof startTestEndpoint>>;
-  /** The server name of each TLS request's ClientHello and its Host header, as the endpoint saw them. */
-  const seen: { servername: string; host: string; path: string; method: string }[] = [];
-  const record: RouteHandler = async (req: IncomingMessage, _res, ctx) => {
-    if (ctx.scheme === 'https') seen.push({ servername: String((req.socket as TLSSocket).servername), host: req.headers.host ?? '', path: ctx.url.pathname, method: req.method ?? '' });
-    return false;
-  };
+  const log = tlsRequestLog();
 
   beforeAll(async () => {
-    endpoint = await startTestEndpoint({ sniZone: ZONE, routes: [record] }, [`*.${ZONE}`]);
+    endpoint = await startTestEndpoint({ sniZone: ZONE, routes: [log.record] }, [`*.${ZONE}`]);
   });
   afterAll(async () => {
     await endpoint?.close(0);
@@ -87,7 +80,7 @@ describe.skipIf(!haveBrowser)('the extension tests a listed name under the endpo
       await popup.getByLabel(/my internet provider/).check();
       expect(await button.isDisabled()).toBe(false);
       // Only the test by name's own requests: adding the endpoint checked it by its address.
-      seen.length = 0;
+      log.clear();
       await button.click();
       await popup.waitForFunction(() => !!document.getElementById('latest')?.dataset.verdict, undefined, { timeout: 120_000, polling: 250 });
       const runId = await popup.locator('#latest').getAttribute('data-run-id');
@@ -102,9 +95,7 @@ describe.skipIf(!haveBrowser)('the extension tests a listed name under the endpo
       expect(legs).toEqual([`http-${endpoint.plainPort}-down-random`, `https-${endpoint.tlsPort}-down-random-sni-control`, `https-${endpoint.tlsPort}-down-random-sni-name`]);
       expect(r.comparisons.map((c) => c.id).sort()).toEqual(['screen', 'sni']);
       // Each TLS leg's payloads went over connections whose ClientHello named its subdomain.
-      // The transfers (GET); a plain transfer's digest is vouched for by a HEAD over TLS to the
-      // endpoint's own address (src/core/endpoint.ts digestUrl), under no name of the zone.
-      const payloads = seen.filter((s) => s.path === '/payload' && s.method === 'GET');
+      const payloads = log.transfers();
       expect(new Set(payloads.map((s) => s.servername))).toEqual(new Set([NAMED, r.sni!.controlName]));
       for (const s of payloads) expect(s.host).toBe(`${s.servername}:${endpoint.tlsPort}`);
       // The card says which names were compared and what was not tested.
