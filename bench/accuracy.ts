@@ -115,6 +115,13 @@ async function main(): Promise<void> {
   if (freshSeed !== undefined && !Number.isSafeInteger(freshSeed)) throw new Error(`--fresh-draw wants an integer seed, got ${values['fresh-draw']}`);
   const heldOut = values['held-out'] || freshSeed !== undefined;
   const pool = freshSeed !== undefined ? drawHeldOut(freshSeed, 'fd').map(heldOutScenario) : heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
+  /** The set scored, as the header and the goals name it. */
+  const set =
+    freshSeed !== undefined
+      ? { title: `a FRESH DRAW (test/lab/held-out-draw.ts, seed ${freshSeed})`, goals: 'the fresh draw' }
+      : heldOut
+      ? { title: 'HELD-OUT set (test/lab/held-out-scenarios.json)', goals: 'the held-out set' }
+      : { title: 'tuning set (test/lab/scenarios.ts)', goals: 'the tuning set' };
   const byId = (id: string) => (heldOut ? pool.find((s) => s.id === id) : scenarioById(id)) ?? scenarioById(id);
   const chosen: Scenario[] = values.scenarios ? values.scenarios.split(',').map((id) => byId(id.trim())) : pool;
   const noise = values['no-noise'] ? NO_NOISE : DEFAULT_NOISE;
@@ -288,17 +295,11 @@ async function main(): Promise<void> {
       ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
       : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
-      : `Accuracy benchmark, ${
-          freshSeed !== undefined
-            ? `a FRESH DRAW (test/lab/held-out-draw.ts, seed ${freshSeed})`
-            : heldOut
-            ? 'HELD-OUT set (test/lab/held-out-scenarios.json)'
-            : 'tuning set (test/lab/scenarios.ts)'
-        }, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      : `Accuracy benchmark, ${set.title}, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
-    ...(heldOut && scored.length ? ['', `Goals (the ${freshSeed !== undefined ? 'fresh draw' : 'held-out set'}, both labs):`, formatGoals(goals(scored, all))] : []),
+    ...(heldOut && scored.length ? ['', `Goals (${set.goals}, both labs):`, formatGoals(goals(scored, all))] : []),
     ...(!heldOut && scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
     // Only the WAN lab's controls: the throttle lab's unshaped runs carry cross traffic, so
     // their HTTP is below the line on purpose.
