@@ -1,4 +1,5 @@
 // The verdict in plain words for people at a terminal.
+import { noticeableLean } from '../core/margin.js';
 import { safeText, safeTextDeep } from '../core/safe-text.js';
 import type { Result } from '../core/types.js';
 import { errorText, noteText } from './note-text.js';
@@ -30,7 +31,7 @@ export function headline(r: Result): string {
       // ratio is the control name's goodput over the named one's (src/core/sni/sni-decision.ts).
       return `SNI THROTTLED: connections naming ${printable(r.sni?.name ?? '?')} were ${x(r.ratio)} slower than the same server under a control name (${ci})`;
     case 'no-difference':
-      return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
+      return noDifferenceHeadline(r, ci);
     case 'inconclusive':
       // A run that could not afford one round has no ratio: its note says what it needed.
       if (!Number.isFinite(r.ratio)) return 'INCONCLUSIVE: nothing was measured that allows a verdict';
@@ -40,6 +41,21 @@ export function headline(r: Result): string {
       return `INTERFERED: something on the path altered or redirected the plain traffic, so no comparison is possible`;
     case 'failed':
       return `FAILED: ${r.error ? printable(errorText(r.error)) : 'the measurement did not complete'}`;
+  }
+}
+
+/**
+ * "The same speed" only where the estimate is near 1: a no-difference that leaned a tenth or
+ * more one way says so, with the margin it stayed within (core/margin.ts).
+ */
+function noDifferenceHeadline(r: Result, ci: string): string {
+  switch (noticeableLean(r.ratio)) {
+    case 'tls-slower':
+      return `NO DIFFERENCE: encrypted traffic was ${x(r.ratio)} slower than plain traffic, within the 25% this test counts as the same speed (${ci}); a slight limit on encrypted traffic and a line's ups and downs look alike at that size`;
+    case 'tls-faster':
+      return `NO DIFFERENCE: encrypted traffic was ${x(1 / r.ratio)} faster than plain traffic, within the 25% this test counts as the same speed (ratio ${x(r.ratio)}, ${ci})`;
+    default:
+      return `NO DIFFERENCE: encrypted and plain traffic ran at the same speed within 25% (ratio ${x(r.ratio)}, ${ci})`;
   }
 }
 

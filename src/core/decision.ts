@@ -51,6 +51,7 @@
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
 import { median } from 'simple-statistics';
+import { MARGIN_RATIO } from './margin.js';
 import type { Note } from './notes.js';
 import type { ComparisonId, PairSpec } from './plan.js';
 import { estimateShaping, sustainedMbps, type BinnedTransfer } from './shaping.js';
@@ -61,8 +62,7 @@ import { slowStartBound } from './slow-start.js';
 import { risingTrendPValue } from './trend.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
-/** A difference under 25% is no finding. */
-export const MARGIN_RATIO = 1.25;
+export { MARGIN_RATIO } from './margin.js';
 /** With fewer rounds no distribution-free 95% interval exists (signed-rank, n = 6 gives 96.9%). */
 export const MIN_ROUNDS = 6;
 /** The level of the second look (rule 4), which needs at least 8 rounds. */

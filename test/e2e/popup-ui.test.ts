@@ -141,6 +141,9 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
     // A difference that did not show again on new connections (notes-fresh-unconfirmed-en.png).
     expect(texts['fresh-unconfirmed']).toContain("Why: the difference showed on the test's first connections but not clearly on new ones (4 rounds, 1.04x apart, where 1.25x or more counts)");
+    // A "no difference" a tenth or more apart says which way it leaned (notes-small-difference-en.png).
+    expect(texts['small-difference']).toContain('Encrypted traffic was somewhat slower than plain traffic, but by less than the 25% this test needs before it calls a difference throttling');
+    expect(texts['small-difference']).not.toContain('same speed: no sign of TLS throttling');
     // Legs alike while one still sped up: not called "no difference" (notes-rising-alike-en.png).
     expect(texts['rising-alike']).toContain('Why: the two downloads ran at about the same speed, but one was still speeding up round after round (from 8 to 16 Mbit/s over 9 rounds)');
     expect(texts['rising-alike']).not.toContain('no sign of TLS throttling');

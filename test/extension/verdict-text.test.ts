@@ -48,6 +48,21 @@ describe('verdictText', () => {
     expect(meaning).not.toMatch(/no sign/);
   });
 
+  it('says which way a "no difference" leaned once it leaned a tenth or more, within the margin', () => {
+    const at = (ratio: number, ci95: [number, number]) => verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio, ci95, warnings: [] }), t).meaning;
+    expect(at(1.21, [0.94, 1.24])).toMatch(/^Encrypted traffic was somewhat slower than plain traffic, but by less than the 25%/);
+    expect(at(1.21, [0.94, 1.24])).not.toMatch(/same speed: no sign/);
+    expect(at(0.87, [0.81, 0.95])).toMatch(/^Encrypted traffic was somewhat faster than plain traffic, within the 25%/);
+    expect(at(1.09, [0.97, 1.2])).toMatch(/^Your connection carried encrypted and plain traffic at the same speed/);
+    expect(at(1 / 1.09, [0.85, 1.02])).toMatch(/at the same speed/);
+    // A long path's bound says more than the lean: it stays first.
+    const bound = sampleResult({
+      verdict: 'no-difference', cause: undefined, ratio: 1.2, ci95: [0.9, 1.24],
+      warnings: [{ code: 'slow-start-bound', detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 }],
+    });
+    expect(verdictText(bound, t).meaning).toMatch(/as far as this test could see/);
+  });
+
   it('reminds that one test is one moment on one path', () => {
     expect(verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.95, 1.1] }), t).caveat).toMatch(
       /^One test is one moment on one path/,

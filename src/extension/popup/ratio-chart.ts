@@ -8,9 +8,7 @@ import type { LocaleFormat } from '../shared/locale-format.js';
 import { ratioPoints, type RatioPoint } from '../shared/chart-columns.js';
 import type { IndexPoint } from '../shared/history-index.js';
 import { chartSvg, chartTitle, svgEl, type Box } from './svg.js';
-
-/** The margin of docs/method.md ("Decision"): within 1.25x either way is no difference. */
-const MARGIN_RATIO = 1.25;
+import { MARGIN_RATIO } from '../../core/margin.js';
 const TICKS = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32, 64];
 const BOX: Box = { width: 396, height: 190, left: 46, right: 14, top: 30, bottom: 26 };
 

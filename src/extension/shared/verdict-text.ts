@@ -1,5 +1,6 @@
 // A result in plain words: one sentence, what it means, and what one test cannot prove. The
 // words come from _locales through `t`, so the popup speaks the user's language.
+import { noticeableLean } from '../../core/margin.js';
 import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
 import { errorSentence } from './note-text.js';
@@ -75,13 +76,19 @@ export function verdictText(r: Result, t: Translate): VerdictText {
 /**
  * What the verdict means. A "no difference" whose downloads were still speeding up when they
  * ended (src/core/slow-start.ts) covers only the limits it could have seen, and says so here,
- * not only among the details: "no sign of throttling" would claim more than it measured.
+ * not only among the details: "no sign of throttling" would claim more than it measured. One
+ * whose estimate leaned a tenth or more one way (core/margin.ts) says which way, and that it
+ * stayed within the margin.
  */
 function meaning(r: Result, t: Translate): string {
-  const bound = r.verdict === 'no-difference' ? r.warnings?.find((w) => w.code === 'slow-start-bound') : undefined;
+  if (r.verdict !== 'no-difference') return t(MEANING_KEYS[r.verdict]);
+  const bound = r.warnings?.find((w) => w.code === 'slow-start-bound');
   if (bound?.code === 'slow-start-bound' && Number.isFinite(bound.detectableMbps)) {
     return t('meaningNoDifferenceUpTo', [new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(bound.detectableMbps)]);
   }
+  // "The same speed" beside two speed figures a tenth or more apart would read as a mistake.
+  const lean = noticeableLean(r.ratio);
+  if (lean) return t(lean === 'tls-slower' ? 'meaningNoDifferenceSlower' : 'meaningNoDifferenceFaster');
   return t(MEANING_KEYS[r.verdict]);
 }
 
