@@ -7,9 +7,9 @@ export const MARGIN_RATIO = 1.25;
 /**
  * Within the margin, a difference a person sees on the two speed figures. A "no difference"
  * whose estimate lies this far from 1 (TLS a tenth slower or faster) says which way it leaned
- * rather than "the same speed": a port cap a little below a line's speed read 22.3 Mbit/s
- * against plain HTTP's 27.0 in every round, a 1.21x estimate inside the margin (bench/RESULTS.md,
- * 2026-12-04 06:25).
+ * rather than "the same speed": a port cap a little below a line's speed held HTTPS at 22.3
+ * Mbit/s in 26 of 28 transfers beside plain HTTP's 23-27, a 1.21x estimate inside the margin
+ * (bench/RESULTS.md, 2026-12-04 06:25).
  */
 export const NOTICEABLE_RATIO = 1.1;
 
