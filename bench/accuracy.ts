@@ -3,6 +3,8 @@
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
+// --extension-scenarios names scenarios of the set being scored (with --held-out or
+// --fresh-draw, of that set).
 //                             [--extension-browser chromium|firefox|both]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
 //                             [--held-out] [--fresh-draw SEED] [--stopping-rule interval|repeated-ci]
@@ -155,12 +157,14 @@ async function main(): Promise<void> {
 
   // The extension subset: one port-shaped and one unshaped scenario, fewer runs (a browser
   // session per run is slower than the CLI).
-  const extScenarios = values.extension && !onlyOther ? values['extension-scenarios'].split(',').map((id) => scenarioById(id.trim())) : [];
+  // From the set being scored, so a held-out or freshly drawn scenario runs in the browsers too.
+  const extScenarios = values.extension && !onlyOther ? values['extension-scenarios'].split(',').map((id) => byId(id.trim())) : [];
   const extRows = [];
   for (const s of extScenarios) {
     for (const browser of extBrowsers) {
       if (Date.now() > stopAt) break;
-      const recs = await runScenario(s, { runs: Math.max(1, Math.ceil(runs / 2)), noise, seed: seed++, client: 'extension', browser, log });
+      const extSeed = seed++;
+      const recs = await runScenario(s, { runs: Math.max(1, Math.ceil(runs / 2)), noise, seed: s.seed ?? extSeed, client: 'extension', browser, log });
       // Chromium's rows keep the label of earlier tables (bench/accuracy-*.txt).
       const label = browser === 'chromium' ? `${s.id} (extension)` : `${s.id} (extension, ${browser})`;
       all.set(label, recs);
