@@ -20,6 +20,8 @@ export const ADDR = { srv: '10.77.0.1', cli: '10.77.0.2', cross: '10.77.0.3' } a
 /** The line's interface on the server side (downstream shaping) and on the home side (upstream). */
 export const LINE_DOWN_DEV = 'veth-lsrv';
 export const LINE_UP_DEV = 'veth-hsrv';
+/** The client's port on the home bridge: what reaches lab-cli leaves lab-home through it, after the line. */
+export const CLIENT_DOWN_DEV = 'veth-hcli';
 const PREFIX = 'lab-';
 
 export function isRoot(): boolean {
@@ -99,7 +101,7 @@ export async function createLab(line: LineOptions): Promise<void> {
   const links: [string, string, string, string][] = [
     // [namespace, its interface, home-side peer, address]
     [NS.srv, LINE_DOWN_DEV, LINE_UP_DEV, ADDR.srv],
-    [NS.cli, 'veth-lcli', 'veth-hcli', ADDR.cli],
+    [NS.cli, 'veth-lcli', CLIENT_DOWN_DEV, ADDR.cli],
     [NS.cross, 'veth-lx', 'veth-hx', ADDR.cross],
   ];
   for (const [ns, dev, peer, addr] of links) {
@@ -196,6 +198,27 @@ export async function addShapedClass(c: ClassOptions): Promise<void> {
     await tc(c.ns, `filter add dev ${c.dev} parent 1: protocol ip prio 1 u32 match u16 0x0000 0xff80 at 2 flowid 1:10`);
   }
   await tc(c.ns, `filter add dev ${c.dev} parent 1: protocol ip prio 2 u32 match ${c.match} flowid 1:20`);
+}
+
+/**
+ * A shaper in series with the line rather than a class of it: htb on the client's port of the
+ * home bridge (CLIENT_DOWN_DEV), after the line, so the line stays one queue that TLS, plain
+ * HTTP and the cross traffic share as flows share any bottleneck, and the cap only holds what
+ * passes it. A class of the line's own htb (addShapedClass) is guaranteed its cap, so beside
+ * cross traffic TLS kept the cap while plain HTTP shared what was left (bench/RESULTS.md,
+ * 2026-12-04 06:51); a shaper in an ISP's core, upstream of a subscriber's line, gives TLS no
+ * such claim on the line. Two rate limits in series leave a flow the lesser of the two, in
+ * either order, so after the line stands for before it. Everything else passes at 10 Gbit/s.
+ */
+export async function addSeriesShaper(c: Omit<ClassOptions, 'ns' | 'dev' | 'exemptAcks'>): Promise<void> {
+  const [ns, dev] = [NS.home, CLIENT_DOWN_DEV];
+  await tc(ns, `qdisc add dev ${dev} root handle 1: htb default 10`);
+  await tc(ns, `class add dev ${dev} parent 1: classid 1:1 htb rate 10gbit ceil 10gbit quantum 1514`);
+  await tc(ns, `class add dev ${dev} parent 1:1 classid 1:10 htb rate 10gbit ceil 10gbit quantum 1514`);
+  const limit = c.tbfBurstBytes === undefined ? `${c.mbps}mbit` : '10gbit';
+  await tc(ns, `class add dev ${dev} parent 1:1 classid 1:20 htb rate ${limit} ceil ${limit} quantum 1514`);
+  if (c.tbfBurstBytes !== undefined) await tc(ns, `qdisc add dev ${dev} parent 1:20 handle 20: tbf rate ${c.mbps}mbit burst ${c.tbfBurstBytes} latency 200ms`);
+  await tc(ns, `filter add dev ${dev} parent 1: protocol ip prio 2 u32 match ${c.match} flowid 1:20`);
 }
 
 const LOCK_DIR = '/tmp/ttd-lab.lock';

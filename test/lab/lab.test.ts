@@ -40,6 +40,18 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
   );
 
   it(
+    'finds TLS throttled by a cap in series with the line (lab-net.ts addSeriesShaper), at its rate within 10%',
+    async () => {
+      const { result } = await once('a-port-2x-series', NO_NOISE);
+      expect(result!.verdict).toBe('tls-throttled');
+      expect(Math.abs(estimatedRateMbps(result!)! / 25 - 1)).toBeLessThan(0.1);
+      // Only port 443 passes the cap: plain HTTP keeps the line's 50 Mbit/s, less headers.
+      expect(result!.legs.find((l) => l.id === 'http-80-down-random')!.medianMbps).toBeGreaterThan(40);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
     'finds TLS throttled by a first-byte DPI proxy on every port, with protocol as the cause',
     async () => {
       const { result } = await once('b-dpi', NO_NOISE);

@@ -4,7 +4,7 @@
 import type { Cause, Verdict } from '../../src/core/types.js';
 import type { Front } from './lab-server.js';
 import type { Noise } from './run-scenario.js';
-import { addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
+import { addSeriesShaper, addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
 import type { WanPath } from './wan-net.js';
 import { WAN_SCENARIOS } from './wan-scenarios.js';
 
@@ -73,6 +73,24 @@ const LAB_SCENARIOS: Scenario[] = [
     fronts: {},
     shape: () => addShapedClass({ ns: NS.srv, dev: LINE_DOWN_DEV, mbps: 25, match: port443 }),
     noise: { crossTraffic: false, lineDriftLo: 0 },
+  },
+  {
+    id: 'a-port-2x-series',
+    title: '(a) a cap on source port 443 in series with the line, which TLS shares with the cross traffic: 25 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 25, factor: 2 },
+    fronts: {},
+    shape: () => addSeriesShaper({ mbps: 25, match: port443 }),
+  },
+  {
+    id: 'a-port-1.5x-series',
+    title: '(a) the same at two thirds of the line: 33.3 of 50 Mbit/s',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 33.3, factor: 1.5 },
+    fronts: {},
+    shape: () => addSeriesShaper({ mbps: 33.3, match: port443 }),
   },
   {
     id: 'b-dpi',
