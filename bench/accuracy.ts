@@ -3,11 +3,11 @@
 // scenario's truth. Needs root (network namespaces and tc).
 //   npm run bench:accuracy -- [--runs 5] [--unshaped-runs 10] [--scenarios a-port,i-none-50]
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
-// --extension-scenarios names scenarios of the set being scored (with --held-out or
-// --fresh-draw, of that set).
 //                             [--extension-browser chromium|firefox|both]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
 //                             [--held-out] [--fresh-draw SEED] [--stopping-rule interval|repeated-ci]
+// --extension-scenarios names scenarios of the set being scored (with --held-out or
+// --fresh-draw, of that set).
 // --fresh-draw SEED draws a new set from the held-out set's ranges (held-out-draw.ts) with
 // another seed and scores it like the held-out set: shaping that neither set holds, to check a
 // rule against before trusting it (the held-out draw itself stays the pre-registered one).
