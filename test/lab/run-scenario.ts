@@ -104,7 +104,7 @@ function siteOf(scenario: Scenario): Site {
     srvAddr: WAN_ADDR.srv,
     lock: () => acquireWanLock(),
     build: async (seed) => {
-      const lab = await createWanLab({ downMbps: scenario.lineMbps, upMbps: wan.upMbps, rttMs: wan.rttMs, lossPct: wan.lossPct, congestion: wan.congestion, seed });
+      const lab = await createWanLab({ downMbps: scenario.lineMbps, upMbps: wan.upMbps, rttMs: wan.rttMs, lossPct: wan.lossPct, congestion: wan.congestion, police: wan.police, seed });
       return { stop: () => lab.stopForwarder() };
     },
     destroy: destroyWanLab,

@@ -14,6 +14,11 @@ export interface Truth {
   cause?: Cause;
   /** The throttled leg's rate and bucket, where the shaper has one. */
   rateMbps?: number;
+  /**
+   * rateMbps is a policer's: a ceiling TCP's goodput runs under (CUBIC drops below it with
+   * every burst of drops), so the estimate is shown beside it but not held to 10%.
+   */
+  rateIsCeiling?: boolean;
   burstBytes?: number;
   /** Line rate over throttled rate on an idle line (how strong the throttling is). */
   factor?: number;

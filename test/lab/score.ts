@@ -82,6 +82,8 @@ export interface Row {
   medianScreenSeconds: number;
   medianScreenMB: number;
   trueRateMbps?: number;
+  /** trueRateMbps is a ceiling (a policer's rate), not a rate the estimate must reach. */
+  rateIsCeiling?: boolean;
   medianRateMbps?: number;
   /** Runs whose rate estimate was within 10% of the truth, of the runs with an estimate. */
   rateWithin10: number;
@@ -117,8 +119,9 @@ export function scoreScenario(s: Scenario, records: RunRecord[]): Row {
     medianScreenSeconds: median(screenCosts.map((c) => c.seconds)),
     medianScreenMB: median(screenCosts.map((c) => c.mb)),
     trueRateMbps: truthRate,
+    ...(s.truth.rateIsCeiling ? { rateIsCeiling: true } : {}),
     medianRateMbps: rates.length ? median(rates) : undefined,
-    rateWithin10: truthRate ? rates.filter((x) => Math.abs(x / truthRate - 1) <= 0.1).length : 0,
+    rateWithin10: truthRate && !s.truth.rateIsCeiling ? rates.filter((x) => Math.abs(x / truthRate - 1) <= 0.1).length : 0,
     rateEstimates: rates.length,
     trueBurstBytes: s.truth.burstBytes,
     medianBurstBytes: s.truth.burstBytes !== undefined && bursts.length ? median(bursts) : undefined,
@@ -143,8 +146,8 @@ export function formatTable(rows: Row[]): string {
       fmt(r.medianSeconds),
       fmt(r.medianMB),
       `${fmt(r.medianScreenSeconds)} / ${fmt(r.medianScreenMB)}`,
-      r.trueRateMbps === undefined ? '-' : `${fmt(r.medianRateMbps, 2)} / ${r.trueRateMbps}`,
-      r.trueRateMbps === undefined ? '-' : `${r.rateWithin10}/${r.rateEstimates}`,
+      r.trueRateMbps === undefined ? '-' : `${fmt(r.medianRateMbps, 2)} / ${r.trueRateMbps}${r.rateIsCeiling ? ' (policed)' : ''}`,
+      r.trueRateMbps === undefined || r.rateIsCeiling ? '-' : `${r.rateWithin10}/${r.rateEstimates}`,
       r.trueBurstBytes === undefined ? '-' : `${fmt(r.medianBurstBytes === undefined ? undefined : r.medianBurstBytes / 1e6, 2)} / ${fmt(r.trueBurstBytes / 1e6, 2)}`,
       r.seen,
     ].join(' | '),
@@ -205,7 +208,7 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     measured: `${causeRight}/${withCause.length} (${pct(causeRight, withCause.length)})`,
     met: withCause.length ? causeRight === withCause.length : undefined,
   });
-  const rated = runsWhere((s) => s.truth.rateMbps !== undefined).filter(({ s, r }) => r.result?.verdict === s.truth.verdict);
+  const rated = runsWhere((s) => s.truth.rateMbps !== undefined && !s.truth.rateIsCeiling).filter(({ s, r }) => r.result?.verdict === s.truth.verdict);
   const est = rated.map(({ s, r }) => ({ s, x: estimatedRateMbps(r.result!) })).filter((e) => e.x !== undefined);
   const within = est.filter(({ s, x }) => Math.abs(x! / s.truth.rateMbps! - 1) <= 0.1).length;
   out.push({

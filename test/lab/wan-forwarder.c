@@ -3,6 +3,7 @@
  * kernel has no netem (test/lab/README.md, "The WAN lab").
  *
  *   wan-forwarder <in-tun> <out-tun> <one-way-delay-us> <loss-ppm> <seed> [queue-packets]
+ *                 [police=<source-port>:<kbit/s>:<burst-bytes>]
  *
  * Run inside the router namespace. Policy routing sends every packet that arrives from the
  * server or the client into <in-tun>; this program reads it, drops it with probability
@@ -17,6 +18,14 @@
  * Why C and not Node: Node cannot attach to a TUN device at all (TUNSETIFF is an ioctl, and
  * Node has no ioctl), and a plain Python loop was first measured at about 44 of
  * 50 Mbit/s. Where this loop stops keeping up is measured in test/lab/README.md.
+ *
+ * With police=..., packets toward the client from that TCP source port pass a policer: a token
+ * bucket of <burst-bytes> that fills at <kbit/s>; a packet larger than the tokens left is
+ * dropped, not queued, as tc-police(8) and a router's "police" do. A policer is how many ISPs
+ * throttle (T-Mobile's Binge On among them; Flach et al., "An Internet-Wide Analysis of Traffic
+ * Policing", SIGCOMM 2016): TCP meets it as bursts of loss, not as a queue, and runs below the
+ * policed rate. It acts where the packet enters the path, before the delay, so the drops fall
+ * upstream of the client's line, as in an ISP's core.
  *
  * On SIGTERM/SIGINT it prints one JSON line of counters on stdout and exits.
  */
@@ -70,6 +79,49 @@ static uint64_t rng(void) {
   return rng_state * 2685821657736338717ull;
 }
 
+/* A single-rate policer on one TCP source port, toward the client (RFC 2697 with no excess
+ * burst: conform or drop). */
+struct policer {
+  int on;
+  uint16_t sport;
+  double bytes_per_ns, burst, tokens;
+  uint64_t last_ns;
+};
+
+static int parse_policer(const char *arg, struct policer *p) {
+  unsigned sport;
+  double kbit, burst;
+  if (sscanf(arg, "police=%u:%lf:%lf", &sport, &kbit, &burst) != 3 || sport == 0 || sport > 65535 || kbit <= 0 || burst < 1500)
+    return -1;
+  p->on = 1;
+  p->sport = (uint16_t)sport;
+  p->bytes_per_ns = kbit * 1000.0 / 8.0 / 1e9;
+  p->burst = burst;
+  p->tokens = burst; /* a policer starts full, as an idle one is */
+  p->last_ns = 0;
+  return 0;
+}
+
+/* Whether an IPv4 packet is TCP from the policed source port. */
+static int policed_flow(const struct policer *p, const unsigned char *buf, ssize_t len) {
+  if ((buf[0] >> 4) != 4 || buf[9] != 6) return 0;
+  size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
+  if (ihl < 20 || (ssize_t)(ihl + 4) > len) return 0;
+  return ((uint16_t)buf[ihl] << 8 | buf[ihl + 1]) == p->sport;
+}
+
+/* Conform (take the tokens) or exceed (drop). */
+static int policer_passes(struct policer *p, uint64_t t, size_t len) {
+  if (p->last_ns) {
+    p->tokens += (double)(t - p->last_ns) * p->bytes_per_ns;
+    if (p->tokens > p->burst) p->tokens = p->burst;
+  }
+  p->last_ns = t;
+  if (p->tokens < (double)len) return 0;
+  p->tokens -= (double)len;
+  return 1;
+}
+
 static int open_tun(const char *name) {
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK);
   if (fd < 0) {
@@ -91,14 +143,24 @@ static int open_tun(const char *name) {
 
 int main(int argc, char **argv) {
   if (argc < 6) {
-    fprintf(stderr, "usage: %s <in-tun> <out-tun> <one-way-delay-us> <loss-ppm> <seed> [queue-packets]\n", argv[0]);
+    fprintf(stderr, "usage: %s <in-tun> <out-tun> <one-way-delay-us> <loss-ppm> <seed> [queue-packets] [police=<port>:<kbit>:<burst-bytes>]\n", argv[0]);
     return 2;
+  }
+  struct policer police = {0};
+  uint32_t cap = 16384; /* 1 Gbit/s for 100 ms one way is 8300 MTU packets; 16384 leaves room */
+  for (int i = 6; i < argc; i++) {
+    if (strncmp(argv[i], "police=", 7) == 0) {
+      if (parse_policer(argv[i], &police) < 0) {
+        fprintf(stderr, "bad %s (police=<source-port>:<kbit/s>:<burst-bytes>, burst at least one packet)\n", argv[i]);
+        return 2;
+      }
+    } else {
+      cap = (uint32_t)strtoul(argv[i], NULL, 10);
+    }
   }
   const uint64_t delay_ns = strtoull(argv[3], NULL, 10) * 1000ull;
   const uint64_t loss_ppm = strtoull(argv[4], NULL, 10);
   rng_state = strtoull(argv[5], NULL, 10) * 0x9E3779B97F4A7C15ull + 1;
-  /* Default queue: 1 Gbit/s for 100 ms one way is 8300 MTU packets; 16384 leaves room. */
-  const uint32_t cap = argc > 6 ? (uint32_t)strtoul(argv[6], NULL, 10) : 16384;
   int in_fd = open_tun(argv[1]);
   int out_fd = open_tun(argv[2]);
 
@@ -121,7 +183,7 @@ int main(int argc, char **argv) {
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
 
-  uint64_t n_in = 0, n_out = 0, n_lost = 0, n_overflow = 0, bytes_out = 0, n_write_err = 0;
+  uint64_t n_in = 0, n_out = 0, n_lost = 0, n_overflow = 0, bytes_out = 0, n_write_err = 0, n_policed = 0;
   printf("{\"ready\":true}\n");
   fflush(stdout);
 
@@ -174,6 +236,10 @@ int main(int argc, char **argv) {
         continue;
       }
       int d = buf[19] < 64 ? 0 : 1; /* IPv4 destination address, last octet */
+      if (police.on && d == 1 && policed_flow(&police, buf, len) && !policer_passes(&police, now_ns(), (size_t)len)) {
+        n_policed++;
+        continue;
+      }
       struct fifo *f = &q[d];
       if (f->count == f->cap) {
         n_overflow++;
@@ -189,9 +255,9 @@ int main(int argc, char **argv) {
       f->count++;
     }
   }
-  printf("{\"packetsIn\":%llu,\"packetsOut\":%llu,\"lost\":%llu,\"queueDrops\":%llu,\"writeErrors\":%llu,\"bytesOut\":%llu}\n",
+  printf("{\"packetsIn\":%llu,\"packetsOut\":%llu,\"lost\":%llu,\"queueDrops\":%llu,\"writeErrors\":%llu,\"bytesOut\":%llu,\"policed\":%llu}\n",
          (unsigned long long)n_in, (unsigned long long)n_out, (unsigned long long)n_lost, (unsigned long long)n_overflow,
-         (unsigned long long)n_write_err, (unsigned long long)bytes_out);
+         (unsigned long long)n_write_err, (unsigned long long)bytes_out, (unsigned long long)n_policed);
   fflush(stdout);
   return 0;
 }

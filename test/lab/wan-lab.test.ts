@@ -22,8 +22,8 @@ const skipReason = !root
 if (skipReason) console.warn(`WAN lab tests${skipReason}`);
 
 /** A bulk sender in wan-srv: every connection gets constant bytes until it closes. */
-function startSender(): Promise<ChildProcess> {
-  const code = `const c=Buffer.alloc(65536,90);require('net').createServer(s=>{s.on('error',()=>{});const m=()=>{while(!s.destroyed)if(!s.write(c))return void s.once('drain',m)};m()}).listen(9000,'${WAN_ADDR.srv}',()=>console.log('ready'))`;
+function startSender(port = 9000): Promise<ChildProcess> {
+  const code = `const c=Buffer.alloc(65536,90);require('net').createServer(s=>{s.on('error',()=>{});const m=()=>{while(!s.destroyed)if(!s.write(c))return void s.once('drain',m)};m()}).listen(${port},'${WAN_ADDR.srv}',()=>console.log('ready'))`;
   const child = spawn('ip', ['netns', 'exec', WAN_NS.srv, process.execPath, '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', () => resolve(child));
@@ -32,24 +32,28 @@ function startSender(): Promise<ChildProcess> {
 }
 
 /** Connect time (one RTT) and bytes read in `seconds`, from the client namespace. */
-async function probe(seconds: number): Promise<{ connectMs: number; mbps: number }> {
+async function probe(seconds: number, port = 9000): Promise<{ connectMs: number; mbps: number }> {
   const out = await sh('ip', [
     'netns', 'exec', WAN_NS.cli, 'bash', '-c',
-    `s=$(date +%s%N); exec 3<>/dev/tcp/${WAN_ADDR.srv}/9000; c=$(date +%s%N); n=$(timeout ${seconds} cat <&3 | wc -c); echo $(( (c - s) / 1000 )) $n`,
+    `s=$(date +%s%N); exec 3<>/dev/tcp/${WAN_ADDR.srv}/${port}; c=$(date +%s%N); n=$(timeout ${seconds} cat <&3 | wc -c); echo $(( (c - s) / 1000 )) $n`,
   ]);
   const [connectUs, bytes] = out.trim().split(' ').map(Number);
   return { connectMs: connectUs! / 1000, mbps: (bytes! * 8) / seconds / 1e6 };
 }
 
-async function withPath<T>(line: Parameters<typeof createWanLab>[0], fn: (counters: () => Promise<Record<string, number> | undefined>) => Promise<T>): Promise<T> {
+async function withPath<T>(
+  line: Parameters<typeof createWanLab>[0],
+  fn: (counters: () => Promise<Record<string, number> | undefined>) => Promise<T>,
+  ports = [9000],
+): Promise<T> {
   const release = await acquireWanLock();
-  let sender: ChildProcess | undefined;
+  const senders: ChildProcess[] = [];
   try {
     const lab = await createWanLab(line);
-    sender = await startSender();
+    for (const port of ports) senders.push(await startSender(port));
     return await fn(() => lab.stopForwarder());
   } finally {
-    sender?.kill('SIGKILL');
+    for (const sender of senders) sender.kill('SIGKILL');
     await destroyWanLab();
     release();
   }
@@ -87,6 +91,28 @@ describe.skipIf(!!skipReason)(`WAN lab${skipReason}`, () => {
       expect(share).toBeGreaterThan(0.005);
       expect(share).toBeLessThan(0.015);
     });
+  }, 60_000);
+
+  it('polices one source port to its rate by dropping, and leaves the others the line', async () => {
+    const police = { sourcePort: 443, mbps: 10, burstBytes: 64_000 };
+    await withPath(
+      { downMbps: 50, rttMs: 10, lossPct: 0, police },
+      async (counters) => {
+        const policedPort = await probe(4, 443);
+        const otherPort = await probe(3, 9000);
+        const c = (await counters())!;
+        console.log(`WAN lab policer: port 443 ${policedPort.mbps.toFixed(1)} Mbit/s (policed at 10), port 9000 ${otherPort.mbps.toFixed(1)}; ${c.policed} packets policed`);
+        // TCP on a policer runs at or below its rate (BBR close to it, CUBIC lower); never above
+        // it by more than the burst a 4 s probe can add (64 KB: 0.13 Mbit/s).
+        expect(policedPort.mbps).toBeLessThan(10.5);
+        expect(policedPort.mbps).toBeGreaterThan(4);
+        expect(otherPort.mbps).toBeGreaterThan(35);
+        expect(c.policed).toBeGreaterThan(0);
+        expect(c.queueDrops).toBe(0);
+        expect(c.lost).toBe(0);
+      },
+      [9000, 443],
+    );
   }, 60_000);
 
   it.skipIf(!built)(

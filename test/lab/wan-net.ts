@@ -45,6 +45,17 @@ export interface WanPath {
    * path differently (src/core/slow-start.ts).
    */
   congestion?: 'cubic' | 'bbr';
+  /**
+   * A policer on the path toward the client (wan-forwarder.c, "police="): packets from this TCP
+   * source port beyond a token bucket of burstBytes filling at mbps are dropped, not queued.
+   */
+  police?: Policer;
+}
+
+export interface Policer {
+  sourcePort: number;
+  mbps: number;
+  burstBytes: number;
 }
 
 export interface WanLine extends WanPath {
@@ -151,7 +162,7 @@ async function canRealtime(): Promise<boolean> {
   }
 }
 
-/** Builds the three hosts, the line and, when the path has delay or loss, the forwarder. */
+/** Builds the three hosts, the line and, when the path has delay, loss or a policer, the forwarder. */
 export async function createWanLab(line: WanLine): Promise<WanLab> {
   await destroyWanLab();
   for (const ns of Object.values(WAN_NS)) await sh('ip', ['netns', 'add', ns]);
@@ -183,10 +194,12 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
   await shapeLine(WAN_NS.rtr, WAN_DOWN_DEV, line.downMbps);
   await shapeLine(WAN_NS.rtr, WAN_UP_DEV, line.upMbps ?? line.downMbps);
 
-  if (line.rttMs <= 0 && line.lossPct <= 0) return { stopForwarder: () => Promise.resolve(undefined) };
+  if (line.rttMs <= 0 && line.lossPct <= 0 && !line.police) return { stopForwarder: () => Promise.resolve(undefined) };
 
   // TTD_WAN_FORWARDER=python runs the same loop in Python (wan-forwarder.py), to compare.
-  const cmd = process.env.TTD_WAN_FORWARDER === 'python' ? ['python3', join(import.meta.dirname, 'wan-forwarder.py')] : [await forwarderBinary()];
+  const python = process.env.TTD_WAN_FORWARDER === 'python';
+  if (python && line.police) throw new Error('the Python forwarder has no policer: unset TTD_WAN_FORWARDER for a policed path');
+  const cmd = python ? ['python3', join(import.meta.dirname, 'wan-forwarder.py')] : [await forwarderBinary()];
   for (const tun of ['wa', 'wb']) {
     await ipn(WAN_NS.rtr, `tuntap add dev ${tun} mode tun`);
     await ipn(WAN_NS.rtr, `link set ${tun} mtu 1500`);
@@ -199,7 +212,9 @@ export async function createWanLab(line: WanLine): Promise<WanLab> {
   // chrt may set it) keeps the browsers and builds of a full test run from stretching its delay
   // or starving its throughput; it sleeps in ppoll between packets, so it leaves the cores to them.
   const rt = (await canRealtime()) ? ['chrt', '--fifo', '20'] : [];
-  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, ...rt, ...cmd, 'wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1)], {
+  const police = line.police ? [`police=${line.police.sourcePort}:${Math.round(line.police.mbps * 1000)}:${Math.round(line.police.burstBytes)}`] : [];
+  const args = ['wa', 'wb', String(delayUs), String(lossPpm), String(line.seed ?? 1), ...police];
+  const forwarder = spawn('ip', ['netns', 'exec', WAN_NS.rtr, ...rt, ...cmd, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await firstLine(forwarder, 'the WAN forwarder', 10_000);

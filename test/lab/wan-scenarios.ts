@@ -43,6 +43,26 @@ function portThird(lineMbps: number, rttMs: number, lossPct: number, factor = 3,
   };
 }
 
+/**
+ * Port 443 policed to 1/factor of the line (wan-forwarder.c, "police="): beyond a burst of
+ * burstKB the excess is dropped, not queued, upstream of the client's line. TCP meets a policer
+ * as bursts of loss, not as a queue (Flach et al., SIGCOMM 2016); BBR paces near the policed
+ * rate, CUBIC saws below it.
+ */
+function policed(lineMbps: number, rttMs: number, lossPct: number, factor: number, burstKB: number, congestion?: 'cubic'): Scenario {
+  const policeMbps = Math.round((lineMbps / factor) * 10) / 10;
+  return {
+    id: `w-police${factor}-${mbpsId(lineMbps)}-${rttMs}ms-${pctId(lossPct)}${congestion ? `-${congestion}` : ''}`,
+    title: `policer on source port 443 at 1/${factor} of the line (${policeMbps} of ${lineMbps} Mbit/s, ${burstKB} KB burst), ${rttMs} ms RTT, ${lossPct}% loss${congestion ? `, a ${congestion} server` : ''}`,
+    lineMbps,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: policeMbps, rateIsCeiling: true, factor },
+    fronts: {},
+    wan: { rttMs, lossPct, police: { sourcePort: 443, mbps: policeMbps, burstBytes: burstKB * 1000 }, ...(congestion ? { congestion } : {}) },
+    noise: NO_NOISE,
+  };
+}
+
 function mbpsId(mbps: number): string {
   return mbps >= 1000 ? `${mbps / 1000}g` : `${mbps}m`;
 }
@@ -123,6 +143,16 @@ export const WAN_SCENARIOS: Scenario[] = [
     wan: { rttMs: 50, lossPct: 0.2 },
     noise: NO_NOISE,
   },
+  // Policers: small bursts as a router's default would give for these rates (tens to a few
+  // hundred KB), where the drops start within a transfer. A burst of a second or more at the
+  // policed rate is a token bucket the method cannot see (docs/method.md, "What the method
+  // cannot see").
+  policed(50, 20, 0, 3, 64),
+  policed(50, 50, 0.2, 2, 256),
+  policed(50, 20, 0, 1.5, 128),
+  // CUBIC on a policer: a random 0.2% loss alone would hold it near 6 Mbit/s on this path
+  // (Mathis et al. 1997), under the policer, so the path is clean.
+  policed(50, 50, 0, 2, 256, 'cubic'),
   // Fast lines. The forwarder and this machine's processors set a ceiling (test/lab/README.md,
   // "WAN lab: limits"), so the gigabit line has no userland path: the router forwards directly.
   unshaped(300, 20, 0),

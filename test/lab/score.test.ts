@@ -1,0 +1,59 @@
+// The accuracy table's rate column: a shaper's rate is a target the estimate is held to within
+// 10%; a policer's is a ceiling TCP's goodput runs under (wan-scenarios.ts, `policed`).
+import { describe, expect, it } from 'vitest';
+import type { Result } from '../../src/core/types.js';
+import type { RunRecord } from './run-scenario.js';
+import type { Scenario } from './scenarios.js';
+import { formatTable, goals, scoreScenario } from './score.js';
+
+function scenario(id: string, rateIsCeiling: boolean): Scenario {
+  return {
+    id,
+    title: id,
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 25, factor: 2, ...(rateIsCeiling ? { rateIsCeiling } : {}) },
+    fronts: {},
+  };
+}
+
+/** A finding whose shaping estimate is `mbps` (the fields the scorer reads). */
+function found(id: string, mbps: number): RunRecord {
+  const result = {
+    verdict: 'tls-throttled',
+    ratio: 50 / mbps,
+    shaping: { leg: 'https-443-down-random', rateMbps: mbps, burstBytes: 0 },
+    comparisons: [],
+    legs: [],
+    durationMs: 20_000,
+    bytesUsed: 60e6,
+  } as unknown as Result;
+  return { scenario: id, run: 0, client: 'cli', result, wallMs: 21_000 };
+}
+
+describe('rates in the accuracy table', () => {
+  const shaper = scenario('shaper', false);
+  const policer = scenario('policer', true);
+  const all = new Map([
+    ['shaper', [found('shaper', 24), found('shaper', 21)]],
+    ['policer', [found('policer', 21)]],
+  ]);
+
+  it('holds a shaper estimate to 10% of its rate', () => {
+    const row = scoreScenario(shaper, all.get('shaper')!);
+    expect(row.rateWithin10).toBe(1);
+    expect(row.rateEstimates).toBe(2);
+    expect(formatTable([row])).toContain('| 22.50 / 25 | 1/2 |');
+  });
+
+  it("shows a policer's rate as a ceiling and leaves it out of the 10% goal", () => {
+    const row = scoreScenario(policer, all.get('policer')!);
+    expect(row.rateIsCeiling).toBe(true);
+    expect(formatTable([row])).toContain('| 21.00 / 25 (policed) | - |');
+    const rate = goals([shaper, policer], all).find((g) => g.goal.startsWith('shaped-rate'))!;
+    expect(rate.measured).toMatch(/^1\/2 estimates/);
+    // Both still count as findings at 2x.
+    const detect = goals([shaper, policer], all).find((g) => g.goal.startsWith('TLS throttled 2x'))!;
+    expect(detect.measured).toMatch(/^3\/3/);
+  });
+});
