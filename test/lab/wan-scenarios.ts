@@ -153,6 +153,11 @@ export const WAN_SCENARIOS: Scenario[] = [
   // CUBIC on a policer: a random 0.2% loss alone would hold it near 6 Mbit/s on this path
   // (Mathis et al. 1997), under the policer, so the path is clean.
   policed(50, 50, 0, 2, 256, 'cubic'),
+  // A slow line (rural DSL, a mobile line's edge): the 120 s a default run may take buys about
+  // 60 MB at 4 Mbit/s, so its rounds are few and short.
+  unshaped(4, 60, 0.2),
+  portThird(4, 60, 0.2, 2),
+  portThird(4, 60, 0.2, 3),
   // Fast lines. The forwarder and this machine's processors set a ceiling (test/lab/README.md,
   // "WAN lab: limits"), so the gigabit line has no userland path: the router forwards directly.
   unshaped(300, 20, 0),
