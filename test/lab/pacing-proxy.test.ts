@@ -2,7 +2,7 @@
 // first byte and pace them at the rate it is given, or every lab verdict built on it is moot.
 // Rates are asserted as ratios to the configured rate (within 10%), never as absolute speeds.
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createServer, connect, type Server } from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,12 +50,12 @@ function mbps(bytes: number, ms: number): number {
   return (bytes * 8) / (ms * 1000);
 }
 
-/** GETs a payload through the proxy and times its body, first byte to last. */
-function download(scheme: 'http' | 'https', port: number, bytes: number, kind = 'random', markBytes = 0): Promise<Timed> {
+/** GETs a payload through the proxy and times its body, first byte to last (on a new connection unless an agent keeps one). */
+function download(scheme: 'http' | 'https', port: number, bytes: number, kind = 'random', markBytes = 0, agent: HttpsAgent | false = false): Promise<Timed> {
   const req = scheme === 'https' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const r = req(
-      { host: '127.0.0.1', port, path: `/payload?bytes=${bytes}&kind=${kind}&seed=7`, ca, agent: false, servername: undefined },
+      { host: '127.0.0.1', port, path: `/payload?bytes=${bytes}&kind=${kind}&seed=7`, ca, agent, servername: undefined },
       (res) => {
         let got = 0;
         let firstMs = -1;
@@ -126,6 +126,25 @@ describe('pacing proxy', () => {
       const tailRatio = mbps(t.bytes - 1_500_000, t.ms - t.markMs) / 8;
       expect(tailRatio).toBeGreaterThan(0.9);
       expect(tailRatio).toBeLessThan(1.1);
+    });
+  });
+
+  it('throttles a flow once it is delayedAfterMs old, whatever it carried, and a new flow starts free', async () => {
+    await withProxy({ tlsMbps: 8, delayedAfterMs: 800 }, async (port) => {
+      const kept = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const young = await download('https', port, 1_000_000, 'random', 0, kept);
+        expect(mbps(young.bytes, young.ms) / 8).toBeGreaterThan(3);
+        await new Promise((r) => setTimeout(r, 900));
+        const old = await download('https', port, 1_000_000, 'random', 0, kept);
+        const oldRatio = mbps(old.bytes, old.ms) / 8;
+        expect(oldRatio).toBeGreaterThan(0.9);
+        expect(oldRatio).toBeLessThan(1.1);
+        const fresh = await download('https', port, 1_000_000);
+        expect(mbps(fresh.bytes, fresh.ms) / 8).toBeGreaterThan(3);
+      } finally {
+        kept.destroy();
+      }
     });
   });
 

@@ -128,6 +128,19 @@ const LAB_SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A box that slows long-lived flows by their age, not by what they carried: a run's legs
+    // keep their connections from round to round, so the throttle starts mid-run.
+    id: 'c-aged',
+    title: '(c) throttling by a flow\'s age: 50 Mbit/s line, TLS flows drop to 5 Mbit/s once 10 s old',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 5, factor: 10 },
+    fronts: {
+      '80': { kind: 'pacing', options: { tlsMbps: 5, delayedAfterMs: 10_000 } },
+      '443': { kind: 'pacing', options: { tlsMbps: 5, delayedAfterMs: 10_000 } },
+    },
+  },
+  {
     id: 'd-bucket',
     title: '(d) tbf on port 443: 10 Mbit/s with a 2 MB bucket that refills when idle, 50 Mbit/s line',
     lineMbps: 50,

@@ -5,6 +5,8 @@
 //  - delayed throttling: the first N bytes of each flow pass at full speed, then the class
 //    rate applies (Wehe saw T-Mobile drop from 20 to 1.5 Mbit/s after about 7 MB; Li et al.,
 //    "A Large-Scale Analysis of Deployed Traffic Differentiation Practices", SIGCOMM 2019);
+//  - throttling by a flow's age: each flow passes at full speed until it is N ms old, then
+//    the class rate applies (a box that slows long-lived flows, whatever they carried);
 //  - entropy: a plaintext HTTP response whose first body bytes look random (byte-histogram
 //    entropy above a threshold) is paced too, as classifiers of "fully encrypted" traffic do
 //    (Wu et al., "How the Great Firewall of China Detects and Blocks Fully Encrypted Traffic",
@@ -44,6 +46,11 @@ export interface PacingProxyOptions {
   plainUploadMbps?: number;
   /** Delayed throttling: each connection's first N server->client bytes go unpaced. */
   delayedAfterBytes?: number;
+  /**
+   * Throttling by a flow's age: a connection's server->client bytes go unpaced until it is
+   * this old (a box that slows long-lived flows, whatever they carried).
+   */
+  delayedAfterMs?: number;
   /** Entropy shaper: plaintext responses classified as high-entropy are paced at this rate. */
   highEntropyMbps?: number;
   /** Body bytes sampled per response before it is classified (default 4096). */
@@ -306,6 +313,11 @@ function delayedSplitter(unpacedBytes: number, bucket: TokenBucket): (chunk: Buf
   };
 }
 
+function agedSplitter(unpacedMs: number, bucket: TokenBucket): (chunk: Buffer) => Segment[] {
+  const born = performance.now();
+  return (chunk) => [{ bytes: chunk, bucket: performance.now() - born < unpacedMs ? undefined : bucket }];
+}
+
 function bucketOrNone(mbps: number | undefined, burstBytes: number | undefined): TokenBucket | undefined {
   return mbps === undefined ? undefined : new TokenBucket(mbps, burstBytes);
 }
@@ -338,6 +350,7 @@ export async function startPacingProxy(opts: PacingProxyOptions): Promise<Pacing
       return (chunk) => e.split(chunk);
     }
     if (bucket && opts.delayedAfterBytes !== undefined) return delayedSplitter(opts.delayedAfterBytes, bucket);
+    if (bucket && opts.delayedAfterMs !== undefined) return agedSplitter(opts.delayedAfterMs, bucket);
     return (chunk) => [{ bytes: chunk, bucket }];
   };
 
@@ -387,7 +400,7 @@ function usage(): string {
   return [
     'usage: tsx test/support/pacing-proxy.ts --listen HOST:PORT --target HOST:PORT [--listen .. --target ..]',
     '  [--tls-mbps N] [--plain-mbps N] [--tls-burst-bytes N] [--plain-burst-bytes N]',
-    '  [--tls-upload-mbps N] [--plain-upload-mbps N] [--delayed-after-bytes N]',
+    '  [--tls-upload-mbps N] [--plain-upload-mbps N] [--delayed-after-bytes N] [--delayed-after-ms N]',
     '  [--high-entropy-mbps N] [--entropy-sample-bytes N] [--entropy-threshold N] [--entropy-per-flow]',
   ].join('\n');
 }
@@ -411,6 +424,7 @@ async function main(argv: string[]): Promise<void> {
       'tls-upload-mbps': { type: 'string' },
       'plain-upload-mbps': { type: 'string' },
       'delayed-after-bytes': { type: 'string' },
+      'delayed-after-ms': { type: 'string' },
       'high-entropy-mbps': { type: 'string' },
       'entropy-sample-bytes': { type: 'string' },
       'entropy-threshold': { type: 'string' },
@@ -437,6 +451,7 @@ async function main(argv: string[]): Promise<void> {
     tlsUploadMbps: num('tls-upload-mbps'),
     plainUploadMbps: num('plain-upload-mbps'),
     delayedAfterBytes: num('delayed-after-bytes'),
+    delayedAfterMs: num('delayed-after-ms'),
     highEntropyMbps: num('high-entropy-mbps'),
     entropySampleBytes: num('entropy-sample-bytes'),
     entropyThresholdBitsPerByte: num('entropy-threshold'),
