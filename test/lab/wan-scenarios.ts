@@ -143,10 +143,9 @@ export const WAN_SCENARIOS: Scenario[] = [
     wan: { rttMs: 50, lossPct: 0.2 },
     noise: NO_NOISE,
   },
-  // Policers: small bursts as a router's default would give for these rates (tens to a few
-  // hundred KB), where the drops start within a transfer. A burst of a second or more at the
-  // policed rate is a token bucket the method cannot see (docs/method.md, "What the method
-  // cannot see").
+  // Policers with bursts of tens to a few hundred KB, where the drops start within a
+  // transfer. A burst of a second or more at the policed rate is a token bucket the method
+  // cannot see (docs/method.md, "What the method cannot see").
   policed(50, 20, 0, 3, 64),
   policed(50, 50, 0.2, 2, 256),
   policed(50, 20, 0, 1.5, 128),
