@@ -236,7 +236,8 @@ int main(int argc, char **argv) {
         continue;
       }
       int d = buf[19] < 64 ? 0 : 1; /* IPv4 destination address, last octet */
-      if (police.on && d == 1 && policed_flow(&police, buf, len) && !policer_passes(&police, now_ns(), (size_t)len)) {
+      const uint64_t arrived = now_ns(); /* one clock read per packet: the policer and the delay */
+      if (police.on && d == 1 && policed_flow(&police, buf, len) && !policer_passes(&police, arrived, (size_t)len)) {
         n_policed++;
         continue;
       }
@@ -245,7 +246,7 @@ int main(int argc, char **argv) {
         n_overflow++;
         continue;
       }
-      uint64_t due = now_ns() + delay_ns;
+      uint64_t due = arrived + delay_ns;
       if (due < f->last_due_ns) due = f->last_due_ns; /* FIFO: never before the previous one */
       f->last_due_ns = due;
       struct slot *s = &f->slots[(f->head + f->count) % f->cap];
