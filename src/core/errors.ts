@@ -9,6 +9,11 @@ export type MeasureErrorKind =
   | 'short-body'
   | 'dropped'
   | 'not-plaintext'
+  /**
+   * The TLS leg left TCP: the browser fetched it over HTTP/3 (QUIC on UDP), so the run would
+   * compare transports, not encryption.
+   */
+  | 'not-tcp'
   | 'unreachable'
   | 'aborted'
   | 'bad-endpoint'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MeasureError } from '../../src/core/errors.js';
-import { extensionFetch, responseUrlInspector, timingProblem, type TimingSource } from '../../src/extension/platform/extension-io.js';
+import { extensionFetch, responseUrlInspector, timingProblem, transportProblem, type TimingSource } from '../../src/extension/platform/extension-io.js';
 import type { ResponseLike } from '../../src/core/io.js';
 
 const URL_HTTP = 'http://e.test:8080/payload?bytes=3&n=1';
@@ -23,7 +23,7 @@ function fakeResponse(url: string, chunks: Uint8Array[]): Response {
   } as unknown as Response;
 }
 
-function timing(entries: Record<string, { name: string; secureConnectionStart: number }>): TimingSource & { cleared: number } {
+function timing(entries: Record<string, { name: string; secureConnectionStart: number; nextHopProtocol?: string }>): TimingSource & { cleared: number } {
   return {
     cleared: 0,
     getEntriesByName: (name) => (entries[name] ? [entries[name]!] : []),
@@ -117,10 +117,46 @@ describe('extensionFetch', () => {
     expect((err as MeasureError).message).toMatch(/the browser upgraded the plaintext leg to TLS/);
   });
 
-  it('leaves https responses as they are', async () => {
-    const res = fakeResponse('https://e.test/x', []);
-    const f = extensionFetch(async () => res, timing({}));
-    expect(await f('https://e.test/x', {})).toBe(res);
+  it('fails a TLS body at its end when Resource Timing shows HTTP/3', async () => {
+    const url = 'https://e.test/pub/big.bin';
+    const t = timing({ [url]: { name: url, secureConnectionStart: 0, nextHopProtocol: 'h3' } });
+    const f = extensionFetch(async () => fakeResponse(url, [new Uint8Array(3)]), t);
+    const err = await drain(await f(url, { headers: { range: 'bytes=0-2' } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(MeasureError);
+    expect((err as MeasureError).kind).toBe('not-tcp');
+    expect((err as MeasureError).message).toMatch(/^https:\/\/e\.test\/pub\/big\.bin went over h3 .*QUIC over UDP/);
+    expect(t.cleared).toBe(1);
+  });
+
+  it('lets a TLS body over HTTP/2 or HTTP/1.1 through, and one whose protocol the browser hides', async () => {
+    for (const nextHopProtocol of ['h2', 'http/1.1', '', undefined]) {
+      const url = 'https://e.test/payload?n=1';
+      const t = timing({ [url]: { name: url, secureConnectionStart: 4, ...(nextHopProtocol === undefined ? {} : { nextHopProtocol }) } });
+      const f = extensionFetch(async () => fakeResponse(url, [new Uint8Array(3)]), t);
+      expect(await drain(await f(url, {}))).toBe(3);
+    }
+  });
+
+  it('checks a TLS upload answer for HTTP/3 too, when its text is read', async () => {
+    const url = 'https://e.test/upload';
+    const t = timing({ [url]: { name: url, secureConnectionStart: 2, nextHopProtocol: 'h3' } });
+    const f = extensionFetch(async () => fakeResponse(url, []), t);
+    await expect((await f(url, { method: 'POST', body: new Uint8Array(3) })).text()).rejects.toThrow(/went over h3/);
+  });
+});
+
+describe('transportProblem', () => {
+  const url = 'https://e.test/x';
+  it('flags HTTP/3 and its drafts, and the older gQUIC name', () => {
+    for (const p of ['h3', 'H3', 'h3-29', 'http/2+quic/46']) {
+      expect(transportProblem(url, { name: url, secureConnectionStart: 0, nextHopProtocol: p }), p).toMatch(/QUIC over UDP/);
+    }
+  });
+
+  it('passes TCP protocols and an empty value', () => {
+    for (const p of ['h2', 'http/1.1', 'h2c', '']) {
+      expect(transportProblem(url, { name: url, secureConnectionStart: 3, nextHopProtocol: p }), p).toBeUndefined();
+    }
   });
 });
 

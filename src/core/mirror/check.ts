@@ -218,6 +218,9 @@ export async function checkMirror(deps: MirrorCheckDeps, rawUrl: string, opts: M
       return { outcome: err.outcome, reason: err.message, checks };
     }
     if (err instanceof MeasureError && err.kind === 'aborted') return { outcome: 'unreachable', reason: err.message, checks };
+    // The browser already reaches it over HTTP/3 (src/extension/platform/extension-io.ts): it
+    // answers, but not as the comparison needs.
+    if (err instanceof MeasureError && err.kind === 'not-tcp') return { outcome: 'not-usable', reason: err.message, checks };
     return { outcome: 'unreachable', reason: describeError(err), checks };
   }
 }

@@ -1,12 +1,20 @@
 // The browser's side effects for the measurement core: fetch, a monotonic clock, SHA-256, and
-// the plaintext guard.
+// the guards that both legs travelled as the method assumes.
 //
-// Why a guard: Firefox's default extension CSP carries `upgrade-insecure-requests`, which
-// silently fetches http:// URLs over TLS (MDN, "content_security_policy", default policy in
-// Manifest V3). Our manifest declares a CSP without it, and every run checks at run time that
+// Why a plaintext guard: Firefox's default extension CSP carries `upgrade-insecure-requests`,
+// which silently fetches http:// URLs over TLS (MDN, "content_security_policy", default policy
+// in Manifest V3). Our manifest declares a CSP without it, and every run checks at run time that
 // a plaintext leg stayed plaintext: by the response URL before the body is read (the core's
 // `inspect` hook), and by the Resource Timing entry once the body has ended, since browsers add
 // that entry only then (W3C Resource Timing, "mark resource timing" at response end).
+//
+// Why a TCP guard: a server that advertises HTTP/3 (an `Alt-Svc: h3` header, RFC 9114 sec. 3.1.1,
+// or a DNS HTTPS record, RFC 9460) gets the browser's later https:// requests over QUIC on UDP
+// port 443, which no fetch option can refuse. The plain leg stays on TCP, so the run would
+// compare two transports with their own congestion control and CPU cost, and a shaper of TCP
+// port 443 would not touch the TLS leg at all. Chromium and Firefox name the protocol a
+// resource used in its Resource Timing entry (`nextHopProtocol`, an ALPN id such as "h3"), so
+// every TLS transfer is checked the same way once its body has ended.
 import { MeasureError } from '../../core/errors.js';
 import type { Clock, FetchLike, ReaderLike, ResponseInspector, ResponseLike } from '../../core/io.js';
 
@@ -37,6 +45,17 @@ export function timingProblem(url: string, entry: TimingEntryLike): string | und
   return undefined;
 }
 
+/**
+ * What a TLS transfer's Resource Timing entry says was wrong with it, if anything: it went over
+ * QUIC. ALPN ids (IANA registry): "h3" (RFC 9114), "h3-29" and the like for drafts; Chromium
+ * once reported gQUIC as "http/2+quic/46". An empty value (a browser that hides it) says nothing.
+ */
+export function transportProblem(url: string, entry: TimingEntryLike): string | undefined {
+  const protocol = entry.nextHopProtocol ?? '';
+  if (!/^h3(?:-|$)|quic/i.test(protocol)) return undefined;
+  return `${url} went over ${protocol} (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP, not TLS over TCP like the plain leg, so the two legs would compare transports, not encryption`;
+}
+
 /** The core's per-response check: the URL the browser actually fetched. */
 export const responseUrlInspector: ResponseInspector = (res, expectedScheme) => {
   if (expectedScheme === 'http' && res.url.startsWith('https:')) {
@@ -57,28 +76,37 @@ async function entryFor(timing: TimingSource, url: string, attempts: number): Pr
   return undefined;
 }
 
-/** Throws when the ended plaintext transfer turns out to have gone over TLS. */
-async function checkEnded(url: string, timing: TimingSource): Promise<void> {
+/** What the ended transfer's entry must not show: TLS on a plaintext leg, QUIC on a TLS leg. */
+interface Guard {
+  kind: 'not-plaintext' | 'not-tcp';
+  problem: (url: string, entry: TimingEntryLike) => string | undefined;
+}
+
+const PLAINTEXT_GUARD: Guard = { kind: 'not-plaintext', problem: timingProblem };
+const TCP_GUARD: Guard = { kind: 'not-tcp', problem: transportProblem };
+
+/** Throws when the ended transfer turns out to have travelled otherwise than asked. */
+async function checkEnded(url: string, timing: TimingSource, guard: Guard): Promise<void> {
   const entry = await entryFor(timing, url, 5);
-  const problem = entry && timingProblem(url, entry);
+  const problem = entry && guard.problem(url, entry);
   // Each URL carries a nonce, so entries are never looked up again: keep the buffer (250
   // entries by default) from filling up and dropping later ones.
   timing.clearResourceTimings?.();
-  if (problem) throw new MeasureError('not-plaintext', problem);
+  if (problem) throw new MeasureError(guard.kind, problem);
 }
 
-function guardedReader(inner: ReaderLike, url: string, timing: TimingSource): ReaderLike {
+function guardedReader(inner: ReaderLike, url: string, timing: TimingSource, guard: Guard): ReaderLike {
   return {
     async read() {
       const r = await inner.read();
-      if (r.done) await checkEnded(url, timing);
+      if (r.done) await checkEnded(url, timing, guard);
       return r;
     },
     cancel: (reason) => inner.cancel(reason),
   };
 }
 
-function guarded(res: ResponseLike, url: string, timing: TimingSource): ResponseLike {
+function guarded(res: ResponseLike, url: string, timing: TimingSource, guard: Guard): ResponseLike {
   const body = res.body;
   return {
     status: res.status,
@@ -86,10 +114,10 @@ function guarded(res: ResponseLike, url: string, timing: TimingSource): Response
     redirected: res.redirected,
     type: res.type,
     headers: res.headers,
-    body: body && { getReader: () => guardedReader(body.getReader(), url, timing) },
+    body: body && { getReader: () => guardedReader(body.getReader(), url, timing, guard) },
     async text() {
       const text = await res.text();
-      await checkEnded(url, timing);
+      await checkEnded(url, timing, guard);
       return text;
     },
   };
@@ -126,8 +154,8 @@ export function flowCredentials(): (url: string, flow: string | undefined) => Re
 
 /**
  * fetch as the core wants it: never from cache, never following redirects, no cookies but on
- * a second flow to one origin (flowCredentials); the bodies of plaintext requests are checked
- * against Resource Timing when they end.
+ * a second flow to one origin (flowCredentials); every body is checked against Resource Timing
+ * when it ends: a plaintext one for TLS, a TLS one for QUIC.
  *
  * `headers` go with every request: the project's User-Agent (src/core/user-agent.ts), which
  * Firefox sends and Chrome silently replaces with its own (Chromium bug 571722).
@@ -150,6 +178,7 @@ export function extensionFetch(
       credentials: credentialsOf(url, init.flow),
     });
     const like = res as unknown as ResponseLike;
+    if (url.startsWith('https:')) return guarded(like, url, timing, TCP_GUARD);
     if (!url.startsWith('http:')) return like;
     // With redirect: 'manual' a server's redirect never yields an https response; one that
     // does was upgraded inside the browser (upgrade-insecure-requests, HSTS), which Firefox
@@ -157,6 +186,6 @@ export function extensionFetch(
     if (res.url.startsWith('https:')) {
       throw new MeasureError('not-plaintext', `${url} was fetched as ${res.url}: the browser upgraded the plaintext leg to TLS (upgrade-insecure-requests or HSTS)`);
     }
-    return guarded(like, url, timing);
+    return guarded(like, url, timing, PLAINTEXT_GUARD);
   };
 }

@@ -61,6 +61,7 @@ const ERROR_KEYS: Record<RunErrorCode, string> = {
   'short-body': 'errorShortBody',
   dropped: 'errorDropped',
   'not-plaintext': 'errorNotPlaintext',
+  'not-tcp': 'errorNotTcp',
   unreachable: 'errorUnreachable',
   aborted: 'errorAborted',
   'bad-endpoint': 'errorBadEndpoint',

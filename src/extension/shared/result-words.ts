@@ -157,6 +157,7 @@ const ERROR_NEXT_KEYS: Record<RunErrorCode, string> = {
   'short-body': 'nextBrokenTransfer',
   timeout: 'nextRaiseBudget',
   'not-plaintext': 'nextHttpsOnly',
+  'not-tcp': 'nextNotTcp',
   aborted: 'nextCancelled',
   interfered: 'nextInterfered',
   abandoned: 'nextKeepOpen',

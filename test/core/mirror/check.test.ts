@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { MeasureError } from '../../../src/core/errors.js';
+import type { FetchLike } from '../../../src/core/io.js';
 import { checkMirror, MIN_MIRROR_FILE_BYTES } from '../../../src/core/mirror/check.js';
 import { FILE_URL, fakeMirror, nodeSha256, testClock, type FakeMirrorOptions } from '../../support/fake-mirror.js';
 
@@ -90,6 +92,32 @@ describe('checking a mirror before use', () => {
     const m = fakeMirror({ fileBytes: FILE });
     const result = await checkMirror({ fetch: m.fetch, hasher: nodeSha256, clock: testClock }, 'https://mirror.test/');
     expect(result.outcome !== 'usable' && result.reason).toMatch(/names no file/);
+  });
+
+  it('refuses a mirror the browser already reaches over HTTP/3, with the reason', async () => {
+    const m = fakeMirror({ fileBytes: FILE });
+    // What src/extension/platform/extension-io.ts does at the end of a TLS body over QUIC.
+    const overQuic: FetchLike = async (url, init) => {
+      const res = await m.fetch(url, init);
+      if (!url.startsWith('https:')) return res;
+      const reader = res.body!.getReader();
+      return {
+        ...res,
+        headers: res.headers,
+        body: {
+          getReader: () => ({
+            read: async () => {
+              const r = await reader.read();
+              if (r.done) throw new MeasureError('not-tcp', `${url} went over h3 (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP`);
+              return r;
+            },
+            cancel: (why?: unknown) => reader.cancel(why),
+          }),
+        },
+      };
+    };
+    const result = await checkMirror({ fetch: overQuic, hasher: nodeSha256, clock: testClock }, FILE_URL);
+    expect(result).toMatchObject({ outcome: 'not-usable', reason: `${FILE_URL} went over h3 (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP` });
   });
 
   it('says which URL could not be reached', async () => {
