@@ -1,5 +1,5 @@
 // Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
-// iproute2, curl, pebble, systemd-analyze, gcc, and the mirror lab's nginx, Apache httpd and lighttpd). As root on Debian they are installed when missing; otherwise the exact
+// iproute2, curl, pebble, systemd-analyze, gcc, and the mirror lab's nginx, Apache httpd, lighttpd and Caddy). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,6 +18,8 @@ const NEEDED = [
   { pkg: 'apache2', present: () => existsSync('/usr/sbin/apache2') },
   { pkg: 'lighttpd', present: () => existsSync('/usr/sbin/lighttpd') },
   { pkg: 'lighttpd-mod-openssl', present: () => existsSync('/usr/lib/lighttpd/mod_openssl.so') },
+  // The one that speaks HTTP/3 (test/lab/mirror/mirror-quic.test.ts).
+  { pkg: 'caddy', present: () => existsSync('/usr/bin/caddy') },
   // The packaged extension's zips, unpacked for Chromium (test/e2e/package.test.ts, test/lab/mirror).
   { pkg: 'unzip', present: () => existsSync('/usr/bin/unzip') },
   // The WAN lab's packet forwarder is C, compiled on first use (test/lab/wan-forwarder.c).

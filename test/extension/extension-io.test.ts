@@ -1,22 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { MeasureError } from '../../src/core/errors.js';
-import { extensionFetch, responseUrlInspector, timingProblem, transportProblem, type TimingSource } from '../../src/extension/platform/extension-io.js';
+import { extensionFetch, firefoxTransportProblem, responseUrlInspector, timingProblem, transportProblem, type TimingSource } from '../../src/extension/platform/extension-io.js';
 import type { ResponseLike } from '../../src/core/io.js';
 
 const URL_HTTP = 'http://e.test:8080/payload?bytes=3&n=1';
 
-function fakeResponse(url: string, chunks: Uint8Array[]): Response {
+function fakeResponse(url: string, chunks: Uint8Array[], headers: Record<string, string> = {}, onCancel?: () => void): Response {
   let i = 0;
   return {
     status: 200,
     url,
     redirected: false,
     type: 'basic',
-    headers: new Headers(),
+    headers: new Headers(headers),
     body: {
       getReader: () => ({
         read: async () => (i < chunks.length ? { done: false, value: chunks[i++] } : { done: true }),
-        cancel: async () => undefined,
+        cancel: async () => onCancel?.(),
       }),
     },
     text: async () => 'ok',
@@ -137,11 +137,42 @@ describe('extensionFetch', () => {
     }
   });
 
+  it("refuses the body of a TLS response Firefox marks as HTTP/3 without reading it", async () => {
+    const url = 'https://e.test/pub/big.bin';
+    let cancelled = 0;
+    const f = extensionFetch(async () => fakeResponse(url, [new Uint8Array(3)], { 'x-firefox-http3': 'h3' }, () => cancelled++), timing({}));
+    const res = await f(url, {});
+    expect(res.status).toBe(200);
+    const err = await drain(res).catch((e: unknown) => e);
+    expect((err as MeasureError).kind).toBe('not-tcp');
+    expect((err as MeasureError).message).toMatch(/went over h3 \(Firefox's X-Firefox-Http3 response header\)/);
+    expect(cancelled).toBe(1);
+  });
+
+  it('lets a TLS response Firefox marks as HTTP/2 through', async () => {
+    const url = 'https://e.test/pub/big.bin';
+    const f = extensionFetch(async () => fakeResponse(url, [new Uint8Array(3)], { 'x-firefox-spdy': 'h2' }), timing({}));
+    expect(await drain(await f(url, {}))).toBe(3);
+  });
+
   it('checks a TLS upload answer for HTTP/3 too, when its text is read', async () => {
     const url = 'https://e.test/upload';
     const t = timing({ [url]: { name: url, secureConnectionStart: 2, nextHopProtocol: 'h3' } });
     const f = extensionFetch(async () => fakeResponse(url, []), t);
     await expect((await f(url, { method: 'POST', body: new Uint8Array(3) })).text()).rejects.toThrow(/went over h3/);
+  });
+});
+
+describe('firefoxTransportProblem', () => {
+  const url = 'https://e.test/x';
+  it("names the header's value, made safe, or HTTP/3 when it is empty", () => {
+    expect(firefoxTransportProblem(url, new Headers({ 'x-firefox-http3': 'h3' }))).toMatch(/^https:\/\/e\.test\/x went over h3 /);
+    expect(firefoxTransportProblem(url, new Headers({ 'x-firefox-http3': '' }))).toMatch(/went over HTTP\/3 /);
+    expect(firefoxTransportProblem(url, new Headers({ 'x-firefox-http3': 'h3\u001b[31m' }))).not.toMatch(/\u001b/);
+  });
+
+  it('passes a response without it', () => {
+    expect(firefoxTransportProblem(url, new Headers({ 'x-firefox-spdy': 'h2' }))).toBeUndefined();
   });
 });
 

@@ -12,10 +12,13 @@
 // or a DNS HTTPS record, RFC 9460) gets the browser's later https:// requests over QUIC on UDP
 // port 443, which no fetch option can refuse. The plain leg stays on TCP, so the run would
 // compare two transports with their own congestion control and CPU cost, and a shaper of TCP
-// port 443 would not touch the TLS leg at all. Chromium and Firefox name the protocol a
-// resource used in its Resource Timing entry (`nextHopProtocol`, an ALPN id such as "h3"), so
-// every TLS transfer is checked the same way once its body has ended.
+// port 443 would not touch the TLS leg at all. Chromium names the protocol a resource used in
+// its Resource Timing entry (`nextHopProtocol`, an ALPN id such as "h3"), checked once the body
+// has ended; Firefox leaves that field empty for an extension's cross-origin fetch but marks an
+// HTTP/3 response with a header of its own, `X-Firefox-Http3` (as it marks HTTP/2 with
+// `X-Firefox-Spdy`), checked as soon as the headers arrive.
 import { MeasureError } from '../../core/errors.js';
+import { safeText } from '../../core/safe-text.js';
 import type { Clock, FetchLike, ReaderLike, ResponseInspector, ResponseLike } from '../../core/io.js';
 
 /** The Resource Timing fields the guard reads. */
@@ -53,7 +56,16 @@ export function timingProblem(url: string, entry: TimingEntryLike): string | und
 export function transportProblem(url: string, entry: TimingEntryLike): string | undefined {
   const protocol = entry.nextHopProtocol ?? '';
   if (!/^h3(?:-|$)|quic/i.test(protocol)) return undefined;
-  return `${url} went over ${protocol} (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP, not TLS over TCP like the plain leg, so the two legs would compare transports, not encryption`;
+  return `${url} went over ${protocol} (Resource Timing nextHopProtocol): ${NOT_TCP}`;
+}
+
+const NOT_TCP = 'HTTP/3 runs on QUIC over UDP, not TLS over TCP like the plain leg, so the two legs would compare transports, not encryption';
+
+/** The same from the headers Firefox adds to a response it received over HTTP/3. */
+export function firefoxTransportProblem(url: string, headers: { get(name: string): string | null }): string | undefined {
+  const protocol = headers.get('x-firefox-http3');
+  if (protocol === null) return undefined;
+  return `${url} went over ${safeText(protocol, 20) || 'HTTP/3'} (Firefox's X-Firefox-Http3 response header): ${NOT_TCP}`;
 }
 
 /** The core's per-response check: the URL the browser actually fetched. */
@@ -124,6 +136,27 @@ function guarded(res: ResponseLike, url: string, timing: TimingSource, guard: Gu
 }
 
 /**
+ * A response whose body is refused unread: the error comes from reading it, as the Resource
+ * Timing checks' do, so every caller handles it where it handles a body's failure (a fetch
+ * that throws reads as an unreachable server).
+ */
+function refusedBody(res: ResponseLike, error: MeasureError): ResponseLike {
+  void res.body?.getReader().cancel(error).catch(() => undefined);
+  const fail = async (): Promise<never> => {
+    throw error;
+  };
+  return {
+    status: res.status,
+    url: res.url,
+    redirected: res.redirected,
+    type: res.type,
+    headers: res.headers,
+    body: { getReader: () => ({ read: fail, cancel: async () => undefined }) },
+    text: fail,
+  };
+}
+
+/**
  * The credentials mode that keeps a flow (io.ts RequestOptions.flow) on connections of its
  * own. A page or worker cannot pick a connection, but browsers keep credentialed and
  * uncredentialed requests to one origin in separate socket pools: Chromium's socket pool
@@ -178,7 +211,11 @@ export function extensionFetch(
       credentials: credentialsOf(url, init.flow),
     });
     const like = res as unknown as ResponseLike;
-    if (url.startsWith('https:')) return guarded(like, url, timing, TCP_GUARD);
+    if (url.startsWith('https:')) {
+      const overQuic = firefoxTransportProblem(url, res.headers);
+      if (overQuic) return refusedBody(like, new MeasureError('not-tcp', overQuic));
+      return guarded(like, url, timing, TCP_GUARD);
+    }
     if (!url.startsWith('http:')) return like;
     // With redirect: 'manual' a server's redirect never yields an https response; one that
     // does was upgraded inside the browser (upgrade-insecure-requests, HSTS), which Firefox

@@ -39,6 +39,11 @@ export interface ExtensionBrowserOptions {
   lang?: string;
   /** More Chromium switches (e.g. --host-resolver-rules to send test names to a local address). */
   args?: string[];
+  /**
+   * Leave QUIC (HTTP/3) on. Off by default, so every test's TLS runs over TCP whatever a server
+   * advertises; on only where HTTP/3 is the point (test/lab/mirror/mirror-quic.test.ts).
+   */
+  quic?: boolean;
 }
 
 export interface RunOutcome {
@@ -118,7 +123,7 @@ export class ExtensionBrowser {
         '--headless=new',
         '--no-sandbox',
         '--disable-gpu',
-        '--disable-quic',
+        ...(opts.quic ? [] : ['--disable-quic']),
         '--no-first-run',
         '--disable-background-networking',
         '--disable-component-update',

@@ -3,7 +3,7 @@
 // profile trusting the lab's CA, the zip installed as a temporary add-on from the file as it is
 // (WebDriver BiDi webExtension.install), the popup opened in a tab, "Run test" clicked; prints
 // the popup's first-run text and the outcome as one JSON line.
-//   ip netns exec mir-cli node --import tsx test/lab/mirror/firefox-first-run.ts <firefox.zip> <ca.pem>
+//   ip netns exec mir-cli node --import tsx test/lab/mirror/firefox-first-run.ts <firefox.zip> <ca.pem> [<prefs JSON>]
 //
 // The tab goes straight to moz-extension://…/popup.html, no web page first: BiDi refuses such a
 // navigation unless the browser runs with --remote-allow-system-access (Firefox's
@@ -36,7 +36,7 @@ async function openExtensionPage(page: Page, path: string): Promise<void> {
   );
 }
 
-async function main(zip: string, caPath: string): Promise<void> {
+async function main(zip: string, caPath: string, prefs: Record<string, unknown>): Promise<void> {
   const profile = mkdtempSync(join(tmpdir(), 'ttd-ff-first-'));
   try {
     execFileSync('certutil', ['-N', '-d', `sql:${profile}`, '--empty-password']);
@@ -47,7 +47,7 @@ async function main(zip: string, caPath: string): Promise<void> {
       headless: true,
       userDataDir: profile,
       args: ['--remote-allow-system-access'],
-      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [ADDON_ID]: UUID }) },
+      extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [ADDON_ID]: UUID }), ...prefs },
     });
     try {
       const installed = await browser.installExtension(resolve(zip));
@@ -79,8 +79,8 @@ async function main(zip: string, caPath: string): Promise<void> {
   }
 }
 
-const [zip, ca] = process.argv.slice(2);
-main(zip!, ca!).catch((err: unknown) => {
+const [zip, ca, prefs] = process.argv.slice(2);
+main(zip!, ca!, prefs ? (JSON.parse(prefs) as Record<string, unknown>) : {}).catch((err: unknown) => {
   process.stderr.write(`firefox first run failed: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });

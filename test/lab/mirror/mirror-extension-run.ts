@@ -85,12 +85,12 @@ export interface FirefoxFirstClick {
 }
 
 /** One first click in Firefox, the whole browser inside mir-cli (firefox-first-run.ts). */
-export async function firstClickInFirefox(firefoxZip: string, caPath: string, timeoutMs = 180_000): Promise<FirefoxFirstClick> {
+export async function firstClickInFirefox(firefoxZip: string, caPath: string, timeoutMs = 180_000, prefs?: Record<string, unknown>): Promise<FirefoxFirstClick> {
   let out: string;
   try {
     ({ stdout: out } = await promisify(execFile)(
       'ip',
-      ['netns', 'exec', MNS.cli, process.execPath, '--import', 'tsx', 'test/lab/mirror/firefox-first-run.ts', firefoxZip, caPath],
+      ['netns', 'exec', MNS.cli, process.execPath, '--import', 'tsx', 'test/lab/mirror/firefox-first-run.ts', firefoxZip, caPath, ...(prefs ? [JSON.stringify(prefs)] : [])],
       { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' },
     ));
   } catch (err) {

@@ -14,7 +14,7 @@ import type { Note } from '../../../src/core/notes.js';
 import { noteText } from '../../../src/cli/note-text.js';
 
 const REPO = resolve(import.meta.dirname, '..', '..', '..');
-const binaries: Record<ServerKind, string> = { nginx: '/usr/sbin/nginx', apache: '/usr/sbin/apache2', lighttpd: '/usr/sbin/lighttpd' };
+const binaries: Record<(typeof SERVER_KINDS)[number], string> = { nginx: '/usr/sbin/nginx', apache: '/usr/sbin/apache2', lighttpd: '/usr/sbin/lighttpd' };
 const missing = SERVER_KINDS.filter((k) => !existsSync(binaries[k]));
 const skipReason = !isRoot()
   ? ' (skipped: needs root for network namespaces and tc)'

@@ -1,14 +1,17 @@
 // Web servers from Debian, not ours, serving one file over both schemes with Range: nginx
-// (nginx-light), Apache httpd (apache2) and lighttpd (with lighttpd-mod-openssl). Each runs in
-// the foreground inside mir-srv with a configuration written here, under a temporary directory.
+// (nginx-light), Apache httpd (apache2) and lighttpd (with lighttpd-mod-openssl), and Caddy
+// (caddy), the one that also speaks HTTP/3 and advertises it. Each runs in the foreground inside
+// mir-srv with a configuration written here, under a temporary directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MNS } from './mirror-net.js';
 
+/** The servers every mirror scenario runs on. */
 export const SERVER_KINDS = ['nginx', 'apache', 'lighttpd'] as const;
-export type ServerKind = (typeof SERVER_KINDS)[number];
+/** Caddy is run only where HTTP/3 is the point (mirror-quic.test.ts). */
+export type ServerKind = (typeof SERVER_KINDS)[number] | 'caddy';
 
 export interface WebServerOptions {
   kind: ServerKind;
@@ -120,6 +123,48 @@ ${o.redirectHttp ? `$HTTP["scheme"] == "http" { url.redirect = ( "" => "https://
 `;
 }
 
+/**
+ * Caddy 2.6 serves HTTP/1.1, HTTP/2 and HTTP/3 (QUIC on UDP tlsPort) and sends
+ * `Alt-Svc: h3=":<tlsPort>"` on its TLS answers, as Caddy does by default. A client that
+ * connects to an address sends no server name, so `default_sni` picks the certificate then.
+ */
+function caddyConf(o: WebServerOptions, root: string): string {
+  return `{
+  admin off
+  auto_https off
+  default_sni ${o.host}
+  servers {
+    protocols h1 h2 h3
+  }
+}
+https://${o.host}:${o.tlsPort} {
+  bind ${o.host}
+  tls ${o.certFile} ${o.keyFile}
+  root * ${root}
+  file_server
+  log {
+    output file ${o.dir}/caddy-access.log
+    format json
+  }
+}
+http://${o.host}:${o.plainPort} {
+  bind ${o.host}
+  ${o.redirectHttp ? `redir https://${o.host}{uri} permanent` : `root * ${root}
+  file_server`}
+}
+`;
+}
+
+/** The HTTP versions of the TLS requests Caddy logged ("HTTP/2.0", "HTTP/3.0"), in order. */
+export async function caddyProtocols(dir: string): Promise<string[]> {
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(join(dir, 'caddy-access.log'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { request?: { proto?: string } }).request?.proto ?? '?');
+}
+
 /** Starts the server inside its namespace (mir-srv unless told) and resolves once both ports accept connections. */
 export async function startWebServer(o: WebServerOptions): Promise<ChildProcess> {
   const root = await makeDocroot(o.dir);
@@ -133,6 +178,11 @@ export async function startWebServer(o: WebServerOptions): Promise<ChildProcess>
     await writeFile(join(o.dir, 'apache.conf'), apacheConf(o, root));
     args = ['/usr/sbin/apache2', '-f', join(o.dir, 'apache.conf'), '-DFOREGROUND'];
     env = { ...process.env, APACHE_RUN_DIR: o.dir, APACHE_LOCK_DIR: o.dir, APACHE_LOG_DIR: o.dir };
+  } else if (o.kind === 'caddy') {
+    await writeFile(join(o.dir, 'Caddyfile'), caddyConf(o, root));
+    args = ['/usr/bin/caddy', 'run', '--config', join(o.dir, 'Caddyfile'), '--adapter', 'caddyfile'];
+    // Caddy keeps its state under $HOME and $XDG_*: here, under the run's directory.
+    env = { ...process.env, HOME: o.dir, XDG_CONFIG_HOME: join(o.dir, 'xdg-config'), XDG_DATA_HOME: join(o.dir, 'xdg-data') };
   } else {
     await writeFile(join(o.dir, 'lighttpd.conf'), lighttpdConf(o, root));
     args = ['/usr/sbin/lighttpd', '-D', '-f', join(o.dir, 'lighttpd.conf')];
