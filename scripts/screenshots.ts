@@ -14,6 +14,7 @@ import {
   runningState,
   setHistory,
   sniZoneResult,
+  OVER_QUIC,
   STATES,
   twentyResults,
   type NoteStateName,
@@ -56,6 +57,11 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
 
   await noteStates(browser, 'en');
   await noteStates(browser, 'en', 'dark');
+
+  page = await popupWith(browser, [historyEntry(0, OVER_QUIC)], 'light', 360);
+  await page.waitForSelector('#next-steps:not([hidden])');
+  await shoot(page, 'verdict-over-quic');
+  await page.close();
 
   page = await popupWith(browser, [historyEntry(0, FAST_LINE)]);
   await page.waitForSelector('#fast-line-cost:not([hidden])');

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_PATH, ExtensionBrowser, type StoredEntry } from './support/extension-browser.js';
-import { broadcastState, FAST_LINE, historyEntry, NOTE_STATES, runningState, setHistory, STATES, twentyResults, type NoteStateName, type StateName } from './support/popup-states.js';
+import { broadcastState, FAST_LINE, historyEntry, NOTE_STATES, OVER_QUIC, runningState, setHistory, STATES, twentyResults, type NoteStateName, type StateName } from './support/popup-states.js';
 
 const haveBrowser = existsSync(CHROMIUM_PATH) && existsSync('dist/extension/manifest.json');
 if (!haveBrowser) console.warn(`skipping the popup UI checks: needs ${CHROMIUM_PATH} and a build (node build.mjs)`);
@@ -262,6 +262,19 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     });
     expect(inside).toBe(true);
     expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+    await page.close();
+  });
+
+  it('says in words why a run over HTTP/3 stopped and what to do, within 360 px, axe clean', async () => {
+    // What verdict-over-quic.png showed (npm run screenshots).
+    const page = await open(browser, 'popup.html', 360, [historyEntry(0, OVER_QUIC)]);
+    await page.waitForSelector('#next-steps:not([hidden]) select');
+    const card = (await page.locator('#latest').textContent()) ?? '';
+    expect(card).toContain('Why: the browser sent the encrypted side over HTTP/3 (QUIC on UDP), not over TCP like the plain side (https://endpoint.example/');
+    expect(card).toContain('Next step: this server offers HTTP/3, which the browser prefers for encrypted transfers, so the two sides would not travel alike: choose another test server, or use the command-line tool (it always uses TCP).');
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+    expect(await overlaps(page)).toEqual([]);
+    expect(await axeViolations(page)).toEqual([]);
     await page.close();
   });
 

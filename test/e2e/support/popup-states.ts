@@ -95,6 +95,15 @@ export const STATES = {
 
 export type StateName = keyof typeof STATES;
 
+/** A run the browser moved to HTTP/3 mid-way (src/extension/platform/extension-io.ts). */
+export const OVER_QUIC = result({
+  verdict: 'failed', httpsMbps: 0, httpMbps: 0, rounds: 0, ci95: [NaN, NaN],
+  error: {
+    code: 'not-tcp',
+    detail: 'https://endpoint.example/payload?bytes=4000000&n=7 went over h3 (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP, not TLS over TCP like the plain leg, so the two legs would compare transports, not encryption',
+  },
+});
+
 /** A gigabit line's answer: the next test is expected to use more than the run budget. */
 export const FAST_LINE = result({
   verdict: 'no-difference', httpsMbps: 912.4, httpMbps: 936.8, rounds: 10, ci95: [0.96, 1.08], spread: 0.05,
