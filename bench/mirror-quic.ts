@@ -16,7 +16,6 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CHROMIUM_PATH, ExtensionBrowser } from '../test/e2e/support/extension-browser.js';
 import { addShapedClass } from '../test/lab/lab-net.js';
@@ -47,12 +46,16 @@ async function packages(work: string): Promise<{ chromeDir: string; firefoxZip: 
       { id: 'lab-mirror', kind: 'mirror', name: 'The lab mirror', url: `https://${MADDR.srv}${FILES.big.path}`, source: 'test/lab/mirror' },
     ],
   }));
-  const { build } = (await import(pathToFileURL(join(source, 'build.mjs')).href)) as { build(o: object): Promise<void> };
-  const { packageExtension } = (await import(pathToFileURL(join(source, 'scripts', 'package.mjs')).href)) as {
-    packageExtension(o: object): { chrome: string; firefox: string };
-  };
-  await build({ outDir: join(work, 'dist'), configFile: config, only: 'dist/extension' });
-  const zips = packageExtension({ source: join(work, 'dist', 'extension'), out: join(work, 'packages') });
+  // In a process of its own started in `source`: build.mjs names its entry points relative to
+  // the working directory, and under tsx a chdir before the build did not change what esbuild
+  // bundled (tsx runs esbuild too, started in this directory).
+  const script = `
+    import { build } from './build.mjs';
+    import { packageExtension } from './scripts/package.mjs';
+    await build({ outDir: ${JSON.stringify(join(work, 'dist'))}, configFile: ${JSON.stringify(config)}, only: 'dist/extension' });
+    const zips = packageExtension({ source: ${JSON.stringify(join(work, 'dist', 'extension'))}, out: ${JSON.stringify(join(work, 'packages'))} });
+    process.stdout.write(JSON.stringify(zips));`;
+  const zips = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: source, encoding: 'utf8' })) as { chrome: string; firefox: string };
   const chromeDir = join(work, 'chrome-unpacked');
   await mkdir(chromeDir, { recursive: true });
   execFileSync('unzip', ['-q', '-o', zips.chrome, '-d', chromeDir]);
@@ -89,7 +92,9 @@ function counts(protocols: string[]): string {
 
 function line(what: string, r: Result, protocols: string[]): string {
   const ratio = Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}x` : '-';
-  const why = r.error ? ` (${r.error.code}: ${r.error.detail.slice(0, 200)})` : '';
+  // The end of a long detail names the mirror's own reason (the list's servers come first).
+  const detail = r.error && r.error.detail.length > 260 ? `...${r.error.detail.slice(-260)}` : r.error?.detail;
+  const why = r.error ? ` (${r.error.code}: ${detail})` : '';
   return `${what}: ${r.verdict} ${ratio} ${(r.bytesUsed / 1e6).toFixed(1)} MB ${(r.durationMs / 1000).toFixed(1)} s; TLS requests ${counts(protocols)}${why}`;
 }
 
