@@ -12,71 +12,22 @@
 //   npx tsx bench/mirror-quic.ts --source /tmp/before
 // Needs root, chromium, firefox-esr, caddy and unzip, as the test does.
 import { execFileSync } from 'node:child_process';
-import { createHash, createPublicKey } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CHROMIUM_PATH, ExtensionBrowser } from '../test/e2e/support/extension-browser.js';
-import { addShapedClass } from '../test/lab/lab-net.js';
-import { firstClickInFirefox } from '../test/lab/mirror/mirror-extension-run.js';
-import { MADDR, MLINE_DOWN_DEV, MNS } from '../test/lab/mirror/mirror-net.js';
-import { runMirrorScenario, type MirrorScenario } from '../test/lab/mirror/mirror-scenarios.js';
-import { caddyProtocols, FILES } from '../test/lab/mirror/web-servers.js';
+import { firstClickInFirefox, labExtensionPackages } from '../test/lab/mirror/mirror-extension-run.js';
+import { runMirrorScenario } from '../test/lab/mirror/mirror-scenarios.js';
+import { chromiumInMirCli, FIREFOX_HTTP3_PREFS, TCP_PORT_CAP } from '../test/lab/mirror/quic-mirror.js';
+import { caddyProtocols } from '../test/lab/mirror/web-servers.js';
 import type { Result } from '../src/core/types.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, source: { type: 'string' } } });
 const runs = Number(values.runs);
 const source = resolve(values.source ?? '.');
 
-const tcpPortCap: MirrorScenario = {
-  id: 'mir-port-tcp',
-  title: 'mirror (Caddy, HTTP/3 on), htb class on TCP source port 443 at 10 of 50 Mbit/s; UDP untouched',
-  lineMbps: 50,
-  truth: { verdicts: ['tls-throttled'], check: 'usable', ratio: 5 },
-  shape: () => addShapedClass({ ns: MNS.srv, dev: MLINE_DOWN_DEV, mbps: 10, match: 'ip protocol 6 0xff match ip sport 443 0xffff' }),
-};
-
-/** The lab's extension (the list names the lab mirror) built from `source`, as test/lab/mirror does. */
-async function packages(work: string): Promise<{ chromeDir: string; firefoxZip: string }> {
-  const config = join(work, 'endpoints.json');
-  await writeFile(config, JSON.stringify({
-    endpoints: [
-      { id: 'lab-gone', name: 'An endpoint that is down', url: `https://${MADDR.srv}:9/` },
-      { id: 'lab-mirror', kind: 'mirror', name: 'The lab mirror', url: `https://${MADDR.srv}${FILES.big.path}`, source: 'test/lab/mirror' },
-    ],
-  }));
-  // In a process of its own started in `source`: build.mjs names its entry points relative to
-  // the working directory, and under tsx a chdir before the build did not change what esbuild
-  // bundled (tsx runs esbuild too, started in this directory).
-  const script = `
-    import { build } from './build.mjs';
-    import { packageExtension } from './scripts/package.mjs';
-    await build({ outDir: ${JSON.stringify(join(work, 'dist'))}, configFile: ${JSON.stringify(config)}, only: 'dist/extension' });
-    const zips = packageExtension({ source: ${JSON.stringify(join(work, 'dist', 'extension'))}, out: ${JSON.stringify(join(work, 'packages'))} });
-    process.stdout.write(JSON.stringify(zips));`;
-  const zips = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: source, encoding: 'utf8' })) as { chrome: string; firefox: string };
-  const chromeDir = join(work, 'chrome-unpacked');
-  await mkdir(chromeDir, { recursive: true });
-  execFileSync('unzip', ['-q', '-o', zips.chrome, '-d', chromeDir]);
-  return { chromeDir, firefoxZip: zips.firefox };
-}
-
-function spkiHash(certPem: string): string {
-  return createHash('sha256').update(createPublicKey(certPem).export({ type: 'spki', format: 'der' })).digest('base64');
-}
-
 async function chromiumClick(extensionDir: string, caPath: string, dir: string, quic: boolean): Promise<Result> {
-  const wrapper = join(dir, 'chromium-in-mir-cli.sh');
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${MNS.cli} ${CHROMIUM_PATH} "$@"\n`, { mode: 0o755 });
-  const spki = spkiHash(await readFile(join(dir, 'cert.pem'), 'utf8'));
-  const browser = await ExtensionBrowser.launch({
-    extensionDir,
-    caPath,
-    executablePath: wrapper,
-    quic,
-    args: quic ? [`--origin-to-force-quic-on=${MADDR.srv}:443`, `--ignore-certificate-errors-spki-list=${spki}`] : [],
-  });
+  const browser = await chromiumInMirCli(extensionDir, caPath, dir, quic);
   try {
     return (await browser.runTest({ timeoutMs: 150_000 })).result;
   } finally {
@@ -101,9 +52,9 @@ function line(what: string, r: Result, protocols: string[]): string {
 const work = await mkdtemp(join(tmpdir(), 'ttd-mirror-quic-bench-'));
 try {
   const commit = execFileSync('git', ['-C', source, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  console.log(`${new Date().toISOString()} extension built from ${source} at ${commit}; ${tcpPortCap.title}; ${runs} runs`);
-  const pk = await packages(work);
-  await runMirrorScenario(tcpPortCap, 'caddy', {
+  console.log(`${new Date().toISOString()} extension built from ${source} at ${commit}; Caddy (HTTP/3 on), ${TCP_PORT_CAP.title}; ${runs} runs`);
+  const pk = await labExtensionPackages(work, undefined, source === resolve('.') ? undefined : source);
+  await runMirrorScenario(TCP_PORT_CAP, 'caddy', {
     runs,
     cli: false,
     probe: false,
@@ -115,7 +66,7 @@ try {
         ['Firefox, HTTP/3 off for third-party roots (its default)', async () => (await firstClickInFirefox(pk.firefoxZip, caPath)).entry.result],
         [
           'Firefox, HTTP/3 by Alt-Svc',
-          async () => (await firstClickInFirefox(pk.firefoxZip, caPath, 180_000, { 'network.http.http3.disable_when_third_party_roots_found': false })).entry.result,
+          async () => (await firstClickInFirefox(pk.firefoxZip, caPath, 180_000, FIREFOX_HTTP3_PREFS)).entry.result,
         ],
       ];
       for (const [what, click] of visits) {

@@ -6,7 +6,7 @@
 // nothing a client reads whole (/info, a receipt, a locate answer, a collector's error) is
 // more than a few kB: an endless /info took the CLI to 2.4 GB in 8 s before this cap.
 import { kB, MeasureError } from './errors.js';
-import type { Clock, FetchLike, ReaderLike, ResponseLike } from './io.js';
+import { withBody, type Clock, type FetchLike, type ReaderLike, type ResponseLike } from './io.js';
 import type { WebSocketFactory, WebSocketLike } from './ndt7/websocket.js';
 
 /** The largest body read whole: /info is under 1 kB, a locate answer a few kB. */
@@ -172,15 +172,7 @@ export function deadlineFetch(fetch: FetchLike, deadline: RunDeadline, opts: Dea
       };
       return reader;
     };
-    return {
-      status: res.status,
-      url: res.url,
-      redirected: res.redirected,
-      type: res.type,
-      headers: res.headers,
-      body: inner && { getReader },
-      text: () => (inner ? readCapped(getReader(), what, maxBytes) : Promise.race([res.text(), aborted])),
-    };
+    return withBody(res, inner && { getReader }, () => (inner ? readCapped(getReader(), what, maxBytes) : Promise.race([res.text(), aborted])));
   };
 }
 

@@ -22,6 +22,11 @@ export interface ResponseLike {
   text(): Promise<string>;
 }
 
+/** The same response with its body read through `body` and `text`: a wrapper's one way to build one. */
+export function withBody(res: ResponseLike, body: ResponseLike['body'], text: () => Promise<string>): ResponseLike {
+  return { status: res.status, url: res.url, redirected: res.redirected, type: res.type, headers: res.headers, body, text };
+}
+
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'HEAD';
   body?: Uint8Array;

@@ -19,7 +19,7 @@
 // `X-Firefox-Spdy`), checked as soon as the headers arrive.
 import { MeasureError } from '../../core/errors.js';
 import { safeText } from '../../core/safe-text.js';
-import type { Clock, FetchLike, ReaderLike, ResponseInspector, ResponseLike } from '../../core/io.js';
+import { withBody, type Clock, type FetchLike, type ReaderLike, type ResponseInspector, type ResponseLike } from '../../core/io.js';
 
 /** The Resource Timing fields the guard reads. */
 export interface TimingEntryLike {
@@ -120,19 +120,11 @@ function guardedReader(inner: ReaderLike, url: string, timing: TimingSource, gua
 
 function guarded(res: ResponseLike, url: string, timing: TimingSource, guard: Guard): ResponseLike {
   const body = res.body;
-  return {
-    status: res.status,
-    url: res.url,
-    redirected: res.redirected,
-    type: res.type,
-    headers: res.headers,
-    body: body && { getReader: () => guardedReader(body.getReader(), url, timing, guard) },
-    async text() {
-      const text = await res.text();
-      await checkEnded(url, timing, guard);
-      return text;
-    },
-  };
+  return withBody(res, body && { getReader: () => guardedReader(body.getReader(), url, timing, guard) }, async () => {
+    const text = await res.text();
+    await checkEnded(url, timing, guard);
+    return text;
+  });
 }
 
 /**
@@ -145,15 +137,7 @@ function refusedBody(res: ResponseLike, error: MeasureError): ResponseLike {
   const fail = async (): Promise<never> => {
     throw error;
   };
-  return {
-    status: res.status,
-    url: res.url,
-    redirected: res.redirected,
-    type: res.type,
-    headers: res.headers,
-    body: { getReader: () => ({ read: fail, cancel: async () => undefined }) },
-    text: fail,
-  };
+  return withBody(res, { getReader: () => ({ read: fail, cancel: async () => undefined }) }, fail);
 }
 
 /**

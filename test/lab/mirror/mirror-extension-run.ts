@@ -23,8 +23,14 @@ export interface LabPackages {
   firefoxZip: string;
 }
 
-/** Builds the extension with the lab's list into `work` and packages it; answers the packages. */
-export async function labExtensionPackages(work: string, file: string = FILES.big.path): Promise<LabPackages> {
+/**
+ * Builds the extension with the lab's list into `work` and packages it; answers the packages.
+ * With `source`, another checkout of the project builds it (bench/mirror-quic.ts measures an
+ * older commit so), in a process of its own started there: build.mjs names its entry points
+ * relative to the working directory, and under tsx a chdir before the build did not change
+ * what esbuild bundled (tsx runs esbuild too, started in this directory).
+ */
+export async function labExtensionPackages(work: string, file: string = FILES.big.path, source?: string): Promise<LabPackages> {
   const config = join(work, 'endpoints.json');
   await writeFile(
     config,
@@ -35,8 +41,19 @@ export async function labExtensionPackages(work: string, file: string = FILES.bi
       ],
     }),
   );
-  await build({ outDir: join(work, 'dist'), configFile: config, only: 'dist/extension' });
-  const zips = packageExtension({ source: join(work, 'dist', 'extension'), out: join(work, 'packages') });
+  const built = { outDir: join(work, 'dist'), configFile: config, only: 'dist/extension' };
+  const packaged = { source: join(work, 'dist', 'extension'), out: join(work, 'packages') };
+  let zips: { chrome: string; firefox: string };
+  if (source) {
+    const script = `import { build } from './build.mjs';
+      import { packageExtension } from './scripts/package.mjs';
+      await build(${JSON.stringify(built)});
+      process.stdout.write(JSON.stringify(packageExtension(${JSON.stringify(packaged)})));`;
+    zips = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: source, encoding: 'utf8' })) as typeof zips;
+  } else {
+    await build(built);
+    zips = packageExtension(packaged);
+  }
   const chromeDir = join(work, 'chrome-unpacked');
   await mkdir(chromeDir, { recursive: true });
   execFileSync('unzip', ['-q', '-o', zips.chrome, '-d', chromeDir]);

@@ -3,14 +3,11 @@
 // reaches such a server over QUIC sends the TLS leg on UDP while the plain leg stays on TCP:
 // the extension must not compare the two (src/extension/platform/extension-io.ts).
 //
-// Chromium honours Alt-Svc only for certificates from a publicly trusted root, which a lab
-// cannot have, so QUIC is forced for the mirror's origin (--origin-to-force-quic-on, with the
-// lab certificate's key pinned by --ignore-certificate-errors-spki-list): the browser then
-// uses QUIC from the first request, as it does for a server with a DNS HTTPS record (RFC 9460)
-// naming h3, and the pre-use check catches it. Firefox turns HTTP/3 off when it finds roots it
-// did not ship with (network.http.http3.disable_when_third_party_roots_found); with that pref
-// off it treats the lab's CA as a public one and follows Alt-Svc as on the Internet: the check's
-// TLS request goes over HTTP/2, the run's next over HTTP/3, and the run must stop there.
+// Chromium is made to use QUIC from the first request (quic-mirror.ts chromiumInMirCli), and
+// the pre-use check catches it. Firefox turns HTTP/3 off when it finds roots it did not ship
+// with (network.http.http3.disable_when_third_party_roots_found); with that pref off it treats
+// the lab's CA as a public one and follows Alt-Svc as on the Internet: the check's TLS request
+// goes over HTTP/2, the run's next over HTTP/3, and the run must stop there.
 // Caddy's access log says which HTTP version every TLS request used.
 //
 // The line caps TCP from port 443 at a fifth of the line, as a shaper that classifies TCP flows
@@ -18,19 +15,19 @@
 // QUIC's and not Caddy's. The extension from before the check read 0.97-1.02x, "no
 // difference", over QUIC in 6 of 6 runs, over a cap the user's HTTPS meets on TCP
 // (bench/mirror-quic.ts; bench/RESULTS.md, 2026-12-04 11:29).
-import { createHash, createPublicKey } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_PATH, ExtensionBrowser, type RunOutcome } from '../../e2e/support/extension-browser.js';
-import { addShapedClass, isRoot } from '../lab-net.js';
+import { CHROMIUM_PATH, type RunOutcome } from '../../e2e/support/extension-browser.js';
 import { FIREFOX_PATH } from '../../e2e/support/firefox-browser.js';
+import { isRoot } from '../lab-net.js';
 import { firstClickInFirefox, labExtensionPackages, type FirefoxFirstClick, type LabPackages } from './mirror-extension-run.js';
-import { MADDR, MLINE_DOWN_DEV, MNS } from './mirror-net.js';
-import { runMirrorScenario, type MirrorScenario } from './mirror-scenarios.js';
+import { MADDR } from './mirror-net.js';
+import { runMirrorScenario } from './mirror-scenarios.js';
+import { chromiumInMirCli, FIREFOX_HTTP3_PREFS, TCP_PORT_CAP } from './quic-mirror.js';
 import { caddyProtocols, FILES } from './web-servers.js';
 
 const CADDY = '/usr/bin/caddy';
@@ -41,21 +38,7 @@ const skipReason = !isRoot()
     ? ' (skipped: needs chromium, caddy and unzip)'
     : '';
 
-/** u32 matches a port in any IP protocol: the protocol byte (offset 9) keeps the cap to TCP. */
-const tcpPortCap: MirrorScenario = {
-  id: 'mir-port-tcp',
-  title: 'mirror, htb class on TCP source port 443 at a fifth of the line (10 of 50 Mbit/s); UDP untouched',
-  lineMbps: 50,
-  truth: { verdicts: ['tls-throttled'], check: 'usable', ratio: 5 },
-  shape: () => addShapedClass({ ns: MNS.srv, dev: MLINE_DOWN_DEV, mbps: 10, match: 'ip protocol 6 0xff match ip sport 443 0xffff' }),
-};
 const MIRROR_URL = `https://${MADDR.srv}${FILES.big.path}`;
-
-/** The base64 SHA-256 of a certificate's public key, as --ignore-certificate-errors-spki-list takes it. */
-function spkiHash(certPem: string): string {
-  const spki = createPublicKey(certPem).export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64');
-}
 
 interface Visit {
   /** What the options page said when the mirror's URL was added. */
@@ -67,19 +50,9 @@ interface Visit {
 
 /** Adds the mirror in the options, then clicks "Run test", in Chromium inside mir-cli. */
 async function visit(extensionDir: string, caPath: string, dir: string, quic: boolean): Promise<Visit> {
-  const wrapper = join(dir, 'chromium-in-mir-cli.sh');
-  await writeFile(wrapper, `#!/bin/sh\nexec ip netns exec ${MNS.cli} ${CHROMIUM_PATH} "$@"\n`);
-  await chmod(wrapper, 0o755);
   const logDir = join(dir, 'caddy');
   const seenBefore = (await caddyProtocols(logDir)).length;
-  const spki = spkiHash(await readFile(join(dir, 'cert.pem'), 'utf8'));
-  const browser = await ExtensionBrowser.launch({
-    extensionDir,
-    caPath,
-    executablePath: wrapper,
-    quic,
-    args: quic ? [`--origin-to-force-quic-on=${MADDR.srv}:443`, `--ignore-certificate-errors-spki-list=${spki}`] : [],
-  });
+  const browser = await chromiumInMirCli(extensionDir, caPath, dir, quic);
   try {
     const added = await browser.addEndpoint(MIRROR_URL, 30_000).catch((err: Error) => err.message);
     const run = await browser.runTest({ timeoutMs: 150_000 });
@@ -102,7 +75,7 @@ describe.skipIf(!!skipReason)(`a mirror that speaks HTTP/3 (Caddy), through the 
 
   it('Chromium: finds a TCP port cap with QUIC off, and refuses the mirror with the reason when the browser takes QUIC', async () => {
     const visits: Visit[] = [];
-    await runMirrorScenario(tcpPortCap, 'caddy', {
+    await runMirrorScenario(TCP_PORT_CAP, 'caddy', {
       runs: 1,
       cli: false,
       probe: false,
@@ -131,12 +104,12 @@ describe.skipIf(!!skipReason)(`a mirror that speaks HTTP/3 (Caddy), through the 
 
   it.skipIf(!existsSync(FIREFOX_PATH))('Firefox: finds the cap over HTTP/2, and stops at the first transfer that Alt-Svc moved to HTTP/3', async () => {
     const clicks: { click: FirefoxFirstClick; protocols: string[] }[] = [];
-    await runMirrorScenario(tcpPortCap, 'caddy', {
+    await runMirrorScenario(TCP_PORT_CAP, 'caddy', {
       runs: 1,
       cli: false,
       probe: false,
       client: async ({ caPath, dir }) => {
-        for (const prefs of [undefined, { 'network.http.http3.disable_when_third_party_roots_found': false }]) {
+        for (const prefs of [undefined, FIREFOX_HTTP3_PREFS]) {
           const seenBefore = (await caddyProtocols(join(dir, 'caddy'))).length;
           const click = await firstClickInFirefox(packages.firefoxZip, caPath, 180_000, prefs);
           clicks.push({ click, protocols: (await caddyProtocols(join(dir, 'caddy'))).slice(seenBefore) });
