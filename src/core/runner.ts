@@ -85,7 +85,11 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
       const detail = check.retryAfter ? `${check.reason} (Retry-After: ${check.retryAfter})` : check.reason;
       return failedResult(opts.url, { code: 'busy', detail }, durationMs());
     }
-    if (check.outcome !== 'usable') return failedResult(opts.url, { code: check.outcome, detail: check.reason }, durationMs());
+    if (check.outcome !== 'usable') {
+      // A browser that learnt HTTP/3 from the server's first answers uses it from here on.
+      const code = check.outcome === 'not-usable' && check.overQuic ? 'not-tcp' : check.outcome;
+      return failedResult(opts.url, { code, detail: check.reason }, durationMs());
+    }
     target = check.target;
     mirror = new MirrorSession({ ...deps, random: deps.random }, check.target);
     notes.push({ code: 'mirror-checked', checks: check.checks });

@@ -56,3 +56,9 @@ export function interferenceFound(checks: ReadonlyMap<string, MirrorCheck>): str
   for (const [id, c] of checks) if (c.outcome === 'interfered') return `${id}: ${c.reason}`;
   return undefined;
 }
+
+/** Whether a mirror's check was refused because the browser reached it over HTTP/3. */
+export function quicFound(checks: ReadonlyMap<string, MirrorCheck>): boolean {
+  for (const c of checks.values()) if (c.outcome === 'not-usable' && c.overQuic) return true;
+  return false;
+}

@@ -1,6 +1,7 @@
 // The automatic choice of a server: the build's endpoints and mirrors are probed, the fastest
 // usable one measured, the next tried when a run fails, and a run that found nothing says why.
 import { startRunDeadline } from '../../src/core/deadline-fetch.js';
+import { MeasureError } from '../../src/core/errors.js';
 import { describe, expect, it } from 'vitest';
 import type { FetchLike, ResponseLike } from '../../src/core/io.js';
 import { MIN_MIRROR_FILE_BYTES } from '../../src/core/mirror/check.js';
@@ -102,6 +103,38 @@ describe('the automatic choice of a server', () => {
     expect(measured).toEqual([]);
     expect(r.verdict).toBe('failed');
     expect(r.error?.detail).toMatch(/^no server could be used: ours .* was skipped: cannot reach https:\/\/ours.test\/info: ECONNREFUSED; mirror-a .* was skipped: .*redirects \(HTTP 301\)/);
+  });
+
+  it('gives the HTTP/3 reason its own code when the only server reached ran over QUIC', async () => {
+    const overQuic = (): Result => ({
+      ...failedResult(),
+      error: { code: 'not-tcp', detail: 'https://mirror.test/pub/big.iso went over h3 (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP' },
+    });
+    const { a, ctx, measured } = auto({ [MIRROR.url]: overQuic });
+    const r = await measureAuto(a, network({}, {}, true), OPTS, ctx);
+    expect(measured).toEqual([MIRROR.url]);
+    expect(r.verdict).toBe('failed');
+    expect(r.error?.code).toBe('not-tcp');
+    expect(r.error?.detail).toMatch(/^no server could be used: ours .* cannot reach .*; mirror-a .* failed: .*went over h3/);
+  });
+
+  it('gives it too when the check of the mirror already went over QUIC', async () => {
+    const { a, ctx, measured } = auto({});
+    const deps = network({}, {}, true);
+    const inner = deps.fetch;
+    // What src/extension/platform/extension-io.ts does to a TLS body that arrived over QUIC.
+    deps.fetch = async (url, init) => {
+      const res = await inner(url, init);
+      if (!url.startsWith('https://mirror.test/')) return res;
+      const fail = async (): Promise<never> => {
+        throw new MeasureError('not-tcp', `${url} went over h3 (Resource Timing nextHopProtocol): HTTP/3 runs on QUIC over UDP`);
+      };
+      return { ...res, headers: res.headers, body: { getReader: () => ({ read: fail, cancel: async () => undefined }) }, text: fail };
+    };
+    const r = await measureAuto(a, deps, OPTS, ctx);
+    expect(measured).toEqual([]);
+    expect(r.error?.code).toBe('not-tcp');
+    expect(r.error?.detail).toMatch(/mirror-a .* was skipped: https:\/\/mirror\.test\/pub\/big\.iso went over h3/);
   });
 
   it('answers interfered, with the evidence, when a check found a middlebox and nothing could be measured', async () => {

@@ -52,6 +52,14 @@ describe('a run whose TLS leg the browser moves to HTTP/3', () => {
     expect(timing.protocols.filter((p) => p !== 'http/1.1')).toEqual(['h2', 'h3']);
   });
 
+  it('ends as failed with not-tcp when the run\'s own check of the mirror already went over h3', async () => {
+    // The server choice's check saw TCP; by the run's check the browser had learnt HTTP/3.
+    const { result } = await run(0);
+    expect(result.verdict).toBe('failed');
+    expect(result.error?.code).toBe('not-tcp');
+    expect(result.error?.detail).toMatch(/went over h3/);
+  });
+
   it('measures as usual while every TLS request stays on TCP', async () => {
     const { result } = await run(Number.POSITIVE_INFINITY);
     expect(result.verdict).not.toBe('failed');

@@ -35,7 +35,13 @@ export interface MirrorCheckOptions {
 
 export type MirrorCheck =
   | { outcome: 'usable'; target: MirrorTarget; checks: string[]; connectMs: number }
-  | { outcome: 'not-usable' | 'interfered' | 'unreachable'; reason: string; checks: string[] }
+  | {
+      outcome: 'not-usable' | 'interfered' | 'unreachable';
+      reason: string;
+      checks: string[];
+      /** Not usable because the browser reached it over HTTP/3 (errors.ts 'not-tcp'). */
+      overQuic?: true;
+    }
   | { outcome: 'busy'; reason: string; retryAfter?: string; checks: string[] };
 
 interface Probe {
@@ -220,7 +226,7 @@ export async function checkMirror(deps: MirrorCheckDeps, rawUrl: string, opts: M
     if (err instanceof MeasureError && err.kind === 'aborted') return { outcome: 'unreachable', reason: err.message, checks };
     // The browser already reaches it over HTTP/3 (src/extension/platform/extension-io.ts): it
     // answers, but not as the comparison needs.
-    if (err instanceof MeasureError && err.kind === 'not-tcp') return { outcome: 'not-usable', reason: err.message, checks };
+    if (err instanceof MeasureError && err.kind === 'not-tcp') return { outcome: 'not-usable', reason: err.message, checks, overQuic: true };
     return { outcome: 'unreachable', reason: describeError(err), checks };
   }
 }

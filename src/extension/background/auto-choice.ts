@@ -2,11 +2,12 @@
 // build's servers (endpoints of ours and public mirrors) and the user's own, order them by
 // connection time, measure against the first usable one and fall back to the next when a run
 // fails or the server is busy (src/core/choose-server.ts). The Result names the server used
-// and lists the ones passed over; a run that found nothing usable says why, server by server.
+// and lists the ones passed over; a run that found nothing usable says why, server by server,
+// under the code of the reason a user can act on (interference found, HTTP/3, or none usable).
 import { chooseServer, describePassedOver, nothingUsableMessage, type Candidate } from '../../core/choose-server.js';
 import type { MirrorCheck } from '../../core/mirror/check.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
-import { chosenServerNote, interferenceFound, probeCandidate } from '../../core/server-probes.js';
+import { chosenServerNote, interferenceFound, probeCandidate, quicFound } from '../../core/server-probes.js';
 import type { Result } from '../../core/types.js';
 import { autoCandidates, type EndpointRef } from '../shared/endpoints.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
@@ -61,6 +62,9 @@ export async function measureAuto(a: AutoChoiceDeps, deps: RunDeps, opts: RunOpt
   const byId = new Map(refs.map((e) => [e.id, e]));
   const checks = new Map<string, MirrorCheck>();
   let bytesUsed = 0;
+  // A server the browser reached over HTTP/3, at its check or in its run: if nothing else can
+  // be measured, that is the reason to give, with its own next step (the CLI uses TCP).
+  let overQuic = false;
   deps.onProgress?.({ phase: 'info', round: 0, budgetShare: 0 });
   const choice = await chooseServer<Result>(
     refs.map(toCandidate),
@@ -78,6 +82,7 @@ export async function measureAuto(a: AutoChoiceDeps, deps: RunDeps, opts: RunOpt
       if (result.verdict !== 'failed' || deps.signal?.aborted) {
         return { ok: true, value: { ...result, warnings: [chosenServerNote(c, checks.get(c.id)), ...result.warnings] } };
       }
+      if (result.error?.code === 'not-tcp') overQuic = true;
       return { ok: false, reason: result.error?.detail ?? 'the run failed', ...busyOf(result) };
     },
   );
@@ -95,5 +100,6 @@ export async function measureAuto(a: AutoChoiceDeps, deps: RunDeps, opts: RunOpt
     const detail = `the plaintext path was interfered with (${interference}); ${nothing}`;
     return { ...failedResult('auto', { code: 'interfered', detail }, deps.clock.now() - startedAt, bytesUsed), verdict: 'interfered', warnings: notes };
   }
-  return { ...failedResult('auto', { code: 'not-usable', detail: nothing }, deps.clock.now() - startedAt, bytesUsed), warnings: notes };
+  const code = overQuic || quicFound(checks) ? 'not-tcp' : 'not-usable';
+  return { ...failedResult('auto', { code, detail: nothing }, deps.clock.now() - startedAt, bytesUsed), warnings: notes };
 }
