@@ -23,9 +23,10 @@ function spkiHash(certPem: string): string {
 }
 
 /**
- * Chromium inside mir-cli with the extension. Chromium follows Alt-Svc only for certificates
- * from a publicly trusted root, which a lab cannot have, so with `quic` it is forced for the
- * mirror's origin (--origin-to-force-quic-on, the lab key pinned by
+ * Chromium inside mir-cli with the extension. Chromium uses QUIC only with certificates from a
+ * publicly trusted root, not a locally installed one (chromium.org, "Playing with QUIC"; seen
+ * here: Alt-Svc from Caddy changed nothing), which a lab cannot have, so with `quic` it is
+ * forced for the mirror's origin (--origin-to-force-quic-on, the lab key pinned by
  * --ignore-certificate-errors-spki-list): QUIC from the first request, as for a server whose
  * DNS HTTPS record (RFC 9460) names h3. `dir` is runMirrorScenario's, holding cert.pem.
  */
