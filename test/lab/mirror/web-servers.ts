@@ -4,7 +4,7 @@
 // mir-srv with a configuration written here, under a temporary directory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MNS } from './mirror-net.js';
 
@@ -157,7 +157,6 @@ http://${o.host}:${o.plainPort} {
 
 /** The HTTP versions of the TLS requests Caddy logged ("HTTP/2.0", "HTTP/3.0"), in order. */
 export async function caddyProtocols(dir: string): Promise<string[]> {
-  const { readFile } = await import('node:fs/promises');
   const text = await readFile(join(dir, 'caddy-access.log'), 'utf8').catch(() => '');
   return text
     .split('\n')
