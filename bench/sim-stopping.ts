@@ -6,11 +6,18 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--json-out FILE]
+//                        [--line-boost] [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
 // rate while it holds tokens.
+// --line-boost: the whole line has a speed boost (a cable line's PowerBoost, a DOCSIS
+// maximum traffic burst): every download, of every leg, runs at 1.2-2.5x the line's rate while
+// one shared bucket of 2-25 MB holds tokens (both log-uniform, per run), refilling at the line's
+// rate. Not a shaper of TLS: on an unshaped line it is a confounder that favours whichever leg
+// follows an idle spell. Cross traffic slows the line but draws no tokens here, so the boost
+// lasts longer than on a real line (the harder case). Shaped lines cap port 443 at 1/factor
+// of the unboosted idle flow.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { xoshiro128 } from '../src/core/payload.js';
@@ -35,6 +42,7 @@ const { values } = parseArgs({
     // long (with drift the capped leg's ratio moves with the line's rate, up to 1.5x).
     'no-drift': { type: 'boolean', default: false },
     bucket: { type: 'boolean', default: false },
+    'line-boost': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -61,6 +69,8 @@ interface RunOutcome {
   interimLooks: Verdict[];
   /** The codes of the Result's notes: why a run ended inconclusive. */
   noteCodes: string[];
+  /** The screening ratio (reference over suspect), where the run had one. */
+  ratio?: number;
 }
 
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
@@ -77,6 +87,19 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     const free = { ...line, capFactor: 1 };
     rateAt = (key, nowMs) => lineRate(free, key, nowMs);
   }
+  if (values['line-boost']) {
+    const draw = xoshiro128(seed ^ 0x68e31da4);
+    const u = () => draw() / 2 ** 32;
+    const boost = logUniform(u(), 1.2, 2.5);
+    const shared: SimLeg = { mbps: line.rateMbps, noise: line.noise, burstBytes: Math.round(logUniform(u(), 2e6, 25e6)), bucketMbps: line.rateMbps };
+    for (const k of LEG_KEYS) legs[k] = shared;
+    const boosted = { ...line, rateMbps: line.rateMbps * boost, capFactor: 1 };
+    const capMbps = idleFlowMbps(line) / line.capFactor;
+    rateAt = (key, nowMs) => {
+      const mbps = lineRate(boosted, key, nowMs);
+      return line.capFactor > 1 && key.endsWith('-443') ? Math.min(mbps, capMbps) : mbps;
+    };
+  }
   const net = simNetwork({ legs, seed, rttMs: line.rttMs, rateAt });
   const rnd = xoshiro128(seed ^ 0x5bd1e995);
   const looks: Verdict[] = [];
@@ -85,7 +108,7 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => (looks.push(l.verdictIfEnded ?? l.verdict), interimLooks.push(l.verdict)) },
     { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS[mode], seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
   );
-  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code) };
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code), ...(result.ratio !== undefined ? { ratio: result.ratio } : {}) };
 }
 
 const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
@@ -123,6 +146,14 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   out.noDifferenceNotes = qualified;
   console.log(`notes of the no-difference runs: ${JSON.stringify(qualified)}`);
   console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
+  // Where the legs stand on an unequal footing (a boost after a pause that one leg always
+  // follows), the ratios of unshaped lines lean to one side.
+  const ratios = outcomes.flatMap((o) => (o.ratio !== undefined ? [o.ratio] : [])).sort((a, b) => a - b);
+  if (ratios.length) {
+    const q = (p: number) => ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]!;
+    out.ratioQuartiles = [q(0.25), q(0.5), q(0.75)].map((x) => Math.round(x * 1000) / 1000);
+    console.log(`screening ratio, quartiles: ${(out.ratioQuartiles as number[]).join(' / ')}; below 1: ${ratios.filter((x) => x < 1).length}/${ratios.length}`);
+  }
   if (shaped) {
     const tls = count('tls-throttled');
     out.power = tls / n;
@@ -163,6 +194,7 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
 }
 
 async function main(): Promise<void> {
+  if (values.bucket && values['line-boost']) throw new Error('--bucket and --line-boost are two models of the line: choose one');
   const seed = Number(values.seed);
   const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
   const factors = values.factors!.split(',').filter(Boolean).map(Number);
@@ -180,7 +212,8 @@ async function main(): Promise<void> {
         if (values['no-drift']) line.driftAmp = 0;
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
-      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}`;
+      const boosted = values['line-boost'] ? ', the line boosted' : '';
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
   }

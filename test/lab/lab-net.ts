@@ -201,6 +201,18 @@ export async function addShapedClass(c: ClassOptions): Promise<void> {
 }
 
 /**
+ * A speed boost on the whole line, as cable operators sell it (PowerBoost, a DOCSIS maximum
+ * traffic burst): the line's htb class runs at its rate (the boosted one) while a tbf leaf under
+ * the default class holds tokens, and at sustainedMbps once they are spent; the bucket refills
+ * while the line is quiet. Every flow on the line draws on it, the cross traffic's too. Not a
+ * shaper of TLS: a confounder that speeds up whatever follows a pause.
+ */
+export async function addLineBoost(c: { ns: string; dev: string; sustainedMbps: number; burstBytes: number }): Promise<void> {
+  if (!lines.has(lineKey(c.ns, c.dev))) throw new Error(`addLineBoost: no line on ${c.ns} ${c.dev} was built by shapeLine in this process`);
+  await tc(c.ns, `qdisc add dev ${c.dev} parent 1:10 handle 10: tbf rate ${c.sustainedMbps}mbit burst ${c.burstBytes} latency 200ms`);
+}
+
+/**
  * A shaper in series with the line rather than a class of it: htb on the client's port of the
  * home bridge (CLIENT_DOWN_DEV), after the line, so the line stays one queue that TLS, plain
  * HTTP and the cross traffic share as flows share any bottleneck, and the cap only holds what

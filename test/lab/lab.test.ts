@@ -112,6 +112,29 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
     LAB_TIMEOUT_MS,
   );
 
+  it(
+    'claims no throttling on a line with a speed boost for every flow (lab-net.ts addLineBoost), which its transfers show',
+    async () => {
+      // A boost favours whatever follows a pause, one leg or the other: a confounder, not shaping.
+      const { result } = await once('j-boost', DEFAULT_NOISE);
+      expect(['no-difference', 'inconclusive']).toContain(result!.verdict);
+      const downloads = result!.legs.filter((l) => l.direction === 'down').flatMap((l) => l.transfers.map((t) => t.mbps));
+      // The boost was there to mislead: transfers well above the 50 Mbit/s sustained rate.
+      expect(Math.max(...downloads)).toBeGreaterThan(70);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
+  it(
+    'finds TLS throttled behind a cap on port 443 on a boosted line, at the cap within 10%',
+    async () => {
+      const { result } = await once('j-boost-port-2x', DEFAULT_NOISE);
+      expect(result!.verdict).toBe('tls-throttled');
+      expect(Math.abs(estimatedRateMbps(result!)! / 25 - 1)).toBeLessThan(0.1);
+    },
+    LAB_TIMEOUT_MS,
+  );
+
   it.skipIf(!hasChromium)(
     `the extension in Chromium, inside the client namespace, finds port 443 throttled${hasChromium ? '' : ' (skipped: no Chromium or no dist/extension)'}`,
     async () => {

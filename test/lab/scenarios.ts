@@ -4,7 +4,7 @@
 import type { Cause, Verdict } from '../../src/core/types.js';
 import type { Front } from './lab-server.js';
 import type { Noise } from './run-scenario.js';
-import { addSeriesShaper, addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
+import { addLineBoost, addSeriesShaper, addShapedClass, LINE_DOWN_DEV, LINE_UP_DEV, NS } from './lab-net.js';
 import type { WanPath } from './wan-net.js';
 import { WAN_SCENARIOS } from './wan-scenarios.js';
 
@@ -197,6 +197,36 @@ const LAB_SCENARIOS: Scenario[] = [
     diagnose: false,
     truth: { verdict: 'interfered' },
     fronts: { '80': { kind: 'http-proxy', mode: 'via' } },
+  },
+  {
+    id: 'j-boost',
+    title: '(j) no shaping of TLS on a boosted line: 100 Mbit/s while a 10 MB bucket lasts, 50 sustained',
+    lineMbps: 100,
+    diagnose: false,
+    truth: { verdict: 'no-difference' },
+    fronts: {},
+    shape: () => addLineBoost({ ns: NS.srv, dev: LINE_DOWN_DEV, sustainedMbps: 50, burstBytes: 10_000_000 }),
+  },
+  {
+    id: 'j-boost-3x',
+    title: '(j) no shaping of TLS on a line boosted threefold: 60 Mbit/s while a 3 MB bucket lasts, 20 sustained',
+    lineMbps: 60,
+    diagnose: false,
+    truth: { verdict: 'no-difference' },
+    fronts: {},
+    shape: () => addLineBoost({ ns: NS.srv, dev: LINE_DOWN_DEV, sustainedMbps: 20, burstBytes: 3_000_000 }),
+  },
+  {
+    id: 'j-boost-port-2x',
+    title: '(j) a boosted line (100 Mbit/s for 10 MB, 50 sustained) behind a cap on source port 443 at 25 Mbit/s upstream',
+    lineMbps: 100,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 25, factor: 2 },
+    fronts: {},
+    shape: async () => {
+      await addLineBoost({ ns: NS.srv, dev: LINE_DOWN_DEV, sustainedMbps: 50, burstBytes: 10_000_000 });
+      await addSeriesShaper({ mbps: 25, match: port443 });
+    },
   },
   {
     id: 'i-none-20',
