@@ -5,7 +5,9 @@
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { devCertificate } from '../../src/server/dev-ca.js';
+import { appendFileSync } from 'node:fs';
 import { startEndpointServer } from '../../src/server/endpoint-server.js';
+import type { RouteHandler } from '../../src/server/http-util.js';
 import { startPacingProxy, type PacingProxyOptions } from '../support/pacing-proxy.js';
 
 /** What stands on a public port in front of the endpoint. */
@@ -23,6 +25,24 @@ export interface LabServerConfig {
   fronts: Record<string, Front>;
   /** A port where connections get bulk bytes as fast as the line takes them (cross traffic). */
   blasterPort: number;
+  /**
+   * Append one JSON line per request here: when it arrived and when its response was handed to
+   * the kernel (ms since the epoch), so the line's idle time before each transfer can be read
+   * (bench/line-idle.ts).
+   */
+  timelinePath?: string;
+}
+
+/** A route that handles nothing and records each request's arrival and end (LabServerConfig.timelinePath). */
+function timelineRoute(path: string): RouteHandler {
+  return (req, res, ctx) => {
+    const at = Date.now();
+    res.once('finish', () => {
+      const line = { at, end: Date.now(), method: req.method, scheme: ctx.scheme, port: ctx.port, path: ctx.url.pathname, kind: ctx.url.searchParams.get('kind'), bytes: Number(ctx.url.searchParams.get('bytes') ?? 0) };
+      appendFileSync(path, `${JSON.stringify(line)}\n`);
+    });
+    return false;
+  };
 }
 
 /**
@@ -120,6 +140,7 @@ async function main(config: LabServerConfig): Promise<void> {
     certPem: dev.certPem,
     keyPem: dev.keyPem,
     version: 'lab',
+    ...(config.timelinePath ? { routes: [timelineRoute(config.timelinePath)] } : {}),
     // The bench runs many measurements back to back from one address.
     limits: { requestsPerMinute: 100_000 },
   });

@@ -6,7 +6,7 @@
 // removed, so the two labs can run side by side.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +48,21 @@ export interface RunRecord {
   browser?: LabBrowser;
   /** Glasnost's rule measured right after this run, on the same shaping (glasnost-rule.ts). */
   glasnost?: GlasnostOutcome;
+  /** The server's requests of this run, in order (ScenarioOptions.timeline). */
+  timeline?: TimelineEntry[];
+}
+
+/** One request as the lab server saw it (lab-server.ts timelineRoute). */
+export interface TimelineEntry {
+  /** Arrival and end of its response, ms since the epoch. */
+  at: number;
+  end: number;
+  method: string;
+  scheme: 'http' | 'https';
+  port: number;
+  path: string;
+  kind: string | null;
+  bytes: number;
 }
 
 export type LabBrowser = 'chromium' | 'firefox';
@@ -64,8 +79,21 @@ export interface ScenarioOptions {
   cliArgs?: string[];
   /** Measure Glasnost's rule after each of the first N runs (default 0). */
   glasnostRuns?: number;
+  /** Record the server's requests of each run (RunRecord.timeline). */
+  timeline?: boolean;
   onRun?: (r: RunRecord) => void;
   log?: (line: string) => void;
+}
+
+/** The requests logged since the last call; the file starts again empty. */
+async function takeTimeline(path: string): Promise<TimelineEntry[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  await writeFile(path, '');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as TimelineEntry)
+    .sort((a, b) => a.at - b.at);
 }
 
 /** Where a scenario runs: the hosts' names and addresses and how to build and remove them. */
@@ -262,6 +290,7 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
       dataDir,
       fronts: scenario.fronts,
       blasterPort: BLASTER_PORT,
+      ...(opts.timeline ? { timelinePath: join(dataDir, 'timeline.jsonl') } : {}),
     };
     const server = inNamespace(site.srvNs, [process.execPath, '--import', 'tsx', 'test/lab/lab-server.ts', JSON.stringify(config)]);
     children.push(server);
@@ -296,6 +325,7 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
           ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, cliKillMs(scenario.diagnose), site)
           : await runExtension(ready.caPath, dataDir, site, browser!);
       const record: RunRecord = { scenario: scenario.id, run, client, ...(browser ? { browser } : {}), ...r };
+      if (config.timelinePath) record.timeline = await takeTimeline(config.timelinePath);
       log(`${label} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
       if (run < (opts.glasnostRuns ?? 0)) {
         try {

@@ -1,0 +1,64 @@
+// How long the downstream line sits idle before each leg's downloads, as the lab server sees
+// it (test/lab/lab-server.ts timelinePath): from the end of the download before to the arrival
+// of this one's request. A line that speeds up whatever follows a pause (a cable line's boost,
+// lab-net.ts addLineBoost) favours the leg that waits longest, so the legs of a pair must wait
+// alike; this prints what they do in the CLI, Chromium and Firefox. Needs root.
+//   npx tsx bench/line-idle.ts [--scenario i-none-50] [--runs 2] [--clients cli,chromium,firefox]
+import { parseArgs } from 'node:util';
+import { NO_NOISE, runScenario, type RunRecord, type TimelineEntry } from '../test/lab/run-scenario.js';
+import { scenarioById } from '../test/lab/scenarios.js';
+
+const { values } = parseArgs({
+  options: {
+    scenario: { type: 'string', default: 'i-none-50' },
+    runs: { type: 'string', default: '2' },
+    clients: { type: 'string', default: 'cli,chromium,firefox' },
+  },
+});
+
+/** Idle ms before each download, by leg ("https-443-random"). */
+export function idleBeforeDownloads(timeline: TimelineEntry[]): Map<string, number[]> {
+  const byLeg = new Map<string, number[]>();
+  let lastEnd: number | undefined;
+  for (const e of timeline) {
+    if (e.method !== 'GET' || e.path !== '/payload') continue;
+    const leg = `${e.scheme}-${e.port}-${e.kind ?? '?'}`;
+    if (lastEnd !== undefined) byLeg.set(leg, [...(byLeg.get(leg) ?? []), Math.max(0, e.at - lastEnd)]);
+    lastEnd = Math.max(lastEnd ?? 0, e.end);
+  }
+  return byLeg;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function main(): Promise<void> {
+  const scenario = scenarioById(values.scenario!);
+  const runs = Number(values.runs);
+  console.log(`Idle line before each download (ms from the end of the download before), ${scenario.id}, no noise, ${runs} runs per client`);
+  console.log('| client | leg | downloads | median | p90 | mean |');
+  console.log('|---|---|---|---|---|---|');
+  for (const client of values.clients!.split(',')) {
+    const records: RunRecord[] = await runScenario(scenario, {
+      runs,
+      noise: NO_NOISE,
+      timeline: true,
+      ...(client === 'cli' ? { client: 'cli' } : { client: 'extension', browser: client as 'chromium' | 'firefox' }),
+    });
+    const ratios = records.map((r) => (r.result ? `${r.result.verdict} ${r.result.ratio?.toFixed(2)}` : (r.error ?? 'no result')));
+    console.log(`| ${client} | (runs: ${ratios.join('; ')}) | | | | |`);
+    const pooled = new Map<string, number[]>();
+    for (const r of records) {
+      if (!r.timeline) continue;
+      for (const [leg, xs] of idleBeforeDownloads(r.timeline)) pooled.set(leg, [...(pooled.get(leg) ?? []), ...xs]);
+    }
+    for (const [leg, xs] of pooled) {
+      const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+      console.log(`| ${client} | ${leg} | ${xs.length} | ${quantile(xs, 0.5)} | ${quantile(xs, 0.9)} | ${mean.toFixed(0)} |`);
+    }
+  }
+}
+
+await main();
