@@ -1,5 +1,6 @@
 // Which legs a run measures and which pairs it compares (docs/method.md, "Legs and pairs").
 import type { Direction, LegSpec, PayloadKind, Scheme } from './types.js';
+import { xoshiro128 } from './payload.js';
 
 export function legId(scheme: Scheme, port: number, direction: Direction, payload: PayloadKind): string {
   return `${scheme}-${port}-${direction}-${payload}`;
@@ -117,14 +118,25 @@ export function legsOf(pairs: PairSpec[]): LegSpec[] {
 }
 
 /**
- * Every round runs the legs in the same order, so each leg waits the same time (the other
- * legs' transfers) before each of its transfers. ABBA would cancel a steady trend of the
- * line's speed, but it gives a leg no wait before one transfer and two transfers' wait before
- * the next: a token bucket that refills while a leg is idle (or a TCP window reset after
- * idle) then makes alternate rounds measure different things, and the lab's tbf scenario
- * read ~1x and ~4x in turn and stayed inconclusive. Drift that is not a steady trend (cross
- * traffic, rate changes) lands on either leg at random with both orders.
+ * Each round runs its legs in an order drawn at random from the run's seed and the round's
+ * number, every order alike likely. A fixed order put the same leg first in every round, right
+ * after the uploads and the look between rounds: on an unshaped lab line the server saw the
+ * line idle a median 271-384 ms before the TLS download against 88-113 ms before the others
+ * (bench/line-idle.ts), and on a line that runs faster after a pause (a cable line's boost;
+ * test/lab/lab-net.ts addLineBoost) the extension read TLS 0.74-0.80x in 4 of 6 runs
+ * (bench/RESULTS.md, 2026-12-04). Drawn at random, what precedes a transfer lands on either leg of
+ * a pair alike, so on an unshaped line each round's log ratio is as likely one sign as the other
+ * whatever the line does between transfers: the symmetry the signed-rank test and its interval
+ * rest on (docs/method.md, "Rounds"). The order is a function of (seed, round), so a run
+ * resumed from its saved rounds goes on as it would have.
  */
-export function roundOrder<T>(legs: T[]): T[] {
-  return [...legs];
+export function roundOrder<T>(legs: readonly T[], seed: number, round: number): T[] {
+  const next = xoshiro128((seed ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0);
+  const out = [...legs];
+  // Fisher-Yates; 2^32 / (i + 1) buckets are even enough for a handful of legs.
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor((next() / 2 ** 32) * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }

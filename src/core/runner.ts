@@ -101,7 +101,7 @@ export async function runMeasurement(deps: RunDeps, opts: RunOptions): Promise<R
     }
   }
   const driver = new HttpDriver(deps, target, opts.url, seed, mirror);
-  const engine = new Engine(deps, opts, driver, [...notes, ...driver.initialNotes(opts.diagnose)]);
+  const engine = new Engine(deps, { ...opts, orderSeed: seed }, driver, [...notes, ...driver.initialNotes(opts.diagnose)]);
   try {
     await engine.run();
   } catch (err) {

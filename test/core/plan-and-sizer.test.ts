@@ -21,8 +21,29 @@ describe('plan', () => {
     expect(ids).not.toContain('port-for-plaintext');
   });
 
-  it('keeps the order of legs from round to round, so a leg never runs twice in a row', () => {
-    expect([0, 1, 2, 3].map(() => roundOrder(['A', 'B', 'C']).join('')).join('')).toBe('ABCABCABCABC');
+  it("draws each round's order from the seed and the round: the same again for the same pair", () => {
+    const legs = ['A', 'B', 'C', 'D'];
+    expect(roundOrder(legs, 7, 3)).toEqual(roundOrder(legs, 7, 3));
+    expect([...roundOrder(legs, 7, 3)].sort()).toEqual(legs);
+    expect(legs).toEqual(['A', 'B', 'C', 'D']);
+    // Some round of a run differs from the first, and another seed orders differently.
+    expect([1, 2, 3, 4, 5].some((r) => roundOrder(legs, 7, r).join('') !== roundOrder(legs, 7, 0).join(''))).toBe(true);
+    expect([0, 1, 2, 3, 4].some((r) => roundOrder(legs, 8, r).join('') !== roundOrder(legs, 7, r).join(''))).toBe(true);
+  });
+
+  it('puts each leg first and each leg of a pair before the other about equally often', () => {
+    // Whatever the line does between transfers (a boost after a pause) must land on either leg of a pair alike.
+    const legs = ['tls', 'plain', 'text', 'tls-up', 'plain-up'];
+    const first = new Map<string, number>();
+    let tlsBeforePlain = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const order = roundOrder(legs, 1000 + Math.floor(i / 40), i % 40);
+      first.set(order[0]!, (first.get(order[0]!) ?? 0) + 1);
+      if (order.indexOf('tls') < order.indexOf('plain')) tlsBeforePlain++;
+    }
+    for (const leg of legs) expect(Math.abs(first.get(leg)! / n - 1 / legs.length)).toBeLessThan(0.015);
+    expect(Math.abs(tlsBeforePlain / n - 0.5)).toBeLessThan(0.015);
   });
 });
 

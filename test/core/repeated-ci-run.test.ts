@@ -42,10 +42,10 @@ describe('runs under the repeated-interval rule', () => {
   it('ends a run its budget stops with the final look, as the last look said it would', async () => {
     // 1.43x with 30% noise per transfer and a 40 MB budget: the interval of the run going on
     // still reaches the margin when the budget ends; the final look spends what the looks
-    // before left.
+    // before left. A draw where that happens (about one in fourteen of this line's seeds).
     const { result, looks } = await run(
-      { legs: { 'https-443': { mbps: 14, noise: 0.3 }, 'http-80': { mbps: 20, noise: 0.3 } }, seed: 5 },
-      { budgetBytes: 40e6, capBytes: 40e6, seed: 5 },
+      { legs: { 'https-443': { mbps: 14, noise: 0.3 }, 'http-80': { mbps: 20, noise: 0.3 } }, seed: 38 },
+      { budgetBytes: 40e6, capBytes: 40e6, seed: 38 },
     );
     const last = looks[looks.length - 1]!;
     expect(result.warnings.map((w) => w.code)).toContain('budget-spent');

@@ -108,6 +108,8 @@ export interface EngineOptions {
    * maxDurationMs when absent. Within the caller's hard deadline.
    */
   capDurationMs?: number;
+  /** Draws each round's order of legs (plan.ts roundOrder): the run's seed. */
+  orderSeed: number;
 }
 
 /** What an earlier attempt of the same run spent (a provider that falls back to another server). */
@@ -768,7 +770,7 @@ export class Engine {
   /** One round; false when an error after complete rounds ended the run (driver.keepsRoundsOn). */
   private async runRound(round: number, legs: LegSpec[]): Promise<boolean> {
     try {
-      for (const spec of roundOrder(legs)) {
+      for (const spec of roundOrder(legs, this.opts.orderSeed, round)) {
         if (!this.legs.has(spec.id)) continue;
         await this.guardDiagnosis(spec, async () => {
           const leg = this.leg(spec);

@@ -115,7 +115,7 @@ export async function runNdt7Measurement(deps: Ndt7Deps, opts: Ndt7Options): Pro
     const initial: Note[] = [{ code: 'mlab-scope' }, ...notes];
     if (opts.diagnose === 'always' && !driver.plan.diagnosis.length) initial.push({ code: 'mlab-no-uploads', machine: target.machine });
     // Bytes and time spent on servers that refused count against the same budget.
-    const engine = new Engine(deps, opts, driver, initial, spent);
+    const engine = new Engine(deps, { ...opts, orderSeed: Math.floor(deps.random() * 2 ** 32) }, driver, initial, spent);
     const withServer = (result: Result): Ndt7Result => {
       mlab.machine = driver.machine;
       if (target.city) mlab.city = target.city;

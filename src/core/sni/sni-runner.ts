@@ -40,7 +40,7 @@ export async function runSniMeasurement(deps: SniRunDeps, opts: SniRunOptions): 
   const seed = opts.seed ?? Math.floor(deps.random() * 2 ** 31);
   const fetches = { name: deps.fetchForName(names.name), control: deps.fetchForName(names.controlName) };
   const driver = new SniDriver(deps, target, opts.url, seed, names, fetches, () => deps.deadline?.expired() ?? false);
-  const engine = new Engine(deps, { ...opts, diagnose: 'never' }, driver);
+  const engine = new Engine(deps, { ...opts, diagnose: 'never', orderSeed: seed }, driver);
   try {
     await engine.run();
   } catch (err) {

@@ -125,7 +125,9 @@ describe('runNdt7Measurement on a simulated M-Lab', () => {
     expect(result.durationMs).toBeLessThanOrEqual(OPTS.maxDurationMs);
     expect(result.endpoint).toBe('mlab:mlab1-sim01');
     expect(result.legs.map((l) => l.id)).toEqual(['wss-443-down-random', 'ws-80-down-random']);
-    expect(order).toEqual(Array.from({ length: result.rounds }, () => ['wss-443-down-random', 'ws-80-down-random']).flat());
+    // Interleaved: one of each in every round, in an order drawn per round (plan.ts roundOrder).
+    expect(order).toHaveLength(2 * result.rounds);
+    for (let r = 0; r < result.rounds; r++) expect([...order.slice(2 * r, 2 * r + 2)].sort()).toEqual(['ws-80-down-random', 'wss-443-down-random']);
     // Each ndt7 test is a flow of its own, far short of MIN_FLOW_BYTES: the answer says so.
     expect(codes(result.warnings)).toEqual(['mlab-scope', 'short-flow', 'burst-scope']);
     expect(note(result.warnings, 'short-flow')!.carriedBytes).toBeLessThan(MIN_FLOW_BYTES);
