@@ -127,8 +127,8 @@ export function legsOf(pairs: PairSpec[]): LegSpec[] {
  * (bench/RESULTS.md, 2026-12-04). Drawn at random, what precedes a transfer lands on either leg of
  * a pair alike, so on an unshaped line each round's log ratio is as likely one sign as the other
  * whatever the line does between transfers: the symmetry the signed-rank test and its interval
- * rest on (docs/method.md, "Rounds"). The order is a function of (seed, round), so a run
- * resumed from its saved rounds goes on as it would have.
+ * rest on (docs/method.md, "Rounds"). The order is a function of (seed, round), so a run with
+ * a given seed (the tests', the simulation's) repeats exactly.
  */
 export function roundOrder<T>(legs: readonly T[], seed: number, round: number): T[] {
   const next = xoshiro128((seed ^ Math.imul(round + 1, 0x9e3779b1)) >>> 0);
