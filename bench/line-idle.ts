@@ -5,8 +5,9 @@
 // alike; this prints what they do in the CLI, Chromium and Firefox. Needs root.
 //   npx tsx bench/line-idle.ts [--scenario i-none-50] [--runs 2] [--clients cli,chromium,firefox]
 import { parseArgs } from 'node:util';
-import { NO_NOISE, runScenario, type RunRecord, type TimelineEntry } from '../test/lab/run-scenario.js';
+import { NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { scenarioById } from '../test/lab/scenarios.js';
+import { idleBeforeDownloads } from '../test/lab/timeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -15,19 +16,6 @@ const { values } = parseArgs({
     clients: { type: 'string', default: 'cli,chromium,firefox' },
   },
 });
-
-/** Idle ms before each download, by leg ("https-443-random"). */
-export function idleBeforeDownloads(timeline: TimelineEntry[]): Map<string, number[]> {
-  const byLeg = new Map<string, number[]>();
-  let lastEnd: number | undefined;
-  for (const e of timeline) {
-    if (e.method !== 'GET' || e.path !== '/payload') continue;
-    const leg = `${e.scheme}-${e.port}-${e.kind ?? '?'}`;
-    if (lastEnd !== undefined) byLeg.set(leg, [...(byLeg.get(leg) ?? []), Math.max(0, e.at - lastEnd)]);
-    lastEnd = Math.max(lastEnd ?? 0, e.end);
-  }
-  return byLeg;
-}
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);

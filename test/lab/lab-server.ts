@@ -2,10 +2,10 @@
 // and a bulk sender for the cross-traffic host. One process, so the lab ends it with one kill.
 //   node --import tsx test/lab/lab-server.ts '<LabServerConfig as JSON>'
 // It prints one JSON line, {"ready":true,"caPath":...}, once every listener is up.
+import { appendFileSync } from 'node:fs';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { devCertificate } from '../../src/server/dev-ca.js';
-import { appendFileSync } from 'node:fs';
 import { startEndpointServer } from '../../src/server/endpoint-server.js';
 import type { RouteHandler } from '../../src/server/http-util.js';
 import { startPacingProxy, type PacingProxyOptions } from '../support/pacing-proxy.js';
