@@ -661,7 +661,7 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
     const { result, rounds, extended } = await longRun(100, 0.45, 60_000, 5);
     // Beside the references every round, screening would have had as many rounds as they at
     // the minute; resting them gives it more than a whole interval's worth alone (on this
-    // line's noise, 24 rounds against the references' 10). With 45% noise per transfer the
+    // line's noise, 27 rounds against the references' 8). With 45% noise per transfer the
     // verdict itself is a matter of the draw: on some lines the references' few rounds still
     // lean past the margin, and the run says so (pair-unsettled).
     expect(result.verdict).toBe('no-difference');
