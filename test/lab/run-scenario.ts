@@ -48,7 +48,7 @@ export interface RunRecord {
   browser?: LabBrowser;
   /** Glasnost's rule measured right after this run, on the same shaping (glasnost-rule.ts). */
   glasnost?: GlasnostOutcome;
-  /** The server's requests of this run, in order (ScenarioOptions.timeline). */
+  /** The server's requests of this run, as logged: at each response's end (ScenarioOptions.timeline; test/lab/timeline.ts reads them in arrival order). */
   timeline?: TimelineEntry[];
 }
 
@@ -92,8 +92,7 @@ async function takeTimeline(path: string): Promise<TimelineEntry[]> {
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as TimelineEntry)
-    .sort((a, b) => a.at - b.at);
+    .map((l) => JSON.parse(l) as TimelineEntry);
 }
 
 /** Where a scenario runs: the hosts' names and addresses and how to build and remove them. */
