@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { NO_NOISE, runScenario, type RunRecord } from '../test/lab/run-scenario.js';
 import { scenarioById } from '../test/lab/scenarios.js';
-import { idleBeforeDownloads } from '../test/lab/timeline.js';
+import { connectionsByLeg, idleBeforeDownloads } from '../test/lab/timeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +26,8 @@ async function main(): Promise<void> {
   const scenario = scenarioById(values.scenario!);
   const runs = Number(values.runs);
   console.log(`Idle line before each download (ms from the end of the download before), ${scenario.id}, no noise, ${runs} runs per client`);
-  console.log('| client | leg | downloads | median | p90 | mean |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| client | leg | downloads | median | p90 | mean | connections per run |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const client of values.clients!.split(',')) {
     const records: RunRecord[] = await runScenario(scenario, {
       runs,
@@ -36,15 +36,17 @@ async function main(): Promise<void> {
       ...(client === 'cli' ? { client: 'cli' } : { client: 'extension', browser: client as 'chromium' | 'firefox' }),
     });
     const ratios = records.map((r) => (r.result ? `${r.result.verdict} ${r.result.ratio?.toFixed(2)}` : (r.error ?? 'no result')));
-    console.log(`| ${client} | (runs: ${ratios.join('; ')}) | | | | |`);
+    console.log(`| ${client} | (runs: ${ratios.join('; ')}) | | | | | |`);
     const pooled = new Map<string, number[]>();
+    const connections = new Map<string, number[]>();
     for (const r of records) {
       if (!r.timeline) continue;
       for (const [leg, xs] of idleBeforeDownloads(r.timeline)) pooled.set(leg, [...(pooled.get(leg) ?? []), ...xs]);
+      for (const [leg, n] of connectionsByLeg(r.timeline)) connections.set(leg, [...(connections.get(leg) ?? []), n]);
     }
     for (const [leg, xs] of pooled) {
       const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-      console.log(`| ${client} | ${leg} | ${xs.length} | ${quantile(xs, 0.5)} | ${quantile(xs, 0.9)} | ${mean.toFixed(0)} |`);
+      console.log(`| ${client} | ${leg} | ${xs.length} | ${quantile(xs, 0.5)} | ${quantile(xs, 0.9)} | ${mean.toFixed(0)} | ${(connections.get(leg) ?? []).join(', ')} |`);
     }
   }
 }

@@ -27,8 +27,8 @@ export interface LabServerConfig {
   blasterPort: number;
   /**
    * Append one JSON line per request here: when it arrived and when its response was handed to
-   * the kernel (ms since the epoch), so the line's idle time before each transfer can be read
-   * (bench/line-idle.ts).
+   * the kernel (ms since the epoch), and the client's port (which connection it came on), so the
+   * line's idle time before each transfer can be read (bench/line-idle.ts).
    */
   timelinePath?: string;
 }
@@ -38,7 +38,7 @@ function timelineRoute(path: string): RouteHandler {
   return (req, res, ctx) => {
     const at = Date.now();
     res.once('finish', () => {
-      const line = { at, end: Date.now(), method: req.method, scheme: ctx.scheme, port: ctx.port, path: ctx.url.pathname, kind: ctx.url.searchParams.get('kind'), bytes: Number(ctx.url.searchParams.get('bytes') ?? 0) };
+      const line = { at, end: Date.now(), conn: req.socket.remotePort ?? 0, method: req.method, scheme: ctx.scheme, port: ctx.port, path: ctx.url.pathname, kind: ctx.url.searchParams.get('kind'), bytes: Number(ctx.url.searchParams.get('bytes') ?? 0) };
       appendFileSync(path, `${JSON.stringify(line)}\n`);
     });
     return false;

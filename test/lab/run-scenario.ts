@@ -57,6 +57,8 @@ export interface TimelineEntry {
   /** Arrival and end of its response, ms since the epoch. */
   at: number;
   end: number;
+  /** The client's port: which connection the request came on. */
+  conn: number;
   method: string;
   scheme: 'http' | 'https';
   port: number;

@@ -20,3 +20,18 @@ export function idleBeforeDownloads(timeline: readonly TimelineEntry[]): Map<str
   }
   return byLeg;
 }
+
+/**
+ * Distinct connections each leg's downloads came on. A leg that opens a new connection for a
+ * transfer spends a handshake (a round trip or two, TLS's more) with the line idle before its
+ * request, and starts that transfer in slow start.
+ */
+export function connectionsByLeg(timeline: readonly TimelineEntry[]): Map<string, number> {
+  const byLeg = new Map<string, Set<number>>();
+  for (const e of timeline) {
+    if (e.method !== 'GET' || e.path !== '/payload') continue;
+    const leg = `${e.scheme}-${e.port}-${e.kind ?? '?'}`;
+    byLeg.set(leg, (byLeg.get(leg) ?? new Set<number>()).add(e.conn));
+  }
+  return new Map([...byLeg].map(([leg, conns]) => [leg, conns.size]));
+}
