@@ -133,6 +133,11 @@ async function localeStates(lang: string): Promise<void> {
     const single = await popupWith(browser, [historyEntry(0, STATES.inconclusive)]);
     await shoot(single, `verdict-inconclusive-${lang}`);
     await single.close();
+    // A failed run's card: a translated sentence around the error's English detail.
+    const failed = await popupWith(browser, [historyEntry(0, OVER_QUIC)], 'light', 360);
+    await failed.waitForSelector('#next-steps:not([hidden])');
+    await shoot(failed, `verdict-over-quic-${lang}`);
+    await failed.close();
   } finally {
     await browser.close();
   }

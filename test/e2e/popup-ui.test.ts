@@ -271,6 +271,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.waitForSelector('#next-steps:not([hidden]) select');
     const card = (await page.locator('#latest').textContent()) ?? '';
     expect(card).toContain('Why: the browser sent the encrypted side over HTTP/3 (QUIC on UDP), not over TCP like the plain side (https://endpoint.example/');
+    // Left to right, the reason is as the copied text would have it, without isolates.
+    expect((await page.locator('#latest .reason').textContent()) ?? '').not.toMatch(/[\u2066-\u2069]/);
     expect(card).toContain('Next step: this server offers HTTP/3, which the browser prefers for encrypted transfers, so the two sides would not travel alike: choose another test server, or use the command-line tool (it always uses TCP).');
     expect(await overflowPx(page)).toBeLessThanOrEqual(0);
     expect(await overlaps(page)).toEqual([]);
@@ -416,6 +418,34 @@ describe.skipIf(!haveBrowser)('the popup in French and in Persian', () => {
         expect(await overlaps(page), name).toEqual([]);
         await page.close();
       }
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('isolates an English detail inside a Persian sentence on the card, and copies it without the marks', async () => {
+    // Unisolated, a detail that begins with a number ("503 Service Unavailable") is reordered
+    // inside a right-to-left sentence (UAX #9): verdict-card.ts isolates every inserted value.
+    const browser = await ExtensionBrowser.launch({ lang: 'fa' });
+    try {
+      let page = await open(browser, 'popup.html', 360, [historyEntry(0, OVER_QUIC)]);
+      const reason = (await page.locator('#latest .reason').textContent()) ?? '';
+      expect(reason).toContain('(\u2068https://endpoint.example/payload?bytes=4000000&n=7 went over h3');
+      expect(reason).toContain('not encryption\u2069)');
+      await page.close();
+      // A finished run's card can be copied: the card isolates its figures, the copy does not.
+      page = await open(browser, 'popup.html', 360, [historyEntry(0, STATES.inconclusive)]);
+      expect((await page.locator('#latest .reason').textContent()) ?? '').toMatch(/\u2068[^\u2069]+\u2069/);
+      await page.evaluate(() => {
+        const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+        navigator.clipboard.writeText = (text: string) => ((window as unknown as { copied: string }).copied = text, write(text));
+      });
+      await page.locator('#copy-result').click();
+      await page.waitForFunction(() => (window as unknown as { copied?: string }).copied !== undefined);
+      const copied = await page.evaluate(() => (window as unknown as { copied: string }).copied);
+      expect(copied).toContain('endpoint.example');
+      expect(copied).not.toMatch(/[\u2066-\u2069]/);
+      await page.close();
     } finally {
       await browser.close();
     }
