@@ -451,6 +451,34 @@ describe.skipIf(!haveBrowser)('the popup in French and in Persian', () => {
     }
   });
 
+  it('keeps every server\'s name readable on the options page at 360 px, in Persian and in English', async () => {
+    // options-360-fa.png showed the M-Lab row's "accept the terms first" beside the name,
+    // squeezing the name and its URL to a letter a line; the URL's slash moved to the front.
+    for (const lang of ['fa', 'en-US']) {
+      const browser = await ExtensionBrowser.launch({ lang });
+      try {
+        const page = await open(browser, 'options.html', 360);
+        const rows = await page.evaluate(() =>
+          [...document.querySelectorAll<HTMLElement>('#endpoint-list .endpoint')].map((row) => ({
+            name: row.querySelector('label')?.textContent?.slice(0, 30),
+            share: row.querySelector('label')!.getBoundingClientRect().width / row.getBoundingClientRect().width,
+          })),
+        );
+        expect(rows.length).toBeGreaterThan(3);
+        for (const r of rows) expect(r.share, `${lang}: ${r.name}`).toBeGreaterThan(0.6);
+        const directions = await page.evaluate(() => [
+          ...[...document.querySelectorAll('.endpoint .url')].map((u) => getComputedStyle(u).direction),
+          ...[...document.querySelectorAll('input[type="url"]')].map((i) => getComputedStyle(i).direction),
+        ]);
+        expect(new Set(directions)).toEqual(new Set(['ltr']));
+        expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+        await page.close();
+      } finally {
+        await browser.close();
+      }
+    }
+  });
+
   it('lays Persian out right to left', async () => {
     const browser = await ExtensionBrowser.launch({ lang: 'fa' });
     try {

@@ -33,6 +33,7 @@ function context(permissions: FakePermissions, fetch: FetchLike, custom: Endpoin
   const ctx: OptionsContext = {
     store: new Store(storage),
     t: keysOnly,
+    tStored: keysOnly,
     permissions,
     defaults: [DEFAULT],
     fetch,
@@ -62,6 +63,18 @@ describe('removing a custom endpoint', () => {
     await removeEndpoint(b, ctx);
     expect((await ctx.store.settings()).customEndpoints).toEqual([a]);
     expect(await p.contains(SHARED)).toBe(true);
+  });
+
+  it('stores its name from the plain translation, shows its status from the page\'s', async () => {
+    // A right-to-left page isolates what it shows (shared/dom.ts shownTranslation); a stored
+    // name must carry no marks, or every later sentence would quote them.
+    const p = new FakePermissions();
+    const { ctx, status, statusEl } = context(p, infoAnswers);
+    const shown = { ...ctx, t: (key: string, subs?: string[]) => keysOnly(key, subs?.map((s) => `\u2068${s}\u2069`)) };
+    const { granted, heldBefore } = click(p, 'https://shared.test/');
+    await addEndpoint({ kind: 'http', url: 'https://shared.test/' }, granted, heldBefore, shown, statusEl);
+    expect((await ctx.store.settings()).customEndpoints.map((e) => e.name)).toEqual(['customEndpointName(shared.test)']);
+    expect(status.textContent).toContain('\u2068https://shared.test/\u2069');
   });
 
   it('gives the host permission back with the last endpoint on the host', async () => {

@@ -55,14 +55,16 @@ async function renderList(list: HTMLElement, ctx: OptionsContext, storage: Stora
         'aria-describedby': locked ? `${inputId}-why` : undefined,
       });
       radio.addEventListener('change', () => void ctx.store.saveSettings({ selectedEndpointId: e.id === AUTO_ENDPOINT_ID ? undefined : e.id }));
-      const why = locked ? el('span', { id: `${inputId}-why`, class: 'muted' }, ' ', ctx.t('mlabNeedsConsent')) : undefined;
+      const why = locked ? el('span', { id: `${inputId}-why`, class: 'muted why' }, ctx.t('mlabNeedsConsent')) : undefined;
       const kind = e.kind === 'mirror' ? el('span', { class: 'muted' }, ' ', ctx.t('mirrorTag')) : undefined;
       const remove = isCustom(e)
         ? el('button', { type: 'button', 'aria-label': ctx.t('removeEndpointLabel', [e.url]) }, ctx.t('removeEndpoint'))
         : undefined;
       remove?.addEventListener('click', () => void removeEndpoint(e, ctx));
-      const url = e.id === AUTO_ENDPOINT_ID ? undefined : el('span', { class: 'url' }, e.url);
-      return el('div', { class: 'endpoint' }, radio, el('label', { for: inputId }, e.name, kind, ' ', url), why, remove);
+      // A URL reads left to right in any page: dir isolates it, or a right-to-left page moves
+      // its trailing slash to the front.
+      const url = e.id === AUTO_ENDPOINT_ID ? undefined : el('span', { class: 'url', dir: 'ltr' }, e.url);
+      return el('div', { class: 'endpoint' }, radio, el('div', { class: 'text' }, el('label', { for: inputId }, e.name, kind, ' ', url), why), remove);
     }),
   );
 }
@@ -89,7 +91,7 @@ async function addMirror(url: string, ctx: OptionsContext, status: HTMLElement):
   if (check.outcome !== 'usable') throw new Error(check.reason);
   const settings = await ctx.store.settings();
   const id = customEndpointId(url);
-  const entry: EndpointRef = { id, name: ctx.t('customMirrorName', [new URL(url).host]), url, kind: 'mirror' };
+  const entry: EndpointRef = { id, name: ctx.tStored('customMirrorName', [new URL(url).host]), url, kind: 'mirror' };
   await ctx.store.saveSettings({
     customEndpoints: [...settings.customEndpoints.filter((c) => c.id !== id), entry],
     selectedEndpointId: id,
@@ -117,7 +119,7 @@ export async function addEndpoint(
     if (resolved.mode !== 'endpoint') throw new Error(`${root} is not an endpoint root`);
     const settings = await ctx.store.settings();
     const id = customEndpointId(root);
-    const entry: EndpointRef = { id, name: ctx.t('customEndpointName', [new URL(root).host]), url: root };
+    const entry: EndpointRef = { id, name: ctx.tStored('customEndpointName', [new URL(root).host]), url: root };
     await ctx.store.saveSettings({
       customEndpoints: [...settings.customEndpoints.filter((c) => c.id !== id), entry],
       selectedEndpointId: id,

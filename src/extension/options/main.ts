@@ -3,7 +3,7 @@ import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-confi
 import { dataCollection, permissions, platformOs, storageLocal, translate } from '../platform/browser.js';
 import { clientInfo } from '../platform/client-info.js';
 import { extensionFetch } from '../platform/extension-io.js';
-import { byId, localizePage } from '../shared/dom.js';
+import { byId, localizePage, shownTranslation } from '../shared/dom.js';
 import { Store } from '../shared/store.js';
 import { budgetSection } from './budget-section.js';
 import { endpointsSection } from './endpoints-section.js';
@@ -27,7 +27,8 @@ const SECTIONS: OptionsSection[] = [
 
 const ctx: OptionsContext = {
   store: new Store(storageLocal),
-  t: translate,
+  t: shownTranslation(translate),
+  tStored: translate,
   permissions,
   defaults: DEFAULT_ENDPOINTS,
   fetch: extensionFetch(),

@@ -8,7 +8,10 @@ import type { Store } from '../shared/store.js';
 
 export interface OptionsContext {
   store: Store;
+  /** What the page shows: values isolated in a right-to-left page (shared/dom.ts shownTranslation). */
   t: Translate;
+  /** The plain translation, for text that is stored rather than shown (an endpoint's name). */
+  tStored: Translate;
   permissions: PermissionsPort;
   defaults: readonly EndpointRef[];
   fetch: FetchLike;

@@ -3,9 +3,9 @@
 // 3); the background tells it about a running test by broadcast.
 import { DEFAULT_ENDPOINTS, REPORT_COLLECTOR_URL, VERSION } from '../build-config.js';
 import { parseQueueState } from '../../core/report-queue.js';
-import { messaging, openOptionsPage, permissions, storageLocal, translate as t } from '../platform/browser.js';
+import { messaging, openOptionsPage, permissions, storageLocal, translate } from '../platform/browser.js';
 import { networkState, onOnlineChange } from '../platform/network-state.js';
-import { byId, isolate, localizePage } from '../shared/dom.js';
+import { byId, isolate, localizePage, shownTranslation } from '../shared/dom.js';
 import { allEndpoints, autoCandidates, autoEndpoint, chooseEndpoint, isMlabEndpoint, type EndpointRef } from '../shared/endpoints.js';
 import { locateUrlFor, MLAB_KEY, mlabPermissionOrigins, readMlab, type MlabState } from '../shared/mlab-state.js';
 import { historyCsv, historyJson } from '../shared/history-export.js';
@@ -28,7 +28,10 @@ import { renderNextSteps } from './next-steps.js';
 import { fastLineCostText, firstRunFastLineText } from './fast-line-cost.js';
 import { sniTest } from './sni-test.js';
 
-const f = pageFormat(t);
+// What the page shows (values isolated in a right-to-left page); what is copied or saved
+// takes the plain translation.
+const t = shownTranslation(translate);
+const f = pageFormat(translate);
 const store = new Store(storageLocal);
 const runButton = byId<HTMLButtonElement>('run');
 const cancelButton = byId<HTMLButtonElement>('cancel');
@@ -189,7 +192,7 @@ function renderLatest(takeFocus: boolean): void {
   // Redrawing replaces the card's elements: the focus stays on the one with the same id.
   const focusedId = latest.contains(document.activeElement) ? document.activeElement?.id : undefined;
   renderVerdictCard(latest, entry, t, f, {
-    actions: cardActions(entry, { t, f, version: VERSION, rtl, collectorUrl, status: announce }),
+    actions: cardActions(entry, { t: translate, f, version: VERSION, rtl, collectorUrl, status: announce }),
   });
   if (!takeFocus && focusedId !== undefined) (document.getElementById(focusedId) ?? byId('latest-headline')).focus();
   renderTransfersChart(byId('transfers-chart'), entry.result, t, f);

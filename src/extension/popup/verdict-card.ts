@@ -50,16 +50,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
   card.dataset.runId = entry.id;
   const s = speeds(entry);
   const mlab = isMlabEntry(entry);
-  // In a right-to-left page every value put into a sentence is isolated, so that a figure with
-  // its unit, or an English detail (an error's URL and reason, a leg's name), keeps its own
-  // direction: unisolated, "23.2 MB, 72" after a Persian word is reordered, and so is a
-  // detail that begins with a number (UAX #9, rules W2 and W7; "Explicit Directional
-  // Isolates"). Only on the card: the copied text and the share image (share-text.ts,
-  // share-image.ts) carry no marks. The scope lines and the meta line isolate their names
-  // themselves.
-  const rtl = card.ownerDocument.documentElement.dir === 'rtl';
-  const tIn: Translate = rtl ? (key, subs) => t(key, subs?.map(isolate)) : t;
-  const adv = advice(r, tIn);
+  const adv = advice(r, t);
   const details = el(
     'details',
     {},
@@ -69,9 +60,9 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
       {},
       ...r.legs
         .filter((l) => l.transfers.length)
-        .map((l) => el('li', {}, tIn('legMedian', [legWords(l.id, t), f.mbps(l.medianMbps), f.count(l.transfers.length)]))),
-      el('li', {}, tIn('runFigures', [f.count(r.rounds), f.megabytes(r.bytesUsed), f.count(Math.round(r.durationMs / 1000))])),
-      ...r.warnings.map((w) => el('li', {}, noteText(w, tIn))),
+        .map((l) => el('li', {}, t('legMedian', [legWords(l.id, t), f.mbps(l.medianMbps), f.count(l.transfers.length)]))),
+      el('li', {}, t('runFigures', [f.count(r.rounds), f.megabytes(r.bytesUsed), f.count(Math.round(r.durationMs / 1000))])),
+      ...r.warnings.map((w) => el('li', {}, noteText(w, t))),
     ),
   );
   const text = verdictText(r, t);
@@ -85,8 +76,8 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
           speedFigure('http', t(mlab ? 'speedLabelWs' : 'speedLabelHttp'), f.mbps(s.httpMbps), t('unitMbps')),
         )
       : undefined,
-    ratioSentence(r, tIn, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, tIn, f)) : undefined,
-    ...causeSentences(r, tIn, f).map((c) => el('p', { class: 'cause-line' }, c)),
+    ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,
+    ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
     sniScope(entry, t, f),
     adv?.reason ? el('p', { class: 'reason' }, t('reasonLine', [adv.reason])) : undefined,
     adv ? el('p', { class: 'next-step' }, el('strong', {}, t('nextStepLabel')), ' ', adv.next) : undefined,

@@ -37,6 +37,18 @@ export function isolate(text: string): string {
 }
 
 /**
+ * The translation a page shows: in a right-to-left page every value put into a sentence is
+ * isolated, so that a figure with its unit, or an English detail (an error's URL, a leg's
+ * name), keeps its own direction. Unisolated, Persian "9 rounds, 72.0 MB, 23 s" read as 23 MB
+ * and 72.0 seconds: a number after a Latin unit takes the unit's direction (UAX #9, rules W2
+ * and W7), and a detail that begins with a number is reordered. Text that is copied, saved,
+ * stored or drawn into the share image takes the plain translation: it carries no marks.
+ */
+export function shownTranslation(t: Translate): Translate {
+  return t('htmlDir') === 'rtl' ? (key, substitutions) => t(key, substitutions?.map(isolate)) : t;
+}
+
+/**
  * Puts translated text into elements marked data-i18n (text) and data-i18n-label
  * (aria-label); the English in the HTML stays when a key has no translation.
  */
