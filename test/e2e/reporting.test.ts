@@ -261,6 +261,23 @@ describe.skipIf(!haveBrowser)('anonymous reports from the extension in headless 
       await page.waitForSelector('#reporting-status[data-state="on"]', { timeout: 10_000 });
       expect(await granted()).toEqual(['technicalAndInteraction']);
 
+      // Withdrawn other than by the switch (about:addons does it from outside): the open page
+      // turns the switch off and says why, and so does a page opened afterwards.
+      const consentShown = () => page.$eval('#report-consent', (c) => (c as HTMLInputElement).checked);
+      await page.evaluate(async () => {
+        const api = (globalThis as unknown as { browser: typeof chrome }).browser;
+        await api.permissions.remove({ data_collection: ['technicalAndInteraction'] } as chrome.permissions.Permissions);
+      });
+      await page.waitForSelector('#reporting-status[data-state="error"]', { timeout: 10_000 });
+      expect(await consentShown()).toBe(false);
+      await ff.open('options.html');
+      await page.waitForSelector('#reporting-status[data-state="error"]', { timeout: 10_000 });
+      expect(await consentShown()).toBe(false);
+      // Ticked again, it asks again.
+      await page.click('#report-consent');
+      await page.waitForSelector('#reporting-status[data-state="on"]', { timeout: 10_000 });
+      expect(await granted()).toEqual(['technicalAndInteraction']);
+
       const { verdict } = await ff.runTest(120_000);
       const row = await waitFor('the Firefox report in the export', 30_000, async () =>
         (await fromExtension()).find((r) => r.client.browser?.family === 'firefox'),

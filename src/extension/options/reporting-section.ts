@@ -56,9 +56,14 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
         }
       };
 
-      const renderState = (state: ReportingState, error?: string): void => {
+      // Firefox's data-collection permission can be withdrawn outside this page (about:addons):
+      // the background then sends nothing (background/reporting.ts permitted), and the switch
+      // must not go on saying "on". Ticking it again asks for the permission again.
+      const permitted = async (): Promise<boolean> => !deps.dataCollection.supported || (await deps.dataCollection.contains().catch(() => false));
+      const renderState = async (state: ReportingState, error?: string): Promise<void> => {
+        if (!error && state.consent && !(await permitted())) error = ctx.t('reportingNotPermitted');
         const url = effectiveCollectorUrl(state, deps.collectorDefault);
-        consent.checked = state.consent;
+        consent.checked = state.consent && !error;
         if (document.activeElement !== urlInput) urlInput.value = state.collectorUrl ?? '';
         urlInput.placeholder = deps.collectorDefault || 'https://collector.example/v1/reports';
         status.dataset.state = error ? 'error' : state.consent ? 'on' : 'off';
@@ -81,10 +86,10 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
           if (wanted && !refused && !effectiveCollectorUrl(state, deps.collectorDefault)) refused = ctx.t('reportingNeedsCollector');
           if (wanted && refused) {
             consent.checked = false;
-            renderState(state, refused);
+            await renderState(state, refused);
             return;
           }
-          renderState(await save({ consent: wanted, decidedAt: ctx.now() }));
+          await renderState(await save({ consent: wanted, decidedAt: ctx.now() }));
           if (!wanted && dataCollection.supported) await dataCollection.remove().catch(() => false);
         })();
       });
@@ -98,12 +103,12 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
             if (typed) chosen = collectorUrl(typed);
           } catch (err) {
             urlInput.setAttribute('aria-invalid', 'true');
-            renderState(await read(), (err as Error).message);
+            await renderState(await read(), (err as Error).message);
             return;
           }
           urlInput.setAttribute('aria-invalid', 'false');
           urlInput.value = chosen ?? '';
-          renderState(await save({ collectorUrl: chosen }));
+          await renderState(await save({ collectorUrl: chosen }));
         })();
       });
 
@@ -111,8 +116,9 @@ export function reportingSection(deps: ReportingSectionDeps): OptionsSection {
         if (keys.includes('history')) void renderPreview();
         if (keys.includes(REPORTING_KEY)) void read().then((s) => renderState(s));
       });
+      if (deps.dataCollection.supported) deps.dataCollection.onChanged(() => void read().then((s) => renderState(s)));
       await renderPreview();
-      renderState(await read());
+      await renderState(await read());
     },
   };
 }

@@ -41,6 +41,10 @@ export const dataCollection: DataCollectionPort = {
   request: () => browser.permissions.request(REPORT_DATA),
   contains: () => browser.permissions.contains(REPORT_DATA),
   remove: () => browser.permissions.remove(REPORT_DATA),
+  onChanged(listener) {
+    browser.permissions.onAdded.addListener(listener);
+    browser.permissions.onRemoved.addListener(listener);
+  },
 };
 
 export const messaging: MessagingPort = {

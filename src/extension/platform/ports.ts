@@ -60,6 +60,8 @@ export interface DataCollectionPort {
   request(): Promise<boolean>;
   contains(): Promise<boolean>;
   remove(): Promise<boolean>;
+  /** Runs `listener` when the extension's permissions change, from any page or about:addons. */
+  onChanged(listener: () => void): void;
 }
 
 export type Translate = (key: string, substitutions?: string[]) => string;
