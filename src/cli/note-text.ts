@@ -80,6 +80,11 @@ export function noteText(n: Note): string {
         `the difference is read from the ${n.rounds} rounds after the first ${n.roundsBefore}, in which both legs ran alike until one slowed ` +
         'after a burst: a token bucket that ran dry, or shaping that starts after some megabytes in a flow, looks like this'
       );
+    case 'some-rounds':
+      return (
+        `the difference is read from the ${n.rounds} of ${n.totalRounds} rounds that ran slower by more than the margin; in most of the others both legs ran alike: ` +
+        'a limit that lets bursts through at full speed and refills between them (a token bucket) looks like this'
+      );
     case 'entropy-shaping':
       return 'HTTPS and random-payload HTTP were both slower than low-entropy HTTP: the shaping follows payload entropy';
     case 'upload-only':

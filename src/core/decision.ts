@@ -46,7 +46,9 @@
 // Rules 2-5 are the interval rule's ('interval'); a run decides by default with their repeated
 // form, rules 2r-4r below (DEFAULT_STOPPING_RULE), whose intervals hold whenever the run stops
 // under one family-wise error budget (error-budget.ts), with rule 4t beside them: the rounds
-// after a turn (a bucket that ran dry mid-run), tested apart. Rules 1 and 6-11 serve both.
+// after a turn (a bucket that ran dry mid-run), tested apart, and rule 4m: some rounds slowed
+// far past the margin, outnumbering those as far the other way (a bucket that runs dry in some
+// rounds and not in others; some-rounds.ts). Rules 1 and 6-11 serve both.
 //
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
@@ -59,6 +61,7 @@ import { pairAlpha, type Rejected } from './error-budget.js';
 import { alphaSpent, repeatedLevels, type SpendingFunction } from './group-sequential.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
 import { slowStartBound } from './slow-start.js';
+import { someRoundsSide } from './some-rounds.js';
 import { risingTrendPValue } from './trend.js';
 import type { Cause, Comparison, LegSpec, ShapingEstimate, Verdict } from './types.js';
 
@@ -415,13 +418,17 @@ export function repeatedLevel(id: string, rounds: number, finalLook = false, rej
 
 /**
  * Rule 4r: the share of a pair's alpha spent on its less busy rounds (rule 4's second look);
- * rule 4t's share on the rounds since a turn; the rest, half, on all rounds: by Bonferroni the
- * pair keeps its weight in the family budget. Rule 4t's tenth comes out of the less busy look's
- * half: taken from all rounds as well, it moved screening's first look from 7 rounds to 8.
+ * rule 4t's share on the rounds since a turn; rule 4m's on some rounds slowed; the rest, half,
+ * on all rounds: by Bonferroni the pair keeps its weight in the family budget. Rules 4t and 4m
+ * take their tenths out of the less busy look's share: taken from all rounds as well, rule 4t's
+ * moved screening's first look from 7 rounds to 8. Rule 4m's tenth cost the less busy look 1
+ * of 200 simulated 2x caps and 2 of 200 at 1.5x, and found 71 of 200 buckets on TLS alone at 5x
+ * against 60 (bench/RESULTS.md, 2026-12-04 19:10).
  */
-export const LESS_BUSY_ALPHA_SHARE = 0.4;
+export const LESS_BUSY_ALPHA_SHARE = 0.3;
 export const TURN_ALPHA_SHARE = 0.1;
-const ALL_ROUNDS_ALPHA_SHARE = 1 - LESS_BUSY_ALPHA_SHARE - TURN_ALPHA_SHARE;
+export const SOME_ROUNDS_ALPHA_SHARE = 0.1;
+const ALL_ROUNDS_ALPHA_SHARE = 1 - LESS_BUSY_ALPHA_SHARE - TURN_ALPHA_SHARE - SOME_ROUNDS_ALPHA_SHARE;
 
 /**
  * Rule 4t: the rounds after a turn. A turn is the first two rounds in a row that both ran
@@ -522,6 +529,15 @@ export function compareRepeated(
       const since95 = intervalOutcome(id, suspectLeg, referenceLeg, turn.rounds, 0.95);
       return { ...since95, outcome: since.outcome, roundsBeforeTurn: turn.before, repeatedCi: { ...repeated(turnLevel, since), firstLook: firstLook(alpha * TURN_ALPHA_SHARE) } };
     }
+  }
+  // Some rounds slowed (rule 4m, some-rounds.ts): reported as the rounds past the margin on
+  // that side, which are what a download slowed by the shaper gets, with how many of all.
+  const some = someRoundsSide(measured.map((r) => Math.log(r.referenceMbps / r.suspectMbps)), alpha * SOME_ROUNDS_ALPHA_SHARE);
+  if (some) {
+    const sign = some === 'slower' ? 1 : -1;
+    const slowed = measured.filter((r) => sign * Math.log(r.referenceMbps / r.suspectMbps) > Math.log(MARGIN_RATIO));
+    const slowed95 = intervalOutcome(id, suspectLeg, referenceLeg, slowed, 0.95);
+    return { ...slowed95, outcome: some, someRoundsOf: n, repeatedCi: repeated(level, all) };
   }
   // The less busy rounds, ranked for the side all rounds lean to (rule 4r).
   const side = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
@@ -912,9 +928,10 @@ function burstScopeNotes(screening: PairSpec, legs: ReadonlyMap<string, Measured
   return [{ code: 'burst-scope', transferBytes: Math.round(median(bytes)), rounds: bytes.length }];
 }
 
-/** How a finding was read, where not from all rounds: the less busy ones (rule 4r) or those after a turn (rule 4t). */
+/** How a finding was read, where not from all rounds: the less busy ones (rule 4r), those after a turn (rule 4t) or those slowed (rule 4m). */
 export function readingNotes(basis: Comparison): Note[] {
   if (basis.roundsBeforeTurn) return [{ code: 'since-turn', rounds: basis.rounds, roundsBefore: basis.roundsBeforeTurn }];
+  if (basis.someRoundsOf) return [{ code: 'some-rounds', rounds: basis.rounds, totalRounds: basis.someRoundsOf }];
   if (!basis.busyRoundsLeftOut) return [];
   return [{ code: 'less-busy-finding', rounds: basis.rounds, totalRounds: basis.rounds + basis.busyRoundsLeftOut }];
 }

@@ -50,6 +50,8 @@ export type Note =
   // How a finding was read.
   | { code: 'less-busy-finding'; rounds: number; totalRounds: number }
   | { code: 'since-turn'; rounds: number; roundsBefore: number }
+  /** A finding from some rounds slowed far past the margin (decision.ts rule 4m): the rounds past the margin, of all. */
+  | { code: 'some-rounds'; rounds: number; totalRounds: number }
   | { code: 'entropy-shaping' }
   | { code: 'upload-only'; downloads: 'same' | 'unclear' }
   // Why a finding was withheld.
@@ -136,6 +138,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'name-faster',
   'less-busy-finding',
   'since-turn',
+  'some-rounds',
   'entropy-shaping',
   'upload-only',
   'cpu-bound',

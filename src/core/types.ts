@@ -76,6 +76,12 @@ export interface Comparison {
    */
   roundsBeforeTurn?: number;
   /**
+   * Present when the outcome rests on some rounds slowed far past the margin (decision.ts rule
+   * 4m): how many rounds there were in all. `rounds`, `ratio` and `ci95` are those of the rounds
+   * past the margin on the finding's side.
+   */
+  someRoundsOf?: number;
+  /**
    * Present when all rounds were within the margin but the estimate of the less busy ones
    * lay past it: the outcome is then 'unclear', not 'same'.
    */

@@ -45,6 +45,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
   'since-turn': { code: 'since-turn', rounds: 14, roundsBefore: 13 },
+  'some-rounds': { code: 'some-rounds', rounds: 11, totalRounds: 26 },
   'fresh-unconfirmed': { code: 'fresh-unconfirmed', rounds: 7, minRounds: 5, ratio: 1.13, marginRatio: 1.25 },
   'entropy-shaping': { code: 'entropy-shaping' },
   'upload-only': { code: 'upload-only', downloads: 'same' },

@@ -27,6 +27,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'name-faster': 'noteNameFaster',
   'less-busy-finding': 'noteLessBusyFinding',
   'since-turn': 'noteSinceTurn',
+  'some-rounds': 'noteSomeRounds',
   'entropy-shaping': 'noteEntropyShaping',
   'upload-only': 'noteUploadOnly',
   'cpu-bound': 'noteCpuBound',
@@ -141,6 +142,8 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), count(n.totalRounds)];
     case 'since-turn':
       return [count(n.rounds), count(n.roundsBefore)];
+    case 'some-rounds':
+      return [count(n.rounds), count(n.totalRounds)];
     case 'upload-only':
       return [t(n.downloads === 'same' ? 'noteDownloadsSame' : 'noteDownloadsUnclear')];
     case 'cpu-bound':
