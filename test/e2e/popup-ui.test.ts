@@ -138,6 +138,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['lean-few']).toContain('Why: uploads ran 4.16x apart in too few rounds to tell (1)');
     // A finding read from the rounds after a turn says so (notes-since-turn-en.png).
     expect(texts['since-turn']).toContain('the difference is read from the 10 rounds after the first 13, in which both legs ran alike until one slowed after a burst');
+    // A finding read from the rounds slowed among others that ran alike (notes-some-rounds-en.png).
+    expect(texts['some-rounds']).toContain('the difference is read from the 11 of 26 rounds that ran more than 25% slower; in most of the others both legs ran alike');
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
     // A difference that did not show again on new connections (notes-fresh-unconfirmed-en.png).
     expect(texts['fresh-unconfirmed']).toContain("Why: the difference showed on the test's first connections but not clearly on new ones (4 rounds, 1.04x apart, where 1.25x or more counts)");

@@ -231,6 +231,13 @@ export const NOTE_STATES = {
     shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 160_000 },
     warnings: [{ code: 'since-turn', rounds: 10, roundsBefore: 13 }],
   }),
+  // A bucket on TLS alone that ran dry in some rounds and not in others: the finding rests on
+  // the rounds slowed (decision.ts rule 4m, some-rounds.ts), 11 of 26.
+  'some-rounds': result({
+    verdict: 'tls-throttled', httpsMbps: 9.8, httpMbps: 46.0, rounds: 11, ci95: [4.31, 4.92], spread: 0.1,
+    shaping: { leg: HTTPS, rateMbps: 9.8, burstBytes: 1_900_000 },
+    warnings: [{ code: 'some-rounds', rounds: 11, totalRounds: 26 }],
+  }),
   // A long path's difference on the first connections, not shown on the renewed ones when the
   // time came (decision.ts rule 1f).
   'fresh-unconfirmed': result({
