@@ -423,7 +423,7 @@ export function repeatedLevel(id: string, rounds: number, finalLook = false, rej
  * take their tenths out of the less busy look's share: taken from all rounds as well, rule 4t's
  * moved screening's first look from 7 rounds to 8. Rule 4m's tenth cost the less busy look 1
  * of 200 simulated 2x caps and 2 of 200 at 1.5x, and found 71 of 200 buckets on TLS alone at 5x
- * against 60 (bench/RESULTS.md, 2026-12-04 19:10).
+ * against 60 (bench/RESULTS.md, 2026-12-04 19:14).
  */
 export const LESS_BUSY_ALPHA_SHARE = 0.3;
 export const TURN_ALPHA_SHARE = 0.1;
