@@ -15,20 +15,22 @@
 //   M = integral over p in [1/2, 1] of 2 (2p)^u (2(1-p))^v dp
 // is a nonnegative supermartingale under that null (for each p >= 1/2 the factor has mean at
 // most one when the chance of up is at most 1/2), so by Ville's inequality the chance that M
-// ever reaches 1/alpha, whenever the run looks and stops, is at most alpha (Howard, Ramdas,
-// McAuliffe & Sekhon, Ann. Statist. 2021, sec. 2; Robbins 1970 for the mixture). Since the
-// rounds are exchangeable under it, M depends on the counts alone:
+// ever reaches 1/a, whenever the run looks and stops, is at most a (Howard, Ramdas, McAuliffe
+// & Sekhon, Ann. Statist. 2021, sec. 2; Robbins 1970 for the mixture). The product does not
+// depend on the order of the rounds, so M is a function of the counts:
 //   M = 2^(u+v+1) B(u+1, v+1) P(Bin(u+v+1, 1/2) <= u)
 // (the incomplete beta function of integer arguments as a binomial tail). The other side
-// (plaintext slowed in some rounds) is the mirror image about -theta, at the same level.
+// (plaintext slowed in some rounds) is the mirror image about -theta; each side spends half of
+// the test's alpha (a = alpha / 2), so a pair's false finding either way stays under alpha.
 import { MARGIN_RATIO } from './margin.js';
 
 /**
  * How far past the margin a round must lie to count (and as far on the near side to count
  * against): 2x, so a round counts up only beyond 2.5x and down below 0.625x. The rounds a
- * bucket passes whole read about 1x, and on a busy line their scatter reached 0.7-1.4x in the
- * lab (bench/RESULTS.md); a narrower spread would count them down and lose the rounds it
- * slowed among them. Fixed before any data; a wider one only costs power, never validity.
+ * bucket passes whole read about 1x, scattered by cross traffic: 0.5-1.9x in the simulated
+ * bucket runs of bench/RESULTS.md (2026-12-04 19:14), where a narrower spread counted more of
+ * them down (on the rounds of 120 such runs at 3x and 5x the test found 8 at 2x, 6 at 1.6x and
+ * 2 at 1.4x; 7 at 2.5x). Fixed before any data; a wider one only costs power, never validity.
  */
 export const SOME_ROUNDS_SPREAD = 2;
 
