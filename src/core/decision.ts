@@ -532,10 +532,11 @@ export function compareRepeated(
   }
   // Some rounds slowed (rule 4m, some-rounds.ts): reported as the rounds past the margin on
   // that side, which are what a download slowed by the shaper gets, with how many of all.
-  const some = someRoundsSide(measured.map((r) => Math.log(r.referenceMbps / r.suspectMbps)), alpha * SOME_ROUNDS_ALPHA_SHARE);
+  const logRatios = measured.map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  const some = someRoundsSide(logRatios, alpha * SOME_ROUNDS_ALPHA_SHARE);
   if (some) {
     const sign = some === 'slower' ? 1 : -1;
-    const slowed = measured.filter((r) => sign * Math.log(r.referenceMbps / r.suspectMbps) > Math.log(MARGIN_RATIO));
+    const slowed = measured.filter((_, i) => sign * logRatios[i]! > Math.log(MARGIN_RATIO));
     const slowed95 = intervalOutcome(id, suspectLeg, referenceLeg, slowed, 0.95);
     return { ...slowed95, outcome: some, someRoundsOf: n, repeatedCi: repeated(level, all) };
   }

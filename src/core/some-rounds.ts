@@ -60,8 +60,9 @@ function logFactorial(k: number): number {
 
 /** P(Bin(n, 1/2) <= k), exactly by summing (n stays under a hundred here). */
 function binomialHalfCdf(k: number, n: number): number {
+  const logWays = logFactorial(n) - n * Math.LN2;
   let s = 0;
-  for (let i = 0; i <= Math.min(k, n); i++) s += Math.exp(logFactorial(n) - logFactorial(i) - logFactorial(n - i) - n * Math.LN2);
+  for (let i = 0; i <= Math.min(k, n); i++) s += Math.exp(logWays - logFactorial(i) - logFactorial(n - i));
   return Math.min(1, s);
 }
 
