@@ -15,7 +15,11 @@
 //    beats too few rounds for any interval.
 //
 // Pure: no clock, no I/O.
-import { freshRoundsLeft, MARGIN_RATIO, MIN_ROUNDS, settlingBounds, WINDOW_LIMITED_RTTS } from './decision.js';
+import { MARGIN_RATIO } from './margin.js';
+import { freshRoundsLeft } from './fresh-flows.js';
+import { MIN_ROUNDS } from './interval-rule.js';
+import { settlingBounds } from './needs-rounds.js';
+import { WINDOW_LIMITED_RTTS } from './paired-rounds.js';
 import type { Comparison } from './types.js';
 
 /**
@@ -41,7 +45,7 @@ export const MIN_TRANSFER_MS = 40;
  */
 export const MIN_TIMED_MS = 10;
 
-/** The shortest transfer rule 1 counts on this path (decision.ts WINDOW_LIMITED_RTTS), with a round trip to spare. */
+/** The shortest transfer rule 1 counts on this path (paired-rounds.ts WINDOW_LIMITED_RTTS), with a round trip to spare. */
 export const windowFloorMs = (rttMs: number) => (rttMs > 0 ? (WINDOW_LIMITED_RTTS + 1) * rttMs : 0);
 
 export function floorMs(rttMs: number): number {

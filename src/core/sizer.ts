@@ -37,7 +37,7 @@ export const MAX_TARGET_MS = 2_000;
 
 /**
  * The target duration of a leg's transfers on a path with this round-trip time: the usual
- * target, or TARGET_RTTS round trips on a long path (decision.ts WINDOW_LIMITED_RTTS says why:
+ * target, or TARGET_RTTS round trips on a long path (paired-rounds.ts WINDOW_LIMITED_RTTS says why:
  * every transfer starts in slow start after the wait for the other legs).
  */
 export function targetForRtt(baseTargetMs: number, rttMs: number): number {

@@ -8,7 +8,7 @@
 // transfers; to show it each transfer would need about 12 MB, beyond the budget. So a "no
 // difference" from such transfers says which caps it could have seen, and no more.
 import { median } from 'simple-statistics';
-import type { MeasuredLeg, MeasuredTransfer } from './decision.js';
+import type { MeasuredLeg, MeasuredTransfer } from './paired-rounds.js';
 import { fullBins, sustainedMbps, tailMbps } from './shaping.js';
 
 /** TCP's initial window: 10 segments (RFC 6928) of a 1460-byte payload. */

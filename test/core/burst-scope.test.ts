@@ -1,4 +1,4 @@
-// "No difference" names the size of the downloads it compared (decision.ts burstScopeNotes): a
+// "No difference" names the size of the downloads it compared (decision-notes.ts burstScopeNotes): a
 // token bucket on TLS deeper than one transfer, refilling while the leg waits, passes every
 // transfer at the line's rate (docs/method.md, "What the method cannot see").
 import { describe, expect, it } from 'vitest';

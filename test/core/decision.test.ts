@@ -1,18 +1,9 @@
 // The decision (src/core/decision.ts), rule by rule.
 import { describe, expect, it } from 'vitest';
-import {
-  compareLegs,
-  compareRounds,
-  decide,
-  diagnoseCause,
-  lastRoundsApart,
-  MIN_FLOW_BYTES,
-  MIN_ROUNDS,
-  pathRttMs,
-  windowLimited,
-  type MeasuredLeg,
-  type MeasuredTransfer,
-} from '../../src/core/decision.js';
+import { compareLegs, decide, diagnoseCause } from '../../src/core/decision.js';
+import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
+import { lastRoundsApart, MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
+import { pathRttMs, windowLimited, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/paired-rounds.js';
 import { legId, type PairSpec } from '../../src/core/plan.js';
 import type { Comparison } from '../../src/core/types.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXTRA_ROUNDS, extendedBudgetBytes, fastLineMbps, roundsToSettle, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
-import { MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
+import { MIN_ROUNDS } from '../../src/core/interval-rule.js';
+import { WINDOW_LIMITED_RTTS } from '../../src/core/paired-rounds.js';
 
 const BASE: FastLineInput = {
   lineMbps: 50,

@@ -1,7 +1,10 @@
-// Rule 1f (src/core/decision.ts withFreshFlows): on a long path a finding must show again on
+// Rule 1f (src/core/fresh-flows.ts withFreshFlows): on a long path a finding must show again on
 // renewed connections.
 import { describe, expect, it } from 'vitest';
-import { compareLegs, decide, FRESH_MIN_ROUNDS, MIN_FLOW_BYTES, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/decision.js';
+import { compareLegs, decide } from '../../src/core/decision.js';
+import { FRESH_MIN_ROUNDS } from '../../src/core/fresh-flows.js';
+import { MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
+import type { MeasuredLeg, MeasuredTransfer } from '../../src/core/paired-rounds.js';
 import type { PairSpec } from '../../src/core/plan.js';
 import type { LegSpec } from '../../src/core/types.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, LESS_BUSY_LOOKS, lessBusyKeep, lessBusyLevelAt, lessBusyRounds, repeatedLevel, repeatedLevelAt } from '../../src/core/decision.js';
+import { lessBusyKeep, lessBusyRounds } from '../../src/core/interval-rule.js';
+import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, LESS_BUSY_LOOKS, lessBusyLevelAt, repeatedLevel, repeatedLevelAt } from '../../src/core/repeated-rule.js';
 import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights } from '../../src/core/error-budget.js';
 import { endpointPlan, filePlan, type Plan } from '../../src/core/plan.js';
 import { sniPlan } from '../../src/core/sni/sni-plan.js';

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { FRESH_MIN_ROUNDS, MIN_FLOW_BYTES, MIN_ROUNDS, WINDOW_LIMITED_RTTS } from '../../src/core/decision.js';
+import { FRESH_MIN_ROUNDS } from '../../src/core/fresh-flows.js';
+import { MIN_ROUNDS } from '../../src/core/interval-rule.js';
+import { MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
+import { WINDOW_LIMITED_RTTS } from '../../src/core/paired-rounds.js';
 import { CHEAP_UPLOAD_BYTES } from '../../src/core/engine/http-driver.js';
 import { MIN_TRANSFER_MS } from '../../src/core/fast-line.js';
 import { MeasureError } from '../../src/core/errors.js';

@@ -1,6 +1,9 @@
-// Rule 4t (src/core/decision.ts roundsSinceTurn): the rounds after a turn, tested apart.
+// Rule 4t (src/core/since-turn.ts roundsSinceTurn): the rounds after a turn, tested apart.
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, decide, roundsSinceTurn, type PairedRound } from '../../src/core/decision.js';
+import { decide } from '../../src/core/decision.js';
+import type { PairedRound } from '../../src/core/paired-rounds.js';
+import { compareRepeated } from '../../src/core/repeated-rule.js';
+import { roundsSinceTurn } from '../../src/core/since-turn.js';
 import type { PairSpec } from '../../src/core/plan.js';
 
 /** The throttle lab's tbf run: HTTPS at the line's rate while the references kept the bucket full, then held after a burst. */

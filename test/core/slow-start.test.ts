@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MARGIN_RATIO, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/decision.js';
+import { MARGIN_RATIO } from '../../src/core/margin.js';
+import type { MeasuredLeg, MeasuredTransfer } from '../../src/core/paired-rounds.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { runMeasurement } from '../../src/core/runner.js';
 import { detectableCapMbps, slowStartBound, slowStartMs } from '../../src/core/slow-start.js';

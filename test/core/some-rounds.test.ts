@@ -1,7 +1,9 @@
 // Rule 4m (src/core/some-rounds.ts): the rounds far past the margin on one side against those
 // as far on the other, as a mixture likelihood ratio that holds whenever the run stops.
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, readingNotes, type PairedRound } from '../../src/core/decision.js';
+import { readingNotes } from '../../src/core/decision-notes.js';
+import type { PairedRound } from '../../src/core/paired-rounds.js';
+import { compareRepeated } from '../../src/core/repeated-rule.js';
 import { MARGIN_RATIO } from '../../src/core/margin.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { logEvidence, sideCounts, someRoundsSide, SOME_ROUNDS_SPREAD } from '../../src/core/some-rounds.js';

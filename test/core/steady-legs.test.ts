@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { compareRepeated, withSteadyLegs } from '../../src/core/decision.js';
+import { compareRepeated } from '../../src/core/repeated-rule.js';
+import { withSteadyLegs } from '../../src/core/steady-legs.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import { simNetwork, sumHasher, type SimOptions } from '../support/sim-network.js';
 
-// Rule 1s (decision.ts withSteadyLegs): a difference counts only while the slow leg is steady.
+// Rule 1s (steady-legs.ts withSteadyLegs): a difference counts only while the slow leg is steady.
 
 describe('a slow leg still climbing round after round', () => {
   // Plain HTTP climbing back from an early loss (5 to 20 Mbit/s over 10 rounds) beside HTTPS

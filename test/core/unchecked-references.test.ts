@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_ROUNDS } from '../../src/core/decision.js';
+import { MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { runMeasurement, type RunOptions } from '../../src/core/runner.js';
 import { simNetwork, sumHasher } from '../support/sim-network.js';
 
 // A run whose time runs short on a long path: screening settles, and the references (the
 // low-entropy body, uploads) are left with too few rounds for any interval (engine.ts
-// withinReach, decision.ts uncheckedReferences).
+// withinReach, decision-notes.ts uncheckedReferences).
 describe('references the time or the budget leaves unchecked', () => {
   async function run(seed: number, maxSeconds: number, rttMs: number) {
     const leg = { mbps: 5, noise: 0.1 };

@@ -1,5 +1,5 @@
 // Scoring lab runs against their scenario's truth, and the accuracy table and its goals.
-import { compareRounds, MIN_ROUNDS } from '../../src/core/decision.js';
+import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import type { Result } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';

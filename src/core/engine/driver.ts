@@ -2,7 +2,8 @@
 // progress, the stopping policy and the decision; a driver knows how to move bytes on one kind
 // of server: our HTTP endpoint or any file served over both schemes (http-driver.ts), or
 // M-Lab's ndt7 servers (../ndt7/driver.ts). Both then obey the same rules.
-import type { Decision, DecisionInput, MeasuredTransfer } from '../decision.js';
+import type { Decision, DecisionInput } from '../decision.js';
+import type { MeasuredTransfer } from '../paired-rounds.js';
 import type { Note } from '../notes.js';
 import type { Plan } from '../plan.js';
 import type { LegSpec } from '../types.js';

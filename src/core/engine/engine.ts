@@ -5,23 +5,12 @@
 //   const engine = new Engine(deps, opts, driver);
 //   try { await engine.run(); } catch (err) { return engine.failed(err); }
 //   return engine.finish();
-import {
-  awaitsFreshFlows,
-  compareLegs,
-  DEFAULT_STOPPING_RULE,
-  decide,
-  MARGIN_RATIO,
-  MIN_FLOW_BYTES,
-  MIN_ROUNDS,
-  pairNeedsRounds,
-  pathRttMs,
-  shortFlowLegs,
-  withFreshFlows,
-  type Decision,
-  type DecisionInput,
-  type MeasuredLeg,
-  type StoppingRule,
-} from '../decision.js';
+import { compareLegs, DEFAULT_STOPPING_RULE, decide, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
+import { MARGIN_RATIO } from '../margin.js';
+import { awaitsFreshFlows, withFreshFlows } from '../fresh-flows.js';
+import { MIN_ROUNDS } from '../interval-rule.js';
+import { MIN_FLOW_BYTES, pairNeedsRounds, shortFlowLegs } from '../needs-rounds.js';
+import { pathRttMs, type MeasuredLeg } from '../paired-rounds.js';
 import { Interference, MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { EXTRA_ROUNDS, extendedBudgetBytes, planFastLine, PLANNED_ROUNDS, REPLAN_AFTER_ROUNDS, roundsToPlan, roundsToSettle, type FastLinePlan } from '../fast-line.js';
@@ -535,7 +524,7 @@ export class Engine {
   private readonly renewed = new Set<string>();
 
   /**
-   * Rule 1f (decision.ts withFreshFlows): a difference found on a long path must show again on
+   * Rule 1f (fresh-flows.ts withFreshFlows): a difference found on a long path must show again on
    * new connections, so both legs of a pair that waits for them end their connection with
    * their next transfer. A leg is renewed once: a second renewal would start its count again.
    * The slow leg's new connection counts once it has carried what its first had when the

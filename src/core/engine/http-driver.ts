@@ -3,7 +3,9 @@
 // them (transfer.ts) and checks that the plaintext legs carry the very bytes the server vouches
 // for over TLS (docs/method.md, "Same bytes, verified").
 import { mean, median } from 'simple-statistics';
-import { MARGIN_RATIO, MIN_ROUNDS, type MeasuredTransfer } from '../decision.js';
+import { MARGIN_RATIO } from '../margin.js';
+import { MIN_ROUNDS } from '../interval-rule.js';
+import type { MeasuredTransfer } from '../paired-rounds.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
@@ -191,7 +193,7 @@ export class HttpDriver implements Driver {
    * Whether the references' legs fit beside the legs measured so far (the screening pair):
    * whether each full-size leg's share of the budget would still reach half the transfer its
    * target wants at the rate it has shown, so half of ten round trips on a long path
-   * (decision.ts WINDOW_LIMITED_RTTS). A third full-size leg cut a 150 ms path's transfers to
+   * (paired-rounds.ts WINDOW_LIMITED_RTTS). A third full-size leg cut a 150 ms path's transfers to
    * 1.5 MB, about two round trips, and twelve of thirteen rounds carried no ratio in the WAN
    * lab (bench/RESULTS.md). On a long path a ramp's short transfers show slow start, not the
    * line, so the answer waits for two rounds of the screening legs (undefined until then), and
@@ -302,7 +304,7 @@ export class HttpDriver implements Driver {
 
   /**
    * The same bytes on every leg of a direction in a round, where the legs read alike. Legs
-   * within the margin of the fastest (decision.ts MARGIN_RATIO) all move one size, the
+   * within the margin of the fastest (margin.ts MARGIN_RATIO) all move one size, the
    * geometric mean of what their sizers ask for, so a round costs what it did; a leg that
    * reads slower by more than the margin moves that size scaled by how far (a leg a shaper
    * holds at half the line 0.625 of it, a transfer of 1.25 targets), never less than its own.
@@ -397,7 +399,7 @@ export class HttpDriver implements Driver {
    * On a long path a transfer must last more round trips than the usual 200 ms allow (sizer.ts
    * targetForRtt). A download's time to its first byte, on a kept-alive connection, is about
    * one round trip plus the endpoints' own delays, so the least of the recent ones is taken
-   * (as decision.ts pathRttMs). Uploads have none of their own; they cross the same path, so
+   * (as paired-rounds.ts pathRttMs). Uploads have none of their own; they cross the same path, so
    * they follow the least the run's downloads have shown, and a cheap upload leg's cap grows
    * with its target (a 512 KiB upload on a 150 ms path is a few round trips of slow start,
    * whose rate the connection's own loss history sets, not any shaper).

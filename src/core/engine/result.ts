@@ -2,7 +2,8 @@
 // the failed one a caller needs when no run could start (the extension's refusals, an
 // abandoned run). One constructor, so a field added to the Result is added everywhere.
 import { median } from 'simple-statistics';
-import { round3, type MeasuredLeg } from '../decision.js';
+import { round3 } from '../figures.js';
+import type { MeasuredLeg } from '../paired-rounds.js';
 import type { Note, RunError } from '../notes.js';
 import { sustainedMbps } from '../shaping.js';
 import type { Comparison, LegResult, Result, TransferRecord } from '../types.js';

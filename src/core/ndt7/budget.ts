@@ -3,7 +3,7 @@
 // early) so that the whole run stays within the same byte and time budget as the HTTP runner.
 // Each test ends at the first of its time and byte allowances, so a line faster than expected
 // can never overspend.
-import { MIN_ROUNDS } from '../decision.js';
+import { MIN_ROUNDS } from '../interval-rule.js';
 import { NDT7_DEFAULT_RUNTIME_MS } from './protocol.js';
 
 /** Rounds planned for: the fewest that allow a 95% interval, and two to spare. */

@@ -4,7 +4,7 @@
 // therefore one test: flows cannot grow past the allowance, and a run that ends equal says how
 // much each flow carried (decision.ts rule 6).
 import { median } from 'simple-statistics';
-import { MIN_ROUNDS } from '../decision.js';
+import { MIN_ROUNDS } from '../interval-rule.js';
 import type { Driver, DriverContext, LegGuard, Measured } from '../engine/driver.js';
 import { MeasureError } from '../errors.js';
 import type { Clock } from '../io.js';

@@ -3,7 +3,9 @@
 // front of its verdict: the name's TLS slower than the control name's TLS, on the same server
 // and port and in the same rounds, beyond the margin, is `sni-throttled`. A name that is not
 // slowed leaves the usual question (control TLS against plaintext) to decide() as in any run.
-import { decide, readingNotes, round3, throttledSamples, whyUnclear, type Decision, type DecisionInput } from '../decision.js';
+import { decide, throttledSamples, type Decision, type DecisionInput } from '../decision.js';
+import { readingNotes, whyUnclear } from '../decision-notes.js';
+import { round3 } from '../figures.js';
 import { estimateShaping } from '../shaping.js';
 
 export function decideSni(input: DecisionInput): Decision {

@@ -1,8 +1,8 @@
 // Rules a report must meet beyond its schema (core/report.ts), checked at ingest: its hour is a
 // real hour inside the window the collector accepts, and its verdict is the one its own ratio
-// and interval give under the method's decision rule (core/compare.ts, core/verdict.ts), so a
+// and interval give under the method's margin (core/margin.ts; rule 3 of core/decision.ts), so a
 // hand-made report cannot file "tls-throttled" against a network with figures that say otherwise.
-import { MARGIN_RATIO } from '../../core/decision.js';
+import { MARGIN_RATIO } from '../../core/margin.js';
 import type { Report } from '../../core/report.js';
 
 /** Reports about runs older than this are refused: a queue that kept them so long is broken. */

@@ -2,7 +2,8 @@
 // as the M-Lab provider applies them, one by one, in virtual time. The same runs against real
 // ndt7 servers on loopback are in test/server/ndt7/mlab-run.test.ts.
 import { describe, expect, it } from 'vitest';
-import { MIN_FLOW_BYTES, MIN_ROUNDS } from '../../../src/core/decision.js';
+import { MIN_ROUNDS } from '../../../src/core/interval-rule.js';
+import { MIN_FLOW_BYTES } from '../../../src/core/needs-rounds.js';
 import { runNdt7Measurement, type Ndt7Deps, type Ndt7Options, type Ndt7Result } from '../../../src/core/ndt7/run.js';
 import type { Note, NoteCode } from '../../../src/core/notes.js';
 import { xoshiro128 } from '../../../src/core/payload.js';
@@ -260,7 +261,7 @@ describe('runNdt7Measurement on a simulated M-Lab', () => {
   });
 
   it('does not claim what it could not see: a throttle after 7 MB of a flow is past every ndt7 test', async () => {
-    // Wehe's T-Mobile case (decision.ts MIN_FLOW_BYTES): 20 Mbit/s, then 1.5 after about 7 MB.
+    // Wehe's T-Mobile case (needs-rounds.ts MIN_FLOW_BYTES): 20 Mbit/s, then 1.5 after about 7 MB.
     const legs = { 'wss-down': { mbps: 20, noise: 0.05, slowAfterBytes: 7e6, slowMbps: 1.5 }, 'ws-down': { mbps: 20, noise: 0.05 } };
     const { result, net } = await run([machine('mlab1-sim01', legs)], { diagnose: 'never' });
     // No test reached the threshold, so the throttle never showed ...

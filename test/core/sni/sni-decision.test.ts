@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DecisionInput, MeasuredLeg } from '../../../src/core/decision.js';
+import type { DecisionInput } from '../../../src/core/decision.js';
+import type { MeasuredLeg } from '../../../src/core/paired-rounds.js';
 import { decideSni } from '../../../src/core/sni/sni-decision.js';
 import { sniPlan } from '../../../src/core/sni/sni-plan.js';
 import type { Comparison } from '../../../src/core/types.js';

@@ -70,7 +70,7 @@ export const STATES = {
     shaping: { leg: HTTPS, rateMbps: 9.6, burstBytes: 1_500_000 },
   }),
   'plaintext-throttled': result({ verdict: 'plaintext-throttled', httpsMbps: 52.3, httpMbps: 18.4, rounds: 9, ci95: [0.3, 0.41] }),
-  // Every "no difference" names the size of the downloads it compared (decision.ts burstScopeNotes).
+  // Every "no difference" names the size of the downloads it compared (decision-notes.ts burstScopeNotes).
   'no-difference': result({
     verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 49.9, rounds: 12, ci95: [0.97, 1.09], spread: 0.05,
     warnings: [{ code: 'burst-scope', transferBytes: 1_210_000, rounds: 12 }],
@@ -189,7 +189,7 @@ export const NOTE_STATES = {
     ],
   }),
   // A long path's minute ended as screening settled: "no difference" for downloads, and the
-  // checks that had too few rounds named (decision.ts uncheckedReferences).
+  // checks that had too few rounds named (decision-notes.ts uncheckedReferences).
   'unchecked': result({
     verdict: 'no-difference', httpsMbps: 4.9, httpMbps: 5.0, rounds: 8, ci95: [0.88, 1.12], spread: 0.1,
     warnings: [

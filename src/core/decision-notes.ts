@@ -1,0 +1,121 @@
+// Rule 8's notes (decision.ts): what a verdict says of itself in numbers. Why an open screening
+// pair is open; how a finding was read where not from all rounds; what a "no difference" does
+// not cover (references unchecked, transfers that ended in slow start, a burst allowance).
+import { median } from 'simple-statistics';
+import { FRESH_MIN_ROUNDS } from './fresh-flows.js';
+import { round3 } from './figures.js';
+import { MIN_ROUNDS } from './interval-rule.js';
+import { MARGIN_RATIO } from './margin.js';
+import type { Note } from './notes.js';
+import { pathRttMs, type MeasuredLeg } from './paired-rounds.js';
+import type { ComparisonId, PairSpec } from './plan.js';
+import { slowStartBound } from './slow-start.js';
+import type { Comparison } from './types.js';
+
+/** A run's comparisons by their id. */
+export type ById = Partial<Record<ComparisonId, Comparison>>;
+
+/** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
+export const FINDING_REFERENCES = ['tls-vs-low-entropy', 'upload'] as const;
+
+/**
+ * The references a run held but measured in fewer rounds than any interval needs (the budget
+ * or the time ended first; engine.ts withinReach): "no difference" then speaks of downloads
+ * alone, and the answer says so rather than let silence read as "uploads checked too".
+ */
+export function uncheckedReferences(c: ById): Note[] {
+  const notes: Note[] = [];
+  for (const id of FINDING_REFERENCES) {
+    const pair = c[id];
+    if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
+  }
+  return notes;
+}
+
+/**
+ * Rule 8: equal downloads whose transfers were slow start throughout (slow-start.ts) speak
+ * only of caps slow enough to bind before they ended; the answer names the fastest such cap.
+ */
+export function slowStartNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note[] {
+  const suspect = legs.get(screening.suspect.id);
+  const reference = legs.get(screening.reference.id);
+  if (!suspect || !reference) return [];
+  const bound = slowStartBound(suspect, reference, pathRttMs(suspect, reference), MARGIN_RATIO);
+  if (!bound) return [];
+  return [
+    {
+      code: 'slow-start-bound',
+      detectableMbps: round3(bound.detectableMbps),
+      reachedMbps: round3(bound.reachedMbps),
+      rttMs: Math.round(bound.rttMs),
+      rounds: bound.rounds,
+      totalRounds: bound.totalRounds,
+    },
+  ];
+}
+
+/**
+ * What "no difference" covers: downloads the size of the TLS leg's. A token bucket on TLS alone
+ * that holds more than one transfer and refills while the leg waits for the others passes every
+ * transfer at the line's rate (docs/method.md, "What the method cannot see"): the answer names
+ * the size its transfers had, so that it is not read as ruling out a burst allowance.
+ */
+export function burstScopeNotes(screening: PairSpec, legs: ReadonlyMap<string, MeasuredLeg>): Note[] {
+  const suspect = legs.get(screening.suspect.id);
+  const bytes = suspect ? [...suspect.samples.values()].map((s) => s.bytes).filter((b) => b > 0) : [];
+  if (!bytes.length) return [];
+  return [{ code: 'burst-scope', transferBytes: Math.round(median(bytes)), rounds: bytes.length }];
+}
+
+/** How a finding was read, where not from all rounds: the less busy ones (rule 4r), those after a turn (rule 4t) or those slowed (rule 4m). */
+export function readingNotes(basis: Comparison): Note[] {
+  if (basis.roundsBeforeTurn) return [{ code: 'since-turn', rounds: basis.rounds, roundsBefore: basis.roundsBeforeTurn }];
+  if (basis.someRoundsOf) return [{ code: 'some-rounds', rounds: basis.rounds, totalRounds: basis.someRoundsOf }];
+  if (!basis.busyRoundsLeftOut) return [];
+  return [{ code: 'less-busy-finding', rounds: basis.rounds, totalRounds: basis.rounds + basis.busyRoundsLeftOut }];
+}
+
+/** Why an unclear screening pair is unclear, in numbers. */
+export function whyUnclear(screen: Comparison): Note[] {
+  const limited: Note[] = screen.windowLimitedRounds ? [{ code: 'window-limited', rounds: screen.windowLimitedRounds }] : [];
+  if (screen.rounds < MIN_ROUNDS) return [...limited, { code: 'too-few-rounds', rounds: screen.rounds, minRounds: MIN_ROUNDS }];
+  const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
+  if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
+  if (screen.freshFlows && !screen.freshFlows.confirmed) {
+    const { rounds, ratio } = screen.freshFlows;
+    return [{ code: 'fresh-unconfirmed', rounds, minRounds: FRESH_MIN_ROUNDS, ...(rounds >= FRESH_MIN_ROUNDS && ratio !== undefined ? { ratio } : {}), marginRatio: MARGIN_RATIO }];
+  }
+  if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
+  if (screen.risingWhileAlike) return [{ code: 'rising-alike', ...screen.risingWhileAlike }];
+  if (screen.lessBusyLean) {
+    const q = screen.lessBusyLean;
+    return [
+      {
+        code: 'less-busy-lean',
+        rounds: screen.rounds,
+        ci95,
+        marginRatio: MARGIN_RATIO,
+        lessBusyRounds: q.rounds,
+        lessBusyRatio: round3(q.ratio),
+        lessBusyCi95: [round3(q.ci95[0]), round3(q.ci95[1])],
+      },
+    ];
+  }
+  if (screen.repeatedCi) {
+    // Rule 2r decided on the repeated interval: say so, with the 95% one beside it.
+    const r = screen.repeatedCi;
+    const levelPercent = Math.round(r.level * 1000) / 10;
+    if (!(r.bounds[0] > 0 && Number.isFinite(r.bounds[1]))) {
+      // The exact interval of n rounds reaches at most 1 - 2 / 2^n; before its design's first
+      // look a pair has no level yet (1), and that look is what it needs.
+      const reach = r.level < 1 ? Math.ceil(Math.log2(2 / (1 - r.level))) : screen.rounds + 1;
+      const minRounds = Math.max(reach, r.firstLook ?? 0, screen.rounds + 1);
+      return [{ code: 'repeated-too-few', rounds: screen.rounds, levelPercent, minRounds, ci95 }];
+    }
+    const interval: [number, number] = [round3(r.bounds[0]), round3(r.bounds[1])];
+    return [{ code: 'repeated-straddles', rounds: screen.rounds, levelPercent, interval, ci95, marginRatio: MARGIN_RATIO }];
+  }
+  // An interval inside the margin is unclear only for a reason given elsewhere (rule 6).
+  if (screen.ci95[0] > 1 / MARGIN_RATIO && screen.ci95[1] < MARGIN_RATIO) return [];
+  return [{ code: 'straddles-margin', rounds: screen.rounds, ci95, marginRatio: MARGIN_RATIO }];
+}
