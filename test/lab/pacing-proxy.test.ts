@@ -148,6 +148,36 @@ describe('pacing proxy', () => {
     });
   });
 
+  it('throttles TLS only in its windows of the clock, every flow alike, and plaintext never', async () => {
+    const started = performance.now();
+    await withProxy({ tlsMbps: 8, windowsMs: { onMs: 1500, offMs: 1500 } }, async (port) => {
+      const until = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, started + ms - performance.now())));
+      const kept = new HttpsAgent({ keepAlive: true, maxSockets: 1 });
+      try {
+        // On: 0.6 MB at 8 Mbit/s takes 0.6 s, inside the first window.
+        const on = await download('https', port, 600_000, 'random', 0, kept);
+        const onRatio = mbps(on.bytes, on.ms) / 8;
+        expect(onRatio).toBeGreaterThan(0.85);
+        expect(onRatio).toBeLessThan(1.1);
+        const plain = await download('http', port, 600_000);
+        expect(mbps(plain.bytes, plain.ms) / 8).toBeGreaterThan(3);
+        // Off: the same kept connection runs free.
+        await until(1700);
+        const off = await download('https', port, 600_000, 'random', 0, kept);
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect(mbps(off.bytes, off.ms) / 8).toBeGreaterThan(3);
+        // On again, for a new connection too.
+        await until(3100);
+        const again = await download('https', port, 600_000);
+        const againRatio = mbps(again.bytes, again.ms) / 8;
+        expect(againRatio).toBeGreaterThan(0.85);
+        expect(againRatio).toBeLessThan(1.1);
+      } finally {
+        kept.destroy();
+      }
+    });
+  });
+
   it('paces plaintext responses whose body looks random, not those that look like text', async () => {
     await withProxy({ highEntropyMbps: 8 }, async (port) => {
       const random = await download('http', port, 2_000_000, 'random');

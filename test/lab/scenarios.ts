@@ -141,6 +141,20 @@ const LAB_SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A shaper that acts only part of the time (while the network is busy, or at set times),
+    // on every TLS flow alike: a run's rounds fall in and out of its windows. The windows run
+    // from the lab server's start, so each run meets them at another phase.
+    id: 'k-intermittent',
+    title: '(k) intermittent throttling: 50 Mbit/s line, TLS held to 10 Mbit/s for 20 s of every 40 s',
+    lineMbps: 50,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 10, factor: 5 },
+    fronts: {
+      '80': { kind: 'pacing', options: { tlsMbps: 10, windowsMs: { onMs: 20_000, offMs: 20_000 } } },
+      '443': { kind: 'pacing', options: { tlsMbps: 10, windowsMs: { onMs: 20_000, offMs: 20_000 } } },
+    },
+  },
+  {
     id: 'd-bucket',
     title: '(d) tbf on port 443: 10 Mbit/s with a 2 MB bucket that refills when idle, 50 Mbit/s line',
     lineMbps: 50,

@@ -168,14 +168,18 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     scenarios.filter(pred).flatMap((s) => (all.get(s.id) ?? []).map((r) => ({ s, r })));
 
   const isDelayed = (s: Scenario) => s.id.startsWith('c-') || s.id.includes('-delayed-');
-  const detect = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) >= 2 && !isDelayed(s));
+  // Throttling in windows of the clock (k): whether a run meets the windows, and for how many
+  // of its rounds, depends on when it runs.
+  const isIntermittent = (s: Scenario) => s.id.startsWith('k-');
+  const apart = (s: Scenario) => isDelayed(s) || isIntermittent(s);
+  const detect = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) >= 2 && !apart(s));
   const hit = detect.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({
-    goal: 'TLS throttled 2x or more (all but delayed): tls-throttled in >= 95% of runs',
+    goal: 'TLS throttled 2x or more (all but delayed and intermittent): tls-throttled in >= 95% of runs',
     measured: `${hit}/${detect.length} (${pct(hit, detect.length)})`,
     met: detect.length ? hit / detect.length >= 0.95 : undefined,
   });
-  const mild = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) < 2 && !isDelayed(s));
+  const mild = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) < 2 && !apart(s));
   if (mild.length) {
     const mildHit = mild.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
     out.push({
@@ -194,6 +198,16 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     measured: `${delayedHit}/${delayed.length} (${pct(delayedHit, delayed.length)}); wrongly no-difference in ${delayedSame}`,
     met: undefined,
   });
+  const intermittent = runsWhere((s) => s.truth.verdict === 'tls-throttled' && isIntermittent(s));
+  if (intermittent.length) {
+    const hitK = intermittent.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+    const sameK = intermittent.filter(({ r }) => r.result?.verdict === 'no-difference').length;
+    out.push({
+      goal: 'intermittent throttling (k), reported apart: tls-throttled',
+      measured: `${hitK}/${intermittent.length} (${pct(hitK, intermittent.length)}); wrongly no-difference in ${sameK}`,
+      met: undefined,
+    });
+  }
   const unshaped = runsWhere((s) => s.truth.verdict === 'no-difference');
   const fp = unshaped.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({

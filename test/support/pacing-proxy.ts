@@ -7,6 +7,9 @@
 //    "A Large-Scale Analysis of Deployed Traffic Differentiation Practices", SIGCOMM 2019);
 //  - throttling by a flow's age: each flow passes at full speed until it is N ms old, then
 //    the class rate applies (a box that slows long-lived flows, whatever they carried);
+//  - intermittent throttling: the class rate applies in windows of the clock, on for N ms and
+//    off for M ms in turn, to every flow of the class alike (a shaper that acts only while the
+//    network is busy, or at set times: "network management" that switches on under load);
 //  - entropy: a plaintext HTTP response whose first body bytes look random (byte-histogram
 //    entropy above a threshold) is paced too, as classifiers of "fully encrypted" traffic do
 //    (Wu et al., "How the Great Firewall of China Detects and Blocks Fully Encrypted Traffic",
@@ -51,6 +54,11 @@ export interface PacingProxyOptions {
    * this old (a box that slows long-lived flows, whatever they carried).
    */
   delayedAfterMs?: number;
+  /**
+   * Intermittent throttling: from the proxy's start, the class rate applies for `onMs`, then
+   * not for `offMs`, in turn; a chunk is paced or not by the window it arrives in.
+   */
+  windowsMs?: { onMs: number; offMs: number };
   /** Entropy shaper: plaintext responses classified as high-entropy are paced at this rate. */
   highEntropyMbps?: number;
   /** Body bytes sampled per response before it is classified (default 4096). */
@@ -318,6 +326,11 @@ function agedSplitter(unpacedMs: number, bucket: TokenBucket): (chunk: Buffer) =
   return (chunk) => [{ bytes: chunk, bucket: performance.now() - born < unpacedMs ? undefined : bucket }];
 }
 
+function windowedSplitter(windows: { onMs: number; offMs: number }, bucket: TokenBucket, startedMs: number): (chunk: Buffer) => Segment[] {
+  const period = windows.onMs + windows.offMs;
+  return (chunk) => [{ bytes: chunk, bucket: (performance.now() - startedMs) % period < windows.onMs ? bucket : undefined }];
+}
+
 function bucketOrNone(mbps: number | undefined, burstBytes: number | undefined): TokenBucket | undefined {
   return mbps === undefined ? undefined : new TokenBucket(mbps, burstBytes);
 }
@@ -330,6 +343,7 @@ export async function startPacingProxy(opts: PacingProxyOptions): Promise<Pacing
   const plainUp = bucketOrNone(opts.plainUploadMbps, undefined);
   const entropyDown = bucketOrNone(opts.highEntropyMbps, opts.plainBurstBytes);
   const stats = { tlsConnections: 0, plainConnections: 0, highEntropyResponses: 0 };
+  const startedMs = performance.now();
   const sockets = new Set<Socket>();
 
   const track = (s: Socket) => {
@@ -351,6 +365,7 @@ export async function startPacingProxy(opts: PacingProxyOptions): Promise<Pacing
     }
     if (bucket && opts.delayedAfterBytes !== undefined) return delayedSplitter(opts.delayedAfterBytes, bucket);
     if (bucket && opts.delayedAfterMs !== undefined) return agedSplitter(opts.delayedAfterMs, bucket);
+    if (bucket && opts.windowsMs) return windowedSplitter(opts.windowsMs, bucket, startedMs);
     return (chunk) => [{ bytes: chunk, bucket }];
   };
 
@@ -401,8 +416,15 @@ function usage(): string {
     'usage: tsx test/support/pacing-proxy.ts --listen HOST:PORT --target HOST:PORT [--listen .. --target ..]',
     '  [--tls-mbps N] [--plain-mbps N] [--tls-burst-bytes N] [--plain-burst-bytes N]',
     '  [--tls-upload-mbps N] [--plain-upload-mbps N] [--delayed-after-bytes N] [--delayed-after-ms N]',
+    '  [--on-ms N --off-ms N]',
     '  [--high-entropy-mbps N] [--entropy-sample-bytes N] [--entropy-threshold N] [--entropy-per-flow]',
   ].join('\n');
+}
+
+function windowsOf(onMs: number | undefined, offMs: number | undefined): { onMs: number; offMs: number } | undefined {
+  if (onMs === undefined && offMs === undefined) return undefined;
+  if (!(onMs! > 0) || !(offMs! > 0)) throw new Error(`--on-ms and --off-ms go together, each above 0\n${usage()}`);
+  return { onMs: onMs!, offMs: offMs! };
 }
 
 function splitHostPort(s: string): { host: string; port: number } {
@@ -425,6 +447,8 @@ async function main(argv: string[]): Promise<void> {
       'plain-upload-mbps': { type: 'string' },
       'delayed-after-bytes': { type: 'string' },
       'delayed-after-ms': { type: 'string' },
+      'on-ms': { type: 'string' },
+      'off-ms': { type: 'string' },
       'high-entropy-mbps': { type: 'string' },
       'entropy-sample-bytes': { type: 'string' },
       'entropy-threshold': { type: 'string' },
@@ -452,6 +476,7 @@ async function main(argv: string[]): Promise<void> {
     plainUploadMbps: num('plain-upload-mbps'),
     delayedAfterBytes: num('delayed-after-bytes'),
     delayedAfterMs: num('delayed-after-ms'),
+    windowsMs: windowsOf(num('on-ms'), num('off-ms')),
     highEntropyMbps: num('high-entropy-mbps'),
     entropySampleBytes: num('entropy-sample-bytes'),
     entropyThresholdBitsPerByte: num('entropy-threshold'),
