@@ -1,4 +1,4 @@
-// The decision (src/core/decision.ts), rule by rule.
+// The decision (src/core/decision.ts and the files its header names for each rule), rule by rule.
 import { describe, expect, it } from 'vitest';
 import { compareLegs, decide, diagnoseCause } from '../../src/core/decision.js';
 import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
