@@ -75,6 +75,12 @@ function download(scheme: 'http' | 'https', port: number, bytes: number, kind = 
   });
 }
 
+/** A measured rate close to the rate it was paced at: at least `low` of it, under 1.1 times it. */
+function expectPacedAt(measuredMbps: number, rateMbps: number, low = 0.9): void {
+  expect(measuredMbps / rateMbps).toBeGreaterThan(low);
+  expect(measuredMbps / rateMbps).toBeLessThan(1.1);
+}
+
 async function withProxy<T>(opts: Omit<PacingProxyOptions, 'targetHost' | 'targetPort'>, fn: (port: number) => Promise<T>): Promise<T> {
   const proxy = await startPacingProxy({ targetHost: '127.0.0.1', targetPort: endpointPort, ...opts });
   try {
@@ -90,9 +96,7 @@ describe('pacing proxy', () => {
       const tls = await download('https', port, 2_500_000);
       const plain = await download('http', port, 2_500_000);
       expect(tls.bytes).toBe(2_500_000);
-      const tlsRatio = mbps(tls.bytes, tls.ms) / 10;
-      expect(tlsRatio).toBeGreaterThan(0.9);
-      expect(tlsRatio).toBeLessThan(1.1);
+      expectPacedAt(mbps(tls.bytes, tls.ms), 10);
       expect(mbps(plain.bytes, plain.ms) / mbps(tls.bytes, tls.ms)).toBeGreaterThan(3);
     });
   });
@@ -101,9 +105,7 @@ describe('pacing proxy', () => {
     await withProxy({ plainMbps: 8 }, async (port) => {
       const plain = await download('http', port, 2_000_000);
       const tls = await download('https', port, 2_000_000);
-      const plainRatio = mbps(plain.bytes, plain.ms) / 8;
-      expect(plainRatio).toBeGreaterThan(0.9);
-      expect(plainRatio).toBeLessThan(1.1);
+      expectPacedAt(mbps(plain.bytes, plain.ms), 8);
       expect(mbps(tls.bytes, tls.ms) / mbps(plain.bytes, plain.ms)).toBeGreaterThan(3);
     });
   });
@@ -113,9 +115,7 @@ describe('pacing proxy', () => {
       const t = await download('https', port, 3_000_000, 'random', 1_000_000);
       // At 8 Mbit/s the first 1 MB would take 1000 ms; from a full bucket it takes a fraction.
       expect(t.markMs).toBeLessThan(300);
-      const tailRatio = mbps(t.bytes - 1_000_000, t.ms - t.markMs) / 8;
-      expect(tailRatio).toBeGreaterThan(0.9);
-      expect(tailRatio).toBeLessThan(1.1);
+      expectPacedAt(mbps(t.bytes - 1_000_000, t.ms - t.markMs), 8);
     });
   });
 
@@ -123,9 +123,7 @@ describe('pacing proxy', () => {
     await withProxy({ tlsMbps: 8, delayedAfterBytes: 1_500_000 }, async (port) => {
       const t = await download('https', port, 3_500_000, 'random', 1_500_000);
       expect(t.markMs).toBeLessThan(400);
-      const tailRatio = mbps(t.bytes - 1_500_000, t.ms - t.markMs) / 8;
-      expect(tailRatio).toBeGreaterThan(0.9);
-      expect(tailRatio).toBeLessThan(1.1);
+      expectPacedAt(mbps(t.bytes - 1_500_000, t.ms - t.markMs), 8);
     });
   });
 
@@ -137,9 +135,7 @@ describe('pacing proxy', () => {
         expect(mbps(young.bytes, young.ms) / 8).toBeGreaterThan(3);
         await new Promise((r) => setTimeout(r, 900));
         const old = await download('https', port, 1_000_000, 'random', 0, kept);
-        const oldRatio = mbps(old.bytes, old.ms) / 8;
-        expect(oldRatio).toBeGreaterThan(0.9);
-        expect(oldRatio).toBeLessThan(1.1);
+        expectPacedAt(mbps(old.bytes, old.ms), 8);
         const fresh = await download('https', port, 1_000_000);
         expect(mbps(fresh.bytes, fresh.ms) / 8).toBeGreaterThan(3);
       } finally {
@@ -156,9 +152,7 @@ describe('pacing proxy', () => {
       try {
         // On: 0.6 MB at 8 Mbit/s takes 0.6 s, inside the first window.
         const on = await download('https', port, 600_000, 'random', 0, kept);
-        const onRatio = mbps(on.bytes, on.ms) / 8;
-        expect(onRatio).toBeGreaterThan(0.85);
-        expect(onRatio).toBeLessThan(1.1);
+        expectPacedAt(mbps(on.bytes, on.ms), 8, 0.85);
         const plain = await download('http', port, 600_000);
         expect(mbps(plain.bytes, plain.ms) / 8).toBeGreaterThan(3);
         // Off: the same kept connection runs free.
@@ -169,9 +163,7 @@ describe('pacing proxy', () => {
         // On again, for a new connection too.
         await until(3100);
         const again = await download('https', port, 600_000);
-        const againRatio = mbps(again.bytes, again.ms) / 8;
-        expect(againRatio).toBeGreaterThan(0.85);
-        expect(againRatio).toBeLessThan(1.1);
+        expectPacedAt(mbps(again.bytes, again.ms), 8, 0.85);
       } finally {
         kept.destroy();
       }
@@ -182,9 +174,7 @@ describe('pacing proxy', () => {
     await withProxy({ highEntropyMbps: 8 }, async (port) => {
       const random = await download('http', port, 2_000_000, 'random');
       const text = await download('http', port, 2_000_000, 'text');
-      const randomRatio = mbps(random.bytes, random.ms) / 8;
-      expect(randomRatio).toBeGreaterThan(0.9);
-      expect(randomRatio).toBeLessThan(1.1);
+      expectPacedAt(mbps(random.bytes, random.ms), 8);
       expect(mbps(text.bytes, text.ms) / mbps(random.bytes, random.ms)).toBeGreaterThan(3);
     });
   });
@@ -208,9 +198,7 @@ describe('pacing proxy', () => {
       });
       const ms = performance.now() - t0;
       expect(JSON.parse(answer).bytes).toBe(bytes);
-      const ratio = mbps(bytes, ms) / 4;
-      expect(ratio).toBeGreaterThan(0.85);
-      expect(ratio).toBeLessThan(1.1);
+      expectPacedAt(mbps(bytes, ms), 4, 0.85);
     });
   });
 
@@ -296,10 +284,8 @@ describe('flow entropy classifier', () => {
   it('paces a text response on a connection whose first response looked random', async () => {
     await withProxy({ highEntropyMbps: 8, entropyPerFlow: true }, async (port) => {
       const [random, text] = await sameConnection(port, ['random', 'text'], 1_500_000);
-      expect(random! / 8).toBeGreaterThan(0.85);
-      expect(random! / 8).toBeLessThan(1.1);
-      expect(text! / 8).toBeGreaterThan(0.85);
-      expect(text! / 8).toBeLessThan(1.1);
+      expectPacedAt(random!, 8, 0.85);
+      expectPacedAt(text!, 8, 0.85);
     });
   });
 

@@ -57,3 +57,24 @@ describe('rates in the accuracy table', () => {
     expect(detect.measured).toMatch(/^3\/3/);
   });
 });
+
+describe('throttling reported apart from the 2x goal', () => {
+  it('scores delayed (c-) and intermittent (k-) scenarios apart, and names intermittent only when the set has it', () => {
+    const plain = scenario('a-cap', false);
+    const delayed = scenario('c-late', false);
+    const windows = scenario('k-windows', false);
+    const same = { ...found('k-windows', 25), result: { ...found('k-windows', 25).result!, verdict: 'no-difference' } } as RunRecord;
+    const all = new Map([
+      ['a-cap', [found('a-cap', 25)]],
+      ['c-late', [found('c-late', 25)]],
+      ['k-windows', [found('k-windows', 25), same]],
+    ]);
+    const g = goals([plain, delayed, windows], all);
+    expect(g.find((x) => x.goal.startsWith('TLS throttled 2x'))!.measured).toMatch(/^1\/1/);
+    expect(g.find((x) => x.goal.startsWith('delayed throttling (c)'))!.measured).toBe('1/1 (100.0%); wrongly no-difference in 0');
+    expect(g.find((x) => x.goal.startsWith('intermittent throttling (k)'))!.measured).toBe('1/2 (50.0%); wrongly no-difference in 1');
+    const without = goals([plain, delayed], all);
+    expect(without.some((x) => x.goal.startsWith('intermittent'))).toBe(false);
+    expect(without.some((x) => x.goal.startsWith('delayed'))).toBe(true);
+  });
+});

@@ -190,24 +190,16 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
   }
   // Delayed throttling is apart: whether it shows depends on how far a run's flows go, which
   // the 8 MB flow rule of the runner sets, not on the statistics.
-  const delayed = runsWhere((s) => s.truth.verdict === 'tls-throttled' && isDelayed(s));
-  const delayedHit = delayed.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
-  const delayedSame = delayed.filter(({ r }) => r.result?.verdict === 'no-difference').length;
-  out.push({
-    goal: 'delayed throttling (c), reported apart: tls-throttled',
-    measured: `${delayedHit}/${delayed.length} (${pct(delayedHit, delayed.length)}); wrongly no-difference in ${delayedSame}`,
-    met: undefined,
-  });
-  const intermittent = runsWhere((s) => s.truth.verdict === 'tls-throttled' && isIntermittent(s));
-  if (intermittent.length) {
-    const hitK = intermittent.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
-    const sameK = intermittent.filter(({ r }) => r.result?.verdict === 'no-difference').length;
-    out.push({
-      goal: 'intermittent throttling (k), reported apart: tls-throttled',
-      measured: `${hitK}/${intermittent.length} (${pct(hitK, intermittent.length)}); wrongly no-difference in ${sameK}`,
-      met: undefined,
-    });
-  }
+  const apartGoal = (name: string, pred: (s: Scenario) => boolean): { goal: Goal; runs: number } => {
+    const runs = runsWhere((s) => s.truth.verdict === 'tls-throttled' && pred(s));
+    const found = runs.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+    const same = runs.filter(({ r }) => r.result?.verdict === 'no-difference').length;
+    const measured = `${found}/${runs.length} (${pct(found, runs.length)}); wrongly no-difference in ${same}`;
+    return { goal: { goal: `${name}, reported apart: tls-throttled`, measured, met: undefined }, runs: runs.length };
+  };
+  out.push(apartGoal('delayed throttling (c)', isDelayed).goal);
+  const intermittent = apartGoal('intermittent throttling (k)', isIntermittent);
+  if (intermittent.runs) out.push(intermittent.goal);
   const unshaped = runsWhere((s) => s.truth.verdict === 'no-difference');
   const fp = unshaped.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({
