@@ -5,9 +5,8 @@
 //   const engine = new Engine(deps, opts, driver);
 //   try { await engine.run(); } catch (err) { return engine.failed(err); }
 //   return engine.finish();
-import { compareLegs, DEFAULT_STOPPING_RULE, decide, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
+import { decide, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
 import { MARGIN_RATIO } from '../margin.js';
-import { awaitsFreshFlows, withFreshFlows } from '../fresh-flows.js';
 import { MIN_ROUNDS } from '../interval-rule.js';
 import { MIN_FLOW_BYTES, pairNeedsRounds, shortFlowLegs } from '../needs-rounds.js';
 import { pathRttMs, type MeasuredLeg } from '../paired-rounds.js';
@@ -20,6 +19,8 @@ import { explains } from '../error-budget.js';
 import { legsOf, roundOrder, type PairSpec } from '../plan.js';
 import type { Comparison, LegSpec, Progress, Result, Verdict } from '../types.js';
 import type { Driver, DriverContext } from './driver.js';
+import { Looks } from './looks.js';
+import { FlowRenewal } from './flow-renewal.js';
 import { resultOf } from './result.js';
 
 export interface EngineDeps {
@@ -136,8 +137,9 @@ export class Engine {
   private readonly swapFrom = new Map<string, number>();
   private lastProgressAt = -Infinity;
   private referencesPending: boolean;
-  /** Every pair the plan can hold, fixed before the first round: they share the error budget (error-budget.ts pairAlpha). */
-  private readonly heldPairs: readonly string[];
+  /** The comparisons at each look (looks.ts); every pair the plan can hold, fixed before the first round, shares the error budget (error-budget.ts pairAlpha). */
+  private readonly looks: Looks;
+  private readonly renewal: FlowRenewal;
   private readonly ctx: DriverContext;
 
   constructor(
@@ -154,7 +156,9 @@ export class Engine {
     for (const n of initialNotes) addNote(this.notes, n);
     this.active = [...driver.plan.screening];
     const plan = driver.plan;
-    this.heldPairs = [...new Set([...plan.screening, ...plan.references, ...plan.diagnosis, ...plan.followUp, ...plan.uploadFollowUp].map((p) => p.id))];
+    const held = [...new Set([...plan.screening, ...plan.references, ...plan.diagnosis, ...plan.followUp, ...plan.uploadFollowUp].map((p) => p.id))];
+    this.renewal = new FlowRenewal(driver);
+    this.looks = new Looks({ ...(opts.stoppingRule ? { rule: opts.stoppingRule } : {}), held, freshFlows: driver.flowsRenew === true }, (spec) => this.leg(spec));
     // An automatic run admits the references once screening's ramps have shown what the path
     // and the budget allow (admitReferences); --diagnose asks for every pair whatever it costs.
     this.referencesPending = opts.diagnose === 'auto' && driver.plan.references.length > 0;
@@ -409,10 +413,10 @@ export class Engine {
       this.rounds = round + 1;
       if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
-      this.comparisons = this.compareActive(runRttMs);
-      this.renewFlows();
+      this.comparisons = this.looks.compare(this.active, runRttMs);
+      this.renewal.renew(this.comparisons, this.legs);
       const verdict = this.decideRun(this.decisionInput()).verdict;
-      const ended = this.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
+      const ended = this.looks.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
       if (this.growDifferingUploads()) uploadDiagnosisFrom = round + 1;
       if (this.opts.diagnose === 'always') this.startSwaps(round + 1);
@@ -436,7 +440,7 @@ export class Engine {
       const upload = this.comparisons.find((c) => c.id === 'upload')?.outcome;
       if (screen && screen.outcome !== 'unclear' && (upload === 'slower' || upload === 'faster') && round + 1 - this.swapStart(this.driver.plan.uploadFollowUp, uploadDiagnosisFrom) >= this.diagnosisRounds(this.driver.plan.uploadFollowUp)) break;
     }
-    if (this.rule === 'repeated-ci') this.comparisons = this.endedComparisons();
+    if (this.looks.rule === 'repeated-ci') this.comparisons = this.endedComparisons();
   }
 
   /**
@@ -448,7 +452,7 @@ export class Engine {
    */
   private endedComparisons(): Comparison[] {
     if (this.extendedForEstimate) return this.comparisons;
-    return this.compareActive(pathRttMs(...this.legs.values()), true);
+    return this.looks.compare(this.active, pathRttMs(...this.legs.values()), true);
   }
 
   /**
@@ -460,99 +464,6 @@ export class Engine {
   private diagnosisRounds(pairs: PairSpec[]): number {
     const looks = pairs.map((p) => this.comparisons.find((c) => c.id === p.id)?.repeatedCi?.firstLook ?? MIN_ROUNDS);
     return Math.max(2 * MIN_ROUNDS, ...looks.map((first) => first + MIN_ROUNDS));
-  }
-
-  /**
-   * Rule 2r: each pair's finding as the look that made it saw it. A finding once made stands:
-   * the repeated intervals hold at every look at once, so the look that cleared the margin is
-   * as valid as the last, and the weight it passed on (error-budget.ts) stays passed.
-   */
-  private readonly findings = new Map<string, Comparison>();
-
-  private get rule(): StoppingRule {
-    return this.opts.stoppingRule ?? DEFAULT_STOPPING_RULE;
-  }
-
-  /**
-   * Every active pair at this look. Under rule 2r a finding made at this look passes its alpha
-   * to the pairs that explain it at this look already; `finalLook`: the run ends here, and the
-   * pairs still open take their final look (endedComparisons).
-   */
-  private compareActive(runRttMs: number | undefined, finalLook = false): Comparison[] {
-    const rule = this.rule;
-    const held = this.heldPairs;
-    const freshFlows = this.driver.flowsRenew === true;
-    const compare = (p: PairSpec, rejected?: ReadonlySet<string>) =>
-      compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, held, freshFlows, ...(rejected ? { rejected } : {}) });
-    if (rule !== 'repeated-ci') return this.active.map((p) => compare(p));
-    const rejected = new Set(this.findings.keys());
-    const lookAt = (p: PairSpec): Comparison => {
-      const found = this.findings.get(p.id);
-      if (found) return found;
-      const going = this.awaitingFresh(p, compare(p, rejected), runRttMs);
-      if (!finalLook || going.outcome !== 'unclear') return going;
-      return compareLegs(p, this.leg(p.suspect), this.leg(p.reference), runRttMs, { rule, finalLook, rejected, held, freshFlows });
-    };
-    let out = this.active.map(lookAt);
-    const fresh = out.filter((c) => (c.outcome === 'slower' || c.outcome === 'faster') && !rejected.has(c.id));
-    for (const c of fresh) rejected.add(c.id);
-    // Only the pairs that explain a fresh finding have new alpha to look with.
-    if (fresh.length) out = out.map((c, i) => (fresh.some((f) => f.id === explains(this.active[i]!.id)) ? lookAt(this.active[i]!) : c));
-    if (!finalLook) for (const c of out) if (c.outcome === 'slower' || c.outcome === 'faster') this.findings.set(c.id, c);
-    return out;
-  }
-
-  /**
-   * Rule 1f: the comparison at the look whose rounds made a finding that waits for new
-   * connections. The repeated interval that made it holds at every look together, so the
-   * finding stands at later looks whatever their own interval says, as any finding does
-   * (`findings`); it waits only for the new connections' rounds.
-   */
-  private readonly awaiting = new Map<string, Comparison>();
-
-  private awaitingFresh(p: PairSpec, c: Comparison, runRttMs: number | undefined): Comparison {
-    if (awaitsFreshFlows(c)) {
-      if (!this.awaiting.has(p.id)) this.awaiting.set(p.id, c);
-      return c;
-    }
-    const first = this.awaiting.get(p.id);
-    if (!first || c.outcome === 'slower' || c.outcome === 'faster') return c;
-    return withFreshFlows({ ...first, outcome: first.ratio > 1 ? 'slower' : 'faster' }, this.leg(p.suspect), this.leg(p.reference), runRttMs);
-  }
-
-  /** The legs whose connection this run has renewed (decision.ts rule 1f): each once. */
-  private readonly renewed = new Set<string>();
-
-  /**
-   * Rule 1f (fresh-flows.ts withFreshFlows): a difference found on a long path must show again on
-   * new connections, so both legs of a pair that waits for them end their connection with
-   * their next transfer. A leg is renewed once: a second renewal would start its count again.
-   * The slow leg's new connection counts once it has carried what its first had when the
-   * difference began; a leg the sizer shrank while throttled (0.3 MB transfers at 1 Mbit/s,
-   * in the WAN lab's delayed throttle) would take a dozen rounds to get there, so its
-   * transfers grow to carry it in about two.
-   */
-  private renewFlows(): void {
-    for (const c of this.comparisons) {
-      if (!awaitsFreshFlows(c)) continue;
-      const slowLeg = c.ratio > 1 ? c.suspectLeg : c.referenceLeg;
-      for (const id of [c.suspectLeg, c.referenceLeg]) {
-        const leg = this.legs.get(id);
-        if (!leg) continue;
-        if (!this.renewed.has(id)) {
-          this.renewed.add(id);
-          this.driver.renewFlow?.(leg.spec);
-          continue;
-        }
-        if (id !== slowLeg) continue;
-        const last = leg.samples.get(Math.max(...leg.samples.keys()));
-        const carried = last?.flow?.connection ? last.flow.carriedBytes + last.bytes : 0;
-        const wanted = c.freshFlows!.afterBytes - carried;
-        // Half of what is left, or all of it once that is less than half the whole: halving
-        // alone would leave ever smaller remainders.
-        if (wanted > 0) this.driver.lengthenFlow(leg.spec, Math.max(wanted / 2, Math.min(wanted, c.freshFlows!.afterBytes / 2)));
-      }
-    }
   }
 
   /**
