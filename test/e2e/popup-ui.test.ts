@@ -197,6 +197,11 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(await ratio.locator('.band').count()).toBe(1);
     expect(await ratio.locator('.whisker').count()).toBeGreaterThan(10);
     expect(await ratio.locator('circle.pt-tls-throttled').count()).toBeGreaterThan(0);
+    // The legend names each colour with the history table's words for the verdict.
+    const legend = await page.locator('#ratio-chart .chart-legend li').allTextContents();
+    expect(legend).toContain('TLS throttled');
+    const table = await page.locator('#history-table td').allTextContents();
+    for (const item of legend.slice(0, -1)) expect(table.some((cell) => cell.startsWith(item))).toBe(true);
     expect(await ratio.locator('.axis-title').textContent()).toMatch(/log scale/);
     // Every label inside the drawing: none cut off at an edge.
     const clipped = await page.evaluate(() =>

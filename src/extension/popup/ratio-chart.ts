@@ -8,19 +8,10 @@ import type { LocaleFormat } from '../shared/locale-format.js';
 import { ratioPoints, type RatioPoint } from '../shared/chart-columns.js';
 import type { IndexPoint } from '../shared/history-index.js';
 import { chartSvg, chartTitle, svgEl, type Box } from './svg.js';
+import { verdictLabel } from './verdict-card.js';
 import { MARGIN_RATIO } from '../../core/margin.js';
 const TICKS = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 1, 2, 4, 8, 16, 32, 64];
 const BOX: Box = { width: 396, height: 190, left: 46, right: 14, top: 30, bottom: 26 };
-
-const VERDICT_KEYS: Record<string, string> = {
-  'tls-throttled': 'verdictTlsThrottled',
-  'plaintext-throttled': 'verdictPlaintextThrottled',
-  'sni-throttled': 'verdictSniThrottled',
-  'no-difference': 'verdictNoDifference',
-  inconclusive: 'verdictInconclusive',
-  interfered: 'verdictInterfered',
-  failed: 'verdictFailed',
-};
 
 function domain(points: RatioPoint[]): [number, number] {
   let lo = 1 / MARGIN_RATIO / 1.3;
@@ -104,7 +95,7 @@ export function renderRatioChart(container: HTMLElement, runs: readonly IndexPoi
   const legend = el(
     'ul',
     { class: 'chart-legend' },
-    ...present.map((v) => el('li', {}, el('span', { class: `swatch pt-${v}`, 'aria-hidden': 'true' }), t(VERDICT_KEYS[v] ?? 'verdictFailed'))),
+    ...present.map((v) => el('li', {}, el('span', { class: `swatch pt-${v}`, 'aria-hidden': 'true' }), verdictLabel(v, t))),
     el('li', {}, el('span', { class: 'swatch band', 'aria-hidden': 'true' }), t('legendBand', [f.ratio(1 / MARGIN_RATIO), f.ratio(MARGIN_RATIO)])),
   );
   container.replaceChildren(svg, legend);
