@@ -137,7 +137,7 @@ export class Engine {
   private readonly swapFrom = new Map<string, number>();
   private lastProgressAt = -Infinity;
   private referencesPending: boolean;
-  /** The comparisons at each look (looks.ts); every pair the plan can hold, fixed before the first round, shares the error budget (error-budget.ts pairAlpha). */
+  /** The comparisons at each look (looks.ts), over every pair the plan can hold: they share the error budget (error-budget.ts pairAlpha). */
   private readonly looks: Looks;
   private readonly renewal: FlowRenewal;
   private readonly ctx: DriverContext;
