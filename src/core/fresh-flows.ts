@@ -6,6 +6,7 @@ import { pairRounds, pathRttMs, type MeasuredLeg } from './paired-rounds.js';
 import { round3 } from './figures.js';
 import { sustainedMbps } from './shaping.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
+import { binomialHalfCdf, sideCounts, someRoundsSide, type SideCounts } from './some-rounds.js';
 import type { Comparison } from './types.js';
 
 /**
@@ -57,9 +58,27 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
     .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
   const side = c.outcome === 'slower' ? 1 : -1;
   const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
-  const confirmed = logs.length >= FRESH_MIN_ROUNDS && side * estimate > Math.log(MARGIN_RATIO) && signedRankPValue(logs) / 2 <= FRESH_ALPHA;
-  const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}), afterBytes: carried };
+  const someRounds = c.someRoundsOf !== undefined ? sideCounts(logs)[c.outcome] : undefined;
+  const confirmed =
+    logs.length >= FRESH_MIN_ROUNDS &&
+    (someRounds ? someRoundsShowAgain(someRounds) : side * estimate > Math.log(MARGIN_RATIO) && signedRankPValue(logs) / 2 <= FRESH_ALPHA);
+  const freshFlows = { rounds: logs.length, confirmed, ...(logs.length ? { ratio: round3(Math.exp(estimate)) } : {}), afterBytes: carried, ...(someRounds ? { someRounds } : {}) };
   return confirmed ? { ...c, freshFlows } : { ...c, outcome: 'unclear', freshFlows };
+}
+
+/**
+ * Rule 1f for a finding from some rounds slowed (rule 4m, some-rounds.ts): the new connections
+ * must show the evidence it rests on, rounds far past the margin on the finding's side
+ * ("up"), not the centre of all their rounds. A token bucket on TLS alone slows some rounds
+ * and passes others whole on every connection, so the new connections' interval straddles
+ * the margin as the first ones' did, however long they run. Confirmed when at
+ * least FRESH_MIN_ROUNDS rounds are up and a one-sided sign test of up against "down" (as far
+ * on the near side, some-rounds.ts sideCounts) gives P(Bin(up + down, 1/2) >= up) <=
+ * FRESH_ALPHA: on a line with no difference, whose rounds are symmetric about 1x, a round is
+ * at most as likely past 2.5x one way as past 0.625x the other (three up and none down: 1/8).
+ */
+function someRoundsShowAgain({ up, down }: SideCounts): boolean {
+  return up >= FRESH_MIN_ROUNDS && 1 - binomialHalfCdf(up - 1, up + down) <= FRESH_ALPHA;
 }
 
 /**
@@ -80,6 +99,35 @@ function differenceBegan(slow: MeasuredLeg, fast: MeasuredLeg): number | undefin
 }
 
 /**
+ * Rule 1f, begun early: the evidence at which a pair of a long path gets new connections
+ * before it makes a finding, as rule 4m's two-sided level (some-rounds.ts). A lean, not a
+ * finding: what it buys is the new connections' rounds run while the first connections'
+ * build up to the finding, not after.
+ */
+const LEAN_ALPHA = 0.1;
+
+/**
+ * Rule 1f, begun early: a pair of a long path whose rounds lean past the margin before the
+ * repeated interval makes a finding: its 95% interval beyond the margin, or its rounds far
+ * past it outnumbering those as far the other way at LEAN_ALPHA (rule 4m's test). Renewing
+ * only at the finding left the new connections too few rounds before the budget ended: in
+ * simulation 22 of 200 runs against a 5x token bucket and 4-10 of 200 against plain caps
+ * ended `fresh-unconfirmed` (bench/RESULTS.md, 2026-12-05 10:38). A renewal on a lean that fades
+ * costs a connection's slow start; the finding, when one comes, still needs the new
+ * connections' rounds past the margin, counted as withFreshFlows counts them.
+ */
+export function leansOnLongPath(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): boolean {
+  if (c.outcome !== 'unclear' || c.freshFlows || !FRESH_PAIRS.has(c.id)) return false;
+  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
+  if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return false;
+  if (c.ci95[0] > MARGIN_RATIO || c.ci95[1] < 1 / MARGIN_RATIO) return true;
+  const logs = pairRounds(suspect, reference, rttMs)
+    .rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0)
+    .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  return someRoundsSide(logs, LEAN_ALPHA) !== undefined;
+}
+
+/**
  * Rule 1f: how many more rounds a pair that waits for new connections is expected to need,
  * for the budget and the time policy (fast-line.ts roundsToSettle): the confirming rounds
  * still missing, and before any, the round that ends the first connections and one in which
@@ -87,9 +135,17 @@ function differenceBegan(slow: MeasuredLeg, fast: MeasuredLeg): number | undefin
  * connections ran enough rounds and read within the margin: more of them are not expected to
  * turn it.
  */
-export function freshRoundsLeft(c: Pick<Comparison, 'freshFlows' | 'ratio'>): number {
+export function freshRoundsLeft(c: Pick<Comparison, 'freshFlows' | 'ratio' | 'rounds' | 'someRoundsOf'>): number {
   const fresh = c.freshFlows;
   if (!fresh || fresh.confirmed) return 0;
+  if (fresh.someRounds) {
+    // Up rounds come about as often as the finding's rounds ran past the margin (all its
+    // rounds over those); rounds that trail as many down rounds are not expected to turn.
+    const { up, down } = fresh.someRounds;
+    if (fresh.rounds >= FRESH_MIN_ROUNDS && up <= down) return 0;
+    const roundsPerUp = c.someRoundsOf && c.rounds > 0 ? c.someRoundsOf / c.rounds : 1;
+    return Math.ceil(Math.max(1, FRESH_MIN_ROUNDS - up) * roundsPerUp) + (fresh.rounds === 0 ? 2 : 0);
+  }
   if (fresh.rounds < FRESH_MIN_ROUNDS) return FRESH_MIN_ROUNDS - fresh.rounds + (fresh.rounds === 0 ? 2 : 0);
   const sameWay = fresh.ratio !== undefined && (c.ratio > 1 ? fresh.ratio > MARGIN_RATIO : fresh.ratio < 1 / MARGIN_RATIO);
   return sameWay ? 1 : 0;

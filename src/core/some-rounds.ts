@@ -59,7 +59,7 @@ function logFactorial(k: number): number {
 }
 
 /** P(Bin(n, 1/2) <= k), exactly by summing (n stays under a hundred here). */
-function binomialHalfCdf(k: number, n: number): number {
+export function binomialHalfCdf(k: number, n: number): number {
   const logWays = logFactorial(n) - n * Math.LN2;
   let s = 0;
   for (let i = 0; i <= Math.min(k, n); i++) s += Math.exp(logWays - logFactorial(i) - logFactorial(n - i));

@@ -106,6 +106,8 @@ export interface Comparison {
     confirmed: boolean;
     /** What a renewed connection carries before its rounds count: what the slow leg's first had carried when its difference began. */
     afterBytes: number;
+    /** For a finding from some rounds slowed (rule 4m): the renewed connections' rounds far past the margin on its side (up) and as far on the near side (down). */
+    someRounds?: { up: number; down: number };
   };
   /** Rule 1s: a difference withheld while its slow leg was still climbing, with its rates (Mbit/s). */
   slowLegRising?: { leg: string; firstMbps: number; lastMbps: number; rounds: number };

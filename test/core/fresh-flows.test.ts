@@ -2,9 +2,11 @@
 // renewed connections.
 import { describe, expect, it } from 'vitest';
 import { compareLegs, decide } from '../../src/core/decision.js';
-import { FRESH_MIN_ROUNDS } from '../../src/core/fresh-flows.js';
+import { FlowRenewal } from '../../src/core/engine/flow-renewal.js';
+import { FRESH_MIN_ROUNDS, freshRoundsLeft, leansOnLongPath } from '../../src/core/fresh-flows.js';
 import { MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
 import type { MeasuredLeg, MeasuredTransfer } from '../../src/core/paired-rounds.js';
+import { xoshiro128 } from '../../src/core/payload.js';
 import type { PairSpec } from '../../src/core/plan.js';
 import type { LegSpec } from '../../src/core/types.js';
 
@@ -106,3 +108,124 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     expect([c.outcome, c.freshFlows?.rounds]).toEqual(['slower', 3]);
   });
 });
+
+describe('rule 1f for a finding from some rounds slowed (rule 4m)', () => {
+  /**
+   * A token bucket on TLS alone, in the rounds of a long path: it runs dry in about three
+   * rounds of ten (TLS at a fifth of plain HTTP's 40 Mbit/s) and passes the rest whole, on
+   * every connection alike. `slowedFresh` overrides how the renewed connections' rounds go.
+   */
+  function bucketRounds(first: number, fresh: number, slowedFresh?: (i: number) => boolean): { tls: MeasuredLeg; plain: MeasuredLeg } {
+    const next = xoshiro128(4242);
+    const u = () => (next() + 0.5) / 2 ** 32;
+    const tlsRates: number[] = [];
+    const plainRates: number[] = [];
+    for (let i = 0; i < first + fresh; i++) {
+      const plainMbps = 40 * (0.95 + 0.1 * u());
+      const slowed = i >= first && slowedFresh ? slowedFresh(i - first) : u() < 0.3;
+      tlsRates.push(slowed ? 8 * (0.95 + 0.1 * u()) : plainMbps * (0.92 + 0.16 * u()));
+      plainRates.push(plainMbps);
+    }
+    return { tls: leg(tls, tlsRates, first), plain: leg(plain, plainRates, first) };
+  }
+
+  it('confirms on the new connections by their slowed rounds, where their interval straddles the margin', () => {
+    // Three rounds of twelve slowed on the new connections, as on the first.
+    const { tls: s, plain: r } = bucketRounds(40, 12, (i) => i % 4 === 1);
+    const firstOnly = compareLegs(screen, bucketRounds(40, 0).tls, bucketRounds(40, 0).plain, undefined, {});
+    expect([firstOnly.outcome, firstOnly.someRoundsOf]).toEqual(['slower', 40]);
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.outcome).toBe('slower');
+    expect(c.someRoundsOf).toBeGreaterThan(40);
+    const fresh = c.freshFlows!;
+    expect(fresh.confirmed).toBe(true);
+    expect(fresh.someRounds!.up).toBeGreaterThanOrEqual(FRESH_MIN_ROUNDS);
+    expect(fresh.someRounds!.down).toBe(0);
+    // The centre of the new connections' rounds is within the margin: the interval's
+    // confirmation alone would have left the finding waiting.
+    expect(fresh.ratio!).toBeLessThan(1.25);
+  });
+
+  it('takes the finding back when the new connections pass every round whole', () => {
+    const { tls: s, plain: r } = bucketRounds(40, 12, () => false);
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.outcome).toBe('unclear');
+    expect(c.freshFlows).toMatchObject({ confirmed: false, someRounds: { up: 0, down: 0 } });
+    expect(c.freshFlows!.rounds).toBeGreaterThanOrEqual(FRESH_MIN_ROUNDS);
+    expect(freshRoundsLeft(c)).toBe(0);
+  });
+
+  it('waits while the slowed rounds on the new connections are too few, and says how many rounds that takes', () => {
+    // Only the new connections' second round slowed: one up round of four.
+    const { tls: s, plain: r } = bucketRounds(40, 4, (i) => i === 1);
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.outcome).toBe('unclear');
+    expect(c.freshFlows).toMatchObject({ confirmed: false, someRounds: { up: 1, down: 0 } });
+    // Two more up rounds, at the first connections' rate of up rounds (all rounds over slowed ones).
+    expect(freshRoundsLeft(c)).toBe(Math.ceil((2 * c.someRoundsOf!) / c.rounds));
+  });
+
+  it('counts a slowed round against it as far the other way: three up, one down is not enough', () => {
+    // The new connections' first round does not count: a renewed connection's rounds count
+    // once it has carried what the first had when the difference began (here rule 6's 8 MB,
+    // one unslowed transfer).
+    const up = new Set([1, 2, 5]);
+    const { tls: s, plain: r } = bucketRounds(60, 7, (i) => up.has(i));
+    // One round on the new connections where TLS ran twice as fast as plain HTTP (down).
+    const fast = s.samples.get(63)!;
+    s.samples.set(63, { ...fast, mbps: 90, bins: fast.bins.map((b) => b * (90 / fast.mbps)), bytes: Math.round(fast.bytes * (90 / fast.mbps)) });
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.freshFlows).toMatchObject({ confirmed: false, someRounds: { up: 3, down: 1 } });
+    expect(c.outcome).toBe('unclear');
+  });
+});
+
+describe('rule 1f begun early: new connections once a pair leans past the margin', () => {
+  /** The legs FlowRenewal asked to renew, in order. */
+  function renewals(pairs: [PairSpec, MeasuredLeg, MeasuredLeg][]): string[] {
+    const renewed: string[] = [];
+    const renewal = new FlowRenewal({ renewFlow: (spec) => void renewed.push(spec.id), lengthenFlow: () => true });
+    const legs = new Map(pairs.flatMap(([, s, r]) => [[s.spec.id, s], [r.spec.id, r]] as const));
+    const comparisons = pairs.map(([p, s, r]) => compareLegs(p, s, r, undefined, { freshFlows: true }));
+    renewal.renew(comparisons, legs);
+    renewal.renew(comparisons, legs);
+    return renewed;
+  }
+
+  it('renews both legs once, before the finding, when the 95% interval is past the margin', () => {
+    // Six rounds 2x apart: the 95% interval clears the margin, the repeated one has not looked yet.
+    const [s, r] = [leg(tls, steady(15, 6), 99), leg(plain, steady(30, 6, 5), 99)];
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.outcome).toBe('unclear');
+    expect(c.freshFlows).toBeUndefined();
+    expect(c.ci95[0]).toBeGreaterThan(1.25);
+    expect(leansOnLongPath(c, s, r)).toBe(true);
+    expect(renewals([[screen, s, r]])).toEqual([tls.id, plain.id]);
+  });
+
+  it('renews on rounds far past the margin outnumbering those as far the other way', () => {
+    // Rounds a bucket slows now and then: the interval of all rounds straddles the margin.
+    const rates = Array.from({ length: 24 }, (_, i) => (i % 3 === 1 ? 7 : 36) * wobble(i));
+    const [s, r] = [leg(tls, rates, 99), leg(plain, steady(36, 24, 5), 99)];
+    const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
+    expect(c.outcome).toBe('unclear');
+    expect(c.ci95[0]).toBeLessThan(1.25);
+    expect(leansOnLongPath(c, s, r)).toBe(true);
+    // Fewer such rounds: not yet.
+    const [s6, r6] = [leg(tls, rates.slice(0, 6), 99), leg(plain, steady(36, 6, 5), 99)];
+    expect(leansOnLongPath(compareLegs(screen, s6, r6, undefined, { freshFlows: true }), s6, r6)).toBe(false);
+  });
+
+  it('leaves alone rounds that straddle the margin, a short path, and a port swap', () => {
+    const alike = [leg(tls, steady(30, 10), 99), leg(plain, steady(30, 10, 5), 99)] as const;
+    // Six rounds 2x apart, which lean on a long path (above).
+    const short = [leg(tls, steady(15, 6), 99, 10), leg(plain, steady(30, 6, 5), 99, 10)] as const;
+    const swap: PairSpec = { id: 'protocol-on-plain-port', suspect: { ...tls, id: 'https-80-down-random', port: 80 }, reference: plain };
+    const swapped = [leg(swap.suspect, steady(15, 6), 99), leg(plain, steady(30, 6, 5), 99)] as const;
+    expect(renewals([[screen, ...alike]])).toEqual([]);
+    expect(renewals([[screen, ...short]])).toEqual([]);
+    expect(compareLegs(screen, ...short, undefined, { freshFlows: true }).ci95[0]).toBeGreaterThan(1.25);
+    expect(renewals([[swap, ...swapped]])).toEqual([]);
+  });
+});
+

@@ -78,3 +78,22 @@ describe('throttling reported apart from the 2x goal', () => {
     expect(without.some((x) => x.goal.startsWith('delayed'))).toBe(true);
   });
 });
+
+describe('TLS-only token buckets read apart within the 2x goal', () => {
+  it('keeps buckets in the 2x goal and shows it without them beside it', () => {
+    const cap = scenario('a-cap', false);
+    const bucket: Scenario = { ...scenario('d-bucket', false), truth: { verdict: 'tls-throttled', rateMbps: 10, burstBytes: 2_000_000, factor: 5 } };
+    const same = { ...found('d-bucket', 25), result: { ...found('d-bucket', 25).result!, verdict: 'no-difference' } } as RunRecord;
+    const all = new Map([
+      ['a-cap', [found('a-cap', 25), found('a-cap', 25)]],
+      ['d-bucket', [found('d-bucket', 10), same]],
+    ]);
+    const g = goals([cap, bucket], all);
+    const detect = g.find((x) => x.goal.startsWith('TLS throttled 2x'))!;
+    expect([detect.measured, detect.met]).toEqual(['3/4 (75.0%)', false]);
+    const apart = g.find((x) => x.goal.startsWith('TLS-only token buckets'))!;
+    expect([apart.measured, apart.met]).toEqual(['1/2 (50.0%); the 2x line without them 2/2 (100.0%)', undefined]);
+    expect(goals([cap], all).some((x) => x.goal.startsWith('TLS-only token buckets'))).toBe(false);
+  });
+});
+

@@ -179,6 +179,20 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
     measured: `${hit}/${detect.length} (${pct(hit, detect.length)})`,
     met: detect.length ? hit / detect.length >= 0.95 : undefined,
   });
+  // TLS-only token buckets stay in the goal above; this line reads it without them, since a
+  // burst allowance deeper than a test's transfers is out of the method's reach within the
+  // bytes a test may ask (docs/method.md, "What the method cannot see").
+  const buckets = detect.filter(({ s }) => s.truth.burstBytes !== undefined);
+  if (buckets.length) {
+    const bucketHit = buckets.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
+    const rest = detect.length - buckets.length;
+    const restHit = hit - bucketHit;
+    out.push({
+      goal: 'TLS-only token buckets within the 2x line, reported apart: tls-throttled',
+      measured: `${bucketHit}/${buckets.length} (${pct(bucketHit, buckets.length)}); the 2x line without them ${restHit}/${rest} (${pct(restHit, rest)})`,
+      met: undefined,
+    });
+  }
   const mild = runsWhere((s) => s.truth.verdict === 'tls-throttled' && (s.truth.factor ?? 2) < 2 && !apart(s));
   if (mild.length) {
     const mildHit = mild.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;

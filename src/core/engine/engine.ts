@@ -414,7 +414,7 @@ export class Engine {
       if (this.rounds === REPLAN_AFTER_ROUNDS || this.lineMoved(legs)) this.planForLine(legs);
       const runRttMs = pathRttMs(...this.legs.values());
       this.comparisons = this.looks.compare(this.active, runRttMs);
-      this.renewal.renew(this.comparisons, this.legs);
+      this.renewal.renew(this.comparisons, this.legs, runRttMs);
       const verdict = this.decideRun(this.decisionInput()).verdict;
       const ended = this.looks.rule === 'repeated-ci' ? this.decideRun({ ...this.decisionInput(), comparisons: this.endedComparisons() }).verdict : verdict;
       this.deps.onLook?.({ round: this.rounds, bytesUsed: this.bytesUsed, verdict, ...(ended !== verdict ? { verdictIfEnded: ended } : {}) });
