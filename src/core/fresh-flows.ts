@@ -71,9 +71,9 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
  * must show the evidence it rests on, rounds far past the margin on the finding's side
  * ("up"), not the centre of all their rounds. A token bucket on TLS alone slows some rounds
  * and passes others whole on every connection, so the new connections' interval straddles
- * the margin as the first ones' did, however long they run. Confirmed when at
- * least FRESH_MIN_ROUNDS rounds are up and a one-sided sign test of up against "down" (as far
- * on the near side, some-rounds.ts sideCounts) gives P(Bin(up + down, 1/2) >= up) <=
+ * the margin as the first ones' did, however long they run. Confirmed when at least
+ * FRESH_MIN_ROUNDS rounds are up and a one-sided sign test of up against "down" (as far on
+ * the near side, some-rounds.ts sideCounts) gives P(Bin(up + down, 1/2) >= up) <=
  * FRESH_ALPHA: on a line with no difference, whose rounds are symmetric about 1x, a round is
  * at most as likely past 2.5x one way as past 0.625x the other (three up and none down: 1/8).
  */
@@ -112,9 +112,12 @@ const LEAN_ALPHA = 0.1;
  * past it outnumbering those as far the other way at LEAN_ALPHA (rule 4m's test). Renewing
  * only at the finding left the new connections too few rounds before the budget ended: in
  * simulation 22 of 200 runs against a 5x token bucket and 4-10 of 200 against plain caps
- * ended `fresh-unconfirmed` (bench/RESULTS.md, 2026-12-05 10:38). A renewal on a lean that fades
- * costs a connection's slow start; the finding, when one comes, still needs the new
- * connections' rounds past the margin, counted as withFreshFlows counts them.
+ * ended `fresh-unconfirmed` (bench/RESULTS.md, 2026-12-05 10:38). The finding, when one
+ * comes, still needs the new connections' rounds past the margin, counted as withFreshFlows
+ * counts them. What a lean costs: a connection's slow start where it fades; and where a
+ * throttle waits for a flow's first megabytes, the new connection runs them at the line's
+ * rate before the finding stands (the WAN lab's delayed throttle, about 10 s more;
+ * bench/RESULTS.md, 2026-12-05 10:58).
  */
 export function leansOnLongPath(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): boolean {
   if (c.outcome !== 'unclear' || c.freshFlows || !FRESH_PAIRS.has(c.id)) return false;
