@@ -43,8 +43,8 @@ const FRESH_PAIRS: ReadonlySet<string> = new Set(['screen', 'entropy', 'tls-vs-l
  */
 export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): Comparison {
   if ((c.outcome !== 'slower' && c.outcome !== 'faster') || !FRESH_PAIRS.has(c.id)) return c;
-  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
-  if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return c;
+  const rttMs = longPathRttMs(suspect, reference, runRttMs);
+  if (rttMs === undefined) return c;
   const [slow, fast] = c.outcome === 'slower' ? [suspect, reference] : [reference, suspect];
   const carried = Math.min(MIN_FLOW_BYTES, differenceBegan(slow, fast) ?? MIN_FLOW_BYTES);
   // The fast leg's new connection counts from its first transfer: no shaper is held to wait for it.
@@ -53,9 +53,7 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
     const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= least);
     return { ...leg, samples: new Map(samples) };
   };
-  const logs = pairRounds(renewed(suspect), renewed(reference), rttMs)
-    .rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0)
-    .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  const logs = logRatios(renewed(suspect), renewed(reference), rttMs);
   const side = c.outcome === 'slower' ? 1 : -1;
   const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
   const someRounds = c.someRoundsOf !== undefined ? sideCounts(logs)[c.outcome] : undefined;
@@ -121,13 +119,23 @@ const LEAN_ALPHA = 0.1;
  */
 export function leansOnLongPath(c: Comparison, suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): boolean {
   if (c.outcome !== 'unclear' || c.freshFlows || !FRESH_PAIRS.has(c.id)) return false;
-  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
-  if (!(rttMs !== undefined && rttMs > LONG_PATH_RTT_MS)) return false;
+  const rttMs = longPathRttMs(suspect, reference, runRttMs);
+  if (rttMs === undefined) return false;
   if (c.ci95[0] > MARGIN_RATIO || c.ci95[1] < 1 / MARGIN_RATIO) return true;
-  const logs = pairRounds(suspect, reference, rttMs)
+  return someRoundsSide(logRatios(suspect, reference, rttMs), LEAN_ALPHA) !== undefined;
+}
+
+/** Rule 1f: the pair's path round trip where the path is long (over LONG_PATH_RTT_MS), else undefined. */
+function longPathRttMs(suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: number): number | undefined {
+  const rttMs = pathRttMs(suspect, reference) ?? runRttMs;
+  return rttMs !== undefined && rttMs > LONG_PATH_RTT_MS ? rttMs : undefined;
+}
+
+/** The paired rounds' log ratios (reference over suspect), where both legs measured a rate. */
+function logRatios(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number): number[] {
+  return pairRounds(suspect, reference, rttMs)
     .rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0)
     .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
-  return someRoundsSide(logs, LEAN_ALPHA) !== undefined;
 }
 
 /**
