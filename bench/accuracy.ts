@@ -5,12 +5,14 @@
 //                             [--no-noise] [--extension] [--extension-scenarios ids]
 //                             [--extension-browser chromium|firefox|both]
 //                             [--glasnost-runs N] [--json-out FILE] [--deadline HH:MM]
-//                             [--held-out] [--fresh-draw SEED] [--stopping-rule interval|repeated-ci]
+//                             [--held-out] [--fresh-draw SEED [--wide]] [--stopping-rule interval|repeated-ci]
 // --extension-scenarios names scenarios of the set being scored (with --held-out or
 // --fresh-draw, of that set).
 // --fresh-draw SEED draws a new set from the held-out set's ranges (held-out-draw.ts) with
 // another seed and scores it like the held-out set: shaping that neither set holds, to check a
 // rule against before trusting it (the held-out draw itself stays the pre-registered one).
+// --wide draws kinds of shaping the held-out set never holds as well (a policer, a classifier
+// of random-looking payloads, an upload cap, plain HTTP slowed; held-out-draw.ts WIDE_COUNTS).
 // --held-out runs the held-out set (test/lab/held-out-scenarios.json, drawn once before the
 // stopping rule was tuned; test/lab/held-out-draw.ts) instead of the tuning set, with each
 // scenario's own committed seed, and says which set it scored. --stopping-rule passes the rule to
@@ -36,7 +38,7 @@ import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type LabBrowser, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
-import { drawHeldOut } from '../test/lab/held-out-draw.js';
+import { drawHeldOut, WIDE_COUNTS } from '../test/lab/held-out-draw.js';
 import { HELD_OUT_SCENARIOS, heldOutScenario } from '../test/lab/held-out-scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
 import { destroyOwnMirrorLab } from '../test/lab/mirror/mirror-net.js';
@@ -84,6 +86,7 @@ const { values } = parseArgs({
     'sni-zone-scenarios': { type: 'string' },
     'held-out': { type: 'boolean', default: false },
     'fresh-draw': { type: 'string' },
+    wide: { type: 'boolean', default: false },
     'stopping-rule': { type: 'string' },
   },
 });
@@ -115,12 +118,14 @@ async function main(): Promise<void> {
   const unshapedRuns = Number(values['unshaped-runs'] ?? runs * 2);
   const freshSeed = values['fresh-draw'] === undefined ? undefined : Number(values['fresh-draw']);
   if (freshSeed !== undefined && !Number.isSafeInteger(freshSeed)) throw new Error(`--fresh-draw wants an integer seed, got ${values['fresh-draw']}`);
+  if (values.wide && freshSeed === undefined) throw new Error('--wide widens a fresh draw: give --fresh-draw SEED too');
   const heldOut = values['held-out'] || freshSeed !== undefined;
-  const pool = freshSeed !== undefined ? drawHeldOut(freshSeed, 'fd').map(heldOutScenario) : heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
+  const fresh = () => (values.wide ? drawHeldOut(freshSeed, 'fw', WIDE_COUNTS) : drawHeldOut(freshSeed, 'fd'));
+  const pool = freshSeed !== undefined ? fresh().map(heldOutScenario) : heldOut ? HELD_OUT_SCENARIOS : SCENARIOS;
   /** The set scored, as the header and the goals name it. */
   const set =
     freshSeed !== undefined
-      ? { title: `a FRESH DRAW (test/lab/held-out-draw.ts, seed ${freshSeed})`, goals: 'the fresh draw' }
+      ? { title: `a ${values.wide ? 'WIDE ' : ''}FRESH DRAW (test/lab/held-out-draw.ts, seed ${freshSeed})`, goals: 'the fresh draw' }
       : heldOut
       ? { title: 'HELD-OUT set (test/lab/held-out-scenarios.json)', goals: 'the held-out set' }
       : { title: 'tuning set (test/lab/scenarios.ts)', goals: 'the tuning set' };

@@ -52,6 +52,13 @@ export function noteText(n: Note): string {
         'a cap above the speed it had reached could not show yet, so the run does not say no difference until the leg settles'
       );
     case 'fresh-unconfirmed':
+      if (n.slowedRounds && n.rounds > 0) {
+        const { up, down, farRatio } = n.slowedRounds;
+        return (
+          `the difference showed in some rounds of the first connections, ${x(farRatio)} apart or more; on new connections ${n.rounds} round${n.rounds === 1 ? '' : 's'} ran, ${up} of them that far apart the same way and ${down} as far the other way, ` +
+          `where ${n.minRounds} or more, clearly more than the other way, count: on a long path a connection's own history of lost packets can hold one leg back with no shaper`
+        );
+      }
       return n.ratio === undefined
         ? `the difference showed on the first connections; on a long path it counts only once it shows on new connections too, and ${n.rounds} of the ${n.minRounds} rounds that needs ran on them before the run ended`
         : `the difference showed on the first connections but not clearly on new ones (${n.rounds} rounds, ${x(n.ratio)} against the ${x(n.marginRatio)} margin): on a long path a connection's own history of lost packets can hold one leg back with no shaper`;

@@ -10,6 +10,7 @@ import type { Note } from './notes.js';
 import { pathRttMs, type MeasuredLeg } from './paired-rounds.js';
 import type { ComparisonId, PairSpec } from './plan.js';
 import { slowStartBound } from './slow-start.js';
+import { SOME_ROUNDS_SPREAD } from './some-rounds.js';
 import type { Comparison } from './types.js';
 
 /** A run's comparisons by their id. */
@@ -82,8 +83,20 @@ export function whyUnclear(screen: Comparison): Note[] {
   const ci95: [number, number] = [round3(screen.ci95[0]), round3(screen.ci95[1])];
   if (screen.pendingRound) return [{ code: 'pending-second-look', ci95, marginRatio: MARGIN_RATIO }];
   if (screen.freshFlows && !screen.freshFlows.confirmed) {
-    const { rounds, ratio } = screen.freshFlows;
-    return [{ code: 'fresh-unconfirmed', rounds, minRounds: FRESH_MIN_ROUNDS, ...(rounds >= FRESH_MIN_ROUNDS && ratio !== undefined ? { ratio } : {}), marginRatio: MARGIN_RATIO }];
+    const { rounds, ratio, someRounds } = screen.freshFlows;
+    // A finding from some rounds slowed is confirmed by counting such rounds, not by the
+    // ratio of all of them (fresh-flows.ts someRoundsShowAgain): the note names the counts.
+    const slowedRounds = someRounds ? { slowedRounds: { ...someRounds, farRatio: MARGIN_RATIO * SOME_ROUNDS_SPREAD } } : {};
+    return [
+      {
+        code: 'fresh-unconfirmed',
+        rounds,
+        minRounds: FRESH_MIN_ROUNDS,
+        ...(rounds >= FRESH_MIN_ROUNDS && ratio !== undefined ? { ratio } : {}),
+        marginRatio: MARGIN_RATIO,
+        ...slowedRounds,
+      },
+    ];
   }
   if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
   if (screen.risingWhileAlike) return [{ code: 'rising-alike', ...screen.risingWhileAlike }];

@@ -37,8 +37,20 @@ export type Note =
   | { code: 'still-rising'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
   /** Legs that read alike while one still climbed (decision.ts rule 1s): a cap above where it stood could not show yet. */
   | { code: 'rising-alike'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
-  /** A difference on a long path not yet shown on new connections (decision.ts rule 1f): the rounds on them, and their ratio once enough. */
-  | { code: 'fresh-unconfirmed'; rounds: number; minRounds: number; ratio?: number; marginRatio: number }
+  /**
+   * A difference on a long path not yet shown on new connections (decision.ts rule 1f): the
+   * rounds on them, and their ratio once enough. For a finding from some rounds slowed (rule
+   * 4m), what its confirmation counts: the new rounds slowed past farRatio (up) and as far
+   * the other way (down).
+   */
+  | {
+      code: 'fresh-unconfirmed';
+      rounds: number;
+      minRounds: number;
+      ratio?: number;
+      marginRatio: number;
+      slowedRounds?: { up: number; down: number; farRatio: number };
+    }
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }

@@ -177,6 +177,12 @@ describe('rule 1f for a finding from some rounds slowed (rule 4m)', () => {
     const c = compareLegs(screen, s, r, undefined, { freshFlows: true });
     expect(c.freshFlows).toMatchObject({ confirmed: false, someRounds: { up: 3, down: 1 } });
     expect(c.outcome).toBe('unclear');
+    // The run's note names the counts its confirmation asked for, not the new rounds' ratio alone.
+    const d = decide({ comparisons: [c], screening: screen, legs: new Map(), capacities: { clientTlsMbps: 0 } });
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.notes).toContainEqual(
+      expect.objectContaining({ code: 'fresh-unconfirmed', rounds: c.freshFlows!.rounds, slowedRounds: { up: 3, down: 1, farRatio: 2.5 } }),
+    );
   });
 });
 

@@ -111,6 +111,17 @@ describe('note-text', () => {
       expect(freshFew).not.toBe(noteText(SAMPLES['fresh-unconfirmed'], t));
       expect(freshFew).not.toMatch(/\$\d|1[.,]13/);
       expect(noteText(SAMPLES['fresh-unconfirmed'], t)).toMatch(/1[.,]13/);
+      // A finding from some rounds slowed (rule 4m) is confirmed by counting such rounds: the
+      // note gives the counts and the ratio they are counted past, not the new rounds' ratio.
+      const slowed = { ...SAMPLES['fresh-unconfirmed'], rounds: 6, ratio: 1.07, slowedRounds: { up: 2, down: 1, farRatio: 2.5 } } as Note;
+      const slowedText = noteText(slowed, t);
+      expect(slowedText).not.toBe(noteText(SAMPLES['fresh-unconfirmed'], t));
+      expect(slowedText).toMatch(/2[.,]50/);
+      expect(slowedText).not.toMatch(/\$\d|1[.,]07/);
+      for (const n of ['6', '2', '1', '5']) expect(slowedText).toContain(n);
+      // None ran on new connections yet: the few-rounds sentence says so.
+      const none: Note = { code: 'fresh-unconfirmed', rounds: 0, minRounds: 5, marginRatio: 1.25 };
+      expect(noteText({ ...none, slowedRounds: { up: 0, down: 0, farRatio: 2.5 } }, t)).toBe(noteText(none, t));
     });
 
     it(`words every error in ${lang}, keeping the detail`, () => {

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drawHeldOut } from './held-out-draw.js';
-import { heldOutSpecs } from './held-out-scenarios.js';
+import { drawHeldOut, WIDE_COUNTS } from './held-out-draw.js';
+import { heldOutScenario, heldOutSpecs } from './held-out-scenarios.js';
 
 describe('held-out draw', () => {
   it("the committed file is the committed seed's draw", () => {
@@ -27,4 +27,42 @@ describe('held-out draw', () => {
       if (s.kind === 'port' || s.kind === 'dpi' || s.kind === 'bucket') expect([1.5, 2, 3, 5]).toContain(s.factor);
     }
   });
+
+  it('a wide draw adds the kinds the held-out set never holds, each built with its shaper', () => {
+    const wide = drawHeldOut(8642, 'fw', WIDE_COUNTS);
+    const count = (k: string) => wide.filter((s) => s.kind === k).length;
+    for (const [kind, n] of Object.entries(WIDE_COUNTS)) expect(count(kind)).toBe(n);
+    expect(wide.every((s) => s.id.startsWith('fw-'))).toBe(true);
+    for (const spec of wide) {
+      const scenario = heldOutScenario(spec);
+      if (spec.kind !== 'none' && spec.kind !== 'delayed') expect([1.5, 2, 3, 5]).toContain(spec.factor);
+      if (spec.kind === 'policer') {
+        // The forwarder polices, so a policer needs the WAN lab, and its rate is a ceiling.
+        expect(scenario.wan?.police).toEqual({ sourcePort: 443, mbps: scenario.truth.rateMbps, burstBytes: spec.burstBytes });
+        expect(scenario.truth.rateIsCeiling).toBe(true);
+        expect(spec.burstBytes).toBeLessThanOrEqual(512e3);
+      }
+      if (spec.kind === 'plaintext') expect(scenario.truth.verdict).toBe('plaintext-throttled');
+      if (spec.kind === 'entropy') {
+        expect(scenario.truth.cause).toBe('entropy');
+        expect(scenario.fronts['443']).toMatchObject({ kind: 'pacing', options: { highEntropyMbps: scenario.truth.rateMbps } });
+      }
+      if (spec.kind === 'upload') {
+        // The cap is the upstream line's fraction, and the upstream is no faster than the downstream.
+        const upMbps = spec.upMbps ?? spec.lineMbps;
+        expect(upMbps).toBeLessThanOrEqual(spec.lineMbps);
+        expect(scenario.truth.rateMbps).toBeCloseTo(upMbps / spec.factor!, 1);
+        expect(scenario.glasnostDirection).toBe('up');
+        expect(scenario.shape).toBeTypeOf('function');
+        if (spec.upMbps) expect(scenario.wan?.upMbps).toBe(spec.upMbps);
+      }
+    }
+  });
+
+  it("the wide draw leaves the held-out set's draw as it was", () => {
+    // The new kinds draw after the old kinds' own draws, so the default counts give the same specs.
+    expect(drawHeldOut(20261201)).toEqual(heldOutSpecs());
+    expect(drawHeldOut(20261204, 'fd').map((s) => s.kind)).not.toContain('policer');
+  });
 });
+

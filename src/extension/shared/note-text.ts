@@ -84,6 +84,7 @@ export const NOTE_MESSAGE_KEYS: readonly string[] = [
   // noteKey's own sentences.
   'notePairUnsettledFew',
   'noteFreshUnconfirmed',
+  'noteFreshSomeRounds',
   'noteLowEntropyUnchecked',
   ...Object.values(ERROR_KEYS),
 ];
@@ -125,6 +126,10 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'rising-alike':
       return [mbps(n.firstMbps), mbps(n.lastMbps), count(n.rounds)];
     case 'fresh-unconfirmed':
+      if (noteKey(n) === 'noteFreshSomeRounds' && n.slowedRounds) {
+        const s = n.slowedRounds;
+        return [ratio(s.farRatio), count(n.rounds), count(s.up), count(s.down), count(n.minRounds)];
+      }
       return n.ratio === undefined ? [count(n.rounds), count(n.minRounds)] : [count(n.rounds), ratio(n.ratio), ratio(n.marginRatio)];
     case 'short-flow':
       return [mb(n.carriedBytes), mb(n.minFlowBytes)];
@@ -193,6 +198,7 @@ function substitutions(n: Note, t: Translate): string[] {
 /** The message of a note: one per code, except where a case needs its own sentence. */
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
+  if (n.code === 'fresh-unconfirmed' && n.slowedRounds && n.rounds > 0) return 'noteFreshSomeRounds';
   if (n.code === 'fresh-unconfirmed' && n.ratio !== undefined) return 'noteFreshUnconfirmed';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
   return NOTE_KEYS[n.code];

@@ -247,6 +247,15 @@ export const NOTE_STATES = {
       { code: 'fresh-unconfirmed', rounds: 4, minRounds: 3, ratio: 1.04, marginRatio: 1.25 },
     ],
   }),
+  // The same for a finding from some rounds slowed (rule 4m): its confirmation counts such
+  // rounds on the new connections, and the note gives the counts.
+  'fresh-some-rounds': result({
+    verdict: 'inconclusive', httpsMbps: 21.3, httpMbps: 38.9, rounds: 23, ci95: [0.97, 2.74], spread: 0.5,
+    warnings: [
+      { code: 'budget-spent', rounds: 23 },
+      { code: 'fresh-unconfirmed', rounds: 7, minRounds: 3, ratio: 1.09, marginRatio: 1.25, slowedRounds: { up: 2, down: 0, farRatio: 2.5 } },
+    ],
+  }),
   // Legs alike while one still climbed when the limit came (decision.ts rule 1s): no "no difference".
   'rising-alike': result({
     verdict: 'inconclusive', httpsMbps: 15.9, httpMbps: 16.4, rounds: 9, ci95: [0.94, 1.12], spread: 0.1,
