@@ -186,25 +186,25 @@ export interface RepeatedDesign {
 /**
  * The nominal two-sided levels of every look of a pair: look n (n = firstRounds..maxRounds
  * paired rounds, information n) of a design that spends `alpha` over maxRounds rounds; 0 before
- * the first look. Cached: the same few designs serve every run.
+ * the first look. Round counts in `skip` are no interim look: they spend nothing (interim level
+ * 1), and what the spending function would have spent there is spent at the next look; a run
+ * that ends at one still gets its final level. Cached: the same few designs serve every run.
  */
-export function repeatedLevels(alpha: number, firstRounds: number, maxRounds: number, spending: SpendingFunction): RepeatedDesign {
-  const key = `${alpha}|${firstRounds}|${maxRounds}|${JSON.stringify(spending)}`;
+export function repeatedLevels(alpha: number, firstRounds: number, maxRounds: number, spending: SpendingFunction, skip: readonly number[] = []): RepeatedDesign {
+  const key = `${alpha}|${firstRounds}|${maxRounds}|${JSON.stringify(spending)}|${skip.join(',')}`;
   const cached = cache.get(key);
   if (cached) return cached;
   const info: number[] = [];
   for (let n = firstRounds; n <= maxRounds; n++) info.push(n);
-  const b = boundariesFor(
-    info,
-    info.map((i) => alphaSpent(spending, alpha, i / maxRounds)),
-    alpha,
-  );
-  const levelsOf = (bounds: number[]) => {
+  let spent = 0;
+  const cumulative = info.map((n) => (spent = skip.includes(n) ? spent : alphaSpent(spending, alpha, n / maxRounds)));
+  const b = boundariesFor(info, cumulative, alpha);
+  const levelsOf = (bounds: number[], skipped: boolean) => {
     const levels = new Array<number>(maxRounds + 1).fill(0);
-    bounds.forEach((c, i) => (levels[firstRounds + i] = 1 - 2 * normalUpperTail(c)));
+    bounds.forEach((c, i) => (levels[firstRounds + i] = skipped && skip.includes(firstRounds + i) ? 1 : 1 - 2 * normalUpperTail(c)));
     return levels;
   };
-  const design = { interim: levelsOf(b.interim), final: levelsOf(b.final) };
+  const design = { interim: levelsOf(b.interim, true), final: levelsOf(b.final, false) };
   cache.set(key, design);
   return design;
 }

@@ -3,7 +3,7 @@
 // family-wise error budget (error-budget.ts), with the rounds since a turn (rule 4t,
 // since-turn.ts) and some rounds slowed (rule 4m, some-rounds.ts) on shares of their own.
 import { pairAlpha, type Rejected } from './error-budget.js';
-import { alphaSpent, repeatedLevels, type SpendingFunction } from './group-sequential.js';
+import { alphaSpent, repeatedLevels, type RepeatedDesign, type SpendingFunction } from './group-sequential.js';
 import { intervalOutcome, lessBusyKeep, lessBusyRounds, MIN_ROUNDS } from './interval-rule.js';
 import { MARGIN_RATIO } from './margin.js';
 import type { PairedRound } from './paired-rounds.js';
@@ -54,9 +54,39 @@ export function repeatedLevelAt(alpha: number, rounds: number, finalLook = false
   if (alpha <= 0 || rounds > DESIGN_MAX_ROUNDS || rounds < MIN_ROUNDS) return 1;
   const first = firstLook(alpha);
   if (rounds < first) return finalLook ? 1 - alpha : 1;
-  const design = repeatedLevels(alpha, first, DESIGN_MAX_ROUNDS, SPENDING);
+  const design = designOf(alpha, first);
   return (finalLook ? design.final : design.interim)[rounds]!;
 }
+
+/**
+ * The design from its first look on, without the looks past it whose level their rounds
+ * cannot reach either. A look's level is not monotone in its rounds: screening's design
+ * (alpha 0.0175) asked 0.99222 at 8 rounds, where 8 rounds reach 0.99219, so that look had no
+ * interval, and the 4.5% of the alpha it spent was lost to the run, as firstLook's would have
+ * been. Such a look is skipped (group-sequential.ts repeatedLevels `skip`): it spends nothing,
+ * the next look spends what it would have, and it reports no interval, as before the first
+ * look. Found one at a time, since skipping one lowers the levels after it. Fixed by alpha
+ * alone, before any data.
+ */
+function designOf(alpha: number, first: number): RepeatedDesign {
+  const key = `${alpha}`;
+  const cached = designs.get(key);
+  if (cached) return cached;
+  const skip: number[] = [];
+  for (;;) {
+    const design = repeatedLevels(alpha, first, DESIGN_MAX_ROUNDS, SPENDING, skip);
+    let unreachable: number | undefined;
+    for (let n = first + 1; n <= DESIGN_MAX_ROUNDS && unreachable === undefined; n++) {
+      if (design.interim[n]! < 1 && 2 ** (1 - n) > 1 - design.interim[n]!) unreachable = n;
+    }
+    if (unreachable === undefined) {
+      designs.set(key, design);
+      return design;
+    }
+    skip.push(unreachable);
+  }
+}
+const designs = new Map<string, RepeatedDesign>();
 
 /** The level of a pair's repeated interval over all its rounds: its weight in the family budget (error-budget.ts). */
 export function repeatedLevel(id: string, rounds: number, finalLook = false, rejected: Rejected = new Set()): number {

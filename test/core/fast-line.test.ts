@@ -128,6 +128,21 @@ describe('roundsToSettle', () => {
     expect(roundsToSettle({ ratio: 1.1, ci95: [1.0, 1.3], rounds: 10 })).toBe(Math.ceil(10 * (Math.log(1.3 / 1.1) / Math.log(1.25 / 1.1)) ** 2));
   });
 
+  it('lets no 95% interval standing in for a repeated one end a pair: past the look, at the first look at the soonest', () => {
+    // A delayed throttle on a 131 ms path after 8 rounds: three alike, five at 1.5 of 12
+    // Mbit/s. Screening's design has no interval at 8 rounds (its level, 0.99222, is past the
+    // 0.99219 that 8 rounds reach), and the 95% one, past the margin, read as settled.
+    const noLook = { ratio: 7.65, ci95: [2.77, 7.76] as [number, number], rounds: 8, repeatedCi: { level: 0.99222, bounds: [NaN, NaN] as [number, number], firstLook: 7 } };
+    expect(roundsToSettle({ ratio: 7.65, ci95: noLook.ci95, rounds: 8 })).toBeLessThanOrEqual(8);
+    expect(roundsToSettle(noLook)).toBe(9);
+    // Before the design's first look: that look at the soonest.
+    expect(roundsToSettle({ ...noLook, rounds: 6, repeatedCi: { level: 1, bounds: [NaN, NaN], firstLook: 7 } })).toBe(7);
+    // A pair with no alpha of its own yet (a port swap before its finding) has no design: its 95% interval settles it.
+    expect(roundsToSettle({ ...noLook, repeatedCi: { level: 1, bounds: [NaN, NaN], firstLook: 49 } })).toBeLessThanOrEqual(8);
+    // Where the repeated interval exists, it alone counts, as before.
+    expect(roundsToSettle({ ...noLook, rounds: 9, repeatedCi: { level: 0.9934, bounds: [0.99, 7.7], firstLook: 7 } })).toBe(Math.ceil(9 * (Math.log(7.65 / 0.99) / Math.log(7.65 / 1.25)) ** 2));
+  });
+
   it('says no number of rounds settles an estimate on the margin, or an interval not yet computed', () => {
     expect(roundsToSettle({ ratio: 1.25, ci95: [1.1, 1.42], rounds: 12 })).toBe(Infinity);
     expect(roundsToSettle({ ratio: 1, ci95: [NaN, NaN], rounds: 3 })).toBe(Infinity);

@@ -195,6 +195,23 @@ describe('the repeated-interval rule of a comparison', () => {
     expect(firstLook(0.035)).toBeGreaterThan(6);
   });
 
+  it('skips a look past the first whose level its rounds cannot reach, and spends its alpha at the next', () => {
+    // Screening's all-rounds design asked 0.99222 at 8 rounds, where 8 rounds reach 0.99219.
+    const unskipped = repeatedLevels(0.035, firstLook(0.035), DESIGN_MAX_ROUNDS, { hwangShihDeCani: 4 });
+    expect(unskipped.interim[8]).toBeGreaterThan(1 - 2 ** (1 - 8));
+    expect(repeatedLevelAt(0.035, 8)).toBe(1);
+    expect(repeatedLevelAt(0.035, 9)).toBeLessThan(unskipped.interim[9]!);
+    // A run that ends there still gets its final look.
+    expect(repeatedLevelAt(0.035, 8, true)).toBeLessThan(1 - 2 ** (1 - 8));
+    // Every look of every design a pair can hold is one its rounds can reach, or none at all.
+    for (const alpha of [0.0035, 0.005, 0.007, 0.0125, 0.021, 0.025, 0.035, 0.05]) {
+      for (let n = firstLook(alpha); n <= DESIGN_MAX_ROUNDS; n++) {
+        const level = repeatedLevelAt(alpha, n);
+        expect(level === 1 || 2 ** (1 - n) <= 1 - level + 1e-12, `alpha ${alpha}, ${n} rounds: ${level}`).toBe(true);
+      }
+    }
+  });
+
   it('looks at the less busy rounds only at rounds fixed in advance, spending at most its alpha over them all', () => {
     const alpha = 0.035;
     let spent = 0;
