@@ -57,7 +57,7 @@
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
 import { median } from 'simple-statistics';
-import { burstScopeNotes, FINDING_REFERENCES, type ById, readingNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
+import { burstScopeNotes, FINDING_REFERENCES, type ById, readingNotes, referenceLeanNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
 import type { Rejected } from './error-budget.js';
 import { round3 } from './figures.js';
 import { withFreshFlows } from './fresh-flows.js';
@@ -208,7 +208,7 @@ export function decide(input: DecisionInput): Decision {
     if (short.length) {
       notes.push({ code: 'short-flow', carriedBytes: Math.min(...short.map((l) => l.flowBytes)), minFlowBytes: MIN_FLOW_BYTES });
     }
-    notes.push(...uncheckedReferences(c), ...slowStartNotes(input.screening, input.legs), ...burstScopeNotes(input.screening, input.legs));
+    notes.push(...uncheckedReferences(c), ...referenceLeanNotes(c), ...slowStartNotes(input.screening, input.legs), ...burstScopeNotes(input.screening, input.legs));
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };

@@ -57,6 +57,11 @@ export type Note =
   // How a fast line was measured (fast-line.ts): shorter transfers, and the budget it allowed.
   | { code: 'fast-line'; lineMbps: number; targetMs: number; budgetBytes: number; capBytes: number; neededBytes: number }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
+  /**
+   * A reference pair beside a "no difference" whose estimate leaned a tenth or more one way
+   * inside the margin (margin.ts noticeableLean): which way, and how far.
+   */
+  | { code: 'pair-lean'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
   /** A run by server name (core/sni/): the name ran faster than the control, so no finding about it. */
   | { code: 'name-faster'; rounds: number; ratio: number; ci95: [number, number] }
   // How a finding was read.
@@ -147,6 +152,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'window-limited',
   'fast-line',
   'pair-unsettled',
+  'pair-lean',
   'name-faster',
   'less-busy-finding',
   'since-turn',

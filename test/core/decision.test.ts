@@ -189,6 +189,23 @@ describe('decide', () => {
     expect(decideOn([c('screen', 'unclear')]).verdict).toBe('inconclusive');
   });
 
+  it("names a reference that settled inside the margin but leaned a tenth or more, beside a no-difference", () => {
+    // A classifier of random-looking traffic at two thirds of a drifting line: TLS and random
+    // plaintext alike, TLS 1.19x slower than low-entropy text, inside the margin.
+    const lean = { ...c('tls-vs-low-entropy', 'same', 1.186), ci95: [1.128, 1.22] as [number, number], rounds: 35 };
+    const d = decideOn([c('screen', 'same', 1.03), c('entropy', 'same', 1.14), lean, c('upload', 'same', 0.96)]);
+    expect(d.verdict).toBe('no-difference');
+    expect(d.notes.filter((n) => n.code === 'pair-lean')).toEqual([{ code: 'pair-lean', pair: 'tls-vs-low-entropy', rounds: 35, ratio: 1.186, ci95: [1.128, 1.22] }]);
+    // Uploads that leaned the other way by a tenth are named too; under a tenth, nothing.
+    const faster = decideOn([c('screen', 'same'), c('upload', 'same', 0.9)]);
+    expect(faster.notes).toContainEqual(expect.objectContaining({ code: 'pair-lean', pair: 'upload', ratio: 0.9 }));
+    expect(decideOn([c('screen', 'same'), c('tls-vs-low-entropy', 'same', 1.09)]).notes.some((n) => n.code === 'pair-lean')).toBe(false);
+    // Left open inside the margin, it is named as well; open past the margin, the run is inconclusive instead.
+    const open = decideOn([c('screen', 'same'), c('tls-vs-low-entropy', 'unclear', 1.18)]);
+    expect([open.verdict, open.notes.some((n) => n.code === 'pair-lean')]).toEqual(['no-difference', true]);
+    expect(decideOn([c('screen', 'same'), c('tls-vs-low-entropy', 'unclear', 1.3)]).notes.map((n) => n.code)).toEqual(['pair-unsettled']);
+  });
+
   it('finds entropy shaping behind an equal screening pair', () => {
     const d = decideOn([c('screen', 'same'), c('entropy', 'slower', 5), c('tls-vs-low-entropy', 'slower', 5)]);
     expect(d.verdict).toBe('tls-throttled');

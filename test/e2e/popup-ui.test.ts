@@ -143,6 +143,10 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
     // A difference that did not show again on new connections (notes-fresh-unconfirmed-en.png).
     expect(texts['fresh-unconfirmed']).toContain("Why: the difference showed on the test's first connections but not clearly on new ones (4 rounds, 1.04x apart, where 1.25x or more counts)");
+    // A reference that leaned inside the margin beside a no-difference (notes-reference-lean-en.png).
+    expect(texts['reference-lean']).toContain(
+      'encrypted and low-entropy plain downloads ran 1.19x apart over 35 rounds, the encrypted ones slower (very likely between 1.13x and 1.22x)',
+    );
     // The same from some rounds slowed: the counts its confirmation asked for (notes-fresh-some-rounds-en.png).
     expect(texts['fresh-some-rounds']).toContain(
       "Why: the difference showed in some rounds of the test's first connections, 2.50x apart or more; on new connections 7 rounds ran, 2 of them that far apart the same way and 0 as far the other way, where 3 or more, clearly more than the other way, count",

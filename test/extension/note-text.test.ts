@@ -42,6 +42,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'window-limited': { code: 'window-limited', rounds: 5 },
   'fast-line': { code: 'fast-line', lineMbps: 940, targetMs: 40, budgetBytes: 170e6, capBytes: 250e6, neededBytes: 170e6 },
   'pair-unsettled': { code: 'pair-unsettled', pair: 'upload', rounds: 6, ratio: 4.9, ci95: [4.7, 5.13] },
+  'pair-lean': { code: 'pair-lean', pair: 'tls-vs-low-entropy', rounds: 35, ratio: 1.186, ci95: [1.128, 1.22] },
   'name-faster': { code: 'name-faster', rounds: 7, ratio: 0.25, ci95: [0.2, 0.3] },
   'less-busy-finding': { code: 'less-busy-finding', rounds: 9, totalRounds: 17 },
   'since-turn': { code: 'since-turn', rounds: 14, roundsBefore: 13 },
@@ -119,6 +120,14 @@ describe('note-text', () => {
       expect(slowedText).toMatch(/2[.,]50/);
       expect(slowedText).not.toMatch(/\$\d|1[.,]07/);
       for (const n of ['6', '2', '1', '5']) expect(slowedText).toContain(n);
+      // A reference that leaned inside the margin: the encrypted leg faster reads as a factor
+      // of one or more too, its interval turned round with it.
+      const leanSlower = noteText(SAMPLES['pair-lean'], t);
+      const leanFaster = noteText({ code: 'pair-lean', pair: 'upload', rounds: 9, ratio: 1 / 1.15, ci95: [1 / 1.21, 1 / 1.08] }, t);
+      expect(leanFaster).not.toBe(leanSlower);
+      for (const n of [/1[.,]19/, /35/, /1[.,]13/, /1[.,]22/]) expect(leanSlower).toMatch(n);
+      for (const n of [/1[.,]15/, /9/, /1[.,]08/, /1[.,]21/]) expect(leanFaster).toMatch(n);
+      for (const text of [leanSlower, leanFaster]) expect(text).not.toMatch(/\$\d|0[.,]8/);
       // None ran on new connections yet: the few-rounds sentence says so.
       const none: Note = { code: 'fresh-unconfirmed', rounds: 0, minRounds: 5, marginRatio: 1.25 };
       expect(noteText({ ...none, slowedRounds: { up: 0, down: 0, farRatio: 2.5 } }, t)).toBe(noteText(none, t));

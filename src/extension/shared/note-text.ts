@@ -24,6 +24,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'window-limited': 'noteWindowLimited',
   'fast-line': 'noteFastLine',
   'pair-unsettled': 'notePairUnsettled',
+  'pair-lean': 'notePairLeanSlower',
   'name-faster': 'noteNameFaster',
   'less-busy-finding': 'noteLessBusyFinding',
   'since-turn': 'noteSinceTurn',
@@ -85,6 +86,7 @@ export const NOTE_MESSAGE_KEYS: readonly string[] = [
   'notePairUnsettledFew',
   'noteFreshUnconfirmed',
   'noteFreshSomeRounds',
+  'notePairLeanFaster',
   'noteLowEntropyUnchecked',
   ...Object.values(ERROR_KEYS),
 ];
@@ -141,6 +143,13 @@ function substitutions(n: Note, t: Translate): string[] {
       return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n.ci95) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];
+    case 'pair-lean': {
+      // The ratio is plain over encrypted: above 1 the encrypted leg was the slower. Either
+      // way the note says how far apart, as a factor of one or more.
+      const pair = t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy');
+      if (n.ratio > 1) return [pair, ratio(n.ratio), count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1])];
+      return [pair, ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
+    }
     case 'name-faster':
       return [ratio(1 / n.ratio), count(n.rounds), ratio(1 / n.ci95[1]), ratio(1 / n.ci95[0])];
     case 'less-busy-finding':
@@ -198,6 +207,7 @@ function substitutions(n: Note, t: Translate): string[] {
 /** The message of a note: one per code, except where a case needs its own sentence. */
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
+  if (n.code === 'pair-lean' && n.ratio < 1) return 'notePairLeanFaster';
   if (n.code === 'fresh-unconfirmed' && n.slowedRounds && n.rounds > 0) return 'noteFreshSomeRounds';
   if (n.code === 'fresh-unconfirmed' && n.ratio !== undefined) return 'noteFreshUnconfirmed';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
