@@ -55,6 +55,14 @@ describe('verdictText', () => {
     expect(at(0.87, [0.81, 0.95])).toMatch(/^Encrypted traffic was somewhat faster than plain traffic, within the 25%/);
     expect(at(1.09, [0.97, 1.2])).toMatch(/^Your connection carried encrypted and plain traffic at the same speed/);
     expect(at(1 / 1.09, [0.85, 1.02])).toMatch(/at the same speed/);
+    // Screening alike, but TLS a tenth slower than low-entropy text (note pair-lean): no "no sign".
+    const withLean = (ratio: number) =>
+      verdictText(
+        sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.01, ci95: [0.98, 1.2], warnings: [{ code: 'pair-lean', pair: 'tls-vs-low-entropy', rounds: 35, ratio, ci95: [ratio * 0.95, ratio * 1.03] }] }),
+        t,
+      ).meaning;
+    expect(withLean(1.19)).toMatch(/^Encrypted traffic was somewhat slower/);
+    expect(withLean(1 / 1.15)).toMatch(/at the same speed: no sign/);
     // A long path's bound says more than the lean: it stays first.
     const bound = sampleResult({
       verdict: 'no-difference', cause: undefined, ratio: 1.2, ci95: [0.9, 1.24],

@@ -86,8 +86,11 @@ function meaning(r: Result, t: Translate): string {
   if (bound?.code === 'slow-start-bound' && Number.isFinite(bound.detectableMbps)) {
     return t('meaningNoDifferenceUpTo', [new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 }).format(bound.detectableMbps)]);
   }
-  // "The same speed" beside two speed figures a tenth or more apart would read as a mistake.
-  const lean = noticeableLean(r.ratio);
+  // "The same speed" beside two speed figures a tenth or more apart would read as a mistake;
+  // "no sign of TLS throttling" beside a reference the encrypted leg ran a tenth slower than
+  // (note pair-lean: a classifier of random-looking traffic slows both figures shown) too.
+  const referenceSlower = r.warnings?.some((w) => w.code === 'pair-lean' && w.ratio > 1);
+  const lean = noticeableLean(r.ratio) ?? (referenceSlower ? 'tls-slower' : undefined);
   if (lean) return t(lean === 'tls-slower' ? 'meaningNoDifferenceSlower' : 'meaningNoDifferenceFaster');
   return t(MEANING_KEYS[r.verdict]);
 }
