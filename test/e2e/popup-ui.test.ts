@@ -146,7 +146,7 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     // A reference that leaned inside the margin beside a no-difference (notes-reference-lean-en.png).
     expect(texts['reference-lean']).toContain('Encrypted traffic was somewhat slower than plain traffic, but by less than the 25%');
     expect(texts['reference-lean']).toContain(
-      'encrypted and low-entropy plain downloads ran 1.19x apart over 35 rounds, the encrypted ones slower (very likely between 1.13x and 1.22x)',
+      'encrypted downloads and plain downloads of ordinary text ran 1.19x apart over 35 rounds, the encrypted ones slower (very likely between 1.13x and 1.22x)',
     );
     // The same from some rounds slowed: the counts its confirmation asked for (notes-fresh-some-rounds-en.png).
     expect(texts['fresh-some-rounds']).toContain(
