@@ -37,9 +37,9 @@ export function uncheckedReferences(c: ById): Note[] {
  * Rule 3's words for the references: a "no difference" whose screening pair read alike may
  * stand beside a reference whose estimate leaned a tenth or more one way inside the margin,
  * settled there or left open (one open past the margin makes the run inconclusive,
- * `pair-unsettled`). The headline's ratio is screening's; a classifier of random-looking traffic that
- * slows TLS and random plaintext alike shows only in the low-entropy reference, and a wholly
- * honest "the same speed" would leave out the one figure that leaned. In the lab, such a
+ * `pair-unsettled`). The headline's ratio is screening's, and a classifier of random-looking
+ * traffic that slows TLS and random plaintext alike shows only in the low-entropy reference:
+ * "the same speed" alone would leave out the one figure that leaned. In the lab such a
  * classifier at two thirds of a 91 Mbit/s line held TLS at 64 Mbit/s beside plain text at
  * 72-77 (the line drifting): 1.19x over 35 rounds, interval 1.13-1.22x, inside the margin
  * (bench/RESULTS.md, 2026-12-05 14:04).

@@ -136,10 +136,10 @@ export function roundsToSettle(c: Pick<Comparison, 'ratio' | 'ci95' | 'rounds' |
   // Where the 95% interval stands in for a design's repeated one, what it says cannot end the
   // pair: only the repeated interval can, at the design's first look at the soonest and never
   // at a look that has none. A look whose level its rounds cannot reach has none (screening's
-  // at 8 rounds: 0.99222, where 8 rounds reach 0.99219; repeated-rule.ts firstLook): there the
-  // 95% interval, past the margin, read as settled, and runs against a delayed throttle on a
-  // 131 ms path asked no more time and ended inconclusive at 7.6x with a minute of their limit
-  // left (bench/RESULTS.md, 2026-12-05 14:20).
+  // at 8 rounds: 0.99222, where 8 rounds reach 0.99219; repeated-rule.ts designOf skips it):
+  // there the 95% interval, past the margin, read as settled, and runs against a delayed
+  // throttle on a 131 ms path asked no more time and ended inconclusive at 7.6x with a minute
+  // of their limit left (bench/RESULTS.md, 2026-12-05 14:19).
   const r = c.repeatedCi;
   const noInterval = !!r && !(r.level < 1 && r.bounds[0] > 0 && Number.isFinite(r.bounds[1]));
   const designed = r?.firstLook !== undefined && r.firstLook <= DESIGN_MAX_ROUNDS;

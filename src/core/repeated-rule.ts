@@ -60,8 +60,8 @@ export function repeatedLevelAt(alpha: number, rounds: number, finalLook = false
 
 /**
  * The design from its first look on, without the looks past it whose level their rounds
- * cannot reach either. A look's level is not monotone in its rounds: screening's design
- * (alpha 0.0175) asked 0.99222 at 8 rounds, where 8 rounds reach 0.99219, so that look had no
+ * cannot reach either. A look's level is not monotone in its rounds: screening's all-rounds
+ * design (alpha 0.035) asked 0.99222 at 8 rounds, where 8 rounds reach 0.99219, so that look had no
  * interval, and the 4.5% of the alpha it spent was lost to the run, as firstLook's would have
  * been. Such a look is skipped (group-sequential.ts repeatedLevels `skip`): it spends nothing,
  * the next look spends what it would have, and it reports no interval, as before the first
