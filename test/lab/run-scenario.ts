@@ -7,6 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -209,6 +210,7 @@ export function runCli(
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const wallMs = Date.now() - started;
+      if (process.env.TMP_CLI_STDERR) appendFileSync(process.env.TMP_CLI_STDERR, `=== ${new Date().toISOString()}\n${err}\n`);
       const line = out.trim().split('\n').pop() ?? '';
       try {
         resolveRun({ result: JSON.parse(line) as Result, wallMs });
