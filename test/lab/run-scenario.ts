@@ -7,7 +7,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +41,11 @@ export interface RunRecord {
   result?: Result;
   /** Why there is no Result (exit code, stderr). */
   error?: string;
+  /**
+   * What the CLI told its user on stderr (the budget and time it announced, a raise, an
+   * extension): where a run stopped is read from it (bench/RESULTS.md, 2026-12-05 14:19).
+   */
+  said?: string;
   /** Wall time of the CLI process (or the browser session). */
   wallMs: number;
   client: 'cli' | 'extension';
@@ -197,7 +201,7 @@ export function runCli(
   extra: string[] = [],
   timeoutMs = 150_000,
   where: { cliNs: string; srvAddr: string } = { cliNs: NS.cli, srvAddr: ADDR.srv },
-): Promise<{ result?: Result; error?: string; wallMs: number }> {
+): Promise<{ result?: Result; error?: string; said?: string; wallMs: number }> {
   const args = [process.execPath, CLI, 'run', `https://${where.srvAddr}`, '--ca', caPath, '--json', ...(diagnose ? ['--diagnose'] : []), ...extra];
   const started = Date.now();
   const child = inNamespace(where.cliNs, args);
@@ -210,10 +214,9 @@ export function runCli(
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const wallMs = Date.now() - started;
-      if (process.env.TMP_CLI_STDERR) appendFileSync(process.env.TMP_CLI_STDERR, `=== ${new Date().toISOString()}\n${err}\n`);
       const line = out.trim().split('\n').pop() ?? '';
       try {
-        resolveRun({ result: JSON.parse(line) as Result, wallMs });
+        resolveRun({ result: JSON.parse(line) as Result, said: err.slice(-8000), wallMs });
       } catch {
         resolveRun({ error: `the CLI exited with ${signal ?? code} and no JSON: ${err.trim().slice(-400)}`, wallMs });
       }
