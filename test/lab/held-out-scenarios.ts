@@ -83,17 +83,14 @@ export function heldOutScenario(s: HeldOutSpec): Scenario {
         ...base,
         title: `held out: DPI proxy pacing TLS on any port, ${shapedMbps} of ${s.lineMbps} Mbit/s, ${where}`,
         truth: { verdict: 'tls-throttled', rateMbps: shapedMbps, factor: s.factor },
-        fronts: { '80': { kind: 'pacing', options: { tlsMbps: shapedMbps } }, '443': { kind: 'pacing', options: { tlsMbps: shapedMbps } } },
+        fronts: pacing({ tlsMbps: shapedMbps }),
       };
     case 'delayed':
       return {
         ...base,
         title: `held out: TLS flows drop to 1.5 Mbit/s after ${round1(s.delayedAfterBytes! / 1e6)} MB, ${s.lineMbps} Mbit/s line, ${where}`,
         truth: { verdict: 'tls-throttled', rateMbps: 1.5 },
-        fronts: {
-          '80': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: s.delayedAfterBytes } },
-          '443': { kind: 'pacing', options: { tlsMbps: 1.5, delayedAfterBytes: s.delayedAfterBytes } },
-        },
+        fronts: pacing({ tlsMbps: 1.5, delayedAfterBytes: s.delayedAfterBytes }),
       };
     case 'policer':
       // A ceiling, not a rate TCP holds: it saws below a policer (wan-scenarios.ts `policed`).
