@@ -6,11 +6,13 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--line-boost] [--json-out FILE]
+//                        [--line-boost] [--upload] [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
 // rate while it holds tokens.
+// --upload: the cap is on port 443's uploads alone (a shaper of encrypted uploads, as Rogers
+// capped them), downloads run free: what the upload reference is for (src/core/plan.ts).
 // --line-boost: the whole line has a speed boost (a cable line's PowerBoost, a DOCSIS
 // maximum traffic burst): every download, of every leg, runs at 1.2-2.5x the line's rate while
 // one shared bucket of 2-25 MB holds tokens (both log-uniform, per run), refilling at the line's
@@ -43,6 +45,7 @@ const { values } = parseArgs({
     'no-drift': { type: 'boolean', default: false },
     bucket: { type: 'boolean', default: false },
     'line-boost': { type: 'boolean', default: false },
+    upload: { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -86,6 +89,11 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     legs['https-443'] = legs['http-443'] = port443;
     const free = { ...line, capFactor: 1 };
     rateAt = (key, nowMs) => lineRate(free, key, nowMs);
+  }
+  if (values.upload && line.capFactor > 1) {
+    const free = { ...line, capFactor: 1 };
+    const capMbps = idleFlowMbps(line) / line.capFactor;
+    rateAt = (key, nowMs) => (key.endsWith('-443-up') ? Math.min(lineRate(free, key, nowMs), capMbps) : lineRate(free, key, nowMs));
   }
   if (values['line-boost']) {
     const draw = xoshiro128(seed ^ 0x68e31da4);
@@ -194,7 +202,7 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
 }
 
 async function main(): Promise<void> {
-  if (values.bucket && values['line-boost']) throw new Error('--bucket and --line-boost are two models of the line: choose one');
+  if ([values.bucket, values['line-boost'], values.upload].filter(Boolean).length > 1) throw new Error('--bucket, --line-boost and --upload are models of the shaping: choose one');
   const seed = Number(values.seed);
   const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
   const factors = values.factors!.split(',').filter(Boolean).map(Number);
@@ -213,7 +221,7 @@ async function main(): Promise<void> {
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
       const boosted = values['line-boost'] ? ', the line boosted' : '';
-      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443 ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}${boosted}`;
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
   }

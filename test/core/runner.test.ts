@@ -122,6 +122,38 @@ describe('runMeasurement on a simulated line', () => {
     expect(wide.comparisons.map((c) => c.id)).toContain('tls-vs-low-entropy');
   });
 
+  it('checks uploads once screening has its answer, where the references did not fit beside it', async () => {
+    // 40 ms: a transfer wants ten round trips, planned at twice the rate shown (4.5 MB at 45
+    // Mbit/s), and three full legs' share of 60 MB is less. Screening settles in 6 rounds and
+    // leaves most of the budget: the cheap upload pair gets it (engine.ts
+    // admitDeferredReferences), the low-entropy leg does not, and the answer says which.
+    const line = (tlsUpMbps: number) => ({
+      legs: { 'https-443': { mbps: 45, upMbps: tlsUpMbps, noise: 0.05 }, 'http-80': { mbps: 45, upMbps: 11, noise: 0.05 } },
+      ttfbMs: 40,
+    });
+    const opts = { budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 };
+    const { result: capped, net } = await run(line(11 / 3), opts);
+    expect(capped.verdict).toBe('tls-throttled');
+    expect(capped.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'slower' });
+    expect(capped.comparisons.find((c) => c.id === 'screen')).toMatchObject({ outcome: 'same' });
+    expect(capped.ratio).toBeGreaterThan(2.4);
+    expect(capped.ratio).toBeLessThan(3.6);
+    expect(net.requests.some((r) => r.includes('kind=text'))).toBe(false);
+    expect(capped.warnings).toContainEqual({ code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
+    expect(capped.warnings.map((w) => w.code)).not.toContain('references-skipped');
+    // The uploads joined after screening's rounds, not beside them.
+    const screenRounds = capped.comparisons.find((c) => c.id === 'screen')!.rounds;
+    const tlsUpload = capped.legs.find((l) => l.id === 'https-443-up-random')!;
+    expect(capped.legs.find((l) => l.id === 'https-443-down-random')!.transfers).toHaveLength(screenRounds);
+    expect(tlsUpload.transfers.length).toBeGreaterThanOrEqual(MIN_ROUNDS);
+    expect(capped.rounds).toBeGreaterThanOrEqual(screenRounds + tlsUpload.transfers.length);
+    const { result: free } = await run(line(11), opts);
+    expect(free.verdict).toBe('no-difference');
+    expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
+    expect(free.warnings.map((w) => w.code)).not.toContain('references-skipped');
+    expect(said(free.warnings)).toMatch(/the low-entropy reference .* had 0 of the 6 rounds/);
+  });
+
   it('measures the low-entropy reference and cheap uploads in every automatic run', async () => {
     // At 25 Mbit/s up, 512 KiB lasts 170 ms: enough round trips to read, short of the 200 ms target.
     const { result, net } = await run({ legs: { 'https-443': { mbps: 50, upMbps: 25, noise: 0.05 }, 'http-80': { mbps: 50, upMbps: 25, noise: 0.05 } } });

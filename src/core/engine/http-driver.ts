@@ -378,10 +378,26 @@ export class HttpDriver implements Driver {
   }
 
   roundCost(legs: LegSpec[]): { bytes: number; ms: number } {
-    return {
-      bytes: legs.reduce((s, l) => s + this.leg(l).nextBytes, 0),
-      ms: legs.reduce((s, l) => s + this.leg(l).sizer.targetMs * 1.5 + 50, 0),
-    };
+    const costs = legs.map((spec) => this.legCost(spec));
+    return { bytes: costs.reduce((s, c) => s + c.bytes, 0), ms: costs.reduce((s, c) => s + c.ms, 0) };
+  }
+
+  /**
+   * A measured (or ramped) leg costs its next transfer. One not yet measured (a reference admitted once
+   * screening has its answer, engine.ts admitDeferredReferences) would cost what the measured
+   * downloads make, or, for an upload, its cheap size on this path (followRtt); its ramp
+   * would otherwise count as a transfer of 128 KiB.
+   */
+  private legCost(spec: LegSpec): { bytes: number; ms: number } {
+    const known = this.legs.get(spec.id);
+    if (known && (known.samples.length || known.rampMbps > 0)) return { bytes: known.nextBytes, ms: known.sizer.targetMs * 1.5 + 50 };
+    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, Number.isFinite(this.leastTtfbMs) ? this.leastTtfbMs : 0);
+    const leg = this.leg(spec);
+    const measured = [...this.legs.values()].filter((l) => l.spec.direction === spec.direction && l.samples.length);
+    const bytes = leg.cheap
+      ? Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs))
+      : Math.max(leg.nextBytes, ...measured.map((l) => l.nextBytes));
+    return { bytes, ms: Math.max(targetMs, ...measured.map((l) => l.sizer.targetMs)) * 1.5 + 50 };
   }
 
   async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {
