@@ -141,6 +141,9 @@ describe('runMeasurement on a simulated line', () => {
     expect(net.requests.some((r) => r.includes('kind=text'))).toBe(false);
     expect(capped.warnings).toContainEqual({ code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
     expect(capped.warnings.map((w) => w.code)).not.toContain('references-skipped');
+    // The plan the note describes is the downloads' line, not the upstream the uploads read alone.
+    expect(capped.warnings.find((w) => w.code === 'fast-line')).toMatchObject({ lineMbps: expect.any(Number) });
+    expect(capped.warnings.flatMap((w) => (w.code === 'fast-line' ? [w.lineMbps] : []))[0]).toBeGreaterThan(30);
     // The uploads joined after screening's rounds, not beside them.
     const screenRounds = capped.comparisons.find((c) => c.id === 'screen')!.rounds;
     const tlsUpload = capped.legs.find((l) => l.id === 'https-443-up-random')!;
@@ -152,6 +155,22 @@ describe('runMeasurement on a simulated line', () => {
     expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
     expect(free.warnings.map((w) => w.code)).not.toContain('references-skipped');
     expect(said(free.warnings)).toMatch(/the low-entropy reference .* had 0 of the 6 rounds/);
+  });
+
+  it('runs no round of a late upload pair its ramp showed it could not read', async () => {
+    // 50 ms, an upstream as fast as the downstream: cheap uploads last under five round trips
+    // and would grow to the usual size after two unreadable rounds (http-driver.ts legCost,
+    // asRead), which what screening left cannot pay for over an interval's rounds. Without
+    // that check the pair ramped, ran two unreadable rounds and stopped: 9 MB for nothing.
+    const legs = { 'https-443': { mbps: 45, noise: 0.1 }, 'http-80': { mbps: 45, noise: 0.1 } };
+    const { result, net } = await run({ legs, ttfbMs: 50 }, { budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 });
+    expect(result.verdict).toBe('no-difference');
+    const screenBytes = result.legs.filter((l) => l.direction === 'down').flatMap((l) => l.transfers).reduce((s, t) => s + t.bytes, 0);
+    expect(result.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers)).toEqual([]);
+    // The ramps alone: a few MB beside screening's rounds and its own ramps.
+    expect(net.requests.some((r) => r.startsWith('POST'))).toBe(true);
+    expect(result.bytesUsed - screenBytes).toBeLessThan(6e6);
+    expect(result.warnings).toContainEqual({ code: 'reference-unchecked', pair: 'upload', rounds: 0, minRounds: MIN_ROUNDS });
   });
 
   it('measures the low-entropy reference and cheap uploads in every automatic run', async () => {

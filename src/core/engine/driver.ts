@@ -76,8 +76,12 @@ export interface Driver {
    * own work runs inside `guard`, which drops a failing diagnosis leg and lets the rest go on.
    */
   prepare(fresh: LegSpec[], active: LegSpec[], ctx: DriverContext, guard: LegGuard): Promise<void>;
-  /** What one more round of these legs is expected to cost. */
-  roundCost(legs: LegSpec[]): { bytes: number; ms: number };
+  /**
+   * What one more round of these legs is expected to cost. `asRead`: at the size each leg
+   * would have to run at to be read at all (a cheap upload that the path's round trips would
+   * leave unreadable grows); a driver without such legs ignores it.
+   */
+  roundCost(legs: LegSpec[], asRead?: boolean): { bytes: number; ms: number };
   /**
    * The line as these legs' transfers have measured it so far: the fastest leg's rate, the
    * path's round trip and the transfer duration the sizer aims at (fast-line.ts), with how

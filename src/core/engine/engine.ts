@@ -262,7 +262,7 @@ export class Engine {
 
   /** The rounds of these late references that what is left of the user's own budget buys, in bytes and in `timeLeftMs`. */
   private lateRoundsAffordable(pairs: PairSpec[], timeLeftMs: number): number {
-    const cost = this.driver.roundCost(legsOf(pairs));
+    const cost = this.driver.roundCost(legsOf(pairs), true);
     const bytesLeft = this.opts.budgetBytes - this.bytesUsed;
     return Math.min(cost.bytes > 0 ? bytesLeft / cost.bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
   }
@@ -601,8 +601,7 @@ export class Engine {
    */
   private planForLine(specs: LegSpec[]): void {
     const line = this.driver.lineEstimate?.(specs);
-    // Rounds of cheap uploads alone (a deferred upload pair) have no line to plan for.
-    if (!line || !specs.length || line.sizedLegs === 0) return;
+    if (!line || !specs.length) return;
     this.plannedLineMbps = Math.max(this.plannedLineMbps, line.mbps);
     const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
     const plan = planFastLine({
@@ -617,7 +616,11 @@ export class Engine {
       bytesUsed: this.bytesUsed,
     });
     // A line the budget follows at full length: nothing to change, unless an earlier plan did.
-    if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes && !this.fastLine) return;
+    // Rounds of uploads alone (the upload pair once screening has its answer, its port swap)
+    // read the upstream: where they change nothing, the downloads' plan stands, and its note
+    // (a 5 Mbit/s upstream had replaced a 43 Mbit/s line's figures in the lab).
+    const downloads = specs.some((s) => s.direction === 'down');
+    if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes && (!this.fastLine || !downloads)) return;
     this.driver.limitTransfers?.(specs, plan.targetMs);
     this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
     this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };

@@ -5,7 +5,7 @@
 import { mean, median } from 'simple-statistics';
 import { MARGIN_RATIO } from '../margin.js';
 import { MIN_ROUNDS } from '../interval-rule.js';
-import type { MeasuredTransfer } from '../paired-rounds.js';
+import { WINDOW_LIMITED_RTTS, type MeasuredTransfer } from '../paired-rounds.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
@@ -377,27 +377,41 @@ export class HttpDriver implements Driver {
     return smaller;
   }
 
-  roundCost(legs: LegSpec[]): { bytes: number; ms: number } {
-    const costs = legs.map((spec) => this.legCost(spec));
+  roundCost(legs: LegSpec[], asRead = false): { bytes: number; ms: number } {
+    const costs = legs.map((spec) => this.legCost(spec, asRead));
     return { bytes: costs.reduce((s, c) => s + c.bytes, 0), ms: costs.reduce((s, c) => s + c.ms, 0) };
   }
 
   /**
-   * A measured (or ramped) leg costs its next transfer. One not yet measured (a reference admitted once
-   * screening has its answer, engine.ts admitDeferredReferences) would cost what the measured
-   * downloads make, or, for an upload, its cheap size on this path (followRtt); its ramp
+   * A measured (or ramped) leg costs its next transfer. One not yet measured (a reference
+   * admitted once screening has its answer, engine.ts admitDeferredReferences) would cost what
+   * the measured downloads make, an upload its cheap size on this path (followRtt); its ramp
    * would otherwise count as a transfer of 128 KiB.
+   *
+   * `asRead`: a cheap upload whose transfers last under WINDOW_LIMITED_RTTS round trips at the
+   * rate it has shown grows to the usual size after two unreadable rounds (engine.ts
+   * growDifferingUploads), so it costs that size. Asked of the late upload pair once its ramp
+   * has shown the upstream: on the WAN lab's 50 Mbit/s, 50 ms line (an upstream as fast as
+   * the downstream) the pair planned at the cheap size ramped, ran two unreadable rounds, grew,
+   * and could no longer reach an interval: 9 MB for nothing. Before the ramp the upstream is
+   * unknown, and most lines' is slower than their downstream, where the cheap size reads.
    */
-  private legCost(spec: LegSpec): { bytes: number; ms: number } {
+  private legCost(spec: LegSpec, asRead: boolean): { bytes: number; ms: number } {
+    const rttMs = Number.isFinite(this.leastTtfbMs) ? this.leastTtfbMs : 0;
     const known = this.legs.get(spec.id);
-    if (known && (known.samples.length || known.rampMbps > 0)) return { bytes: known.nextBytes, ms: known.sizer.targetMs * 1.5 + 50 };
-    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, Number.isFinite(this.leastTtfbMs) ? this.leastTtfbMs : 0);
+    if (known && (known.samples.length || known.rampMbps > 0)) {
+      const ms = known.sizer.targetMs * 1.5 + 50;
+      const mbps = recentMbps(known);
+      const unreadable = asRead && known.cheap && mbps > 0 && (known.sizer.maxBytes * 8) / (mbps * 1000) < WINDOW_LIMITED_RTTS * rttMs;
+      return { bytes: unreadable ? Math.max(known.nextBytes, (mbps * 1000 * known.sizer.targetMs) / 8) : known.nextBytes, ms };
+    }
+    const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
     const leg = this.leg(spec);
-    const measured = [...this.legs.values()].filter((l) => l.spec.direction === spec.direction && l.samples.length);
+    const downloads = [...this.legs.values()].filter((l) => l.spec.direction === 'down' && l.samples.length);
     const bytes = leg.cheap
       ? Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs))
-      : Math.max(leg.nextBytes, ...measured.map((l) => l.nextBytes));
-    return { bytes, ms: Math.max(targetMs, ...measured.map((l) => l.sizer.targetMs)) * 1.5 + 50 };
+      : Math.max(leg.nextBytes, ...downloads.map((l) => l.nextBytes));
+    return { bytes, ms: Math.max(targetMs, ...downloads.map((l) => l.sizer.targetMs)) * 1.5 + 50 };
   }
 
   async measure(spec: LegSpec, round: number, ctx: DriverContext): Promise<Measured> {

@@ -146,6 +146,29 @@ export function sniZoneResult(): Result {
  * look at in plain words: a long path that left rounds and the extra checks out, a budget no
  * round fitted, a fast line (FAST_LINE), and an answer still open when the data ran out.
  */
+function uploadFinding(): Result {
+  const base = result({
+    verdict: 'tls-throttled', httpsMbps: 43.1, httpMbps: 43.1, rounds: 17, ci95: [2.85, 2.96], spread: 0.02, cause: 'port',
+    warnings: [
+      { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: 6 },
+      { code: 'upload-only', downloads: 'same' },
+    ],
+  });
+  const up = (id: string, port: number, scheme: string, mbps: number) => ({
+    id, scheme, port, direction: 'up', payload: 'random', medianMbps: mbps,
+    transfers: Array.from({ length: 10 }, (_, i) => ({ bytes: 55_296, ms: Math.round((55_296 * 8) / (mbps * (1 + 0.02 * Math.sin(i)) * 1000)), mbps })),
+  });
+  return {
+    ...base,
+    ratio: 2.908,
+    legs: [...base.legs, up('https-443-up-random', 443, 'https', 1.63), up('http-80-up-random', 80, 'http', 4.84)] as Result['legs'],
+    comparisons: [
+      { id: 'screen', suspectLeg: HTTPS, referenceLeg: HTTP, ratio: 1.0, ci95: [0.87, 1.01], pValue: 0.9, rounds: 7, outcome: 'same' },
+      { id: 'upload', suspectLeg: 'https-443-up-random', referenceLeg: 'http-80-up-random', ratio: 2.908, ci95: [2.85, 2.96], pValue: 0.002, rounds: 10, outcome: 'slower' },
+    ],
+  };
+}
+
 export const NOTE_STATES = {
   'long-path': result({
     verdict: 'inconclusive', httpsMbps: 14.2, httpMbps: 17.9, rounds: 4, ci95: [0.71, 2.38], spread: 0.4,
@@ -267,6 +290,11 @@ export const NOTE_STATES = {
       { code: 'fresh-unconfirmed', rounds: 7, minRounds: 3, ratio: 1.09, marginRatio: 1.25, slowedRounds: { up: 2, down: 0, farRatio: 2.5 } },
     ],
   }),
+  // An upload cap found once screening had its answer, on a 26 ms path where the references
+  // did not fit beside it (engine.ts admitDeferredReferences; the lab's wide fresh draw,
+  // bench/RESULTS.md 2026-12-05 17:59): downloads alike at 43 Mbit/s, TLS uploads at a third,
+  // and the low-entropy check left out, named.
+  'upload-finding': uploadFinding(),
   // Legs alike while one still climbed when the limit came (decision.ts rule 1s): no "no difference".
   'rising-alike': result({
     verdict: 'inconclusive', httpsMbps: 15.9, httpMbps: 16.4, rounds: 9, ci95: [0.94, 1.12], spread: 0.1,
