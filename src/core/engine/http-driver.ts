@@ -394,14 +394,16 @@ export class HttpDriver implements Driver {
    * has shown the upstream: on the WAN lab's 50 Mbit/s, 50 ms line (an upstream as fast as
    * the downstream) the pair planned at the cheap size ramped, ran two unreadable rounds, grew,
    * and could no longer reach an interval: 9 MB for nothing. Before the ramp the upstream is
-   * unknown, and most lines' is slower than their downstream, where the cheap size reads.
+   * unknown, and most lines' is slower than their downstream, where the cheap size reads; a
+   * ramp on a long path reads slow start, so a pair may still run a round before it shows.
    */
   private legCost(spec: LegSpec, asRead: boolean): { bytes: number; ms: number } {
     const rttMs = Number.isFinite(this.leastTtfbMs) ? this.leastTtfbMs : 0;
     const known = this.legs.get(spec.id);
     if (known && (known.samples.length || known.rampMbps > 0)) {
       const ms = known.sizer.targetMs * 1.5 + 50;
-      const mbps = recentMbps(known);
+      // The fastest it has shown: on a long path a fresh connection's ramp reads slow start.
+      const mbps = Math.max(known.rampMbps, ...known.samples.map((t) => t.mbps));
       const unreadable = asRead && known.cheap && mbps > 0 && (known.sizer.maxBytes * 8) / (mbps * 1000) < WINDOW_LIMITED_RTTS * rttMs;
       return { bytes: unreadable ? Math.max(known.nextBytes, (mbps * 1000 * known.sizer.targetMs) / 8) : known.nextBytes, ms };
     }
