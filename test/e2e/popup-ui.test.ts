@@ -143,6 +143,10 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['lean-few']).toContain('but another check was still open when the test ended');
     // A difference that did not show again on new connections (notes-fresh-unconfirmed-en.png).
     expect(texts['fresh-unconfirmed']).toContain("Why: the difference showed on the test's first connections but not clearly on new ones (4 rounds, 1.04x apart, where 1.25x or more counts)");
+    // A finding in uploads alone shows the uploads' speeds, named as uploads (notes-upload-finding-en.png).
+    expect(texts['upload-finding']).toMatch(/HTTPS upload \(encrypted\)\s*1\.6\s*Mbit\/s\s*HTTP upload \(plain\)\s*4\.8\s*Mbit\/s/);
+    expect(texts['upload-finding']).toContain('downloads showed no difference; the difference is in uploads only');
+    expect(texts['upload-finding']).toContain('the check that spots slowing of all encrypted-looking traffic got 0 of the 6 rounds');
     // A reference that leaned inside the margin beside a no-difference (notes-reference-lean-en.png).
     expect(texts['reference-lean']).toContain('Encrypted traffic was somewhat slower than plain traffic, but by less than the 25%');
     expect(texts['reference-lean']).toContain(

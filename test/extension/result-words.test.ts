@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { localeFormat } from '../../src/extension/shared/locale-format.js';
-import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../../src/extension/shared/result-words.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds } from '../../src/extension/shared/result-words.js';
 import { shareText } from '../../src/extension/shared/share-text.js';
 import { legWords } from '../../src/extension/popup/leg-words.js';
 import { entry, failedResult, sampleResult } from './sample-result.js';
@@ -19,7 +19,30 @@ describe('result words', () => {
   it('heads a throttled run in plain words and gives both speeds', () => {
     const e = entry(1);
     expect(headline(e.result, t)).toBe('Encrypted traffic is being slowed');
-    expect(speeds(e)).toEqual({ httpsMbps: 5, httpMbps: 24 });
+    expect(speeds(e)).toEqual({ httpsMbps: 5, httpMbps: 24, uploads: false });
+  });
+
+  it('gives the upload speeds, labelled as uploads, where the finding is in uploads only', () => {
+    // Downloads alike and uploads a third apart (the lab's fw-16): two equal download figures
+    // under "encrypted traffic is being slowed" read as a contradiction.
+    const e = entry(1);
+    const up = (id: string, scheme: 'https' | 'http', port: number, mbps: number) => ({ id, scheme, port, direction: 'up' as const, payload: 'random' as const, medianMbps: mbps, transfers: [{ bytes: 55_296, ms: 100, mbps }] });
+    e.result = {
+      ...e.result,
+      ratio: 2.95,
+      legs: [...e.result.legs, up('https-443-up-random', 'https', 443, 1.6), up('http-80-up-random', 'http', 80, 4.8)],
+      comparisons: [
+        ...e.result.comparisons,
+        { id: 'upload', suspectLeg: 'https-443-up-random', referenceLeg: 'http-80-up-random', ratio: 2.95, ci95: [2.85, 2.96], pValue: 0.002, rounds: 10, outcome: 'slower' },
+      ],
+      warnings: [{ code: 'upload-only', downloads: 'same' }],
+    };
+    const s = speeds(e)!;
+    expect(s).toEqual({ httpsMbps: 1.6, httpMbps: 4.8, uploads: true });
+    expect(speedLabels(s, false).map((k) => t(k))).toEqual(['HTTPS upload (encrypted)', 'HTTP upload (plain)']);
+    expect(shareText(e, t, f, '0.1.0').split('\n')[1]).toBe('HTTPS uploads 1.6 Mbit/s, HTTP uploads 4.8 Mbit/s');
+    // Without the note the figures stay the downloads', as for any download finding.
+    expect(speeds({ ...e, result: { ...e.result, warnings: [] } })).toEqual({ httpsMbps: 5, httpMbps: 24, uploads: false });
   });
 
   it('words the ratio and its interval as "very likely between"', () => {

@@ -5,7 +5,7 @@
 import type { Translate } from '../platform/ports.js';
 import { clientNetwork, networkLabel } from '../shared/client-network.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
-import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../shared/result-words.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds } from '../shared/result-words.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 
 const W = 1200;
@@ -72,8 +72,8 @@ export function drawShareCard(canvas: HTMLCanvasElement, entry: HistoryEntry, t:
   if (s) {
     const boxW = (W - 2 * PAD - 32) / 2;
     const figures: [string, string, string][] = [
-      [t('speedLabelHttps'), f.mbps(s.httpsMbps), '#1f5fbf'],
-      [t('speedLabelHttp'), f.mbps(s.httpMbps), '#1e7a3a'],
+      [t(speedLabels(s, false)[0]), f.mbps(s.httpsMbps), '#1f5fbf'],
+      [t(speedLabels(s, false)[1]), f.mbps(s.httpMbps), '#1e7a3a'],
     ];
     figures.forEach(([label, value, colour], i) => {
       const bx = at(i * (boxW + 32), boxW);

@@ -5,7 +5,7 @@ import type { Translate } from '../platform/ports.js';
 import { el, isolate } from '../shared/dom.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
 import { noteText } from '../shared/note-text.js';
-import { advice, cardState, causeSentences, headline, ratioSentence, speeds } from '../shared/result-words.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds } from '../shared/result-words.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { verdictText } from '../shared/verdict-text.js';
 import { isMlabEntry, mlabScope } from './mlab-scope.js';
@@ -72,8 +72,8 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
       ? el(
           'div',
           { class: 'speeds' },
-          speedFigure('https', t(mlab ? 'speedLabelWss' : 'speedLabelHttps'), f.mbps(s.httpsMbps), t('unitMbps')),
-          speedFigure('http', t(mlab ? 'speedLabelWs' : 'speedLabelHttp'), f.mbps(s.httpMbps), t('unitMbps')),
+          speedFigure('https', t(speedLabels(s, mlab)[0]), f.mbps(s.httpsMbps), t('unitMbps')),
+          speedFigure('http', t(speedLabels(s, mlab)[1]), f.mbps(s.httpMbps), t('unitMbps')),
         )
       : undefined,
     ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,

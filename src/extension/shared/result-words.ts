@@ -36,18 +36,37 @@ export function headline(r: Result, t: Translate): string {
 export interface Speeds {
   httpsMbps: number;
   httpMbps: number;
+  /** The figures are the uploads': the finding is in uploads only (core/decision.ts, note upload-only). */
+  uploads: boolean;
 }
 
 /**
  * The screening legs' medians, or undefined when the run measured neither, or when the plain
- * traffic was altered (interfered): its "speed" is that of whatever answered instead.
+ * traffic was altered (interfered): its "speed" is that of whatever answered instead. Where
+ * the finding is in uploads alone, the upload pair's: beside "encrypted traffic is being
+ * slowed, 2.9 times", two equal download speeds read as a contradiction
+ * (docs/screenshots/notes-upload-finding-en.png).
  */
 export function speeds(entry: HistoryEntry): Speeds | undefined {
-  if (entry.result.verdict === 'interfered') return undefined;
+  const r = entry.result;
+  if (r.verdict === 'interfered') return undefined;
+  const upload = r.warnings.some((w) => w.code === 'upload-only') ? r.comparisons.find((c) => c.id === 'upload') : undefined;
+  if (upload) {
+    const median = (id: string) => r.legs.find((l) => l.id === id)?.medianMbps;
+    const https = median(upload.suspectLeg);
+    const http = median(upload.referenceLeg);
+    if (https !== undefined && http !== undefined && Number.isFinite(https) && Number.isFinite(http)) return { httpsMbps: https, httpMbps: http, uploads: true };
+  }
   const https = screenMedian(entry, 'https');
   const http = screenMedian(entry, 'http');
   if (https === undefined || http === undefined || !Number.isFinite(https) || !Number.isFinite(http)) return undefined;
-  return { httpsMbps: https, httpMbps: http };
+  return { httpsMbps: https, httpMbps: http, uploads: false };
+}
+
+/** The labels of the two figures: the schemes, and uploads where the figures are theirs. */
+export function speedLabels(s: Speeds, mlab: boolean): [string, string] {
+  if (s.uploads) return ['speedLabelHttpsUpload', 'speedLabelHttpUpload'];
+  return mlab ? ['speedLabelWss', 'speedLabelWs'] : ['speedLabelHttps', 'speedLabelHttp'];
 }
 
 

@@ -14,7 +14,7 @@ export function shareText(entry: HistoryEntry, t: Translate, f: LocaleFormat, ve
   const adv = advice(r, t);
   const lines = [
     headline(r, t),
-    s ? t('shareSpeeds', [f.mbps(s.httpsMbps), f.mbps(s.httpMbps), t('unitMbps')]) : undefined,
+    s ? t(s.uploads ? 'shareUploadSpeeds' : 'shareSpeeds', [f.mbps(s.httpsMbps), f.mbps(s.httpMbps), t('unitMbps')]) : undefined,
     ratioSentence(r, t, f),
     ...causeSentences(r, t, f),
     adv?.reason ? t('reasonLine', [adv.reason]) : undefined,
