@@ -225,9 +225,8 @@ export class Engine {
    * (bench/RESULTS.md, 2026-12-05 17:19). All of them where the budget and the planned time
    * buy MIN_ROUNDS + 2 rounds of their legs, as admitReferences plans (not on a fast line,
    * below); else the upload pair alone, whose legs are cheap and whose rounds leave the
-   * download legs idle; else neither,
-   * and the run says so in the numbers of the first attempt. Screening's answer stands as it
-   * was read: the upload pair's rounds add none to it, and with every reference its legs run
+   * download legs idle; else neither, and the run says so in the numbers of the first
+   * attempt. Screening's answer stands as it was read: the upload pair's rounds add none to it, and with every reference its legs run
    * on as in any run that admitted them at once. Their alpha was held from the start
    * (error-budget.ts), so when they start changes no error rate. Within the user's budget
    * and the planned time alone: a budget raised on a fast line or a long path, and the time

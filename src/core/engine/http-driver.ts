@@ -393,7 +393,7 @@ export class HttpDriver implements Driver {
    * growDifferingUploads), so it costs that size. Asked of the late upload pair once its ramp
    * has shown the upstream: on the WAN lab's 50 Mbit/s, 50 ms line (an upstream as fast as
    * the downstream) the pair planned at the cheap size ramped, ran two unreadable rounds, grew,
-   * and could no longer reach an interval: 9 MB for nothing. Before the ramp the upstream is
+   * and could no longer reach an interval: 8-12 MB for nothing. Before the ramp the upstream is
    * unknown, and most lines' is slower than their downstream, where the cheap size reads; a
    * ramp on a long path reads slow start, so a pair may still run a round before it shows.
    */
