@@ -226,9 +226,10 @@ export class Engine {
    * buy MIN_ROUNDS + 2 rounds of their legs, as admitReferences plans (not on a fast line,
    * below); else the upload pair alone, whose legs are cheap and whose rounds leave the
    * download legs idle; else neither, and the run says so in the numbers of the first
-   * attempt. Screening's answer stands as it was read: the upload pair's rounds add none to it, and with every reference its legs run
-   * on as in any run that admitted them at once. Their alpha was held from the start
-   * (error-budget.ts), so when they start changes no error rate. Within the user's budget
+   * attempt. Screening's answer stands as it was read: the upload pair's rounds add none to
+   * it, and with every reference its legs run on as in any run that admitted them at once.
+   * Their alpha was held from the start (error-budget.ts), so when they start changes no
+   * error rate. Within the user's budget
    * and the planned time alone: a budget raised on a fast line or a long path, and the time
    * a run may ask for, were announced for screening's rounds, not for these (the WAN lab's
    * 59 Mbit/s, 100 ms line spent 111-120 MB where screening alone had taken 63, when the
@@ -239,7 +240,7 @@ export class Engine {
     if (!deferred || this.screen()?.outcome !== 'same') return;
     this.referencesDeferred = undefined;
     const references = this.driver.plan.references;
-    const reach = (pairs: PairSpec[]) => this.lateRoundsAffordable(pairs, this.remainingMs()) >= MIN_ROUNDS + 2;
+    const reach = (pairs: PairSpec[]) => this.roundsAffordable(legsOf(pairs), this.remainingMs(), true) >= MIN_ROUNDS + 2;
     const admit = (pairs: PairSpec[]) => {
       for (const p of pairs) this.lateReferences.add(p.id);
       this.addPairs(pairs);
@@ -257,13 +258,6 @@ export class Engine {
       return;
     }
     addNote(this.notes, this.referencesSkipped(deferred));
-  }
-
-  /** The rounds of these late references that what is left of the user's own budget buys, in bytes and in `timeLeftMs`. */
-  private lateRoundsAffordable(pairs: PairSpec[], timeLeftMs: number): number {
-    const cost = this.driver.roundCost(legsOf(pairs), true);
-    const bytesLeft = this.opts.budgetBytes - this.bytesUsed;
-    return Math.min(cost.bytes > 0 ? bytesLeft / cost.bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
   }
 
   private referencesSkipped(fit: { transferBytes: number; wantedBytes: number }): Note {
@@ -566,17 +560,21 @@ export class Engine {
     const kept: PairSpec[] = [];
     for (const p of pairs) {
       const have = this.comparisons.find((c) => c.id === p.id)?.rounds ?? 0;
-      const affordable = this.lateReferences.has(p.id) ? this.lateRoundsAffordable([...kept, p], this.remainingMs()) : this.roundsAffordable(legsOf([...kept, p]), capMs);
-      const reachable = have + Math.floor(affordable) >= MIN_ROUNDS && (!this.lateReferences.has(p.id) || affordable >= 1);
+      const late = this.lateReferences.has(p.id);
+      const affordable = this.roundsAffordable(legsOf([...kept, p]), late ? this.remainingMs() : capMs, late);
+      const reachable = have + Math.floor(affordable) >= MIN_ROUNDS && (!late || affordable >= 1);
       if (!references.has(p.id) || reachable) kept.push(p);
     }
     return kept;
   }
 
-  /** The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in `timeLeftMs`. */
-  private roundsAffordable(legs: LegSpec[], timeLeftMs: number): number {
-    const cost = this.driver.roundCost(legs);
-    const remainingBytes = (this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes) - this.bytesUsed;
+  /** The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in `timeLeftMs`; `late`: of the user's own budget. */
+  private roundsAffordable(legs: LegSpec[], timeLeftMs: number, late = false): number {
+    // Late references (admitDeferredReferences) live on the user's own budget, at the size
+    // their legs must run at to be read (http-driver.ts legCost).
+    const cost = this.driver.roundCost(legs, late);
+    const budgetBytes = late ? this.opts.budgetBytes : this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes;
+    const remainingBytes = budgetBytes - this.bytesUsed;
     return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
   }
 

@@ -71,9 +71,10 @@ export function drawShareCard(canvas: HTMLCanvasElement, entry: HistoryEntry, t:
   const s = speeds(entry);
   if (s) {
     const boxW = (W - 2 * PAD - 32) / 2;
+    const [httpsLabel, httpLabel] = speedLabels(s, false);
     const figures: [string, string, string][] = [
-      [t(speedLabels(s, false)[0]), f.mbps(s.httpsMbps), '#1f5fbf'],
-      [t(speedLabels(s, false)[1]), f.mbps(s.httpMbps), '#1e7a3a'],
+      [t(httpsLabel), f.mbps(s.httpsMbps), '#1f5fbf'],
+      [t(httpLabel), f.mbps(s.httpMbps), '#1e7a3a'],
     ];
     figures.forEach(([label, value, colour], i) => {
       const bx = at(i * (boxW + 32), boxW);

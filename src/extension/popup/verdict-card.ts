@@ -5,7 +5,7 @@ import type { Translate } from '../platform/ports.js';
 import { el, isolate } from '../shared/dom.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
 import { noteText } from '../shared/note-text.js';
-import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds } from '../shared/result-words.js';
+import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds, type Speeds } from '../shared/result-words.js';
 import type { HistoryEntry } from '../shared/storage-schema.js';
 import { verdictText } from '../shared/verdict-text.js';
 import { isMlabEntry, mlabScope } from './mlab-scope.js';
@@ -42,6 +42,15 @@ function speedFigure(cls: string, label: string, mbps: string, unit: string): HT
   );
 }
 
+function speedFigures(s: Speeds, [httpsLabel, httpLabel]: [string, string], t: Translate, f: LocaleFormat): HTMLElement {
+  return el(
+    'div',
+    { class: 'speeds' },
+    speedFigure('https', t(httpsLabel), f.mbps(s.httpsMbps), t('unitMbps')),
+    speedFigure('http', t(httpLabel), f.mbps(s.httpMbps), t('unitMbps')),
+  );
+}
+
 export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Translate, f: LocaleFormat, extra: CardActions): void {
   const r = entry.result;
   const state = cardState(r);
@@ -68,14 +77,7 @@ export function renderVerdictCard(card: HTMLElement, entry: HistoryEntry, t: Tra
   const text = verdictText(r, t);
   const parts: (Node | undefined)[] = [
     el('h3', { class: 'headline', id: 'latest-headline', tabindex: '-1' }, headline(r, t)),
-    s
-      ? el(
-          'div',
-          { class: 'speeds' },
-          speedFigure('https', t(speedLabels(s, mlab)[0]), f.mbps(s.httpsMbps), t('unitMbps')),
-          speedFigure('http', t(speedLabels(s, mlab)[1]), f.mbps(s.httpMbps), t('unitMbps')),
-        )
-      : undefined,
+    s ? speedFigures(s, speedLabels(s, mlab), t, f) : undefined,
     ratioSentence(r, t, f) ? el('p', { class: 'ratio-line' }, ratioSentence(r, t, f)) : undefined,
     ...causeSentences(r, t, f).map((c) => el('p', { class: 'cause-line' }, c)),
     sniScope(entry, t, f),
