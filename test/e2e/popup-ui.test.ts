@@ -229,6 +229,27 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
+  it("marks an upload finding's speeds in the history table as the uploads', to see, to hear and as a tooltip", async () => {
+    // Before, the row read "2.91" beside the downloads' 43.1 and 43.1 (history-export.ts answerMedians).
+    const page = await open(browser, 'popup.html', 360, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])]);
+    const rows = page.locator('#history-table tbody tr');
+    const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).slice(2);
+    expect(await cells(0)).toEqual(['2.91x', '1.6 ↑ (uploads)', '4.8 ↑ (uploads)']);
+    expect(await cells(1)).toEqual(['4.80x', '9.8', '47.0']);
+    const upload = rows.nth(0).locator('td').nth(3);
+    expect(await upload.getAttribute('title')).toBe('uploads');
+    expect(await upload.locator('[aria-hidden="true"]').textContent()).toBe(' ↑');
+    // The word is read aloud but not drawn: the cell stays as narrow as its neighbours.
+    expect(await upload.locator('.visually-hidden').evaluate((n) => n.getBoundingClientRect().width)).toBeLessThanOrEqual(1);
+    // The chart of the latest run draws the upload pair, named as uploads (chart-columns.ts transferSeries).
+    expect(await page.locator('#transfers-chart .chart-legend li').allTextContents()).toEqual(['HTTPS upload (encrypted)', 'HTTP upload (plain)']);
+    expect(await page.locator('#transfers-chart svg').getAttribute('aria-label')).toMatch(/plain upload in each round/);
+    expect(await page.locator('#transfers-chart .series.s-https circle').count()).toBe(10);
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.close();
+  });
+
   it('recolours the charts on a live switch to dark mode, without a redraw', async () => {
     const page = await open(browser, 'popup.html', 420, twentyResults());
     await page.emulateMedia({ colorScheme: 'light' });

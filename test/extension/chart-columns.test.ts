@@ -4,7 +4,7 @@ import { indexPoint } from '../../src/extension/shared/history-index.js';
 import type { HistoryEntry } from '../../src/extension/shared/storage-schema.js';
 
 const ratioPoints = (entries: HistoryEntry[]) => fromPoints(entries.map(indexPoint));
-import { entry, failedResult, sampleResult } from './sample-result.js';
+import { entry, failedResult, sampleResult, uploadFindingResult } from './sample-result.js';
 
 describe('ratioPoints', () => {
   it('puts runs in time order, keeping a failed run in place without a ratio', () => {
@@ -25,7 +25,14 @@ describe('transferSeries', () => {
   it('takes the screening pair, using the rate after a burst when there is one', () => {
     const r = sampleResult();
     r.legs[0]!.transfers = [{ bytes: 1e6, ms: 100, mbps: 80, steadyMbps: 5 }, { bytes: 1e6, ms: 1600, mbps: 5 }];
-    expect(transferSeries(r)).toEqual({ httpsLeg: 'https-443-down-random', httpLeg: 'http-80-down-random', httpsMbps: [5, 5], httpMbps: [24] });
+    expect(transferSeries(r)).toEqual({ httpsLeg: 'https-443-down-random', httpLeg: 'http-80-down-random', httpsMbps: [5, 5], httpMbps: [24], uploads: false });
+  });
+
+  it("takes the upload pair where the finding is in uploads alone, as the card's figures", () => {
+    const r = uploadFindingResult();
+    expect(transferSeries(r)).toEqual({ httpsLeg: 'https-443-up-random', httpLeg: 'http-80-up-random', httpsMbps: [1.6], httpMbps: [4.8], uploads: true });
+    // Without the note the downloads stay, as for any download finding.
+    expect(transferSeries({ ...r, warnings: [] })).toMatchObject({ httpsLeg: 'https-443-down-random', uploads: false });
   });
 
   it('has nothing to show for a run without transfers', () => {

@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, csvCell, historyCsv, historyJson } from '../../src/extension/shared/history-export.js';
-import { entry, failedResult, sampleResult } from './sample-result.js';
+import { entry, failedResult, sampleResult, uploadFindingResult } from './sample-result.js';
 
 describe('historyCsv', () => {
   it('writes a header and one row a run, with the screening medians', () => {
     const lines = historyCsv([entry(1)]).split('\r\n');
     expect(lines[0]).toBe(CSV_COLUMNS.join(','));
     const row = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, lines[1]!.split(',')[i]]));
-    expect(row).toMatchObject({ verdict: 'tls-throttled', cause: 'protocol', ratio: '4.8', httpsMedianMbps: '5', httpMedianMbps: '24' });
+    expect(row).toMatchObject({ verdict: 'tls-throttled', cause: 'protocol', ratio: '4.8', httpsMedianMbps: '5', httpMedianMbps: '24', mediansOf: 'downloads' });
+  });
+
+  it("writes the upload pair's medians for a finding in uploads alone, and says so", () => {
+    // Beside a ratio of 2.95, the screening downloads' 5 and 24 Mbit/s would be another run's story.
+    const lines = historyCsv([entry(1, uploadFindingResult())]).split('\r\n');
+    const row = Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, lines[1]!.split(',')[i]]));
+    expect(row).toMatchObject({ verdict: 'tls-throttled', ratio: '2.95', httpsMedianMbps: '1.6', httpMedianMbps: '4.8', mediansOf: 'uploads' });
+    // The new column is the last: a sheet that reads the columns by place finds the old ones where they were.
+    expect(CSV_COLUMNS.indexOf('error')).toBe(14);
   });
 
   it('leaves the numbers of a failed run empty and quotes its reason', () => {

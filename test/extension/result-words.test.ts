@@ -4,7 +4,7 @@ import { localeFormat } from '../../src/extension/shared/locale-format.js';
 import { advice, cardState, causeSentences, headline, ratioSentence, speedLabels, speeds } from '../../src/extension/shared/result-words.js';
 import { shareText } from '../../src/extension/shared/share-text.js';
 import { legWords } from '../../src/extension/popup/leg-words.js';
-import { entry, failedResult, sampleResult } from './sample-result.js';
+import { entry, failedResult, sampleResult, uploadFindingResult } from './sample-result.js';
 import type { Note } from '../../src/core/notes.js';
 
 const messages = (lang: string) => JSON.parse(readFileSync(`src/extension/_locales/${lang}/messages.json`, 'utf8')) as Record<string, { message: string }>;
@@ -25,18 +25,7 @@ describe('result words', () => {
   it('gives the upload speeds, labelled as uploads, where the finding is in uploads only', () => {
     // Downloads alike and uploads a third apart (the lab's fw-16): two equal download figures
     // under "encrypted traffic is being slowed" read as a contradiction.
-    const e = entry(1);
-    const up = (id: string, scheme: 'https' | 'http', port: number, mbps: number) => ({ id, scheme, port, direction: 'up' as const, payload: 'random' as const, medianMbps: mbps, transfers: [{ bytes: 55_296, ms: 100, mbps }] });
-    e.result = {
-      ...e.result,
-      ratio: 2.95,
-      legs: [...e.result.legs, up('https-443-up-random', 'https', 443, 1.6), up('http-80-up-random', 'http', 80, 4.8)],
-      comparisons: [
-        ...e.result.comparisons,
-        { id: 'upload', suspectLeg: 'https-443-up-random', referenceLeg: 'http-80-up-random', ratio: 2.95, ci95: [2.85, 2.96], pValue: 0.002, rounds: 10, outcome: 'slower' },
-      ],
-      warnings: [{ code: 'upload-only', downloads: 'same' }],
-    };
+    const e = entry(1, uploadFindingResult());
     const s = speeds(e)!;
     expect(s).toEqual({ httpsMbps: 1.6, httpMbps: 4.8, uploads: true });
     expect(speedLabels(s, false).map((k) => t(k))).toEqual(['HTTPS upload (encrypted)', 'HTTP upload (plain)']);

@@ -40,3 +40,23 @@ export function entry(i: number, result: Result = sampleResult()): HistoryEntry 
     result,
   };
 }
+
+/**
+ * Downloads alike and uploads a third apart (the lab's fw-16): a finding in uploads alone
+ * (core/decision.ts, note upload-only), whose figures are the upload pair's.
+ */
+export function uploadFindingResult(): Result {
+  const base = sampleResult();
+  const up = (id: string, scheme: 'https' | 'http', port: number, mbps: number) => ({ id, scheme, port, direction: 'up' as const, payload: 'random' as const, medianMbps: mbps, transfers: [{ bytes: 55_296, ms: 100, mbps }] });
+  return {
+    ...base,
+    ratio: 2.95,
+    ci95: [2.85, 2.96],
+    legs: [...base.legs, up('https-443-up-random', 'https', 443, 1.6), up('http-80-up-random', 'http', 80, 4.8)],
+    comparisons: [
+      ...base.comparisons,
+      { id: 'upload', suspectLeg: 'https-443-up-random', referenceLeg: 'http-80-up-random', ratio: 2.95, ci95: [2.85, 2.96], pValue: 0.002, rounds: 10, outcome: 'slower' },
+    ],
+    warnings: [{ code: 'upload-only', downloads: 'same' }],
+  };
+}

@@ -15,6 +15,13 @@ export function renderHistoryTable(tbody: HTMLElement, points: readonly IndexPoi
   const rows: HTMLTableRowElement[] = [];
   const scheduled = ` (${t('scheduledShort')})`;
   const dash = (x: number | null, format: (n: number) => string) => (x === null ? '–' : format(x));
+  // A run whose finding is in uploads alone shows the uploads' medians (history-export.ts
+  // answerMedians), marked so: an arrow to see, a word to hear and a tooltip.
+  const uploadMark = t('historyUploadMark');
+  const speed = (p: IndexPoint, x: number | null) =>
+    p.uploads && x !== null
+      ? el('td', { title: uploadMark }, f.mbps(x), el('span', { 'aria-hidden': 'true' }, ' ↑'), el('span', { class: 'visually-hidden' }, ` (${uploadMark})`))
+      : el('td', {}, dash(x, f.mbps));
   const last = Math.max(0, points.length - rowLimit);
   for (let i = points.length - 1; i >= last; i--) {
     const p = points[i]!;
@@ -26,8 +33,8 @@ export function renderHistoryTable(tbody: HTMLElement, points: readonly IndexPoi
         el('td', {}, el('time', { datetime: new Date(p.finishedAt).toISOString() }, f.shortDateTime(p.finishedAt))),
         el('td', { title: p.errorDetail ?? undefined }, cancelled ? t('cardCancelled') : verdictLabel(p.verdict, t), p.trigger === 'scheduled' ? scheduled : ''),
         el('td', {}, dash(p.ratio, f.ratio)),
-        el('td', {}, dash(p.httpsMbps, f.mbps)),
-        el('td', {}, dash(p.httpMbps, f.mbps)),
+        speed(p, p.httpsMbps),
+        speed(p, p.httpMbps),
       ),
     );
   }

@@ -13,7 +13,7 @@ import { pageFormat } from '../shared/locale-format.js';
 import { isBackgroundEvent, sendCommand, type RunState } from '../shared/messages.js';
 import { effectiveCollectorUrl, readReporting, REPORT_QUEUE_KEY, REPORTING_KEY } from '../shared/reporting-state.js';
 import { headline } from '../shared/result-words.js';
-import { HISTORY_INDEX_KEY, type HistoryIndex } from '../shared/history-index.js';
+import { HISTORY_INDEX_KEY, HISTORY_INDEX_VERSION, type HistoryIndex } from '../shared/history-index.js';
 import { Store } from '../shared/store.js';
 import type { Settings } from '../shared/storage-schema.js';
 import { cardActions } from './card-actions.js';
@@ -62,7 +62,7 @@ const progress = {
 };
 const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
 /** What the popup draws from: the newest run in full and a few figures of every run. */
-let index: HistoryIndex = { version: 1, latest: null, points: [] };
+let index: HistoryIndex = { version: HISTORY_INDEX_VERSION, latest: null, points: [] };
 let runState: RunState = { status: 'idle' };
 let running = false;
 /** Runs the background said have ended: an answer sent before that must not show them running. */

@@ -30,7 +30,7 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   const x = (i: number) => (rounds === 1 ? left + plotW / 2 : left + (plotW * i) / (rounds - 1));
   const y = (v: number) => top + plotH * (1 - v / yMax);
 
-  const svg = chartSvg(BOX, t('transfersChartLabel'));
+  const svg = chartSvg(BOX, t(series.uploads ? 'transfersChartLabelUpload' : 'transfersChartLabel'));
   svg.append(chartTitle(BOX, t('unitMbps')));
   const yAxis = svgEl('g', { class: 'axis y-axis' });
   for (let v = 0; v <= yMax + step / 2; v += step) {
@@ -58,12 +58,13 @@ export function renderTransfersChart(container: HTMLElement, result: Result | un
   }
   // A test by name: the HTTPS line is the control name's, and the name tested has its own.
   const item = (cls: string, text: string) => el('li', {}, el('span', { class: `swatch ${cls}`, 'aria-hidden': 'true' }), text);
-  const https = t('speedLabelHttps');
+  // The card's labels (result-words.ts speedLabels): the uploads' where the lines are theirs.
+  const https = t(series.uploads ? 'speedLabelHttpsUpload' : 'speedLabelHttps');
   const legend = el(
     'ul',
     { class: 'chart-legend' },
     item('s-https', named.length ? t('legSniControl', [https]) : https),
-    item('s-http', t('speedLabelHttp')),
+    item('s-http', t(series.uploads ? 'speedLabelHttpUpload' : 'speedLabelHttp')),
     ...(named.length ? [item('s-named', t('legSniName', [https]))] : []),
   );
   container.replaceChildren(svg, legend);

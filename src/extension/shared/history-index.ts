@@ -8,12 +8,14 @@
 // history does not. Whatever writes `history` must write the index in the same call (as
 // Store.appendHistory does) or remove it, so that it is rebuilt.
 import { VERDICTS, type Result } from '../../core/types.js';
-import { screenMedian } from './history-export.js';
+import { answerMedians } from './history-export.js';
 import { historyEntrySchema, type HistoryEntry } from './storage-schema.js';
 import * as v from 'valibot';
 
 export const HISTORY_INDEX_KEY = 'historyIndex';
-export const HISTORY_INDEX_VERSION = 1;
+// 2: the medians are those the answer rests on (history-export.ts answerMedians), with
+// `uploads`; an index of version 1 is rebuilt from the history as any other that does not fit.
+export const HISTORY_INDEX_VERSION = 2;
 
 /** One run as the chart and the table show it. null where a figure is missing (Chrome keeps no NaN). */
 export interface IndexPoint {
@@ -26,6 +28,8 @@ export interface IndexPoint {
   ciHigh: number | null;
   httpsMbps: number | null;
   httpMbps: number | null;
+  /** The two medians are the uploads': the finding is in uploads alone. */
+  uploads: boolean;
   errorCode: string | null;
   errorDetail: string | null;
 }
@@ -41,6 +45,7 @@ const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x)
 
 export function indexPoint(e: HistoryEntry): IndexPoint {
   const r = e.result;
+  const medians = answerMedians(e);
   return {
     id: e.id,
     finishedAt: e.finishedAt,
@@ -49,8 +54,9 @@ export function indexPoint(e: HistoryEntry): IndexPoint {
     ratio: finite(r.ratio),
     ciLow: finite(r.ci95[0]),
     ciHigh: finite(r.ci95[1]),
-    httpsMbps: finite(screenMedian(e, 'https')),
-    httpMbps: finite(screenMedian(e, 'http')),
+    httpsMbps: finite(medians.httpsMbps),
+    httpMbps: finite(medians.httpMbps),
+    uploads: medians.uploads,
     errorCode: r.error?.code ?? null,
     errorDetail: r.error?.detail ?? null,
   };
@@ -66,7 +72,7 @@ interface StoredIndex {
   columns: { [K in keyof IndexPoint]: IndexPoint[K][] };
 }
 
-const COLUMNS = ['id', 'finishedAt', 'verdict', 'trigger', 'ratio', 'ciLow', 'ciHigh', 'httpsMbps', 'httpMbps', 'errorCode', 'errorDetail'] as const;
+const COLUMNS = ['id', 'finishedAt', 'verdict', 'trigger', 'ratio', 'ciLow', 'ciHigh', 'httpsMbps', 'httpMbps', 'uploads', 'errorCode', 'errorDetail'] as const;
 
 export function buildIndex(history: readonly HistoryEntry[]): StoredIndex {
   const points = history.map(indexPoint);
@@ -87,6 +93,7 @@ const CHECKS: Record<(typeof COLUMNS)[number], (x: unknown) => boolean> = {
   ciHigh: isNumberOrNull,
   httpsMbps: isNumberOrNull,
   httpMbps: isNumberOrNull,
+  uploads: (x) => typeof x === 'boolean',
   errorCode: isStringOrNull,
   errorDetail: isStringOrNull,
 };
@@ -121,6 +128,7 @@ export function readIndex(raw: unknown): HistoryIndex | undefined {
       ciHigh: columns.ciHigh[i]!,
       httpsMbps: columns.httpsMbps[i]!,
       httpMbps: columns.httpMbps[i]!,
+      uploads: columns.uploads[i]!,
       errorCode: columns.errorCode[i]!,
       errorDetail: columns.errorDetail[i]!,
     });

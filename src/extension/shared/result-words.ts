@@ -8,7 +8,7 @@ import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
 import type { LocaleFormat } from './locale-format.js';
 import { errorSentence, noteText } from './note-text.js';
-import { screenMedian } from './history-export.js';
+import { answerMedians } from './history-export.js';
 import type { HistoryEntry } from './storage-schema.js';
 
 /** The card's state: the verdict, except that a run the user stopped is "cancelled", not failed. */
@@ -41,26 +41,15 @@ export interface Speeds {
 }
 
 /**
- * The screening legs' medians, or undefined when the run measured neither, or when the plain
- * traffic was altered (interfered): its "speed" is that of whatever answered instead. Where
- * the finding is in uploads alone, the upload pair's: beside "encrypted traffic is being
- * slowed, 2.9 times", two equal download speeds read as a contradiction
- * (docs/screenshots/notes-upload-finding-en.png).
+ * The medians the answer rests on (history-export.ts answerMedians), or undefined when the
+ * run measured neither, or when the plain traffic was altered (interfered): its "speed" is
+ * that of whatever answered instead.
  */
 export function speeds(entry: HistoryEntry): Speeds | undefined {
-  const r = entry.result;
-  if (r.verdict === 'interfered') return undefined;
-  const upload = r.warnings.some((w) => w.code === 'upload-only') ? r.comparisons.find((c) => c.id === 'upload') : undefined;
-  if (upload) {
-    const median = (id: string) => r.legs.find((l) => l.id === id)?.medianMbps;
-    const https = median(upload.suspectLeg);
-    const http = median(upload.referenceLeg);
-    if (https !== undefined && http !== undefined && Number.isFinite(https) && Number.isFinite(http)) return { httpsMbps: https, httpMbps: http, uploads: true };
-  }
-  const https = screenMedian(entry, 'https');
-  const http = screenMedian(entry, 'http');
-  if (https === undefined || http === undefined || !Number.isFinite(https) || !Number.isFinite(http)) return undefined;
-  return { httpsMbps: https, httpMbps: http, uploads: false };
+  if (entry.result.verdict === 'interfered') return undefined;
+  const { httpsMbps, httpMbps, uploads } = answerMedians(entry);
+  if (httpsMbps === undefined || httpMbps === undefined || !Number.isFinite(httpsMbps) || !Number.isFinite(httpMbps)) return undefined;
+  return { httpsMbps, httpMbps, uploads };
 }
 
 /** The labels of the two figures: the schemes, and uploads where the figures are theirs. */
