@@ -68,6 +68,11 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   await shoot(page, 'fast-line-cost');
   await page.close();
 
+  // An upload finding after a download finding: the card, the chart and the table row show the uploads.
+  page = await popupWith(browser, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])], 'light', 360);
+  await shoot(page, 'history-upload-finding');
+  await page.close();
+
   page = await popupWith(browser, twentyResults());
   await shoot(page, 'history-20');
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#save-image').click()]);
@@ -142,6 +147,9 @@ async function localeStates(lang: string): Promise<void> {
     await options.screenshot({ path: `${OUT}/options-360-${lang}.png`, fullPage: true });
     console.log(`${OUT}/options-360-${lang}.png`);
     await options.close();
+    const uploads = await popupWith(browser, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])], 'light', 360);
+    await shoot(uploads, `history-upload-finding-${lang}`);
+    await uploads.close();
     const single = await popupWith(browser, [historyEntry(0, STATES.inconclusive)]);
     await shoot(single, `verdict-inconclusive-${lang}`);
     await single.close();

@@ -234,8 +234,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     const page = await open(browser, 'popup.html', 360, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])]);
     const rows = page.locator('#history-table tbody tr');
     const cells = async (i: number) => (await rows.nth(i).locator('td').allTextContents()).slice(2);
-    expect(await cells(0)).toEqual(['2.91x', '1.6 ↑ (uploads)', '4.8 ↑ (uploads)']);
-    expect(await cells(1)).toEqual(['4.80x', '9.8', '47.0']);
+    expect(await cells(0)).toEqual(['2.9x', '1.6 ↑ (uploads)', '4.8 ↑ (uploads)']);
+    expect(await cells(1)).toEqual(['4.8x', '9.8', '47.0']);
     const upload = rows.nth(0).locator('td').nth(3);
     expect(await upload.getAttribute('title')).toBe('uploads');
     expect(await upload.locator('[aria-hidden="true"]').textContent()).toBe(' ↑');
