@@ -157,6 +157,28 @@ describe('runMeasurement on a simulated line', () => {
     expect(said(free.warnings)).toMatch(/the low-entropy reference .* had 0 of the 6 rounds/);
   });
 
+  it('checks uploads late on a slow long path, costing them at the rate the line has shown', async () => {
+    // The wide fresh draw's fw-16 (bench/RESULTS.md 2026-12-05 20:13): 13 Mbit/s, 110 ms, TLS
+    // uploads held to 1 Mbit/s. Costed at their cheap size on this path (2.9 MB each, ten round
+    // trips of 512 KiB's 200 ms), eight rounds of the pair were more than screening had left,
+    // and the run said "no difference" in 19 MB of its 60. At the 13 Mbit/s the downloads
+    // showed a transfer of ten round trips is 1.7 MB, and the pair fits (http-driver.ts legCost).
+    const line = (tlsUpMbps: number) => ({
+      legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.03 }, 'http-80': { mbps: 13, upMbps: 13, noise: 0.03 } },
+      ttfbMs: 110,
+    });
+    const opts = { budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 };
+    const { result: capped } = await run(line(1), opts);
+    expect(capped.warnings.map((w) => w.code)).not.toContain('references-skipped');
+    expect(capped.verdict).toBe('tls-throttled');
+    expect(capped.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'slower' });
+    expect(capped.comparisons.find((c) => c.id === 'screen')).toMatchObject({ outcome: 'same' });
+    expect(capped.bytesUsed).toBeLessThanOrEqual(60e6);
+    const { result: free } = await run(line(13), opts);
+    expect(free.verdict).toBe('no-difference');
+    expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
+  });
+
   it('runs no round of a late upload pair its ramp showed it could not read', async () => {
     // 50 ms, an upstream as fast as the downstream: cheap uploads last under five round trips
     // and would grow to the usual size after two unreadable rounds (http-driver.ts legCost,

@@ -385,8 +385,9 @@ export class HttpDriver implements Driver {
   /**
    * A measured (or ramped) leg costs its next transfer. One not yet measured (a reference
    * admitted once screening has its answer, engine.ts admitDeferredReferences) would cost what
-   * the measured downloads make, an upload its cheap size on this path (followRtt); its ramp
-   * would otherwise count as a transfer of 128 KiB.
+   * the measured downloads make, an upload its cheap size on this path (followRtt) or what
+   * lasts its target at the downloads' rate, whichever is less; its ramp would otherwise
+   * count as a transfer of 128 KiB.
    *
    * `asRead`: a cheap upload whose transfers last under WINDOW_LIMITED_RTTS round trips at the
    * rate it has shown grows to the usual size after two unreadable rounds (engine.ts
@@ -410,9 +411,16 @@ export class HttpDriver implements Driver {
     const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
     const leg = this.leg(spec);
     const downloads = [...this.legs.values()].filter((l) => l.spec.direction === 'down' && l.samples.length);
-    const bytes = leg.cheap
-      ? Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs))
-      : Math.max(leg.nextBytes, ...downloads.map((l) => l.nextBytes));
+    const cheapBytes = Math.min(leg.fullMaxBytes, Math.round((CHEAP_UPLOAD_BYTES * targetMs) / DOWNLOAD_SIZER.targetMs));
+    // Its ramp sizes an upload to its target at its own rate, up to the cheap size; that rate
+    // is unknown before the ramp, and most lines' upstream is no faster than the downstream
+    // the downloads have shown. The cheap size alone (2.9 MB a transfer at 110 ms) priced the
+    // pair out on a 13 Mbit/s line whose TLS uploads a shaper held to 1 Mbit/s (bench/RESULTS.md,
+    // 2026-12-05 20:13). An upstream faster than that shows in the ramp, and withinReach then
+    // counts the legs as measured.
+    const downloadMbps = Math.max(0, ...downloads.map(recentMbps));
+    const atLineBytes = downloadMbps > 0 ? Math.round((downloadMbps * 1000 * targetMs) / 8) : Infinity;
+    const bytes = leg.cheap ? Math.min(cheapBytes, atLineBytes) : Math.max(leg.nextBytes, ...downloads.map((l) => l.nextBytes));
     return { bytes, ms: Math.max(targetMs, ...downloads.map((l) => l.sizer.targetMs)) * 1.5 + 50 };
   }
 
