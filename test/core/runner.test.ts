@@ -179,6 +179,28 @@ describe('runMeasurement on a simulated line', () => {
     expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
   });
 
+  it('gives a late upload pair that shows a difference the time an open answer may take, not only the planned time', async () => {
+    // The slow long line above with the planned time cut to 45 s: screening and the upload
+    // pair's ramps leave a few rounds of it. A pair showing 3x is the run's open answer, not a
+    // spare check, and may grow the run's time within the cap (engine.ts spareCheck); through
+    // Firefox the lab's run ended inconclusive one round short (bench/RESULTS.md 2026-12-05 21:49).
+    const line = (tlsUpMbps: number) => ({
+      legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.03 }, 'http-80': { mbps: 13, upMbps: 13, noise: 0.03 } },
+      ttfbMs: 110,
+    });
+    const opts = { budgetBytes: 60e6, maxDurationMs: 45_000, capDurationMs: 120_000 };
+    const { result: capped } = await run(line(1), opts);
+    expect(capped.verdict).toBe('tls-throttled');
+    expect(capped.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'slower' });
+    expect(capped.durationMs).toBeGreaterThan(45_000);
+    expect(capped.durationMs).toBeLessThanOrEqual(120_000);
+    expect(capped.bytesUsed).toBeLessThanOrEqual(60e6);
+    // Unshaped, the pair shows nothing and keeps to the planned time.
+    const { result: free } = await run(line(13), opts);
+    expect(free.verdict).not.toBe('tls-throttled');
+    expect(free.durationMs).toBeLessThanOrEqual(45_000 + 5_000);
+  });
+
   it('runs no round of a late upload pair its ramp showed it could not read', async () => {
     // 50 ms, an upstream as fast as the downstream: cheap uploads last under five round trips
     // and would grow to the usual size after two unreadable rounds (http-driver.ts legCost,

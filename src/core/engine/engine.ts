@@ -230,8 +230,9 @@ export class Engine {
    * it, and with every reference its legs run on as in any run that admitted them at once.
    * Their alpha was held from the start (error-budget.ts), so when they start changes no
    * error rate. Within the user's budget
-   * and the planned time alone: a budget raised on a fast line or a long path, and the time
-   * a run may ask for, were announced for screening's rounds, not for these (the WAN lab's
+   * and, until they show a difference (spareCheck), the planned time alone: a budget raised
+   * on a fast line or a long path, and the time a run may ask for, were announced for
+   * screening's rounds, not for these (the WAN lab's
    * 59 Mbit/s, 100 ms line spent 111-120 MB where screening alone had taken 63, when the
    * upload pair could use a raised budget; withinReach, extendForLine, extendTime).
    */
@@ -561,11 +562,26 @@ export class Engine {
     for (const p of pairs) {
       const have = this.comparisons.find((c) => c.id === p.id)?.rounds ?? 0;
       const late = this.lateReferences.has(p.id);
-      const affordable = this.roundsAffordable(legsOf([...kept, p]), late ? this.remainingMs() : capMs, late);
+      const affordable = this.roundsAffordable(legsOf([...kept, p]), this.spareCheck(p.id) ? this.remainingMs() : capMs, late);
       const reachable = have + Math.floor(affordable) >= MIN_ROUNDS && (!late || affordable >= 1);
       if (!references.has(p.id) || reachable) kept.push(p);
     }
     return kept;
+  }
+
+  /**
+   * A late reference (admitDeferredReferences) that has shown no difference: a check made with
+   * what screening left, kept to the planned time. One that shows a difference (its estimate
+   * past the margin after two rounds) is the run's open answer, and may take the time any open
+   * answer may, up to the caller's cap (extendTime), still on the user's own bytes. Through
+   * Firefox a 3x upload cap on a 13 Mbit/s, 110 ms line ended `inconclusive` at 57 s, the
+   * upload pair at 2.99x (95% 2.77-3.09x) after 10 rounds and one short of settling, when the
+   * planned minute left less than a round (bench/RESULTS.md, 2026-12-05 21:49).
+   */
+  private spareCheck(id: string): boolean {
+    if (!this.lateReferences.has(id)) return false;
+    const c = this.comparisons.find((x) => x.id === id);
+    return !(c && shows(c));
   }
 
   /** The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in `timeLeftMs`; `late`: of the user's own budget. */
@@ -682,7 +698,7 @@ export class Engine {
     const capDurationMs = Math.min(this.opts.capDurationMs ?? this.maxDurationMs, this.elapsedMs() + (this.deps.deadline?.remainingMs() ?? Infinity));
     if (this.maxDurationMs >= capDurationMs) return false;
     const measured = new Set(legs.map((l) => l.id));
-    const open = this.needingRounds().filter((p) => measured.has(p.suspect.id) && measured.has(p.reference.id) && !this.lateReferences.has(p.id));
+    const open = this.needingRounds().filter((p) => measured.has(p.suspect.id) && measured.has(p.reference.id) && !this.spareCheck(p.id));
     // At least EXTRA_ROUNDS, as a fast line's bytes grow (fast-line.ts): a few seconds more
     // at a time would announce a new limit every round.
     let fromEstimate = false;
