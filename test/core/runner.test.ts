@@ -157,16 +157,19 @@ describe('runMeasurement on a simulated line', () => {
     expect(said(free.warnings)).toMatch(/the low-entropy reference .* had 0 of the 6 rounds/);
   });
 
+  // The wide fresh draw's fw-16: 13 Mbit/s, 110 ms, TLS uploads at `tlsUpMbps`.
+  const slowLongLine = (tlsUpMbps: number) => ({
+    legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.03 }, 'http-80': { mbps: 13, upMbps: 13, noise: 0.03 } },
+    ttfbMs: 110,
+  });
+
   it('checks uploads late on a slow long path, costing them at the rate the line has shown', async () => {
     // The wide fresh draw's fw-16 (bench/RESULTS.md 2026-12-05 20:13): 13 Mbit/s, 110 ms, TLS
     // uploads held to 1 Mbit/s. Costed at their cheap size on this path (2.9 MB each, ten round
     // trips of 512 KiB's 200 ms), eight rounds of the pair were more than screening had left,
     // and the run said "no difference" in 19 MB of its 60. At the 13 Mbit/s the downloads
     // showed a transfer of ten round trips is 1.7 MB, and the pair fits (http-driver.ts legCost).
-    const line = (tlsUpMbps: number) => ({
-      legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.03 }, 'http-80': { mbps: 13, upMbps: 13, noise: 0.03 } },
-      ttfbMs: 110,
-    });
+    const line = slowLongLine;
     const opts = { budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 };
     const { result: capped } = await run(line(1), opts);
     expect(capped.warnings.map((w) => w.code)).not.toContain('references-skipped');
@@ -184,10 +187,7 @@ describe('runMeasurement on a simulated line', () => {
     // pair's ramps leave a few rounds of it. A pair showing 3x is the run's open answer, not a
     // spare check, and may grow the run's time within the cap (engine.ts spareCheck); through
     // Firefox the lab's run ended inconclusive one round short (bench/RESULTS.md 2026-12-05 21:49).
-    const line = (tlsUpMbps: number) => ({
-      legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.03 }, 'http-80': { mbps: 13, upMbps: 13, noise: 0.03 } },
-      ttfbMs: 110,
-    });
+    const line = slowLongLine;
     const opts = { budgetBytes: 60e6, maxDurationMs: 45_000, capDurationMs: 120_000 };
     const { result: capped } = await run(line(1), opts);
     expect(capped.verdict).toBe('tls-throttled');

@@ -219,22 +219,21 @@ export class Engine {
   }
 
   /**
-   * References that did not fit beside screening get what screening left, once it has said
-   * "the same": on a 45 Mbit/s line 26 ms away a default run settled screening in 7 rounds,
-   * 5 s and 20 MB of its 60, and never looked at uploads, which a shaper held to a third
-   * (bench/RESULTS.md, 2026-12-05 17:19). All of them where the budget and the planned time
-   * buy MIN_ROUNDS + 2 rounds of their legs, as admitReferences plans (not on a fast line,
-   * below); else the upload pair alone, whose legs are cheap and whose rounds leave the
-   * download legs idle; else neither, and the run says so in the numbers of the first
-   * attempt. Screening's answer stands as it was read: the upload pair's rounds add none to
-   * it, and with every reference its legs run on as in any run that admitted them at once.
-   * Their alpha was held from the start (error-budget.ts), so when they start changes no
-   * error rate. Within the user's budget
-   * and, until they show a difference (spareCheck), the planned time alone: a budget raised
-   * on a fast line or a long path, and the time a run may ask for, were announced for
-   * screening's rounds, not for these (the WAN lab's
-   * 59 Mbit/s, 100 ms line spent 111-120 MB where screening alone had taken 63, when the
-   * upload pair could use a raised budget; withinReach, extendForLine, extendTime).
+   * References that did not fit beside screening get what screening left, once it has said "the
+   * same": on a 45 Mbit/s line 26 ms away a default run settled screening in 7 rounds, 5 s and
+   * 20 MB of its 60, and never looked at uploads, which a shaper held to a third
+   * (bench/RESULTS.md, 2026-12-05 17:19). All of them where the budget and the planned time buy
+   * MIN_ROUNDS + 2 rounds of their legs, as admitReferences plans (not on a fast line, below);
+   * else the upload pair alone, whose legs are cheap and whose rounds leave the download legs
+   * idle; else neither, and the run says so in the numbers of the first attempt. Screening's
+   * answer stands as it was read: the upload pair's rounds add none to it, and with every
+   * reference its legs run on as in any run that admitted them at once. Their alpha was held
+   * from the start (error-budget.ts), so when they start changes no error rate. Within the
+   * user's budget and, until they show a difference (spareCheck), the planned time alone: a
+   * budget raised on a fast line or a long path, and the time a run may ask for, were announced
+   * for screening's rounds, not for these (the WAN lab's 59 Mbit/s, 100 ms line spent 111-120 MB
+   * where screening alone had taken 63, when the upload pair could use a raised budget;
+   * withinReach, extendForLine, extendTime).
    */
   private admitDeferredReferences(): void {
     const deferred = this.referencesDeferred;
