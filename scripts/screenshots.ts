@@ -72,6 +72,9 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   page = await popupWith(browser, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])], 'light', 360);
   await shoot(page, 'history-upload-finding');
   await page.close();
+  page = await popupWith(browser, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])], 'dark', 360);
+  await shoot(page, 'history-upload-finding-dark');
+  await page.close();
 
   page = await popupWith(browser, twentyResults());
   await shoot(page, 'history-20');
