@@ -201,6 +201,32 @@ describe('runMeasurement on a simulated line', () => {
     expect(free.durationMs).toBeLessThanOrEqual(45_000 + 5_000);
   });
 
+  it('lets a late upload pair priced out at the rate of the downloads show the upstream in its ramp', async () => {
+    // The slow long line with its 2.9 Mbit/s upstream and a busier downstream: screening takes
+    // 8-12 rounds, and eight rounds of the pair at 1.9 MB a leg (the downloads' rate) no
+    // longer fit what it left, where the upstream's transfers are 0.1-0.4 MB. In the lab the
+    // run said "no difference" (bench/RESULTS.md 2026-12-05 21:49); the ramp shows the upstream.
+    const line = (tlsUpMbps: number, seed: number) => ({
+      legs: { 'https-443': { mbps: 13, upMbps: tlsUpMbps, noise: 0.2 }, 'http-80': { mbps: 13, upMbps: 2.9, noise: 0.2 } },
+      ttfbMs: 110,
+      seed,
+    });
+    const opts = { budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 };
+    // Seeds on which the pair priced at the downstream's rate was left out: this simulated
+    // screening took 8, 12, 8 and 9 rounds.
+    for (const seed of [1, 4, 7, 9]) {
+      const { result: capped } = await run(line(1, seed), opts);
+      expect(capped.comparisons.find((c) => c.id === 'screen')).toMatchObject({ outcome: 'same' });
+      expect(capped.comparisons.find((c) => c.id === 'screen')!.rounds).toBeGreaterThanOrEqual(8);
+      expect(capped.verdict).toBe('tls-throttled');
+      expect(capped.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'slower' });
+      expect(capped.bytesUsed).toBeLessThanOrEqual(60e6);
+      const { result: free } = await run(line(2.9, seed), opts);
+      expect(free.verdict).toBe('no-difference');
+      expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
+    }
+  });
+
   it('runs no round of a late upload pair its ramp showed it could not read', async () => {
     // 50 ms, an upstream as fast as the downstream: cheap uploads last under five round trips
     // and would grow to the usual size after two unreadable rounds (http-driver.ts legCost,

@@ -23,6 +23,12 @@ import { Looks } from './looks.js';
 import { FlowRenewal } from './flow-renewal.js';
 import { resultOf } from './result.js';
 
+/**
+ * The slowest upstream, as a share of the downstream, that a late upload pair is admitted for
+ * before its ramp: cable and DSL lines commonly send at a tenth of what they receive or more.
+ */
+const SLOW_UPSTREAM_SHARE = 0.1;
+
 export interface EngineDeps {
   clock: Clock;
   signal?: AbortSignal;
@@ -141,6 +147,8 @@ export class Engine {
   private referencesDeferred?: { transferBytes: number; wantedBytes: number };
   /** References admitted once screening had its answer: they live on what the user's budget left. */
   private readonly lateReferences = new Set<string>();
+  /** Late references admitted for their ramp to show the upstream's rate (admitDeferredReferences). */
+  private readonly pricedByRamp = new Set<string>();
   /** The comparisons at each look (looks.ts), over every pair the plan can hold: they share the error budget (error-budget.ts pairAlpha). */
   private readonly looks: Looks;
   private readonly renewal: FlowRenewal;
@@ -225,7 +233,8 @@ export class Engine {
    * (bench/RESULTS.md, 2026-12-05 17:19). All of them where the budget and the planned time buy
    * MIN_ROUNDS + 2 rounds of their legs, as admitReferences plans (not on a fast line, below);
    * else the upload pair alone, whose legs are cheap and whose rounds leave the download legs
-   * idle; else neither, and the run says so in the numbers of the first attempt. Screening's
+   * idle, at the downloads' rate or, for its ramp to show the upstream, a tenth of it (below);
+   * else neither, and the run says so in the numbers of the first attempt. Screening's
    * answer stands as it was read: the upload pair's rounds add none to it, and with every
    * reference its legs run on as in any run that admitted them at once. Their alpha was held
    * from the start (error-budget.ts), so when they start changes no error rate. Within the
@@ -254,6 +263,19 @@ export class Engine {
     const uploads = references.filter((p) => p.suspect.direction === 'up');
     if (uploads.length && reach(uploads)) {
       admit(uploads);
+      addNote(this.notes, { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
+      return;
+    }
+    // Priced at the downstream's rate the pair is out of reach, but an upstream a tenth as
+    // fast would bring it within: its ramp shows which. On a 13 Mbit/s line 110 ms away whose
+    // upstream ran at 2.9 Mbit/s (TLS uploads held to 1), screening's 12 rounds left 20 MB,
+    // less than eight rounds at 1.7 MB a leg, where the legs' transfers were 0.2-0.4 MB, and
+    // the run said "no difference" (bench/RESULTS.md, 2026-12-05 21:49). On a long path the
+    // ramp's one short transfer reads slow start, below the line; so each round the pair must
+    // still reach the rounds this admission asks, priced as its legs have run (withinReach).
+    if (uploads.length && this.roundsAffordable(legsOf(uploads), this.remainingMs(), true, SLOW_UPSTREAM_SHARE) >= MIN_ROUNDS + 2) {
+      admit(uploads);
+      for (const p of uploads) this.pricedByRamp.add(p.id);
       addNote(this.notes, { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
       return;
     }
@@ -561,8 +583,11 @@ export class Engine {
     for (const p of pairs) {
       const have = this.comparisons.find((c) => c.id === p.id)?.rounds ?? 0;
       const late = this.lateReferences.has(p.id);
-      const affordable = this.roundsAffordable(legsOf([...kept, p]), this.spareCheck(p.id) ? this.remainingMs() : capMs, late);
-      const reachable = have + Math.floor(affordable) >= MIN_ROUNDS && (!late || affordable >= 1);
+      const spare = this.spareCheck(p.id);
+      const affordable = this.roundsAffordable(legsOf([...kept, p]), spare ? this.remainingMs() : capMs, late);
+      // A pair admitted on its ramp's word keeps to the rounds its admission asked, as measured.
+      const wanted = spare && this.pricedByRamp.has(p.id) ? MIN_ROUNDS + 2 : MIN_ROUNDS;
+      const reachable = have + Math.floor(affordable) >= wanted && (!late || affordable >= 1);
       if (!references.has(p.id) || reachable) kept.push(p);
     }
     return kept;
@@ -583,14 +608,18 @@ export class Engine {
     return !(c && shows(c));
   }
 
-  /** The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in `timeLeftMs`; `late`: of the user's own budget. */
-  private roundsAffordable(legs: LegSpec[], timeLeftMs: number, late = false): number {
+  /**
+   * The rounds of these legs (a fraction) that what is left of the budget buys, in bytes and in
+   * `timeLeftMs`; `late`: of the user's own budget; `bytesShare`: at that share of their cost in bytes.
+   */
+  private roundsAffordable(legs: LegSpec[], timeLeftMs: number, late = false, bytesShare = 1): number {
     // Late references (admitDeferredReferences) live on the user's own budget, at the size
     // their legs must run at to be read (http-driver.ts legCost).
     const cost = this.driver.roundCost(legs, late);
+    const bytes = cost.bytes * bytesShare;
     const budgetBytes = late ? this.opts.budgetBytes : this.fastLine ? Math.max(this.budgetBytes, this.opts.capBytes ?? 0) : this.budgetBytes;
     const remainingBytes = budgetBytes - this.bytesUsed;
-    return Math.min(cost.bytes > 0 ? remainingBytes / cost.bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
+    return Math.min(bytes > 0 ? remainingBytes / bytes : Infinity, cost.ms > 0 ? timeLeftMs / cost.ms : Infinity);
   }
 
   /** Legs the pairs still needing rounds bring in for the first time get their ramp or probe. */
