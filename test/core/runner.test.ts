@@ -224,6 +224,15 @@ describe('runMeasurement on a simulated line', () => {
       const { result: free } = await run(line(2.9, seed), opts);
       expect(free.verdict).toBe('no-difference');
       expect(free.comparisons.find((c) => c.id === 'upload')).toMatchObject({ outcome: 'same' });
+      // An upstream as fast as the downstream: once measured, the pair is out of reach, and
+      // it stops after its ramps and at most a round (0.6-3.9 MB here), saying uploads went unchecked.
+      const { result: symmetric } = await run({ ...line(13, seed), legs: { 'https-443': { mbps: 13, noise: 0.2 }, 'http-80': { mbps: 13, noise: 0.2 } } }, opts);
+      expect(symmetric.verdict).toBe('no-difference');
+      const uploadRounds = symmetric.comparisons.find((c) => c.id === 'upload')?.rounds ?? 0;
+      expect(uploadRounds).toBeLessThanOrEqual(1);
+      expect(symmetric.warnings).toContainEqual({ code: 'reference-unchecked', pair: 'upload', rounds: uploadRounds, minRounds: MIN_ROUNDS });
+      const uploadBytes = symmetric.legs.filter((l) => l.direction === 'up').flatMap((l) => l.transfers).reduce((sum, t) => sum + t.bytes, 0);
+      expect(uploadBytes).toBeLessThan(4e6);
     }
   });
 
