@@ -249,7 +249,7 @@ export class Engine {
     if (!deferred || this.screen()?.outcome !== 'same') return;
     this.referencesDeferred = undefined;
     const references = this.driver.plan.references;
-    const reach = (pairs: PairSpec[]) => this.roundsAffordable(legsOf(pairs), this.remainingMs(), true) >= MIN_ROUNDS + 2;
+    const reach = (pairs: PairSpec[], bytesShare = 1) => this.roundsAffordable(legsOf(pairs), this.remainingMs(), true, bytesShare) >= MIN_ROUNDS + 2;
     const admit = (pairs: PairSpec[]) => {
       for (const p of pairs) this.lateReferences.add(p.id);
       this.addPairs(pairs);
@@ -261,21 +261,18 @@ export class Engine {
       return;
     }
     const uploads = references.filter((p) => p.suspect.direction === 'up');
-    if (uploads.length && reach(uploads)) {
-      admit(uploads);
-      addNote(this.notes, { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
-      return;
-    }
-    // Priced at the downstream's rate the pair is out of reach, but an upstream a tenth as
-    // fast would bring it within: its ramp shows which. On a 13 Mbit/s line 110 ms away whose
+    // Where the pair is out of reach at the downstream's rate but an upstream a tenth as fast
+    // would bring it within, its ramp shows which. On a 13 Mbit/s line 110 ms away whose
     // upstream ran at 2.9 Mbit/s (TLS uploads held to 1), screening's 12 rounds left 20 MB,
     // less than eight rounds at 1.7 MB a leg, where the legs' transfers were 0.2-0.4 MB, and
     // the run said "no difference" (bench/RESULTS.md, 2026-12-05 21:49). On a long path the
     // ramp's one short transfer reads slow start, below the line; so each round the pair must
     // still reach the rounds this admission asks, priced as its legs have run (withinReach).
-    if (uploads.length && this.roundsAffordable(legsOf(uploads), this.remainingMs(), true, SLOW_UPSTREAM_SHARE) >= MIN_ROUNDS + 2) {
+    const atLineRate = uploads.length > 0 && reach(uploads);
+    const byRamp = uploads.length > 0 && !atLineRate && reach(uploads, SLOW_UPSTREAM_SHARE);
+    if (atLineRate || byRamp) {
       admit(uploads);
-      for (const p of uploads) this.pricedByRamp.add(p.id);
+      if (byRamp) for (const p of uploads) this.pricedByRamp.add(p.id);
       addNote(this.notes, { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: MIN_ROUNDS });
       return;
     }
