@@ -74,6 +74,8 @@ interface RunOutcome {
   noteCodes: string[];
   /** The screening ratio (reference over suspect), where the run had one. */
   ratio?: number;
+  /** Bytes each leg's transfers carried; the rest of bytesUsed went to ramps and probes. */
+  legBytes: Record<string, number>;
 }
 
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
@@ -116,7 +118,8 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     { fetch: net.fetch, clock: net.clock, hasher: countingHasher, random: () => rnd() / 2 ** 32, onLook: (l) => (looks.push(l.verdictIfEnded ?? l.verdict), interimLooks.push(l.verdict)) },
     { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS[mode], seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
   );
-  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code), ...(result.ratio !== undefined ? { ratio: result.ratio } : {}) };
+  const legBytes = Object.fromEntries(result.legs.map((l) => [l.id, l.transfers.reduce((sum, t) => sum + t.bytes, 0)]));
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code), legBytes, ...(result.ratio !== undefined ? { ratio: result.ratio } : {}) };
 }
 
 const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
@@ -154,6 +157,17 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   out.noDifferenceNotes = qualified;
   console.log(`notes of the no-difference runs: ${JSON.stringify(qualified)}`);
   console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
+  // Where a verdict's bytes go: each leg's median over the runs that ran it, and the ramps and
+  // probes (what bytesUsed holds beyond the legs' transfers).
+  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const legIds = [...new Set(verdicts.flatMap((o) => Object.keys(o.legBytes)))];
+  const perLeg = legIds.map((id) => {
+    const ran = verdicts.flatMap((o) => (o.legBytes[id] ? [o.legBytes[id]!] : []));
+    return { leg: id, runs: ran.length, medianMB: mb(median(ran)) };
+  });
+  const rest = mb(median(verdicts.map((o) => o.bytesUsed - Object.values(o.legBytes).reduce((a, b) => a + b, 0))));
+  out.medianMBByLeg = { legs: perLeg, rampsAndProbes: rest };
+  if (verdicts.length) console.log(`median MB a leg carried to a verdict (runs that ran it): ${perLeg.map((l) => `${l.leg} ${l.medianMB} (${l.runs})`).join(', ')}; ramps and probes ${rest}`);
   // Where the legs stand on an unequal footing (a boost after a pause that one leg always
   // follows), the ratios of unshaped lines lean to one side.
   const ratios = outcomes.flatMap((o) => (o.ratio !== undefined ? [o.ratio] : [])).sort((a, b) => a - b);
