@@ -84,10 +84,13 @@ function slotNormal(seed: number, slot: number): number {
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 }
 
-/** The goodput a leg's flow gets at nowMs (sim-network.ts SimOptions.rateAt). */
-export function lineRate(line: SimLine, legKey: string, nowMs: number): number {
+/**
+ * The goodput a leg's flow gets at nowMs (sim-network.ts SimOptions.rateAt). `crossTraffic`
+ * false: what it gets while the cross traffic takes nothing from it (a class of its own).
+ */
+export function lineRate(line: SimLine, legKey: string, nowMs: number, crossTraffic = true): number {
   const drift = 1 + line.driftAmp * Math.sin((2 * Math.PI * nowMs) / line.driftPeriodMs + line.driftPhase);
-  let mbps = line.rateMbps * drift * (1 - crossShare(line, nowMs));
+  let mbps = line.rateMbps * drift * (1 - (crossTraffic ? crossShare(line, nowMs) : 0));
   if (line.lossRate > 0) {
     const slot = Math.floor(nowMs / 250) * 4 + legKey.length; // legs see different loss events
     mbps = Math.min(mbps, mathisMbps(line) * Math.exp(0.3 * slotNormal(line.seed, slot)));

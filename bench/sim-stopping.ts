@@ -6,11 +6,15 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--line-boost] [--upload] [--json-out FILE]
+//                        [--line-boost] [--upload] [--class] [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
 // rate while it holds tokens.
+// --class: the cap is an htb class of its own (the throttle lab's a-port-2x): port 443 keeps
+// its rate while the cross traffic is on, and only the other legs share the line with it, so
+// a busy round can read TLS faster than plain HTTP. Without it the cap is in series: the
+// capped leg gets the cap or what the cross traffic leaves, whichever is less.
 // --upload: the cap is on port 443's uploads alone (a shaper of encrypted uploads, as Rogers
 // capped them), downloads run free: what the upload reference is for (src/core/plan.ts).
 // --line-boost: the whole line has a speed boost (a cable line's PowerBoost, a DOCSIS
@@ -46,6 +50,7 @@ const { values } = parseArgs({
     bucket: { type: 'boolean', default: false },
     'line-boost': { type: 'boolean', default: false },
     upload: { type: 'boolean', default: false },
+    class: { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -96,6 +101,11 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     const free = { ...line, capFactor: 1 };
     const capMbps = idleFlowMbps(line) / line.capFactor;
     rateAt = (key, nowMs) => (key.endsWith('-443-up') ? Math.min(lineRate(free, key, nowMs), capMbps) : lineRate(free, key, nowMs));
+  }
+  if (values.class && line.capFactor > 1) {
+    const free = { ...line, capFactor: 1 };
+    const capMbps = idleFlowMbps(line) / line.capFactor;
+    rateAt = (key, nowMs) => (key.endsWith('-443') ? Math.min(lineRate(free, key, nowMs, false), capMbps) : lineRate(free, key, nowMs));
   }
   if (values['line-boost']) {
     const draw = xoshiro128(seed ^ 0x68e31da4);
@@ -216,7 +226,7 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
 }
 
 async function main(): Promise<void> {
-  if ([values.bucket, values['line-boost'], values.upload].filter(Boolean).length > 1) throw new Error('--bucket, --line-boost and --upload are models of the shaping: choose one');
+  if ([values.bucket, values['line-boost'], values.upload, values.class].filter(Boolean).length > 1) throw new Error('--bucket, --line-boost, --upload and --class are models of the shaping: choose one');
   const seed = Number(values.seed);
   const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
   const factors = values.factors!.split(',').filter(Boolean).map(Number);
@@ -235,7 +245,7 @@ async function main(): Promise<void> {
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
       const boosted = values['line-boost'] ? ', the line boosted' : '';
-      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : 'capped'} at 1/${factor}`}${boosted}`;
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
   }
