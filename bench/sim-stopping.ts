@@ -97,15 +97,13 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     const free = { ...line, capFactor: 1 };
     rateAt = (key, nowMs) => lineRate(free, key, nowMs);
   }
-  if (values.upload && line.capFactor > 1) {
+  if ((values.upload || values.class) && line.capFactor > 1) {
+    // A cap on port 443's uploads alone, or on its downloads in a class the cross traffic
+    // cannot squeeze.
     const free = { ...line, capFactor: 1 };
     const capMbps = idleFlowMbps(line) / line.capFactor;
-    rateAt = (key, nowMs) => (key.endsWith('-443-up') ? Math.min(lineRate(free, key, nowMs), capMbps) : lineRate(free, key, nowMs));
-  }
-  if (values.class && line.capFactor > 1) {
-    const free = { ...line, capFactor: 1 };
-    const capMbps = idleFlowMbps(line) / line.capFactor;
-    rateAt = (key, nowMs) => (key.endsWith('-443') ? Math.min(lineRate(free, key, nowMs, false), capMbps) : lineRate(free, key, nowMs));
+    const suffix = values.upload ? '-443-up' : '-443';
+    rateAt = (key, nowMs) => (key.endsWith(suffix) ? Math.min(lineRate(free, key, nowMs, !values.class), capMbps) : lineRate(free, key, nowMs));
   }
   if (values['line-boost']) {
     const draw = xoshiro128(seed ^ 0x68e31da4);
@@ -141,6 +139,9 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/** Bytes in MB to one decimal, as the report prints them. */
+const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
 const pct = (k: number, n: number) => (n ? ((100 * k) / n).toFixed(2) : '-');
 
 function report(label: string, outcomes: RunOutcome[], shaped: boolean): object {
@@ -152,8 +153,8 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
     runs: n,
     verdicts: Object.fromEntries(['tls-throttled', 'plaintext-throttled', 'no-difference', 'inconclusive', 'failed'].map((v) => [v, count(v as Verdict)])),
     medianRoundsToVerdict: median(verdicts.map((o) => o.rounds)),
-    medianMBToVerdict: Math.round(median(verdicts.map((o) => o.bytesUsed)) / 1e5) / 10,
-    medianMBAll: Math.round(median(outcomes.map((o) => o.bytesUsed)) / 1e5) / 10,
+    medianMBToVerdict: mb(median(verdicts.map((o) => o.bytesUsed))),
+    medianMBAll: mb(median(outcomes.map((o) => o.bytesUsed))),
   };
   console.log(`\n## ${label}: ${n} runs`);
   console.log(`verdicts: ${JSON.stringify(out.verdicts)}`);
@@ -169,7 +170,6 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
   console.log(`median to a verdict: ${out.medianRoundsToVerdict} rounds, ${out.medianMBToVerdict} MB (all runs: ${out.medianMBAll} MB)`);
   // Where a verdict's bytes go: each leg's median over the runs that ran it, and the ramps and
   // probes (what bytesUsed holds beyond the legs' transfers).
-  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
   const legIds = [...new Set(verdicts.flatMap((o) => Object.keys(o.legBytes)))];
   const perLeg = legIds.map((id) => {
     const ran = verdicts.flatMap((o) => (o.legBytes[id] ? [o.legBytes[id]!] : []));
