@@ -36,6 +36,18 @@ export function noteText(n: Note): string {
         `all ${n.rounds} rounds were within the ${n.marginRatio}x margin (${interval(n.ci95)}), but the ${n.lessBusyRounds} least busy ` +
         `leaned to ${x(n.lessBusyRatio)} (${interval(n.lessBusyCi95)}): a cap that binds only while the line is free would look like this`
       );
+    case 'less-busy-against': {
+      // Ratios are plain over encrypted: below 1 the finding had plain HTTP the slower.
+      const plainFound = n.ratio < 1;
+      const [slow, fast] = plainFound ? ['plain HTTP', 'TLS'] : ['TLS', 'plain HTTP'];
+      const quiet = plainFound ? n.lessBusyRatio : 1 / n.lessBusyRatio;
+      const bounds: [number, number] = plainFound ? n.lessBusyCi95 : [1 / n.lessBusyCi95[1], 1 / n.lessBusyCi95[0]];
+      return (
+        `${slow} ran ${x(plainFound ? 1 / n.ratio : n.ratio)} slower than ${fast} in ${n.rounds} of ${n.totalRounds} rounds, but in the ${n.lessBusyRounds} least busy, ` +
+        `where a speed cap shows, ${fast} ran ${x(quiet)} slower (95% interval ${interval(bounds)}): other traffic on the line that slows one of them and not the other ` +
+        '(as when a shaper keeps TLS in a class of its own, capped but apart from the rest) looks like this, so neither counts as throttled'
+      );
+    }
     case 'turned':
       return (
         `the last rounds ran ${x(n.ratio, 1)} apart, by when the ${n.leg} leg had carried ${mb(n.carriedBytes)}: shaping that begins ` +

@@ -126,6 +126,21 @@ export function whyUnclear(screen: Comparison): Note[] {
   }
   if (screen.slowLegRising) return [{ code: 'still-rising', ...screen.slowLegRising }];
   if (screen.risingWhileAlike) return [{ code: 'rising-alike', ...screen.risingWhileAlike }];
+  if (screen.lessBusyAgainst) {
+    const a = screen.lessBusyAgainst;
+    return [
+      {
+        code: 'less-busy-against',
+        rounds: a.rounds,
+        ratio: round3(a.ratio),
+        totalRounds: screen.rounds,
+        marginRatio: MARGIN_RATIO,
+        lessBusyRounds: a.lessBusyRounds,
+        lessBusyRatio: round3(a.lessBusyRatio),
+        lessBusyCi95: [round3(a.lessBusyCi95[0]), round3(a.lessBusyCi95[1])],
+      },
+    ];
+  }
   if (screen.lessBusyLean) {
     const q = screen.lessBusyLean;
     return [

@@ -32,6 +32,21 @@ export type Note =
       lessBusyRatio: number;
       lessBusyCi95: [number, number];
     }
+  /**
+   * A finding withheld because the less busy rounds lay past the margin the other way
+   * (repeated-rule.ts againstLessBusy): the rounds that made it and their ratio, and the less
+   * busy rounds' ratio and 95% interval.
+   */
+  | {
+      code: 'less-busy-against';
+      rounds: number;
+      ratio: number;
+      totalRounds: number;
+      marginRatio: number;
+      lessBusyRounds: number;
+      lessBusyRatio: number;
+      lessBusyCi95: [number, number];
+    }
   | { code: 'turned'; ratio: number; leg: string; carriedBytes: number }
   /** A difference withheld while its slow leg's rate was still climbing (decision.ts rule 1s). */
   | { code: 'still-rising'; leg: string; firstMbps: number; lastMbps: number; rounds: number }
@@ -143,6 +158,7 @@ export const NOTE_CODES: readonly NoteCode[] = [
   'repeated-too-few',
   'pending-second-look',
   'less-busy-lean',
+  'less-busy-against',
   'turned',
   'still-rising',
   'rising-alike',

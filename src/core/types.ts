@@ -87,6 +87,19 @@ export interface Comparison {
    */
   lessBusyLean?: { rounds: number; ratio: number; ci95: [number, number] };
   /**
+   * Present when a finding was withheld because the less busy rounds' estimate lay past the
+   * margin the other way (repeated-rule.ts againstLessBusy): the finding's side and the rounds
+   * that made it, and the less busy rounds'. The outcome is then 'unclear'.
+   */
+  lessBusyAgainst?: {
+    outcome: 'slower' | 'faster';
+    rounds: number;
+    ratio: number;
+    lessBusyRounds: number;
+    lessBusyRatio: number;
+    lessBusyCi95: [number, number];
+  };
+  /**
    * True when the interval cleared the margin at this round only: a finding must hold over
    * two rounds in a row, so the outcome stays 'unclear' until the next round agrees.
    */

@@ -34,6 +34,7 @@ const SAMPLES: Record<Note['code'], Note> = {
   'repeated-straddles': { code: 'repeated-straddles', rounds: 14, levelPercent: 99.4, interval: [1.12, 1.9], ci95: [1.3, 1.71], marginRatio: 1.25 },
   'pending-second-look': { code: 'pending-second-look', ci95: [1.3, 2.1], marginRatio: 1.25 },
   'less-busy-lean': { code: 'less-busy-lean', rounds: 17, ci95: [0.9, 1.2], marginRatio: 1.25, lessBusyRounds: 9, lessBusyRatio: 1.69, lessBusyCi95: [1.1, 2.3] },
+  'less-busy-against': { code: 'less-busy-against', rounds: 15, ratio: 0.39, totalRounds: 32, marginRatio: 1.25, lessBusyRounds: 16, lessBusyRatio: 1.37, lessBusyCi95: [1.29, 1.44] },
   turned: { code: 'turned', ratio: 13.3, leg: 'https-443-down-random', carriedBytes: 7_400_000 },
   'still-rising': { code: 'still-rising', leg: 'http-80-down-random', firstMbps: 8.5, lastMbps: 17.4, rounds: 10 },
   'rising-alike': { code: 'rising-alike', leg: 'http-80-down-random', firstMbps: 8.1, lastMbps: 16.2, rounds: 6 },
@@ -128,6 +129,14 @@ describe('note-text', () => {
       for (const n of [/1[.,]19/, /35/, /1[.,]13/, /1[.,]22/]) expect(leanSlower).toMatch(n);
       for (const n of [/1[.,]15/, /9/, /1[.,]08/, /1[.,]21/]) expect(leanFaster).toMatch(n);
       for (const text of [leanSlower, leanFaster]) expect(text).not.toMatch(/\$\d|0[.,]8/);
+      // A finding the least busy rounds contradict, either way round: each factor reads as
+      // one or more, the least busy rounds' interval turned round with theirs.
+      const againstPlain = noteText(SAMPLES['less-busy-against'], t);
+      const againstTls = noteText({ code: 'less-busy-against', rounds: 12, ratio: 2.5, totalRounds: 30, marginRatio: 1.25, lessBusyRounds: 15, lessBusyRatio: 0.7, lessBusyCi95: [0.625, 0.8] }, t);
+      expect(againstTls).not.toBe(againstPlain);
+      for (const n of [/2[.,]56/, /15/, /32/, /16/, /1[.,]37/, /1[.,]29/, /1[.,]44/]) expect(againstPlain).toMatch(n);
+      for (const n of [/2[.,]50/, /12/, /30/, /15/, /1[.,]43/, /1[.,]25/, /1[.,]60/]) expect(againstTls).toMatch(n);
+      for (const text of [againstPlain, againstTls]) expect(text).not.toMatch(/\$\d|0[.,][0-9]/);
       // None ran on new connections yet: the few-rounds sentence says so.
       const none: Note = { code: 'fresh-unconfirmed', rounds: 0, minRounds: 5, marginRatio: 1.25 };
       expect(noteText({ ...none, slowedRounds: { up: 0, down: 0, farRatio: 2.5 } }, t)).toBe(noteText(none, t));

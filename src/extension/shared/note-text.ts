@@ -15,6 +15,7 @@ const NOTE_KEYS: Record<NoteCode, string> = {
   'repeated-too-few': 'noteTooFewRounds',
   'pending-second-look': 'notePendingSecondLook',
   'less-busy-lean': 'noteLessBusyLean',
+  'less-busy-against': 'noteLessBusyAgainstPlain',
   turned: 'noteTurned',
   'still-rising': 'noteStillRising',
   'rising-alike': 'noteRisingAlike',
@@ -88,6 +89,7 @@ export const NOTE_MESSAGE_KEYS: readonly string[] = [
   'noteFreshSomeRounds',
   'notePairLeanFaster',
   'noteLowEntropyUnchecked',
+  'noteLessBusyAgainstTls',
   ...Object.values(ERROR_KEYS),
 ];
 
@@ -122,6 +124,12 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), ratio(n.interval[0]), ratio(n.interval[1]), ratio(n.marginRatio)];
     case 'less-busy-lean':
       return [count(n.rounds), ratio(n.ci95[0]), ratio(n.ci95[1]), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
+    case 'less-busy-against': {
+      // Ratios are plain over encrypted: below 1 the finding had plain HTTP the slower, and
+      // its key (noteKey) says so; each factor is said as one or more.
+      if (n.ratio < 1) return [ratio(1 / n.ratio), count(n.rounds), count(n.totalRounds), count(n.lessBusyRounds), ratio(n.lessBusyRatio), ratio(n.lessBusyCi95[0]), ratio(n.lessBusyCi95[1])];
+      return [ratio(n.ratio), count(n.rounds), count(n.totalRounds), count(n.lessBusyRounds), ratio(1 / n.lessBusyRatio), ratio(1 / n.lessBusyCi95[1]), ratio(1 / n.lessBusyCi95[0])];
+    }
     case 'turned':
       return [ratio(n.ratio), n.leg, mb(n.carriedBytes)];
     case 'still-rising':
@@ -208,6 +216,7 @@ function substitutions(n: Note, t: Translate): string[] {
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
   if (n.code === 'pair-lean' && n.ratio < 1) return 'notePairLeanFaster';
+  if (n.code === 'less-busy-against' && n.ratio > 1) return 'noteLessBusyAgainstTls';
   if (n.code === 'fresh-unconfirmed' && n.slowedRounds && n.rounds > 0) return 'noteFreshSomeRounds';
   if (n.code === 'fresh-unconfirmed' && n.ratio !== undefined) return 'noteFreshUnconfirmed';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';

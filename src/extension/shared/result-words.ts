@@ -135,6 +135,10 @@ const NOTE_NEXT_KEYS: Partial<Record<Note['code'], string>> = {
   // A long or lossy path left rounds out: the cause of too few rounds, so said first. It needs
   // longer transfers, so more of the time budget.
   'window-limited': 'nextRaiseBudget',
+  // A difference one way in some rounds and the other way in the least busy (repeated-rule.ts
+  // againstLessBusy): the line's other traffic, which more rounds at the same time keep, not
+  // the limit it met.
+  'less-busy-against': 'nextQuieterTime',
   'budget-spent': 'nextRaiseBudget',
   'too-few-rounds': 'nextRaiseBudget',
   'straddles-margin': 'nextQuieterTime',
