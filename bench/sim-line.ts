@@ -9,7 +9,12 @@
 //   (test/lab/cross-traffic.ts);
 // - the line's rate drifting by up to 20% over 10-60 s, and each transfer's own noise
 //   (uniform, 2-15%, sim-network.ts);
-// - slow start at the start of every transfer (sim-network.ts rttMs).
+// - slow start at the start of every transfer (sim-network.ts rttMs);
+// - an upstream as fast as the downstream, or with drawUpShare (sim-stopping.ts --asymmetric)
+//   the upstream of an access line as sold: symmetric on a third of lines (fibre), else a
+//   twentieth to a quarter of the downstream (cable and DSL tiers such as 6/0.5, 100/10 and
+//   250/25 Mbit/s: the FCC's Measuring Broadband America reports, and its 250/25 benchmark in
+//   the 2020 Broadband Deployment Report), log-uniform.
 // A shaped line caps port 443's downloads at 1/factor of what a flow gets on the idle line, as
 // an htb class does: the capped leg gets the cap or what the cross traffic leaves, whichever
 // is less.
@@ -20,6 +25,8 @@ export interface SimLine {
   rttMs: number;
   lossRate: number;
   noise: number;
+  /** The upstream's rate as a share of rateMbps (1: a symmetric line). */
+  upShare: number;
   /** 1: unshaped; else port 443's downloads are capped at rateMbps / capFactor. */
   capFactor: number;
   onMeanMs: number;
@@ -40,6 +47,7 @@ export function drawLine(u: () => number, capFactor: number): SimLine {
   const own = xoshiro128(seed);
   return {
     rateMbps: logUniform(u(), 5, 100),
+    upShare: 1,
     rttMs: logUniform(u(), 5, 200),
     lossRate: [0, 0, 1e-4, 1e-3, 1e-2][Math.floor(u() * 5)]!,
     noise: 0.02 + 0.13 * u(),
@@ -53,6 +61,17 @@ export function drawLine(u: () => number, capFactor: number): SimLine {
     seed,
     nextRandom: () => own() / 2 ** 32,
   };
+}
+
+/**
+ * An access line's upstream as a share of its downstream (see the head of this file). Drawn
+ * from the line's own seed, not from the stream that draws the lines, so a run with it sees
+ * the same downstreams, round trips, loss and cross traffic as one without.
+ */
+export function drawUpShare(line: SimLine): number {
+  const draw = xoshiro128((line.seed ^ 0x1f3a5c7e) >>> 0);
+  const u = () => draw() / 2 ** 32;
+  return u() < 1 / 3 ? 1 : logUniform(u(), 1 / 20, 1 / 4);
 }
 
 /** Cross traffic's share of the line at nowMs (periods are drawn as time reaches them). */
@@ -90,7 +109,7 @@ function slotNormal(seed: number, slot: number): number {
  */
 export function lineRate(line: SimLine, legKey: string, nowMs: number, crossTraffic = true): number {
   const drift = 1 + line.driftAmp * Math.sin((2 * Math.PI * nowMs) / line.driftPeriodMs + line.driftPhase);
-  let mbps = line.rateMbps * drift * (1 - (crossTraffic ? crossShare(line, nowMs) : 0));
+  let mbps = directionMbps(line, legKey) * drift * (1 - (crossTraffic ? crossShare(line, nowMs) : 0));
   if (line.lossRate > 0) {
     const slot = Math.floor(nowMs / 250) * 4 + legKey.length; // legs see different loss events
     mbps = Math.min(mbps, mathisMbps(line) * Math.exp(0.3 * slotNormal(line.seed, slot)));
@@ -99,17 +118,22 @@ export function lineRate(line: SimLine, legKey: string, nowMs: number, crossTraf
   return capped ? Math.min(mbps, idleFlowMbps(line) / line.capFactor) : mbps;
 }
 
+/** The line's rate in the leg's direction: an upload leg's key ends in '-up' (sim-network.ts). */
+function directionMbps(line: SimLine, legKey: string): number {
+  return legKey.endsWith('-up') ? line.rateMbps * line.upShare : line.rateMbps;
+}
+
 function mathisMbps(line: SimLine): number {
   return line.lossRate > 0 ? (1.22 * 1460 * 8) / ((line.rttMs / 1000) * Math.sqrt(line.lossRate)) / 1e6 : Infinity;
 }
 
 /**
- * What one flow gets on the idle line: the shaper's factor is taken against it, so that a
- * "2x" cap halves what the flow would otherwise get (a cap above a loss-limited flow's rate
- * would be no shaping at all).
+ * What one flow gets on the idle line, in the direction of the leg keyed (downloads when none):
+ * the shaper's factor is taken against it, so that a "2x" cap halves what the flow would
+ * otherwise get (a cap above a loss-limited flow's rate would be no shaping at all).
  */
-export function idleFlowMbps(line: SimLine): number {
-  return Math.min(line.rateMbps, mathisMbps(line));
+export function idleFlowMbps(line: SimLine, legKey = ''): number {
+  return Math.min(directionMbps(line, legKey), mathisMbps(line));
 }
 
 /** One-sided 95% Clopper-Pearson upper bound for k successes in n trials. */

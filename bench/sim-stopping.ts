@@ -6,7 +6,7 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--line-boost] [--upload] [--class] [--json-out FILE]
+//                        [--line-boost] [--upload] [--class] [--asymmetric] [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
@@ -17,6 +17,9 @@
 // capped leg gets the cap or what the cross traffic leaves, whichever is less.
 // --upload: the cap is on port 443's uploads alone (a shaper of encrypted uploads, as Rogers
 // capped them), downloads run free: what the upload reference is for (src/core/plan.ts).
+// --asymmetric: each line's upstream is drawn as access lines sell it (sim-line.ts
+// drawUpShare: a third symmetric, else a twentieth to a quarter of the downstream), on the
+// same lines otherwise; without it every upstream is as fast as its downstream.
 // --line-boost: the whole line has a speed boost (a cable line's PowerBoost, a DOCSIS
 // maximum traffic burst): every download, of every leg, runs at 1.2-2.5x the line's rate while
 // one shared bucket of 2-25 MB holds tokens (both log-uniform, per run), refilling at the line's
@@ -34,7 +37,7 @@ import type { Hasher } from '../src/core/io.js';
 import type { StoppingRule } from '../src/core/decision.js';
 import type { Verdict } from '../src/core/types.js';
 import { simNetwork, type SimLeg } from '../test/support/sim-network.js';
-import { clopperPearsonUpper, drawLine, idleFlowMbps, lineRate, logUniform, type SimLine } from './sim-line.js';
+import { clopperPearsonUpper, drawLine, drawUpShare, idleFlowMbps, lineRate, logUniform, type SimLine } from './sim-line.js';
 
 const { values } = parseArgs({
   options: {
@@ -51,6 +54,7 @@ const { values } = parseArgs({
     'line-boost': { type: 'boolean', default: false },
     upload: { type: 'boolean', default: false },
     class: { type: 'boolean', default: false },
+    asymmetric: { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -101,8 +105,8 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     // A cap on port 443's uploads alone, or on its downloads in a class the cross traffic
     // cannot squeeze.
     const free = { ...line, capFactor: 1 };
-    const capMbps = idleFlowMbps(line) / line.capFactor;
     const suffix = values.upload ? '-443-up' : '-443';
+    const capMbps = idleFlowMbps(line, suffix) / line.capFactor;
     rateAt = (key, nowMs) => (key.endsWith(suffix) ? Math.min(lineRate(free, key, nowMs, !values.class), capMbps) : lineRate(free, key, nowMs));
   }
   if (values['line-boost']) {
@@ -242,9 +246,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < runs; i++) {
         const line = drawLine(() => rnd() / 2 ** 32, factor);
         if (values['no-drift']) line.driftAmp = 0;
+        if (values.asymmetric) line.upShare = drawUpShare(line);
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
-      const boosted = values['line-boost'] ? ', the line boosted' : '';
+      const boosted = `${values['line-boost'] ? ', the line boosted' : ''}${values.asymmetric ? ', upstreams as sold' : ''}`;
       const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
