@@ -102,7 +102,7 @@ export function noteText(n: Note): string {
     case 'less-busy-finding':
       return (
         `the difference is read from the ${n.rounds} least busy of ${n.totalRounds} rounds, where even its 99% interval cleared the margin: ` +
-        'in the busier ones both legs ran closer together, as they do when other traffic fills the line below a rate cap'
+        'a speed cap shows while the line is free, and in the busier rounds other traffic on the line set the speeds, often bringing both legs closer together'
       );
     case 'since-turn':
       return (

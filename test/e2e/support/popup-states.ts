@@ -211,6 +211,16 @@ export const NOTE_STATES = {
       { code: 'repeated-straddles', rounds: 9, levelPercent: 99.3, interval: [0.98, 1.71], ci95: [1.08, 1.52], marginRatio: 1.25 },
     ],
   }),
+  // Plain HTTP far slower in the busy rounds, TLS slower in the least busy ones: a class that
+  // keeps TLS at its cap apart from the line's other traffic (repeated-rule.ts againstLessBusy;
+  // the throttle lab's fresh draw, bench/RESULTS.md 2026-12-06).
+  'traffic-against': result({
+    verdict: 'inconclusive', httpsMbps: 59.0, httpMbps: 42.5, rounds: 43, ci95: [0.61, 0.84], spread: 0.4,
+    warnings: [
+      { code: 'budget-spent', rounds: 43 },
+      { code: 'less-busy-against', rounds: 22, ratio: 0.42, totalRounds: 43, marginRatio: 1.25, lessBusyRounds: 22, lessBusyRatio: 1.377, lessBusyCi95: [1.209, 1.415] },
+    ],
+  }),
   // A long path's minute ended as screening settled: "no difference" for downloads, and the
   // checks that had too few rounds named (decision-notes.ts uncheckedReferences).
   'unchecked': result({
