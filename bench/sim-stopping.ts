@@ -6,7 +6,8 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--line-boost] [--upload] [--class] [--asymmetric] [--json-out FILE]
+//                        [--line-boost] [--upload] [--class] [--asymmetric] [--bulk-cross]
+//                        [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
@@ -20,6 +21,10 @@
 // --asymmetric: each line's upstream is drawn as access lines sell it (sim-line.ts
 // drawUpShare: a third symmetric, else a twentieth to a quarter of the downstream), on the
 // same lines otherwise; without it every upstream is as fast as its downstream.
+// --bulk-cross: the cross traffic is one or two bulk TCP flows, as the throttle lab runs it
+// (sim-line.ts drawCrossShare): while on it takes at least the share such flows take from a
+// transfer in slow start, 50-80% of the line, where by default it takes 20-80%. With --class
+// the leg in the class keeps its cap and the other legs are squeezed below it, as in the lab.
 // --line-boost: the whole line has a speed boost (a cable line's PowerBoost, a DOCSIS
 // maximum traffic burst): every download, of every leg, runs at 1.2-2.5x the line's rate while
 // one shared bucket of 2-25 MB holds tokens (both log-uniform, per run), refilling at the line's
@@ -55,6 +60,7 @@ const { values } = parseArgs({
     upload: { type: 'boolean', default: false },
     class: { type: 'boolean', default: false },
     asymmetric: { type: 'boolean', default: false },
+    'bulk-cross': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
   },
 });
@@ -247,9 +253,10 @@ async function main(): Promise<void> {
         const line = drawLine(() => rnd() / 2 ** 32, factor);
         if (values['no-drift']) line.driftAmp = 0;
         if (values.asymmetric) line.upShare = drawUpShare(line);
+        if (values['bulk-cross']) line.bulkCross = true;
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
-      const boosted = `${values['line-boost'] ? ', the line boosted' : ''}${values.asymmetric ? ', upstreams as sold' : ''}`;
+      const boosted = `${values['line-boost'] ? ', the line boosted' : ''}${values.asymmetric ? ', upstreams as sold' : ''}${values['bulk-cross'] ? ', bulk cross traffic' : ''}`;
       const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }

@@ -223,12 +223,13 @@ export function compareRepeated(
     // Each side's test is one tail of the look's two-sided level, so testing both spends no
     // more than the design holds; and where a class of the line's own keeps TLS at its cap
     // while the line's other traffic squeezes plain HTTP below it, all rounds lean the other
-    // way (againstLessBusy below).
+    // way (againstLessBusy below). Of the half, the look keeps the rounds that ran with the
+    // line free (interval-rule.ts freeRounds), as many as its level can use.
     const lean = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
     for (const side of lean ? [lean, -lean] : []) {
-      const quietRounds = lessBusyRounds(measured, side * Math.log(MARGIN_RATIO));
-      if (!quietRounds) break;
       const quietLevel = lessBusyLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
+      const quietRounds = lessBusyRounds(measured, side * Math.log(MARGIN_RATIO), { least: reachableRounds(quietLevel) });
+      if (!quietRounds) break;
       const quiet = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, quietLevel);
       if ((quiet.outcome === 'slower' && side > 0) || (quiet.outcome === 'faster' && side < 0)) {
         const quietRounds95 = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, 0.95);
@@ -238,6 +239,15 @@ export function compareRepeated(
     }
     return undefined;
   }
+}
+
+/**
+ * The fewest rounds whose exact signed-rank interval is finite at this level: all m rounds on
+ * one side has probability 2^(1-m), so the level must be at most 1 - 2^(1-m) (firstLook).
+ */
+export function reachableRounds(level: number): number {
+  if (level >= 1) return DESIGN_MAX_ROUNDS + 1;
+  return Math.max(MIN_ROUNDS, Math.ceil(1 - Math.log2(1 - level)));
 }
 
 /**
