@@ -77,6 +77,9 @@ export function lessBusyRounds(rounds: PairedRound[], shiftLog = 0, free?: { lea
   return ranked.slice(0, Math.min(keep, Math.max(free.least, freeRounds(ranked.map(faster)))));
 }
 
+const FREE_RANK = 5;
+const FREE_SHARE = 0.85;
+
 /**
  * Rule 4r: how many of the ranked rounds ran with the line free, their faster leg within
  * FREE_SHARE of the FREE_RANK-th fastest. Where the line's other traffic is on in more than
@@ -88,12 +91,12 @@ export function lessBusyRounds(rounds: PairedRound[], shiftLog = 0, free?: { lea
  * function of the rounds' ranking figures alone, each symmetric in the two legs (the reference
  * scaled to the value tested), so, as for the half, which leg was faster in a round kept stays
  * a coin toss under the hypothesis tested and the signed-rank interval keeps its level. The
- * FREE_RANK-th fastest, not the fastest, so that one or two rounds a boost or the drift
+ * FREE_RANK-th fastest, not the fastest, so that the few rounds a boost or the drift
  * carried above the line's usual rate do not set the bar; FREE_SHARE allows the 2-15% a
- * transfer's rate varies by on a free line (bench/sim-line.ts).
+ * transfer's rate varies by on a free line (bench/sim-line.ts). Both were chosen on the
+ * simulation's bulk cross traffic with a cap in a class (a bar at 70% found 170 of 200 2x
+ * caps, at 85% 174; bench/RESULTS.md, 2026-12-06 09:19), not on the lab.
  */
-const FREE_RANK = 5;
-const FREE_SHARE = 0.85;
 function freeRounds(rankedMbps: number[]): number {
   const bar = FREE_SHARE * rankedMbps[Math.min(FREE_RANK, rankedMbps.length) - 1]!;
   const below = rankedMbps.findIndex((mbps) => mbps < bar);
