@@ -32,7 +32,7 @@ export function firstLook(alpha: number): number {
   let first = DESIGN_MAX_ROUNDS + 1;
   for (let n = MIN_ROUNDS; n <= DESIGN_MAX_ROUNDS; n++) {
     const level = repeatedLevels(alpha, n, DESIGN_MAX_ROUNDS, SPENDING).interim[n]!;
-    if (2 ** (1 - n) <= 1 - level) {
+    if (reaches(n, level)) {
       first = n;
       break;
     }
@@ -77,7 +77,7 @@ function designOf(alpha: number, first: number): RepeatedDesign {
     const design = repeatedLevels(alpha, first, DESIGN_MAX_ROUNDS, SPENDING, skip);
     let unreachable: number | undefined;
     for (let n = first + 1; n <= DESIGN_MAX_ROUNDS && unreachable === undefined; n++) {
-      if (design.interim[n]! < 1 && 2 ** (1 - n) > 1 - design.interim[n]!) unreachable = n;
+      if (design.interim[n]! < 1 && !reaches(n, design.interim[n]!)) unreachable = n;
     }
     if (unreachable === undefined) {
       designs.set(key, design);
@@ -225,9 +225,10 @@ export function compareRepeated(
     // while the line's other traffic squeezes plain HTTP below it, all rounds lean the other
     // way (againstLessBusy below). Of the half, the look keeps the rounds that ran with the
     // line free (interval-rule.ts freeRounds), as many as its level can use.
+    // A round that is not one of its looks (level 1) can clear nothing: no rounds to rank.
+    const quietLevel = lessBusyLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
     const lean = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
-    for (const side of lean ? [lean, -lean] : []) {
-      const quietLevel = lessBusyLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
+    for (const side of lean && quietLevel < 1 ? [lean, -lean] : []) {
       const quietRounds = lessBusyRounds(measured, side * Math.log(MARGIN_RATIO), { least: reachableRounds(quietLevel) });
       if (!quietRounds) break;
       const quiet = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, quietLevel);
@@ -242,12 +243,17 @@ export function compareRepeated(
 }
 
 /**
- * The fewest rounds whose exact signed-rank interval is finite at this level: all m rounds on
- * one side has probability 2^(1-m), so the level must be at most 1 - 2^(1-m) (firstLook).
+ * Whether the exact signed-rank interval of m rounds is finite at this level: all m rounds on
+ * one side has probability 2^(1-m), so the level must be at most 1 - 2^(1-m).
  */
+function reaches(rounds: number, level: number): boolean {
+  return 2 ** (1 - rounds) <= 1 - level;
+}
+
+/** The fewest rounds (at least MIN_ROUNDS) whose interval is finite at this level; past the design's when none is. */
 export function reachableRounds(level: number): number {
-  if (level >= 1) return DESIGN_MAX_ROUNDS + 1;
-  return Math.max(MIN_ROUNDS, Math.ceil(1 - Math.log2(1 - level)));
+  for (let m = MIN_ROUNDS; m <= DESIGN_MAX_ROUNDS; m++) if (reaches(m, level)) return m;
+  return DESIGN_MAX_ROUNDS + 1;
 }
 
 /**

@@ -4,15 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { intervalOutcome, lessBusyKeep, lessBusyRounds } from '../../src/core/interval-rule.js';
 import type { PairedRound } from '../../src/core/paired-rounds.js';
-import { xoshiro128 } from '../../src/core/payload.js';
 import { compareRepeated, lessBusyLevelAt, LESS_BUSY_ALPHA_SHARE, reachableRounds } from '../../src/core/repeated-rule.js';
 import { pairAlpha } from '../../src/core/error-budget.js';
 import { hodgesLehmann } from '../../src/core/signed-rank.js';
-
-function uniforms(seed: number): () => number {
-  const next = xoshiro128(seed);
-  return () => (next() + 0.5) / 2 ** 32;
-}
+import { boxMuller, uniforms } from '../support/seeded.js';
 
 /**
  * The throttle lab's a-port-2x as a run of 2026-12-06 read it (bench/RESULTS.md, 07:03): HTTPS
@@ -78,7 +73,7 @@ describe('the free rounds of the less busy look (rule 4r)', () => {
     const runs = 1000;
     for (let s = 0; s < runs; s++) {
       const u = uniforms(500 + s);
-      const z = () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+      const z = boxMuller(u);
       const rounds = Array.from({ length: 24 }, () => {
         const busy = u() < 0.7;
         return { suspectMbps: (busy ? 0.4 : 0.8) * Math.exp(0.15 * z()), referenceMbps: (busy ? 0.4 : 1) * Math.exp(0.15 * z()) };

@@ -7,13 +7,7 @@ import { sniPlan } from '../../src/core/sni/sni-plan.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import { hodgesLehmann } from '../../src/core/signed-rank.js';
-
-/** A seeded standard normal (Box-Muller). */
-function normals(seed: number): () => number {
-  const r = xoshiro128(seed);
-  const u = () => (r() + 0.5) / 2 ** 32;
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
-}
+import { normals } from '../support/seeded.js';
 
 describe('normal tail', () => {
   it('matches tabulated values far into the tail', () => {

@@ -4,14 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { whyUnclear } from '../../src/core/decision-notes.js';
 import type { PairedRound } from '../../src/core/paired-rounds.js';
-import { xoshiro128 } from '../../src/core/payload.js';
 import { compareRepeated } from '../../src/core/repeated-rule.js';
 import { someRoundsSide } from '../../src/core/some-rounds.js';
-
-function uniforms(seed: number): () => number {
-  const next = xoshiro128(seed);
-  return () => (next() + 0.5) / 2 ** 32;
-}
+import { uniforms } from '../support/seeded.js';
 
 /** Rates with a few percent of noise each, as transfers of 200 ms read them. */
 const noisy = (u: () => number, mbps: number) => mbps * (1 + 0.06 * (u() - 0.5));

@@ -5,8 +5,8 @@ import { readingNotes } from '../../src/core/decision-notes.js';
 import type { PairedRound } from '../../src/core/paired-rounds.js';
 import { compareRepeated } from '../../src/core/repeated-rule.js';
 import { MARGIN_RATIO } from '../../src/core/margin.js';
-import { xoshiro128 } from '../../src/core/payload.js';
 import { logEvidence, sideCounts, someRoundsSide, SOME_ROUNDS_SPREAD } from '../../src/core/some-rounds.js';
+import { uniforms } from '../support/seeded.js';
 
 /** The mixture by numerical integration (Simpson's rule): the closed form must agree. */
 function evidenceByIntegration(up: number, down: number): number {
@@ -19,11 +19,6 @@ function evidenceByIntegration(up: number, down: number): number {
     sum += (i === 0 || i === steps ? 1 : i % 2 ? 4 : 2) * f;
   }
   return (sum * h) / 3;
-}
-
-function uniforms(seed: number): () => number {
-  const next = xoshiro128(seed);
-  return () => (next() + 0.5) / 2 ** 32;
 }
 
 /** Laplace noise: heavier tails than a normal, so many rounds land far from the centre. */
