@@ -6,7 +6,7 @@
 // may stop at any of them: the budget, the time limit or the user ends it there.
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
-//                        [--line-boost] [--upload] [--class] [--asymmetric] [--bulk-cross]
+//                        [--line-boost] [--upload] [--class] [--entropy] [--asymmetric] [--bulk-cross]
 //                        [--json-out FILE]
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
@@ -18,6 +18,10 @@
 // capped leg gets the cap or what the cross traffic leaves, whichever is less.
 // --upload: the cap is on port 443's uploads alone (a shaper of encrypted uploads, as Rogers
 // capped them), downloads run free: what the upload reference is for (src/core/plan.ts).
+// --entropy: the cap is a classifier of encrypted-looking flows (the throttle lab's e-entropy):
+// every download whose bytes look random, TLS on either port and random plaintext alike, is
+// held to the cap, and only the low-entropy body runs free. Screening then reads alike, and
+// only the low-entropy reference's two pairs can find it (src/core/plan.ts).
 // --asymmetric: each line's upstream is drawn as access lines sell it (sim-line.ts
 // drawUpShare: a third symmetric, else a twentieth to a quarter of the downstream), on the
 // same lines otherwise; without it every upstream is as fast as its downstream.
@@ -59,6 +63,7 @@ const { values } = parseArgs({
     'line-boost': { type: 'boolean', default: false },
     upload: { type: 'boolean', default: false },
     class: { type: 'boolean', default: false },
+    entropy: { type: 'boolean', default: false },
     asymmetric: { type: 'boolean', default: false },
     'bulk-cross': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
@@ -96,7 +101,7 @@ interface RunOutcome {
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
   const legs: Record<string, SimLeg> = {};
   for (const k of LEG_KEYS) legs[k] = { mbps: line.rateMbps, noise: line.noise };
-  let rateAt = (key: string, nowMs: number) => lineRate(line, key, nowMs);
+  let rateAt: (key: string, nowMs: number, payload?: 'text') => number = (key, nowMs) => lineRate(line, key, nowMs);
   if (values.bucket && line.capFactor > 1) {
     // One tbf class for port 443, so both of its legs draw on one bucket; the line itself is
     // not capped, the bucket is.
@@ -114,6 +119,11 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     const suffix = values.upload ? '-443-up' : '-443';
     const capMbps = idleFlowMbps(line, suffix) / line.capFactor;
     rateAt = (key, nowMs) => (key.endsWith(suffix) ? Math.min(lineRate(free, key, nowMs, !values.class), capMbps) : lineRate(free, key, nowMs));
+  }
+  if (values.entropy && line.capFactor > 1) {
+    const free = { ...line, capFactor: 1 };
+    const capMbps = idleFlowMbps(line) / line.capFactor;
+    rateAt = (key, nowMs, payload) => (payload === 'text' || key.endsWith('-up') ? lineRate(free, key, nowMs) : Math.min(lineRate(free, key, nowMs), capMbps));
   }
   if (values['line-boost']) {
     const draw = xoshiro128(seed ^ 0x68e31da4);
@@ -236,7 +246,7 @@ function report(label: string, outcomes: RunOutcome[], shaped: boolean): object 
 }
 
 async function main(): Promise<void> {
-  if ([values.bucket, values['line-boost'], values.upload, values.class].filter(Boolean).length > 1) throw new Error('--bucket, --line-boost, --upload and --class are models of the shaping: choose one');
+  if ([values.bucket, values['line-boost'], values.upload, values.class, values.entropy].filter(Boolean).length > 1) throw new Error('--bucket, --line-boost, --upload, --class and --entropy are models of the shaping: choose one');
   const seed = Number(values.seed);
   const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
   const factors = values.factors!.split(',').filter(Boolean).map(Number);
@@ -257,7 +267,8 @@ async function main(): Promise<void> {
         outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
       }
       const boosted = `${values['line-boost'] ? ', the line boosted' : ''}${values.asymmetric ? ', upstreams as sold' : ''}${values['bulk-cross'] ? ', bulk cross traffic' : ''}`;
-      const label = `${mode}, ${factor === 1 ? 'unshaped' : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`}${boosted}`;
+      const shaped = values.entropy ? `random-looking downloads capped at 1/${factor}` : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`;
+      const label = `${mode}, ${factor === 1 ? 'unshaped' : shaped}${boosted}`;
       rows.push(report(label, outcomes, factor !== 1));
     }
   }

@@ -16,6 +16,13 @@ import type { Comparison } from './types.js';
 /** A run's comparisons by their id. */
 export type ById = Partial<Record<ComparisonId, Comparison>>;
 
+/** A run's comparisons by their pair's id. */
+export function byId(comparisons: readonly Comparison[]): ById {
+  const c: ById = {};
+  for (const x of comparisons) c[x.id as ComparisonId] = x;
+  return c;
+}
+
 /** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
 export const FINDING_REFERENCES = ['tls-vs-low-entropy', 'upload'] as const;
 

@@ -35,7 +35,9 @@
 //     in needs-rounds.ts.
 //  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
 //     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
-//     unless such a pair still leans past the margin unsettled; anything else is
+//     unless such a pair still leans past the margin unsettled (one whose partner in the
+//     low-entropy reference has shown no difference can make no finding: lowEntropyPairMoot);
+//     anything else is
 //     inconclusive, with the reason in numbers. A no-difference whose references had fewer
 //     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked), and one whose
 //     screening transfers were slow start throughout on a long path names the fastest cap
@@ -59,7 +61,7 @@
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
 import { median } from 'simple-statistics';
-import { burstScopeNotes, FINDING_REFERENCES, type ById, readingNotes, referenceLeanNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
+import { burstScopeNotes, byId, FINDING_REFERENCES, type ById, readingNotes, referenceLeanNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
 import type { Rejected } from './error-budget.js';
 import { round3 } from './figures.js';
 import { withFreshFlows } from './fresh-flows.js';
@@ -194,8 +196,7 @@ export interface Decision {
 }
 
 export function decide(input: DecisionInput): Decision {
-  const c: ById = {};
-  for (const x of input.comparisons) c[x.id as ComparisonId] = x;
+  const c = byId(input.comparisons);
   const screen = c['screen'];
   if (!screen || !input.screening) return { verdict: 'failed', notes: [{ code: 'no-screening' }] };
   const finding = findingOf(c, screen);
@@ -214,6 +215,20 @@ export function decide(input: DecisionInput): Decision {
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
+}
+
+/**
+ * A pair of the low-entropy reference that can make no finding: rule 8 finds a classifier of
+ * encrypted-looking flows only when TLS and random plaintext are both slower than the
+ * low-entropy body, so once either pair has shown no difference the other cannot complete
+ * one, whatever it reads. While screening has a finding the entropy pair names its cause
+ * (rule 9) and runs on. The engine stops measuring such a pair (engine.ts moot): its rounds
+ * beside screening's last had cost a leg each (docs/method.md, "The low-entropy reference").
+ */
+export function lowEntropyPairMoot(id: string, c: ById): boolean {
+  const partner = id === 'entropy' ? c['tls-vs-low-entropy'] : id === 'tls-vs-low-entropy' ? c['entropy'] : undefined;
+  const screen = c['screen']?.outcome;
+  return partner?.outcome === 'same' && screen !== 'slower' && screen !== 'faster';
 }
 
 /** Rule 8's findings, in order: screening, entropy, uploads. */
@@ -254,6 +269,7 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
 function unsettledFinding(c: ById): Note | undefined {
   for (const id of FINDING_REFERENCES) {
     const pair = c[id];
+    if (lowEntropyPairMoot(id, c)) continue;
     if (pair?.outcome === 'unclear' && (pair.ratio > MARGIN_RATIO || pair.ratio < 1 / MARGIN_RATIO)) {
       return { code: 'pair-unsettled', pair: id, rounds: pair.rounds, ratio: round3(pair.ratio), ci95: [round3(pair.ci95[0]), round3(pair.ci95[1])] };
     }

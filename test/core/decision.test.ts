@@ -1,6 +1,6 @@
 // The decision (src/core/decision.ts and the files its header names for each rule), rule by rule.
 import { describe, expect, it } from 'vitest';
-import { compareLegs, decide, diagnoseCause } from '../../src/core/decision.js';
+import { compareLegs, decide, diagnoseCause, lowEntropyPairMoot } from '../../src/core/decision.js';
 import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import { lastRoundsApart, MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
 import { pathRttMs, windowLimited, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/paired-rounds.js';
@@ -204,6 +204,19 @@ describe('decide', () => {
     const open = decideOn([c('screen', 'same'), c('tls-vs-low-entropy', 'unclear', 1.18)]);
     expect([open.verdict, open.notes.some((n) => n.code === 'pair-lean')]).toEqual(['no-difference', true]);
     expect(decideOn([c('screen', 'same'), c('tls-vs-low-entropy', 'unclear', 1.3)]).notes.map((n) => n.code)).toEqual(['pair-unsettled']);
+  });
+
+  it('lets no pair of the low-entropy reference hold the answer open once its partner showed no difference', () => {
+    // A classifier is a finding only when both pairs are slower: with random plaintext as fast
+    // as the low-entropy body, TLS leaning past the margin against that body can complete none.
+    const leaning = [c('screen', 'same'), c('tls-vs-low-entropy', 'unclear', 1.3)];
+    expect(decideOn([...leaning, c('entropy', 'same')]).verdict).toBe('no-difference');
+    expect(decideOn([...leaning, c('entropy', 'unclear', 1.3)]).notes.map((n) => n.code)).toEqual(['pair-unsettled']);
+    expect(lowEntropyPairMoot('entropy', { 'tls-vs-low-entropy': c('tls-vs-low-entropy', 'same') })).toBe(true);
+    expect(lowEntropyPairMoot('tls-vs-low-entropy', { entropy: c('entropy', 'same'), screen: c('screen', 'unclear') })).toBe(true);
+    // Behind a screening finding the entropy pair names its cause (rule 9), and runs on.
+    expect(lowEntropyPairMoot('entropy', { screen: c('screen', 'slower', 3), 'tls-vs-low-entropy': c('tls-vs-low-entropy', 'same') })).toBe(false);
+    expect(lowEntropyPairMoot('upload', { entropy: c('entropy', 'same') })).toBe(false);
   });
 
   it('finds entropy shaping behind an equal screening pair', () => {

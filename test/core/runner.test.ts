@@ -263,6 +263,19 @@ describe('runMeasurement on a simulated line', () => {
     expect(result.comparisons.find((c) => c.id === 'upload')?.outcome).toBe('same');
   });
 
+  it('stops the low-entropy body once random plaintext reads as fast as it: no classifier can be found then', async () => {
+    // TLS noisy, plaintext (random and low-entropy alike, one leg of the sim) steady: the
+    // entropy pair settles first, and TLS against the body could complete no finding.
+    const { result } = await run({ legs: { 'https-443': { mbps: 50, upMbps: 25, noise: 0.35 }, 'http-80': { mbps: 50, upMbps: 25, noise: 0.03 } } });
+    const rounds = (id: string) => result.legs.find((l) => l.id === id)?.transfers.length ?? 0;
+    const pair = (id: string) => result.comparisons.find((c) => c.id === id);
+    expect(result.verdict).toBe('no-difference');
+    expect(pair('entropy')?.outcome).toBe('same');
+    expect(pair('screen')?.outcome).toBe('same');
+    expect(rounds('http-80-down-text')).toBe(pair('entropy')?.rounds);
+    expect(rounds('http-80-down-text')).toBeLessThan(rounds('https-443-down-random'));
+  });
+
   it('finds a classifier of encrypted-looking traffic in an automatic run, cause entropy', async () => {
     const { result } = await run({ legs: { 'https-443': { mbps: 10, noise: 0.05 }, 'http-80': { mbps: 10, noise: 0.05 } }, textMbps: 50 });
     expect(result.verdict).toBe('tls-throttled');

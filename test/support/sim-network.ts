@@ -135,9 +135,11 @@ export interface SimOptions {
   /**
    * The line as a function of time, for the stopping-rule simulation (bench/sim-stopping.ts):
    * the goodput in Mbit/s a leg's flow gets now (cross traffic, drift, a shaper's cap, loss),
-   * read at every chunk in place of the leg's mbps (noise and bursts still apply).
+   * read at every chunk in place of the leg's mbps (noise and bursts still apply). `payload`
+   * is 'text' for a download of the low-entropy body (a classifier of encrypted-looking
+   * flows lets it pass).
    */
-  rateAt?: (legKey: string, nowMs: number) => number;
+  rateAt?: (legKey: string, nowMs: number, payload?: 'text') => number;
   /**
    * The path's round trip: each transfer starts in slow start (10 segments, doubling every
    * round trip, as after an idle; RFC 2861), so a short transfer on a long path is
@@ -296,7 +298,7 @@ export function simNetwork(opts: SimOptions): Sim {
         // Reads as a socket gives them: about 5 ms of data at the current rate, 1460 to 64 KiB.
         const carried = flowBytes.get(leg) ?? 0;
         const firstMbps = leg.firstConnectionMbps !== undefined && !renewed.has(leg) ? leg.firstConnectionMbps * factor : undefined;
-        const baseMbps = firstMbps ?? (opts.rateAt ? opts.rateAt(key, clock.now()) * factor : rateMbps);
+        const baseMbps = firstMbps ?? (opts.rateAt ? opts.rateAt(key, clock.now(), kind === 'text' ? 'text' : undefined) * factor : rateMbps);
         let nowMbps = leg.slowAfterBytes !== undefined && carried >= leg.slowAfterBytes ? leg.slowMbps ?? baseMbps : baseMbps;
         if (opts.rttMs) {
           // Slow start: the window (10 segments of 1460 bytes, doubling per round trip) caps the rate.
