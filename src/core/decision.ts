@@ -70,7 +70,7 @@ import { MARGIN_RATIO } from './margin.js';
 import { MIN_FLOW_BYTES, shortFlowLegs, turnedNote } from './needs-rounds.js';
 import type { Note } from './notes.js';
 import { pairRounds, type MeasuredLeg, type MeasuredTransfer } from './paired-rounds.js';
-import type { ComparisonId, PairSpec } from './plan.js';
+import type { PairSpec } from './plan.js';
 import { compareRepeated } from './repeated-rule.js';
 import { estimateShaping, sustainedMbps } from './shaping.js';
 import { withSteadyLegs } from './steady-legs.js';
