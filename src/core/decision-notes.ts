@@ -24,6 +24,20 @@ export function byId(comparisons: readonly Comparison[]): ById {
 }
 
 /** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
+/**
+ * A pair of the low-entropy reference that can make no finding: rule 8 finds a classifier of
+ * encrypted-looking flows only when TLS and random plaintext are both slower than the
+ * low-entropy body, so once either pair has shown no difference the other cannot complete
+ * one, whatever it reads. While screening has a finding the entropy pair names its cause
+ * (rule 9) and runs on. The engine stops measuring such a pair (engine.ts moot): its rounds
+ * beside screening's last had cost a leg each (docs/method.md, "The low-entropy reference").
+ */
+export function lowEntropyPairMoot(id: string, c: ById): boolean {
+  const partner = id === 'entropy' ? c['tls-vs-low-entropy'] : id === 'tls-vs-low-entropy' ? c['entropy'] : undefined;
+  const screen = c['screen']?.outcome;
+  return partner?.outcome === 'same' && screen !== 'slower' && screen !== 'faster';
+}
+
 export const FINDING_REFERENCES = ['tls-vs-low-entropy', 'upload'] as const;
 
 /**
@@ -35,7 +49,8 @@ export function uncheckedReferences(c: ById): Note[] {
   const notes: Note[] = [];
   for (const id of FINDING_REFERENCES) {
     const pair = c[id];
-    if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
+    // A classifier its partner ruled out was checked, by that partner's rounds.
+    if (pair && pair.outcome !== 'same' && pair.rounds < MIN_ROUNDS && !lowEntropyPairMoot(id, c)) notes.push({ code: 'reference-unchecked', pair: id, rounds: pair.rounds, minRounds: MIN_ROUNDS });
   }
   return notes;
 }

@@ -61,7 +61,7 @@
 // Every "not yet" and "not a finding" is recorded as data (Comparison.pendingRound,
 // lessBusyLean; Decision.notes), never by overwriting an outcome.
 import { median } from 'simple-statistics';
-import { burstScopeNotes, byId, FINDING_REFERENCES, type ById, readingNotes, referenceLeanNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
+import { burstScopeNotes, byId, FINDING_REFERENCES, lowEntropyPairMoot, type ById, readingNotes, referenceLeanNotes, slowStartNotes, uncheckedReferences, whyUnclear } from './decision-notes.js';
 import type { Rejected } from './error-budget.js';
 import { round3 } from './figures.js';
 import { withFreshFlows } from './fresh-flows.js';
@@ -215,20 +215,6 @@ export function decide(input: DecisionInput): Decision {
     return { verdict: 'no-difference', basis: screen, notes };
   }
   return { verdict: 'inconclusive', basis: screen, notes: [...(turned ? [turned] : []), ...whyUnclear(screen)] };
-}
-
-/**
- * A pair of the low-entropy reference that can make no finding: rule 8 finds a classifier of
- * encrypted-looking flows only when TLS and random plaintext are both slower than the
- * low-entropy body, so once either pair has shown no difference the other cannot complete
- * one, whatever it reads. While screening has a finding the entropy pair names its cause
- * (rule 9) and runs on. The engine stops measuring such a pair (engine.ts moot): its rounds
- * beside screening's last had cost a leg each (docs/method.md, "The low-entropy reference").
- */
-export function lowEntropyPairMoot(id: string, c: ById): boolean {
-  const partner = id === 'entropy' ? c['tls-vs-low-entropy'] : id === 'tls-vs-low-entropy' ? c['entropy'] : undefined;
-  const screen = c['screen']?.outcome;
-  return partner?.outcome === 'same' && screen !== 'slower' && screen !== 'faster';
 }
 
 /** Rule 8's findings, in order: screening, entropy, uploads. */

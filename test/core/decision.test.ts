@@ -1,6 +1,7 @@
 // The decision (src/core/decision.ts and the files its header names for each rule), rule by rule.
 import { describe, expect, it } from 'vitest';
-import { compareLegs, decide, diagnoseCause, lowEntropyPairMoot } from '../../src/core/decision.js';
+import { compareLegs, decide, diagnoseCause } from '../../src/core/decision.js';
+import { lowEntropyPairMoot } from '../../src/core/decision-notes.js';
 import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import { lastRoundsApart, MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
 import { pathRttMs, windowLimited, type MeasuredLeg, type MeasuredTransfer } from '../../src/core/paired-rounds.js';
@@ -217,6 +218,11 @@ describe('decide', () => {
     // Behind a screening finding the entropy pair names its cause (rule 9), and runs on.
     expect(lowEntropyPairMoot('entropy', { screen: c('screen', 'slower', 3), 'tls-vs-low-entropy': c('tls-vs-low-entropy', 'same') })).toBe(false);
     expect(lowEntropyPairMoot('upload', { entropy: c('entropy', 'same') })).toBe(false);
+    // Nor is TLS against the body "unchecked" then: its partner ruled the classifier out.
+    const few = { ...c('tls-vs-low-entropy', 'unclear', 1.05), rounds: MIN_ROUNDS - 2 };
+    const codes = (entropy: Comparison) => decideOn([c('screen', 'same'), few, entropy]).notes.map((n) => n.code);
+    expect(codes(c('entropy', 'same'))).not.toContain('reference-unchecked');
+    expect(codes({ ...c('entropy', 'unclear'), rounds: MIN_ROUNDS - 2 })).toContain('reference-unchecked');
   });
 
   it('finds entropy shaping behind an equal screening pair', () => {

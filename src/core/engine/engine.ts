@@ -5,8 +5,8 @@
 //   const engine = new Engine(deps, opts, driver);
 //   try { await engine.run(); } catch (err) { return engine.failed(err); }
 //   return engine.finish();
-import { byId } from '../decision-notes.js';
-import { decide, lowEntropyPairMoot, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
+import { byId, lowEntropyPairMoot } from '../decision-notes.js';
+import { decide, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
 import { MARGIN_RATIO } from '../margin.js';
 import { MIN_ROUNDS } from '../interval-rule.js';
 import { MIN_FLOW_BYTES, pairNeedsRounds, shortFlowLegs } from '../needs-rounds.js';
@@ -352,7 +352,7 @@ export class Engine {
    * from 32 to 53 MB. Should screening lose its finding, they run again. And port swaps whose
    * pair settled without a finding (below), or, under --diagnose, whose pair has shown no
    * difference yet (startSwaps). And a pair of the low-entropy reference whose partner has
-   * shown no difference, while screening has no finding (decision.ts lowEntropyPairMoot): on
+   * shown no difference, while screening has no finding (decision-notes.ts lowEntropyPairMoot): on
    * 1000 simulated unshaped lines it took the median run from 34.0 to 32.1 MB (bench/RESULTS.md).
    */
   private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
