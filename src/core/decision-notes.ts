@@ -23,14 +23,13 @@ export function byId(comparisons: readonly Comparison[]): ById {
   return c;
 }
 
-/** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
 /**
  * A pair of the low-entropy reference that can make no finding: rule 8 finds a classifier of
  * encrypted-looking flows only when TLS and random plaintext are both slower than the
  * low-entropy body, so once either pair has shown no difference the other cannot complete
  * one, whatever it reads. While screening has a finding the entropy pair names its cause
  * (rule 9) and runs on. The engine stops measuring such a pair (engine.ts moot): its rounds
- * beside screening's last had cost a leg each (docs/method.md, "The low-entropy reference").
+ * beside screening's last had cost a leg each (docs/method.md, "Legs and pairs").
  */
 export function lowEntropyPairMoot(id: string, c: ById): boolean {
   const partner = id === 'entropy' ? c['tls-vs-low-entropy'] : id === 'tls-vs-low-entropy' ? c['entropy'] : undefined;
@@ -38,6 +37,7 @@ export function lowEntropyPairMoot(id: string, c: ById): boolean {
   return partner?.outcome === 'same' && screen !== 'slower' && screen !== 'faster';
 }
 
+/** The references whose pair can make a finding of its own beside equal downloads (rule 8). */
 export const FINDING_REFERENCES = ['tls-vs-low-entropy', 'upload'] as const;
 
 /**

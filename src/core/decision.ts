@@ -36,11 +36,11 @@
 //  8. Verdict. Screening decides; if it looks equal, TLS and random plaintext both slower than
 //     low-entropy plaintext is entropy shaping; then uploads; then 'same' is no-difference,
 //     unless such a pair still leans past the margin unsettled (one whose partner in the
-//     low-entropy reference has shown no difference can make no finding: lowEntropyPairMoot);
-//     anything else is
-//     inconclusive, with the reason in numbers. A no-difference whose references had fewer
-//     than MIN_ROUNDS rounds says which went unchecked (reference-unchecked), and one whose
-//     screening transfers were slow start throughout on a long path names the fastest cap
+//     low-entropy reference has shown no difference can make no finding: decision-notes.ts
+//     lowEntropyPairMoot); anything else is inconclusive, with the reason in numbers. A
+//     no-difference whose references had fewer than MIN_ROUNDS rounds says which went
+//     unchecked (reference-unchecked; not one whose partner ruled a classifier out), and one
+//     whose screening transfers were slow start throughout on a long path names the fastest cap
 //     they could have shown; a faster one goes unseen (slow-start-bound; slow-start.ts). Every
 //     no-difference names the median size of its TLS transfers: a bucket that holds that much
 //     passes them all (burst-scope). The notes are made in decision-notes.ts.
