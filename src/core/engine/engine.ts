@@ -5,7 +5,7 @@
 //   const engine = new Engine(deps, opts, driver);
 //   try { await engine.run(); } catch (err) { return engine.failed(err); }
 //   return engine.finish();
-import { byId, lowEntropyPairMoot } from '../decision-notes.js';
+import { byId, lowEntropyPairMoot, type ById } from '../decision-notes.js';
 import { decide, type Decision, type DecisionInput, type StoppingRule } from '../decision.js';
 import { MARGIN_RATIO } from '../margin.js';
 import { MIN_ROUNDS } from '../interval-rule.js';
@@ -334,13 +334,12 @@ export class Engine {
    * asks "this way too?" of the upload pair's direction, as the download one does of screening's.
    */
   private needingRounds(): PairSpec[] {
-    const screen = this.screen()?.outcome;
-    const upload = this.comparisons.find((c) => c.id === 'upload');
+    const c = byId(this.comparisons);
     const uploadSwap = new Set(this.driver.plan.uploadFollowUp.map((p) => p.id));
     return this.active.filter(
       (p) =>
-        !this.moot(p, screen, upload) &&
-        pairNeedsRounds(p, this.comparisons.find((c) => c.id === p.id), uploadSwap.has(p.id) ? upload?.outcome : screen, this.legs, this.driver.flowsMayGrow),
+        !this.moot(p, c) &&
+        pairNeedsRounds(p, c[p.id], (uploadSwap.has(p.id) ? c['upload'] : c['screen'])?.outcome, this.legs, this.driver.flowsMayGrow),
     );
   }
 
@@ -355,7 +354,9 @@ export class Engine {
    * shown no difference, while screening has no finding (decision-notes.ts lowEntropyPairMoot): on
    * 1000 simulated unshaped lines it took the median run from 34.0 to 32.1 MB (bench/RESULTS.md).
    */
-  private moot(p: PairSpec, screen: Comparison['outcome'] | undefined, upload: Comparison | undefined): boolean {
+  private moot(p: PairSpec, c: ById): boolean {
+    const screen = c['screen']?.outcome;
+    const upload = c['upload'];
     // A port swap only names the cause of its pair's finding: once that pair has settled
     // without one (or is moot itself), the swap has nothing left to explain. Under the
     // repeated-interval rule it has no alpha until then (error-budget.ts), so a swap that
@@ -365,9 +366,9 @@ export class Engine {
     if (parent === 'screen' && screen === 'same') return true;
     if (parent === 'upload') {
       const uploadPair = this.active.find((q) => q.id === 'upload');
-      if (upload?.outcome === 'same' || (uploadPair && this.moot(uploadPair, screen, upload))) return true;
+      if (upload?.outcome === 'same' || (uploadPair && this.moot(uploadPair, c))) return true;
     }
-    if (lowEntropyPairMoot(p.id, byId(this.comparisons))) return true;
+    if (lowEntropyPairMoot(p.id, c)) return true;
     if (screen !== 'slower' && screen !== 'faster') return false;
     // Only a reference: where uploads are what a download finding adds (M-Lab), they run.
     if (!this.driver.plan.references.some((r) => r.id === p.id)) return false;
