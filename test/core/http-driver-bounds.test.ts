@@ -54,3 +54,36 @@ describe('the size bound of a plan', () => {
     expect(sizes.http).toBeGreaterThan(0.7 * sizes.https);
   });
 });
+
+describe('an upload leg grown because its transfers were too short to read', () => {
+  it('outgrows the bound a plan set from its slow-start reads, until a transfer lasts five round trips', async () => {
+    // A 27 Mbit/s line 57 ms away, its upstream as fast. The plan is made from the ramps, which
+    // read slow start, and bounds the cheap uploads to transfers that end in slow start too.
+    const rttMs = 57;
+    const net = simNetwork({ rttMs, seed: 5, legs: { 'https-443': { mbps: 27 }, 'http-80': { mbps: 27 } } });
+    const deps = { fetch: net.fetch, clock: net.clock, hasher: sumHasher };
+    const target = await resolveTarget(net.fetch, 'https://endpoint.test/', {});
+    const driver = new HttpDriver(deps, target, 'https://endpoint.test/', 1);
+    const [screen] = driver.plan.screening;
+    const upload = driver.plan.references.find((p) => p.id === 'upload')!;
+    const downloads = [screen!.suspect, screen!.reference];
+    const uploads = [upload.suspect, upload.reference];
+    const legs = [...downloads, ...uploads];
+    const ctx = context();
+    await driver.prepare(legs, legs, ctx, async (_leg, work) => (await work(), true));
+    for (const leg of legs) await driver.measure(leg, 0, ctx);
+    driver.limitTransfers(legs, 6 * rttMs);
+    const readable: boolean[] = [];
+    for (let round = 1; round <= 8; round++) {
+      for (const leg of legs) {
+        const { sample } = await driver.measure(leg, round, ctx);
+        if (leg === uploads[0]) readable.push(sample.durationMs >= 5 * rttMs);
+      }
+      // As engine.ts growDifferingUploads does every round once two rounds were unreadable.
+      if (round >= 2) for (const leg of uploads) driver.growLeg(leg);
+    }
+    // Held to the plan's bound, no upload round lasted five round trips (0 of 8); grown with
+    // the rates read, every round from the third does.
+    expect(readable.slice(-3)).toEqual([true, true, true]);
+  });
+});

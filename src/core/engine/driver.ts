@@ -114,7 +114,8 @@ export interface Driver {
   referencesFit?(references: LegSpec[], ctx: DriverContext): { fits: boolean; transferBytes: number; wantedBytes: number } | undefined;
   /**
    * Lifts the size cap of a leg held cheap until its pair showed a difference (an upload leg
-   * of the HTTP driver): its transfers then follow the usual target.
+   * of the HTTP driver): its transfers then follow the usual target. Asked again while its
+   * transfers stay too short to read, it lifts the cap with the rates they read.
    */
   growLeg?(leg: LegSpec): void;
   /** Asks for transfers of at least this many bytes on a leg; false where it cannot. */

@@ -378,8 +378,10 @@ export class Engine {
   /**
    * The upload pair runs cheap (http-driver.ts CHEAP_UPLOAD_BYTES) until it shows a
    * difference (an estimate past the margin after two rounds, or a finding) or until two of
-   * its rounds were too short to read. Then its legs grow to the usual transfer, and an automatic run adds the port swap of uploads, whose
-   * legs start grown. True when that swap was added now.
+   * its rounds were too short to read. Then its legs grow to the usual transfer (and, every
+   * round their transfers stay too short, past the bound a plan set from such reads), and an
+   * automatic run adds the port swap of uploads, whose legs start grown. True when that swap
+   * was added now.
    */
   private growDifferingUploads(): boolean {
     const upload = this.comparisons.find((c) => c.id === 'upload');

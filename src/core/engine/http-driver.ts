@@ -5,7 +5,7 @@
 import { mean, median } from 'simple-statistics';
 import { MARGIN_RATIO } from '../margin.js';
 import { MIN_ROUNDS } from '../interval-rule.js';
-import { WINDOW_LIMITED_RTTS, type MeasuredTransfer } from '../paired-rounds.js';
+import { WINDOW_LIMITED_RTTS, windowLimited, type MeasuredTransfer } from '../paired-rounds.js';
 import { parseReprDigest } from '../digest.js';
 import { digestUrl, payloadUrl, type Target } from '../endpoint.js';
 import { Interference, MeasureError } from '../errors.js';
@@ -222,10 +222,24 @@ export class HttpDriver implements Driver {
     return { fits: !measured.length || transferBytes >= needBytes, transferBytes, wantedBytes };
   }
 
+  /**
+   * Lifts a cheap leg to its full size; and a leg whose last transfer was window-limited
+   * (paired-rounds.ts windowLimited) to the bound its direction's rates set now. That bound
+   * was last set by a plan (limitTransfers) from transfers read in slow start, and a transfer
+   * held to it stays there. On the first 150 simulated unshaped lines (bench/sim-stopping.ts,
+   * seed 1) the upload pair of 52 of the 135 runs that ran it had window-limited rounds, 353 in
+   * all, which its interval counts for nothing; a 27 Mbit/s line 52 ms away (57 ms to a first
+   * byte) held its uploads to 240 KB, which took 207-429 ms where five round trips are 285, and
+   * ran them 22 rounds, 9 of them unread (bench/RESULTS.md, 2026-12-06 15:44). Called every
+   * round while its pair is unreadable, it grows the bound as the rates read rise.
+   */
   growLeg(spec: LegSpec): void {
     const leg = this.leg(spec);
-    if (!leg.cheap) return;
+    const last = leg.samples.at(-1);
+    const limited = !!last && Number.isFinite(this.leastTtfbMs) && windowLimited(last, this.leastTtfbMs);
+    if (!leg.cheap && !limited) return;
     leg.cheap = false;
+    if (limited) leg.fullMaxBytes = Math.max(leg.fullMaxBytes, this.boundBytes(leg, this.legsOfDirection(spec.direction), leg.sizer.targetMs));
     leg.sizer = { ...leg.sizer, maxBytes: leg.fullMaxBytes };
     // The next transfer follows the leg's measured rate to the usual target at once.
     leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
@@ -284,8 +298,7 @@ export class HttpDriver implements Driver {
    * at 9 for 28 rounds: a false "plaintext throttled" at 0.76x (bench/RESULTS.md).
    */
   limitTransfers(legs: LegSpec[], targetMs: number): void {
-    const fastestMbps = new Map<LegSpec['direction'], number>();
-    for (const spec of legs) fastestMbps.set(spec.direction, Math.max(fastestMbps.get(spec.direction) ?? 0, recentMbps(this.leg(spec))));
+    const planned = legs.map((s) => this.leg(s));
     for (const spec of legs) {
       const leg = this.leg(spec);
       leg.targetCapMs = targetMs;
@@ -294,12 +307,24 @@ export class HttpDriver implements Driver {
       const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
       const rateMbps = recentMbps(leg);
       const wanted = (rateMbps * 1000 * legTargetMs) / 8;
-      const boundBytes = (fastestMbps.get(spec.direction)! * 1000 * legTargetMs) / 8;
-      leg.fullMaxBytes = Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * boundBytes)));
+      leg.fullMaxBytes = this.boundBytes(leg, planned.filter((l) => l.spec.direction === spec.direction), legTargetMs);
       // A cheap upload leg stays within its cheap size (growLeg lifts it to fullMaxBytes).
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
     }
+  }
+
+  /**
+   * The largest transfer a leg may make at `targetMs`: half as much again as the target at the
+   * fastest recent rate among `peers` (legs of its direction), within what the endpoint serves.
+   */
+  private boundBytes(leg: HttpLeg, peers: HttpLeg[], targetMs: number): number {
+    const fastestMbps = Math.max(0, ...peers.map(recentMbps));
+    return Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor((1.5 * fastestMbps * 1000 * targetMs) / 8)));
+  }
+
+  private legsOfDirection(direction: LegSpec['direction']): HttpLeg[] {
+    return [...this.legs.values()].filter((l) => l.spec.direction === direction);
   }
 
   /**
