@@ -320,7 +320,7 @@ export class HttpDriver implements Driver {
    */
   private boundBytes(leg: HttpLeg, peers: HttpLeg[], targetMs: number): number {
     const fastestMbps = Math.max(0, ...peers.map(recentMbps));
-    return Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor((1.5 * fastestMbps * 1000 * targetMs) / 8)));
+    return Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * ((fastestMbps * 1000 * targetMs) / 8))));
   }
 
   private legsOfDirection(direction: LegSpec['direction']): HttpLeg[] {
