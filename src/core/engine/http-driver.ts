@@ -230,7 +230,7 @@ export class HttpDriver implements Driver {
    * seed 1) the upload pair of 52 of the 135 runs that ran it had window-limited rounds, 353 in
    * all, which its interval counts for nothing; a 27 Mbit/s line 52 ms away (57 ms to a first
    * byte) held its uploads to 240 KB, which took 207-429 ms where five round trips are 285, and
-   * ran them 22 rounds, 9 of them unread (bench/RESULTS.md, 2026-12-06 15:44). Called every
+   * ran them 22 rounds, 9 of them unread (bench/RESULTS.md, 2026-12-06 15:42). Called every
    * round while its pair is unreadable, it grows the bound as the rates read rise.
    */
   growLeg(spec: LegSpec): void {
