@@ -239,7 +239,7 @@ export class HttpDriver implements Driver {
     const limited = !!last && Number.isFinite(this.leastTtfbMs) && windowLimited(last, this.leastTtfbMs);
     if (!leg.cheap && !limited) return;
     leg.cheap = false;
-    if (limited) leg.fullMaxBytes = Math.max(leg.fullMaxBytes, this.boundBytes(leg, this.legsOfDirection(spec.direction), leg.sizer.targetMs));
+    if (limited) leg.fullMaxBytes = Math.max(leg.fullMaxBytes, this.boundBytes(leg, this.fastestMbps(spec.direction), leg.sizer.targetMs));
     leg.sizer = { ...leg.sizer, maxBytes: leg.fullMaxBytes };
     // The next transfer follows the leg's measured rate to the usual target at once.
     leg.nextBytes = steadyBytes(leg.samples, leg.sizer, Math.max(0, ...leg.waitsMs.slice(-RECENT_WAITS))) ?? leg.nextBytes;
@@ -298,7 +298,8 @@ export class HttpDriver implements Driver {
    * at 9 for 28 rounds: a false "plaintext throttled" at 0.76x (bench/RESULTS.md).
    */
   limitTransfers(legs: LegSpec[], targetMs: number): void {
-    const planned = legs.map((s) => this.leg(s));
+    const fastestMbps = new Map<LegSpec['direction'], number>();
+    for (const spec of legs) fastestMbps.set(spec.direction, Math.max(fastestMbps.get(spec.direction) ?? 0, recentMbps(this.leg(spec))));
     for (const spec of legs) {
       const leg = this.leg(spec);
       leg.targetCapMs = targetMs;
@@ -307,7 +308,7 @@ export class HttpDriver implements Driver {
       const legTargetMs = Math.min(targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs), Math.max(targetMs, hardFloorMs(rttMs)));
       const rateMbps = recentMbps(leg);
       const wanted = (rateMbps * 1000 * legTargetMs) / 8;
-      leg.fullMaxBytes = this.boundBytes(leg, planned.filter((l) => l.spec.direction === spec.direction), legTargetMs);
+      leg.fullMaxBytes = this.boundBytes(leg, fastestMbps.get(spec.direction)!, legTargetMs);
       // A cheap upload leg stays within its cheap size (growLeg lifts it to fullMaxBytes).
       leg.sizer = { ...leg.sizer, targetMs: legTargetMs, maxBytes: leg.cheap ? Math.min(leg.sizer.maxBytes, leg.fullMaxBytes) : leg.fullMaxBytes };
       if (rateMbps > 0) leg.nextBytes = snapBytes(wanted, leg.sizer);
@@ -315,16 +316,16 @@ export class HttpDriver implements Driver {
   }
 
   /**
-   * The largest transfer a leg may make at `targetMs`: half as much again as the target at the
-   * fastest recent rate among `peers` (legs of its direction), within what the endpoint serves.
+   * The largest transfer a leg may make at `targetMs`: half as much again as the target at
+   * `fastestMbps`, its direction's fastest recent rate, within what the endpoint serves.
    */
-  private boundBytes(leg: HttpLeg, peers: HttpLeg[], targetMs: number): number {
-    const fastestMbps = Math.max(0, ...peers.map(recentMbps));
+  private boundBytes(leg: HttpLeg, fastestMbps: number, targetMs: number): number {
     return Math.min(leg.limitBytes, Math.max(leg.sizer.minBytes, Math.floor(1.5 * ((fastestMbps * 1000 * targetMs) / 8))));
   }
 
-  private legsOfDirection(direction: LegSpec['direction']): HttpLeg[] {
-    return [...this.legs.values()].filter((l) => l.spec.direction === direction);
+  /** The fastest recent rate of this run's legs of a direction. */
+  private fastestMbps(direction: LegSpec['direction']): number {
+    return Math.max(0, ...[...this.legs.values()].filter((l) => l.spec.direction === direction).map(recentMbps));
   }
 
   /**
