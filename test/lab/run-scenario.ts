@@ -16,6 +16,7 @@ import { DEFAULT_LIMIT_MS, DIAGNOSE_LIMIT_MS } from '../../src/core/time-budget.
 import type { LabServerConfig } from './lab-server.js';
 import { runGlasnost, type GlasnostOutcome } from './glasnost-rule.js';
 import { acquireLabLock, ADDR, createLab, destroyLab, LINE_DOWN_DEV, NS, setLineRate } from './lab-net.js';
+import { LineTimeline, type LineSpan } from './line-timeline.js';
 import type { Scenario } from './scenarios.js';
 import { acquireWanLock, createWanLab, destroyWanLab, setWanLineRate, WAN_ADDR, WAN_NS } from './wan-net.js';
 
@@ -48,6 +49,8 @@ export interface RunRecord {
   said?: string;
   /** Wall time of the CLI process (or the browser session). */
   wallMs: number;
+  /** The downlink's rate while the run lasted, as the drift set it (line-timeline.ts). */
+  line?: LineSpan;
   client: 'cli' | 'extension';
   /** The browser of an extension run. */
   browser?: LabBrowser;
@@ -307,11 +310,16 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
     } else if (noise.crossTraffic) {
       log(`${scenario.id}: this lab has no cross-traffic host; running without cross traffic`);
     }
+    const timeline = new LineTimeline(scenario.lineMbps, Date.now());
     if (noise.lineDriftLo > 0) {
       const lo = noise.lineDriftLo;
       const step = () => {
         const mbps = scenario.lineMbps * (lo + (1 - lo) * random());
-        void site.setLineRate(mbps).catch(() => undefined);
+        // The rate counts from when tc has applied it; a step that failed leaves the old one.
+        void site
+          .setLineRate(mbps)
+          .then(() => timeline.set(Date.now(), mbps))
+          .catch(() => undefined);
         drift = setTimeout(step, 2000 + 3000 * random());
       };
       drift = setTimeout(step, 2000 + 3000 * random());
@@ -326,13 +334,20 @@ export async function runScenario(scenario: Scenario, opts: ScenarioOptions): Pr
       await writeFile(uploadFile, randomBytes(64 * 1024 * 1024));
     }
     for (let run = 0; run < opts.runs; run++) {
+      const startedMs = Date.now();
       const r =
         client === 'cli'
           ? await runCli(ready.caPath, scenario.diagnose, opts.cliArgs, cliKillMs(scenario.diagnose), site)
           : await runExtension(ready.caPath, dataDir, site, browser!);
-      const record: RunRecord = { scenario: scenario.id, run, client, ...(browser ? { browser } : {}), ...r };
+      // The measurement's own seconds where the client said how long it measured (the process
+      // also starts up and shuts down); else the whole process.
+      const endedMs = Math.max(Date.now(), startedMs + 1);
+      const measuredMs = r.result?.durationMs;
+      const line = timeline.over(measuredMs && measuredMs > 0 && measuredMs < endedMs - startedMs ? endedMs - measuredMs : startedMs, endedMs);
+      const record: RunRecord = { scenario: scenario.id, run, client, ...(browser ? { browser } : {}), ...r, line };
       if (config.timelinePath) record.timeline = await takeTimeline(config.timelinePath);
-      log(`${label} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB` : r.error}`);
+      const drifted = line.meanMbps !== line.nominalMbps ? `, line at ${(line.meanMbps / line.nominalMbps).toFixed(2)} of nominal` : '';
+      log(`${label} run ${run + 1}/${opts.runs}: ${r.result ? `${r.result.verdict}${r.result.cause ? `/${r.result.cause}` : ''} ratio ${r.result.ratio?.toFixed?.(2)} in ${(r.result.durationMs / 1000).toFixed(1)} s, ${(r.result.bytesUsed / 1e6).toFixed(1)} MB${drifted}` : r.error}`);
       if (run < (opts.glasnostRuns ?? 0)) {
         try {
           const g = await runGlasnost({ ns: site.cliNs, host: site.srvAddr, caPath: ready.caPath, direction: scenario.glasnostDirection ?? 'down', seconds: 5, uploadFile });

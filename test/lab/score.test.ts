@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Result } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';
-import { formatTable, goals, scoreScenario } from './score.js';
+import { effectiveFactor, formatTable, goals, scoreScenario } from './score.js';
 
 function scenario(id: string, rateIsCeiling: boolean): Scenario {
   return {
@@ -97,3 +97,41 @@ describe('TLS-only token buckets read apart within the 2x goal', () => {
   });
 });
 
+
+describe('the 1.5x goal by the line each run had', () => {
+  /** A 1.5x cap of a 60 Mbit/s line; `up`: on the upstream, which the drift leaves alone. */
+  const cap = (id: string, up = false): Scenario => ({
+    id,
+    title: id,
+    lineMbps: 60,
+    diagnose: false,
+    truth: { verdict: 'tls-throttled', rateMbps: 40, factor: 1.5 },
+    fronts: {},
+    ...(up ? { glasnostDirection: 'up' as const } : {}),
+  });
+  const run = (id: string, meanMbps: number, verdict: string): RunRecord => {
+    const r = found(id, 40);
+    return { ...r, result: { ...r.result!, verdict } as Result, line: { nominalMbps: 60, meanMbps, lowMbps: 48, highMbps: 60 } };
+  };
+
+  it("scales a download cap's factor by the line's mean over its nominal, and leaves upload caps and lines not recorded alone", () => {
+    expect(effectiveFactor(cap('d'), run('d', 54, 'tls-throttled'))).toBeCloseTo(1.35, 10);
+    expect(effectiveFactor(cap('u', true), run('u', 54, 'tls-throttled'))).toBe(1.5);
+    expect(effectiveFactor(cap('d'), found('d', 40))).toBe(1.5);
+    expect(effectiveFactor(scenario('no-factor', false), found('x', 25))).toBe(2);
+    expect(effectiveFactor({ ...cap('n'), truth: { verdict: 'no-difference' } }, run('n', 54, 'no-difference'))).toBeUndefined();
+  });
+
+  it('keeps the goal on the scenarios\' factors and reads the same runs apart by band', () => {
+    const s = cap('mild');
+    // Effective 1.25x and 1.30x (missed, found), 1.40x (found), 1.50x (found).
+    const all = new Map([['mild', [run('mild', 50, 'inconclusive'), run('mild', 52, 'tls-throttled'), run('mild', 56, 'tls-throttled'), run('mild', 60, 'tls-throttled')]]]);
+    const g = goals([s], all);
+    const goal = g.find((x) => x.goal.startsWith('TLS throttled 1.5x to 2x:'))!;
+    expect(goal.measured).toBe('3/4 (75.0%)');
+    expect(goal.met).toBe(false);
+    const apart = g.find((x) => x.goal.startsWith('TLS throttled 1.5x to 2x, by the factor'))!;
+    expect(apart.met).toBeUndefined();
+    expect(apart.measured).toBe('under 1.35x 1/2; 1.35-1.45x 1/1; 1.45x or more 1/1 (effective factors 1.25-1.50x)');
+  });
+});
