@@ -95,8 +95,10 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
   it(
     'finds no difference on an unshaped 50 Mbit/s line',
     async () => {
-      const { result } = await once('i-none-50', NO_NOISE);
+      const { result, line } = await once('i-none-50', NO_NOISE);
       expect(result!.verdict).toBe('no-difference');
+      // No drift: the line held its nominal rate all run long.
+      expect(line).toEqual({ nominalMbps: 50, meanMbps: 50, lowMbps: 50, highMbps: 50 });
     },
     LAB_TIMEOUT_MS,
   );
@@ -106,8 +108,15 @@ describe.skipIf(!!skipReason)(`throttle lab${skipReason}`, () => {
     async () => {
       // Greedy cross traffic that comes and goes can leave the answer inconclusive within the
       // budget (the bench counts how often); what must never happen is a false finding.
-      const { result } = await once('i-none-50', DEFAULT_NOISE);
+      const { result, line } = await once('i-none-50', DEFAULT_NOISE);
       expect(['no-difference', 'inconclusive']).toContain(result!.verdict);
+      // The run records the line it had (line-timeline.ts), which the score reads 1.5x caps by:
+      // within the drift's 0.8-1.0 of nominal.
+      expect(line!.nominalMbps).toBe(50);
+      expect(line!.lowMbps).toBeGreaterThanOrEqual(40 - 1e-9);
+      expect(line!.highMbps).toBeLessThanOrEqual(50);
+      expect(line!.meanMbps).toBeGreaterThanOrEqual(line!.lowMbps);
+      expect(line!.meanMbps).toBeLessThanOrEqual(line!.highMbps);
     },
     LAB_TIMEOUT_MS,
   );
