@@ -18,8 +18,8 @@
 //  3. Margin. A difference under MARGIN_RATIO (25%) is no finding: interval wholly above it,
 //     'slower'; wholly below its inverse, 'faster'; wholly inside, 'same'; else 'unclear'.
 //  4. Less busy rounds (a second look, 99%). When all rounds leave the question open, the less
-//     busy half (at least 8), ranked by the faster leg of each round, is tested at 99%: a rate
-//     cap binds only while the line is free. It may only sharpen the side all rounds lean to
+//     busy half (at least 8), ranked by the legs' geometric mean in each round, is tested at
+//     99%: a rate cap binds only while the line is free. It may only sharpen the side all rounds lean to
 //     (rule 4r tests each side). While its estimate lies past the margin, 'same' is withheld
 //     ('lean'); under rule 4r, so is a finding it contradicts (past the margin the other way:
 //     'less-busy-against', repeated-rule.ts againstLessBusy).

@@ -53,49 +53,60 @@ export function lessBusyKeep(n: number): number {
 
 /**
  * Rule 4's rounds: exactly the less busy half (at least LESS_BUSY_MIN_ROUNDS), or undefined
- * when there are too few to leave any out. Ranked by the faster leg of each round, which is
- * symmetric in the two legs, so on an unshaped line which leg was faster stays a coin toss in
- * the rounds kept and the signed-rank interval keeps its level. Ties go to the earlier round
- * (a stable sort): a capped leg reads the same rate round after round, and taking every round
- * tied at the cut would let the busy rounds back in.
+ * when there are too few to leave any out. Ranked by the geometric mean of the two legs' rates
+ * in each round, which is symmetric in the two legs, so on an unshaped line which leg was
+ * faster stays a coin toss in the rounds kept and the signed-rank interval keeps its level.
+ * Ties go to the earlier round (a stable sort): a capped leg reads the same rate round after
+ * round, and taking every round tied at the cut would let the busy rounds back in.
  *
- * `shiftLog` (rule 4r): the reference is scaled by e^-shiftLog before ranking. Testing "the
- * reference is at most e^theta times the suspect" at its boundary theta, the ranking must be
- * symmetric in the suspect and the reference scaled by e^-theta, or it would favour rounds where
- * the reference ran fast: unscaled, a cap exactly at the margin was called throttled in 28.5% of
- * 200 simulated runs (bench/RESULTS.md).
+ * Rule 4r tests "the reference is at most e^theta times the suspect" at its boundary theta,
+ * where the ranking must be symmetric in the suspect and the reference scaled by e^-theta, or it
+ * would favour rounds where the reference ran fast (ranked by the faster leg unscaled, a cap
+ * exactly at the margin was called throttled in 28.5% of 200 simulated runs; bench/RESULTS.md).
+ * Scaling a leg multiplies every round's geometric mean by the same factor, so one ranking is
+ * that symmetric one for every theta at once. The faster leg scaled to theta was, too, but a
+ * capped leg sits at its cap in every round, scaled up to the margin it stands level with the
+ * free rounds' other leg, and its rounds drew in or left out the busy rounds by the cap's
+ * jitter: in the throttle lab's held-out ho-8 (port 443 at 42 of a drifting 63 Mbit/s, in a
+ * class of its own) HTTPS read 39-40 Mbit/s in 30 of 32 rounds and 41-42 in two, one of them a
+ * round that plain HTTP, squeezed by the cross traffic, read at 24; scaled, that round ranked
+ * among the 13 free ones and held the look's interval under the margin (bench/RESULTS.md,
+ * 2026-12-06 18:41; the simulation, 2026-12-06 19:32). The geometric mean puts a round where either leg was squeezed below those
+ * where neither was.
  *
  * `free` (rule 4r's look): of the half, only the rounds that ran with the line free
  * (freeRounds), but at least `least`, the fewest whose interval can reach the look's level.
  */
-export function lessBusyRounds(rounds: PairedRound[], shiftLog = 0, free?: { least: number }): PairedRound[] | undefined {
+export function lessBusyRounds(rounds: PairedRound[], free?: { least: number }): PairedRound[] | undefined {
   const keep = lessBusyKeep(rounds.length);
   if (rounds.length <= keep) return undefined;
-  const faster = (r: PairedRound) => Math.max(r.suspectMbps, r.referenceMbps * Math.exp(-shiftLog));
-  const ranked = [...rounds].sort((a, b) => faster(b) - faster(a));
+  const figure = (r: PairedRound) => Math.sqrt(r.suspectMbps * r.referenceMbps);
+  const ranked = [...rounds].sort((a, b) => figure(b) - figure(a));
   if (!free) return ranked.slice(0, keep);
-  return ranked.slice(0, Math.min(keep, Math.max(free.least, freeRounds(ranked.map(faster)))));
+  return ranked.slice(0, Math.min(keep, Math.max(free.least, freeRounds(ranked.map(figure)))));
 }
 
 const FREE_RANK = 5;
 const FREE_SHARE = 0.85;
 
 /**
- * Rule 4r: how many of the ranked rounds ran with the line free, their faster leg within
- * FREE_SHARE of the FREE_RANK-th fastest. Where the line's other traffic is on in more than
+ * Rule 4r: how many of the ranked rounds ran with the line free, their ranking figure (the
+ * legs' geometric mean) within FREE_SHARE of the FREE_RANK-th highest. Where the line's other traffic is on in more than
  * half of the rounds, the less busy half still holds busy ones: in the throttle lab HTTPS sat
  * at 23-24 Mbit/s in a class of its own in all 42 rounds while plain HTTP read 39-47 in 19 of
  * them and 10-23 in the rest, the half at 40 rounds was the 19 and one busy round, and that
  * one round's Walsh averages pulled the look's 99.93% bound under the margin though the 95%
  * interval of the 20 read 1.52-1.77x (bench/RESULTS.md, 2026-12-06 07:03). The count is a
- * function of the rounds' ranking figures alone, each symmetric in the two legs (the reference
- * scaled to the value tested), so, as for the half, which leg was faster in a round kept stays
- * a coin toss under the hypothesis tested and the signed-rank interval keeps its level. The
- * FREE_RANK-th fastest, not the fastest, so that the few rounds a boost or the drift
- * carried above the line's usual rate do not set the bar; FREE_SHARE allows the 2-15% a
+ * function of the rounds' ranking figures alone, each symmetric in the two legs, and the bar
+ * is a share of one of them, so scaling a leg to the value tested scales the figures and the
+ * bar alike and leaves the count as it was: as for the half, which leg was faster in a round
+ * kept stays a coin toss under the hypothesis tested and the signed-rank interval keeps its
+ * level. The FREE_RANK-th highest, not the highest, so that the few rounds a boost or the
+ * drift carried above the line's usual rate do not set the bar; FREE_SHARE allows the 2-15% a
  * transfer's rate varies by on a free line (bench/sim-line.ts). Both were chosen on the
- * simulation's bulk cross traffic with a cap in a class (a bar at 70% found 170 of 200 2x
- * caps, at 85% 174; bench/RESULTS.md, 2026-12-06 09:19), not on the lab.
+ * simulation's bulk cross traffic with a cap in a class, with the faster leg as the figure (a
+ * bar at 70% found 170 of 200 2x caps, at 85% 174; bench/RESULTS.md, 2026-12-06 09:19), not
+ * on the lab.
  */
 function freeRounds(rankedMbps: number[]): number {
   const bar = FREE_SHARE * rankedMbps[Math.min(FREE_RANK, rankedMbps.length) - 1]!;

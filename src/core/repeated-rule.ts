@@ -219,20 +219,18 @@ export function compareRepeated(
       const f = finding({ ...slowed95, outcome: some, someRoundsOf: n, repeatedCi: repeated(level, all) });
       if (f) return f;
     }
-    // The less busy rounds (rule 4r), ranked for each side: first the one all rounds lean to.
-    // Each side's test is one tail of the look's two-sided level, so testing both spends no
-    // more than the design holds; and where a class of the line's own keeps TLS at its cap
-    // while the line's other traffic squeezes plain HTTP below it, all rounds lean the other
-    // way (againstLessBusy below). Of the half, the look keeps the rounds that ran with the
-    // line free (interval-rule.ts freeRounds), as many as its level can use.
+    // The less busy rounds (rule 4r), one ranking for both sides (interval-rule.ts
+    // lessBusyRounds). Each side's test is one tail of the look's two-sided level, so testing
+    // both spends no more than the design holds; and where a class of the line's own keeps TLS
+    // at its cap while the line's other traffic squeezes plain HTTP below it, all rounds lean
+    // the other way (againstLessBusy below). Of the half, the look keeps the rounds that ran
+    // with the line free (interval-rule.ts freeRounds), as many as its level can use.
     // A round that is not one of its looks (level 1) can clear nothing: no rounds to rank.
     const quietLevel = lessBusyLevelAt(alpha * LESS_BUSY_ALPHA_SHARE, n, finalLook);
-    const lean = reported.ratio > 1 ? 1 : reported.ratio < 1 ? -1 : 0;
-    for (const side of lean && quietLevel < 1 ? [lean, -lean] : []) {
-      const quietRounds = lessBusyRounds(measured, side * Math.log(MARGIN_RATIO), { least: reachableRounds(quietLevel) });
-      if (!quietRounds) break;
+    const quietRounds = quietLevel < 1 && reported.ratio !== 1 ? lessBusyRounds(measured, { least: reachableRounds(quietLevel) }) : undefined;
+    if (quietRounds) {
       const quiet = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, quietLevel);
-      if ((quiet.outcome === 'slower' && side > 0) || (quiet.outcome === 'faster' && side < 0)) {
+      if (quiet.outcome === 'slower' || quiet.outcome === 'faster') {
         const quietRounds95 = intervalOutcome(id, suspectLeg, referenceLeg, quietRounds, 0.95);
         const f = finding({ ...quietRounds95, outcome: quiet.outcome, busyRoundsLeftOut: n - quietRounds.length, repeatedCi: repeated(quietLevel, quiet) });
         if (f) return f;
