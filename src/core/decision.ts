@@ -19,10 +19,10 @@
 //     'slower'; wholly below its inverse, 'faster'; wholly inside, 'same'; else 'unclear'.
 //  4. Less busy rounds (a second look, 99%). When all rounds leave the question open, the less
 //     busy half (at least 8), ranked by the legs' geometric mean in each round, is tested at
-//     99%: a rate cap binds only while the line is free. It may only sharpen the side all rounds lean to
-//     (rule 4r tests each side). While its estimate lies past the margin, 'same' is withheld
-//     ('lean'); under rule 4r, so is a finding it contradicts (past the margin the other way:
-//     'less-busy-against', repeated-rule.ts againstLessBusy).
+//     99%: a rate cap binds only while the line is free. It may only sharpen the side all
+//     rounds lean to (rule 4r tests each side). While its estimate lies past the margin,
+//     'same' is withheld ('lean'); under rule 4r, so is a finding it contradicts (past the
+//     margin the other way: 'less-busy-against', repeated-rule.ts againstLessBusy).
 //  5. Two looks. A run looks after every round, so 'slower'/'faster' must hold at this round
 //     and the one before ('pending' otherwise).
 //  6. Flows. 'same' from the screening pair is an answer only once each screening leg's flow

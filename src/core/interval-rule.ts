@@ -70,9 +70,9 @@ export function lessBusyKeep(n: number): number {
  * jitter: in the throttle lab's held-out ho-8 (port 443 at 42 of a drifting 63 Mbit/s, in a
  * class of its own) HTTPS read 39-40 Mbit/s in 30 of 32 rounds and 41-42 in two, one of them a
  * round that plain HTTP, squeezed by the cross traffic, read at 24; scaled, that round ranked
- * among the 13 free ones and held the look's interval under the margin (bench/RESULTS.md,
- * 2026-12-06 18:41; the simulation, 2026-12-06 19:32). The geometric mean puts a round where either leg was squeezed below those
- * where neither was.
+ * with the 13 free ones and held the look's interval under the margin (bench/RESULTS.md,
+ * 2026-12-06 18:41; the simulation, 2026-12-06 19:32). The geometric mean puts a round where
+ * either leg was squeezed below those where neither was.
  *
  * `free` (rule 4r's look): of the half, only the rounds that ran with the line free
  * (freeRounds), but at least `least`, the fewest whose interval can reach the look's level.
@@ -91,17 +91,17 @@ const FREE_SHARE = 0.85;
 
 /**
  * Rule 4r: how many of the ranked rounds ran with the line free, their ranking figure (the
- * legs' geometric mean) within FREE_SHARE of the FREE_RANK-th highest. Where the line's other traffic is on in more than
- * half of the rounds, the less busy half still holds busy ones: in the throttle lab HTTPS sat
- * at 23-24 Mbit/s in a class of its own in all 42 rounds while plain HTTP read 39-47 in 19 of
- * them and 10-23 in the rest, the half at 40 rounds was the 19 and one busy round, and that
- * one round's Walsh averages pulled the look's 99.93% bound under the margin though the 95%
- * interval of the 20 read 1.52-1.77x (bench/RESULTS.md, 2026-12-06 07:03). The count is a
- * function of the rounds' ranking figures alone, each symmetric in the two legs, and the bar
- * is a share of one of them, so scaling a leg to the value tested scales the figures and the
- * bar alike and leaves the count as it was: as for the half, which leg was faster in a round
- * kept stays a coin toss under the hypothesis tested and the signed-rank interval keeps its
- * level. The FREE_RANK-th highest, not the highest, so that the few rounds a boost or the
+ * legs' geometric mean) within FREE_SHARE of the FREE_RANK-th highest. Where the line's other
+ * traffic is on in more than half of the rounds, the less busy half still holds busy ones: in
+ * the throttle lab HTTPS sat at 23-24 Mbit/s in a class of its own in all 42 rounds while
+ * plain HTTP read 39-47 in 19 of them and 10-23 in the rest, the half at 40 rounds was the 19
+ * and one busy round, and that one round's Walsh averages pulled the look's 99.93% bound under
+ * the margin though the 95% interval of the 20 read 1.52-1.77x (bench/RESULTS.md, 2026-12-06
+ * 07:03). The count is a function of the rounds' ranking figures alone, each symmetric in
+ * the two legs, and the bar is a share of one of them, so scaling a leg to the value tested
+ * scales the figures and the bar alike and leaves the count as it was: as for the half, which
+ * leg was faster in a round kept stays a coin toss under the hypothesis tested and the
+ * signed-rank interval keeps its level. The FREE_RANK-th highest, not the highest, so that the few rounds a boost or the
  * drift carried above the line's usual rate do not set the bar; FREE_SHARE allows the 2-15% a
  * transfer's rate varies by on a free line (bench/sim-line.ts). Both were chosen on the
  * simulation's bulk cross traffic with a cap in a class, with the faster leg as the figure (a
