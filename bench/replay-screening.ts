@@ -4,7 +4,8 @@
 // MIN_ROUNDS rounds, to the first answer: not the engine around it (the two looks, flows,
 // fresh connections, the budget), and not the rounds a run would have measured had it gone on
 // or stopped sooner. So it tells which recorded runs a rule reads differently, not a verdict
-// rate; the lab measures that.
+// rate; the lab measures that. The rounds are paired as test/lab/score.ts screeningRounds
+// pairs them (screeningCost replays the same way).
 //
 //   npx tsx bench/replay-screening.ts FILE.json... [--scenarios ho-8,a-port-1.5x]
 //
@@ -12,46 +13,31 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { MIN_ROUNDS } from '../src/core/interval-rule.js';
-import type { PairedRound } from '../src/core/paired-rounds.js';
 import { compareRepeated } from '../src/core/repeated-rule.js';
 import type { RunRecord } from '../test/lab/run-scenario.js';
-
-const SUSPECT = 'https-443-down-random';
-const REFERENCE = 'http-80-down-random';
+import { screeningRounds } from '../test/lab/score.js';
 
 const { values, positionals } = parseArgs({ options: { scenarios: { type: 'string' } }, allowPositionals: true });
 if (!positionals.length) throw new Error('replay-screening: name one or more files written by bench/accuracy.ts --json-out');
 const wanted = values.scenarios?.split(',').map((s) => s.trim());
-
-/** Screening's rounds as the decision pairs them: each transfer's sustained rate, round by round. */
-function screeningRounds(record: RunRecord): PairedRound[] | undefined {
-  const legs = new Map(record.result?.legs.map((l) => [l.id, l.transfers]));
-  const suspect = legs.get(SUSPECT);
-  const reference = legs.get(REFERENCE);
-  if (!suspect || !reference) return undefined;
-  const n = Math.min(suspect.length, reference.length);
-  return Array.from({ length: n }, (_, i) => ({
-    suspectMbps: suspect[i]!.steadyMbps ?? suspect[i]!.mbps,
-    referenceMbps: reference[i]!.steadyMbps ?? reference[i]!.mbps,
-  }));
-}
 
 for (const file of positionals) {
   const records = (JSON.parse(readFileSync(file, 'utf8')) as { records: Record<string, RunRecord[]> }).records;
   for (const [scenario, runs] of Object.entries(records)) {
     if (wanted && !wanted.some((w) => scenario.startsWith(w))) continue;
     runs.forEach((record, i) => {
-      const rounds = screeningRounds(record);
-      if (!rounds) return;
+      const r = record.result;
+      const screening = r && screeningRounds(r);
+      if (!r || !screening) return;
+      const { suspectLeg, referenceLeg, rounds } = screening;
       let answer = 'open';
       for (let m = MIN_ROUNDS; m <= rounds.length; m++) {
-        const c = compareRepeated('screen', SUSPECT, REFERENCE, rounds.slice(0, m), m === rounds.length);
+        const c = compareRepeated('screen', suspectLeg, referenceLeg, rounds.slice(0, m), m === rounds.length);
         if (c.outcome !== 'unclear') {
           answer = `${c.outcome} at ${m} rounds, ${c.ratio.toFixed(2)}x`;
           break;
         }
       }
-      const r = record.result!;
       console.log(`${file} ${scenario} run ${i + 1}: recorded ${r.verdict} ${r.ratio.toFixed(2)}x over ${rounds.length} rounds; replayed: ${answer}`);
     });
   }

@@ -1,6 +1,7 @@
 // Scoring lab runs against their scenario's truth, and the accuracy table and its goals.
 import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
-import type { Result } from '../../src/core/types.js';
+import type { PairedRound } from '../../src/core/paired-rounds.js';
+import type { Result, TransferRecord } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';
 
@@ -38,15 +39,13 @@ export interface ScreeningCost {
  * on other pairs. Undefined when the screening pair never became clear.
  */
 export function screeningCost(result: Result): ScreeningCost | undefined {
-  const screen = result.comparisons.find((c) => c.id === 'screen');
-  const suspect = result.legs.find((l) => l.id === screen?.suspectLeg);
-  const reference = result.legs.find((l) => l.id === screen?.referenceLeg);
-  if (!screen || !suspect || !reference) return undefined;
-  const n = Math.min(suspect.transfers.length, reference.transfers.length);
+  const screening = screeningRounds(result);
+  if (!screening) return undefined;
+  const { suspectLeg, referenceLeg, rounds } = screening;
+  const n = rounds.length;
   let at: number | undefined;
   for (let k = MIN_ROUNDS; k <= n && at === undefined; k++) {
-    const rounds = suspect.transfers.slice(0, k).map((t, i) => ({ suspectMbps: t.steadyMbps ?? t.mbps, referenceMbps: reference.transfers[i]!.steadyMbps ?? reference.transfers[i]!.mbps }));
-    if (compareRounds('screen', suspect.id, reference.id, rounds).outcome !== 'unclear') at = k;
+    if (compareRounds('screen', suspectLeg, referenceLeg, rounds.slice(0, k)).outcome !== 'unclear') at = k;
   }
   if (at === undefined) return undefined;
   const inRounds = result.legs.flatMap((l) => l.transfers);
@@ -59,6 +58,22 @@ export function screeningCost(result: Result): ScreeningCost | undefined {
   const bytes = result.bytesUsed - roundBytes + early.reduce((sum, t) => sum + t.bytes, 0);
   const ms = roundMs > 0 ? (result.durationMs * early.reduce((sum, t) => sum + t.ms, 0)) / roundMs : result.durationMs;
   return { rounds: at, mb: bytes / 1e6, seconds: ms / 1000 };
+}
+
+/**
+ * The screening pair's rounds as a Result records them: its two legs' transfers paired in
+ * order, each at its sustained rate (the rate after a burst, where it began with one).
+ * Undefined when the Result has no screening pair.
+ */
+export function screeningRounds(result: Result): { suspectLeg: string; referenceLeg: string; rounds: PairedRound[] } | undefined {
+  const screen = result.comparisons.find((c) => c.id === 'screen');
+  const suspect = result.legs.find((l) => l.id === screen?.suspectLeg);
+  const reference = result.legs.find((l) => l.id === screen?.referenceLeg);
+  if (!screen || !suspect || !reference) return undefined;
+  const n = Math.min(suspect.transfers.length, reference.transfers.length);
+  const rate = (t: TransferRecord) => t.steadyMbps ?? t.mbps;
+  const rounds = suspect.transfers.slice(0, n).map((t, i) => ({ suspectMbps: rate(t), referenceMbps: rate(reference.transfers[i]!) }));
+  return { suspectLeg: suspect.id, referenceLeg: reference.id, rounds };
 }
 
 export function median(xs: number[]): number {
