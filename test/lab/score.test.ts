@@ -1,10 +1,14 @@
-// The accuracy table's rate column: a shaper's rate is a target the estimate is held to within
-// 10%; a policer's is a ceiling TCP's goodput runs under (wan-scenarios.ts, `policed`).
+// The accuracy table's scoring (score.ts): the rate column, where a shaper's rate is a target
+// the estimate is held to within 10% and a policer's is a ceiling TCP's goodput runs under
+// (wan-scenarios.ts, `policed`); the goals reported apart; the 1.5x goal by the line each run
+// had; and the screening column, which replays the runner's rule.
 import { describe, expect, it } from 'vitest';
+import { compareRounds } from '../../src/core/interval-rule.js';
+import { compareRepeated } from '../../src/core/repeated-rule.js';
 import type { Result } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';
-import { effectiveFactor, formatTable, goals, scoreScenario } from './score.js';
+import { effectiveFactor, formatTable, goals, screeningAnswer, screeningCost, scoreScenario } from './score.js';
 
 function scenario(id: string, rateIsCeiling: boolean): Scenario {
   return {
@@ -133,5 +137,48 @@ describe('the 1.5x goal by the line each run had', () => {
     const apart = g.find((x) => x.goal.startsWith('TLS throttled 1.5x to 2x, by the factor'))!;
     expect(apart.met).toBeUndefined();
     expect(apart.measured).toBe('under 1.35x 1/2; 1.35-1.45x 1/1; 1.45x or more 1/1 (effective factors 1.25-1.50x)');
+  });
+});
+
+describe("the screening column reads the runner's rule", () => {
+  /** A run whose screening pair read `ratios` round by round (HTTP at 40 Mbit/s, 1 MB transfers). */
+  const run = (ratios: number[]): Result => {
+    const transfer = (mbps: number) => ({ bytes: 1e6, ms: 8000 / mbps, mbps });
+    return {
+      verdict: 'tls-throttled',
+      ratio: 1.5,
+      comparisons: [{ id: 'screen', suspectLeg: 'tls', referenceLeg: 'plain' }],
+      legs: [
+        { id: 'tls', transfers: ratios.map((q) => transfer(40 / q)) },
+        { id: 'plain', transfers: ratios.map(() => transfer(40)) },
+      ],
+      durationMs: 20_000,
+      bytesUsed: 2e6 * ratios.length + 4e6,
+    } as unknown as Result;
+  };
+
+  it('answers where repeated-rule.ts compareRepeated first answers, later than a single 95% interval would', () => {
+    // A cap 1.5x below the line, read within a few percent each round but the third, which
+    // cross traffic took from plain HTTP (1.0x).
+    const ratios = Array.from({ length: 24 }, (_, i) => (i === 2 ? 1 : 1.5 * (1 + 0.03 * Math.sin(i * 2.1))));
+    const rounds = run(ratios);
+    const answer = screeningAnswer(rounds)!;
+    expect([answer.comparison.outcome, answer.rounds, answer.of]).toEqual(['slower', 17, 24]);
+    const pairs = ratios.map((q) => ({ suspectMbps: 40 / q, referenceMbps: 40 }));
+    expect(compareRepeated('screen', 'tls', 'plain', pairs.slice(0, 16)).outcome).toBe('unclear');
+    // The single 95% interval that the column once replayed (interval-rule.ts compareRounds)
+    // clears the margin four rounds sooner.
+    const firstAt = (k: number): boolean => compareRounds('screen', 'tls', 'plain', pairs.slice(0, k)).outcome !== 'unclear';
+    expect([firstAt(12), firstAt(13)]).toEqual([false, true]);
+    const cost = screeningCost(rounds)!;
+    expect(cost.rounds).toBe(17);
+    // Ramps (4 MB) and the two legs' first 17 rounds of 1 MB each.
+    expect(cost.mb).toBeCloseTo(4 + 2 * 17, 6);
+  });
+
+  it('has no answer while the rounds straddle the margin', () => {
+    const ratios = Array.from({ length: 12 }, (_, i) => (i % 2 ? 1.6 : 1.0));
+    expect(screeningAnswer(run(ratios))).toBeUndefined();
+    expect(screeningCost(run(ratios))).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 // Scoring lab runs against their scenario's truth, and the accuracy table and its goals.
-import { compareRounds, MIN_ROUNDS } from '../../src/core/interval-rule.js';
+import { MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import type { PairedRound } from '../../src/core/paired-rounds.js';
-import type { Result, TransferRecord } from '../../src/core/types.js';
+import { compareRepeated } from '../../src/core/repeated-rule.js';
+import type { Comparison, Result, TransferRecord } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
 import type { Scenario } from './scenarios.js';
 
@@ -32,22 +33,16 @@ export interface ScreeningCost {
 }
 
 /**
- * When the screening pair alone first had its answer (the same interval rule the runner uses,
- * replayed round by round), and roughly what that cost: every byte outside the round
- * transfers (ramps) plus the round transfers up to then of the legs measured from round 0;
- * time in proportion to transfer time. What a run spends after that is diagnosis or waiting
- * on other pairs. Undefined when the screening pair never became clear.
+ * When the screening pair alone first had its answer (screeningAnswer), and roughly what that
+ * cost: every byte outside the round transfers (ramps) plus the round transfers up to then of
+ * the legs measured from round 0; time in proportion to transfer time. What a run spends after
+ * that is diagnosis or waiting on other pairs. Undefined when the screening pair never became
+ * clear.
  */
 export function screeningCost(result: Result): ScreeningCost | undefined {
-  const screening = screeningRounds(result);
-  if (!screening) return undefined;
-  const { suspectLeg, referenceLeg, rounds } = screening;
-  const n = rounds.length;
-  let at: number | undefined;
-  for (let k = MIN_ROUNDS; k <= n && at === undefined; k++) {
-    if (compareRounds('screen', suspectLeg, referenceLeg, rounds.slice(0, k)).outcome !== 'unclear') at = k;
-  }
-  if (at === undefined) return undefined;
+  const answer = screeningAnswer(result);
+  if (!answer) return undefined;
+  const { rounds: at, of: n } = answer;
   const inRounds = result.legs.flatMap((l) => l.transfers);
   const roundBytes = inRounds.reduce((sum, t) => sum + t.bytes, 0);
   const roundMs = inRounds.reduce((sum, t) => sum + t.ms, 0);
@@ -58,6 +53,25 @@ export function screeningCost(result: Result): ScreeningCost | undefined {
   const bytes = result.bytesUsed - roundBytes + early.reduce((sum, t) => sum + t.bytes, 0);
   const ms = roundMs > 0 ? (result.durationMs * early.reduce((sum, t) => sum + t.ms, 0)) / roundMs : result.durationMs;
   return { rounds: at, mb: bytes / 1e6, seconds: ms / 1000 };
+}
+
+/**
+ * The first answer screening's rule gives on the screening pair's recorded rounds: the runner's
+ * rule (repeated-rule.ts compareRepeated) replayed look by look from MIN_ROUNDS rounds, the last
+ * recorded round as the final look. Only the rule: not the engine around it (the two looks,
+ * fresh connections, the budget), nor the rounds a run would have measured had it stopped
+ * sooner. `rounds` is the look that answered, `of` the rounds recorded. Undefined when no look
+ * answered, or the Result has no screening pair.
+ */
+export function screeningAnswer(result: Result): { rounds: number; of: number; comparison: Comparison } | undefined {
+  const screening = screeningRounds(result);
+  if (!screening) return undefined;
+  const { suspectLeg, referenceLeg, rounds } = screening;
+  for (let m = MIN_ROUNDS; m <= rounds.length; m++) {
+    const comparison = compareRepeated('screen', suspectLeg, referenceLeg, rounds.slice(0, m), m === rounds.length);
+    if (comparison.outcome !== 'unclear') return { rounds: m, of: rounds.length, comparison };
+  }
+  return undefined;
 }
 
 /**
