@@ -69,8 +69,20 @@ export type Note =
   | { code: 'short-flow'; carriedBytes: number; minFlowBytes: number }
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
-  // How a fast line was measured (fast-line.ts): shorter transfers, and the budget it allowed.
-  | { code: 'fast-line'; lineMbps: number; targetMs: number; budgetBytes: number; capBytes: number; neededBytes: number }
+  // How a line the budget could not follow at full length was measured (fast-line.ts): the
+  // transfers' length, and the budget it allowed. `rttMs` and `pathTargetMs` are present when
+  // the path's round trips, not the line's speed, set that length (sizer.ts targetForRtt: ten
+  // round trips on a long path), so that the words do not call a slow line 50 ms away fast.
+  | {
+      code: 'fast-line';
+      lineMbps: number;
+      targetMs: number;
+      budgetBytes: number;
+      capBytes: number;
+      neededBytes: number;
+      rttMs?: number;
+      pathTargetMs?: number;
+    }
   | { code: 'pair-unsettled'; pair: 'tls-vs-low-entropy' | 'upload'; rounds: number; ratio: number; ci95: [number, number] }
   /**
    * A reference pair beside a "no difference" whose estimate leaned a tenth or more one way

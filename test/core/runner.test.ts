@@ -625,6 +625,21 @@ describe('runMeasurement on a fast line (fast-line.ts)', () => {
     expect(note && note.code === 'fast-line' && note.targetMs).toBeLessThan(1.5 * MIN_TRANSFER_MS);
   });
 
+  it("says a long path's round trips set the transfers' length, not the line's speed, and a fast line's speed", async () => {
+    // 12 Mbit/s 50 ms away, as the WAN lab's 36 Mbit/s, 79 ms path read under a classifier of
+    // random-looking flows: ten round trips a transfer cost more than the 60 MB buys.
+    const { result } = await run({ legs: { 'https-443': { mbps: 12, noise: 0.05 }, 'http-80': { mbps: 12, noise: 0.05 } }, ttfbMs: 50 }, { budgetBytes: 60e6, capBytes: 250e6 });
+    const note = result.warnings.find((n) => n.code === 'fast-line');
+    // The least time to a first byte the legs read (the simulated server adds a little to 50).
+    expect(note).toMatchObject({ code: 'fast-line', rttMs: 55, pathTargetMs: 550 });
+    expect(said([note!])).toMatch(/round trips are long \(about 55 ms\), so each transfer had to last about 550 ms/);
+    expect(said([note!])).not.toMatch(/too fast/);
+    const { result: fast } = await run(gigabit, { budgetBytes: 60e6 });
+    const fastNote = fast.warnings.find((n) => n.code === 'fast-line')!;
+    expect(fastNote).not.toHaveProperty('rttMs');
+    expect(said([fastNote])).toMatch(/^the line ran at \d+ Mbit\/s, too fast for full-length transfers/);
+  });
+
   async function noisyGigabit(noise: number, seed: number, opts: Partial<RunOptions> = {}) {
     const net = simNetwork({ legs: { 'https-443': { mbps: 1000, noise }, 'http-80': { mbps: 1000, noise } }, ttfbMs: 2, seed });
     const rnd = xoshiro128(seed);

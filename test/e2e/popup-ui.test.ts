@@ -122,6 +122,11 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['mlab-slow-close']).toContain("a test took 8.5 s to stop after this browser asked it to, and M-Lab's server went on sending meanwhile");
     expect(texts['mlab-slow-close']).toContain('about 698.0 MB are counted in the data used as an estimate');
     expect(texts['fast-line']).toContain('your connection is fast (937 Mbit/s), so the test used short downloads of about 40 ms each');
+    // A slow line 51 ms away whose plan raised the budget (notes-path-plan-en.png): the path's
+    // round trips are named, not a fast connection.
+    expect(texts['path-plan']).toContain('the round trip to the test server is long (about 51 ms), and over such a path a download must last several round trips');
+    expect(texts['path-plan']).toContain('(12 Mbit/s): the test used downloads of about 508 ms each and could use up to 76.1 MB');
+    expect(texts['path-plan']).not.toContain('your connection is fast');
     // Plain HTTP slower in the busy rounds, TLS in the least busy ones (notes-traffic-against-en.png):
     // why it is no finding either way comes first, with the quieter time to test again.
     expect(texts['traffic-against']).toContain('Why: plain traffic ran 2.38x slower than encrypted traffic in 22 of 43 rounds, but in the 22 least busy rounds, where a speed cap shows, encrypted traffic ran 1.38x slower (1.21-1.42x)');

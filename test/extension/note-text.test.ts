@@ -137,6 +137,17 @@ describe('note-text', () => {
       for (const n of [/2[.,]56/, /15/, /32/, /16/, /1[.,]37/, /1[.,]29/, /1[.,]44/]) expect(againstPlain).toMatch(n);
       for (const n of [/2[.,]50/, /12/, /30/, /15/, /1[.,]43/, /1[.,]25/, /1[.,]60/]) expect(againstTls).toMatch(n);
       for (const text of [againstPlain, againstTls]) expect(text).not.toMatch(/\$\d|0[.,][0-9]/);
+      // A long path's plan: its round trips set the transfers' length, so the words name them
+      // and not a fast connection; a note stored before the core gave them keeps the old words.
+      const longPath: Note = { code: 'fast-line', lineMbps: 12, targetMs: 508, budgetBytes: 76e6, capBytes: 250e6, neededBytes: 76e6, rttMs: 51, pathTargetMs: 508 };
+      const longText = noteText(longPath, t);
+      expect(longText).not.toBe(noteText(SAMPLES['fast-line'], t));
+      for (const n of ['51', '508', '12', '76', '250']) expect(longText).toContain(n);
+      expect(longText).not.toMatch(/\$\d/);
+      const stored = { ...longPath, lineMbps: 940, budgetBytes: 170e6, neededBytes: 170e6 } as Record<string, unknown>;
+      delete stored.rttMs;
+      delete stored.pathTargetMs;
+      expect(noteText(stored as Note, t)).toBe(noteText({ ...(SAMPLES['fast-line'] as Note & { code: 'fast-line' }), targetMs: 508 }, t));
       // None ran on new connections yet: the few-rounds sentence says so.
       const none: Note = { code: 'fresh-unconfirmed', rounds: 0, minRounds: 5, marginRatio: 1.25 };
       expect(noteText({ ...none, slowedRounds: { up: 0, down: 0, farRatio: 2.5 } }, t)).toBe(noteText(none, t));

@@ -15,7 +15,10 @@ export type LegGuard = (leg: LegSpec, work: () => Promise<void>) => Promise<bool
 export interface LineEstimate {
   mbps: number;
   rttMs: number;
+  /** The transfer length the sizer asks for on this path (sizer.ts targetForRtt). */
   targetMs: number;
+  /** The same on a short path: a longer targetMs is the path's round trips, not the line's speed. */
+  baseTargetMs: number;
   /** Legs whose transfers the plan sizes. */
   sizedLegs: number;
   /** What a round of the other legs costs: their size is held (cheap uploads). */

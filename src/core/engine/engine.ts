@@ -126,7 +126,8 @@ export class Engine {
   private budgetBytes: number;
   /** The time budget: the caller's planned time, or what an open answer extended it to within capDurationMs. */
   private maxDurationMs: number;
-  private fastLine?: FastLinePlan & { lineMbps: number };
+  /** The plan a line asked for (planForLine); `longPath` when its round trips set the transfers' length. */
+  private fastLine?: FastLinePlan & { lineMbps: number; longPath?: { rttMs: number; pathTargetMs: number } };
   /**
    * The budget or the time was extended for rounds an open pair's estimate asked for
    * (extendForLine, extendTime): when such a run ends then depends on its data, so it takes no
@@ -668,7 +669,8 @@ export class Engine {
     if (plan.targetMs >= line.targetMs && plan.budgetBytes === this.budgetBytes && (!this.fastLine || !downloads)) return;
     this.driver.limitTransfers?.(specs, plan.targetMs);
     this.raiseBudget(plan.budgetBytes, line.mbps, plan, capBytes);
-    this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps };
+    const longPath = line.targetMs > line.baseTargetMs ? { rttMs: line.rttMs, pathTargetMs: line.targetMs } : undefined;
+    this.fastLine = { ...plan, budgetBytes: this.budgetBytes, lineMbps: line.mbps, ...(longPath ? { longPath } : {}) };
   }
 
   /**
@@ -821,7 +823,7 @@ export class Engine {
     if (this.referencesDeferred) addNote(notes, this.referencesSkipped(this.referencesDeferred));
     // How the rounds were sized: nothing to say of a run that ran none.
     if (this.fastLine && this.rounds > 0) {
-      const { lineMbps, targetMs, budgetBytes, neededBytes } = this.fastLine;
+      const { lineMbps, targetMs, budgetBytes, neededBytes, longPath } = this.fastLine;
       addNote(notes, {
         code: 'fast-line',
         lineMbps: Math.round(lineMbps),
@@ -829,6 +831,7 @@ export class Engine {
         budgetBytes,
         capBytes: Math.max(this.opts.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes),
         neededBytes,
+        ...(longPath ? { rttMs: Math.round(longPath.rttMs), pathTargetMs: Math.round(longPath.pathTargetMs) } : {}),
       });
     }
     return { rounds: this.rounds, bytesUsed: this.bytesUsed, legs: this.legs.values(), comparisons: this.comparisons, notes };

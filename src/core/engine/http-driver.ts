@@ -278,6 +278,7 @@ export class HttpDriver implements Driver {
       mbps: Math.max(...rated.map(recentMbps)),
       rttMs: rtt,
       targetMs: targetForRtt(DOWNLOAD_SIZER.targetMs, rtt),
+      baseTargetMs: DOWNLOAD_SIZER.targetMs,
       sizedLegs: legs.length - held.length,
       heldRoundBytes: held.reduce((sum, l) => sum + l.sizer.maxBytes, 0),
     };

@@ -90,6 +90,7 @@ export const NOTE_MESSAGE_KEYS: readonly string[] = [
   'notePairLeanFaster',
   'noteLowEntropyUnchecked',
   'noteLessBusyAgainstTls',
+  'noteLongPath',
   ...Object.values(ERROR_KEYS),
 ];
 
@@ -147,8 +148,11 @@ function substitutions(n: Note, t: Translate): string[] {
       return [count(n.rounds), n.detail];
     case 'window-limited':
       return [count(n.rounds)];
-    case 'fast-line':
+    case 'fast-line': {
+      const path = longPathOf(n);
+      if (path) return [count(path.rttMs), count(n.targetMs), mbps(n.lineMbps), mb(n.budgetBytes), mb(n.neededBytes), mb(n.capBytes)];
       return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
+    }
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n.ci95) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];
     case 'pair-lean': {
@@ -213,6 +217,15 @@ function substitutions(n: Note, t: Translate): string[] {
 }
 
 /** The message of a note: one per code, except where a case needs its own sentence. */
+/**
+ * A fast-line note of a long path: its round trips, not the line's speed, set the transfers'
+ * length (core/notes.ts). Notes stored before the core said so have no round trip, and keep
+ * the fast-line words.
+ */
+function longPathOf(n: Extract<Note, { code: 'fast-line' }>): { rttMs: number } | undefined {
+  return typeof n.rttMs === 'number' && Number.isFinite(n.rttMs) && typeof n.pathTargetMs === 'number' ? { rttMs: n.rttMs } : undefined;
+}
+
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
   if (n.code === 'pair-lean' && n.ratio < 1) return 'notePairLeanFaster';
@@ -220,6 +233,7 @@ function noteKey(n: Note): string {
   if (n.code === 'fresh-unconfirmed' && n.slowedRounds && n.rounds > 0) return 'noteFreshSomeRounds';
   if (n.code === 'fresh-unconfirmed' && n.ratio !== undefined) return 'noteFreshUnconfirmed';
   if (n.code === 'reference-unchecked' && n.pair === 'tls-vs-low-entropy') return 'noteLowEntropyUnchecked';
+  if (n.code === 'fast-line' && longPathOf(n)) return 'noteLongPath';
   return NOTE_KEYS[n.code];
 }
 

@@ -202,6 +202,20 @@ export const NOTE_STATES = {
     ],
   },
   'fast-line': FAST_LINE,
+  // A slow line 51 ms away: ten round trips a transfer cost more than the 60 MB bought, so the
+  // budget was raised for them; only uploads joined late (the WAN lab's fresh draw, fw-15 in
+  // bench/RESULTS.md 2026-12-06 22:05). The words name the path, not a fast connection.
+  'path-plan': {
+    ...result({
+      verdict: 'no-difference', httpsMbps: 12.1, httpMbps: 12.1, rounds: 7, ci95: [1.0, 1.01], spread: 0.02,
+      warnings: [
+        { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: 6 },
+        { code: 'fast-line', lineMbps: 12, targetMs: 508, budgetBytes: 76_051_053, capBytes: 250_000_000, neededBytes: 76_051_053, rttMs: 51, pathTargetMs: 508 },
+      ],
+    }),
+    bytesUsed: 51_139_673,
+    durationMs: 26_065,
+  },
   // The default stopping rule's open answer: its interval holds whenever a run stops, so it is
   // wider than the 95% one beside it (decision.ts rule 2r).
   'still-open': result({
