@@ -127,6 +127,10 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['path-plan']).toContain('the round trip to the test server is long (about 51 ms), and over such a path a download must last several round trips');
     expect(texts['path-plan']).toContain('(12 Mbit/s): the test used downloads of about 508 ms each and could use up to 76.1 MB');
     expect(texts['path-plan']).not.toContain('your connection is fast');
+    // Its low-entropy check never ran, so the meaning line claims no more than the checks that did.
+    expect(texts['path-plan']).toContain('at the same speed in the checks that ran, but not every check of this test fitted its data or time limit');
+    expect(texts['path-plan']).not.toContain('no sign of TLS throttling');
+    expect(texts['unchecked']).not.toContain('no sign of TLS throttling');
     // Plain HTTP slower in the busy rounds, TLS in the least busy ones (notes-traffic-against-en.png):
     // why it is no finding either way comes first, with the quieter time to test again.
     expect(texts['traffic-against']).toContain('Why: plain traffic ran 2.38x slower than encrypted traffic in 22 of 43 rounds, but in the 22 least busy rounds, where a speed cap shows, encrypted traffic ran 1.38x slower (1.21-1.42x)');

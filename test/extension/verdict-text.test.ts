@@ -71,6 +71,21 @@ describe('verdictText', () => {
     expect(verdictText(bound, t).meaning).toMatch(/as far as this test could see/);
   });
 
+  it('does not say "no sign of TLS throttling" when a check of this test did not run', () => {
+    const same = sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.01, ci95: [1.0, 1.01], warnings: [] });
+    const unchecked = (warnings: NonNullable<typeof same.warnings>) => verdictText({ ...same, warnings }, t).meaning;
+    // The WAN lab's classifier of random-looking flows at 3x: the low-entropy text never ran.
+    const lowEntropy = unchecked([{ code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: 6 }]);
+    expect(lowEntropy).toMatch(/^Your connection carried encrypted and plain traffic at the same speed in the checks that ran, but not every check/);
+    expect(lowEntropy).toMatch(/does not rule out every kind of TLS throttling/);
+    expect(lowEntropy).not.toMatch(/no sign/);
+    expect(unchecked([{ code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 }])).toBe(lowEntropy);
+    expect(unchecked([{ code: 'references-skipped', transferBytes: 1_500_000, wantedBytes: 8_400_000, budgetBytes: 60e6 }])).toBe(lowEntropy);
+    // A lean towards TLS slower says more, and stays; one the other way gives way to the gap.
+    expect(verdictText({ ...same, ratio: 1.21, ci95: [0.94, 1.24], warnings: [{ code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 }] }, t).meaning).toMatch(/somewhat slower/);
+    expect(verdictText({ ...same, ratio: 0.87, ci95: [0.81, 0.95], warnings: [{ code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 }] }, t).meaning).toBe(lowEntropy);
+  });
+
   it('reminds that one test is one moment on one path', () => {
     expect(verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.95, 1.1] }), t).caveat).toMatch(
       /^One test is one moment on one path/,

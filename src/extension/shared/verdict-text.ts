@@ -76,9 +76,9 @@ export function verdictText(r: Result, t: Translate): VerdictText {
 /**
  * What the verdict means. A "no difference" whose downloads were still speeding up when they
  * ended (src/core/slow-start.ts) covers only the limits it could have seen, and says so here,
- * not only among the details: "no sign of throttling" would claim more than it measured. One
- * whose estimate leaned a tenth or more one way (core/margin.ts) says which way, and that it
- * stayed within the margin.
+ * not only among the details: "no sign of throttling" would claim more than it measured. So
+ * does one whose references did not all run. One whose estimate leaned a tenth or more one
+ * way (core/margin.ts) says which way, and that it stayed within the margin.
  */
 function meaning(r: Result, t: Translate): string {
   if (r.verdict !== 'no-difference') return t(MEANING_KEYS[r.verdict]);
@@ -91,7 +91,14 @@ function meaning(r: Result, t: Translate): string {
   // (note pair-lean: a classifier of random-looking traffic slows both figures shown) too.
   const referenceSlower = r.warnings?.some((w) => w.code === 'pair-lean' && w.ratio > 1);
   const lean = noticeableLean(r.ratio) ?? (referenceSlower ? 'tls-slower' : undefined);
-  if (lean) return t(lean === 'tls-slower' ? 'meaningNoDifferenceSlower' : 'meaningNoDifferenceFaster');
+  if (lean === 'tls-slower') return t('meaningNoDifferenceSlower');
+  // A reference that did not run (the low-entropy text, the uploads: core/decision-notes.ts,
+  // engine.ts admitDeferredReferences) leaves kinds of TLS throttling unseen: a classifier of
+  // random-looking flows holds both screening legs alike, and the WAN lab's, at a third of a
+  // 36 Mbit/s path 79 ms away, read "the same" at 1.01x with the low-entropy text never run
+  // (bench/RESULTS.md, 2026-12-06 22:05). "No sign of TLS throttling" would claim that check.
+  if (r.warnings?.some((w) => w.code === 'reference-unchecked' || w.code === 'references-skipped')) return t('meaningNoDifferenceUnchecked');
+  if (lean) return t('meaningNoDifferenceFaster');
   return t(MEANING_KEYS[r.verdict]);
 }
 
