@@ -70,9 +70,11 @@ export type Note =
   | { code: 'stopped-early'; rounds: number; detail: string }
   | { code: 'window-limited'; rounds: number }
   // How a line the budget could not follow at full length was measured (fast-line.ts): the
-  // transfers' length, and the budget it allowed. `rttMs` and `pathTargetMs` are present when
-  // the path's round trips, not the line's speed, set that length (sizer.ts targetForRtt: ten
-  // round trips on a long path), so that the words do not call a slow line 50 ms away fast.
+  // transfers' length, and the budget it allowed. `neededBytes` is what the planned rounds need
+  // at the shortest transfers a reading allows, `fullBytes` what they need at full length.
+  // `rttMs` and `pathTargetMs` are present when the path's round trips, not the line's speed,
+  // set that length (sizer.ts targetForRtt: ten round trips on a long path), so that the words
+  // do not call a slow line 50 ms away fast. Notes stored before may lack both and fullBytes.
   | {
       code: 'fast-line';
       lineMbps: number;
@@ -80,6 +82,7 @@ export type Note =
       budgetBytes: number;
       capBytes: number;
       neededBytes: number;
+      fullBytes?: number;
       rttMs?: number;
       pathTargetMs?: number;
     }

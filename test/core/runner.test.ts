@@ -637,7 +637,10 @@ describe('runMeasurement on a fast line (fast-line.ts)', () => {
     const { result: fast } = await run(gigabit, { budgetBytes: 60e6 });
     const fastNote = fast.warnings.find((n) => n.code === 'fast-line')!;
     expect(fastNote).not.toHaveProperty('rttMs');
-    expect(said([fastNote])).toMatch(/^the line ran at \d+ Mbit\/s, too fast for full-length transfers/);
+    expect(said([fastNote])).toMatch(/^the line ran at \d+ Mbit\/s, and full-length transfers for the planned rounds of every check did not fit the budget/);
+    // What full length would need, beside the least: sixteen rounds of 200 ms at a gigabit.
+    expect(fastNote.code === 'fast-line' && fastNote.fullBytes).toBeGreaterThan(400e6);
+    expect(said([fastNote])).toMatch(/full-length transfers would need about \d+ MB, the shortest a reading allows about \d+ MB/);
   });
 
   async function noisyGigabit(noise: number, seed: number, opts: Partial<RunOptions> = {}) {

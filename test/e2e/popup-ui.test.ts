@@ -121,7 +121,8 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['mlab-slow-close']).toContain('raise "Most data one test may use" in the options to at least the figure above');
     expect(texts['mlab-slow-close']).toContain("a test took 8.5 s to stop after this browser asked it to, and M-Lab's server went on sending meanwhile");
     expect(texts['mlab-slow-close']).toContain('about 698.0 MB are counted in the data used as an estimate');
-    expect(texts['fast-line']).toContain('your connection is fast (937 Mbit/s), so the test used short downloads of about 40 ms each');
+    expect(texts['fast-line']).toContain("the test used shorter downloads of about 40 ms each so that the planned rounds of every check would fit its data limit at your connection's 937 Mbit/s");
+    expect(texts['fast-line']).toContain('full-length downloads would need about 812.0 MB');
     // A slow line 51 ms away whose plan raised the budget (notes-path-plan-en.png): the path's
     // round trips are named, not a fast connection.
     expect(texts['path-plan']).toContain('the round trip to the test server is long (about 51 ms), and over such a path a download must last several round trips');

@@ -148,6 +148,9 @@ describe('note-text', () => {
       delete stored.rttMs;
       delete stored.pathTargetMs;
       expect(noteText(stored as Note, t)).toBe(noteText({ ...(SAMPLES['fast-line'] as Note & { code: 'fast-line' }), targetMs: 508 }, t));
+      // What full-length downloads would need, where the note kept it; before, the least.
+      expect(noteText({ ...(SAMPLES['fast-line'] as Note & { code: 'fast-line' }), fullBytes: 812e6 }, t)).toMatch(/812/);
+      expect(noteText(SAMPLES['fast-line'], t)).not.toMatch(/812/);
       // None ran on new connections yet: the few-rounds sentence says so.
       const none: Note = { code: 'fresh-unconfirmed', rounds: 0, minRounds: 5, marginRatio: 1.25 };
       expect(noteText({ ...none, slowedRounds: { up: 0, down: 0, farRatio: 2.5 } }, t)).toBe(noteText(none, t));

@@ -823,7 +823,7 @@ export class Engine {
     if (this.referencesDeferred) addNote(notes, this.referencesSkipped(this.referencesDeferred));
     // How the rounds were sized: nothing to say of a run that ran none.
     if (this.fastLine && this.rounds > 0) {
-      const { lineMbps, targetMs, budgetBytes, neededBytes, longPath } = this.fastLine;
+      const { lineMbps, targetMs, budgetBytes, neededBytes, fullBytes, longPath } = this.fastLine;
       addNote(notes, {
         code: 'fast-line',
         lineMbps: Math.round(lineMbps),
@@ -831,6 +831,7 @@ export class Engine {
         budgetBytes,
         capBytes: Math.max(this.opts.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes),
         neededBytes,
+        fullBytes: Math.round(fullBytes),
         ...(longPath ? { rttMs: Math.round(longPath.rttMs), pathTargetMs: Math.round(longPath.pathTargetMs) } : {}),
       });
     }

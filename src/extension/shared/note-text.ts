@@ -149,9 +149,12 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'window-limited':
       return [count(n.rounds)];
     case 'fast-line': {
+      // What full-length downloads would need; a note stored before it was kept has only the
+      // least the planned rounds need, which its words then stood for.
+      const full = mb(typeof n.fullBytes === 'number' ? n.fullBytes : n.neededBytes);
       const path = longPathOf(n);
-      if (path) return [count(path.rttMs), count(n.targetMs), mbps(n.lineMbps), mb(n.budgetBytes), mb(n.neededBytes), mb(n.capBytes)];
-      return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), mb(n.neededBytes)];
+      if (path) return [count(path.rttMs), count(n.targetMs), mbps(n.lineMbps), mb(n.budgetBytes), full, mb(n.capBytes)];
+      return [mbps(n.lineMbps), count(n.targetMs), mb(n.budgetBytes), mb(n.capBytes), full];
     }
     case 'pair-unsettled':
       return [t(n.pair === 'upload' ? 'notePairUploads' : 'notePairLowEntropy'), ratio(n.ratio), count(n.rounds), ...(hasInterval(n.ci95) ? [ratio(n.ci95[0]), ratio(n.ci95[1])] : [])];

@@ -107,7 +107,7 @@ export const OVER_QUIC = result({
 /** A gigabit line's answer: the next test is expected to use more than the run budget. */
 export const FAST_LINE = result({
   verdict: 'no-difference', httpsMbps: 912.4, httpMbps: 936.8, rounds: 10, ci95: [0.96, 1.08], spread: 0.05,
-  warnings: [{ code: 'fast-line', lineMbps: 937, targetMs: 40, budgetBytes: 172_000_000, capBytes: 250_000_000, neededBytes: 172_000_000 }],
+  warnings: [{ code: 'fast-line', lineMbps: 937, targetMs: 40, budgetBytes: 172_000_000, capBytes: 250_000_000, neededBytes: 172_000_000, fullBytes: 812_000_000 }],
 });
 
 /**
@@ -210,7 +210,7 @@ export const NOTE_STATES = {
       verdict: 'no-difference', httpsMbps: 12.1, httpMbps: 12.1, rounds: 7, ci95: [1.0, 1.01], spread: 0.02,
       warnings: [
         { code: 'reference-unchecked', pair: 'tls-vs-low-entropy', rounds: 0, minRounds: 6 },
-        { code: 'fast-line', lineMbps: 12, targetMs: 508, budgetBytes: 76_051_053, capBytes: 250_000_000, neededBytes: 76_051_053, rttMs: 51, pathTargetMs: 508 },
+        { code: 'fast-line', lineMbps: 12, targetMs: 508, budgetBytes: 76_051_053, capBytes: 250_000_000, neededBytes: 76_051_053, fullBytes: 76_051_053, rttMs: 51, pathTargetMs: 508 },
       ],
     }),
     bytesUsed: 51_139_673,
