@@ -625,7 +625,7 @@ describe('runMeasurement on a fast line (fast-line.ts)', () => {
     expect(note && note.code === 'fast-line' && note.targetMs).toBeLessThan(1.5 * MIN_TRANSFER_MS);
   });
 
-  it("says a long path's round trips set the transfers' length, not the line's speed, and a fast line's speed", async () => {
+  it("says a long path's round trips set the transfers' length, and what full length would need on a short one, calling neither line fast", async () => {
     // 12 Mbit/s 50 ms away, as the WAN lab's 36 Mbit/s, 79 ms path read under a classifier of
     // random-looking flows: ten round trips a transfer cost more than the 60 MB buys.
     const { result } = await run({ legs: { 'https-443': { mbps: 12, noise: 0.05 }, 'http-80': { mbps: 12, noise: 0.05 } }, ttfbMs: 50 }, { budgetBytes: 60e6, capBytes: 250e6 });

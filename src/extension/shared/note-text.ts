@@ -219,7 +219,6 @@ function substitutions(n: Note, t: Translate): string[] {
   }
 }
 
-/** The message of a note: one per code, except where a case needs its own sentence. */
 /**
  * A fast-line note of a long path: its round trips, not the line's speed, set the transfers'
  * length (core/notes.ts). Notes stored before the core said so have no round trip, and keep
@@ -229,6 +228,7 @@ function longPathOf(n: Extract<Note, { code: 'fast-line' }>): { rttMs: number } 
   return typeof n.rttMs === 'number' && Number.isFinite(n.rttMs) && typeof n.pathTargetMs === 'number' ? { rttMs: n.rttMs } : undefined;
 }
 
+/** The message of a note: one per code, except where a case needs its own sentence. */
 function noteKey(n: Note): string {
   if (n.code === 'pair-unsettled' && !hasInterval(n.ci95)) return 'notePairUnsettledFew';
   if (n.code === 'pair-lean' && n.ratio < 1) return 'notePairLeanFaster';
