@@ -132,6 +132,9 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(texts['path-plan']).toContain('at the same speed in the checks that ran, but not every check of this test fitted its data or time limit');
     expect(texts['path-plan']).not.toContain('no sign of TLS throttling');
     expect(texts['unchecked']).not.toContain('no sign of TLS throttling');
+    // A public file (notes-mirror-en.png): downloads of that file, and what it cannot show.
+    expect(texts['mirror']).toContain("Your connection downloaded this server's file at the same speed encrypted and plain: no sign of TLS throttling of such downloads on this path.");
+    expect(texts['mirror']).toContain('a test server of this project\'s checks both');
     // Plain HTTP slower in the busy rounds, TLS in the least busy ones (notes-traffic-against-en.png):
     // why it is no finding either way comes first, with the quieter time to test again.
     expect(texts['traffic-against']).toContain('Why: plain traffic ran 2.38x slower than encrypted traffic in 22 of 43 rounds, but in the 22 least busy rounds, where a speed cap shows, encrypted traffic ran 1.38x slower (1.21-1.42x)');

@@ -86,6 +86,17 @@ describe('verdictText', () => {
     expect(verdictText({ ...same, ratio: 0.87, ci95: [0.81, 0.95], warnings: [{ code: 'reference-unchecked', pair: 'upload', rounds: 2, minRounds: 6 }] }, t).meaning).toBe(lowEntropy);
   });
 
+  it('limits a "no difference" against a public file to downloads of that file', () => {
+    const same = sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.01, ci95: [0.98, 1.03], warnings: [] });
+    const mirror = verdictText({ ...same, warnings: [{ code: 'mirror-checked', checks: ['same length', 'Range honoured'] }] }, t).meaning;
+    expect(mirror).toMatch(/^Your connection downloaded this server's file at the same speed encrypted and plain/);
+    expect(mirror).toMatch(/no upload to compare with, so slowing of all encrypted-looking traffic, or of uploads, might not show here/);
+    expect(mirror).not.toBe(verdictText(same, t).meaning);
+    // Downloads still speeding up say more, and stay first.
+    const bound = { code: 'slow-start-bound' as const, detectableMbps: 18.6, reachedMbps: 20.8, rttMs: 194, rounds: 7, totalRounds: 7 };
+    expect(verdictText({ ...same, warnings: [{ code: 'mirror-checked', checks: [] }, bound] }, t).meaning).toMatch(/as far as this test could see/);
+  });
+
   it('reminds that one test is one moment on one path', () => {
     expect(verdictText(sampleResult({ verdict: 'no-difference', cause: undefined, ratio: 1.02, ci95: [0.95, 1.1] }), t).caveat).toMatch(
       /^One test is one moment on one path/,

@@ -77,8 +77,9 @@ export function verdictText(r: Result, t: Translate): VerdictText {
  * What the verdict means. A "no difference" whose downloads were still speeding up when they
  * ended (src/core/slow-start.ts) covers only the limits it could have seen, and says so here,
  * not only among the details: "no sign of throttling" would claim more than it measured. So
- * does one whose references did not all run. One whose estimate leaned a tenth or more one
- * way (core/margin.ts) says which way, and that it stayed within the margin.
+ * does one whose references did not all run, and one against a public file, which has none.
+ * One whose estimate leaned a tenth or more one way (core/margin.ts) says which way, and that
+ * it stayed within the margin.
  */
 function meaning(r: Result, t: Translate): string {
   if (r.verdict !== 'no-difference') return t(MEANING_KEYS[r.verdict]);
@@ -98,6 +99,10 @@ function meaning(r: Result, t: Translate): string {
   // 36 Mbit/s path 79 ms away, read "the same" at 1.01x with the low-entropy text never run
   // (bench/RESULTS.md, 2026-12-06 22:05). "No sign of TLS throttling" would claim that check.
   if (r.warnings?.some((w) => w.code === 'reference-unchecked' || w.code === 'references-skipped')) return t('meaningNoDifferenceUnchecked');
+  // A public file (core/mirror) has no low-entropy body and no upload: its "no difference"
+  // covers downloads of that file, which a classifier of random-looking flows slows on both
+  // schemes when the file itself looks random (docs/method.md, "What the method cannot see").
+  if (r.warnings?.some((w) => w.code === 'mirror-checked')) return t('meaningNoDifferenceMirror');
   if (lean) return t('meaningNoDifferenceFaster');
   return t(MEANING_KEYS[r.verdict]);
 }

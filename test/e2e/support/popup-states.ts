@@ -216,6 +216,12 @@ export const NOTE_STATES = {
     bytesUsed: 51_139_673,
     durationMs: 26_065,
   },
+  // The first click's default: a public file, which offers no low-entropy body and no upload
+  // (core/mirror); the meaning line covers downloads of that file.
+  mirror: result({
+    verdict: 'no-difference', httpsMbps: 48.2, httpMbps: 48.9, rounds: 12, ci95: [0.99, 1.03], spread: 0.04,
+    warnings: [{ code: 'mirror-checked', checks: ['the same length and validators on both schemes', 'Range honoured', 'no redirect', 'the same server address'] }],
+  }),
   // The default stopping rule's open answer: its interval holds whenever a run stops, so it is
   // wider than the 95% one beside it (decision.ts rule 2r).
   'still-open': result({
