@@ -1,6 +1,6 @@
 // The core's coded notes and errors (src/core/notes.ts) in English words for the terminal.
 // The extension says the same through its locales (src/extension/shared/note-text.ts).
-import { hasInterval, type Note, type RunError } from '../core/notes.js';
+import { hasInterval, longPathOf, type Note, type RunError } from '../core/notes.js';
 
 const x = (n: number, digits = 2) => (Number.isFinite(n) ? `${n.toFixed(digits)}x` : 'n/a');
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
@@ -97,10 +97,11 @@ export function noteText(n: Note): string {
       const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
       const full = n.fullBytes !== undefined ? `full-length transfers would need about ${mb(n.fullBytes)} MB, the shortest a reading allows` : 'a full set of rounds needs';
       const budget = `the test could use up to ${mb(n.budgetBytes)} MB (${full} about ${mb(n.neededBytes)} MB; limit ${mb(n.capBytes)} MB, --max-budget-mb)`;
-      if (n.rttMs !== undefined && n.pathTargetMs !== undefined) {
+      const path = longPathOf(n);
+      if (path) {
         // A long path (sizer.ts targetForRtt): its round trips, not the line's speed, set the length.
-        const cut = n.targetMs < 0.95 * n.pathTargetMs ? `; to fit the budget they lasted about ${Math.round(n.targetMs)} ms` : '';
-        return `the path's round trips are long (about ${Math.round(n.rttMs)} ms), so each transfer had to last about ${Math.round(n.pathTargetMs)} ms to show the line's speed${cut}: at ${Math.round(n.lineMbps)} Mbit/s ${budget}`;
+        const cut = n.targetMs < 0.95 * path.pathTargetMs ? `; to fit the budget they lasted about ${Math.round(n.targetMs)} ms` : '';
+        return `the path's round trips are long (about ${Math.round(path.rttMs)} ms), so each transfer had to last about ${Math.round(path.pathTargetMs)} ms to show the line's speed${cut}: at ${Math.round(n.lineMbps)} Mbit/s ${budget}`;
       }
       // Not "fast": with every check's legs, full-length rounds outgrow the budget at 23 Mbit/s too.
       return `the line ran at ${Math.round(n.lineMbps)} Mbit/s, and full-length transfers for the planned rounds of every check did not fit the budget: transfers lasted about ${Math.round(n.targetMs)} ms and ${budget}`;

@@ -156,6 +156,16 @@ export type Note =
 export type NoteCode = Note['code'];
 
 /**
+ * The path of a fast-line note whose round trips, not the line's speed, set the transfers'
+ * length; undefined on a short path, and for notes stored before the note said so (read from
+ * storage, so the fields are checked, not trusted).
+ */
+export function longPathOf(n: Extract<Note, { code: 'fast-line' }>): { rttMs: number; pathTargetMs: number } | undefined {
+  const { rttMs, pathTargetMs } = n;
+  return typeof rttMs === 'number' && Number.isFinite(rttMs) && typeof pathTargetMs === 'number' && Number.isFinite(pathTargetMs) ? { rttMs, pathTargetMs } : undefined;
+}
+
+/**
  * True when an interval has both bounds: a pair of fewer than MIN_ROUNDS rounds has none (NaN
  * in a run, null once a Result went through JSON), and words must not show them as numbers.
  */

@@ -1,7 +1,7 @@
 // The core's coded notes and errors (src/core/notes.ts) in the user's language: each code has a
 // message in _locales, and its numbers are formatted for the user's locale here. The CLI's
 // English wording is src/cli/note-text.ts.
-import { hasInterval, type Note, type NoteCode, type RunError, type RunErrorCode } from '../../core/notes.js';
+import { hasInterval, longPathOf, type Note, type NoteCode, type RunError, type RunErrorCode } from '../../core/notes.js';
 import type { Translate } from '../platform/ports.js';
 
 const NOTE_KEYS: Record<NoteCode, string> = {
@@ -217,15 +217,6 @@ function substitutions(n: Note, t: Translate): string[] {
     case 'upload-untimed':
       return [];
   }
-}
-
-/**
- * A fast-line note of a long path: its round trips, not the line's speed, set the transfers'
- * length (core/notes.ts). Notes stored before the core said so have no round trip, and keep
- * the fast-line words.
- */
-function longPathOf(n: Extract<Note, { code: 'fast-line' }>): { rttMs: number } | undefined {
-  return typeof n.rttMs === 'number' && Number.isFinite(n.rttMs) && typeof n.pathTargetMs === 'number' ? { rttMs: n.rttMs } : undefined;
 }
 
 /** The message of a note: one per code, except where a case needs its own sentence. */
