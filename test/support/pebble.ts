@@ -4,7 +4,7 @@
 // is the endpoint's plain port (pebble's README, "Testing at full speed" and "Default ports").
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -29,15 +29,24 @@ export function pebbleMissing(): string | undefined {
   return 'pebble is not installed and this is not root on Debian (apt-get install pebble)';
 }
 
+/** Ports this process has handed out: a port picked but not yet bound looks free to the next pick. */
+const handedOut = new Set<number>();
+
 /**
  * A port for a process started later to listen on. Taken below Linux's ephemeral range
  * (net.ipv4.ip_local_port_range, 32768-60999 by default): a port from listen(0) comes from that
  * range, and between closing it here and the endpoint binding it, another test's outgoing
  * connection could take it (seen once: EADDRINUSE on a port freePort had just returned).
+ * Each vitest worker draws from its own slice of the range (VITEST_POOL_ID), and no port is
+ * handed out twice in one process: the ports of a test are picked before any of them is bound.
  */
 export async function freePort(): Promise<number> {
+  const slices = 4;
+  const slice = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % slices;
+  const width = Math.floor(12_000 / slices);
   for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const port = 20_000 + slice * width + Math.floor(Math.random() * width);
+    if (handedOut.has(port)) continue;
     const s = createServer();
     const bound = await new Promise<boolean>((resolve) => {
       s.once('error', () => resolve(false));
@@ -45,6 +54,7 @@ export async function freePort(): Promise<number> {
     });
     if (!bound) continue;
     await new Promise((r) => s.close(r));
+    handedOut.add(port);
     return port;
   }
 }
@@ -91,8 +101,40 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
+/**
+ * pebble prints "ACME directory available" before it binds its port (pebble's cmd/pebble/main.go
+ * logs, then calls ListenAndServeTLS), so a port taken meanwhile by another process leaves a
+ * client talking to that process. The directory is fetched over TLS with pebble's API CA before
+ * pebble counts as started; on fresh ports a start that fails this way is tried again.
+ */
 export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
-  const ports = opts.ports ?? { acme: await freePort(), management: await freePort(), dns: await freePort() };
+  for (let attempt = 1; ; attempt++) {
+    const ports = opts.ports ?? { acme: await freePort(), management: await freePort(), dns: await freePort() };
+    try {
+      return await startPebbleOn(opts, ports);
+    } catch (err) {
+      if (opts.ports || attempt >= 3) throw err;
+    }
+  }
+}
+
+/** GET /dir over TLS, trusting only the API CA: answers with the directory, or the reason it cannot. */
+async function directoryAnswer(url: string, apiCa: string): Promise<{ ok: true } | { ok: false; refused: boolean; why: string }> {
+  const agent = new Agent({ connect: { ca: apiCa, timeout: 2_000 }, headersTimeout: 2_000, bodyTimeout: 2_000 });
+  try {
+    const res = await request(url, { dispatcher: agent });
+    const body = (await res.body.text()).slice(0, 2_000);
+    if (res.statusCode === 200 && body.includes('newNonce')) return { ok: true };
+    return { ok: false, refused: false, why: `${url} answered ${res.statusCode}: ${body.slice(0, 200)}` };
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    return { ok: false, refused: code === 'ECONNREFUSED', why: `${url}: ${(err as Error).message}` };
+  } finally {
+    await agent.close();
+  }
+}
+
+async function startPebbleOn(opts: PebbleOptions, ports: Pebble['ports']): Promise<Pebble> {
   // pebble serves its API over HTTPS only; a development CA of its own directory signs it.
   const api = await devCertificate(join(opts.dir, 'api-ca'), []);
   const certFile = join(opts.dir, 'api-cert.pem');
@@ -147,9 +189,20 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     await stop();
     throw err;
   }
-  const apiCa = await import('node:fs/promises').then((f) => f.readFile(api.caPath, 'utf8'));
+  const apiCa = await readFile(api.caPath, 'utf8');
+  const directoryUrl = `https://127.0.0.1:${ports.acme}/dir`;
+  for (const deadline = Date.now() + 15_000; ; ) {
+    const answer = await directoryAnswer(directoryUrl, apiCa);
+    if (answer.ok) break;
+    // Refused: pebble has not bound yet, unless it has exited (its port was taken).
+    if (!answer.refused || pebble.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`pebble is not the one answering at ${directoryUrl}: ${answer.why}\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return {
-    directoryUrl: `https://127.0.0.1:${ports.acme}/dir`,
+    directoryUrl,
     apiCaPath: api.caPath,
     ports,
     dnsManagementUrl: `http://127.0.0.1:${dnsManagementPort}`,

@@ -5,6 +5,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +186,20 @@ describe.skipIf(missing !== undefined)('serve --acme-domain against pebble', () 
     expect(await handshake(tlsPort, await readFile(join(dir, 'pebble-root-2.pem'), 'utf8'))).toMatchObject({ serial: recoveredSerial, authorized: true });
     expect(endpoint.output()).toMatch(/ACME: certificate for endpoint\.ttd\.test valid until .*; renewal from /);
     expect(endpoint.output()).not.toMatch(/ordering a certificate/);
+  });
+
+  it('counts the test CA as started only when pebble itself answers on its port', async () => {
+    // A plain HTTP server holds the port pebble is told to use: pebble still prints that its
+    // directory is available, then fails to bind; a client would meet the other server.
+    const squatter = createHttpServer((_req, res) => res.end('not pebble'));
+    const port = await freePort();
+    await new Promise<void>((r) => squatter.listen(port, '127.0.0.1', r));
+    try {
+      const ports = { acme: port, management: await freePort(), dns: await freePort() };
+      await expect(startPebble({ dir: await mkdtemp(join(dir, 'pebble-')), httpPort: await freePort(), validitySeconds: VALIDITY_S, ports })).rejects.toThrow(/pebble is not the one answering at https:\/\/127\.0\.0\.1:\d+\/dir/);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
   });
 
   it('says clearly when the challenge cannot be answered, and keeps serving', async () => {
