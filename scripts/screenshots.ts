@@ -67,6 +67,10 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   await page.waitForSelector('#fast-line-cost:not([hidden])');
   await shoot(page, 'fast-line-cost');
   await page.close();
+  page = await popupWith(browser, [historyEntry(0, NOTE_STATES['path-plan'])]);
+  await page.waitForSelector('#fast-line-cost:not([hidden])');
+  await shoot(page, 'fast-line-cost-long-path');
+  await page.close();
 
   // An upload finding after a download finding: the card, the chart and the table row show the uploads.
   page = await popupWith(browser, [historyEntry(0, STATES['tls-throttled']), historyEntry(1, NOTE_STATES['upload-finding'])], 'light', 360);

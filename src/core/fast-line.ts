@@ -20,6 +20,7 @@ import { freshRoundsLeft } from './fresh-flows.js';
 import { MIN_ROUNDS } from './interval-rule.js';
 import { settlingBounds } from './needs-rounds.js';
 import { DESIGN_MAX_ROUNDS } from './repeated-rule.js';
+import { DOWNLOAD_SIZER, targetForRtt } from './sizer.js';
 import { WINDOW_LIMITED_RTTS } from './paired-rounds.js';
 import type { Comparison } from './types.js';
 
@@ -189,13 +190,15 @@ export function planFastLine(i: FastLineInput): FastLinePlan {
 
 /**
  * The budget a run on a line of this rate is expected to end up with: the budget, or what a
- * fast line raises it to within the cap. An estimate made before a run (the popup, from the
- * last run's rate): the path's round trip is not known then, and the ramps are taken to cost
- * a sixth of the budget (each leg's ramp ends near its share of an eighth, capSizes in
- * engine/http-driver.ts).
+ * fast line or a long path raises it to within the cap. An estimate made before a run (the
+ * popup, from the last run's measurements): the ramps are taken to cost a sixth of the budget
+ * (each leg's ramp ends near its share of an eighth, capSizes in engine/http-driver.ts). The
+ * path's round trip is 0 when not known; on a long path transfers must last TARGET_RTTS round
+ * trips to show the line's rate (sizer.ts targetForRtt), as the run itself plans them.
  */
-export function expectedBudgetBytes(lineMbps: number, budgetBytes: number, capBytes: number): number {
-  return planFastLine({ lineMbps, rttMs: 0, legs: 2, rounds: PLANNED_ROUNDS, targetMs: 200, budgetBytes, capBytes, bytesUsed: budgetBytes / 6 }).budgetBytes;
+export function expectedBudgetBytes(lineMbps: number, budgetBytes: number, capBytes: number, rttMs = 0): number {
+  const targetMs = targetForRtt(DOWNLOAD_SIZER.targetMs, rttMs);
+  return planFastLine({ lineMbps, rttMs, legs: 2, rounds: PLANNED_ROUNDS, targetMs, budgetBytes, capBytes, bytesUsed: budgetBytes / 6 }).budgetBytes;
 }
 
 /**

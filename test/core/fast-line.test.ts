@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXTRA_ROUNDS, extendedBudgetBytes, fastLineMbps, roundsToSettle, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
+import { EXTRA_ROUNDS, expectedBudgetBytes, extendedBudgetBytes, fastLineMbps, roundsToSettle, floorMs, hardFloorMs, MIN_TIMED_MS, MIN_TRANSFER_MS, PLANNED_ROUNDS, planFastLine, roundsToPlan, type FastLineInput } from '../../src/core/fast-line.js';
 import { MIN_ROUNDS } from '../../src/core/interval-rule.js';
 import { WINDOW_LIMITED_RTTS } from '../../src/core/paired-rounds.js';
 
@@ -168,5 +168,16 @@ describe('the fast-line helpers', () => {
     // 60 MB over 16 rounds of two 40 ms transfers: 375 Mbit/s.
     expect(fastLineMbps(60e6)).toBeCloseTo(375);
     expect(fastLineMbps(60e6, 2, 20)).toBeCloseTo(125);
+  });
+
+  it('expects a long path to raise the budget where the line\'s rate alone would not', () => {
+    // 30 Mbit/s: 16 rounds of two transfers at the 200 ms target cost 48 MB and a sixth of the
+    // budget for the ramps, so 60 MB fits. 150 ms away a transfer shorter than the window's
+    // floor (six round trips, 900 ms) reads no rate: 108 MB of transfers and the ramps' 10 MB.
+    expect(expectedBudgetBytes(30, 60e6, 250e6)).toBe(60e6);
+    expect(expectedBudgetBytes(30, 60e6, 250e6, 150)).toBeCloseTo(118e6, -6);
+    // Within the cap, and no more than the run budget when the cap allows nothing more.
+    expect(expectedBudgetBytes(30, 60e6, 100e6, 150)).toBe(100e6);
+    expect(expectedBudgetBytes(30, 60e6, 60e6, 150)).toBe(60e6);
   });
 });

@@ -189,11 +189,18 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await page.close();
   });
 
-  it('says before a test on a fast line what it may cost, and names the line rate from which that happens on first open', async () => {
+  it('says before a test on a fast line or a long path what it may cost, and names the line rate from which that happens on first open', async () => {
     let page = await open(browser, 'popup.html', 420, [historyEntry(0, FAST_LINE)]);
     await page.waitForSelector('#fast-line-cost:not([hidden])');
     expect(await page.locator('#fast-line-cost').textContent()).toMatch(/^Your last test measured 937 Mbit\/s: on a line this fast a test may use up to about 1\d\d MB of data \(the fast-line limit in the options is 250 MB\)\.$/);
     expect(await page.locator('#run').getAttribute('aria-describedby')).toContain('fast-line-cost');
+    await page.close();
+    // A slow line over a long path whose plan asked for more than the run budget (fast-line-cost-long-path.png).
+    page = await open(browser, 'popup.html', 420, [historyEntry(0, NOTE_STATES['path-plan'])]);
+    await page.waitForSelector('#fast-line-cost:not([hidden])');
+    expect(await page.locator('#fast-line-cost').textContent()).toBe(
+      'Your last test measured 12.1 Mbit/s over a long round trip to the test server (about 51 ms): over such a path each download must last several round trips, so a test may use up to about 76 MB of data (the fast-line limit in the options is 250 MB).',
+    );
     await page.close();
     page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES['no-difference'])]);
     expect(await page.locator('#fast-line-cost').isHidden()).toBe(true);

@@ -35,6 +35,37 @@ describe('the fast-line cost before a test', () => {
     expect(text).toMatch(/up to about 250 MB/);
   });
 
+  it('names the long round trip when the newest test found the path long and that, not the rate, costs more', () => {
+    const note = { code: 'fast-line' as const, lineMbps: 30, targetMs: 1041, budgetBytes: 60e6, capBytes: 60e6, neededBytes: 118e6, fullBytes: 154e6, rttMs: 150, pathTargetMs: 1500 };
+    const latest = { ...withLine(30), warnings: [note] };
+    expect(fastLineCostText(latest, DEFAULTS, t, f)).toBe(
+      'Your last test measured 30.0 Mbit/s over a long round trip to the test server (about 150 ms): over such a path each download must last several round trips, so a test may use up to about 118 MB of data (the fast-line limit in the options is 250 MB).',
+    );
+    // The same line without the note: nothing known of the path, nothing to say.
+    expect(fastLineCostText(withLine(30), DEFAULTS, t, f)).toBeUndefined();
+    // A gigabit line: the path's round trip raises its estimate further, to the limit, and is
+    // named; on a short path (a note without a round trip) the words are those of a fast line.
+    expect(fastLineCostText({ ...withLine(940), warnings: [{ ...note, lineMbps: 940 }] }, DEFAULTS, t, f)).toMatch(/^Your last test measured 940 Mbit\/s over a long round trip .* up to about 250 MB/);
+    const { rttMs: _r, pathTargetMs: _p, ...shortPath } = note;
+    expect(fastLineCostText({ ...withLine(940), warnings: [{ ...shortPath, lineMbps: 940 }] }, DEFAULTS, t, f)).toMatch(/^Your last test measured 940 Mbit\/s: on a line this fast a test may use up to about 1\d\d MB/);
+    // A stored note whose round trip is not a number is not trusted: no round trip is named.
+    expect(fastLineCostText({ ...withLine(30), warnings: [{ ...note, rttMs: 'far' as unknown as number }] }, DEFAULTS, t, f)).not.toMatch(/round trip|NaN|far/);
+  });
+
+  it('counts the budget the newest test\'s own plan asked for, which counts every leg it ran', () => {
+    // The lab's 12 Mbit/s line 51 ms away, with the checks beside screening: its plan asked for
+    // 76 MB, where two legs of that rate over that path would fit in 60 (popup-states 'path-plan').
+    const note = { code: 'fast-line' as const, lineMbps: 12, targetMs: 508, budgetBytes: 76_051_053, capBytes: 250e6, neededBytes: 76_051_053, fullBytes: 76_051_053, rttMs: 51, pathTargetMs: 508 };
+    expect(fastLineCostText({ ...withLine(12.1), warnings: [note] }, DEFAULTS, t, f)).toBe(
+      'Your last test measured 12.1 Mbit/s over a long round trip to the test server (about 51 ms): over such a path each download must last several round trips, so a test may use up to about 76 MB of data (the fast-line limit in the options is 250 MB).',
+    );
+    // Within today's settings: a lower limit bounds it, and a limit no higher than the run budget says nothing.
+    expect(fastLineCostText({ ...withLine(12.1), warnings: [note] }, { runBudgetMb: 60, fastLineBudgetMb: 70 }, t, f)).toMatch(/up to about 70 MB/);
+    expect(fastLineCostText({ ...withLine(12.1), warnings: [note] }, { runBudgetMb: 60, fastLineBudgetMb: 60 }, t, f)).toBeUndefined();
+    // A plan that fitted the budget adds nothing.
+    expect(fastLineCostText({ ...withLine(12.1), warnings: [{ ...note, neededBytes: 40e6 }] }, DEFAULTS, t, f)).toBeUndefined();
+  });
+
   it('adds to the first-run text the rate from which a test may use more', () => {
     expect(firstRunFastLineText(DEFAULTS, t, f)).toBe('On a line faster than about 375 Mbit/s it may use up to 250 MB, and says so here before the test.');
     expect(firstRunFastLineText({ runBudgetMb: 300, fastLineBudgetMb: 250 }, t, f)).toBeUndefined();

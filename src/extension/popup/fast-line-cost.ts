@@ -1,11 +1,15 @@
 // What a test may cost on a fast line, said before the user starts it (core/fast-line.ts): a
 // test the user starts may raise its data budget up to the fast-line limit in the options. The
 // first-run text names the line rate from which that happens; after a test, the line under the
-// Run button estimates the next test's cost from the rate the newest test measured.
+// Run button estimates the next test's cost from what the newest test measured and planned (its
+// rate, and its fast-line note: core/notes.ts).
 import { expectedBudgetBytes, fastLineMbps } from '../../core/fast-line.js';
+import { longPathOf, type Note } from '../../core/notes.js';
 import type { Result } from '../../core/types.js';
 import type { Translate } from '../platform/ports.js';
 import type { LocaleFormat } from '../shared/locale-format.js';
+
+type FastLineNote = Extract<Note, { code: 'fast-line' }>;
 
 export interface FastLineSettings {
   runBudgetMb: number;
@@ -19,14 +23,27 @@ export function firstRunFastLineText(s: FastLineSettings, t: Translate, f: Local
 }
 
 /**
- * The line under the Run button: shown when the newest test's line rate (its fastest leg)
- * means the next test is expected to use more than the run budget.
+ * The line under the Run button: shown when the next test is expected to use more than the run
+ * budget. The estimate is the larger of two: the plan a line of the newest test's rate (its
+ * fastest leg) gets, over its path's round trip when that test found the path long; and the
+ * budget the newest test's own plan asked for (its fast-line note's neededBytes), which counts
+ * every leg it ran, within today's settings. Over a long path each transfer must last several
+ * round trips, so even a slow line can cost more; the words then name the round trip.
  */
 export function fastLineCostText(latest: Result | undefined, s: FastLineSettings, t: Translate, f: LocaleFormat): string | undefined {
   const lineMbps = Math.max(0, ...(latest?.legs ?? []).map((l) => (Number.isFinite(l.medianMbps) ? l.medianMbps : 0)));
   if (!(lineMbps > 0)) return undefined;
   const budgetBytes = s.runBudgetMb * 1e6;
-  const expected = expectedBudgetBytes(lineMbps, budgetBytes, Math.max(budgetBytes, s.fastLineBudgetMb * 1e6));
+  const capBytes = Math.max(budgetBytes, s.fastLineBudgetMb * 1e6);
+  const note = latest?.warnings?.find((n): n is FastLineNote => n.code === 'fast-line');
+  const path = note ? longPathOf(note) : undefined;
+  const rttMs = path && path.rttMs > 0 ? path.rttMs : 0;
+  const lastPlan = note && Number.isFinite(note.neededBytes) ? Math.min(capBytes, Math.max(budgetBytes, note.neededBytes)) : budgetBytes;
+  const expected = Math.max(expectedBudgetBytes(lineMbps, budgetBytes, capBytes, rttMs), lastPlan);
   if (expected <= budgetBytes) return undefined;
+  // Where the round trip adds to what the rate alone would cost, the words name it.
+  if (rttMs > 0 && expectedBudgetBytes(lineMbps, budgetBytes, capBytes) < expected) {
+    return t('fastLineCostLongPath', [f.mbps(lineMbps), f.count(Math.round(expected / 1e6)), f.count(s.fastLineBudgetMb), f.count(Math.round(rttMs))]);
+  }
   return t('fastLineCost', [f.mbps(lineMbps), f.count(Math.round(expected / 1e6)), f.count(s.fastLineBudgetMb)]);
 }
