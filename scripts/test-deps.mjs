@@ -1,5 +1,5 @@
 // Before `npm test`: the system packages the tests drive for real (Chromium, Firefox, PostgreSQL,
-// iproute2, curl, pebble, systemd-analyze, gcc, and the mirror lab's nginx, Apache httpd, lighttpd and Caddy). As root on Debian they are installed when missing; otherwise the exact
+// iproute2, curl, pebble, systemd-analyze, gcc, a Chinese font, and the mirror lab's nginx, Apache httpd, lighttpd and Caddy). As root on Debian they are installed when missing; otherwise the exact
 // command is printed and the tests do not start.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -25,6 +25,9 @@ const NEEDED = [
   // The WAN lab's packet forwarder is C, compiled on first use (test/lab/wan-forwarder.c).
   { pkg: 'gcc', present: () => existsSync('/usr/bin/gcc') },
   { pkg: 'libc6-dev', present: () => existsSync('/usr/include/stdio.h') },
+  // Chinese glyphs: the zh_CN popup's layout checks (test/e2e/popup-ui.test.ts) and screenshots
+  // measure real text, not missing-glyph boxes.
+  { pkg: 'fonts-wqy-microhei', present: () => existsSync('/usr/share/fonts/truetype/wqy/wqy-microhei.ttc') },
 ];
 
 const missing = NEEDED.filter((n) => !n.present()).map((n) => n.pkg);
