@@ -66,8 +66,8 @@ describe('the fast-line cost before a test', () => {
     expect(fastLineCostText({ ...withLine(12.1), warnings: [{ ...note, neededBytes: 40e6 }] }, DEFAULTS, t, f)).toBeUndefined();
   });
 
-  it('adds to the first-run text the rate from which a test may use more', () => {
-    expect(firstRunFastLineText(DEFAULTS, t, f)).toBe('On a line faster than about 375 Mbit/s it may use up to 250 MB, and says so here before the test.');
+  it('adds to the first-run text the rate from which a test may use more, and that a far server may make a slower line cost more', () => {
+    expect(firstRunFastLineText(DEFAULTS, t, f)).toBe('On a line faster than about 375 Mbit/s, or a slower one far from the test server, it may use up to 250 MB, and says so here before the test.');
     expect(firstRunFastLineText({ runBudgetMb: 300, fastLineBudgetMb: 250 }, t, f)).toBeUndefined();
   });
 });
