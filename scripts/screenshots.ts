@@ -89,6 +89,12 @@ async function englishStates(browser: ExtensionBrowser): Promise<void> {
   await broadcastState(sender, runningState(Date.now()));
   await page.waitForSelector('#progress:not([hidden])');
   await shoot(page, 'running');
+  const running = runningState(Date.now());
+  if (running.status === 'running') {
+    await broadcastState(sender, { ...running, progress: { ...running.progress, budgetRaised: { lineMbps: 937, budgetBytes: 172e6, capBytes: 250e6 } } });
+    await page.waitForSelector('#progress-budget:not([hidden])');
+    await shoot(page, 'running-budget');
+  }
   await sender.close();
   await page.close();
 

@@ -355,6 +355,15 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     expect(label).toContain('encrypted download (HTTPS, port 443)');
     expect(label).not.toMatch(/https-\d+-down/);
     expect(await page.locator('#progress-time').textContent()).toMatch(/0:3\d elapsed, at most 2:00/);
+    expect(await page.locator('#progress-budget').isHidden()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+    // The run raised its budget for the line it measured: the data it may use is shown (running-budget.png).
+    const running = runningState(Date.now());
+    if (running.status !== 'running') throw new Error('runningState is a running state');
+    await broadcastState(sender, { ...running, progress: { ...running.progress, budgetRaised: { lineMbps: 937, budgetBytes: 172e6, capBytes: 250e6 } } });
+    await page.waitForSelector('#progress-budget:not([hidden])');
+    expect(await page.locator('#progress-budget').textContent()).toBe('Your connection measured about 937 Mbit/s: this test may use up to 172 MB of data (the fast-line limit in the options is 250 MB).');
+    expect(await overflowPx(page)).toBeLessThanOrEqual(0);
     expect(await axeViolations(page)).toEqual([]);
     await sender.close();
     await page.close();

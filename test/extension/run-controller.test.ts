@@ -159,6 +159,19 @@ describe('RunController', () => {
     });
   });
 
+  it('shows a raised budget while the run goes on, and keeps it through later progress', async () => {
+    const t = setup();
+    await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);
+    await t.until(() => t.calls.length > 0);
+    const deps = t.calls[0]!.deps;
+    deps.onBudgetRaised!({ lineMbps: 937, budgetBytes: 172e6, plannedBytes: 170e6, neededBytes: 172e6, capBytes: 250e6, targetMs: 40 });
+    const raised = t.events.filter((e) => e.event === 'state').at(-1);
+    expect(raised?.event === 'state' && raised.state.status === 'running' && raised.state.progress.budgetRaised).toEqual({ lineMbps: 937, budgetBytes: 172e6, capBytes: 250e6 });
+    deps.onProgress!({ phase: 'rounds', leg: 'https-443-down-random', bytes: 1e6, mbps: 900, round: 2, budgetShare: 0.1 });
+    const later = t.events.filter((e) => e.event === 'state').at(-1);
+    expect(later?.event === 'state' && later.state.status === 'running' && later.state.progress.budgetRaised).toEqual({ lineMbps: 937, budgetBytes: 172e6, capBytes: 250e6 });
+  });
+
   it('records the running test in storage, with its last sign of life', async () => {
     const t = setup();
     await t.controller.start(ENDPOINT, 'manual', DEFAULT_SETTINGS);

@@ -9,7 +9,7 @@ import { safeText } from '../../core/safe-text.js';
 import { runDurations } from '../../core/time-budget.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
-import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared/messages.js';
+import type { BackgroundEvent, BudgetRaisedView, ProgressView, RunState, Trigger } from '../shared/messages.js';
 import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 
@@ -151,7 +151,7 @@ export class RunController {
    * The measurement, held to the run's deadline, and given up WATCHDOG_GRACE_MS after it: a
    * stuck run ends as failed with the reason in numbers instead of holding the worker.
    */
-  private async measureWithin(running: Running, settings: Settings, onProgress: (p: Progress) => void, bytesSeen: () => number): Promise<Result> {
+  private async measureWithin(running: Running, settings: Settings, onProgress: (p: Progress) => void, onBudgetRaised: (r: BudgetRaisedView) => void, bytesSeen: () => number): Promise<Result> {
     const { state } = running;
     const limitMs = settings.maxRunSeconds * 1000;
     const deadline = startRunDeadline({ now: this.deps.now }, limitMs);
@@ -166,7 +166,7 @@ export class RunController {
       }, limitMs + WATCHDOG_GRACE_MS);
     });
     try {
-      const deps = this.deps.runDeps(running.controller.signal, onProgress);
+      const deps = { ...this.deps.runDeps(running.controller.signal, onProgress), onBudgetRaised: (r: BudgetRaisedView) => onBudgetRaised(r) };
       const opts = {
         url: state.endpoint.url,
         diagnose: 'auto' as const,
@@ -210,11 +210,17 @@ export class RunController {
         void store.setActiveRun(activeRecord(state, t, bytesSeen)).catch(() => undefined);
       }
     };
+    // A raised budget is shown while the run goes on, as the CLI says it before the rounds spend it.
+    const onBudgetRaised = (r: BudgetRaisedView) => {
+      if (ended) return;
+      state.progress = { ...state.progress, budgetRaised: { lineMbps: r.lineMbps, budgetBytes: r.budgetBytes, capBytes: r.capBytes } };
+      this.deps.broadcast({ event: 'state', state });
+    };
     let result: Result;
     try {
       await store.setActiveRun(activeRecord(state, state.startedAt, 0));
       this.deps.broadcast({ event: 'state', state });
-      result = await this.measureWithin(running, settings, onProgress, () => bytesSeen);
+      result = await this.measureWithin(running, settings, onProgress, onBudgetRaised, () => bytesSeen);
     } catch (err) {
       // The core reports failures as a Result; anything thrown is a bug on our side, and it
       // still ends as a failed run, never as a run that stays "running".
@@ -260,5 +266,5 @@ function activeRecord(state: Extract<RunState, { status: 'running' }>, nowMs: nu
 export function nextProgress(view: ProgressView, p: Progress): ProgressView {
   const legs = { ...view.legs };
   if (p.leg !== undefined && p.mbps !== undefined) legs[p.leg] = { mbps: p.mbps, bytes: p.bytes ?? 0 };
-  return { phase: p.phase, round: p.round, budgetShare: p.budgetShare, leg: p.leg ?? view.leg, legs };
+  return { phase: p.phase, round: p.round, budgetShare: p.budgetShare, leg: p.leg ?? view.leg, legs, ...(view.budgetRaised ? { budgetRaised: view.budgetRaised } : {}) };
 }

@@ -59,6 +59,7 @@ const progress = {
   time: byId('progress-time'),
   bar: byId<HTMLProgressElement>('progress-bar'),
   legs: byId('leg-speeds'),
+  budget: byId('progress-budget'),
 };
 const reportView = { line: byId('report-status'), list: byId('report-list'), details: byId<HTMLDetailsElement>('report-details') };
 /** What the popup draws from: the newest run in full and a few figures of every run. */

@@ -1,6 +1,7 @@
 // The live progress of a run, by time: what is being measured now in words ("encrypted
 // download (HTTPS, port 443)"), the time elapsed against the most a test may take (the
-// engine stops by then: core/engine/engine.ts), and each leg's latest Mbit/s. The bar follows
+// engine stops by then: core/engine/engine.ts), each leg's latest Mbit/s, and the data the run
+// may use once it raised its budget for the line it measured. The bar follows
 // the clock, which a reader understands, rather than the share of the data budget.
 import type { Translate } from '../platform/ports.js';
 import { el } from '../shared/dom.js';
@@ -14,6 +15,8 @@ export interface ProgressElements {
   time: HTMLElement;
   bar: HTMLProgressElement;
   legs: HTMLElement;
+  /** The data the run may use, once it raised its budget for the line it measured. */
+  budget: HTMLElement;
 }
 
 export function renderProgress(els: ProgressElements, state: RunState, t: Translate, f: LocaleFormat, maxRunMs: number, nowMs: number): void {
@@ -35,6 +38,10 @@ export function renderProgress(els: ProgressElements, state: RunState, t: Transl
         : p.leg
           ? t('progressMeasuring', [legWords(p.leg, t), f.count(p.round)])
           : t('progressRoundWords', [f.count(p.round)]);
+  const raised = p.budgetRaised;
+  const shown = !!raised && [raised.lineMbps, raised.budgetBytes, raised.capBytes].every(Number.isFinite);
+  els.budget.hidden = !shown;
+  els.budget.textContent = shown ? t('progressBudgetRaised', [f.mbps(raised.lineMbps), f.count(Math.round(raised.budgetBytes / 1e6)), f.count(Math.round(raised.capBytes / 1e6))]) : '';
   els.legs.replaceChildren(
     ...Object.entries(p.legs).map(([leg, v]) =>
       el('li', { 'aria-current': leg === p.leg ? 'true' : undefined }, t('legSpeed', [legWords(leg, t), f.mbps(v.mbps), t('unitMbps')])),

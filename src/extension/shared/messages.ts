@@ -19,6 +19,18 @@ export interface ProgressView {
   leg?: string;
   /** Latest Mbit/s of each leg seen so far (the last finished transfer's goodput, or live). */
   legs: Record<string, LegProgress>;
+  /**
+   * Present once the run raised its data budget for the line it measured (core/fast-line.ts;
+   * engine.ts onBudgetRaised): the line's rate, the budget from then on, and the cap it may
+   * grow to. The CLI says the same on stderr before the rounds spend it.
+   */
+  budgetRaised?: BudgetRaisedView;
+}
+
+export interface BudgetRaisedView {
+  lineMbps: number;
+  budgetBytes: number;
+  capBytes: number;
 }
 
 export type RunState =
