@@ -166,7 +166,7 @@ export class RunController {
       }, limitMs + WATCHDOG_GRACE_MS);
     });
     try {
-      const deps = { ...this.deps.runDeps(running.controller.signal, onProgress), onBudgetRaised: (r: BudgetRaisedView) => onBudgetRaised(r) };
+      const deps = { ...this.deps.runDeps(running.controller.signal, onProgress), onBudgetRaised };
       const opts = {
         url: state.endpoint.url,
         diagnose: 'auto' as const,
