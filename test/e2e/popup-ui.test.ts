@@ -363,6 +363,18 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
     await broadcastState(sender, { ...running, progress: { ...running.progress, budgetRaised: { lineMbps: 937, budgetBytes: 172e6, capBytes: 250e6 } } });
     await page.waitForSelector('#progress-budget:not([hidden])');
     expect(await page.locator('#progress-budget').textContent()).toBe('Your connection measured about 937 Mbit/s: this test may use up to 172 MB of data (the fast-line limit in the options is 250 MB).');
+    expect(await page.locator('#progress-budget').getAttribute('role')).toBe('status');
+    // A status region is read out when it changes: the clock's re-render each second leaves it be.
+    const rewrites = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          let n = 0;
+          const watch = new MutationObserver((records) => (n += records.length));
+          watch.observe(document.getElementById('progress-budget')!, { childList: true, characterData: true, subtree: true });
+          setTimeout(() => (watch.disconnect(), resolve(n)), 2_500);
+        }),
+    );
+    expect(rewrites).toBe(0);
     expect(await overflowPx(page)).toBeLessThanOrEqual(0);
     expect(await axeViolations(page)).toEqual([]);
     await sender.close();

@@ -41,7 +41,9 @@ export function renderProgress(els: ProgressElements, state: RunState, t: Transl
   const raised = p.budgetRaised;
   const shown = !!raised && [raised.lineMbps, raised.budgetBytes, raised.capBytes].every(Number.isFinite);
   els.budget.hidden = !shown;
-  els.budget.textContent = shown ? t('progressBudgetRaised', [f.mbps(raised.lineMbps), f.count(Math.round(raised.budgetBytes / 1e6)), f.count(Math.round(raised.capBytes / 1e6))]) : '';
+  const budgetText = shown ? t('progressBudgetRaised', [f.mbps(raised.lineMbps), f.count(Math.round(raised.budgetBytes / 1e6)), f.count(Math.round(raised.capBytes / 1e6))]) : '';
+  // A status region: screen readers say it when it changes, so it is not rewritten every second.
+  if (els.budget.textContent !== budgetText) els.budget.textContent = budgetText;
   els.legs.replaceChildren(
     ...Object.entries(p.legs).map(([leg, v]) =>
       el('li', { 'aria-current': leg === p.leg ? 'true' : undefined }, t('legSpeed', [legWords(leg, t), f.mbps(v.mbps), t('unitMbps')])),
