@@ -7,7 +7,9 @@
 //   npm run bench:sim -- [--unshaped-runs 2000] [--shaped-runs 300] [--modes default,diagnose]
 //                        [--seed 1] [--rule interval|repeated-ci] [--no-drift] [--bucket]
 //                        [--line-boost] [--upload] [--class] [--entropy] [--asymmetric] [--bulk-cross]
-//                        [--json-out FILE]
+//                        [--json-out FILE] [--runs-out FILE]
+// --runs-out: one JSON line per run (its line, verdict, rounds, bytes, notes, and each leg's
+// transfers: count and bytes, and each comparison's rounds), to see where a run's bytes went.
 // --bucket: the cap on port 443 is a token bucket (a tbf qdisc) instead of a plain rate limit,
 // its depth drawn per run as the held-out lab draws it (test/lab/held-out-draw.ts: 0.5-4 MB,
 // log-uniform); it refills at the cap while the port's legs wait, and they run at the line's
@@ -67,6 +69,7 @@ const { values } = parseArgs({
     asymmetric: { type: 'boolean', default: false },
     'bulk-cross': { type: 'boolean', default: false },
     'json-out': { type: 'string' },
+    'runs-out': { type: 'string' },
   },
 });
 
@@ -96,6 +99,9 @@ interface RunOutcome {
   ratio?: number;
   /** Bytes each leg's transfers carried; the rest of bytesUsed went to ramps and probes. */
   legBytes: Record<string, number>;
+  /** Each leg's transfers and each comparison's rounds, for --runs-out. */
+  legTransfers: Record<string, number>;
+  pairRounds: Record<string, number>;
 }
 
 async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: number): Promise<RunOutcome> {
@@ -147,7 +153,9 @@ async function simulateRun(line: SimLine, mode: 'default' | 'diagnose', seed: nu
     { url: 'https://endpoint.test/', diagnose: mode === 'diagnose' ? 'always' : 'auto', budgetBytes: BUDGET_BYTES, capBytes: CAP_BYTES, ...DURATIONS[mode], seed, ...(values.rule ? { stoppingRule: values.rule as StoppingRule } : {}) },
   );
   const legBytes = Object.fromEntries(result.legs.map((l) => [l.id, l.transfers.reduce((sum, t) => sum + t.bytes, 0)]));
-  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code), legBytes, ...(result.ratio !== undefined ? { ratio: result.ratio } : {}) };
+  const legTransfers = Object.fromEntries(result.legs.map((l) => [l.id, l.transfers.length]));
+  const pairRounds = Object.fromEntries(result.comparisons.map((c) => [c.id, c.rounds]));
+  return { verdict: result.verdict, rounds: result.rounds, bytesUsed: result.bytesUsed, looks, interimLooks, noteCodes: result.warnings.map((w) => w.code), legBytes, legTransfers, pairRounds, ...(result.ratio !== undefined ? { ratio: result.ratio } : {}) };
 }
 
 const FINDINGS: ReadonlySet<Verdict> = new Set(['tls-throttled', 'plaintext-throttled']);
@@ -251,6 +259,7 @@ async function main(): Promise<void> {
   const modes = values.modes!.split(',') as ('default' | 'diagnose')[];
   const factors = values.factors!.split(',').filter(Boolean).map(Number);
   const rows: object[] = [];
+  const runLines: string[] = [];
   const started = Date.now();
   for (const mode of modes) {
     for (const factor of [1, ...factors]) {
@@ -264,7 +273,13 @@ async function main(): Promise<void> {
         if (values['no-drift']) line.driftAmp = 0;
         if (values.asymmetric) line.upShare = drawUpShare(line);
         if (values['bulk-cross']) line.bulkCross = true;
-        outcomes.push(await simulateRun(line, mode, seed * 100_000 + i));
+        const outcome = await simulateRun(line, mode, seed * 100_000 + i);
+        outcomes.push(outcome);
+        if (values['runs-out']) {
+          const { rateMbps, rttMs, lossRate, upShare, capFactor } = line;
+          const { looks: _l, interimLooks: _i, ...rest } = outcome;
+          runLines.push(JSON.stringify({ mode, run: i, line: { rateMbps, rttMs, lossRate, upShare, capFactor }, ...rest }));
+        }
       }
       const boosted = `${values['line-boost'] ? ', the line boosted' : ''}${values.asymmetric ? ', upstreams as sold' : ''}${values['bulk-cross'] ? ', bulk cross traffic' : ''}`;
       const shaped = values.entropy ? `random-looking downloads capped at 1/${factor}` : `port 443${values.upload ? ' uploads' : ''} ${values.bucket ? 'token bucket' : values.class ? 'in a class' : 'capped'} at 1/${factor}`;
@@ -274,6 +289,7 @@ async function main(): Promise<void> {
   }
   console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s`);
   if (values['json-out']) writeFileSync(values['json-out'], JSON.stringify(rows, null, 1));
+  if (values['runs-out']) writeFileSync(values['runs-out'], runLines.join('\n') + '\n');
 }
 
 await main();
