@@ -202,6 +202,15 @@ describe.skipIf(!haveBrowser)('the popup as rendered', () => {
       'Your last test measured 12.1 Mbit/s over a long round trip to the test server (about 51 ms): over such a path each download must last several round trips, so a test may use up to about 76 MB of data (the fast-line limit in the options is 250 MB).',
     );
     await page.close();
+    // The same test stored before its note named the round trip: its plan, not a fast line.
+    const stored = NOTE_STATES['path-plan'];
+    const withoutPath = { ...stored, warnings: stored.warnings.map((w) => (w.code === 'fast-line' ? { ...w, rttMs: undefined, pathTargetMs: undefined } : w)) };
+    page = await open(browser, 'popup.html', 420, [historyEntry(0, withoutPath)]);
+    await page.waitForSelector('#fast-line-cost:not([hidden])');
+    expect(await page.locator('#fast-line-cost').textContent()).toBe(
+      'Your last test measured 12.1 Mbit/s and planned for up to about 76 MB of data to reach its answer, so the next test may use as much (the fast-line limit in the options is 250 MB).',
+    );
+    await page.close();
     page = await open(browser, 'popup.html', 420, [historyEntry(0, STATES['no-difference'])]);
     expect(await page.locator('#fast-line-cost').isHidden()).toBe(true);
     await page.close();

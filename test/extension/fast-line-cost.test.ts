@@ -66,6 +66,20 @@ describe('the fast-line cost before a test', () => {
     expect(fastLineCostText({ ...withLine(12.1), warnings: [{ ...note, neededBytes: 40e6 }] }, DEFAULTS, t, f)).toBeUndefined();
   });
 
+  it('does not call a slower line fast when only its plan, with no round trip named, asked for more', () => {
+    // A note stored before notes named the round trip: the plan's figure stands, told as the
+    // last test's plan, not as what a line "this fast" costs.
+    const { rttMs: _r, pathTargetMs: _p, ...stored } = { code: 'fast-line' as const, lineMbps: 12, targetMs: 508, budgetBytes: 76_051_053, capBytes: 250e6, neededBytes: 76_051_053, fullBytes: 76_051_053, rttMs: 51, pathTargetMs: 508 };
+    expect(fastLineCostText({ ...withLine(12.1), warnings: [stored] }, DEFAULTS, t, f)).toBe(
+      'Your last test measured 12.1 Mbit/s and planned for up to about 76 MB of data to reach its answer, so the next test may use as much (the fast-line limit in the options is 250 MB).',
+    );
+    // A round trip that is not a number, on a 30 Mbit/s line whose plan asked for 118 MB: the same.
+    const far = { code: 'fast-line' as const, lineMbps: 30, targetMs: 1041, budgetBytes: 60e6, capBytes: 60e6, neededBytes: 118e6, fullBytes: 154e6, rttMs: 'far' as unknown as number, pathTargetMs: 1500 };
+    expect(fastLineCostText({ ...withLine(30), warnings: [far] }, DEFAULTS, t, f)).toMatch(/^Your last test measured 30\.0 Mbit\/s and planned for up to about 118 MB/);
+    // A line fast enough to cost more by its rate alone keeps the fast-line words.
+    expect(fastLineCostText({ ...withLine(940), warnings: [{ ...stored, lineMbps: 940 }] }, DEFAULTS, t, f)).toMatch(/on a line this fast/);
+  });
+
   it('adds to the first-run text the rate from which a test may use more, and that a far server may make a slower line cost more', () => {
     expect(firstRunFastLineText(DEFAULTS, t, f)).toBe('On a line faster than about 375 Mbit/s, or a slower one far from the test server, it may use up to 250 MB, and says so here before the test.');
     expect(firstRunFastLineText({ runBudgetMb: 300, fastLineBudgetMb: 250 }, t, f)).toBeUndefined();

@@ -41,9 +41,12 @@ export function fastLineCostText(latest: Result | undefined, s: FastLineSettings
   const lastPlan = note && Number.isFinite(note.neededBytes) ? Math.min(capBytes, Math.max(budgetBytes, note.neededBytes)) : budgetBytes;
   const expected = Math.max(expectedBudgetBytes(lineMbps, budgetBytes, capBytes, rttMs), lastPlan);
   if (expected <= budgetBytes) return undefined;
+  const args = [f.mbps(lineMbps), f.count(Math.round(expected / 1e6)), f.count(s.fastLineBudgetMb)];
+  const byRate = expectedBudgetBytes(lineMbps, budgetBytes, capBytes);
   // Where the round trip adds to what the rate alone would cost, the words name it.
-  if (rttMs > 0 && expectedBudgetBytes(lineMbps, budgetBytes, capBytes) < expected) {
-    return t('fastLineCostLongPath', [f.mbps(lineMbps), f.count(Math.round(expected / 1e6)), f.count(s.fastLineBudgetMb), f.count(Math.round(rttMs))]);
-  }
-  return t('fastLineCost', [f.mbps(lineMbps), f.count(Math.round(expected / 1e6)), f.count(s.fastLineBudgetMb)]);
+  if (rttMs > 0 && byRate < expected) return t('fastLineCostLongPath', [...args, f.count(Math.round(rttMs))]);
+  // The words call the line fast only when its rate alone costs more than the budget. A plan
+  // that asked for more on a slower line, where the note names no round trip (a note stored
+  // before it did), is told as the last test's plan.
+  return t(byRate > budgetBytes ? 'fastLineCost' : 'fastLineCostLastPlan', args);
 }
