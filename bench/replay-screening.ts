@@ -7,15 +7,22 @@
 // stopped sooner. So it tells which recorded runs a rule reads differently, not a verdict
 // rate; the lab measures that.
 //
-//   npx tsx bench/replay-screening.ts FILE.json... [--scenarios ho-8,a-port-1.5x]
+//   npx tsx bench/replay-screening.ts FILE.json... [--scenarios ho-8,a-port-1.5x] [--steady-legs]
+//
+// --steady-legs: each look's comparison also goes through rule 1s (steady-legs.ts
+// withSteadyLegs), as decision.ts passes it, so a change to that rule can be read the same way.
 //
 // Run it on two checkouts (a git worktree) to compare their rules on the same runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { MIN_ROUNDS } from '../src/core/interval-rule.js';
+import { compareRepeated } from '../src/core/repeated-rule.js';
+import { withSteadyLegs } from '../src/core/steady-legs.js';
+import type { Result } from '../src/core/types.js';
 import type { RunRecord } from '../test/lab/run-scenario.js';
 import { screeningAnswer, screeningRounds } from '../test/lab/score.js';
 
-const { values, positionals } = parseArgs({ options: { scenarios: { type: 'string' } }, allowPositionals: true });
+const { values, positionals } = parseArgs({ options: { scenarios: { type: 'string' }, 'steady-legs': { type: 'boolean', default: false } }, allowPositionals: true });
 if (!positionals.length) throw new Error('replay-screening: name one or more files written by bench/accuracy.ts --json-out');
 const wanted = values.scenarios?.split(',').map((s) => s.trim());
 
@@ -27,9 +34,22 @@ for (const file of positionals) {
       const r = record.result;
       const screening = r && screeningRounds(r);
       if (!r || !screening) return;
-      const a = screeningAnswer(r);
+      const a = values['steady-legs'] ? steadyAnswer(r) : screeningAnswer(r);
       const answer = a ? `${a.comparison.outcome} at ${a.rounds} rounds, ${a.comparison.ratio.toFixed(2)}x` : 'open';
       console.log(`${file} ${scenario} run ${i + 1}: recorded ${r.verdict} ${r.ratio.toFixed(2)}x over ${screening.rounds.length} rounds; replayed: ${answer}`);
     });
   }
+}
+
+/** screeningAnswer with rule 1s applied at each look. */
+function steadyAnswer(result: Result): ReturnType<typeof screeningAnswer> {
+  const screening = screeningRounds(result);
+  if (!screening) return undefined;
+  const { suspectLeg, referenceLeg, rounds } = screening;
+  for (let m = MIN_ROUNDS; m <= rounds.length; m++) {
+    const seen = rounds.slice(0, m);
+    const comparison = withSteadyLegs(compareRepeated('screen', suspectLeg, referenceLeg, seen, m === rounds.length), seen);
+    if (comparison.outcome !== 'unclear') return { rounds: m, of: rounds.length, comparison };
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
 // and screening's "no difference" not while a leg still climbs.
 import { median } from 'simple-statistics';
 import { round3 } from './figures.js';
+import { intervalOutcome, MIN_ROUNDS } from './interval-rule.js';
 import { MARGIN_RATIO } from './margin.js';
 import type { PairedRound } from './paired-rounds.js';
 import { risingTrendPValue } from './trend.js';
@@ -47,14 +48,41 @@ const RISING_ALPHA = 0.05;
 function withSettledAlike(c: Comparison, rounds: PairedRound[]): Comparison {
   if (c.id !== 'screen') return c;
   const measured = rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  const climbing = (mbps: number[]) => (risingTrendPValue(mbps) <= RISING_ALPHA ? legRise(mbps) : undefined);
-  const rises = [
-    { leg: c.suspectLeg, rise: climbing(measured.map((r) => r.suspectMbps)) },
-    { leg: c.referenceLeg, rise: climbing(measured.map((r) => r.referenceMbps)) },
-  ].filter((x): x is { leg: string; rise: LegRise } => !!x.rise);
-  if (!rises.length) return c;
+  const rises = legRises(c, measured);
+  if (!rises.length || climbEnded(c, measured)) return c;
   const steepest = rises.reduce((a, b) => (b.rise.lastMbps / b.rise.firstMbps > a.rise.lastMbps / a.rise.firstMbps ? b : a));
   return { ...c, outcome: 'unclear', risingWhileAlike: { leg: steepest.leg, ...steepest.rise } };
+}
+
+/** The legs of a pair that climb over these rounds: their rates rise with the rounds, and their last third past the margin over their first. */
+function legRises(c: Comparison, rounds: PairedRound[]): { leg: string; rise: LegRise }[] {
+  const climbing = (mbps: number[]) => (risingTrendPValue(mbps) <= RISING_ALPHA ? legRise(mbps) : undefined);
+  return [
+    { leg: c.suspectLeg, rise: climbing(rounds.map((r) => r.suspectMbps)) },
+    { leg: c.referenceLeg, rise: climbing(rounds.map((r) => r.referenceMbps)) },
+  ].filter((x): x is { leg: string; rise: LegRise } => !!x.rise);
+}
+
+/**
+ * Rule 1s for "no difference", once the climb is over: over the last third of the rounds (at
+ * least MIN_ROUNDS, after rounds before them) neither leg's rates rise with the rounds
+ * (Kendall's test as above, with no margin asked), and the two read alike there
+ * on their own (the 95% interval of those rounds inside the margin). Both legs have then
+ * reached the rate they hold, and a cap under it would show in those rounds. A line whose
+ * other traffic held both legs at half its rate for the first rounds and then left climbs by
+ * these tests, and the run would otherwise wait for the early rounds to drop out of the first
+ * third: in the throttle lab's fresh draw a 39 Mbit/s line read both legs at 13-16 Mbit/s for
+ * four rounds, then 31-35 alike (0.99-1.01x over 37 rounds), and the run spent its 60 MB
+ * waiting and ended inconclusive (bench/RESULTS.md, 2026-12-07 04:08). A leg still climbing at
+ * the end (the WAN lab's first connections under a cap) keeps the answer waiting.
+ */
+function climbEnded(c: Comparison, rounds: PairedRound[]): boolean {
+  const tail = Math.max(MIN_ROUNDS, Math.floor(rounds.length / 3));
+  if (rounds.length <= tail) return false;
+  const last = rounds.slice(-tail);
+  // Any rise with the rounds, past the margin or not: a leg creeping up may not be done.
+  if (risingTrendPValue(last.map((r) => r.suspectMbps)) <= RISING_ALPHA || risingTrendPValue(last.map((r) => r.referenceMbps)) <= RISING_ALPHA) return false;
+  return intervalOutcome(c.id, c.suspectLeg, c.referenceLeg, last, 0.95).outcome === 'same';
 }
 
 type LegRise = { firstMbps: number; lastMbps: number; rounds: number };

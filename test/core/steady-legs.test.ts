@@ -64,6 +64,54 @@ describe('legs that read alike while one still climbs', () => {
   });
 });
 
+describe('legs that climbed together and then held level', () => {
+  // The throttle lab's fresh draw (seed 5050), an unshaped 39 Mbit/s line: its other traffic
+  // held both legs at 13-16 Mbit/s for the first rounds, then they ran at 31-35 alike
+  // (bench/RESULTS.md, 2026-12-07 04:08). Each leg rose past the margin from its first third,
+  // and the run waited 37 rounds and 59 MB for those rounds to leave the first third.
+  const https = [15.6, 13.3, 15.6, 15.2, 23.0, 31.8, 31.9, 22.1, 23.4, 15.8, 15.1, 15.4, 31.9, 32.0, 32.0, 32.0, 31.9, 32.1, 33.1, 33.1, 33.0, 16.2, 16.7, 32.7, 34.5, 34.6, 34.7, 34.6, 27.3, 16.8, 34.5, 34.2, 34.0, 34.6, 34.3, 34.3, 34.3];
+  const http = [14.0, 16.2, 16.2, 28.9, 31.8, 32.4, 31.7, 31.8, 15.8, 15.9, 14.5, 17.2, 32.2, 31.2, 32.1, 32.0, 31.8, 33.2, 33.2, 33.2, 23.3, 16.3, 16.2, 16.4, 34.4, 34.6, 34.6, 34.6, 17.2, 18.1, 34.4, 34.4, 34.4, 34.4, 34.5, 34.2, 34.1];
+  const lab = https.map((s, i) => ({ suspectMbps: s, referenceMbps: http[i]! }));
+
+  it('gives no difference once the last third holds level and reads alike', () => {
+    const c = compareRepeated('screen', 'https', 'http', lab);
+    expect(c.outcome).toBe('same');
+    expect(withSteadyLegs(c, lab)).toBe(c);
+    // After 20 rounds too: the climb is in the first rounds, the last six hold level. After
+    // 24 the last eight hold a round in which the other traffic came back for plain HTTP alone
+    // (32.7 against 16.4 Mbit/s), so they do not read alike on their own, and it waits.
+    const first20 = lab.slice(0, 20);
+    const at20 = compareRepeated('screen', 'https', 'http', first20);
+    expect(at20.outcome).toBe('same');
+    expect(withSteadyLegs(at20, first20)).toBe(at20);
+    const first24 = lab.slice(0, 24);
+    expect(withSteadyLegs(compareRepeated('screen', 'https', 'http', first24), first24).outcome).toBe('unclear');
+  });
+
+  it('waits while the last rounds are the climb itself', () => {
+    // After 16 rounds the last six hold the step from 15 to 32 Mbit/s.
+    const first16 = lab.slice(0, 16);
+    const c = compareRepeated('screen', 'https', 'http', first16);
+    expect(c.outcome).toBe('same');
+    expect(withSteadyLegs(c, first16)).toMatchObject({ outcome: 'unclear', risingWhileAlike: { leg: 'https', rounds: 16 } });
+  });
+
+  it('waits while a leg still creeps up in the last rounds, by less than the margin', () => {
+    // Both legs at 8 Mbit/s, then at 20 rising a little every round: the last third rises
+    // with the rounds (2% a round), so the legs may not yet have reached what they hold.
+    const creeping = Array.from({ length: 24 }, (_, i) => {
+      const mbps = i < 8 ? 8 + (i % 2) * 0.3 : 20 * 1.02 ** (i - 8);
+      return { suspectMbps: mbps * (i % 2 ? 0.99 : 1.01), referenceMbps: mbps };
+    });
+    const c = compareRepeated('screen', 'https', 'http', creeping);
+    expect(c.outcome).toBe('same');
+    expect(withSteadyLegs(c, creeping).outcome).toBe('unclear');
+    // Held level at 20 instead: the climb is over.
+    const level = creeping.map((r, i) => (i < 8 ? r : { suspectMbps: 20 * (i % 2 ? 0.99 : 1.01), referenceMbps: 20 * (i % 3 ? 1 : 1.01) }));
+    expect(withSteadyLegs(compareRepeated('screen', 'https', 'http', level), level).outcome).toBe('same');
+  });
+});
+
 describe('whole runs with a leg that climbs across the run', () => {
   const OPTS: RunOptions = { url: 'https://endpoint.test/', diagnose: 'auto', budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000, seed: 3 };
   async function run(sim: SimOptions) {
