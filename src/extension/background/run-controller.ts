@@ -2,6 +2,7 @@
 // service worker alive while it lasts, and files every run in history, including one that a
 // stopped worker left behind (docs/architecture.md, convention 5: "runs resumable or cleanly abandoned").
 import { failedResult } from '../../core/engine/result.js';
+import type { BudgetRaised } from '../../core/engine/engine.js';
 import { deadlineFetch, startRunDeadline, type RunDeadline } from '../../core/deadline-fetch.js';
 import { kB } from '../../core/errors.js';
 import type { RunDeps, RunOptions } from '../../core/runner.js';
@@ -9,7 +10,7 @@ import { safeText } from '../../core/safe-text.js';
 import { runDurations } from '../../core/time-budget.js';
 import type { Progress, Result } from '../../core/types.js';
 import type { EndpointRef } from '../shared/endpoints.js';
-import type { BackgroundEvent, BudgetRaisedView, ProgressView, RunState, Trigger } from '../shared/messages.js';
+import type { BackgroundEvent, ProgressView, RunState, Trigger } from '../shared/messages.js';
 import type { Settings } from '../shared/storage-schema.js';
 import type { Store } from '../shared/store.js';
 
@@ -151,7 +152,7 @@ export class RunController {
    * The measurement, held to the run's deadline, and given up WATCHDOG_GRACE_MS after it: a
    * stuck run ends as failed with the reason in numbers instead of holding the worker.
    */
-  private async measureWithin(running: Running, settings: Settings, onProgress: (p: Progress) => void, onBudgetRaised: (r: BudgetRaisedView) => void, bytesSeen: () => number): Promise<Result> {
+  private async measureWithin(running: Running, settings: Settings, onProgress: (p: Progress) => void, onBudgetRaised: (r: BudgetRaised) => void, bytesSeen: () => number): Promise<Result> {
     const { state } = running;
     const limitMs = settings.maxRunSeconds * 1000;
     const deadline = startRunDeadline({ now: this.deps.now }, limitMs);
@@ -211,7 +212,7 @@ export class RunController {
       }
     };
     // A raised budget is shown while the run goes on, as the CLI says it before the rounds spend it.
-    const onBudgetRaised = (r: BudgetRaisedView) => {
+    const onBudgetRaised = (r: BudgetRaised) => {
       if (ended) return;
       state.progress = { ...state.progress, budgetRaised: { lineMbps: r.lineMbps, budgetBytes: r.budgetBytes, capBytes: r.capBytes } };
       this.deps.broadcast({ event: 'state', state });

@@ -1,5 +1,6 @@
 // The one typed message API between the popup and the background (docs/architecture.md, convention 3):
 // commands go from a page to the background; events come back as broadcasts.
+import type { BudgetRaised } from '../../core/engine/engine.js';
 import type { Progress, Verdict } from '../../core/types.js';
 import type { EndpointRef } from './endpoints.js';
 
@@ -27,11 +28,8 @@ export interface ProgressView {
   budgetRaised?: BudgetRaisedView;
 }
 
-export interface BudgetRaisedView {
-  lineMbps: number;
-  budgetBytes: number;
-  capBytes: number;
-}
+/** The engine's announcement (engine.ts BudgetRaised), as much of it as the popup shows. */
+export type BudgetRaisedView = Pick<BudgetRaised, 'lineMbps' | 'budgetBytes' | 'capBytes'>;
 
 export type RunState =
   | { status: 'idle'; error?: string }
