@@ -4,6 +4,7 @@ import { MIN_FLOW_BYTES } from './needs-rounds.js';
 import { MARGIN_RATIO } from './margin.js';
 import { pairRounds, pathRttMs, type MeasuredLeg } from './paired-rounds.js';
 import { round3 } from './figures.js';
+import { lineFreeRounds } from './interval-rule.js';
 import { sustainedMbps } from './shaping.js';
 import { hodgesLehmann, signedRankPValue } from './signed-rank.js';
 import { binomialHalfCdf, sideCounts, someRoundsSide, type SideCounts } from './some-rounds.js';
@@ -53,7 +54,9 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
     const samples = [...leg.samples].filter(([, s]) => !!s.flow && s.flow.connection > 0 && s.flow.carriedBytes >= least);
     return { ...leg, samples: new Map(samples) };
   };
-  const logs = logRatios(renewed(suspect), renewed(reference), rttMs);
+  // A finding of the less busy rounds (rule 4r) shows again where it was found: in the new
+  // connections' rounds with the line free (interval-rule.ts lineFreeRounds).
+  const logs = logRatios(renewed(suspect), renewed(reference), rttMs, c.busyRoundsLeftOut ? FRESH_MIN_ROUNDS : undefined);
   const side = c.outcome === 'slower' ? 1 : -1;
   const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
   const someRounds = c.someRoundsOf !== undefined ? sideCounts(logs)[c.outcome] : undefined;
@@ -131,11 +134,13 @@ function longPathRttMs(suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: 
   return rttMs !== undefined && rttMs > LONG_PATH_RTT_MS ? rttMs : undefined;
 }
 
-/** The paired rounds' log ratios (reference over suspect), where both legs measured a rate. */
-function logRatios(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number): number[] {
-  return pairRounds(suspect, reference, rttMs)
-    .rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0)
-    .map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+/**
+ * The paired rounds' log ratios (reference over suspect), where both legs measured a rate;
+ * `lineFree`: only those with the line free, at least that many (interval-rule.ts lineFreeRounds).
+ */
+function logRatios(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number, lineFree?: number): number[] {
+  const measured = pairRounds(suspect, reference, rttMs).rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
+  return (lineFree === undefined ? measured : lineFreeRounds(measured, lineFree)).map((r) => Math.log(r.referenceMbps / r.suspectMbps));
 }
 
 /**

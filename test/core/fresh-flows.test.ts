@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { compareLegs, decide } from '../../src/core/decision.js';
 import { FlowRenewal } from '../../src/core/engine/flow-renewal.js';
-import { FRESH_MIN_ROUNDS, freshRoundsLeft, leansOnLongPath } from '../../src/core/fresh-flows.js';
+import { FRESH_MIN_ROUNDS, freshRoundsLeft, leansOnLongPath, withFreshFlows } from '../../src/core/fresh-flows.js';
 import { MIN_FLOW_BYTES } from '../../src/core/needs-rounds.js';
 import type { MeasuredLeg, MeasuredTransfer } from '../../src/core/paired-rounds.js';
 import { xoshiro128 } from '../../src/core/payload.js';
 import type { PairSpec } from '../../src/core/plan.js';
-import type { LegSpec } from '../../src/core/types.js';
+import type { Comparison, LegSpec } from '../../src/core/types.js';
 
 const tls: LegSpec = { id: 'https-443-down-random', scheme: 'https', port: 443, direction: 'down', payload: 'random' };
 const plain: LegSpec = { id: 'http-80-down-random', scheme: 'http', port: 80, direction: 'down', payload: 'random' };
@@ -106,6 +106,53 @@ describe('rule 1f: a finding on a long path shows again on new connections', () 
     expect([before.outcome, before.freshFlows?.rounds]).toEqual(['unclear', 0]);
     const c = compareLegs(upload, leg(up(tls), steady(5, 15), 12), leg(up(plain), steady(10, 15, 5), 12), undefined, { freshFlows: true });
     expect([c.outcome, c.freshFlows?.rounds]).toEqual(['slower', 3]);
+  });
+});
+
+describe('rule 1f for a finding of the less busy rounds (rule 4r)', () => {
+  // Port 443 capped at 20 of 30 Mbit/s (1.5x). On the new connections the line's other traffic
+  // holds both legs at 12 in every other round, where the cap does not bind: all their rounds
+  // read about 1.2x, the rounds with the line free 1.5x, as the finding's rounds did.
+  const busyEveryOther = (free: number, n: number, from: number) => Array.from({ length: n }, (_, i) => (i % 2 ? 12 : free) * wobble(i + from));
+  const s = leg(tls, [...steady(20, 16), ...busyEveryOther(20, 12, 0)], 16);
+  const r = leg(plain, [...steady(30, 16, 5), ...busyEveryOther(30, 12, 5)], 16);
+  const found = (busyRoundsLeftOut?: number): Comparison => ({
+    id: 'screen',
+    suspectLeg: tls.id,
+    referenceLeg: plain.id,
+    ratio: 1.5,
+    ci95: [1.45, 1.55],
+    pValue: 0.001,
+    rounds: 8,
+    outcome: 'slower',
+    ...(busyRoundsLeftOut ? { busyRoundsLeftOut } : {}),
+  });
+
+  it('confirms on the new connections\' rounds with the line free', () => {
+    const c = withFreshFlows(found(8), s, r);
+    expect(c.outcome).toBe('slower');
+    expect(c.freshFlows).toMatchObject({ rounds: 6, confirmed: true, ratio: expect.closeTo(1.5, 1) });
+  });
+
+  it('reads all the new rounds for a finding of all rounds, as before', () => {
+    const c = withFreshFlows(found(), s, r);
+    expect(c.outcome).toBe('unclear');
+    expect(c.freshFlows?.rounds).toBe(12);
+    expect(c.freshFlows!.ratio!).toBeLessThan(1.25);
+  });
+
+  it('takes the finding back when the new connections read alike with the line free', () => {
+    const alike = leg(plain, [...steady(30, 16, 5), ...busyEveryOther(20, 12, 5)], 16);
+    const c = withFreshFlows(found(8), s, alike);
+    expect(c.outcome).toBe('unclear');
+    expect(c.freshFlows?.confirmed).toBe(false);
+  });
+
+  it('reads at least FRESH_MIN_ROUNDS rounds, busy or not, while the free ones are fewer', () => {
+    const oneFree = (free: number, from: number) => Array.from({ length: 4 }, (_, i) => (i === 0 ? free : 12) * wobble(i + from));
+    const c = withFreshFlows(found(8), leg(tls, [...steady(20, 16), ...oneFree(20, 0)], 16), leg(plain, [...steady(30, 16, 5), ...oneFree(30, 5)], 16));
+    expect(c.freshFlows?.rounds).toBeGreaterThanOrEqual(FRESH_MIN_ROUNDS);
+    expect(c.outcome).toBe('unclear');
   });
 });
 
