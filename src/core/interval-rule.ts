@@ -94,7 +94,7 @@ export function lessBusyRounds(rounds: PairedRound[], free?: { least: number }):
  * hides in many rounds confirms only by chance: in simulation a 1.5x cap on a 7.6 Mbit/s,
  * 32 ms line, found at 1.54x in the less busy rounds, read 1.15x on its 32 new-connection
  * rounds and the run ended `fresh-unconfirmed` at its 48th round; the 9 of them with the line
- * free read 1.34x (bench/RESULTS.md, 2026-12-07 07:00).
+ * free read 1.34x (bench/RESULTS.md, 2026-12-07 06:45).
  */
 export function lineFreeRounds(rounds: PairedRound[], least: number): PairedRound[] {
   const ranked = rankedByLine(rounds);
