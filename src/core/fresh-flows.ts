@@ -56,7 +56,7 @@ export function withFreshFlows(c: Comparison, suspect: MeasuredLeg, reference: M
   };
   // A finding of the less busy rounds (rule 4r) shows again where it was found: in the new
   // connections' rounds with the line free (interval-rule.ts lineFreeRounds).
-  const logs = logRatios(renewed(suspect), renewed(reference), rttMs, c.busyRoundsLeftOut ? FRESH_MIN_ROUNDS : undefined);
+  const logs = logRatios(renewed(suspect), renewed(reference), rttMs, !!c.busyRoundsLeftOut);
   const side = c.outcome === 'slower' ? 1 : -1;
   const estimate = logs.length ? hodgesLehmann(logs).estimate : NaN;
   const someRounds = c.someRoundsOf !== undefined ? sideCounts(logs)[c.outcome] : undefined;
@@ -136,11 +136,11 @@ function longPathRttMs(suspect: MeasuredLeg, reference: MeasuredLeg, runRttMs?: 
 
 /**
  * The paired rounds' log ratios (reference over suspect), where both legs measured a rate;
- * `lineFree`: only those with the line free, at least that many (interval-rule.ts lineFreeRounds).
+ * `lineFree`: only those with the line free (interval-rule.ts lineFreeRounds).
  */
-function logRatios(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number, lineFree?: number): number[] {
+function logRatios(suspect: MeasuredLeg, reference: MeasuredLeg, rttMs: number, lineFree = false): number[] {
   const measured = pairRounds(suspect, reference, rttMs).rounds.filter((r) => r.suspectMbps > 0 && r.referenceMbps > 0);
-  return (lineFree === undefined ? measured : lineFreeRounds(measured, lineFree)).map((r) => Math.log(r.referenceMbps / r.suspectMbps));
+  return (lineFree ? lineFreeRounds(measured) : measured).map((r) => Math.log(r.referenceMbps / r.suspectMbps));
 }
 
 /**

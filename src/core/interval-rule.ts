@@ -87,18 +87,20 @@ export function lessBusyRounds(rounds: PairedRound[], free?: { least: number }):
 
 /**
  * Rule 1f for a finding of the less busy rounds (rule 4r): of the rounds on new connections,
- * those that ran with the line free (freeRounds), at least `least` of them, however few the
- * rounds. Not half: the new connections' rounds only confirm a finding the look already made
- * at its level, so what they must show is the difference where the look found it, the cap
- * binding while the line is free. Read on all of them, a cap that the line's other traffic
- * hides in many rounds confirms only by chance: in simulation a 1.5x cap on a 7.6 Mbit/s,
+ * those that ran with the line free (freeRounds, which counts the FREE_RANK highest whatever
+ * they read, so a few rounds all count, and where the line was busy in most rounds the bar
+ * falls to their level and all count). Not half: the new connections' rounds only confirm a
+ * finding the look already made at its level, so what they must show is the difference where
+ * the look found it, the cap binding while the line is free. Read on all of them, a cap that
+ * the line's other traffic hides in many rounds confirms only by chance: in simulation a 1.5x
+ * cap on a 7.6 Mbit/s,
  * 32 ms line, found at 1.54x in the less busy rounds, read 1.15x on its 32 new-connection
  * rounds and the run ended `fresh-unconfirmed` at its 48th round; the 9 of them with the line
  * free read 1.34x (bench/RESULTS.md, 2026-12-07 06:45).
  */
-export function lineFreeRounds(rounds: PairedRound[], least: number): PairedRound[] {
+export function lineFreeRounds(rounds: PairedRound[]): PairedRound[] {
   const ranked = rankedByLine(rounds);
-  return ranked.slice(0, Math.max(least, freeRounds(ranked.map(lineFigure))));
+  return ranked.slice(0, freeRounds(ranked.map(lineFigure)));
 }
 
 /** Rule 4's ranking figure: the geometric mean of the two legs' rates, symmetric in the legs. */
