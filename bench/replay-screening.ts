@@ -15,10 +15,7 @@
 // Run it on two checkouts (a git worktree) to compare their rules on the same runs.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { MIN_ROUNDS } from '../src/core/interval-rule.js';
-import { compareRepeated } from '../src/core/repeated-rule.js';
 import { withSteadyLegs } from '../src/core/steady-legs.js';
-import type { Result } from '../src/core/types.js';
 import type { RunRecord } from '../test/lab/run-scenario.js';
 import { screeningAnswer, screeningRounds } from '../test/lab/score.js';
 
@@ -34,22 +31,10 @@ for (const file of positionals) {
       const r = record.result;
       const screening = r && screeningRounds(r);
       if (!r || !screening) return;
-      const a = values['steady-legs'] ? steadyAnswer(r) : screeningAnswer(r);
+      const a = values['steady-legs'] ? screeningAnswer(r, withSteadyLegs) : screeningAnswer(r);
       const answer = a ? `${a.comparison.outcome} at ${a.rounds} rounds, ${a.comparison.ratio.toFixed(2)}x` : 'open';
       console.log(`${file} ${scenario} run ${i + 1}: recorded ${r.verdict} ${r.ratio.toFixed(2)}x over ${screening.rounds.length} rounds; replayed: ${answer}`);
     });
   }
 }
 
-/** screeningAnswer with rule 1s applied at each look. */
-function steadyAnswer(result: Result): ReturnType<typeof screeningAnswer> {
-  const screening = screeningRounds(result);
-  if (!screening) return undefined;
-  const { suspectLeg, referenceLeg, rounds } = screening;
-  for (let m = MIN_ROUNDS; m <= rounds.length; m++) {
-    const seen = rounds.slice(0, m);
-    const comparison = withSteadyLegs(compareRepeated('screen', suspectLeg, referenceLeg, seen, m === rounds.length), seen);
-    if (comparison.outcome !== 'unclear') return { rounds: m, of: rounds.length, comparison };
-  }
-  return undefined;
-}

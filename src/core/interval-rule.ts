@@ -93,10 +93,9 @@ export function lessBusyRounds(rounds: PairedRound[], free?: { least: number }):
  * finding the look already made at its level, so what they must show is the difference where
  * the look found it, the cap binding while the line is free. Read on all of them, a cap that
  * the line's other traffic hides in many rounds confirms only by chance: in simulation a 1.5x
- * cap on a 7.6 Mbit/s,
- * 32 ms line, found at 1.54x in the less busy rounds, read 1.15x on its 32 new-connection
- * rounds and the run ended `fresh-unconfirmed` at its 48th round; the 9 of them with the line
- * free read 1.34x (bench/RESULTS.md, 2026-12-07 06:45).
+ * cap on a 7.6 Mbit/s, 32 ms line, found at 1.54x in the less busy rounds, read 1.15x on its 32
+ * new-connection rounds and the run ended `fresh-unconfirmed` at its 48th round; the 9 of them
+ * with the line free read 1.34x (bench/RESULTS.md, 2026-12-07 06:45).
  */
 export function lineFreeRounds(rounds: PairedRound[]): PairedRound[] {
   const ranked = rankedByLine(rounds);

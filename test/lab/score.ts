@@ -61,14 +61,17 @@ export function screeningCost(result: Result): ScreeningCost | undefined {
  * recorded round as the final look. Only the rule: not the engine around it (the two looks,
  * fresh connections, the budget), nor the rounds a run would have measured had it stopped
  * sooner. `rounds` is the look that answered, `of` the rounds recorded. Undefined when no look
- * answered, or the Result has no screening pair.
+ * answered, or the Result has no screening pair. `after`: a rule applied to each look's
+ * comparison with the rounds seen (bench/replay-screening.ts --steady-legs passes rule 1s,
+ * steady-legs.ts withSteadyLegs).
  */
-export function screeningAnswer(result: Result): { rounds: number; of: number; comparison: Comparison } | undefined {
+export function screeningAnswer(result: Result, after: (c: Comparison, rounds: PairedRound[]) => Comparison = (c) => c): { rounds: number; of: number; comparison: Comparison } | undefined {
   const screening = screeningRounds(result);
   if (!screening) return undefined;
   const { suspectLeg, referenceLeg, rounds } = screening;
   for (let m = MIN_ROUNDS; m <= rounds.length; m++) {
-    const comparison = compareRepeated('screen', suspectLeg, referenceLeg, rounds.slice(0, m), m === rounds.length);
+    const seen = rounds.slice(0, m);
+    const comparison = after(compareRepeated('screen', suspectLeg, referenceLeg, seen, m === rounds.length), seen);
     if (comparison.outcome !== 'unclear') return { rounds: m, of: rounds.length, comparison };
   }
   return undefined;
