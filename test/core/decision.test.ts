@@ -225,6 +225,22 @@ describe('decide', () => {
     expect(codes({ ...c('entropy', 'unclear'), rounds: MIN_ROUNDS - 2 })).toContain('reference-unchecked');
   });
 
+  it('holds the answer open while TLS against the low-entropy body found a difference and the entropy pair has not settled', () => {
+    // A classifier at 2x on a 150 ms path when the two minutes ended: TLS 1.64x slower than
+    // the body (a finding), random plaintext 1.61x slower and still open.
+    const tlsVsBody = { ...c('tls-vs-low-entropy', 'slower', 1.64), ci95: [1.4, 1.93] as [number, number], rounds: 14 };
+    const d = decideOn([c('screen', 'same', 1.06), tlsVsBody, { ...c('entropy', 'unclear', 1.61), rounds: 14 }, c('upload', 'same')]);
+    expect(d.verdict).toBe('inconclusive');
+    expect(d.notes).toEqual([{ code: 'pair-unsettled', pair: 'tls-vs-low-entropy', rounds: 14, ratio: 1.64, ci95: [1.4, 1.93] }]);
+    // Open inside the margin, too: the finding still waits for its partner.
+    expect(decideOn([c('screen', 'same'), tlsVsBody, c('entropy', 'unclear', 1.1)]).verdict).toBe('inconclusive');
+    // Its partner settled: a classifier, or none the reference can show.
+    expect(decideOn([c('screen', 'same'), tlsVsBody, c('entropy', 'slower', 1.6)]).verdict).toBe('tls-throttled');
+    expect(decideOn([c('screen', 'same'), tlsVsBody, c('entropy', 'same', 1.1)]).verdict).toBe('no-difference');
+    // Behind a screening finding the body pair is moot, and the finding stands.
+    expect(decideOn([c('screen', 'slower', 2), tlsVsBody, c('entropy', 'unclear', 1.1)]).verdict).toBe('tls-throttled');
+  });
+
   it('finds entropy shaping behind an equal screening pair', () => {
     const d = decideOn([c('screen', 'same'), c('entropy', 'slower', 5), c('tls-vs-low-entropy', 'slower', 5)]);
     expect(d.verdict).toBe('tls-throttled');

@@ -835,10 +835,10 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
   });
 
   it('grows towards the cap while the answer is open, said before the rounds past the planned minute', async () => {
-    const capped = await longRun(80, 0.5, 60_000, 7);
+    const capped = await longRun(80, 0.5, 60_000, 3);
     expect(capped.result.verdict).toBe('inconclusive');
     expect(capped.result.warnings.map((w) => w.code)).toContain('budget-spent');
-    const { result, extended, elapsedMs } = await longRun(80, 0.5, 120_000, 7);
+    const { result, extended, elapsedMs } = await longRun(80, 0.5, 120_000, 3);
     expect(result.verdict).toBe('no-difference');
     expect(extended).toHaveLength(1);
     expect(extended[0]!.atMs).toBeLessThan(60_000);
@@ -858,6 +858,36 @@ describe('runMeasurement on a long, noisy path: screening first, and time while 
     );
     expect(extended).toEqual([]);
     expect(result.durationMs).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('runMeasurement on a long path: the lean first', () => {
+  // A classifier of encrypted-looking flows at 3x on a 3 Mbit/s line 180 ms away whose
+  // upstream runs at 0.5: TLS and random plaintext held alike, the low-entropy body free.
+  // Screening says "the same" and only the low-entropy pairs can find the cap; the repeated
+  // interval of each (a tenth of the family's alpha) has its first look at ten rounds, and a
+  // round that carries the slow uploads beside them takes twice as long.
+  async function classifierRun(seed: number) {
+    const leg = { mbps: 3, noise: 0.25, upMbps: 0.5 };
+    const net = simNetwork({ rttMs: 180, seed, textMbps: 9, legs: { 'https-443': leg, 'http-80': leg, 'https-80': leg, 'http-443': leg } });
+    const rnd = xoshiro128(7);
+    const result = await runMeasurement(
+      { fetch: net.fetch, clock: net.clock, hasher: sumHasher, random: () => rnd() / 2 ** 32 },
+      { ...OPTS, budgetBytes: 60e6, maxDurationMs: 60_000, capDurationMs: 120_000 },
+    );
+    const rounds = (id: string) => result.comparisons.find((c) => c.id === id)?.rounds ?? 0;
+    return { result, rounds, elapsedMs: net.clock.now() };
+  }
+
+  it.each([1, 2])('rests the uploads while the low-entropy pairs lean past the margin and the time left is short (line %i)', async (seed) => {
+    const { result, rounds, elapsedMs } = await classifierRun(seed);
+    // Beside the uploads every round, both pairs had 9 rounds at the two minutes and the run
+    // ended inconclusive (pair-unsettled).
+    expect(result.verdict).toBe('tls-throttled');
+    expect(result.cause).toBe('entropy');
+    expect(rounds('entropy')).toBeGreaterThanOrEqual(11);
+    expect(rounds('upload')).toBeLessThan(rounds('entropy') - 4);
+    expect(elapsedMs).toBeLessThanOrEqual(120_000);
   });
 });
 

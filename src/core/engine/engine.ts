@@ -470,7 +470,7 @@ export class Engine {
         addNote(this.notes, { code: 'stopped-early', rounds: this.rounds, detail: describe(err) });
         break;
       }
-      const legs = legsOf(this.withinReach(this.screeningFirst(this.needingRounds())));
+      const legs = legsOf(this.withinReach(this.leanFirst(this.screeningFirst(this.needingRounds()))));
       // Every pair that needed rounds lost its legs in preparation: nothing is left to measure.
       if (!legs.length) break;
       this.driver.shareSizes?.(legs);
@@ -567,6 +567,40 @@ export class Engine {
     const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
     const withReferences = this.roundsAffordable(legsOf(pairs), this.remainingMs());
     return needed > withReferences && this.roundsAffordable(legsOf(alone), this.remainingMs()) > withReferences ? alone : pairs;
+  }
+
+  /**
+   * The lean first. Once screening has said "the same", the references are all that can still
+   * find anything, and the one that shows a difference (its estimate past the margin after two
+   * rounds) is the run's open answer. When what is left of the bytes and the time cannot pay
+   * for the rounds it is expected to need (fast-line.ts roundsToSettle) with every reference
+   * beside it, but buys more of them without, the references that show nothing rest for this
+   * round, as the references rest for screening (screeningFirst). A pair sharing a leg with
+   * the lean keeps its place: a classifier of encrypted-looking flows is a finding only when
+   * both low-entropy pairs read it (decision.ts rule 8), and resting one saves no leg of the
+   * other's. On a long path a round of five legs took 10 s, and a classifier at 3x left the
+   * low-entropy pairs 5-10 rounds before the two minutes ended, where the repeated interval
+   * of a pair holding a tenth of the family's alpha (error-budget.ts) first looks at ten; in
+   * simulation (`--entropy`) classifiers at 1.5x/2x/3x were then found in 87/146/159 runs of
+   * 200 rather than 71/136/155, upload caps as often or more, and unshaped lines read as
+   * before (bench/RESULTS.md, "The lean first"). Which rounds a pair gets depends on the other
+   * pairs' data but never on its own rounds to come, so each pair's repeated interval keeps its
+   * level (docs/method.md, "The lean first"); a rested pair
+   * left short is said so as any other (reference-unchecked, pair-unsettled). --diagnose asks
+   * for every pair whatever it costs, so it never rests them.
+   */
+  private leanFirst(pairs: PairSpec[]): PairSpec[] {
+    if (this.opts.diagnose !== 'auto' || this.screen()?.outcome !== 'same') return pairs;
+    const references = new Set(this.driver.plan.references.map((p) => p.id));
+    const c = byId(this.comparisons);
+    const leaning = pairs.filter((p) => references.has(p.id) && c[p.id] && shows(c[p.id]!));
+    if (!leaning.length) return pairs;
+    const leaningLegs = new Set(legsOf(leaning).map((l) => l.id));
+    const kept = pairs.filter((p) => !references.has(p.id) || leaningLegs.has(p.suspect.id) || leaningLegs.has(p.reference.id));
+    if (kept.length === pairs.length) return pairs;
+    const needed = Math.max(...leaning.map((p) => roundsToSettle(c[p.id]!) - c[p.id]!.rounds));
+    const withAll = this.roundsAffordable(legsOf(pairs), this.remainingMs());
+    return needed > withAll && this.roundsAffordable(legsOf(kept), this.remainingMs()) > withAll ? kept : pairs;
   }
 
   /**
