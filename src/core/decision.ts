@@ -250,8 +250,8 @@ function findingOf(c: ById, screen: Comparison): Decision | undefined {
 /**
  * Rule 8: equal downloads are no answer while a pair that could still make a finding (the
  * entropy reference, uploads) leans past the margin without having settled: the budget ended
- * first. "No difference" would hide the very cap the run was asked to look for. Nor while TLS
- * against the low-entropy body has found a difference and the entropy pair, which the
+ * first. "No difference" would hide the very cap the run was asked to look for. Nor while one
+ * pair of the low-entropy reference has found a difference and the other, which the
  * classifier's finding needs as well, is still open: a classifier at 2x on a 150 ms path read
  * TLS 1.64x slower than the body (95% 1.40-1.93x, a finding) and random plaintext 1.61x
  * slower (95% 1.41-1.88x, short of its repeated interval) when the two minutes ended, and the
@@ -262,12 +262,18 @@ function unsettledFinding(c: ById): Note | undefined {
     const pair = c[id];
     if (!pair || lowEntropyPairMoot(id, c)) continue;
     const leans = pair.outcome === 'unclear' && (pair.ratio > MARGIN_RATIO || pair.ratio < 1 / MARGIN_RATIO);
-    const partnerOpen = id === 'tls-vs-low-entropy' && (pair.outcome === 'slower' || pair.outcome === 'faster') && c['entropy']?.outcome === 'unclear';
+    const partnerOpen = id === 'tls-vs-low-entropy' && halfMade(pair, c['entropy']);
     if (leans || partnerOpen) {
       return { code: 'pair-unsettled', pair: id, rounds: pair.rounds, ratio: round3(pair.ratio), ci95: [round3(pair.ci95[0]), round3(pair.ci95[1])] };
     }
   }
   return undefined;
+}
+
+/** One of the two low-entropy pairs has found a difference while the other is still open. */
+function halfMade(tlsVsBody: Comparison, entropy: Comparison | undefined): boolean {
+  const found = (x: Comparison | undefined) => x?.outcome === 'slower' || x?.outcome === 'faster';
+  return (found(tlsVsBody) && entropy?.outcome === 'unclear') || (found(entropy) && tlsVsBody.outcome === 'unclear');
 }
 
 /** Rules 10 and 11 for a finding. */

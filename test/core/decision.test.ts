@@ -225,7 +225,7 @@ describe('decide', () => {
     expect(codes({ ...c('entropy', 'unclear'), rounds: MIN_ROUNDS - 2 })).toContain('reference-unchecked');
   });
 
-  it('holds the answer open while TLS against the low-entropy body found a difference and the entropy pair has not settled', () => {
+  it('holds the answer open while one low-entropy pair found a difference and the other has not settled', () => {
     // A classifier at 2x on a 150 ms path when the two minutes ended: TLS 1.64x slower than
     // the body (a finding), random plaintext 1.61x slower and still open.
     const tlsVsBody = { ...c('tls-vs-low-entropy', 'slower', 1.64), ci95: [1.4, 1.93] as [number, number], rounds: 14 };
@@ -239,6 +239,11 @@ describe('decide', () => {
     expect(decideOn([c('screen', 'same'), tlsVsBody, c('entropy', 'same', 1.1)]).verdict).toBe('no-difference');
     // Behind a screening finding the body pair is moot, and the finding stands.
     expect(decideOn([c('screen', 'slower', 2), tlsVsBody, c('entropy', 'unclear', 1.1)]).verdict).toBe('tls-throttled');
+    // The other way round: random plaintext found slower than the body, TLS against it open
+    // inside the margin; the note gives TLS's figures, the claim the verdict would make.
+    const other = decideOn([c('screen', 'same'), c('entropy', 'slower', 1.6), { ...c('tls-vs-low-entropy', 'unclear', 1.2), rounds: 12 }]);
+    expect(other.verdict).toBe('inconclusive');
+    expect(other.notes).toEqual([expect.objectContaining({ code: 'pair-unsettled', pair: 'tls-vs-low-entropy', ratio: 1.2, rounds: 12 })]);
   });
 
   it('finds entropy shaping behind an equal screening pair', () => {
