@@ -585,9 +585,9 @@ export class Engine {
    * 200 rather than 71/136/155, upload caps as often or more, and unshaped lines read as
    * before (bench/RESULTS.md, "The lean first"). Which rounds a pair gets depends on the other
    * pairs' data but never on its own rounds to come, so each pair's repeated interval keeps its
-   * level (docs/method.md, "The lean first"); a rested pair
-   * left short is said so as any other (reference-unchecked, pair-unsettled). --diagnose asks
-   * for every pair whatever it costs, so it never rests them.
+   * level (docs/method.md, "The lean first"); a rested pair left short is said so as any other
+   * (reference-unchecked, pair-unsettled). --diagnose asks for every pair whatever it costs, so
+   * it never rests them.
    */
   private leanFirst(pairs: PairSpec[]): PairSpec[] {
     if (this.opts.diagnose !== 'auto' || this.screen()?.outcome !== 'same') return pairs;
