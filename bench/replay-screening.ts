@@ -31,7 +31,7 @@ for (const file of positionals) {
       const r = record.result;
       const screening = r && screeningRounds(r);
       if (!r || !screening) return;
-      const a = values['steady-legs'] ? screeningAnswer(r, withSteadyLegs) : screeningAnswer(r);
+      const a = screeningAnswer(r, values['steady-legs'] ? withSteadyLegs : undefined);
       const answer = a ? `${a.comparison.outcome} at ${a.rounds} rounds, ${a.comparison.ratio.toFixed(2)}x` : 'open';
       console.log(`${file} ${scenario} run ${i + 1}: recorded ${r.verdict} ${r.ratio.toFixed(2)}x over ${screening.rounds.length} rounds; replayed: ${answer}`);
     });

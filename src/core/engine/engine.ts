@@ -565,8 +565,17 @@ export class Engine {
     if (!alone.some((p) => this.driver.plan.screening.some((s) => s.id === p.id))) return pairs;
     const screened = screen?.rounds ?? 0;
     const needed = screened < MIN_ROUNDS ? MIN_ROUNDS - screened : roundsToSettle(screen!) - screened;
-    const withReferences = this.roundsAffordable(legsOf(pairs), this.remainingMs());
-    return needed > withReferences && this.roundsAffordable(legsOf(alone), this.remainingMs()) > withReferences ? alone : pairs;
+    return this.restIfItPays(pairs, alone, needed);
+  }
+
+  /**
+   * `kept` alone for this round when what is left of the bytes and the planned time cannot pay
+   * for the `needed` rounds with every pair, but buys more rounds of `kept` without the rest
+   * (screeningFirst, leanFirst); else every pair.
+   */
+  private restIfItPays(pairs: PairSpec[], kept: PairSpec[], needed: number): PairSpec[] {
+    const withAll = this.roundsAffordable(legsOf(pairs), this.remainingMs());
+    return needed > withAll && this.roundsAffordable(legsOf(kept), this.remainingMs()) > withAll ? kept : pairs;
   }
 
   /**
@@ -598,9 +607,7 @@ export class Engine {
     const leaningLegs = new Set(legsOf(leaning).map((l) => l.id));
     const kept = pairs.filter((p) => !references.has(p.id) || leaningLegs.has(p.suspect.id) || leaningLegs.has(p.reference.id));
     if (kept.length === pairs.length) return pairs;
-    const needed = Math.max(...leaning.map((p) => roundsToSettle(c[p.id]!) - c[p.id]!.rounds));
-    const withAll = this.roundsAffordable(legsOf(pairs), this.remainingMs());
-    return needed > withAll && this.roundsAffordable(legsOf(kept), this.remainingMs()) > withAll ? kept : pairs;
+    return this.restIfItPays(pairs, kept, Math.max(...leaning.map((p) => roundsToSettle(c[p.id]!) - c[p.id]!.rounds)));
   }
 
   /**
