@@ -6,8 +6,18 @@
 // Med. 2009), which controls the family-wise error in the strong sense; with group-sequential
 // boundaries set by spending functions at each hypothesis's current level it does so at every
 // look and whenever the run stops (Maurer & Bretz, Stat. Biopharm. Res. 2013). So the chance
-// that ANY pair of a run ever excludes its true ratio, at any look, is at most FAMILY_ALPHA
-// (docs/method.md, "The stopping rule: repeated confidence intervals").
+// that a run ever makes a false finding or names a false cause, at any look, is at most
+// FAMILY_ALPHA (docs/method.md, "The stopping rule: repeated confidence intervals").
+//
+// The low-entropy reference's two pairs hold one weight between them, each tested at all of
+// it: their one finding (a classifier of encrypted-looking flows, decision.ts findingOf) needs
+// both, an intersection-union test (Berger, Technometrics 1982), which is at the level of its
+// parts without any split. The entropy pair alone also names a cause beside screening's
+// finding (decision.ts diagnoseCause); that claim and the classifier's both need the entropy
+// pair rejected, so while its hypothesis is true their errors together are its own alpha, and
+// while it is false only the classifier's claim can be wrong, which needs the other pair
+// rejected as well: either way at most the shared weight's alpha. 'tls-vs-low-entropy' makes
+// no claim alone (halfMade in decision.ts only holds an answer open).
 import type { ComparisonId } from './plan.js';
 
 /**
@@ -20,15 +30,22 @@ export const FAMILY_ALPHA = 0.1;
  * The weights at the start of a run. An endpoint run (plan.ts endpointPlan) can hold screening
  * and the references: screening decides most runs and gets 0.7; the low-entropy reference's
  * two pairs (a classifier of encrypted-looking flows is a finding only when both are slower)
- * and uploads 0.1 each: 1 in all. A run by server name (sni/sni-plan.ts) holds screening and
- * the name's pair: 0.7 + 0.3. A file run holds screening alone, and gets all of it (pairAlpha).
+ * share 0.2, each tested at all of it (above, and SHARED); uploads 0.1: 1 in all. A run by
+ * server name (sni/sni-plan.ts) holds screening and the name's pair: 0.7 + 0.3. A file run
+ * holds screening alone, and gets all of it (pairAlpha).
  */
 const INITIAL: Partial<Record<ComparisonId, number>> = {
   screen: 0.7,
-  'tls-vs-low-entropy': 0.1,
-  entropy: 0.1,
+  'tls-vs-low-entropy': 0.2,
+  entropy: 0.2,
   upload: 0.1,
   sni: 0.3,
+};
+
+/** Pairs that hold one weight between them (the intersection-union test above): counted once in a run's sum. */
+const SHARED: Partial<Record<ComparisonId, string>> = {
+  'tls-vs-low-entropy': 'low-entropy',
+  entropy: 'low-entropy',
 };
 
 /**
@@ -70,9 +87,16 @@ export function pairAlpha(id: string, rejected: Rejected = new Set(), held?: rea
   return (own + passed) * scale * FAMILY_ALPHA;
 }
 
-/** The weights a run holding these pairs starts with, summed: never above one for any plan. */
+/** What holds a pair's weight: the pair itself, or the name of the weight it shares (SHARED). */
+export function weightHolder(id: string): string {
+  return (SHARED as Record<string, string | undefined>)[id] ?? id;
+}
+
+/** The weights a run holding these pairs starts with, summed (a shared weight once): never above one for any plan. */
 export function initialWeights(ids: readonly string[]): number {
-  return [...new Set(ids)].reduce((sum, id) => sum + ((INITIAL as Record<string, number | undefined>)[id] ?? 0), 0);
+  const holders = new Map<string, number>();
+  for (const id of ids) holders.set(weightHolder(id), (INITIAL as Record<string, number | undefined>)[id] ?? 0);
+  return [...holders.values()].reduce((sum, w) => sum + w, 0);
 }
 
 /** The weight every edge out of a pair passes on, summed: never above one. */

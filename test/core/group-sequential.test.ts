@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lessBusyKeep, lessBusyRounds } from '../../src/core/interval-rule.js';
 import { compareRepeated, DESIGN_MAX_ROUNDS, firstLook, LESS_BUSY_LOOKS, lessBusyLevelAt, repeatedLevel, repeatedLevelAt } from '../../src/core/repeated-rule.js';
-import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights } from '../../src/core/error-budget.js';
+import { FAMILY_ALPHA, initialWeights, pairAlpha, passedWeights, weightHolder } from '../../src/core/error-budget.js';
 import { endpointPlan, filePlan, type Plan } from '../../src/core/plan.js';
 import { sniPlan } from '../../src/core/sni/sni-plan.js';
 import { alphaSpent, normalUpperQuantile, normalUpperTail, repeatedLevels, spendingBoundaries } from '../../src/core/group-sequential.js';
@@ -155,7 +155,9 @@ describe('the repeated-interval rule of a comparison', () => {
     expect(pairAlpha('upload', new Set(), ['screen', 'upload'])).toBeCloseTo(FAMILY_ALPHA / 8, 12);
     for (const plan of [endpointPlan(443, 80), sniPlan(443, 80), filePlan(443, 80)]) {
       const ids = pairsOf(plan);
-      const total = [...new Set(ids)].reduce((sum, id) => sum + pairAlpha(id, new Set(), ids), 0);
+      // A shared weight counts once (error-budget.ts SHARED).
+      const holders = new Map(ids.map((id) => [weightHolder(id), pairAlpha(id, new Set(), ids)]));
+      const total = [...holders.values()].reduce((sum, a) => sum + a, 0);
       expect(total).toBeLessThanOrEqual(FAMILY_ALPHA + 1e-12);
       // And after every finding, what its swaps receive is what it had.
       const swaps = [...new Set(ids)].filter((id) => id.includes('plain'));
@@ -167,6 +169,22 @@ describe('the repeated-interval rule of a comparison', () => {
     const own = compareRepeated('screen', 's', 'r', rounds, false, new Set(), file);
     const shared = compareRepeated('screen', 's', 'r', rounds);
     expect(own.repeatedCi!.level).toBeLessThan(shared.repeatedCi!.level);
+  });
+
+  it('tests both low-entropy pairs at the weight they share, counted once in the budget', () => {
+    // The classifier's finding needs both pairs (an intersection-union test): each at all of 0.2.
+    expect(weightHolder('entropy')).toBe(weightHolder('tls-vs-low-entropy'));
+    expect(weightHolder('screen')).toBe('screen');
+    expect(pairAlpha('entropy')).toBeCloseTo(0.2 * FAMILY_ALPHA, 12);
+    expect(pairAlpha('tls-vs-low-entropy')).toBeCloseTo(0.2 * FAMILY_ALPHA, 12);
+    expect(initialWeights(['screen', 'entropy', 'tls-vs-low-entropy', 'upload'])).toBeCloseTo(1, 12);
+    expect(initialWeights(['entropy', 'tls-vs-low-entropy'])).toBeCloseTo(0.2, 12);
+    // So their repeated interval over all rounds looks at nine rounds, where a tenth (the
+    // uploads' weight, which they had each) looks first at ten, and each look after is narrower.
+    expect(repeatedLevel('entropy', 8)).toBe(1);
+    expect(repeatedLevel('entropy', 9)).toBeLessThan(1);
+    expect(repeatedLevel('upload', 9)).toBe(1);
+    expect(repeatedLevel('tls-vs-low-entropy', 12)).toBeLessThan(repeatedLevel('upload', 12));
   });
 
   it('gives a pair that names a cause weight only once the finding it explains is made', () => {

@@ -588,8 +588,8 @@ export class Engine {
    * the lean keeps its place: a classifier of encrypted-looking flows is a finding only when
    * both low-entropy pairs read it (decision.ts rule 8), and resting one saves no leg of the
    * other's. On a long path a round of five legs took 10 s, and a classifier at 3x left the
-   * low-entropy pairs 5-10 rounds before the two minutes ended, where the repeated interval
-   * of a pair holding a tenth of the family's alpha (error-budget.ts) first looks at ten; in
+   * low-entropy pairs 5-10 rounds before the two minutes ended, where their repeated interval
+   * first looked at ten (nine since they share one weight, error-budget.ts); in
    * simulation (`--entropy`) classifiers at 1.5x/2x/3x were then found in 87/146/159 runs of
    * 200 rather than 71/136/155, upload caps as often or more, and unshaped lines read as
    * before (bench/RESULTS.md, "The lean first"). Which rounds a pair gets depends on the other
@@ -599,15 +599,26 @@ export class Engine {
    * it never rests them.
    */
   private leanFirst(pairs: PairSpec[]): PairSpec[] {
-    if (this.opts.diagnose !== 'auto' || this.screen()?.outcome !== 'same') return pairs;
+    const lean = this.lean(pairs);
+    if (!lean || lean.kept.length === pairs.length) return pairs;
+    return this.restIfItPays(pairs, lean.kept, lean.needed);
+  }
+
+  /**
+   * The lean among these pairs (leanFirst): once screening has said "the same" in a default
+   * run, the references that show a difference, the rounds they are expected to need (the
+   * most of any), and the pairs that keep their place beside them (screening, and every pair
+   * sharing a leg with them). Undefined when no reference shows one.
+   */
+  private lean(pairs: PairSpec[]): { kept: PairSpec[]; needed: number } | undefined {
+    if (this.opts.diagnose !== 'auto' || this.screen()?.outcome !== 'same') return undefined;
     const references = new Set(this.driver.plan.references.map((p) => p.id));
     const c = byId(this.comparisons);
     const leaning = pairs.filter((p) => references.has(p.id) && c[p.id] && shows(c[p.id]!));
-    if (!leaning.length) return pairs;
+    if (!leaning.length) return undefined;
     const leaningLegs = new Set(legsOf(leaning).map((l) => l.id));
     const kept = pairs.filter((p) => !references.has(p.id) || leaningLegs.has(p.suspect.id) || leaningLegs.has(p.reference.id));
-    if (kept.length === pairs.length) return pairs;
-    return this.restIfItPays(pairs, kept, Math.max(...leaning.map((p) => roundsToSettle(c[p.id]!) - c[p.id]!.rounds)));
+    return { kept, needed: Math.max(...leaning.map((p) => roundsToSettle(c[p.id]!) - c[p.id]!.rounds)) };
   }
 
   /**
@@ -748,11 +759,16 @@ export class Engine {
   private extendForLine(legs: LegSpec[]): boolean {
     const capBytes = Math.max(this.budgetBytes, this.opts.capBytes ?? this.opts.budgetBytes);
     if (!this.fastLine || this.budgetBytes >= capBytes) return false;
-    const open = this.needingRounds()
-      .filter((p) => !this.lateReferences.has(p.id))
-      .map((p) => this.comparisons.find((c) => c.id === p.id));
+    const pairs = this.needingRounds().filter((p) => !this.lateReferences.has(p.id));
+    const open = pairs.map((p) => this.comparisons.find((c) => c.id === p.id));
     if (!open.length) return false;
-    const needed = Math.max(0, ...open.map((c) => (c ? roundsToSettle(c) - c.rounds : Infinity)));
+    // Once screening has said "the same", the rounds are the lean's (leanFirst). Else a
+    // reference that shows nothing refuses them all: in simulation, against a 2x classifier on
+    // a 56 Mbit/s line 19 ms away, the uploads at 0.96x after 12 rounds asked 129 more, more
+    // than the cap buys, where the low-entropy pairs at 1.53-1.55x needed 22 (66 MB), and the
+    // run ended `inconclusive` with 190 MB of the cap unspent (bench/RESULTS.md, 2026-12-07
+    // 12:05, "one weight for the low-entropy pairs").
+    const needed = this.lean(pairs)?.needed ?? Math.max(0, ...open.map((c) => (c ? roundsToSettle(c) - c.rounds : Infinity)));
     const roundBytes = this.driver.roundCost(legs).bytes;
     const rounds = Math.max(EXTRA_ROUNDS, needed);
     if (this.bytesUsed + rounds * roundBytes > capBytes) return false;
