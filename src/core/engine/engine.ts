@@ -767,7 +767,7 @@ export class Engine {
     // a 56 Mbit/s line 19 ms away, the uploads at 0.96x after 12 rounds asked 129 more, more
     // than the cap buys, where the low-entropy pairs at 1.53-1.55x needed 22 (66 MB), and the
     // run ended `inconclusive` with 190 MB of the cap unspent (bench/RESULTS.md, 2026-12-07
-    // 12:05, "one weight for the low-entropy pairs").
+    // 12:00, "one weight for the low-entropy pairs").
     const needed = this.lean(pairs)?.needed ?? Math.max(0, ...open.map((c) => (c ? roundsToSettle(c) - c.rounds : Infinity)));
     const roundBytes = this.driver.roundCost(legs).bytes;
     const rounds = Math.max(EXTRA_ROUNDS, needed);
