@@ -25,6 +25,12 @@ describe('the simulated line', () => {
     expect(slowStartSendMs(1_000_000, 1, 10)).toBeCloseTo(8_000, 6);
   });
 
+  it('refuses a noise that could draw a rate of zero or less, where a transfer would never end', () => {
+    expect(() => simNetwork({ legs: { 'https-443': { mbps: 10, upNoise: 1.5 } } })).toThrow(/noise 1.5/);
+    expect(() => simNetwork({ legs: { 'http-80': { mbps: 10, noise: 1 } } })).toThrow(/must lie in \[0, 1\)/);
+    expect(() => simNetwork({ legs: { 'http-80': { mbps: 10, noise: 0.9, upNoise: 0 } } })).not.toThrow();
+  });
+
   it('times an upload from slow start on a path with a round trip', async () => {
     const net = simNetwork({ rttMs: 100, legs: { 'https-443': { mbps: 100 } } });
     const res = await net.fetch('https://endpoint.test/upload', { method: 'POST', body: new Uint8Array(43_800) });

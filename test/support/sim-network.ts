@@ -88,7 +88,7 @@ export interface SimLeg {
   upMbps?: number;
   /** Noise of uploads, as `noise`; defaults to noise. */
   upNoise?: number;
-  /** Per-transfer multiplicative noise, as a fraction (0.1 = +-10% uniform). */
+  /** Per-transfer multiplicative noise, as a fraction (0.1 = +-10% uniform); below 1, or a rate could reach zero. */
   noise?: number;
   /** Serve this many bytes at burstMbps before settling to mbps (a token bucket). */
   burstBytes?: number;
@@ -183,6 +183,10 @@ export function simNetwork(opts: SimOptions): Sim {
   const ports = opts.ports ?? [80, 443];
   const requests: string[] = [];
   const ttfb = opts.ttfbMs ?? opts.rttMs ?? 20;
+  // A factor of 1 - noise at or below zero would never finish a transfer.
+  for (const [key, leg] of Object.entries(opts.legs)) {
+    for (const n of [leg.noise, leg.upNoise]) if (n !== undefined && !(n >= 0 && n < 1)) throw new Error(`sim leg ${key}: noise ${n} must lie in [0, 1)`);
+  }
 
   const headers = (h: Record<string, string>) => ({ get: (k: string) => h[k.toLowerCase()] ?? null });
 
