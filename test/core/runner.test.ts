@@ -866,8 +866,8 @@ describe('runMeasurement on a long path: the lean first', () => {
   // A classifier of encrypted-looking flows at 3x on a 3 Mbit/s line 180 ms away whose
   // upstream runs at 0.5: TLS and random plaintext held alike, the low-entropy body free.
   // Screening says "the same" and only the low-entropy pairs can find the cap; their repeated
-  // interval first looks at nine rounds, and on the new connections rule 1f asks for, and a
-  // round that carries the slow uploads beside them takes twice as long.
+  // interval first looks at nine rounds, a finding must then show again on new connections
+  // (rule 1f), and a round that carries the slow uploads beside them takes twice as long.
   async function classifierRun(seed: number) {
     const leg = { mbps: 3, noise: 0.25, upMbps: 0.5 };
     const net = simNetwork({ rttMs: 180, seed, textMbps: 9, legs: { 'https-443': leg, 'http-80': leg, 'https-80': leg, 'http-443': leg } });
