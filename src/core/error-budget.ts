@@ -27,22 +27,21 @@ import type { ComparisonId } from './plan.js';
 export const FAMILY_ALPHA = 0.1;
 
 /**
- * The weights at the start of a run. An endpoint run (plan.ts endpointPlan) can hold screening
- * and the references: screening decides most runs and gets 0.7; the low-entropy reference's
- * two pairs (a classifier of encrypted-looking flows is a finding only when both are slower)
- * share 0.2, each tested at all of it (above, and SHARED); uploads 0.1: 1 in all. A run by
- * server name (sni/sni-plan.ts) holds screening and the name's pair: 0.7 + 0.3. A file run
- * holds screening alone, and gets all of it (pairAlpha).
+ * The weights at the start of a run, by what holds them (weightHolder). An endpoint run
+ * (plan.ts endpointPlan) can hold screening and the references: screening decides most runs
+ * and gets 0.7; the low-entropy reference's two pairs (a classifier of encrypted-looking flows
+ * is a finding only when both are slower) share 0.2, each tested at all of it (above); uploads
+ * 0.1: 1 in all. A run by server name (sni/sni-plan.ts) holds screening and the name's pair:
+ * 0.7 + 0.3. A file run holds screening alone, and gets all of it (pairAlpha).
  */
-const INITIAL: Partial<Record<ComparisonId, number>> = {
+const INITIAL: Readonly<Record<string, number>> = {
   screen: 0.7,
-  'tls-vs-low-entropy': 0.2,
-  entropy: 0.2,
+  'low-entropy': 0.2,
   upload: 0.1,
   sni: 0.3,
 };
 
-/** Pairs that hold one weight between them (the intersection-union test above): counted once in a run's sum. */
+/** Pairs that hold one weight between them (the intersection-union test above). */
 const SHARED: Partial<Record<ComparisonId, string>> = {
   'tls-vs-low-entropy': 'low-entropy',
   entropy: 'low-entropy',
@@ -81,7 +80,7 @@ export type Rejected = ReadonlySet<string>;
 export function pairAlpha(id: string, rejected: Rejected = new Set(), held?: readonly string[]): number {
   const total = held ? initialWeights(held) : 1;
   const scale = total > 0 && total < 1 ? 1 / total : 1;
-  const own = (INITIAL as Record<string, number | undefined>)[id] ?? 0;
+  const own = INITIAL[weightHolder(id)] ?? 0;
   const edge = (PASSED_FROM as Record<string, { from: ComparisonId; share: number } | undefined>)[id];
   const passed = edge && rejected.has(edge.from) ? edge.share * (INITIAL[edge.from] ?? 0) : 0;
   return (own + passed) * scale * FAMILY_ALPHA;
@@ -94,9 +93,7 @@ export function weightHolder(id: string): string {
 
 /** The weights a run holding these pairs starts with, summed (a shared weight once): never above one for any plan. */
 export function initialWeights(ids: readonly string[]): number {
-  const holders = new Map<string, number>();
-  for (const id of ids) holders.set(weightHolder(id), (INITIAL as Record<string, number | undefined>)[id] ?? 0);
-  return [...holders.values()].reduce((sum, w) => sum + w, 0);
+  return [...new Set(ids.map(weightHolder))].reduce((sum, holder) => sum + (INITIAL[holder] ?? 0), 0);
 }
 
 /** The weight every edge out of a pair passes on, summed: never above one. */
