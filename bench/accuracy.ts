@@ -36,6 +36,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
+import { buildForLab } from './lab-build.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type LabBrowser, type RunRecord } from '../test/lab/run-scenario.js';
 import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { drawHeldOut, WIDE_COUNTS } from '../test/lab/held-out-draw.js';
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
   if (!['chromium', 'firefox', 'both'].includes(extBrowser)) throw new Error(`--extension-browser wants chromium, firefox or both, got ${extBrowser}`);
   const extBrowsers: LabBrowser[] = extBrowser === 'both' ? ['chromium', 'firefox'] : [extBrowser as LabBrowser];
   if (values.extension && extBrowsers.includes('firefox') && !existsSync(FIREFOX_PATH)) throw new Error(`--extension-browser ${extBrowser} needs ${FIREFOX_PATH}`);
+  const build = buildForLab();
   const started = new Date();
   const all = new Map<string, RunRecord[]>();
   const scored: Scenario[] = [];
@@ -301,12 +303,12 @@ async function main(): Promise<void> {
     : [];
   const out = [
     values['only-sni']
-      ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario.`
+      ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario; ${build}.`
       : values['only-mirrors']
-      ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server.`
+      ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server; ${build}.`
       : `Accuracy benchmark, ${set.title}, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
-        } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause).`,
+        } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause); ${build}.`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
     ...(heldOut && scored.length ? ['', `Goals (${set.goals}, both labs):`, formatGoals(goals(scored, all))] : []),
     ...(!heldOut && scored.some((s) => !s.wan) ? ['', 'Goals (throttle-lab scenarios only):', formatGoals(goals(scored.filter((s) => !s.wan), all))] : []),
