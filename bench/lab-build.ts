@@ -15,7 +15,7 @@ function git(args: string[]): string {
 
 /**
  * Builds dist/ from the working tree, unless TTD_LAB_CLI names another build to run; returns
- * what ran, for the output's header: "dist/ built from <commit>" (and whether src/ differed
+ * what ran, for the output's header: "dist/ built from <commit>" (and whether src/ or build.mjs differed
  * from that commit), or the TTD_LAB_CLI path.
  */
 export function buildForLab(): string {
@@ -24,5 +24,5 @@ export function buildForLab(): string {
   execFileSync(process.execPath, ['build.mjs'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'an unknown commit';
   const dirty = git(['status', '--porcelain', '--', 'src', 'build.mjs']) !== '';
-  return `dist/ built from ${commit}${dirty ? ' with uncommitted changes in src/' : ''}`;
+  return `dist/ built from ${commit}${dirty ? ' with uncommitted changes to src/ or build.mjs' : ''}`;
 }
