@@ -301,12 +301,13 @@ async function main(): Promise<void> {
           : []),
       ]
     : [];
+  const when = `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   const out = [
     values['only-sni']
-      ? `Accuracy benchmark, SNI lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario; ${build}.`
+      ? `Accuracy benchmark, SNI lab only, ${when}; ${runs} runs per scenario; ${build}.`
       : values['only-mirrors']
-      ? `Accuracy benchmark, mirror lab only, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario and server; ${build}.`
-      : `Accuracy benchmark, ${set.title}, ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      ? `Accuracy benchmark, mirror lab only, ${when}; ${runs} runs per scenario and server; ${build}.`
+      : `Accuracy benchmark, ${set.title}, ${when}; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause); ${build}.`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),

@@ -21,6 +21,8 @@ function git(args: string[]): string {
 export function buildForLab(): string {
   const other = process.env.TTD_LAB_CLI;
   if (other) return `TTD_LAB_CLI=${other}`;
+  // A child process in the repository, not build.mjs's build() here: its paths are relative to
+  // the working directory, which a benchmark started from elsewhere does not share.
   execFileSync(process.execPath, ['build.mjs'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'an unknown commit';
   const dirty = git(['status', '--porcelain', '--', 'src', 'build.mjs']) !== '';
