@@ -307,7 +307,7 @@ async function main(): Promise<void> {
       ? `Accuracy benchmark, SNI lab only, ${when}; ${runs} runs per scenario; ${build}.`
       : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${when}; ${runs} runs per scenario and server; ${build}.`
-      : `Accuracy benchmark, ${set.title}, ${when}; ${runs} runs per scenario (${unshapedRuns} unshaped), noise: ${
+      : `Accuracy benchmark, ${set.title}, ${when}; ${runs} runs per scenario${chosen.some((s) => s.truth.verdict === 'no-difference') ? ` (${unshapedRuns} unshaped)` : ''}, noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause); ${build}.`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),
