@@ -38,7 +38,7 @@ import { parseArgs } from 'node:util';
 import { isRoot } from '../test/lab/lab-net.js';
 import { buildForLab } from './lab-build.js';
 import { DEFAULT_NOISE, destroyActiveLabs, NO_NOISE, runScenario, type LabBrowser, type RunRecord } from '../test/lab/run-scenario.js';
-import { SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
+import { isUnshaped, SCENARIOS, scenarioById, type Scenario } from '../test/lab/scenarios.js';
 import { drawHeldOut, WIDE_COUNTS } from '../test/lab/held-out-draw.js';
 import { HELD_OUT_SCENARIOS, heldOutScenario } from '../test/lab/held-out-scenarios.js';
 import { formatControls, formatGlasnost, formatGoals, formatTable, goals, scoreScenario } from '../test/lab/score.js';
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
       log(`deadline ${values.deadline} passed: ${s.id} and the rest were not run`);
       break;
     }
-    const n = s.truth.verdict === 'no-difference' ? unshapedRuns : runs;
+    const n = isUnshaped(s) ? unshapedRuns : runs;
     const runSeed = seed++;
     // `--runs 0 --unshaped-runs 0 --extension` measures the extension only: no lab, no empty
     // row (the seed still counts, so the other scenarios keep theirs).
@@ -307,7 +307,7 @@ async function main(): Promise<void> {
       ? `Accuracy benchmark, SNI lab only, ${when}; ${runs} runs per scenario; ${build}.`
       : values['only-mirrors']
       ? `Accuracy benchmark, mirror lab only, ${when}; ${runs} runs per scenario and server; ${build}.`
-      : `Accuracy benchmark, ${set.title}, ${when}; ${runs} runs per scenario${chosen.some((s) => s.truth.verdict === 'no-difference') ? ` (${unshapedRuns} unshaped)` : ''}, noise: ${
+      : `Accuracy benchmark, ${set.title}, ${when}; ${runs} runs per scenario${chosen.some(isUnshaped) ? ` (${unshapedRuns} unshaped)` : ''}, noise: ${
           noise.crossTraffic ? `cross traffic on/off + line rate drifting ${noise.lineDriftLo}-1.0x` : 'none'
         } (WAN scenarios: none but their path's delay and loss); CLI \`tls-throttle run https://10.77.0.1 --json\` (https://10.79.0.1 on the WAN lab; with --diagnose where the scenario needs the cause); ${build}.`,
     ...(scored.length || extRows.length ? ['', formatTable([...rows, ...extRows])] : []),

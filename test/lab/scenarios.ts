@@ -48,6 +48,11 @@ export interface Scenario {
   seed?: number;
 }
 
+/** A scenario with no shaper: its runs are the unshaped controls (run --unshaped-runs times). */
+export function isUnshaped(s: Pick<Scenario, 'truth'>): boolean {
+  return s.truth.verdict === 'no-difference';
+}
+
 const port443 = 'ip sport 443 0xffff';
 
 const LAB_SCENARIOS: Scenario[] = [

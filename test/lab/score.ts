@@ -4,7 +4,7 @@ import type { PairedRound } from '../../src/core/paired-rounds.js';
 import { compareRepeated } from '../../src/core/repeated-rule.js';
 import type { Comparison, Result, TransferRecord } from '../../src/core/types.js';
 import type { RunRecord } from './run-scenario.js';
-import type { Scenario } from './scenarios.js';
+import { isUnshaped, type Scenario } from './scenarios.js';
 
 export type Outcome = 'correct' | 'wrong' | 'inconclusive';
 
@@ -249,7 +249,7 @@ export function goals(scenarios: Scenario[], all: Map<string, RunRecord[]>): Goa
   out.push(apartGoal('delayed throttling (c)', isDelayed).goal);
   const intermittent = apartGoal('intermittent throttling (k)', isIntermittent);
   if (intermittent.runs) out.push(intermittent.goal);
-  const unshaped = runsWhere((s) => s.truth.verdict === 'no-difference');
+  const unshaped = runsWhere(isUnshaped);
   const fp = unshaped.filter(({ r }) => r.result?.verdict === 'tls-throttled').length;
   out.push({
     goal: 'unshaped with noise: tls-throttled in no run (< 1%)',
@@ -362,7 +362,7 @@ export function formatControls(scenarios: Scenario[], all: Map<string, RunRecord
   const lines: string[] = [];
   for (const mbps of rates) {
     const unshaped = scenarios
-      .filter((s) => s.lineMbps === mbps && s.truth.verdict === 'no-difference' && Object.keys(s.fronts).length === 0 && !s.shape)
+      .filter((s) => s.lineMbps === mbps && isUnshaped(s) && Object.keys(s.fronts).length === 0 && !s.shape)
       .filter((s) => (all.get(s.id) ?? []).some((r) => r.result));
     const hardness = (s: Scenario) => (s.wan?.rttMs ?? 0) + 100 * (s.wan?.lossPct ?? 0);
     const control = unshaped.sort((a, b) => hardness(a) - hardness(b))[0];
